@@ -1,0 +1,160 @@
+"""Command line: `healthhub [build|new] ...` (also `python build.py ...`)."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+import traceback
+from pathlib import Path
+
+from . import __version__, paths
+from .build import BuildLocked, BuildOptions, build
+from .content import display_path
+from .errors import ConfigError
+
+EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
+COMMANDS = ("build", "new")
+
+
+class Parser(argparse.ArgumentParser):
+    def error(self, message):  # usage errors exit 2 with one clear line
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+
+
+def make_parser() -> argparse.ArgumentParser:
+    parser = Parser(prog="healthhub", description="Build a HealthHub site from Markdown articles.")
+    parser.add_argument("--version", action="version", version=f"HealthHub {__version__}")
+    commands = parser.add_subparsers(dest="command", parser_class=Parser)
+
+    build_cmd = commands.add_parser("build", help="build the site into site/ (the default command)")
+    add_build_options(build_cmd)
+
+    new_cmd = commands.add_parser("new", help="start a new article with valid front matter")
+    new_cmd.add_argument("title", help='the article title, e.g. "Knee pain after running"')
+    new_cmd.add_argument("--category", required=True, help="the category, e.g. Health")
+    new_cmd.add_argument("--slug", help="the file name and URL part (default: from the title)")
+    new_cmd.add_argument("--date", help="publication date YYYY-MM-DD (default: today)")
+    new_cmd.add_argument("--articles", type=Path, default=Path("articles"), help="articles folder (default: articles)")
+    return parser
+
+
+def add_build_options(cmd: argparse.ArgumentParser) -> None:
+    cmd.add_argument("--articles", type=Path, default=Path("articles"), help="articles folder (default: articles)")
+    cmd.add_argument("--templates", type=Path, default=Path("templates"), help="templates folder (default: templates)")
+    cmd.add_argument("--out", type=Path, default=Path("site"), help="output folder (default: site)")
+    cmd.add_argument("--config", type=Path, default=None, help="config file (default: healthhub.yaml if present)")
+    cmd.add_argument("--drafts", action="store_true", help="include articles marked draft: true")
+    cmd.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    cmd.add_argument("--quiet", action="store_true", help="print only problems")
+    cmd.add_argument("--debug", action="store_true", help="show the full traceback of an unexpected failure")
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or (argv[0].startswith("-") and argv[0] not in ("-h", "--help", "--version")):
+        argv.insert(0, "build")
+    args = make_parser().parse_args(argv)
+    try:
+        if args.command == "new":
+            return cmd_new(args)
+        return cmd_build(args)
+    except KeyboardInterrupt:
+        print("Interrupted: the previous site was left as it was.", file=sys.stderr)
+        return 130
+    except ConfigError as exc:
+        for diagnostic in exc.diagnostics:
+            print(diagnostic.format(), file=sys.stderr)
+        return EXIT_USAGE
+    except Exception as exc:  # never a traceback for the user, unless asked
+        if getattr(args, "debug", False):
+            traceback.print_exc()
+        else:
+            print(f"error: unexpected failure: {type(exc).__name__}: {exc} "
+                  "(run again with --debug to see the traceback)", file=sys.stderr)
+        return EXIT_CONTENT
+
+
+def _progress(phase: str, done: int, total: int) -> None:
+    sys.stderr.write(f"\r{phase} {done}/{total}\x1b[K")
+    if done == total:
+        sys.stderr.write("\r\x1b[K")
+    sys.stderr.flush()
+
+
+def cmd_build(args) -> int:
+    options = BuildOptions(
+        articles_dir=args.articles, templates_dir=args.templates, out_dir=args.out,
+        config_path=args.config, drafts=args.drafts, strict=args.strict,
+    )
+    show_progress = sys.stderr.isatty() and not args.quiet
+    try:
+        result = build(options, progress=_progress if show_progress else None)
+    except BuildLocked as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_CONTENT
+    for diagnostic in result.diagnostics:
+        print(diagnostic.format(), file=sys.stderr)
+    out = display_path(args.out)
+    if not result.ok:
+        errors, warnings = len(result.errors), len(result.warnings)
+        files = len({d.path for d in result.diagnostics if d.is_error or args.strict})
+        what = f"{errors} error{'s' * (errors != 1)}"
+        if args.strict and warnings:
+            what += f" and {warnings} warning{'s' * (warnings != 1)} (--strict)"
+        print(f"Build failed: {what} in {files} file{'s' * (files != 1)}; {out}/ was left unchanged.",
+              file=sys.stderr)
+        return EXIT_CONTENT
+    if not args.quiet:
+        site = result.site
+        n, c = len(site.articles), len(site.categories)
+        print(f"Built {n} article{'s' * (n != 1)} in {c} categor{'ies' if c != 1 else 'y'} "
+              f"into {out}/ in {result.seconds:.1f} s")
+    return EXIT_OK
+
+
+def cmd_new(args) -> int:
+    slug = args.slug or paths.slugify(args.title)
+    category_slug = paths.slugify(args.category)
+    if not slug or not paths.is_safe_slug(slug):
+        print(f"error: cannot make a file name from '{args.slug or args.title}', pass --slug my-article", file=sys.stderr)
+        return EXIT_USAGE
+    if not category_slug:
+        print(f"error: category '{args.category}' has no letters or digits, use a name like Health", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        date = dt.date.fromisoformat(args.date) if args.date else dt.date.today()
+    except ValueError:
+        print(f"error: --date '{args.date}' is not a date, write it as YYYY-MM-DD", file=sys.stderr)
+        return EXIT_USAGE
+    target = args.articles / category_slug / f"{slug}.md"
+    if target.exists():
+        print(f"error: {display_path(target)} already exists, choose another title or --slug", file=sys.stderr)
+        return EXIT_USAGE
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(
+        "---\n"
+        f"title: {yaml_quote(args.title)}\n"
+        f"category: {yaml_quote(args.category)}\n"
+        f"date: {date.isoformat()}\n"
+        "views: 0\n"
+        'summary: "One or two sentences that say what the reader will learn."\n'
+        "tags: []\n"
+        "draft: true\n"
+        "---\n\n"
+        "Write the opening paragraph here.\n\n"
+        "## First section\n\n"
+        "Use `##` for sections and `###` for subsections.\n",
+        encoding="utf-8",
+    )
+    print(f"Created {display_path(target)} (a draft: remove 'draft: true' to publish it)")
+    return EXIT_OK
+
+
+def yaml_quote(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,124 @@
+"""Site configuration: an optional `healthhub.yaml`, every key with a default.
+
+Unknown keys and wrong types are errors (exit code 2) that name the file,
+line and column and suggest the closest known key.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import frontmatter as fm
+from .errors import ConfigError, Diagnostic, did_you_mean, error
+
+DEFAULT_CONFIG_FILE = "healthhub.yaml"
+
+
+@dataclass(frozen=True)
+class Config:
+    site_name: str = "HealthHub"
+    base_url: str = ""
+    language: str = "en"
+    description: str = "Clear, careful articles about health, fitness, nutrition, mental health and sleep."
+    category_order: tuple[str, ...] = ()
+    per_page: int = 10
+    home_latest: int = 9
+    popular_count: int = 5
+    related_count: int = 4
+    title_max: int = 70
+    date_format: str = "%B %-d, %Y"
+    default_author: str = ""
+    # Where the config file was read from ('' for built-in defaults).
+    source: str = field(default="", compare=False)
+
+
+_KINDS = {
+    "site_name": "text",
+    "base_url": "url",
+    "language": "language",
+    "description": "text",
+    "category_order": "list",
+    "per_page": "count",
+    "home_latest": "count",
+    "popular_count": "count",
+    "related_count": "count",
+    "title_max": "count",
+    "date_format": "text",
+    "default_author": "text",
+}
+KNOWN_KEYS = tuple(_KINDS)
+
+
+def load_config(path: Path | None, display: str | None = None) -> Config:
+    """Read the config file; None or a missing default file gives the defaults.
+
+    Raises ConfigError with every problem found.
+    """
+    if path is None:
+        return Config()
+    display = display or str(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise ConfigError([error(display, 1, 1, "config file not found, check the --config path")]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError([error(display, 1, 1, f"cannot read the config file ({exc})")]) from None
+    return parse_config(text.replace("\r\n", "\n"), display)
+
+
+def parse_config(text: str, display: str) -> Config:
+    problems: list[Diagnostic] = []
+    try:
+        entries = fm.read_mapping(text, first_line=1)
+    except fm.FrontMatterError as exc:
+        message = exc.message.replace("the front matter", "the config file").replace("front matter", "the config file")
+        raise ConfigError([error(display, exc.line, exc.col, message)]) from None
+    values: dict[str, object] = {}
+    for entry in entries:
+        kind = _KINDS.get(entry.key)
+        if kind is None:
+            problems.append(error(
+                display, entry.key_pos.line, entry.key_pos.col,
+                f"unknown config key '{entry.key}'{did_you_mean(entry.key, KNOWN_KEYS)}, "
+                f"known keys are: {', '.join(KNOWN_KEYS)}",
+            ))
+            continue
+        try:
+            values[entry.key] = _convert(kind, entry)
+        except fm.FieldError as exc:
+            problems.append(error(display, entry.pos.line, entry.pos.col, str(exc)))
+    if problems:
+        raise ConfigError(problems)
+    return dataclasses.replace(Config(), source=display, **values)
+
+
+def _convert(kind: str, entry: fm.Entry):
+    key, node = entry.key, entry.node
+    if kind == "text":
+        return fm.to_text(node, key)
+    if kind == "count":
+        value = fm.to_int(node, key, minimum=1)
+        if value > 1000:
+            raise fm.FieldError(f"'{key}' is {value}, use a number from 1 to 1000")
+        return value
+    if kind == "list":
+        return tuple(fm.to_text_list(node, key, "[Health, Fitness, Nutrition]"))
+    if kind == "language":
+        value = fm.to_text(node, key, "en")
+        if not re.fullmatch(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*", value):
+            raise fm.FieldError(f"'language' is '{value}', use a language tag such as en, en-GB or fr")
+        return value
+    if kind == "url":
+        if node.tag == fm.NULL:
+            return ""
+        value = fm.to_text(node, key, "https://example.org/")
+        if not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", value):
+            raise fm.FieldError(
+                f"'base_url' is '{value}', write the full address the site is served from, "
+                "e.g. https://example.org/ or https://example.org/hub/"
+            )
+        return value.rstrip("/") + "/"
+    raise AssertionError(kind)

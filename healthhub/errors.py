@@ -1,0 +1,53 @@
+"""Diagnostics: every problem an author can cause is reported as path:line:col."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, order=True)
+class Diagnostic:
+    path: str
+    line: int
+    col: int
+    severity: str  # "error" or "warning"
+    message: str
+
+    def format(self) -> str:
+        return f"{self.path}:{self.line}:{self.col}: {self.severity}: {self.message}"
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity == "error"
+
+
+def error(path: str, line: int, col: int, message: str) -> Diagnostic:
+    return Diagnostic(path, line, col, "error", message)
+
+
+def warning(path: str, line: int, col: int, message: str) -> Diagnostic:
+    return Diagnostic(path, line, col, "warning", message)
+
+
+class ConfigError(Exception):
+    """The site configuration or the command line is wrong (exit code 2)."""
+
+    def __init__(self, diagnostics: list[Diagnostic]):
+        self.diagnostics = diagnostics
+        super().__init__("\n".join(d.format() for d in diagnostics))
+
+
+class ContentError(Exception):
+    """One or more articles are wrong (exit code 1); nothing was written."""
+
+    def __init__(self, diagnostics: list[Diagnostic]):
+        self.diagnostics = diagnostics
+        super().__init__("\n".join(d.format() for d in diagnostics))
+
+
+def did_you_mean(word: str, known: list[str] | tuple[str, ...]) -> str:
+    """' (did you mean 'x'?)' for the closest known word, or ''."""
+    import difflib
+
+    close = difflib.get_close_matches(word.lower(), list(known), n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""

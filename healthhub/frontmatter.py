@@ -1,0 +1,261 @@
+"""Front matter: split it from the body and read it as YAML with file positions.
+
+Values are converted here with our own rules rather than YAML's implicit
+typing, so every mistake gets a message that says what to write instead, and
+line numbers are counted in the file, not in the front-matter block.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+import yaml
+
+Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+STR = "tag:yaml.org,2002:str"
+INT = "tag:yaml.org,2002:int"
+FLOAT = "tag:yaml.org,2002:float"
+BOOL = "tag:yaml.org,2002:bool"
+NULL = "tag:yaml.org,2002:null"
+TIMESTAMP = "tag:yaml.org,2002:timestamp"
+SEQ = "tag:yaml.org,2002:seq"
+MAP = "tag:yaml.org,2002:map"
+PLAIN_TAGS = {STR, INT, FLOAT, BOOL, NULL, TIMESTAMP, SEQ, MAP}
+
+# A front matter block this large is a mistake (or an attack), not an article.
+MAX_FRONT_MATTER_BYTES = 256 * 1024
+MAX_INT_DIGITS = 15
+
+
+class FieldError(Exception):
+    """A value is wrong; the message says what is wrong and how to fix it."""
+
+
+@dataclass(frozen=True)
+class Position:
+    line: int  # 1-based, in the file
+    col: int  # 1-based
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One `key: value` pair of a YAML mapping, with the value's position."""
+
+    key: str
+    node: yaml.Node
+    key_pos: Position
+    pos: Position
+
+
+class FrontMatterError(Exception):
+    def __init__(self, line: int, col: int, message: str):
+        super().__init__(message)
+        self.line = line
+        self.col = col
+        self.message = message
+
+
+def split(text: str) -> tuple[str, str, int]:
+    """Return (yaml_text, body, body_first_line) for a Markdown file's text.
+
+    yaml_text starts on line 2 of the file. Raises FrontMatterError.
+    """
+    lines = text.split("\n")
+    if not lines or lines[0].rstrip() != "---":
+        raise FrontMatterError(
+            1, 1,
+            "the file does not start with front matter, "
+            "put a line '---', then 'title:', 'category:' and 'date:' lines, then '---' at the top",
+        )
+    for index in range(1, len(lines)):
+        if lines[index].rstrip() in ("---", "..."):
+            yaml_text = "\n".join(lines[1:index])
+            body = "\n".join(lines[index + 1:])
+            return yaml_text, body, index + 2
+    raise FrontMatterError(
+        1, 1,
+        "the front matter that starts here is never closed, "
+        "add a line '---' after the last front-matter field",
+    )
+
+
+def read_mapping(yaml_text: str, first_line: int = 2) -> list[Entry]:
+    """Parse YAML text that must be a mapping; first_line is its line in the file.
+
+    Raises FrontMatterError for syntax errors, aliases, non-mapping documents
+    and duplicate keys.
+    """
+    def position(mark) -> Position:
+        return Position(mark.line + first_line, mark.column + 1)
+
+    if len(yaml_text.encode("utf-8", "surrogatepass")) > MAX_FRONT_MATTER_BYTES:
+        raise FrontMatterError(first_line, 1, "the front matter is larger than 256 KB, move long text into the body")
+    if "*" in yaml_text or "&" in yaml_text:
+        # Aliases can make a tiny file expand to gigabytes ("billion laughs");
+        # front matter never needs them.
+        try:
+            for event in yaml.parse(yaml_text, Loader=Loader):
+                if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+                    pos = position(event.start_mark)
+                    raise FrontMatterError(
+                        pos.line, pos.col,
+                        "YAML anchors and aliases (&name, *name) are not allowed in front matter, "
+                        "write the value out in full",
+                    )
+        except yaml.MarkedYAMLError as exc:
+            raise _syntax_error(exc, first_line) from None
+    try:
+        loader = Loader(yaml_text)
+        try:
+            root = loader.get_single_node()
+        finally:
+            loader.dispose()
+    except yaml.MarkedYAMLError as exc:
+        raise _syntax_error(exc, first_line) from None
+    except yaml.YAMLError as exc:  # e.g. a reader error on odd characters
+        raise FrontMatterError(first_line, 1, f"the front matter is not valid YAML ({exc}), check its characters") from None
+    if root is None:
+        return []
+    if not isinstance(root, yaml.MappingNode):
+        pos = position(root.start_mark)
+        kind = "a list" if isinstance(root, yaml.SequenceNode) else "plain text"
+        raise FrontMatterError(
+            pos.line, pos.col,
+            f"the front matter is {kind}, not fields, write one 'name: value' per line, e.g. title: My article",
+        )
+    entries: list[Entry] = []
+    seen: dict[str, Position] = {}
+    for key_node, value_node in root.value:
+        key_pos = position(key_node.start_mark)
+        if not isinstance(key_node, yaml.ScalarNode) or key_node.tag not in (STR, INT, BOOL, NULL, FLOAT):
+            raise FrontMatterError(key_pos.line, key_pos.col, "a front-matter field name must be a plain word, e.g. title")
+        key = str(key_node.value)
+        if key in seen:
+            first = seen[key]
+            raise FrontMatterError(
+                key_pos.line, key_pos.col,
+                f"'{key}' is given twice (first on line {first.line}), keep only one '{key}:' line",
+            )
+        seen[key] = key_pos
+        entries.append(Entry(key, value_node, key_pos, position(value_node.start_mark)))
+    return entries
+
+
+def _syntax_error(exc: yaml.MarkedYAMLError, first_line: int) -> FrontMatterError:
+    mark = exc.problem_mark or exc.context_mark
+    line = mark.line + first_line if mark else first_line
+    col = mark.column + 1 if mark else 1
+    problem = (exc.problem or "invalid syntax").strip()
+    hint = "check the line's quoting: a value containing ': ' or starting with '[', '{', '@', '*' or '&' must be in double quotes"
+    if "tab" in problem:
+        hint = "indent with spaces, not tabs"
+    return FrontMatterError(line, col, f"the front matter is not valid YAML ({problem}), {hint}")
+
+
+# --- value conversion ------------------------------------------------------
+
+def _check_tag(node: yaml.Node) -> None:
+    if node.tag not in PLAIN_TAGS:
+        raise FieldError(f"the YAML tag '{node.tag}' is not allowed, write a plain value")
+
+
+def _scalar(node: yaml.Node, key: str, example: str) -> yaml.ScalarNode:
+    _check_tag(node)
+    if not isinstance(node, yaml.ScalarNode):
+        kind = "a list" if isinstance(node, yaml.SequenceNode) else "a group of fields"
+        raise FieldError(f"'{key}' is {kind}, it must be a single value, e.g. {key}: {example}")
+    return node
+
+
+def to_text(node: yaml.Node, key: str, example: str = '"Some text"') -> str:
+    node = _scalar(node, key, example)
+    if node.tag == NULL and node.style is None:
+        raise FieldError(f"'{key}' is empty, write a value, e.g. {key}: {example}")
+    if node.tag == BOOL and node.style is None:
+        raise FieldError(
+            f"'{key}' is '{node.value}', which YAML reads as yes/no, put it in double quotes: {key}: \"{node.value}\""
+        )
+    value = str(node.value).strip()
+    if not value:
+        raise FieldError(f"'{key}' is empty, write a value, e.g. {key}: {example}")
+    return value
+
+
+def to_int(node: yaml.Node, key: str, minimum: int = 0) -> int:
+    node = _scalar(node, key, "1234")
+    raw = str(node.value).strip()
+    digits = raw.replace("_", "")
+    if re.fullmatch(r"[+-]?\d+", digits):
+        if len(digits.lstrip("+-")) > MAX_INT_DIGITS:
+            raise FieldError(f"'{key}' is {raw}, which is too large, use a whole number under {10 ** MAX_INT_DIGITS}")
+        value = int(digits)
+        if value < minimum:
+            raise FieldError(f"'{key}' is {raw}, it must be {minimum} or more, e.g. {key}: 1234")
+        return value
+    if re.fullmatch(r"[+-]?\d{1,3}(,\d{3})+", raw):
+        raise FieldError(f"'{key}' is '{raw}', write the number without commas: {key}: {raw.replace(',', '')}")
+    if re.fullmatch(r"[+-]?\d*\.\d+([eE][+-]?\d+)?", raw):
+        raise FieldError(f"'{key}' is {raw}, it must be a whole number, e.g. {key}: {round(float(raw))}")
+    raise FieldError(f"'{key}' is '{raw}', it must be a whole number, e.g. {key}: 1234")
+
+
+def to_bool(node: yaml.Node, key: str) -> bool:
+    node = _scalar(node, key, "true")
+    if node.tag == BOOL and node.style is None:
+        return str(node.value).lower() in ("true", "yes", "on", "y")
+    raise FieldError(f"'{key}' is '{node.value}', it must be true or false, e.g. {key}: true")
+
+
+_DATE = re.compile(
+    r"(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})"
+    r"(?:(?:[Tt]|[ \t]+)(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2})(?:\.\d+)?)?"
+    r"(?:[ \t]*(?:Z|[+-]\d{1,2}(?::?\d{2})?))?)?"
+)
+
+
+def to_date(node: yaml.Node, key: str) -> dt.date:
+    """A calendar date, as written: a time or time zone after it is accepted and
+    does not shift the date."""
+    node = _scalar(node, key, "2025-03-30")
+    raw = str(node.value).strip()
+    match = _DATE.fullmatch(raw)
+    if not match:
+        raise FieldError(f"'{key}' is '{raw}', write the date as YYYY-MM-DD, e.g. {key}: 2025-03-30")
+    try:
+        date = dt.date(int(match["y"]), int(match["m"]), int(match["d"]))
+    except ValueError:
+        raise FieldError(f"'{key}' is '{raw}', which is not a real date, check the month and day (YYYY-MM-DD)") from None
+    if match["H"] is not None and (int(match["H"]) > 23 or int(match["M"]) > 59 or int(match["S"] or 0) > 59):
+        raise FieldError(f"'{key}' is '{raw}', which is not a real time of day, use HH:MM between 00:00 and 23:59")
+    return date
+
+
+def to_text_list(node: yaml.Node, key: str, example: str = "[running, back pain]") -> list[str]:
+    """A list of short texts; a single comma-separated text is accepted too."""
+    _check_tag(node)
+    if isinstance(node, yaml.ScalarNode):
+        if node.tag == NULL:
+            return []
+        text = to_text(node, key, example)
+        return [part.strip() for part in text.split(",") if part.strip()]
+    if not isinstance(node, yaml.SequenceNode):
+        raise FieldError(f"'{key}' must be a list, e.g. {key}: {example}")
+    values = []
+    for item in node.value:
+        if not isinstance(item, yaml.ScalarNode):
+            raise FieldError(f"each item of '{key}' must be a single word or phrase, e.g. {key}: {example}")
+        values.append(to_text(item, key, example))
+    return values
+
+
+def construct(node: yaml.Node, key: str):
+    """Plain Python data for a free-form value (lists and mappings of scalars)."""
+    _check_tag(node)
+    if isinstance(node, yaml.ScalarNode):
+        return str(node.value)
+    if isinstance(node, yaml.SequenceNode):
+        return [construct(item, key) for item in node.value]
+    return {str(k.value): construct(v, key) for k, v in node.value}

@@ -1,0 +1,85 @@
+"""Slugs, output paths and relative URLs: pure functions, one place.
+
+Every output path is a POSIX path relative to the site root (for example
+`health/back-pain-after-jogging.html`). Pages link to each other with
+relative URLs, so one built site works at a domain root, under a subpath
+and opened straight from disk (file://), where `dir/` would not find
+`dir/index.html`: that is why links always name the file.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+import unicodedata
+from urllib.parse import quote
+
+_NOT_WORD = re.compile(r"[^\w]+", re.UNICODE)
+_SAFE_SLUG = re.compile(r"[^\W_](?:[\w-]*[^\W_])?", re.UNICODE)
+MAX_SLUG_LENGTH = 80
+
+
+def slugify(text: str) -> str:
+    """'Mental Health' -> 'mental-health'; 'Santé mentale' -> 'santé-mentale'.
+
+    Letters of every script are kept (NFC, lower case); anything else becomes a
+    hyphen. Returns '' when nothing is left.
+    """
+    text = unicodedata.normalize("NFKC", text).lower()
+    slug = _NOT_WORD.sub("-", text.replace("_", "-")).strip("-")
+    slug = re.sub(r"-{2,}", "-", slug)
+    return slug[:MAX_SLUG_LENGTH].strip("-")
+
+
+def is_safe_slug(slug: str) -> bool:
+    """A slug given by an author may hold only letters, digits and hyphens."""
+    return bool(_SAFE_SLUG.fullmatch(slug)) and "_" not in slug and len(slug) <= MAX_SLUG_LENGTH
+
+
+def article_path(category_slug: str, slug: str) -> str:
+    return f"{category_slug}/{slug}.html"
+
+
+def category_path(category_slug: str, page: int = 1) -> str:
+    return f"{category_slug}/index.html" if page == 1 else f"{category_slug}/page/{page}.html"
+
+
+def tag_path(tag_slug: str, page: int = 1) -> str:
+    return f"tags/{tag_slug}/index.html" if page == 1 else f"tags/{tag_slug}/page/{page}.html"
+
+
+def asset_path(name: str) -> str:
+    return f"assets/{name}"
+
+
+def relative_url(from_path: str, to_path: str) -> str:
+    """URL that leads from the page at from_path to to_path (both site-relative).
+
+    A `#fragment` on to_path is kept. The result is percent-encoded.
+    """
+    target, hash_mark, fragment = to_path.partition("#")
+    if not target:
+        return "#" + quote(fragment, safe="")
+    base = posixpath.dirname(from_path)
+    rel = posixpath.relpath(target, base or ".")
+    url = quote(rel, safe="/.-_~")
+    if hash_mark:
+        url += "#" + quote(fragment, safe="-_.~:")
+    return url
+
+
+def absolute_url(base_url: str, to_path: str) -> str:
+    """Absolute URL of a site path; index.html files are named by their folder."""
+    if to_path == "index.html":
+        to_path = ""
+    elif to_path.endswith("/index.html"):
+        to_path = to_path[: -len("index.html")]
+    return base_url.rstrip("/") + "/" + quote(to_path, safe="/.-_~")
+
+
+def is_inside(path: str) -> bool:
+    """True when a site-relative output path stays inside the site folder."""
+    if not path or path.startswith(("/", "\\")) or "\\" in path or "\x00" in path:
+        return False
+    normal = posixpath.normpath(path)
+    return normal == path and not normal.startswith("../") and normal != ".." and normal != "."

@@ -1,0 +1,212 @@
+"""Render the site model to memory: a mapping of output path -> bytes.
+
+Rendering reads no source files: the model, the loaded templates and the
+static assets are all it needs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import math
+import os
+from urllib.parse import urlsplit
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Sequence
+
+import jinja2
+from markupsafe import Markup
+
+from . import __version__, paths
+from .config import Config
+from .content import Article, Category, Site
+from .markup import shorten
+
+Outputs = dict[str, bytes]
+
+
+# --- pure helpers -----------------------------------------------------------
+
+def format_date(date: dt.date, fmt: str) -> str:
+    """strftime, with the glibc-only %-d (day without a leading zero) done portably."""
+    return date.strftime(fmt.replace("%-d", str(date.day)).replace("%-m", str(date.month)))
+
+
+_JSON_ESCAPES = {ord("<"): "\\u003c", ord(">"): "\\u003e", ord("&"): "\\u0026",
+                 0x2028: "\\u2028", 0x2029: "\\u2029"}
+
+
+def json_for_script(value: object) -> Markup:
+    """JSON safe to put inside <script>: no author text can end the element."""
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return Markup(text.translate(_JSON_ESCAPES))
+
+
+@dataclass(frozen=True)
+class Pager:
+    """One page of a paginated listing."""
+
+    number: int
+    count: int
+    items: tuple
+    path_of: Callable[[int], str]
+
+    @property
+    def path(self) -> str:
+        return self.path_of(self.number)
+
+    @property
+    def prev_path(self) -> str | None:
+        return self.path_of(self.number - 1) if self.number > 1 else None
+
+    @property
+    def next_path(self) -> str | None:
+        return self.path_of(self.number + 1) if self.number < self.count else None
+
+    def numbers(self) -> list[tuple[int, str]]:
+        return [(n, self.path_of(n)) for n in range(1, self.count + 1)]
+
+
+def paginate(items: Sequence, per_page: int, path_of: Callable[[int], str]) -> list[Pager]:
+    count = max(1, math.ceil(len(items) / per_page))
+    return [Pager(n, count, tuple(items[(n - 1) * per_page: n * per_page]), path_of) for n in range(1, count + 1)]
+
+
+def most_viewed(articles: Sequence[Article], count: int) -> tuple[Article, ...]:
+    return tuple(sorted(articles, key=lambda a: (-a.views, -a.date.toordinal(), a.path))[:count])
+
+
+# --- assets -----------------------------------------------------------------
+
+def load_assets(static_dir: Path) -> dict[str, bytes]:
+    """Every file under templates/static, by its path inside it."""
+    assets: dict[str, bytes] = {}
+    if not static_dir.is_dir():
+        return assets
+    for root, dirs, files in os.walk(static_dir):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(files):
+            if name.startswith(".") or name.endswith("~"):
+                continue
+            full = Path(root) / name
+            assets[full.relative_to(static_dir).as_posix()] = full.read_bytes()
+    return assets
+
+
+def asset_versions(assets: dict[str, bytes]) -> dict[str, str]:
+    return {name: hashlib.sha256(data).hexdigest()[:10] for name, data in assets.items()}
+
+
+# --- the Jinja environment ----------------------------------------------------
+
+def make_environment(templates_dir: Path) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(templates_dir)),
+        autoescape=jinja2.select_autoescape(["html", "xml", "htm"], default_for_string=True),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.globals["url"] = _url
+    env.globals["asset"] = _asset
+    env.globals["format_date"] = _format_date
+    env.globals["generator"] = f"HealthHub {__version__}"
+    env.filters["json_script"] = json_for_script
+    env.filters["shorten"] = shorten
+    env.filters["tag_path"] = lambda name: paths.tag_path(paths.slugify(name))
+    return env
+
+
+@jinja2.pass_context
+def _url(ctx, target: str) -> str:
+    root = ctx["root_path"]
+    if root:
+        return root + paths.relative_url("index.html", target)
+    return paths.relative_url(ctx["page_path"], target)
+
+
+@jinja2.pass_context
+def _asset(ctx, name: str) -> str:
+    version = ctx["asset_versions"].get(name)
+    if version is None:
+        raise jinja2.TemplateRuntimeError(f"the template asks for asset '{name}', which is not in templates/static/")
+    return _url(ctx, paths.asset_path(name)) + "?v=" + version
+
+
+@jinja2.pass_context
+def _format_date(ctx, date: dt.date) -> str:
+    return format_date(date, ctx["config"].date_format)
+
+
+# --- pages ----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Page:
+    """One output page: which template renders it, with which values."""
+
+    path: str
+    template: str
+    values: dict
+
+
+def site_pages(site: Site) -> list[Page]:
+    """Every HTML page of the site, in a stable order."""
+    config = site.config
+    pages: list[Page] = [Page("index.html", "home.html", {
+        "latest": site.articles[: config.home_latest],
+        "popular": most_viewed(site.articles, config.popular_count),
+    })]
+    for category in site.categories:
+        for pager in paginate(category.articles, config.per_page, lambda n, s=category.slug: paths.category_path(s, n)):
+            pages.append(Page(pager.path, "category.html", {
+                "category": category,
+                "pager": pager,
+                "popular": most_viewed(category.articles, config.popular_count),
+            }))
+    for tag in site.tags:
+        for pager in paginate(tag.articles, config.per_page, lambda n, s=tag.slug: paths.tag_path(s, n)):
+            pages.append(Page(pager.path, "tag.html", {"tag": tag, "pager": pager}))
+    if site.tags:
+        pages.append(Page("tags/index.html", "tags.html", {}))
+    for article in site.articles:
+        category = site.category_of(article)
+        pages.append(Page(article.path, "article.html", {
+            "article": article,
+            "category": category,
+            "more": tuple(a for a in category.articles if a.path != article.path)[: config.related_count],
+        }))
+    pages.append(Page("404.html", "404.html", {}))
+    return pages
+
+
+def render_page(env: jinja2.Environment, site: Site, page: Page, versions: dict[str, str]) -> bytes:
+    template = env.get_template(page.template)
+    root = _root_prefix(site.config, page)
+    html = template.render(
+        site=site,
+        config=site.config,
+        page_path=page.path,
+        root_path=root,
+        asset_versions=versions,
+        **page.values,
+    )
+    return html.encode("utf-8")
+
+
+def _root_prefix(config: Config, page: Page) -> str:
+    """The 404 page is served at any depth, so it links from the site's root path
+    when the base URL says what that is; other pages link relatively."""
+    if page.path == "404.html" and config.base_url:
+        return urlsplit(config.base_url).path
+    return ""
+
+
+def render_site(env: jinja2.Environment, site: Site, assets: dict[str, bytes]) -> Outputs:
+    versions = asset_versions(assets)
+    outputs: Outputs = {paths.asset_path(name): data for name, data in assets.items()}
+    for page in site_pages(site):
+        outputs[page.path] = render_page(env, site, page, versions)
+    return outputs
