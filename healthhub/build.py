@@ -11,11 +11,14 @@ from typing import Callable
 
 import jinja2
 
+from .cache import DEFAULT_DIR_NAME, Cache
 from .config import DEFAULT_CONFIG_FILE, Config, load_config
 from .content import Site, display_path, load_site
 from .errors import Diagnostic, error
+from .incremental import PageCache
 from .render import load_assets, make_environment, render_site
-from .write import WriteResult, write_outputs
+from .sources import SourceReader
+from .write import WriteResult, scan_output, write_outputs
 
 Progress = Callable[[str, int, int], None]
 
@@ -28,6 +31,19 @@ class BuildOptions:
     config_path: Path | None = None  # None: healthhub.yaml if it exists
     drafts: bool = False
     strict: bool = False
+    cache_dir: Path | None = None  # None: .healthhub-cache/ next to the output folder
+    use_cache: bool = True  # False: a clean build that neither reads nor writes the cache
+    jobs: int = 0  # worker processes for many new articles or pages; 0: one per core
+
+    def cache_folder(self) -> Path | None:
+        if not self.use_cache:
+            return None
+        return self.cache_dir or self.out_dir.absolute().parent / DEFAULT_DIR_NAME
+
+    def job_count(self) -> int:
+        if self.jobs:
+            return self.jobs
+        return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
 @dataclass
@@ -37,6 +53,8 @@ class BuildResult:
     site: Site | None = None
     written: WriteResult | None = None
     seconds: float = 0.0
+    parsed: int = 0  # articles parsed (not found in the cache)
+    rendered: int = 0  # pages rendered (not kept from the last build)
 
     @property
     def errors(self) -> list[Diagnostic]:
@@ -62,23 +80,38 @@ def resolve_config(options: BuildOptions) -> Config:
 
 def build(options: BuildOptions, progress: Progress | None = None) -> BuildResult:
     """Build the site. Content problems come back as diagnostics (ok=False) and
-    leave the output folder untouched; config problems raise ConfigError."""
+    leave the output folder untouched; config problems raise ConfigError.
+
+    Every build is incremental: what the cache shows to be unchanged is neither
+    parsed, rendered nor written again (see cache.py, sources.py, incremental.py)."""
     started = time.perf_counter()
     config = resolve_config(options)
-    site, diagnostics = load_site(config, options.articles_dir, drafts=options.drafts)
+    cache = Cache(options.cache_folder())
+    jobs = max(1, options.job_count())
+    reader = SourceReader(cache.load("sources"), jobs)
+    site, diagnostics = load_site(config, options.articles_dir, drafts=options.drafts, read_articles=reader)
+    cache.store("sources", reader.state)
     diagnostics = sorted(set(diagnostics))
     failed = any(d.is_error for d in diagnostics) or (options.strict and diagnostics)
     if failed:
-        return BuildResult(False, diagnostics, site, None, time.perf_counter() - started)
+        return BuildResult(False, diagnostics, site, None, time.perf_counter() - started, reader.reparsed)
     env = make_environment(options.templates_dir)
-    try:
-        outputs = render_site(env, site, load_assets(options.templates_dir / "static"))
-    except jinja2.TemplateError as exc:
-        diagnostics.append(template_diagnostic(exc, options.templates_dir))
-        return BuildResult(False, diagnostics, site, None, time.perf_counter() - started)
+    out_dir = options.out_dir.absolute()
     with build_lock(options.out_dir):
-        written = write_outputs(options.out_dir, outputs)
-    return BuildResult(True, diagnostics, site, written, time.perf_counter() - started)
+        stored = cache.load("pages")
+        if stored.get("out") != str(out_dir):
+            stored = {}
+        state = scan_output(out_dir, stored.get("manifest"))
+        pages = PageCache(env, site, stored, state.verified, reader.versions, jobs)
+        try:
+            outputs = render_site(env, site, load_assets(options.templates_dir / "static"), pages.render_pages)
+        except jinja2.TemplateError as exc:
+            diagnostics.append(template_diagnostic(exc, options.templates_dir))
+            return BuildResult(False, diagnostics, site, None, time.perf_counter() - started, reader.reparsed)
+        written = write_outputs(options.out_dir, outputs, state=state)
+        cache.store("pages", {**pages.state, "out": str(out_dir), "manifest": written.files})
+    return BuildResult(True, diagnostics, site, written, time.perf_counter() - started,
+                       reader.reparsed, pages.rendered)
 
 
 class build_lock:

@@ -11,6 +11,7 @@ import datetime as dt
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from . import frontmatter as fm
 from . import paths
@@ -80,7 +81,10 @@ class Site:
     by_path: dict[str, Article] = field(default_factory=dict, compare=False)
 
     def category_of(self, article: Article) -> Category:
-        return next(c for c in self.categories if c.slug == article.category_slug)
+        for category in self.categories:
+            if category.slug == article.category_slug:
+                return category
+        raise LookupError(f"no category '{article.category_slug}'")
 
 
 # --- reading one article ------------------------------------------------------
@@ -262,27 +266,42 @@ def display_path(path: Path) -> str:
         return path.as_posix()
 
 
-def load_site(config: Config, articles_dir: Path, drafts: bool = False) -> tuple[Site, list[Diagnostic]]:
+ArticleReader = Callable[[list[Path], Config], list[tuple["Article | None", list[Diagnostic]]]]
+
+
+def read_article(source: Path, display: str, config: Config, converter: MarkdownConverter,
+                 data: bytes | None = None) -> tuple[Article | None, list[Diagnostic]]:
+    """One article file (its bytes may be given) parsed, with its diagnostics."""
+    if data is None:
+        try:
+            data = source.read_bytes()
+        except OSError as exc:
+            return None, [error(display, 1, 1, f"cannot read the file ({exc.strerror})")]
+    text, problems = decode(data, display)
+    if text is None:
+        return None, problems
+    stem = source.name.rsplit(".", 1)[0]
+    article, more = parse_article(text, display, stem, config, converter)
+    return article, problems + more
+
+
+def load_site(config: Config, articles_dir: Path, drafts: bool = False,
+              read_articles: ArticleReader | None = None) -> tuple[Site, list[Diagnostic]]:
+    """`read_articles` may stand in for reading the files one by one (the build
+    passes sources.SourceReader, which caches and parallelises)."""
     diags: list[Diagnostic] = []
-    converter = MarkdownConverter()
     articles: list[Article] = []
     if not articles_dir.is_dir():
         diags.append(error(display_path(articles_dir), 1, 1,
                            "the articles folder does not exist, create it or pass --articles DIR"))
         return gather_site(config, [], drafts, diags), diags
-    for source in find_sources(articles_dir):
-        display = display_path(source)
-        try:
-            data = source.read_bytes()
-        except OSError as exc:
-            diags.append(error(display, 1, 1, f"cannot read the file ({exc.strerror})"))
-            continue
-        text, problems = decode(data, display)
-        diags.extend(problems)
-        if text is None:
-            continue
-        stem = source.name.rsplit(".", 1)[0]
-        article, problems = parse_article(text, display, stem, config, converter)
+    sources = find_sources(articles_dir)
+    if read_articles is None:
+        converter = MarkdownConverter()
+        results = [read_article(source, display_path(source), config, converter) for source in sources]
+    else:
+        results = read_articles(sources, config)
+    for article, problems in results:
         diags.extend(problems)
         if article is not None and (drafts or not article.draft):
             articles.append(article)
@@ -318,16 +337,23 @@ def gather_site(config: Config, articles: list[Article], drafts: bool, diags: li
                 f"category '{article.category}' is spelled '{known}' in other articles, use one spelling",
             ))
     order = {paths.slugify(name): index for index, name in enumerate(config.category_order)}
+    in_category: dict[str, list[Article]] = {slug: [] for slug in category_names}
+    for article in kept:
+        in_category[article.category_slug].append(article)
     categories = tuple(
-        Category(name, slug, tuple(a for a in kept if a.category_slug == slug))
+        Category(name, slug, tuple(in_category[slug]))
         for slug, name in sorted(category_names.items(), key=lambda item: (order.get(item[0], len(order)), item[1].lower()))
     )
     tag_names: dict[str, str] = {}
     for article in sorted(kept, key=lambda a: a.source):
         for tag in article.tags:
             tag_names.setdefault(paths.slugify(tag), tag)
+    in_tag: dict[str, list[Article]] = {slug: [] for slug in tag_names}
+    for article in kept:  # newest first, each article once per tag slug
+        for slug in dict.fromkeys(paths.slugify(t) for t in article.tags):
+            in_tag[slug].append(article)
     tags = tuple(
-        Tag(name, slug, tuple(a for a in kept if slug in {paths.slugify(t) for t in a.tags}))
+        Tag(name, slug, tuple(in_tag[slug]))
         for slug, name in sorted(tag_names.items(), key=lambda item: item[1].lower())
     )
     return Site(config, kept, categories, tags, drafts, by_path)

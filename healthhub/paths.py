@@ -60,12 +60,25 @@ def relative_url(from_path: str, to_path: str) -> str:
     target, hash_mark, fragment = to_path.partition("#")
     if not target:
         return "#" + quote(fragment, safe="")
-    base = posixpath.dirname(from_path)
-    rel = posixpath.relpath(target, base or ".")
+    rel = _relative_path(target, posixpath.dirname(from_path))
     url = quote(rel, safe="/.-_~")
     if hash_mark:
         url += "#" + quote(fragment, safe="-_.~:")
     return url
+
+
+def _relative_path(target: str, base: str) -> str:
+    """posixpath.relpath(target, base) for site-relative paths, without asking the
+    file system for the working directory (this runs for every link of every page)."""
+    target_parts = [part for part in posixpath.normpath(target).split("/") if part not in ("", ".")]
+    base_parts = [part for part in posixpath.normpath(base).split("/") if part not in ("", ".")] if base else []
+    common = 0
+    for mine, theirs in zip(target_parts, base_parts):
+        if mine != theirs:
+            break
+        common += 1
+    parts = [".."] * (len(base_parts) - common) + target_parts[common:]
+    return "/".join(parts) if parts else "."
 
 
 def absolute_url(base_url: str, to_path: str) -> str:

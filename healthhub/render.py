@@ -23,6 +23,7 @@ from . import __version__, paths
 from .config import Config
 from .content import Article, Category, Site
 from .markup import shorten
+from .tracking import TrackingEnvironment
 
 Outputs = dict[str, bytes]
 
@@ -102,7 +103,7 @@ def asset_versions(assets: dict[str, bytes]) -> dict[str, str]:
 # --- the Jinja environment ----------------------------------------------------
 
 def make_environment(templates_dir: Path) -> jinja2.Environment:
-    env = jinja2.Environment(
+    env = TrackingEnvironment(
         loader=jinja2.FileSystemLoader(str(templates_dir)),
         autoescape=jinja2.select_autoescape(["html", "xml", "htm"], default_for_string=True),
         undefined=jinja2.StrictUndefined,
@@ -204,9 +205,20 @@ def _root_prefix(config: Config, page: Page) -> str:
     return ""
 
 
-def render_site(env: jinja2.Environment, site: Site, assets: dict[str, bytes]) -> Outputs:
+PageRenderer = Callable[[Sequence[Page], dict[str, str]], dict]
+
+
+def render_site(env: jinja2.Environment, site: Site, assets: dict[str, bytes],
+                render_pages: PageRenderer | None = None) -> Outputs:
+    """Every output file. `render_pages` may stand in for rendering the pages one by
+    one (the build passes incremental.PageCache.render_pages, which leaves
+    unchanged pages as incremental.Kept markers instead of bytes)."""
     versions = asset_versions(assets)
     outputs: Outputs = {paths.asset_path(name): data for name, data in assets.items()}
-    for page in site_pages(site):
+    pages = site_pages(site)
+    if render_pages is not None:
+        outputs.update(render_pages(pages, versions))
+        return outputs
+    for page in pages:
         outputs[page.path] = render_page(env, site, page, versions)
     return outputs

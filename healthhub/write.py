@@ -14,11 +14,12 @@ import errno
 import os
 import shutil
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
 from . import paths
+from .cache import digest
 
 
 class UnsafeOutputPath(ValueError):
@@ -30,9 +31,41 @@ class WriteResult:
     written: int  # files whose bytes changed or are new
     unchanged: int
     removed: int
+    # Every file now in the output folder: rel -> (size, mtime_ns, inode, hash or None).
+    files: dict = field(default_factory=dict, compare=False, repr=False)
 
 
-def check_output_paths(outputs: dict[str, bytes]) -> None:
+FileStat = tuple[int, int, int]  # size, mtime_ns, inode
+
+
+@dataclass
+class OutputState:
+    """The output folder as found before writing, checked against the last build's manifest."""
+
+    files: dict[str, FileStat]
+    verified: dict[str, bytes]  # rel -> hash, for files the manifest vouches for (same size, mtime, inode)
+    extras: set[str]  # files `finish` added last time
+    extras_intact: bool  # ... and they are all still there, untouched
+
+
+def scan_output(out_dir: Path, manifest: dict | None) -> OutputState:
+    """Stat every file in out_dir (no reading) and match it with the manifest."""
+    files = _existing_files(out_dir.absolute())
+    manifest = manifest or {}
+    verified: dict[str, bytes] = {}
+    extras: set[str] = set()
+    extras_intact = bool(manifest)
+    for rel, entry in manifest.items():
+        intact = files.get(rel) == entry[:3]
+        if entry[3] is None:
+            extras.add(rel)
+            extras_intact = extras_intact and intact
+        elif intact:
+            verified[rel] = entry[3]
+    return OutputState(files, verified, extras, extras_intact)
+
+
+def check_output_paths(outputs: dict) -> None:
     for rel in outputs:
         if not paths.is_inside(rel):
             raise UnsafeOutputPath(f"refusing to write '{rel}': it is outside the site folder")
@@ -47,58 +80,101 @@ def _same_file(path: Path, data: bytes) -> bool:
         return False
 
 
-def _existing_files(root: Path) -> set[str]:
-    found: set[str] = set()
-    if not root.is_dir():
-        return found
-    for current, dirs, files in os.walk(root):
-        base = Path(current).relative_to(root).as_posix()
-        for name in files:
-            found.add(name if base == "." else f"{base}/{name}")
+def _existing_files(root: Path) -> dict[str, FileStat]:
+    found: dict[str, FileStat] = {}
+    todo = [(root, "")]
+    while todo:
+        folder, prefix = todo.pop()
+        try:
+            entries = list(os.scandir(folder))
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+        for entry in entries:
+            rel = prefix + entry.name
+            if entry.is_dir(follow_symlinks=False):
+                todo.append((entry.path, rel + "/"))
+            else:
+                st = entry.stat(follow_symlinks=False)
+                found[rel] = (st.st_size, st.st_mtime_ns, st.st_ino)
     return found
 
 
-def write_outputs(out_dir: Path, outputs: dict[str, bytes],
-                  finish: Callable[[Path], None] | None = None) -> WriteResult:
-    """Make out_dir hold exactly `outputs` (plus what `finish` adds to the staging folder)."""
+def write_outputs(out_dir: Path, outputs: dict, finish: Callable[[Path], None] | None = None,
+                  state: OutputState | None = None) -> WriteResult:
+    """Make out_dir hold exactly `outputs` (plus what `finish` adds to the staging folder).
+
+    A value may be bytes or a marker with a `hash` attribute (incremental.Kept)
+    for a file the state vouches for. Nothing is read or copied when nothing
+    changed; otherwise the new folder is staged and swapped in at once.
+    """
     check_output_paths(outputs)
     out_dir = out_dir.absolute()
     out_dir.parent.mkdir(parents=True, exist_ok=True)
-    existing = _existing_files(out_dir)
+    if state is None:
+        state = scan_output(out_dir, None)
+    existing, verified = state.files, state.verified
+    same: dict[str, bytes] = {}  # rel -> hash, for outputs whose file on disk already holds the bytes
+    hashes: dict[str, bytes] = {}
+    for rel, data in outputs.items():
+        if isinstance(data, (bytes, bytearray)):
+            hashes[rel] = known = digest(data)
+            if verified.get(rel) == known or (rel in existing and rel not in verified and _same_file(out_dir / rel, data)):
+                same[rel] = known
+        elif verified.get(rel) == data.hash:
+            hashes[rel] = same[rel] = data.hash
+        else:
+            raise RuntimeError(f"{rel} changed while the site was being built, run the build again")
+    written = len(outputs) - len(same)
+    stale = set(existing) - set(outputs)
+    if written == 0 and out_dir.is_dir() and (not stale if finish is None else state.extras_intact and stale == state.extras):
+        files = {rel: existing[rel] + (hashes[rel],) for rel in outputs}
+        files.update({rel: existing[rel] + (None,) for rel in stale})
+        return WriteResult(0, len(same), 0, files)
+    removed = len(stale)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-new-", dir=out_dir.parent))
     try:
-        written = unchanged = 0
-        made_dirs: set[Path] = set()
+        files: dict = {}
+        made_dirs: set[str] = set()
         for rel in sorted(outputs):
-            data = outputs[rel]
-            target = staging / rel
-            if target.parent not in made_dirs:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                made_dirs.add(target.parent)
-            current = out_dir / rel
-            if rel in existing and _same_file(current, data):
+            parent = os.path.dirname(rel)
+            if parent and parent not in made_dirs:
+                os.makedirs(staging / parent, exist_ok=True)
+                made_dirs.add(parent)
+            target = os.path.join(staging, rel)
+            if rel in same:
                 try:
-                    os.link(current, target)
-                    unchanged += 1
+                    os.link(out_dir / rel, target)
+                    files[rel] = existing[rel] + (same[rel],)
                     continue
                 except OSError:
-                    pass
-            with open(target, "wb") as handle:
-                handle.write(data)
-            written += 1
-        removed = len(existing - set(outputs))
+                    if not isinstance(outputs[rel], (bytes, bytearray)):
+                        raise RuntimeError(f"{rel} changed while the site was being built, run the build again")
+            st = _write_file(target, outputs[rel])
+            files[rel] = (st.st_size, st.st_mtime_ns, st.st_ino, hashes[rel])
         if finish is not None:
             finish(staging)
-        elif written == 0 and removed == 0 and out_dir.is_dir():
-            shutil.rmtree(staging)
-            return WriteResult(0, unchanged, 0)
+            for rel, st in _existing_files(staging).items():
+                if rel not in files:
+                    files[rel] = st + (None,)
         os.chmod(staging, 0o755)
         _swap(staging, out_dir)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     shutil.rmtree(staging, ignore_errors=True)  # now the previous site
-    return WriteResult(written, unchanged, removed)
+    return WriteResult(written, len(same), removed, files)
+
+
+def _write_file(target: str, data: bytes) -> os.stat_result:
+    """Write a new file and return its status as it is once written (for the manifest)."""
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+        return os.fstat(fd)
+    finally:
+        os.close(fd)
 
 
 def _swap(new: Path, current: Path) -> None:

@@ -1,0 +1,110 @@
+"""Read article files through the cache: parse only what is new, in parallel when there is a lot.
+
+An article is looked up by a key made of HealthHub's code version, the
+configuration, the path the author sees and a digest of the file's bytes, so
+any change to one of them parses the file again. The digest itself is
+remembered per file with its size, mtime, inode and ctime (as git does) so
+an untouched file is not even read; a file modified in the last seconds
+before the cache was written is always read again.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import time
+from pathlib import Path
+
+from .cache import code_version, digest
+from .config import Config
+from .content import Article, display_path, read_article
+from .errors import Diagnostic
+from .markup import MarkdownConverter
+
+PARALLEL_PARSE_MIN = 64  # below this many new files a worker pool costs more than it saves
+RACY_SECONDS = 2.0
+
+Result = tuple[Article | None, list[Diagnostic]]
+
+
+class SourceReader:
+    """A `read_articles` for content.load_site that uses and refreshes the cache."""
+
+    def __init__(self, stored: dict, jobs: int = 1):
+        self.stat_cache: dict[str, tuple] = stored.get("stat", {})
+        self.parsed: dict[bytes, Result] = stored.get("parsed", {})
+        self.jobs = jobs
+        self.versions: dict[int, bytes] = {}  # id(article) -> its cache key, a version for tracking
+        self.reparsed = 0
+        self.state: dict = {}
+
+    def __call__(self, sources: list[Path], config: Config) -> list[Result]:
+        started = time.time()
+        base = code_version() + repr(config).encode()
+        new_stat: dict[str, tuple] = {}
+        keys: list[bytes | None] = []
+        missing: dict[bytes, tuple[Path, str, bytes]] = {}
+        results: dict[bytes, Result] = {}
+        failed: dict[int, Result] = {}
+        folders: dict[Path, str] = {}
+        for index, source in enumerate(sources):
+            folder = folders.get(source.parent)
+            if folder is None:
+                folder = folders[source.parent] = display_path(source.parent)
+            display = f"{folder}/{source.name}" if folder not in ("", ".") else source.name
+            name = os.fspath(source)
+            data = None
+            try:
+                st = os.stat(source)
+                signature = (st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns)
+                known = self.stat_cache.get(name)
+                if known is not None and known[0] == signature:
+                    content = known[1]
+                else:
+                    data = source.read_bytes()
+                    content = digest(data)
+                if started - st.st_mtime_ns / 1e9 > RACY_SECONDS:
+                    new_stat[name] = (signature, content)
+            except OSError:
+                failed[index] = read_article(source, display, config, MarkdownConverter())
+                keys.append(None)
+                continue
+            key = digest(base + b"\0" + display.encode("utf-8", "surrogateescape") + b"\0" + content)
+            keys.append(key)
+            cached = self.parsed.get(key)
+            if cached is not None:
+                results[key] = cached
+            elif key not in missing:
+                if data is None:
+                    data = source.read_bytes()
+                missing[key] = (source, display, data)
+        self.reparsed = len(missing)
+        results.update(parse_many(list(missing.items()), config, self.jobs))
+        ordered: list[Result] = []
+        for index, key in enumerate(keys):
+            result = failed[index] if key is None else results[key]
+            if key is not None and result[0] is not None:
+                self.versions[id(result[0])] = key
+            ordered.append(result)
+        self.state = {"stat": new_stat, "parsed": {key: results[key] for key in keys if key is not None}}
+        return ordered
+
+
+def parse_many(work: list[tuple[bytes, tuple[Path, str, bytes]]], config: Config, jobs: int) -> dict[bytes, Result]:
+    if not work:
+        return {}
+    if jobs > 1 and len(work) >= PARALLEL_PARSE_MIN and "fork" in multiprocessing.get_all_start_methods():
+        size = max(1, -(-len(work) // (jobs * 4)))
+        chunks = [(work[start: start + size], config) for start in range(0, len(work), size)]
+        results: dict[bytes, Result] = {}
+        with multiprocessing.get_context("fork").Pool(jobs) as pool:
+            for part in pool.imap(_parse_chunk, chunks):
+                results.update(part)
+        return results
+    return _parse_chunk((work, config))
+
+
+def _parse_chunk(chunk) -> dict[bytes, Result]:
+    work, config = chunk
+    converter = MarkdownConverter()
+    return {key: read_article(source, display, config, converter, data) for key, (source, display, data) in work}
