@@ -11,14 +11,14 @@ from typing import Callable
 
 import jinja2
 
-from .cache import DEFAULT_DIR_NAME, Cache
+from .cache import DEFAULT_DIR_NAME, Cache, code_version, digest, from_plain, to_plain
 from .config import DEFAULT_CONFIG_FILE, Config, load_config
-from .content import Site, display_path, load_site
+from .content import Site, display_path, find_sources, load_site
 from .errors import Diagnostic, error
 from .incremental import PageCache
 from .render import load_assets, make_environment, render_site
-from .sources import SourceReader
-from .write import WriteResult, scan_output, write_outputs
+from .sources import SourceReader, source_signatures
+from .write import WriteResult, output_intact, scan_output, write_outputs
 
 Progress = Callable[[str, int, int], None]
 
@@ -55,6 +55,22 @@ class BuildResult:
     seconds: float = 0.0
     parsed: int = 0  # articles parsed (not found in the cache)
     rendered: int = 0  # pages rendered (not kept from the last build)
+    # When nothing changed, the site model is only read from the cache if asked for.
+    site_loader: Callable[[], Site] | None = field(default=None, repr=False, compare=False)
+    counts: tuple[int, int] | None = None  # articles, categories
+
+    def __post_init__(self):
+        if self.site is None and self.site_loader is not None:
+            del self.site  # loaded on first use, see __getattr__
+        if self.counts is None and self.site is not None:
+            self.counts = (len(self.site.articles), len(self.site.categories))
+
+    def __getattr__(self, name):
+        loader = self.__dict__.get("site_loader")
+        if name == "site" and loader is not None:
+            self.site = loader()
+            return self.site
+        raise AttributeError(name)
 
     @property
     def errors(self) -> list[Diagnostic]:
@@ -88,20 +104,29 @@ def build(options: BuildOptions, progress: Progress | None = None) -> BuildResul
     config = resolve_config(options)
     cache = Cache(options.cache_folder())
     jobs = max(1, options.job_count())
-    reader = SourceReader(cache.load("sources"), jobs)
+    out_dir = options.out_dir.absolute()
+    sources = find_sources(options.articles_dir) if options.articles_dir.is_dir() else None
+    inputs, racy = inputs_digest(options, config, sources)
+    unchanged = unchanged_build(options, config, cache, inputs, out_dir) if not racy else None
+    if unchanged is not None:
+        unchanged.seconds = time.perf_counter() - started
+        return unchanged
+
+    stored_sources = cache.load("sources")
+    reader = SourceReader(stored_sources, jobs)
     site, diagnostics = load_site(config, options.articles_dir, drafts=options.drafts, read_articles=reader)
-    cache.store("sources", reader.state)
+    cache.update("sources", stored_sources, reader.state)
     diagnostics = sorted(set(diagnostics))
     failed = any(d.is_error for d in diagnostics) or (options.strict and diagnostics)
     if failed:
         return BuildResult(False, diagnostics, site, None, time.perf_counter() - started, reader.reparsed)
     env = make_environment(options.templates_dir)
-    out_dir = options.out_dir.absolute()
     with build_lock(options.out_dir):
         stored = cache.load("pages")
-        if stored.get("out") != str(out_dir):
-            stored = {}
-        state = scan_output(out_dir, stored.get("manifest"))
+        manifest = cache.load("manifest")
+        if manifest.get("out") != str(out_dir):
+            stored, manifest = {}, {}
+        state = scan_output(out_dir, manifest.get("files"))
         pages = PageCache(env, site, stored, state.verified, reader.versions, jobs)
         try:
             outputs = render_site(env, site, load_assets(options.templates_dir / "static"), pages.render_pages)
@@ -109,9 +134,52 @@ def build(options: BuildOptions, progress: Progress | None = None) -> BuildResul
             diagnostics.append(template_diagnostic(exc, options.templates_dir))
             return BuildResult(False, diagnostics, site, None, time.perf_counter() - started, reader.reparsed)
         written = write_outputs(options.out_dir, outputs, state=state)
-        cache.store("pages", {**pages.state, "out": str(out_dir), "manifest": written.files})
+        cache.update("pages", stored, pages.state)
+        cache.update("manifest", manifest, {"out": str(out_dir), "files": written.files})
+        if not racy:
+            cache.store("summary", {"inputs": inputs, "out": str(out_dir), "diagnostics": to_plain(diagnostics),
+                                    "counts": (len(site.articles), len(site.categories))})
     return BuildResult(True, diagnostics, site, written, time.perf_counter() - started,
                        reader.reparsed, pages.rendered)
+
+
+def inputs_digest(options: BuildOptions, config: Config, sources: list[Path] | None) -> tuple[bytes, bool]:
+    """A digest of everything a build reads, with article files by their stat signature;
+    and whether a file changed so recently that its signature cannot be trusted."""
+    signatures, racy = source_signatures(sources or [])
+    templates = []
+    for path in sorted(options.templates_dir.rglob("*")) if options.templates_dir.is_dir() else ():
+        if path.is_file():
+            templates.append((path.as_posix(), path.read_bytes()))
+    where = (os.getcwd(), str(options.articles_dir.absolute()), str(options.templates_dir.absolute()),
+             str(options.out_dir.absolute()), sources is None, options.drafts, options.strict)
+    text = repr((where, repr(config), signatures, digest(repr(templates).encode())))
+    return digest(code_version() + text.encode("utf-8", "surrogateescape")), racy
+
+
+def unchanged_build(options: BuildOptions, config: Config, cache: Cache, inputs: bytes,
+                    out_dir: Path) -> BuildResult | None:
+    """The result of the last build when its inputs and output folder are exactly as it
+    left them (checked by stat), else None. Nothing is parsed, rendered or written."""
+    summary = cache.load("summary")
+    if summary.get("inputs") != inputs or summary.get("out") != str(out_dir):
+        return None
+    manifest = cache.load("manifest")
+    files = manifest.get("files")
+    if manifest.get("out") != str(out_dir) or not files or not output_intact(out_dir, files):
+        return None
+    try:
+        diagnostics = list(from_plain(summary["diagnostics"]))
+    except Exception:
+        return None
+
+    def load_site_from_cache() -> Site:
+        reader = SourceReader(cache.load("sources"))
+        return load_site(config, options.articles_dir, drafts=options.drafts, read_articles=reader)[0]
+
+    written = WriteResult(0, sum(1 for entry in files.values() if entry[3] is not None), 0, files)
+    return BuildResult(True, diagnostics, None, written, 0.0, 0, 0,
+                       site_loader=load_site_from_cache, counts=tuple(summary["counts"]))
 
 
 class build_lock:

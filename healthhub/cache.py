@@ -1,6 +1,6 @@
 """The build cache in `.healthhub-cache/`: checked files, never trusted blindly.
 
-Each cache file starts with a header (magic, HealthHub version, length and a
+Each cache file holds plain data (marshal) and starts with a header (magic, HealthHub version, length and a
 BLAKE2 checksum of the payload). A file that is missing, truncated, corrupt or
 written by another HealthHub version reads as empty, so the build simply does
 more work; it never uses bytes it cannot verify.
@@ -16,9 +16,12 @@ Stores (one file each, rewritten atomically after a successful build):
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import hashlib
+import importlib
+import marshal
 import os
-import pickle
 import tempfile
 from pathlib import Path
 
@@ -58,14 +61,17 @@ def load(path: Path) -> object | None:
     if len(data) < payload_start or data[:payload_start] != expected:
         return None
     try:
-        return pickle.loads(data[payload_start:])
-    except Exception:  # a checksum collision or an unpicklable class: rebuild
+        return marshal.loads(data[payload_start:])
+    except Exception:  # cannot happen with a matching checksum, but never trust it
         return None
 
 
 def store(path: Path, value: object) -> None:
-    """Write atomically: a crash leaves the old file or the new one, never half of it."""
-    payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+    """Write atomically: a crash leaves the old file or the new one, never half of it.
+
+    The value must be plain data (see to_plain): marshal reads it many times
+    faster than pickle reads objects, and cannot run code."""
+    payload = marshal.dumps(value)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
     try:
@@ -79,6 +85,75 @@ def store(path: Path, value: object) -> None:
         except OSError:
             pass
         raise
+
+
+# --- plain data ------------------------------------------------------------------
+# Dataclass instances (Article, Heading, Diagnostic and whatever fields are
+# added later) become tagged tuples of their fields, dates their ordinals.
+
+_DATACLASS, _DATE, _TUPLE = "\0dc", "\0date", "\0tuple"
+
+
+class NotPlain(TypeError):
+    pass
+
+
+def to_plain(value):
+    kind = type(value)
+    if kind in (str, int, float, bool, bytes, type(None)):
+        return value
+    if kind is tuple:
+        items = tuple(to_plain(item) for item in value)
+        return (_TUPLE,) + items if items and isinstance(items[0], str) and items[0].startswith("\0") else items
+    if kind is list:
+        return [to_plain(item) for item in value]
+    if kind is dt.date:
+        return (_DATE, value.toordinal())
+    if kind is dict:
+        return {to_plain(k): to_plain(v) for k, v in value.items()}
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return (_DATACLASS, f"{kind.__module__}:{kind.__qualname__}",
+                tuple((f.name, to_plain(getattr(value, f.name))) for f in dataclasses.fields(value)))
+    if kind in (frozenset, set):
+        return kind(to_plain(item) for item in value)
+    raise NotPlain(f"cannot cache a {kind.__name__}")
+
+
+def from_plain(value, _classes: dict | None = None):
+    kind = type(value)
+    if kind is tuple:
+        if value and isinstance(value[0], str) and value[0].startswith("\0"):
+            tag = value[0]
+            if tag == _DATE:
+                return dt.date.fromordinal(value[1])
+            if tag == _TUPLE:
+                return tuple(from_plain(item, _classes) for item in value[1:])
+            if tag == _DATACLASS:
+                return _make(value[1], {name: from_plain(v, _classes) for name, v in value[2]}, _classes)
+        return tuple(from_plain(item, _classes) for item in value)
+    if kind is list:
+        return [from_plain(item, _classes) for item in value]
+    if kind is dict:
+        return {from_plain(k, _classes): from_plain(v, _classes) for k, v in value.items()}
+    return value
+
+
+def _make(name: str, fields: dict, classes: dict | None):
+    cls = classes.get(name) if classes is not None else None
+    if cls is None:
+        module, _, qualname = name.partition(":")
+        cls = importlib.import_module(module)
+        for part in qualname.split("."):
+            cls = getattr(cls, part)
+        if not dataclasses.is_dataclass(cls) or set(fields) != {f.name for f in dataclasses.fields(cls)}:
+            raise NotPlain(f"{name} changed shape")
+        if classes is not None:
+            classes[name] = cls
+    if hasattr(cls, "__slots__"):
+        return cls(**fields)
+    obj = object.__new__(cls)  # a frozen dataclass, restored without running __init__ again
+    obj.__dict__.update(fields)
+    return obj
 
 
 class Cache:
@@ -97,6 +172,11 @@ class Cache:
             return {}
         value = load(self.folder / name)
         return value if isinstance(value, dict) else {}
+
+    def update(self, name: str, old: dict, new: dict) -> None:
+        """Store `new` unless it equals what was loaded (a no-change build writes nothing)."""
+        if new != old:
+            self.store(name, new)
 
     def store(self, name: str, value: dict) -> None:
         if self.folder is not None:

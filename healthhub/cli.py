@@ -107,8 +107,7 @@ def cmd_build(args) -> int:
               file=sys.stderr)
         return EXIT_CONTENT
     if not args.quiet:
-        site = result.site
-        n, c = len(site.articles), len(site.categories)
+        n, c = result.counts
         print(f"Built {n} article{'s' * (n != 1)} in {c} categor{'ies' if c != 1 else 'y'} "
               f"into {out}/ in {result.seconds:.1f} s")
     return EXIT_OK

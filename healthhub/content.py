@@ -344,13 +344,18 @@ def gather_site(config: Config, articles: list[Article], drafts: bool, diags: li
         Category(name, slug, tuple(in_category[slug]))
         for slug, name in sorted(category_names.items(), key=lambda item: (order.get(item[0], len(order)), item[1].lower()))
     )
+    slugs: dict[str, str] = {}
+    for article in kept:
+        for tag in article.tags:
+            if tag not in slugs:
+                slugs[tag] = paths.slugify(tag)
     tag_names: dict[str, str] = {}
     for article in sorted(kept, key=lambda a: a.source):
         for tag in article.tags:
-            tag_names.setdefault(paths.slugify(tag), tag)
+            tag_names.setdefault(slugs[tag], tag)
     in_tag: dict[str, list[Article]] = {slug: [] for slug in tag_names}
     for article in kept:  # newest first, each article once per tag slug
-        for slug in dict.fromkeys(paths.slugify(t) for t in article.tags):
+        for slug in dict.fromkeys(slugs[t] for t in article.tags):
             in_tag[slug].append(article)
     tags = tuple(
         Tag(name, slug, tuple(in_tag[slug]))

@@ -22,7 +22,7 @@ from . import paths
 from .cache import code_version, digest
 from .content import Article, Category, Site, Tag
 from .render import Page, Pager, render_page
-from .tracking import Checker, Fingerprints, Reads, TrackingEnvironment, fingerprint_reads
+from .tracking import Checker, Fingerprints, Reads, TrackingEnvironment, entities_of, fingerprint_reads
 
 PARALLEL_RENDER_MIN = 400  # below this, starting worker processes costs more than it saves
 
@@ -100,7 +100,10 @@ class PageCache:
         entities = self._entities(pages)
         env_print = environment_fingerprint(self.env, self.site, versions)
         template_prints = template_fingerprints(self.env)
-        checker = Checker(self.env, prints, entities, self.stored.get("versions", {}), self.stored.get("prints", {}))
+        old_versions = self.stored.get("versions", {})
+        new_versions = {key: prints.version(obj) for key, obj in entities.items()}
+        unchanged = {key for key, version in new_versions.items() if old_versions.get(key) == version}
+        checker = Checker(self.env, prints, entities, unchanged, self.stored.get("prints", {}))
         old_pages: dict[str, tuple] = self.stored.get("pages", {})
         new_pages: dict[str, tuple] = {}
         outputs: dict[str, bytes | Kept] = {}
@@ -112,7 +115,7 @@ class PageCache:
             )))
             record = old_pages.get(page.path)
             if (record is not None and record[0] == head and self.verified.get(page.path) == record[2]
-                    and all(checker.still_same(dep) for dep in record[1])):
+                    and checker.all_same(record[1])):
                 outputs[page.path] = Kept(record[2])
                 new_pages[page.path] = record
             else:
@@ -125,18 +128,21 @@ class PageCache:
             outputs[page.path] = data
             if deps is None:
                 continue  # it read something that cannot be fingerprinted: render it every time
-            keys = []
+            groups: dict[str, list[tuple]] = {}
             for dep, value in deps.items():
                 dep = interned.setdefault(dep, dep)
                 dep_prints[dep] = value
-                keys.append(dep)
-            new_pages[page.path] = (head, tuple(keys), digest(data))
-        used = {dep for record in new_pages.values() for dep in record[1]}
-        self.state = {
-            "pages": new_pages,
-            "prints": {dep: dep_prints[dep] for dep in used if dep in dep_prints},
-            "versions": {key: prints.version(obj) for key, obj in entities.items()},
-        }
+                for key in entities_of(dep):
+                    groups.setdefault(key, []).append(dep)
+            new_pages[page.path] = (head, {key: tuple(group) for key, group in groups.items()}, digest(data))
+        old_prints = self.stored.get("prints", {})
+        prints_kept: dict[tuple, bytes] = {}
+        for record in new_pages.values():
+            for group in record[1].values():
+                for dep in group:
+                    if dep not in prints_kept:
+                        prints_kept[dep] = dep_prints[dep] if dep in dep_prints else old_prints[dep]
+        self.state = {"pages": new_pages, "prints": prints_kept, "versions": new_versions}
         return outputs
 
     def _entities(self, pages: Sequence[Page]) -> dict[str, object]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import heapq
 import json
 import math
 import os
@@ -76,7 +77,7 @@ def paginate(items: Sequence, per_page: int, path_of: Callable[[int], str]) -> l
 
 
 def most_viewed(articles: Sequence[Article], count: int) -> tuple[Article, ...]:
-    return tuple(sorted(articles, key=lambda a: (-a.views, -a.date.toordinal(), a.path))[:count])
+    return tuple(heapq.nsmallest(count, articles, key=lambda a: (-a.views, -a.date.toordinal(), a.path)))
 
 
 # --- assets -----------------------------------------------------------------
@@ -161,23 +162,26 @@ def site_pages(site: Site) -> list[Page]:
         "popular": most_viewed(site.articles, config.popular_count),
     })]
     for category in site.categories:
+        popular = most_viewed(category.articles, config.popular_count)
         for pager in paginate(category.articles, config.per_page, lambda n, s=category.slug: paths.category_path(s, n)):
             pages.append(Page(pager.path, "category.html", {
                 "category": category,
                 "pager": pager,
-                "popular": most_viewed(category.articles, config.popular_count),
+                "popular": popular,
             }))
     for tag in site.tags:
         for pager in paginate(tag.articles, config.per_page, lambda n, s=tag.slug: paths.tag_path(s, n)):
             pages.append(Page(pager.path, "tag.html", {"tag": tag, "pager": pager}))
     if site.tags:
         pages.append(Page("tags/index.html", "tags.html", {}))
+    categories = {category.slug: category for category in site.categories}
     for article in site.articles:
-        category = site.category_of(article)
+        category = categories[article.category_slug]
+        nearby = category.articles[: config.related_count + 1]
         pages.append(Page(article.path, "article.html", {
             "article": article,
             "category": category,
-            "more": tuple(a for a in category.articles if a.path != article.path)[: config.related_count],
+            "more": tuple(a for a in nearby if a.path != article.path)[: config.related_count],
         }))
     pages.append(Page("404.html", "404.html", {}))
     return pages

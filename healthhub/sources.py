@@ -15,7 +15,7 @@ import os
 import time
 from pathlib import Path
 
-from .cache import code_version, digest
+from .cache import NotPlain, code_version, digest, from_plain, to_plain
 from .config import Config
 from .content import Article, display_path, read_article
 from .errors import Diagnostic
@@ -27,12 +27,31 @@ RACY_SECONDS = 2.0
 Result = tuple[Article | None, list[Diagnostic]]
 
 
+def source_signatures(sources: list[Path]) -> tuple[tuple, bool]:
+    """(path, size, mtime, inode, ctime) of every file, and whether one was modified
+    too recently for its signature to prove its content (then it must be read)."""
+    now = time.time()
+    signatures = []
+    racy = False
+    for source in sources:
+        name = os.fspath(source)
+        try:
+            st = os.stat(name)
+        except OSError:
+            signatures.append((name,))
+            racy = True
+            continue
+        signatures.append((name, st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns))
+        racy = racy or now - st.st_mtime_ns / 1e9 <= RACY_SECONDS
+    return tuple(signatures), racy
+
+
 class SourceReader:
     """A `read_articles` for content.load_site that uses and refreshes the cache."""
 
     def __init__(self, stored: dict, jobs: int = 1):
         self.stat_cache: dict[str, tuple] = stored.get("stat", {})
-        self.parsed: dict[bytes, Result] = stored.get("parsed", {})
+        self.parsed: dict[bytes, object] = stored.get("parsed", {})  # key -> plain (article, diagnostics)
         self.jobs = jobs
         self.versions: dict[int, bytes] = {}  # id(article) -> its cache key, a version for tracking
         self.reparsed = 0
@@ -45,6 +64,8 @@ class SourceReader:
         keys: list[bytes | None] = []
         missing: dict[bytes, tuple[Path, str, bytes]] = {}
         results: dict[bytes, Result] = {}
+        plain: dict[bytes, object] = {}
+        classes: dict = {}
         failed: dict[int, Result] = {}
         folders: dict[Path, str] = {}
         for index, source in enumerate(sources):
@@ -72,21 +93,32 @@ class SourceReader:
             key = digest(base + b"\0" + display.encode("utf-8", "surrogateescape") + b"\0" + content)
             keys.append(key)
             cached = self.parsed.get(key)
-            if cached is not None:
-                results[key] = cached
-            elif key not in missing:
+            if cached is not None and key not in results:
+                try:
+                    article, diags = from_plain(cached, classes)
+                    results[key] = (article, list(diags))
+                    plain[key] = cached
+                    continue
+                except Exception:  # a class changed shape: parse again
+                    pass
+            if key not in missing and key not in results:
                 if data is None:
                     data = source.read_bytes()
                 missing[key] = (source, display, data)
         self.reparsed = len(missing)
-        results.update(parse_many(list(missing.items()), config, self.jobs))
+        for key, result in parse_many(list(missing.items()), config, self.jobs).items():
+            results[key] = result
+            try:
+                plain[key] = to_plain((result[0], tuple(result[1])))
+            except NotPlain:
+                pass  # parsed again next time
         ordered: list[Result] = []
         for index, key in enumerate(keys):
             result = failed[index] if key is None else results[key]
             if key is not None and result[0] is not None:
                 self.versions[id(result[0])] = key
             ordered.append(result)
-        self.state = {"stat": new_stat, "parsed": {key: results[key] for key in keys if key is not None}}
+        self.state = {"stat": new_stat, "parsed": {key: plain[key] for key in keys if key in plain}}
         return ordered
 
 

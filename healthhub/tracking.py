@@ -219,23 +219,22 @@ class Checker:
     """Answers 'does this dependency still have the fingerprint it had?' for a new build."""
 
     def __init__(self, env: jinja2.Environment, prints: Fingerprints, entities: dict[str, object],
-                 old_versions: dict[str, bytes], old_prints: dict[tuple, bytes]):
+                 unchanged: set[str], old_prints: dict[tuple, bytes]):
         self.env = env
         self.prints = prints
         self.entities = entities
-        self.old_versions = old_versions
+        self.unchanged = unchanged  # keys of entities whose deep version is the same as last time
         self.old_prints = old_prints
-        self._unchanged_entity: dict[str, bool] = {}
         self._same: dict[tuple, bool] = {}
         self.new_prints: dict[tuple, bytes] = {}
 
-    def entity_unchanged(self, key: str) -> bool:
-        found = self._unchanged_entity.get(key)
-        if found is None:
-            obj = self.entities.get(key)
-            found = obj is not None and self.old_versions.get(key) == self.prints.version(obj)
-            self._unchanged_entity[key] = found
-        return found
+    def all_same(self, groups: dict[str, tuple]) -> bool:
+        """True when every dependency (grouped by the entities they involve) is unchanged."""
+        for key in groups.keys() - self.unchanged:
+            for dep in groups[key]:
+                if not self.still_same(dep):
+                    return False
+        return True
 
     def still_same(self, dep: tuple) -> bool:
         found = self._same.get(dep)
@@ -244,14 +243,11 @@ class Checker:
         old = self.old_prints.get(dep)
         if old is None:
             found = False
-        elif all(self.entity_unchanged(key) for key in _entities_of(dep)):
+        elif all(key in self.unchanged for key in entities_of(dep)):
             found = True
-            self.new_prints[dep] = old
         else:
             new = self._evaluate(dep)
             found = new == old
-            if new is not None:
-                self.new_prints[dep] = new
         self._same[dep] = found
         return found
 
@@ -275,7 +271,7 @@ class Checker:
         return None
 
 
-def _entities_of(dep: tuple) -> list[str]:
+def entities_of(dep: tuple) -> list[str]:
     if dep[0] in ("r", "d"):
         return [dep[1]]
     if dep[0] == "c":

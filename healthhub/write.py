@@ -65,6 +65,12 @@ def scan_output(out_dir: Path, manifest: dict | None) -> OutputState:
     return OutputState(files, verified, extras, extras_intact)
 
 
+def output_intact(out_dir: Path, files: dict) -> bool:
+    """True when out_dir holds exactly the manifest's files, each with its recorded stat."""
+    found = _existing_files(out_dir.absolute())
+    return len(found) == len(files) and all(found.get(rel) == entry[:3] for rel, entry in files.items())
+
+
 def check_output_paths(outputs: dict) -> None:
     for rel in outputs:
         if not paths.is_inside(rel):
