@@ -50,7 +50,7 @@ class BuildOptions:
 class BuildResult:
     ok: bool
     diagnostics: list[Diagnostic] = field(default_factory=list)
-    site: Site | None = None
+    site: Site | None = field(default_factory=lambda: None)  # no class attribute: see __getattr__
     written: WriteResult | None = None
     seconds: float = 0.0
     parsed: int = 0  # articles parsed (not found in the cache)

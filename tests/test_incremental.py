@@ -1,0 +1,185 @@
+"""Incremental builds give exactly what a clean build gives, and a bad cache is never trusted."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from conftest import TEMPLATES, SiteDir, article
+from healthhub import cache
+from healthhub.build import build
+
+PAST = time.time() - 3600
+
+
+def age(path: Path) -> None:
+    """Make a just-written file look older than the few seconds in which a stat
+    signature is not trusted, so the tests also cover the stat-only fast path."""
+    os.utime(path, (PAST, PAST))
+
+
+def write(site: SiteDir, rel: str, text: str) -> None:
+    age(site.write(rel, text))
+
+
+def clean_build(site: SiteDir, out: Path):
+    cwd = os.getcwd()
+    os.chdir(site.root)
+    try:
+        return build(site.options(out_dir=out, use_cache=False))
+    finally:
+        os.chdir(cwd)
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+# --- random edits ----------------------------------------------------------------------------
+
+WORDS = ["sleep", "water", "salt", "walk", "rest", "heart", "calm"]
+TEMPLATE_EDITS = [
+    ("article.html", "{% block main %}", "{% block main %}<p>{{ article.views }} / {{ site.articles|length }}</p>"),
+    ("base.html", "</footer>", "<p>{% for a in site.articles %}{{ a.title }};{% endfor %}</p></footer>"),
+    ("base.html", "</footer>", "<div>{% if site.articles %}{{ site.articles[-1].body_html|safe }}{% endif %}</div></footer>"),
+    ("_macros.html", "views</span>", "views</span> {{ article.summary }}"),
+    ("tag.html", "<h1>", "<h1 data-n=\"{{ tag.articles|map(attribute='slug')|join(',') }}\">"),
+    ("home.html", "<h1", "{{ site.tags|map(attribute='name')|join(' ') }}<h1"),
+]
+CONFIGS = ["", "per_page: 2\n", "site_name: Other\nrelated_count: 1\n", "popular_count: 1\nhome_latest: 2\n",
+           "default_author: \"Dr. Q\"\n"]
+
+articles_st = st.fixed_dictionaries({
+    "title": st.sampled_from(["Sleep well", "Salt facts", "Walk more", "Calm mind", "Drink water"]),
+    "category": st.sampled_from(["Health", "Sleep", "Fitness"]),
+    "date": st.sampled_from(["2024-01-05", "2024-06-01", "2025-02-10"]),
+    "views": st.integers(0, 40),
+    "tags": st.lists(st.sampled_from(WORDS), max_size=3),
+    "body": st.lists(st.sampled_from(WORDS), min_size=1, max_size=8).map(lambda w: "## Part\n\n" + " ".join(w) + ".\n"),
+})
+names_st = st.sampled_from(["a", "b", "c", "d", "e"])
+steps_st = st.lists(st.one_of(
+    st.tuples(st.just("write"), names_st, articles_st),  # add or edit
+    st.tuples(st.just("delete"), names_st),
+    st.tuples(st.just("rename"), names_st, names_st),
+    st.tuples(st.just("template"), st.integers(0, len(TEMPLATE_EDITS) - 1)),
+    st.tuples(st.just("config"), st.integers(0, len(CONFIGS) - 1)),
+), min_size=1, max_size=5)
+
+
+def source(fields: dict) -> str:
+    tags = "[" + ", ".join(fields["tags"]) + "]"
+    return article(fields["title"], fields["category"], fields["date"], fields["body"], views=fields["views"], tags=tags)
+
+
+def apply(site: SiteDir, step: tuple) -> None:
+    kind = step[0]
+    if kind == "write":
+        write(site, f"articles/{step[1]}.md", source(step[2]))
+    elif kind == "delete":
+        (site.articles / f"{step[1]}.md").unlink(missing_ok=True)
+        (site.articles / "sub" / f"{step[1]}.md").unlink(missing_ok=True)
+    elif kind == "rename":  # to another name, in another folder
+        old = site.articles / f"{step[1]}.md"
+        if old.exists():
+            old.rename(site.articles / "sub" / f"{step[2]}.md")
+    elif kind == "template":
+        name, anchor, replacement = TEMPLATE_EDITS[step[1]]
+        path = site.templates / name
+        path.write_text(path.read_text(encoding="utf-8").replace(anchor, replacement, 1), encoding="utf-8")
+        age(path)
+    elif kind == "config":
+        write(site, "healthhub.yaml", CONFIGS[step[1]])
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(steps=steps_st)
+def test_incremental_build_equals_a_clean_build_after_every_change(steps):
+    with tempfile.TemporaryDirectory() as tmp:
+        site = SiteDir(Path(tmp) / "project")
+        (site.articles / "sub").mkdir()
+        write(site, "articles/a.md", article("First", body="Hello.\n", tags="[sleep]"))
+        write(site, "articles/sub/b.md", article("Second", "Sleep", "2024-02-02", views=3))
+        assert site.build().ok
+        for number, step in enumerate(steps):
+            apply(site, step)
+            incremental = site.build()
+            fresh_out = Path(tmp) / f"fresh-{number}"
+            fresh = clean_build(site, fresh_out)
+            assert incremental.ok == fresh.ok, (step, incremental.diagnostics, fresh.diagnostics)
+            assert incremental.diagnostics == fresh.diagnostics
+            if fresh.ok:
+                assert tree(site.out) == tree(fresh_out), step
+            again = site.build()  # and a rebuild with no change gives the same again
+            assert again.ok == fresh.ok
+            if fresh.ok:
+                assert again.rendered == 0 and tree(site.out) == tree(fresh_out)
+
+
+# --- the cache ------------------------------------------------------------------------------
+
+def test_unchanged_files_are_left_alone_and_a_no_change_build_does_nothing(site_dir):
+    write(site_dir, "articles/a.md", article("Alpha", tags="[sleep]"))
+    write(site_dir, "articles/b.md", article("Beta", "Fitness", "2024-01-01", summary="Fixed."))
+    assert site_dir.build().ok
+    before = {p: (p.stat().st_ino, p.stat().st_mtime_ns) for p in site_dir.out.rglob("*.html")}
+    write(site_dir, "articles/b.md", article("Beta", "Fitness", "2024-01-01", body="New words.\n", summary="Fixed."))
+    result = site_dir.build()
+    assert result.ok and result.parsed == 1
+    changed = {p.relative_to(site_dir.out).as_posix() for p in site_dir.out.rglob("*.html")
+               if before.get(p) != (p.stat().st_ino, p.stat().st_mtime_ns)}
+    assert changed == {"fitness/b.html"}
+    result = site_dir.build()
+    assert result.ok and result.rendered == 0 and result.written.written == 0
+    assert result.counts == (2, 2) and len(result.site.articles) == 2
+
+
+def test_a_corrupt_or_truncated_cache_is_rebuilt_not_trusted(site_dir, tmp_path):
+    write(site_dir, "articles/a.md", article("Alpha", body="First words.\n"))
+    write(site_dir, "articles/b.md", article("Beta", "Sleep", "2024-01-01", tags="[rest]"))
+    assert site_dir.build().ok
+    folder = site_dir.root / ".healthhub-cache"
+    names = sorted(p.name for p in folder.iterdir() if not p.name.startswith("."))
+    assert {"sources", "pages", "manifest", "summary"} <= set(names)
+    damages = [
+        lambda data: data[: len(data) // 2],  # truncated
+        lambda data: data[:-5] + bytes([data[-5] ^ 0xFF]) + data[-4:],  # one byte flipped
+        lambda data: data.replace(b"0.1.0", b"9.9.9", 1),  # written by another version
+        lambda data: b"",
+    ]
+    for number, damage in enumerate(damages):
+        for name in names:
+            path = folder / name
+            data = path.read_bytes()
+            path.write_bytes(damage(data))
+            assert cache.load(path) is None
+        write(site_dir, "articles/a.md", article("Alpha", body=f"Words, version {number}.\n"))
+        result = site_dir.build()
+        assert result.ok and result.parsed == 2  # nothing was taken from the damaged cache
+        fresh = clean_build(site_dir, tmp_path / f"fresh-{number}")
+        assert fresh.ok and tree(site_dir.out) == tree(tmp_path / f"fresh-{number}")
+        assert all(cache.load(folder / name) is not None for name in names)  # rewritten, valid
+
+
+def test_an_edited_output_file_is_rendered_again(site_dir, tmp_path):
+    write(site_dir, "articles/a.md", article("Alpha"))
+    assert site_dir.build().ok
+    page = site_dir.out / "health" / "a.html"
+    page.write_text("tampered", encoding="utf-8")
+    assert site_dir.build().ok
+    assert "<h1>Alpha</h1>" in page.read_text(encoding="utf-8")
+
+
+def test_the_cache_folder_is_an_option_and_can_be_switched_off(site_dir, tmp_path):
+    write(site_dir, "articles/a.md", article("Alpha"))
+    assert site_dir.build(cache_dir=tmp_path / "elsewhere").ok
+    assert (tmp_path / "elsewhere" / "sources").is_file()
+    assert not (site_dir.root / ".healthhub-cache").exists()
+    assert site_dir.build(use_cache=False, out_dir=tmp_path / "out").ok
+    assert not (site_dir.root / ".healthhub-cache").exists()
