@@ -112,10 +112,11 @@ def build(options: BuildOptions, progress: Progress | None = None) -> BuildResul
         unchanged.seconds = time.perf_counter() - started
         return unchanged
 
-    stored_sources = cache.load("sources")
+    stored_sources = cache.load_shards("sources")
     reader = SourceReader(stored_sources, jobs)
-    site, diagnostics = load_site(config, options.articles_dir, drafts=options.drafts, read_articles=reader)
-    cache.update("sources", stored_sources, reader.state)
+    site, diagnostics = load_site(config, options.articles_dir, drafts=options.drafts, read_articles=reader,
+                                  sources=sources)
+    cache.update_shards("sources", stored_sources, reader.state)
     diagnostics = sorted(set(diagnostics))
     failed = any(d.is_error for d in diagnostics) or (options.strict and diagnostics)
     if failed:
@@ -174,7 +175,7 @@ def unchanged_build(options: BuildOptions, config: Config, cache: Cache, inputs:
         return None
 
     def load_site_from_cache() -> Site:
-        reader = SourceReader(cache.load("sources"))
+        reader = SourceReader(cache.load_shards("sources"))
         return load_site(config, options.articles_dir, drafts=options.drafts, read_articles=reader)[0]
 
     written = WriteResult(0, sum(1 for entry in files.values() if entry[3] is not None), 0, files)

@@ -98,13 +98,17 @@ class NotPlain(TypeError):
     pass
 
 
+_PASS = frozenset({str, int, float, bool, bytes, type(None)})
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}  # a cache of dataclasses.fields, per class
+
+
 def to_plain(value):
     kind = type(value)
-    if kind in (str, int, float, bool, bytes, type(None)):
+    if kind in _PASS:
         return value
     if kind is tuple:
         items = tuple(to_plain(item) for item in value)
-        return (_TUPLE,) + items if items and isinstance(items[0], str) and items[0].startswith("\0") else items
+        return (_TUPLE,) + items if items and type(items[0]) is str and items[0].startswith("\0") else items
     if kind is list:
         return [to_plain(item) for item in value]
     if kind is dt.date:
@@ -112,8 +116,11 @@ def to_plain(value):
     if kind is dict:
         return {to_plain(k): to_plain(v) for k, v in value.items()}
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return (_DATACLASS, f"{kind.__module__}:{kind.__qualname__}",
-                tuple((f.name, to_plain(getattr(value, f.name))) for f in dataclasses.fields(value)))
+        names = _FIELD_NAMES.get(kind)
+        if names is None:
+            names = _FIELD_NAMES[kind] = tuple(f.name for f in dataclasses.fields(value))
+        return (_DATACLASS, f"{kind.__module__}:{kind.__qualname__}", names,
+                tuple([to_plain(getattr(value, name)) for name in names]))
     if kind in (frozenset, set):
         return kind(to_plain(item) for item in value)
     raise NotPlain(f"cannot cache a {kind.__name__}")
@@ -121,16 +128,18 @@ def to_plain(value):
 
 def from_plain(value, _classes: dict | None = None):
     kind = type(value)
+    if kind in _PASS:
+        return value
     if kind is tuple:
-        if value and isinstance(value[0], str) and value[0].startswith("\0"):
+        if value and type(value[0]) is str and value[0].startswith("\0"):
             tag = value[0]
+            if tag == _DATACLASS:
+                return _make(value[1], value[2], [from_plain(v, _classes) for v in value[3]], _classes)
             if tag == _DATE:
                 return dt.date.fromordinal(value[1])
             if tag == _TUPLE:
-                return tuple(from_plain(item, _classes) for item in value[1:])
-            if tag == _DATACLASS:
-                return _make(value[1], {name: from_plain(v, _classes) for name, v in value[2]}, _classes)
-        return tuple(from_plain(item, _classes) for item in value)
+                return tuple([from_plain(item, _classes) for item in value[1:]])
+        return tuple([from_plain(item, _classes) for item in value])
     if kind is list:
         return [from_plain(item, _classes) for item in value]
     if kind is dict:
@@ -138,22 +147,32 @@ def from_plain(value, _classes: dict | None = None):
     return value
 
 
-def _make(name: str, fields: dict, classes: dict | None):
-    cls = classes.get(name) if classes is not None else None
-    if cls is None:
+def _make(name: str, names: tuple, values: list, classes: dict | None):
+    found = classes.get(name) if classes is not None else None
+    if found is None or found[1] != names:
         module, _, qualname = name.partition(":")
         cls = importlib.import_module(module)
         for part in qualname.split("."):
             cls = getattr(cls, part)
-        if not dataclasses.is_dataclass(cls) or set(fields) != {f.name for f in dataclasses.fields(cls)}:
+        if not dataclasses.is_dataclass(cls) or tuple(f.name for f in dataclasses.fields(cls)) != names:
             raise NotPlain(f"{name} changed shape")
+        found = (cls, names)
         if classes is not None:
-            classes[name] = cls
+            classes[name] = found
+    cls = found[0]
     if hasattr(cls, "__slots__"):
-        return cls(**fields)
+        return cls(**dict(zip(names, values)))
     obj = object.__new__(cls)  # a frozen dataclass, restored without running __init__ again
-    obj.__dict__.update(fields)
+    obj.__dict__.update(zip(names, values))
     return obj
+
+
+SHARDS = 32
+
+
+def shard_of(key) -> int:
+    data = key if isinstance(key, bytes) else repr(key).encode("utf-8", "surrogatepass")
+    return digest(data)[0] % SHARDS
 
 
 class Cache:
@@ -161,6 +180,7 @@ class Cache:
 
     def __init__(self, folder: Path | None):
         self.folder = folder
+        self.damaged: set[str] = set()
         if folder is not None:
             folder.mkdir(parents=True, exist_ok=True)
             ignore = folder / ".gitignore"
@@ -170,12 +190,37 @@ class Cache:
     def load(self, name: str) -> dict:
         if self.folder is None:
             return {}
-        value = load(self.folder / name)
-        return value if isinstance(value, dict) else {}
+        path = self.folder / name
+        value = load(path)
+        if not isinstance(value, dict):
+            if path.exists():
+                self.damaged.add(name)  # rewritten by the next update, even with nothing in it
+            return {}
+        return value
+
+    def load_shards(self, name: str) -> dict:
+        """A store kept in SHARDS files (by the first byte of each key's digest), so
+        a small change rewrites a small file. Values are dicts of such keys."""
+        merged: dict = {"shards": {}}
+        for index in range(SHARDS):
+            part = self.load(f"{name}.{index:02x}")
+            merged["shards"][index] = part
+            for field, values in part.items():
+                merged.setdefault(field, {}).update(values)
+        return merged
+
+    def update_shards(self, name: str, old: dict, new: dict) -> None:
+        parts: dict[int, dict] = {index: {} for index in range(SHARDS)}
+        for field, values in new.items():
+            for key, value in values.items():
+                parts[shard_of(key)].setdefault(field, {})[key] = value
+        for index, part in parts.items():
+            self.update(f"{name}.{index:02x}", old.get("shards", {}).get(index, {}), part)
 
     def update(self, name: str, old: dict, new: dict) -> None:
         """Store `new` unless it equals what was loaded (a no-change build writes nothing)."""
-        if new != old:
+        if new != old or name in self.damaged:
+            self.damaged.discard(name)
             self.store(name, new)
 
     def store(self, name: str, value: dict) -> None:

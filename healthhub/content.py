@@ -254,7 +254,7 @@ def find_sources(articles_dir: Path) -> list[Path]:
         dirs[:] = sorted(d for d in dirs if not is_ignored_name(d))
         for name in sorted(files):
             if not is_ignored_name(name) and name.lower().endswith(MARKDOWN_SUFFIXES):
-                found.append(Path(root) / name)
+                found.append(Path(os.path.join(root, name)))
     return found
 
 
@@ -286,7 +286,8 @@ def read_article(source: Path, display: str, config: Config, converter: Markdown
 
 
 def load_site(config: Config, articles_dir: Path, drafts: bool = False,
-              read_articles: ArticleReader | None = None) -> tuple[Site, list[Diagnostic]]:
+              read_articles: ArticleReader | None = None,
+              sources: list[Path] | None = None) -> tuple[Site, list[Diagnostic]]:
     """`read_articles` may stand in for reading the files one by one (the build
     passes sources.SourceReader, which caches and parallelises)."""
     diags: list[Diagnostic] = []
@@ -295,7 +296,8 @@ def load_site(config: Config, articles_dir: Path, drafts: bool = False,
         diags.append(error(display_path(articles_dir), 1, 1,
                            "the articles folder does not exist, create it or pass --articles DIR"))
         return gather_site(config, [], drafts, diags), diags
-    sources = find_sources(articles_dir)
+    if sources is None:
+        sources = find_sources(articles_dir)
     if read_articles is None:
         converter = MarkdownConverter()
         results = [read_article(source, display_path(source), config, converter) for source in sources]
