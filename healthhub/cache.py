@@ -134,12 +134,13 @@ def from_plain(value, _classes: dict | None = None):
         if value and type(value[0]) is str and value[0].startswith("\0"):
             tag = value[0]
             if tag == _DATACLASS:
-                return _make(value[1], value[2], [from_plain(v, _classes) for v in value[3]], _classes)
+                return _make(value[1], value[2],
+                             [v if type(v) in _PASS else from_plain(v, _classes) for v in value[3]], _classes)
             if tag == _DATE:
                 return dt.date.fromordinal(value[1])
             if tag == _TUPLE:
-                return tuple([from_plain(item, _classes) for item in value[1:]])
-        return tuple([from_plain(item, _classes) for item in value])
+                return tuple([v if type(v) in _PASS else from_plain(v, _classes) for v in value[1:]])
+        return tuple([v if type(v) in _PASS else from_plain(v, _classes) for v in value])
     if kind is list:
         return [from_plain(item, _classes) for item in value]
     if kind is dict:
@@ -149,18 +150,18 @@ def from_plain(value, _classes: dict | None = None):
 
 def _make(name: str, names: tuple, values: list, classes: dict | None):
     found = classes.get(name) if classes is not None else None
-    if found is None or found[1] != names:
+    if found is None or (found[1] is not names and found[1] != names):
         module, _, qualname = name.partition(":")
         cls = importlib.import_module(module)
         for part in qualname.split("."):
             cls = getattr(cls, part)
         if not dataclasses.is_dataclass(cls) or tuple(f.name for f in dataclasses.fields(cls)) != names:
             raise NotPlain(f"{name} changed shape")
-        found = (cls, names)
+        found = (cls, names, hasattr(cls, "__slots__"))
         if classes is not None:
             classes[name] = found
-    cls = found[0]
-    if hasattr(cls, "__slots__"):
+    cls, _, slots = found
+    if slots:
         return cls(**dict(zip(names, values)))
     obj = object.__new__(cls)  # a frozen dataclass, restored without running __init__ again
     obj.__dict__.update(zip(names, values))

@@ -82,6 +82,8 @@ class Fingerprints:
 
     def encode(self, value, deep: bool) -> str:
         kind = type(value)
+        if kind is str:
+            return "str" + repr(value)
         if kind in self.kinds:
             return "K" + self.key(value) + (":" + self.version(value).hex() if deep else "")
         if kind in _SCALARS or isinstance(value, _SCALARS):
