@@ -58,6 +58,7 @@ class Fingerprints:
         self._versions: dict[int, bytes] = dict(known_versions or {})
         self._alive: list[object] = []  # keep objects whose id() we remember alive
         self.memo: dict[tuple, bytes] = {}  # dependency -> fingerprint, within this build
+        self.canonical: dict[tuple, tuple] = {}
 
     def key(self, obj) -> str:
         found = self._keys.get(id(obj))
@@ -290,5 +291,6 @@ def fingerprint_reads(reads: Reads) -> dict[tuple, bytes]:
         found = memo.get(dep)
         if found is None:
             found = memo[dep] = prints.version(value) if dep[0] == "d" else prints.of(value)
-        result[dep] = found
+            prints.canonical[dep] = dep
+        result[prints.canonical[dep]] = found  # one tuple per dependency, shared by all pages
     return result
