@@ -42,9 +42,15 @@ def test_the_nu_checker_names_the_page_line_and_each_mistake(broken_site):
     text = "\n".join(problems)
     assert "must have an “alt” attribute" in text
     assert "Duplicate ID “dup”" in text
-    line = int(problems[0].split(":")[1])
     source = (broken_site / "health" / "broken.html").read_text().splitlines()
-    assert "<img" in source[line - 1] or "dup" in source[line - 1]
+    alt, dup = (int(p.split(":")[1]) for p in problems)
+    assert "<img" in source[alt - 1] and 'id="dup"' in source[dup - 1]
+
+
+def test_the_nu_checker_names_a_css_mistake(broken_site):
+    (broken_site / "assets" / "broken.css").write_text("a {\n  colr: red;\n}\n")
+    problems = checkers.run_vnu(checkers.stylesheets(broken_site), broken_site)
+    assert problems == ["assets/broken.css:2: CSS: “colr”: Property “colr” doesn't exist."]
 
 
 def test_the_link_crawl_names_the_page_and_each_dead_target(broken_site):

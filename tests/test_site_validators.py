@@ -19,10 +19,11 @@ def report(problems: list[str]) -> str:
     return f"{len(problems)} problem(s):\n" + "\n".join(problems)
 
 
-def test_every_page_is_valid_html_for_the_nu_checker(sample_site):
+def test_every_page_and_stylesheet_is_valid_for_the_nu_checker(sample_site):
     pages = checkers.html_pages(sample_site.out)
     assert len(pages) > 20, "the sample site should have built dozens of pages"
-    problems = problems_or_fail(lambda: checkers.run_vnu(pages, sample_site.out))
+    files = pages + checkers.stylesheets(sample_site.out)
+    problems = problems_or_fail(lambda: checkers.run_vnu(files, sample_site.out))
     assert not problems, report(problems)
 
 
