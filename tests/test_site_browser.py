@@ -53,6 +53,13 @@ BREADCRUMB_AS_SEEN = """() => {
 }"""
 
 
+def follow(page, link):
+    """Click a link and wait until the browser has loaded the page it leads to."""
+    with page.expect_navigation(wait_until="load"):
+        link.click()
+    return page.url
+
+
 def test_home_to_category_to_article_and_back_by_the_breadcrumb(base, sample_site, new_page):
     page, errors = new_page()
     page.goto(base + "index.html")
@@ -60,27 +67,20 @@ def test_home_to_category_to_article_and_back_by_the_breadcrumb(base, sample_sit
 
     nav_link = page.locator(".site-nav a").first
     category_name = nav_link.inner_text()
-    nav_link.click()
-    page.wait_for_load_state()
-    category_url = page.url
+    category_url = follow(page, nav_link)
     assert category_url == base + sample_site.category
     assert page.locator("h1").inner_text() == category_name
 
     card = page.locator(".card-title a").first
     title = card.get_attribute("title") or card.inner_text()
-    card.click()
-    page.wait_for_load_state()
-    assert page.url.startswith(base) and page.url.endswith(".html") and page.url != category_url
+    article_url = follow(page, card)
+    assert article_url.startswith(base) and article_url.endswith(".html") and article_url != category_url
     assert page.locator("h1").inner_text() == title
     breadcrumb = page.evaluate(BREADCRUMB_AS_SEEN)
     assert breadcrumb == f"Location: HOME > {category_name} > content"
 
-    page.locator(".breadcrumb a", has_text=category_name).click()
-    page.wait_for_load_state()
-    assert page.url == category_url
-    page.locator(".breadcrumb a", has_text="HOME").click()
-    page.wait_for_load_state()
-    assert page.url == base + "index.html"
+    assert follow(page, page.locator(".breadcrumb a", has_text=category_name)) == category_url
+    assert follow(page, page.locator(".breadcrumb a", has_text="HOME")) == base + "index.html"
     assert not errors.problems, "\n".join(errors.problems)
 
 
@@ -129,7 +129,7 @@ def test_first_tab_shows_a_visible_skip_link_that_moves_focus_to_main(which, sam
     assert box and box["y"] >= 0 and box["height"] > 0, f"the focused skip link is off screen: {box}"
 
     page.keyboard.press("Enter")
-    assert page.evaluate("location.hash") == "#hh-main"
+    page.wait_for_function("location.hash === '#hh-main'", timeout=5000)
     assert page.evaluate("document.activeElement.id") == "hh-main", "activating the skip link did not move focus to main"
     page.keyboard.press("Tab")
     after = page.evaluate(FOCUS_STYLE)
