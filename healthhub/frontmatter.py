@@ -172,9 +172,9 @@ def _scalar(node: yaml.Node, key: str, example: str) -> yaml.ScalarNode:
 
 def to_text(node: yaml.Node, key: str, example: str = '"Some text"') -> str:
     node = _scalar(node, key, example)
-    if node.tag == NULL and node.style is None:
+    if node.tag == NULL and not node.style:  # plain: None from SafeLoader, "" from CSafeLoader
         raise FieldError(f"'{key}' is empty, write a value, e.g. {key}: {example}")
-    if node.tag == BOOL and node.style is None:
+    if node.tag == BOOL and not node.style:  # plain: None from SafeLoader, "" from CSafeLoader
         raise FieldError(
             f"'{key}' is '{node.value}', which YAML reads as yes/no, put it in double quotes: {key}: \"{node.value}\""
         )
@@ -204,7 +204,7 @@ def to_int(node: yaml.Node, key: str, minimum: int = 0) -> int:
 
 def to_bool(node: yaml.Node, key: str) -> bool:
     node = _scalar(node, key, "true")
-    if node.tag == BOOL and node.style is None:
+    if node.tag == BOOL and not node.style:  # plain: None from SafeLoader, "" from CSafeLoader
         return str(node.value).lower() in ("true", "yes", "on", "y")
     raise FieldError(f"'{key}' is '{node.value}', it must be true or false, e.g. {key}: true")
 
