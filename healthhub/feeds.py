@@ -9,6 +9,7 @@ site has a base_url (render_site decides).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Sequence
 
 import jinja2
@@ -18,6 +19,12 @@ from .config import Config
 from .content import Article, Site
 
 FEED_SIZE = 20
+# Characters XML 1.0 forbids even when escaped; Markdown passes them through.
+_NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def xml_text(text: str) -> str:
+    return _NOT_XML.sub("", text)
 
 
 def atom_time(date: dt.date) -> str:
@@ -52,7 +59,7 @@ def render_feed(env: jinja2.Environment, site: Site, path: str, title: str, page
             "category_url": absolute(paths.category_path(article.category_slug)),
         } for article in articles],
     )
-    return xml.encode("utf-8")
+    return xml_text(xml).encode("utf-8")
 
 
 def render_sitemap(env: jinja2.Environment, site: Site, entries: Sequence[tuple[str, dt.date | None]]) -> bytes:

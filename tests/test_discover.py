@@ -121,6 +121,15 @@ def test_feeds_hold_the_latest_20_and_escape_author_text(site_dir):
     assert not health.bozo and len(health.entries) == 20
 
 
+def test_control_characters_in_a_body_do_not_break_the_feed(site_dir):
+    with_base_url(site_dir)
+    site_dir.write("articles/a.md", article("Odd bytes", body="Page\x0cbreak and \x01 bell.\n"))
+    assert site_dir.build(search=False).ok
+    parsed = feedparser.parse((site_dir.out / "feed.xml").read_bytes())
+    assert not parsed.bozo
+    assert "Pagebreak and  bell." in parsed.entries[0].content[0].value
+
+
 def test_entry_updated_comes_from_the_article(site_dir):
     with_base_url(site_dir)
     site_dir.write("articles/a.md", article("Revised", date="2025-01-10", updated="2025-03-01"))
