@@ -7,7 +7,6 @@ import datetime as dt
 import functools
 import http.server
 import json
-import os
 import re
 import subprocess
 import threading
@@ -241,6 +240,13 @@ def test_article_has_one_medical_web_page_with_breadcrumb(sample_site):
     assert "lastReviewed" not in data
 
 
+def test_only_article_pages_carry_json_ld_one_each(sample_site):
+    for rel in html_pages(sample_site):
+        scripts = json_ld((sample_site / rel).read_text())
+        is_article = rel.count("/") == 1 and not rel.endswith("/index.html") and not rel.startswith("tags/")
+        assert len(scripts) == (1 if is_article else 0), rel
+
+
 @pytest.mark.parametrize("title", [
     "</script><script>alert(1)</script>",
     "<!-- <script> open comment",
@@ -386,8 +392,6 @@ def browser():
 
 @pytest.fixture(scope="module")
 def served(sample_site):
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(sample_site.parent))
-
     class Quiet(http.server.ThreadingHTTPServer):
         def handle_error(self, request, client_address):
             pass
@@ -413,7 +417,8 @@ def test_search_from_the_header_box_finds_an_article_in_chromium(browser, served
     first = page.locator(".pagefind-ui__result-link").first
     first.wait_for(timeout=15000)
     result = page.locator(".pagefind-ui__result").first
-    assert "Health" in result.inner_text()  # the category shows with the title and excerpt
+    assert result.locator(".pagefind-ui__result-title").inner_text().startswith("Back Pain After Jogging")
+    assert result.locator(".pagefind-ui__result-tag").inner_text() == "Category: Health"
     assert "piriformis" in result.locator(".pagefind-ui__result-excerpt").inner_text().lower()
     first.click()
     page.wait_for_url("**/health/back-pain-after-jogging.html")
@@ -429,3 +434,24 @@ def test_from_disk_search_says_it_needs_a_server(browser, sample_site):
     page.goto((sample_site / "index.html").as_uri())
     assert page.locator(".site-search .search-offline").is_visible()
     page.close()
+
+
+def test_a_failed_search_index_leaves_the_previous_site(site_dir, monkeypatch):
+    from healthhub import build as build_module
+    from healthhub.search import SearchIndexError
+
+    site_dir.write("articles/a.md", article("First"))
+    assert site_dir.build().ok
+    before = site_dir.tree()
+    site_dir.write("articles/b.md", article("Second"))
+
+    def broken(staging):
+        (staging / "pagefind").mkdir(exist_ok=True)
+        raise SearchIndexError("the search index could not be built: disk full (or build with --no-search)")
+
+    monkeypatch.setattr(build_module, "index_site", broken)
+    result = site_dir.build()
+    assert not result.ok
+    assert [d.message for d in result.errors] == [
+        "the search index could not be built: disk full (or build with --no-search)"]
+    assert site_dir.tree() == before
