@@ -72,9 +72,10 @@ def build(options: BuildOptions, progress: Progress | None = None) -> BuildResul
     failed = any(d.is_error for d in diagnostics) or (options.strict and diagnostics)
     if failed:
         return BuildResult(False, diagnostics, site, None, time.perf_counter() - started)
-    # Not subject to --strict: a site without a base_url is a valid choice
-    # (a preview, or one opened from disk); it just cannot have feeds.
-    if not config.base_url:
+    # A config file without base_url is told once what that costs. Not subject to
+    # --strict: a site without one is a valid choice (a preview, or opened from
+    # disk). With no config file at all the defaults are a local preview: quiet.
+    if not config.base_url and config.source:
         diagnostics.append(missing_base_url_warning(config))
     env = make_environment(options.templates_dir)
     try:
@@ -92,8 +93,7 @@ def build(options: BuildOptions, progress: Progress | None = None) -> BuildResul
 
 
 def missing_base_url_warning(config: Config) -> Diagnostic:
-    where = config.source or DEFAULT_CONFIG_FILE
-    return warning(where, 1, 1, "no base_url is set, so feeds, the sitemap and canonical links are left out; "
+    return warning(config.source, 1, 1, "no base_url is set, so feeds, the sitemap and canonical links are left out; "
                    "add base_url: https://your.site/")
 
 

@@ -49,7 +49,7 @@ def add_build_options(cmd: argparse.ArgumentParser) -> None:
     cmd.add_argument("--strict", action="store_true", help="treat warnings as errors")
     cmd.add_argument("--no-search", dest="search", action="store_false",
                      help="skip building the search index (faster; the site has no search)")
-    cmd.add_argument("--quiet", action="store_true", help="print only problems")
+    cmd.add_argument("-q", "--quiet", action="store_true", help="print only problems")
     cmd.add_argument("--debug", action="store_true", help="show the full traceback of an unexpected failure")
 
 

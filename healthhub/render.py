@@ -179,6 +179,7 @@ def make_environment(templates_dir: Path) -> jinja2.Environment:
     env.globals["url"] = _url
     env.globals["asset"] = _asset
     env.globals["format_date"] = _format_date
+    env.globals["inline_asset"] = _inline_asset
     env.globals["generator"] = f"HealthHub {__version__}"
     env.filters["json_script"] = json_for_script
     env.filters["shorten"] = shorten
@@ -200,6 +201,16 @@ def _asset(ctx, name: str) -> str:
     if version is None:
         raise jinja2.TemplateRuntimeError(f"the template asks for asset '{name}', which is not in templates/static/")
     return _url(ctx, paths.asset_path(name)) + "?v=" + version
+
+
+@jinja2.pass_context
+def _inline_asset(ctx, name: str) -> Markup:
+    """A text asset's contents, for pages that must not depend on their URL (404)."""
+    data = ctx["assets"].get(name)
+    if data is None:
+        raise jinja2.TemplateRuntimeError(f"the template asks for asset '{name}', which is not in templates/static/")
+    text = data.decode("utf-8")
+    return Markup(text.replace("</", "<\\/") if name.endswith(".css") else text)
 
 
 @jinja2.pass_context
@@ -254,8 +265,8 @@ def site_pages(site: Site, search: bool = True) -> list[Page]:
     return pages
 
 
-def render_page(env: jinja2.Environment, site: Site, page: Page, versions: dict[str, str],
-                search: bool = True) -> bytes:
+def render_page(env: jinja2.Environment, site: Site, page: Page, assets: dict[str, bytes],
+                versions: dict[str, str], search: bool = True) -> bytes:
     template = env.get_template(page.template)
     root = _root_prefix(site.config, page)
     html = template.render(
@@ -264,7 +275,10 @@ def render_page(env: jinja2.Environment, site: Site, page: Page, versions: dict[
         page_path=page.path,
         root_path=root,
         asset_versions=versions,
-        search=search,
+        assets=assets,
+        # The 404 page is served at any depth: without a base URL it cannot
+        # point at search.html reliably, so it has no search box.
+        search=search and (page.path != "404.html" or bool(site.config.base_url)),
         **discovery_values(site, page),
         **page.values,
     )
@@ -304,7 +318,7 @@ def render_site(env: jinja2.Environment, site: Site, assets: dict[str, bytes], s
     outputs: Outputs = {paths.asset_path(name): data for name, data in assets.items()}
     pages = site_pages(site, search)
     for page in pages:
-        outputs[page.path] = render_page(env, site, page, versions, search)
+        outputs[page.path] = render_page(env, site, page, assets, versions, search)
     if site.config.base_url:
         outputs.update(feeds.render_feeds(env, site, sitemap_entries(site, pages)))
     outputs["robots.txt"] = feeds.robots_txt(site.config)

@@ -284,6 +284,7 @@ def test_review_fields_become_last_reviewed_and_reviewed_by(site_dir):
 # --- without a base_url ------------------------------------------------------------------
 
 def test_without_base_url_the_site_builds_with_one_warning_and_no_feeds(site_dir):
+    site_dir.write("healthhub.yaml", "site_name: Local\n")
     site_dir.write("articles/plain.md", article("Plain", tags="[x]"))
     result = site_dir.build()
     assert result.ok
@@ -298,6 +299,13 @@ def test_without_base_url_the_site_builds_with_one_warning_and_no_feeds(site_dir
     (data,) = json_ld(page)
     assert data["url"] == "plain.html"  # relative, resolved against the page
     assert 'href="../index.html"' in page
+
+
+def test_without_any_config_file_the_build_is_a_quiet_local_preview(site_dir):
+    site_dir.write("articles/plain.md", article("Plain"))
+    result = site_dir.build(search=False)
+    assert result.ok and result.diagnostics == []
+    assert "feed.xml" not in site_dir.tree() and "sitemap.xml" not in site_dir.tree()
 
 
 def test_the_warning_names_the_config_file_and_the_cli_prints_it_once(site_dir):
