@@ -37,6 +37,14 @@ def feed_articles(articles: Sequence[Article]) -> tuple[Article, ...]:
     return tuple(a for a in articles if not a.draft)[:FEED_SIZE]
 
 
+def author_name(site: Site, article: Article) -> str:
+    """The author as readers know them: where the site has a people registry
+    (site.person(id)), the front matter holds an id."""
+    lookup = getattr(site, "person", None)
+    person = lookup(article.author) if lookup is not None and article.author else None
+    return person.name if person is not None else article.author
+
+
 def render_feed(env: jinja2.Environment, site: Site, path: str, title: str, page_path: str,
                 articles: Sequence[Article]) -> bytes:
     config = site.config
@@ -54,6 +62,7 @@ def render_feed(env: jinja2.Environment, site: Site, path: str, title: str, page
         entries=[{
             "article": article,
             "url": absolute(article.path),
+            "author": author_name(site, article),
             "published": atom_time(article.date),
             "updated": atom_time(article.modified),
             "category_url": absolute(paths.category_path(article.category_slug)),

@@ -108,6 +108,18 @@ def structured_data(site: Site, article: Article, category: Category) -> dict:
             return paths.absolute_url(config.base_url, target)
         return paths.relative_url(article.path, target)
 
+    def person(ref: str) -> dict:
+        # Where the site has a people registry (site.person(id)), a name in the
+        # front matter is an id: use the person's real name and page.
+        lookup = getattr(site, "person", None)
+        found = lookup(ref) if lookup is not None else None
+        if found is None:
+            return {"@type": "Person", "name": ref}
+        data = {"@type": "Person", "name": found.name}
+        if getattr(found, "path", None):
+            data["url"] = link(found.path)
+        return data
+
     publisher = {"@type": "Organization", "name": config.site_name, "url": link("index.html")}
     data: dict = {
         "@context": "https://schema.org",
@@ -119,7 +131,7 @@ def structured_data(site: Site, article: Article, category: Category) -> dict:
         "datePublished": article.date.isoformat(),
         "dateModified": article.modified.isoformat(),
         "inLanguage": config.language,
-        "author": {"@type": "Person", "name": article.author} if article.author else publisher,
+        "author": person(article.author) if article.author else publisher,
         "publisher": publisher,
         "isPartOf": {"@type": "WebSite", "name": config.site_name, "url": link("index.html")},
         "breadcrumb": {
@@ -140,7 +152,7 @@ def structured_data(site: Site, article: Article, category: Category) -> dict:
         data["lastReviewed"] = reviewed.isoformat() if hasattr(reviewed, "isoformat") else str(reviewed)
     reviewed_by = getattr(article, "reviewed_by", None)
     if reviewed_by:
-        data["reviewedBy"] = {"@type": "Person", "name": str(reviewed_by)}
+        data["reviewedBy"] = person(str(reviewed_by))
     return data
 
 

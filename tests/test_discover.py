@@ -280,6 +280,22 @@ def test_review_fields_become_last_reviewed_and_reviewed_by(site_dir):
     assert data["lastReviewed"] == "2025-05-01"
     assert data["reviewedBy"] == {"@type": "Person", "name": "Dr. Ada Obi"}
 
+    # with a people registry, front-matter names are ids of people with pages
+    @dataclasses.dataclass(frozen=True)
+    class Person:
+        name: str
+        path: str
+
+    class SiteWithPeople(type(result.site)):
+        def person(self, person_id):
+            return {"ada-obi": Person("Dr. Ada Obi", "people/ada-obi.html")}.get(person_id)
+
+    site = SiteWithPeople(**{f.name: getattr(result.site, f.name) for f in dataclasses.fields(result.site)})
+    by_id = dataclasses.replace(reviewed, reviewed_by="ada-obi", author="someone-unknown")
+    data = render.structured_data(site, by_id, site.categories[0])
+    assert data["reviewedBy"] == {"@type": "Person", "name": "Dr. Ada Obi", "url": "../people/ada-obi.html"}
+    assert data["author"] == {"@type": "Person", "name": "someone-unknown"}
+
 
 # --- without a base_url ------------------------------------------------------------------
 
