@@ -479,3 +479,15 @@ def test_a_failed_search_index_leaves_the_previous_site(site_dir, monkeypatch):
     assert [d.message for d in result.errors] == [
         "the search index could not be built: disk full (or build with --no-search)"]
     assert site_dir.tree() == before
+
+
+def test_the_search_box_is_a_plain_form_that_works_without_javascript(browser, served):
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(served + "health/back-pain-after-jogging.html")
+    page.fill("#site-search-q", "sleep")
+    page.press("#site-search-q", "Enter")
+    page.wait_for_url("**/search.html?q=sleep")
+    assert "Search needs JavaScript" in page.locator("main").inner_text()
+    assert page.locator(".search-browse a").count() == 5
+    context.close()
