@@ -45,6 +45,8 @@ def add_build_options(cmd: argparse.ArgumentParser) -> None:
     cmd.add_argument("--templates", type=Path, default=Path("templates"), help="templates folder (default: templates)")
     cmd.add_argument("--out", type=Path, default=Path("site"), help="output folder (default: site)")
     cmd.add_argument("--config", type=Path, default=None, help="config file (default: healthhub.yaml if present)")
+    cmd.add_argument("--authors", type=Path, default=None,
+                     help="people file with authors and reviewers (default: authors.yaml if present)")
     cmd.add_argument("--drafts", action="store_true", help="include articles marked draft: true")
     cmd.add_argument("--strict", action="store_true", help="treat warnings as errors")
     cmd.add_argument("--quiet", action="store_true", help="print only problems")
@@ -86,7 +88,7 @@ def _progress(phase: str, done: int, total: int) -> None:
 def cmd_build(args) -> int:
     options = BuildOptions(
         articles_dir=args.articles, templates_dir=args.templates, out_dir=args.out,
-        config_path=args.config, drafts=args.drafts, strict=args.strict,
+        config_path=args.config, authors_path=args.authors, drafts=args.drafts, strict=args.strict,
     )
     show_progress = sys.stderr.isatty() and not args.quiet
     try:
