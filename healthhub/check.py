@@ -62,7 +62,9 @@ def check_readability(article: Article, target: float) -> list[Diagnostic]:
     grade = round(textstat.flesch_kincaid_grade(text), 1)  # compared as shown
     if grade <= target:
         return []
-    return [warning(article.source, article.body_first_line, 1,
+    lines = article.body_markdown.split("\n")
+    first = next((n for n, line in enumerate(lines) if line.strip()), 0)
+    return [warning(article.source, article.body_first_line + first, 1,
                     f"reading level is grade {grade:.1f} (Flesch-Kincaid), above the target of {target:g}, "
                     "use shorter sentences and everyday words")]
 

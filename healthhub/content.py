@@ -344,7 +344,7 @@ def parse_article(text: str, display: str, file_stem: str, config: Config,
         pos = positions["next_review"]
         diags.append(error(display, pos.line, pos.col,
                            f"'next_review' ({next_review}) is not after 'reviewed' ({reviewed}), use a later date"))
-    elif reviewed is not None:
+    elif next_review is None and reviewed is not None:
         next_review = add_months(reviewed, config.review_interval_months)
     slug = str(values.get("slug") or paths.slugify(file_stem))
     if not slug:
