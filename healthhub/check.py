@@ -17,7 +17,7 @@ import textstat
 from .content import DESCRIPTION_LIMIT, Article, Site, load_site
 from .errors import Diagnostic, error, warning
 from .frontmatter import Position
-from .markup import prose_text, scan_source
+from .markup import CALLOUT_LABELS, prose_text, scan_source
 
 REVIEW_WARNING_DAYS = 30
 # Readability formulas are noise on very short texts.
@@ -102,6 +102,10 @@ def check_markdown(article: Article) -> list[Diagnostic]:
         if item.kind == "image" and not item.text.strip():
             diags.append(error(article.source, line, item.col,
                                f"image '{item.target}' has no alt text, describe it: ![what the image shows]({item.target})"))
+        elif item.kind == "callout" and item.text not in CALLOUT_LABELS:
+            diags.append(warning(article.source, line, item.col,
+                                 f"callout type '{item.text}' has no care style, "
+                                 f"use one of: {', '.join(CALLOUT_LABELS)}"))
         elif item.kind == "heading":
             if item.level == 1:
                 diags.append(error(article.source, line, item.col,

@@ -187,7 +187,7 @@ def prose_text(body_html: str) -> str:
 
 @dataclass(frozen=True)
 class SourceItem:
-    kind: str  # "link", "image" or "heading"
+    kind: str  # "link", "image", "heading" or "callout" (text is its type)
     line: int  # 1-based line in the body
     col: int  # 1-based column of the href (links, images) or of the '#' (headings)
     text: str  # link/image text, or heading text
@@ -198,6 +198,7 @@ class SourceItem:
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _INLINE_CODE = re.compile(r"(`+)(.+?)\1")
 _LINK = re.compile(r"(!?)\[((?:[^\[\]\\]|\\.|\[[^\]]*\])*)\]\(\s*<?([^)\s>]*)>?(?:\s+[\"'(][^)]*)?\)")
+_CALLOUT = re.compile(r"^ {0,3}!!! ?([\w-]+)")
 _ATX = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?[ \t#]*$")
 
 
@@ -216,6 +217,9 @@ def scan_source(body: str) -> list[SourceItem]:
             fence = match.group(1)
             continue
         masked = _INLINE_CODE.sub(lambda m: " " * len(m.group(0)), line)
+        callout = _CALLOUT.match(masked)
+        if callout:
+            items.append(SourceItem("callout", number, callout.start(1) + 1, callout.group(1)))
         heading = _ATX.match(masked)
         if heading:
             items.append(SourceItem("heading", number, masked.index("#") + 1, (heading.group(2) or "").strip(),

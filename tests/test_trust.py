@@ -180,13 +180,15 @@ def test_care_callouts_have_a_worded_title_a_decorative_icon_and_a_role(site_dir
         Text.
 
     !!! tip ""
-        Sip water.
+        Sip water, see [the other page](b.md).
     """
     site_dir.write("articles/health/a.md", article("A", body=body))
+    site_dir.write("articles/health/b.md", article("B"))
     result = site_dir.build()
     assert result.ok, messages(result)
     page = site_dir.read("health/a.html")
     assert '<div class="callout callout-urgent" role="note">' in page
+    assert '<a href="b.html">the other page</a>' in page  # links inside callouts are rewritten too
     titles = re.findall(r'<p class="callout-title"><svg aria-hidden="true" class="callout-icon" focusable="false"'
                         r'[^>]*>.*?</svg><span>(.*?)</span></p>', page)
     assert titles == ["Urgent advice: call 112 or go to A&amp;E", "Non-urgent advice: See a GP if it lasts a week",
@@ -329,6 +331,9 @@ def test_check_images_headings_and_second_h1(site_dir, capsys):
     ```
     # not a heading ![](x.png)
     ```
+
+    !!! warning
+        Not a care callout type.
     """
     site_dir.write("articles/health/a.md", clean(body=body))
     site_dir.write("articles/health/b.md", clean("B", body="## One\n\n### Two\n\n![Alt](x.png)\n"))
@@ -340,7 +345,9 @@ def test_check_images_headings_and_second_h1(site_dir, capsys):
         "articles/health/a.md:18:1: error: heading 'Another title' is a second <h1> (the title is the first), "
         "use '##' for sections",
         "articles/health/a.md:22:1: warning: heading 'Skipped' skips from level 2 to 4, use ### here",
-        "Checked 2 articles: 2 errors and 1 warning in 1 file.",
+        "articles/health/a.md:28:5: warning: callout type 'warning' has no care style, "
+        "use one of: urgent, see-a-doctor, info, tip",
+        "Checked 2 articles: 2 errors and 2 warnings in 1 file.",
     ]
 
 
