@@ -63,13 +63,14 @@ def resolve_config(options: BuildOptions) -> Config:
 
 
 def resolve_people(options: BuildOptions) -> tuple[dict[str, Person], list[Diagnostic]]:
-    """People from --authors FILE (which must exist) or ./authors.yaml if present."""
+    """People from --authors FILE (which must exist), else authors.yaml in the working
+    directory, else authors.yaml in the articles folder (so it travels with the articles)."""
     path = options.authors_path
     if path is not None and not path.is_file():
         raise ConfigError([error(display_path(path), 1, 1, "people file not found, check the --authors path")])
     if path is None:
-        default = Path(DEFAULT_AUTHORS_FILE)
-        path = default if default.is_file() else None
+        candidates = (Path(DEFAULT_AUTHORS_FILE), options.articles_dir / DEFAULT_AUTHORS_FILE)
+        path = next((c for c in candidates if c.is_file()), None)
     return load_people(path, display_path(path) if path else DEFAULT_AUTHORS_FILE)
 
 

@@ -35,7 +35,7 @@ def make_parser() -> argparse.ArgumentParser:
     check_cmd.add_argument("--articles", type=Path, default=Path("articles"), help="articles folder (default: articles)")
     check_cmd.add_argument("--config", type=Path, default=None, help="config file (default: healthhub.yaml if present)")
     check_cmd.add_argument("--authors", type=Path, default=None,
-                           help="people file with authors and reviewers (default: authors.yaml if present)")
+                           help="people file with authors and reviewers (default: authors.yaml here or in the articles folder)")
     check_cmd.add_argument("--drafts", action="store_true", help="check articles marked draft: true too")
     check_cmd.add_argument("--strict", action="store_true", help="fail (exit 1) on warnings too")
     check_cmd.add_argument("--format", choices=("text", "json", "github"), default="text",
@@ -58,7 +58,7 @@ def add_build_options(cmd: argparse.ArgumentParser) -> None:
     cmd.add_argument("--out", type=Path, default=Path("site"), help="output folder (default: site)")
     cmd.add_argument("--config", type=Path, default=None, help="config file (default: healthhub.yaml if present)")
     cmd.add_argument("--authors", type=Path, default=None,
-                     help="people file with authors and reviewers (default: authors.yaml if present)")
+                     help="people file with authors and reviewers (default: authors.yaml here or in the articles folder)")
     cmd.add_argument("--drafts", action="store_true", help="include articles marked draft: true")
     cmd.add_argument("--strict", action="store_true", help="treat warnings as errors")
     cmd.add_argument("-q", "--quiet", action="store_true", help="print only problems")

@@ -418,3 +418,11 @@ def test_sample_site_passes_strict_check(capsys, today):
         os.chdir(cwd)
     out = capsys.readouterr().out
     assert (code, out) == (0, "Checked 15 articles: no problems found.\n")
+
+
+def test_people_file_in_the_articles_folder_is_found(site_dir):
+    site_dir.write("articles/authors.yaml", PEOPLE)
+    site_dir.write("articles/health/a.md", article("A", author="sam-patel"))
+    result = site_dir.build()
+    assert result.ok, messages(result)
+    assert site_dir.read("people/sam-patel.html")
