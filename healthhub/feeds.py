@@ -38,10 +38,8 @@ def feed_articles(articles: Sequence[Article]) -> tuple[Article, ...]:
 
 
 def author_name(site: Site, article: Article) -> str:
-    """The author as readers know them: where the site has a people registry
-    (site.person(id)), the front matter holds an id."""
-    lookup = getattr(site, "person", None)
-    person = lookup(article.author) if lookup is not None and article.author else None
+    """Front matter names the author by id; feeds show the person's name."""
+    person = site.person(article.author) if article.author else None
     return person.name if person is not None else article.author
 
 

@@ -108,17 +108,12 @@ def structured_data(site: Site, article: Article, category: Category) -> dict:
             return paths.absolute_url(config.base_url, target)
         return paths.relative_url(article.path, target)
 
-    def person(ref: str) -> dict:
-        # Where the site has a people registry (site.person(id)), a name in the
-        # front matter is an id: use the person's real name and page.
-        lookup = getattr(site, "person", None)
-        found = lookup(ref) if lookup is not None else None
+    def person(person_id: str) -> dict:
+        # Front matter names people by their id in authors.yaml; each has a page.
+        found = site.person(person_id)
         if found is None:
-            return {"@type": "Person", "name": ref}
-        data = {"@type": "Person", "name": found.name}
-        if getattr(found, "path", None):
-            data["url"] = link(found.path)
-        return data
+            return {"@type": "Person", "name": person_id}
+        return {"@type": "Person", "name": found.name, "url": link(found.path)}
 
     publisher = {"@type": "Organization", "name": config.site_name, "url": link("index.html")}
     data: dict = {
@@ -145,14 +140,9 @@ def structured_data(site: Site, article: Article, category: Category) -> dict:
     }
     if article.tags:
         data["keywords"] = ", ".join(article.tags)
-    # Medical review (fields `reviewed` / `reviewed_by` on Article, when the content
-    # model has them): schema.org lastReviewed and reviewedBy.
-    reviewed = getattr(article, "reviewed", None)
-    if reviewed:
-        data["lastReviewed"] = reviewed.isoformat() if hasattr(reviewed, "isoformat") else str(reviewed)
-    reviewed_by = getattr(article, "reviewed_by", None)
-    if reviewed_by:
-        data["reviewedBy"] = person(str(reviewed_by))
+    if article.reviewed and article.reviewed_by:
+        data["lastReviewed"] = article.reviewed.isoformat()
+        data["reviewedBy"] = person(article.reviewed_by)
     return data
 
 
@@ -271,6 +261,10 @@ def site_pages(site: Site, search: bool = True) -> list[Page]:
                           if a.path != article.path and a not in related)[: config.related_count],
             "structured_data": structured_data(site, article, category),
         }))
+    for person_id in sorted(site.people):
+        written, reviewed = site.work_of(person_id)
+        person = site.people[person_id]
+        pages.append(Page(person.path, "person.html", {"person": person, "written": written, "reviewed": reviewed}))
     if search:
         pages.append(Page("search.html", "search.html", {}))
     pages.append(Page("404.html", "404.html", {}))
@@ -340,15 +334,22 @@ def render_site(env: jinja2.Environment, site: Site, assets: dict[str, bytes], s
 def sitemap_entries(site: Site, pages: Sequence[Page]) -> list[tuple[str, dt.date | None]]:
     """(path, last modified) of every public page: drafts, the search page and
     the 404 page are left out; a listing changes when its newest article does."""
+    def last_change(article: Article) -> dt.date:
+        # the page shows its review date, so a review changes it too
+        return max(d for d in (article.modified, article.reviewed) if d is not None)
+
     def newest(articles) -> dt.date | None:
-        dates = [a.modified for a in articles if not a.draft]
+        dates = [last_change(a) for a in articles if not a.draft]
         return max(dates) if dates else None
 
     entries = []
     for page in pages:
         values = page.values
         if "article" in values:
-            lastmod = None if values["article"].draft else values["article"].modified
+            lastmod = None if values["article"].draft else last_change(values["article"])
+        elif "person" in values:
+            entries.append((page.path, newest(values["written"] + values["reviewed"])))
+            continue
         elif "category" in values:
             lastmod = newest(values["category"].articles)
         elif "tag" in values:

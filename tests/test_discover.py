@@ -101,9 +101,10 @@ def test_every_feed_parses_cleanly_and_lists_the_newest_articles_in_full(sample_
 
 def test_feeds_hold_the_latest_20_and_escape_author_text(site_dir):
     with_base_url(site_dir)
+    site_dir.write("authors.yaml", "lee:\n  name: 'Dr. <b>Lee</b> & \"Co\"'\n")
     for day in range(1, 23):
         site_dir.write(f"articles/a{day:02d}.md", article(
-            f"Article {day}", date=f"2025-01-{day:02d}", author="'Dr. <b>Lee</b> & \"Co\"'",
+            f"Article {day}", date=f"2025-01-{day:02d}", author="lee",
             body=f"Body of <em>article</em> {day} & more.\n"))
     site_dir.write("articles/late.md", article("Updated later", date="2024-12-01", updated="2025-02-01"))
     assert site_dir.build().ok
@@ -160,8 +161,10 @@ def test_sitemap_lists_every_public_page_and_is_valid(sample_site):
     assert set(listed) == expected
     assert len(listed) == len(expected)
     entries = dict(re.findall(r"<loc>(.*?)</loc>\s*<lastmod>(.*?)</lastmod>", sitemap))
-    assert entries[BASE] == "2025-10-05"  # the newest article
-    assert entries[BASE + "sleep/"] == "2025-07-09"
+    assert entries[BASE + "sleep/napping-smart.html"] == "2026-05-19"  # its medical review
+    assert entries[BASE + "sleep/"] == max(entries[BASE + "sleep/" + name + ".html"] for name in (
+        "napping-smart", "sleep-hygiene-basics", "when-snoring-might-be-sleep-apnea"))
+    assert entries[BASE] == max(entries.values())
     robots = (sample_site / "robots.txt").read_text()
     assert f"Sitemap: {BASE}sitemap.xml" in robots
 
@@ -237,13 +240,15 @@ def test_article_has_one_medical_web_page_with_breadcrumb(sample_site):
     assert [c["name"] for c in crumbs] == ["HOME", "Sleep", data["headline"]]
     assert [c["item"] for c in crumbs] == [BASE, BASE + "sleep/", data["url"]]
     assert [c["position"] for c in crumbs] == [1, 2, 3]
-    assert "lastReviewed" not in data
+    assert data["author"]["name"] == "Sam Patel"
+    assert (data["lastReviewed"], data["reviewedBy"]["name"]) == ("2026-05-19", "Dr. Lena Hart")
 
 
 def test_only_article_pages_carry_json_ld_one_each(sample_site):
     for rel in html_pages(sample_site):
         scripts = json_ld((sample_site / rel).read_text())
-        is_article = rel.count("/") == 1 and not rel.endswith("/index.html") and not rel.startswith("tags/")
+        is_article = (rel.count("/") == 1 and not rel.endswith("/index.html")
+                      and not rel.startswith(("tags/", "people/")))
         assert len(scripts) == (1 if is_article else 0), rel
 
 
@@ -264,37 +269,15 @@ def test_no_title_can_break_out_of_the_json_ld(site_dir, title):
     assert data["breadcrumb"]["itemListElement"][2]["name"] == title
 
 
-def test_review_fields_become_last_reviewed_and_reviewed_by(site_dir):
-    site_dir.write("articles/a.md", article("Checked"))
-    result = site_dir.build()
-
-    @dataclasses.dataclass(frozen=True)
-    class ReviewedArticle(Article):  # what the medical-review fields add to Article
-        reviewed: dt.date | None = None
-        reviewed_by: str = ""
-
-    plain = result.site.articles[0]
-    reviewed = ReviewedArticle(**{f.name: getattr(plain, f.name) for f in dataclasses.fields(Article)},
-                               reviewed=dt.date(2025, 5, 1), reviewed_by="Dr. Ada Obi")
-    data = render.structured_data(result.site, reviewed, result.site.categories[0])
+def test_people_and_review_go_into_the_json_ld(site_dir):
+    site_dir.write("authors.yaml", "ada-obi:\n  name: Dr. Ada Obi\nsam-lee:\n  name: Sam Lee\n")
+    site_dir.write("articles/checked.md", article(
+        "Checked", author="sam-lee", reviewed_by="ada-obi", reviewed="2025-05-01"))
+    assert site_dir.build(search=False).ok
+    (data,) = json_ld(site_dir.read("health/checked.html"))
     assert data["lastReviewed"] == "2025-05-01"
-    assert data["reviewedBy"] == {"@type": "Person", "name": "Dr. Ada Obi"}
-
-    # with a people registry, front-matter names are ids of people with pages
-    @dataclasses.dataclass(frozen=True)
-    class Person:
-        name: str
-        path: str
-
-    class SiteWithPeople(type(result.site)):
-        def person(self, person_id):
-            return {"ada-obi": Person("Dr. Ada Obi", "people/ada-obi.html")}.get(person_id)
-
-    site = SiteWithPeople(**{f.name: getattr(result.site, f.name) for f in dataclasses.fields(result.site)})
-    by_id = dataclasses.replace(reviewed, reviewed_by="ada-obi", author="someone-unknown")
-    data = render.structured_data(site, by_id, site.categories[0])
     assert data["reviewedBy"] == {"@type": "Person", "name": "Dr. Ada Obi", "url": "../people/ada-obi.html"}
-    assert data["author"] == {"@type": "Person", "name": "someone-unknown"}
+    assert data["author"] == {"@type": "Person", "name": "Sam Lee", "url": "../people/sam-lee.html"}
 
 
 # --- without a base_url ------------------------------------------------------------------
