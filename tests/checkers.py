@@ -219,7 +219,7 @@ def xml_root_tag(path: Path) -> str | None:
     return None
 
 
-def find_feeds(site: Path) -> tuple[list[Path], list[str]]:
+def find_feeds(site: Path, root_path: str = "/") -> tuple[list[Path], list[str]]:
     """Every feed of the site: *.xml files whose root is an Atom feed or RSS,
     plus every <link rel="alternate" type="application/atom+xml"> target.
     Returns (feed files, problems with the links that announce them)."""
@@ -233,15 +233,18 @@ def find_feeds(site: Path) -> tuple[list[Path], list[str]]:
         if tag in (f"{ATOM_NS}feed", "rss") or (tag is None and "feed" in path.name):
             feeds.add(path)
     for page in html_pages(site):
+        page_rel = rel(site, page)
         for href, line in alternate_feed_links(page):
             parts = urlsplit(href)
             if parts.scheme or parts.netloc:
                 continue  # an absolute feed URL: the feed file itself is found above
-            target = (page.parent / unquote(parts.path)).resolve()
-            if not target.is_file():
-                problems.append(f"{rel(site, page)}:{line}: feed link to '{href}' is dead")
+            problem = check_url(site, page_rel, href, root_path)
+            if problem:
+                problems.append(f"{page_rel}:{line}: feed link to '{href}' {problem}")
+            elif parts.path.startswith("/"):
+                feeds.add(site / unquote(parts.path[len(root_path):]))
             else:
-                feeds.add(target)
+                feeds.add((page.parent / unquote(parts.path)).resolve())
     return sorted(feeds), problems
 
 

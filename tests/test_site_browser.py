@@ -13,8 +13,16 @@ SCHEMES = ("light", "dark")
 
 
 def page_types(sample_site) -> dict[str, str]:
-    return {"home": "index.html", "category": sample_site.category, "tag": sample_site.tag,
-            "article": sample_site.article, "404": "404.html"}
+    types = {"home": "index.html", "category": sample_site.category, "tag": sample_site.tag,
+             "article": sample_site.article, "404": "404.html"}
+    # Pages other features add, checked once they exist.
+    for name, path in (("search", "search.html"), ("topics", "tags/index.html")):
+        if (sample_site.out / path).is_file():
+            types[name] = path
+    people = sorted((sample_site.out / "people").glob("*.html"))
+    if people:
+        types["person"] = people[0].relative_to(sample_site.out).as_posix()
+    return types
 
 
 @pytest.fixture(params=["http", "file"])
