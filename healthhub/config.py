@@ -31,6 +31,8 @@ class Config:
     title_max: int = 70
     date_format: str = "%B %-d, %Y"
     default_author: str = ""
+    # Sanitize the HTML of article bodies (raw HTML in Markdown) with nh3.
+    safe_html: bool = False
     # Where the config file was read from ('' for built-in defaults).
     source: str = field(default="", compare=False)
 
@@ -48,6 +50,7 @@ _KINDS = {
     "title_max": "count",
     "date_format": "text",
     "default_author": "text",
+    "safe_html": "bool",
 }
 KNOWN_KEYS = tuple(_KINDS)
 
@@ -104,6 +107,8 @@ def _convert(kind: str, entry: fm.Entry):
         if value > 1000:
             raise fm.FieldError(f"'{key}' is {value}, use a number from 1 to 1000")
         return value
+    if kind == "bool":
+        return fm.to_bool(node, key)
     if kind == "list":
         return tuple(fm.to_text_list(node, key, "[Health, Fitness, Nutrition]"))
     if kind == "language":

@@ -51,3 +51,16 @@ def did_you_mean(word: str, known: list[str] | tuple[str, ...]) -> str:
 
     close = difflib.get_close_matches(word.lower(), list(known), n=1, cutoff=0.6)
     return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+class ProcessingError(Exception):
+    """An unexpected failure while one source file or page was being processed.
+
+    It names the file, so the one-line message a user sees says where to look;
+    the original exception is its __cause__ (shown with --debug).
+    """
+
+    def __init__(self, where: str, exc: BaseException):
+        self.where = where
+        self.original = exc
+        super().__init__(f"{where}: {type(exc).__name__}: {exc}")

@@ -28,6 +28,9 @@ PLAIN_TAGS = {STR, INT, FLOAT, BOOL, NULL, TIMESTAMP, SEQ, MAP}
 # A front matter block this large is a mistake (or an attack), not an article.
 MAX_FRONT_MATTER_BYTES = 256 * 1024
 MAX_INT_DIGITS = 15
+# Front matter is flat; deeper nesting is a mistake (or an attack on the
+# recursive YAML composer, which can crash the interpreter).
+MAX_NESTING = 20
 
 
 class FieldError(Exception):
@@ -93,20 +96,7 @@ def read_mapping(yaml_text: str, first_line: int = 2) -> list[Entry]:
 
     if len(yaml_text.encode("utf-8", "surrogatepass")) > MAX_FRONT_MATTER_BYTES:
         raise FrontMatterError(first_line, 1, "the front matter is larger than 256 KB, move long text into the body")
-    if "*" in yaml_text or "&" in yaml_text:
-        # Aliases can make a tiny file expand to gigabytes ("billion laughs");
-        # front matter never needs them.
-        try:
-            for event in yaml.parse(yaml_text, Loader=Loader):
-                if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
-                    pos = position(event.start_mark)
-                    raise FrontMatterError(
-                        pos.line, pos.col,
-                        "YAML anchors and aliases (&name, *name) are not allowed in front matter, "
-                        "write the value out in full",
-                    )
-        except yaml.MarkedYAMLError as exc:
-            raise _syntax_error(exc, first_line) from None
+    _scan_events(yaml_text, position, first_line)
     try:
         loader = Loader(yaml_text)
         try:
@@ -144,6 +134,48 @@ def read_mapping(yaml_text: str, first_line: int = 2) -> list[Entry]:
     return entries
 
 
+def _scan_events(yaml_text: str, position, first_line: int) -> None:
+    """Refuse, before anything is built from it, what front matter never needs:
+    aliases (a tiny file can expand to gigabytes, "billion laughs"), tags that
+    ask for objects (!!python/object/...), and deep nesting."""
+    depth = 0
+    try:
+        for event in yaml.parse(yaml_text, Loader=Loader):
+            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+                pos = position(event.start_mark)
+                raise FrontMatterError(
+                    pos.line, pos.col,
+                    "YAML anchors and aliases (&name, *name) are not allowed in front matter, "
+                    "write the value out in full",
+                )
+            tag = getattr(event, "tag", None)
+            if tag is not None and tag not in PLAIN_TAGS and not (tag == "!" and isinstance(event, yaml.ScalarEvent)):
+                pos = position(event.start_mark)
+                raise FrontMatterError(
+                    pos.line, pos.col,
+                    f"the YAML tag '{short_tag(tag)}' is not allowed in front matter, remove it and write a plain value",
+                )
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_NESTING:
+                    pos = position(event.start_mark)
+                    raise FrontMatterError(
+                        pos.line, pos.col,
+                        f"the front matter is nested more than {MAX_NESTING} levels deep, "
+                        "use plain 'name: value' lines and simple lists",
+                    )
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    except yaml.MarkedYAMLError as exc:
+        raise _syntax_error(exc, first_line) from None
+    except yaml.YAMLError as exc:
+        raise FrontMatterError(first_line, 1, f"the front matter is not valid YAML ({exc}), check its characters") from None
+
+
+def short_tag(tag: str) -> str:
+    return "!!" + tag[len("tag:yaml.org,2002:"):] if tag.startswith("tag:yaml.org,2002:") else tag
+
+
 def _syntax_error(exc: yaml.MarkedYAMLError, first_line: int) -> FrontMatterError:
     mark = exc.problem_mark or exc.context_mark
     line = mark.line + first_line if mark else first_line
@@ -159,7 +191,12 @@ def _syntax_error(exc: yaml.MarkedYAMLError, first_line: int) -> FrontMatterErro
 
 def _check_tag(node: yaml.Node) -> None:
     if node.tag not in PLAIN_TAGS:
-        raise FieldError(f"the YAML tag '{node.tag}' is not allowed, write a plain value")
+        raise FieldError(f"the YAML tag '{short_tag(node.tag)}' is not allowed, write a plain value")
+
+
+def _plain(node: yaml.Node) -> bool:
+    """An unquoted scalar (the C loader says style '', the Python one None)."""
+    return not node.style
 
 
 def _scalar(node: yaml.Node, key: str, example: str) -> yaml.ScalarNode:
@@ -172,9 +209,9 @@ def _scalar(node: yaml.Node, key: str, example: str) -> yaml.ScalarNode:
 
 def to_text(node: yaml.Node, key: str, example: str = '"Some text"') -> str:
     node = _scalar(node, key, example)
-    if node.tag == NULL and node.style is None:
+    if node.tag == NULL and _plain(node):
         raise FieldError(f"'{key}' is empty, write a value, e.g. {key}: {example}")
-    if node.tag == BOOL and node.style is None:
+    if node.tag == BOOL and _plain(node):
         raise FieldError(
             f"'{key}' is '{node.value}', which YAML reads as yes/no, put it in double quotes: {key}: \"{node.value}\""
         )
@@ -204,7 +241,7 @@ def to_int(node: yaml.Node, key: str, minimum: int = 0) -> int:
 
 def to_bool(node: yaml.Node, key: str) -> bool:
     node = _scalar(node, key, "true")
-    if node.tag == BOOL and node.style is None:
+    if node.tag == BOOL and _plain(node):
         return str(node.value).lower() in ("true", "yes", "on", "y")
     raise FieldError(f"'{key}' is '{node.value}', it must be true or false, e.g. {key}: true")
 

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 
 import markdown
+import nh3
 from markdown.extensions.toc import slugify_unicode
 
 EXTENSIONS = ["tables", "footnotes", "attr_list", "fenced_code", "admonition", "toc", "sane_lists", "smarty"]
@@ -31,10 +32,43 @@ def _flatten(tokens, out: list[Heading]) -> None:
         _flatten(token["children"], out)
 
 
+# What `safe_html: true` keeps: the HTML Python-Markdown and its extensions
+# produce (tables, footnotes, admonitions, code, heading ids, attr_list
+# classes), without scripts, event handlers, frames or javascript: URLs.
+SAFE_TAGS = frozenset({
+    "a", "abbr", "b", "blockquote", "br", "caption", "cite", "code", "dd", "del", "details", "div", "dl",
+    "dt", "em", "figcaption", "figure", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "ins",
+    "kbd", "li", "mark", "ol", "p", "pre", "q", "s", "samp", "small", "span", "strong", "sub",
+    "summary", "sup", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "u", "ul", "var",
+})
+SAFE_ATTRIBUTES = {
+    "*": {"id", "class", "title", "lang", "dir"},
+    "a": {"href", "rel"},
+    "img": {"src", "alt", "width", "height", "loading"},
+    "ol": {"start", "type"},
+    "td": {"style", "colspan", "rowspan", "align"},
+    "th": {"style", "colspan", "rowspan", "align", "scope"},
+    "abbr": {"title"},
+}
+
+
+def sanitize(fragment: str) -> str:
+    return nh3.clean(
+        fragment,
+        tags=set(SAFE_TAGS),
+        clean_content_tags={"script", "style"},
+        attributes={tag: set(names) for tag, names in SAFE_ATTRIBUTES.items()},
+        url_schemes={"http", "https", "mailto", "tel"},
+        link_rel=None,
+        filter_style_properties={"text-align"},
+    )
+
+
 class MarkdownConverter:
     """One Python-Markdown instance, reset between documents (building one is slow)."""
 
-    def __init__(self) -> None:
+    def __init__(self, safe_html: bool = False) -> None:
+        self.safe_html = safe_html
         self._md = markdown.Markdown(
             extensions=EXTENSIONS,
             extension_configs={
@@ -48,6 +82,8 @@ class MarkdownConverter:
     def convert(self, text: str) -> Rendered:
         self._md.reset()
         body = self._md.convert(text)
+        if self.safe_html:
+            body = sanitize(body)
         headings: list[Heading] = []
         _flatten(getattr(self._md, "toc_tokens", []), headings)
         return Rendered(body, tuple(headings))

@@ -22,6 +22,7 @@ from markupsafe import Markup
 from . import __version__, paths
 from .config import Config
 from .content import Article, Category, Site
+from .errors import ProcessingError
 from .markup import shorten
 
 Outputs = dict[str, bytes]
@@ -206,7 +207,15 @@ def _root_prefix(config: Config, page: Page) -> str:
 
 def render_site(env: jinja2.Environment, site: Site, assets: dict[str, bytes]) -> Outputs:
     versions = asset_versions(assets)
-    outputs: Outputs = {paths.asset_path(name): data for name, data in assets.items()}
+    outputs: Outputs = dict(site.files)
+    outputs.update({paths.asset_path(name): data for name, data in assets.items()})
     for page in site_pages(site):
-        outputs[page.path] = render_page(env, site, page, versions)
+        try:
+            outputs[page.path] = render_page(env, site, page, versions)
+        except jinja2.TemplateError:
+            raise
+        except Exception as exc:  # a bug, not an author mistake: say which page
+            article = page.values.get("article")
+            where = article.source if article is not None else f"{page.path} (templates/{page.template})"
+            raise ProcessingError(where, exc) from exc
     return outputs
