@@ -317,7 +317,8 @@ def scan_articles(articles_dir: Path) -> tuple[list[Path], list[Path], list[Diag
 def display_path(path: Path) -> str:
     """The path as the author knows it: relative to the working directory when possible."""
     try:
-        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+        # The folder is resolved, the name is not: a symbolic link is named as itself.
+        return (path.absolute().parent.resolve() / path.name).relative_to(Path.cwd().resolve()).as_posix()
     except ValueError:
         return path.as_posix()
 

@@ -104,7 +104,7 @@ def read_mapping(yaml_text: str, first_line: int = 2) -> list[Entry]:
         finally:
             loader.dispose()
     except yaml.MarkedYAMLError as exc:
-        raise _syntax_error(exc, first_line) from None
+        raise _syntax_error(exc, first_line, yaml_text) from None
     except yaml.YAMLError as exc:  # e.g. a reader error on odd characters
         raise FrontMatterError(first_line, 1, f"the front matter is not valid YAML ({exc}), check its characters") from None
     if root is None:
@@ -167,7 +167,7 @@ def _scan_events(yaml_text: str, position, first_line: int) -> None:
             elif isinstance(event, yaml.CollectionEndEvent):
                 depth -= 1
     except yaml.MarkedYAMLError as exc:
-        raise _syntax_error(exc, first_line) from None
+        raise _syntax_error(exc, first_line, yaml_text) from None
     except yaml.YAMLError as exc:
         raise FrontMatterError(first_line, 1, f"the front matter is not valid YAML ({exc}), check its characters") from None
 
@@ -176,13 +176,15 @@ def short_tag(tag: str) -> str:
     return "!!" + tag[len("tag:yaml.org,2002:"):] if tag.startswith("tag:yaml.org,2002:") else tag
 
 
-def _syntax_error(exc: yaml.MarkedYAMLError, first_line: int) -> FrontMatterError:
+def _syntax_error(exc: yaml.MarkedYAMLError, first_line: int, yaml_text: str = "") -> FrontMatterError:
     mark = exc.problem_mark or exc.context_mark
     line = mark.line + first_line if mark else first_line
     col = mark.column + 1 if mark else 1
     problem = (exc.problem or "invalid syntax").strip()
     hint = "check the line's quoting: a value containing ': ' or starting with '[', '{', '@', '*' or '&' must be in double quotes"
-    if "tab" in problem:
+    lines = yaml_text.split("\n")
+    bad_line = lines[mark.line] if mark and mark.line < len(lines) else ""
+    if "tab" in problem or "\t" in bad_line[: (mark.column + 1) if mark else 0]:
         hint = "indent with spaces, not tabs"
     return FrontMatterError(line, col, f"the front matter is not valid YAML ({problem}), {hint}")
 
