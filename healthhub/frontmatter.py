@@ -106,7 +106,7 @@ def read_mapping(yaml_text: str, first_line: int = 2) -> list[Entry]:
     except yaml.MarkedYAMLError as exc:
         raise _syntax_error(exc, first_line, yaml_text) from None
     except yaml.YAMLError as exc:  # e.g. a reader error on odd characters
-        raise FrontMatterError(first_line, 1, f"the front matter is not valid YAML ({exc}), check its characters") from None
+        raise _other_error(exc, first_line, yaml_text) from None
     if root is None:
         return []
     if not isinstance(root, yaml.MappingNode):
@@ -169,7 +169,25 @@ def _scan_events(yaml_text: str, position, first_line: int) -> None:
     except yaml.MarkedYAMLError as exc:
         raise _syntax_error(exc, first_line, yaml_text) from None
     except yaml.YAMLError as exc:
-        raise FrontMatterError(first_line, 1, f"the front matter is not valid YAML ({exc}), check its characters") from None
+        raise _other_error(exc, first_line, yaml_text) from None
+
+
+def _other_error(exc: yaml.YAMLError, first_line: int, yaml_text: str) -> FrontMatterError:
+    """YAML errors without a mark, mostly characters YAML refuses (control characters)."""
+    if isinstance(exc, yaml.reader.ReaderError):
+        char = exc.character if isinstance(exc.character, int) else ord(exc.character[:1] or "\0")
+        index = yaml_text.find(chr(char))
+        if index < 0:
+            index = min(exc.position, len(yaml_text))
+        head = yaml_text[:index]
+        line = first_line + head.count("\n")
+        col = index - (head.rfind("\n") + 1) + 1
+        return FrontMatterError(
+            line, col,
+            f"the front matter holds the control character U+{char:04X}, which YAML does not allow, remove it",
+        )
+    problem = " ".join(str(exc).split())
+    return FrontMatterError(first_line, 1, f"the front matter is not valid YAML ({problem}), check its characters")
 
 
 def short_tag(tag: str) -> str:

@@ -216,6 +216,6 @@ def render_site(env: jinja2.Environment, site: Site, assets: dict[str, bytes]) -
             raise
         except Exception as exc:  # a bug, not an author mistake: say which page
             article = page.values.get("article")
-            where = article.source if article is not None else f"{page.path} (templates/{page.template})"
+            where = article.source if article is not None else f"{page.path} (template {page.template})"
             raise ProcessingError(where, exc) from exc
     return outputs

@@ -183,7 +183,7 @@ def test_an_unexpected_failure_names_the_article_being_rendered(built, monkeypat
     assert code == 1
     assert err[0].startswith("error: unexpected failure while processing ")
     assert err[0].endswith(": ValueError: cannot format (run again with --debug to see the traceback)")
-    assert err == ["error: unexpected failure while processing index.html (templates/home.html): ValueError: "
+    assert err == ["error: unexpected failure while processing index.html (template home.html): ValueError: "
                    "cannot format (run again with --debug to see the traceback)"]
     assert site_dir.tree() == before
 

@@ -108,6 +108,9 @@ BAD_CONTENT = {
     "python_tag_on_the_block": ("---\n!!python/object/new:dict\ntitle: A\n---\nx\n",
                                 f"2:1: error: the YAML tag '!!python/object/new:dict' {TAG_REFUSED}"),
     "custom_tag": (FM + "views: !int 12\n---\nx\n", f"5:8: error: the YAML tag '!int' {TAG_REFUSED}"),
+    "control_character": (FM + "author: Ann\x1fB\n---\nx\n",
+                          "5:12: error: the front matter holds the control character U+001F, which YAML does not "
+                          "allow, remove it"),
     "alias": ("---\ntitle: &t A title\ncategory: Health\ndate: 2025-03-30\nsummary: *t\n---\nx\n",
               "2:8: error: YAML anchors and aliases (&name, *name) are not allowed in front matter, write the "
               "value out in full"),
@@ -430,7 +433,6 @@ def test_hostile_titles_and_names_are_escaped_in_every_output(site_dir):
         if suffix == ".html":
             scanner = Scanner()
             scanner.feed(text)
-            assert "b" not in scanner.tags or "onmouseover" not in text.split("<b", 1)[1].split(">", 1)[0], rel
             assert not [a for a in scanner.attributes if a[1].startswith("on")], rel
             for attrs, body in scanner.scripts:
                 assert "alert(" not in body or attrs.get("type", "").endswith("json"), rel
