@@ -153,7 +153,7 @@ def _scan_events(yaml_text: str, position, first_line: int) -> None:
                 pos = position(event.start_mark)
                 raise FrontMatterError(
                     pos.line, pos.col,
-                    f"the YAML tag '{short_tag(tag)}' is not allowed in front matter, remove it and write a plain value",
+                    f"the YAML tag '{short_tag(tag)}' is not allowed here, write a plain value",
                 )
             if isinstance(event, yaml.CollectionStartEvent):
                 depth += 1
@@ -211,12 +211,8 @@ def _syntax_error(exc: yaml.MarkedYAMLError, first_line: int, yaml_text: str = "
 
 def _check_tag(node: yaml.Node) -> None:
     if node.tag not in PLAIN_TAGS:
-        raise FieldError(f"the YAML tag '{short_tag(node.tag)}' is not allowed, write a plain value")
-
-
-def _plain(node: yaml.Node) -> bool:
-    """An unquoted scalar (the C loader says style '', the Python one None)."""
-    return not node.style
+        tag = node.tag.replace("tag:yaml.org,2002:", "!!")
+        raise FieldError(f"the YAML tag '{tag}' is not allowed here, write a plain value")
 
 
 def _scalar(node: yaml.Node, key: str, example: str) -> yaml.ScalarNode:
@@ -229,9 +225,9 @@ def _scalar(node: yaml.Node, key: str, example: str) -> yaml.ScalarNode:
 
 def to_text(node: yaml.Node, key: str, example: str = '"Some text"') -> str:
     node = _scalar(node, key, example)
-    if node.tag == NULL and _plain(node):
+    if node.tag == NULL:
         raise FieldError(f"'{key}' is empty, write a value, e.g. {key}: {example}")
-    if node.tag == BOOL and _plain(node):
+    if node.tag == BOOL:
         raise FieldError(
             f"'{key}' is '{node.value}', which YAML reads as yes/no, put it in double quotes: {key}: \"{node.value}\""
         )
@@ -261,7 +257,7 @@ def to_int(node: yaml.Node, key: str, minimum: int = 0) -> int:
 
 def to_bool(node: yaml.Node, key: str) -> bool:
     node = _scalar(node, key, "true")
-    if node.tag == BOOL and _plain(node):
+    if node.tag == BOOL:
         return str(node.value).lower() in ("true", "yes", "on", "y")
     raise FieldError(f"'{key}' is '{node.value}', it must be true or false, e.g. {key}: true")
 

@@ -25,7 +25,7 @@ class UnsafeOutputPath(ValueError):
     pass
 
 
-class WriteError(Exception):
+class WriteError(OSError):
     """The site folder could not be written (disk full, read-only, no permission).
 
     The previous site is still in place; the message says what happened.
@@ -42,7 +42,8 @@ class WriteError(Exception):
             errno.EACCES: f"check that you may write to {out_dir.name}/ and the folder that holds it",
             errno.EPERM: f"check that you may write to {out_dir.name}/ and the folder that holds it",
         }.get(exc.errno, "check the disk and build again")
-        super().__init__(f"{reason.lower() if reason[:1].isupper() and reason[1:2].islower() else reason}; {hint}")
+        self.message = f"{reason.lower() if reason[:1].isupper() and reason[1:2].islower() else reason}; {hint}"
+        super().__init__(exc.errno, self.message)
 
 
 @dataclass(frozen=True)

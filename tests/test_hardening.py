@@ -19,7 +19,7 @@ from healthhub import cli
 FM = "---\ntitle: A title\ncategory: Health\ndate: 2025-03-30\n"
 QUOTING_HINT = ("check the line's quoting: a value containing ': ' or starting with '[', '{', '@', '*' or '&' "
                 "must be in double quotes")
-TAG_REFUSED = "is not allowed in front matter, remove it and write a plain value"
+TAG_REFUSED = "is not allowed here, write a plain value"
 
 # name -> (file text, the one message: path:line:col: error: ... after 'articles/health/<name>.md:')
 BAD_CONTENT = {
@@ -39,9 +39,9 @@ BAD_CONTENT = {
                         "1:1: error: the file does not start with front matter, put a line '---', then 'title:', "
                         "'category:' and 'date:' lines, then '---' at the top"),
     "missing_title": ("---\ncategory: Health\ndate: 2025-03-30\n---\nx\n",
-                      "1:1: error: the front matter has no 'title', add a line like  title: \"Knee pain after running\""),
+                      "1:1: error: the front matter has no 'title', add a line like title: \"Knee pain after running\""),
     "missing_date": ("---\ntitle: A title\ncategory: Health\n---\nx\n",
-                     "1:1: error: the front matter has no 'date', add a line like  date: 2025-03-30"),
+                     "1:1: error: the front matter has no 'date', add a line like date: 2025-03-30"),
     "views_commas": (FM + "views: 1,234\n---\nx\n",
                      "5:8: error: 'views' is '1,234', write the number without commas: views: 1234"),
     "views_negative": (FM + "views: -5\n---\nx\n",
