@@ -13,7 +13,8 @@ import jinja2
 
 from .config import DEFAULT_CONFIG_FILE, Config, load_config
 from .content import Site, display_path, load_site
-from .errors import Diagnostic, error
+from .errors import ConfigError, Diagnostic, error
+from .people import DEFAULT_AUTHORS_FILE, Person, load_people
 from .render import load_assets, make_environment, render_site
 from .write import WriteResult, write_outputs
 
@@ -26,6 +27,7 @@ class BuildOptions:
     templates_dir: Path = Path("templates")
     out_dir: Path = Path("site")
     config_path: Path | None = None  # None: healthhub.yaml if it exists
+    authors_path: Path | None = None  # None: authors.yaml if it exists
     drafts: bool = False
     strict: bool = False
 
@@ -60,12 +62,26 @@ def resolve_config(options: BuildOptions) -> Config:
     return load_config(path, display_path(path) if path else None)
 
 
+def resolve_people(options: BuildOptions) -> tuple[dict[str, Person], list[Diagnostic]]:
+    """People from --authors FILE (which must exist), else authors.yaml in the working
+    directory, else authors.yaml in the articles folder (so it travels with the articles)."""
+    path = options.authors_path
+    if path is not None and not path.is_file():
+        raise ConfigError([error(display_path(path), 1, 1, "people file not found, check the --authors path")])
+    if path is None:
+        candidates = (Path(DEFAULT_AUTHORS_FILE), options.articles_dir / DEFAULT_AUTHORS_FILE)
+        path = next((c for c in candidates if c.is_file()), None)
+    return load_people(path, display_path(path) if path else DEFAULT_AUTHORS_FILE)
+
+
 def build(options: BuildOptions, progress: Progress | None = None) -> BuildResult:
     """Build the site. Content problems come back as diagnostics (ok=False) and
     leave the output folder untouched; config problems raise ConfigError."""
     started = time.perf_counter()
     config = resolve_config(options)
-    site, diagnostics = load_site(config, options.articles_dir, drafts=options.drafts)
+    people, people_diags = resolve_people(options)
+    site, diagnostics = load_site(config, options.articles_dir, drafts=options.drafts, people=people)
+    diagnostics += people_diags
     diagnostics = sorted(set(diagnostics))
     failed = any(d.is_error for d in diagnostics) or (options.strict and diagnostics)
     if failed:

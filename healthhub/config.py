@@ -33,6 +33,13 @@ class Config:
     default_author: str = ""
     # Sanitize the HTML of article bodies (raw HTML in Markdown) with nh3.
     safe_html: bool = False
+    # Trust and care (see README "Trustworthy health content").
+    review_interval_months: int = 24
+    emergency_number: str = "999"
+    emergency_advice: str = "call {number} or go to A&E"
+    disclaimer: str = ("This article is for general information only. It does not replace advice "
+                       "from a doctor, nurse or pharmacist who knows you.")
+    readability_target: float = 9.0
     # Where the config file was read from ('' for built-in defaults).
     source: str = field(default="", compare=False)
 
@@ -51,6 +58,11 @@ _KINDS = {
     "date_format": "text",
     "default_author": "text",
     "safe_html": "bool",
+    "review_interval_months": "count",
+    "emergency_number": "text",
+    "emergency_advice": "text",
+    "disclaimer": "text",
+    "readability_target": "grade",
 }
 KNOWN_KEYS = tuple(_KINDS)
 
@@ -109,6 +121,15 @@ def _convert(kind: str, entry: fm.Entry):
         return value
     if kind == "bool":
         return fm.to_bool(node, key)
+    if kind == "grade":
+        node = fm._scalar(node, key, "9")
+        try:
+            value = float(str(node.value).strip())
+        except ValueError:
+            value = -1.0
+        if not 1 <= value <= 20:
+            raise fm.FieldError(f"'{key}' is '{node.value}', use a school grade from 1 to 20, e.g. {key}: 9")
+        return value
     if kind == "list":
         return tuple(fm.to_text_list(node, key, "[Health, Fitness, Nutrition]"))
     if kind == "language":

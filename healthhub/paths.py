@@ -83,3 +83,7 @@ def is_inside(path: str) -> bool:
         return False
     normal = posixpath.normpath(path)
     return normal == path and not normal.startswith("../") and normal != ".." and normal != "."
+
+
+def person_path(person_id: str) -> str:
+    return f"people/{person_id}.html"

@@ -190,6 +190,10 @@ def site_pages(site: Site) -> list[Page]:
             "category": category,
             "more": tuple(a for a in category.articles if a.path != article.path)[: config.related_count],
         }))
+    for person_id in sorted(site.people):
+        written, reviewed = site.work_of(person_id)
+        person = site.people[person_id]
+        pages.append(Page(person.path, "person.html", {"person": person, "written": written, "reviewed": reviewed}))
     pages.append(Page("404.html", "404.html", {}))
     return pages
 

@@ -273,10 +273,12 @@ def test_images_next_to_an_article_are_copied_and_its_links_resolve(site_dir):
     site_dir.write("articles/health/knee/img/diagram.svg", "<svg xmlns='http://www.w3.org/2000/svg'/>")
     site_dir.write("articles/health/knee/leaflet.pdf", b"%PDF-1.4 ...")
     site_dir.write("articles/health/knee/.hidden.png", PNG)
+    site_dir.write("articles/health/knee/notes.yaml", "private: data\n")
     result = site_dir.build()
     assert result.ok, [d.format() for d in result.diagnostics]
     assert (site_dir.out / "health/knee.png").read_bytes() == PNG
     assert not (site_dir.out / "health/.hidden.png").exists()
+    assert not (site_dir.out / "health/notes.yaml").exists()
     page_path = site_dir.out / "health/knee-pain.html"
     refs = local_refs(page_path.read_text())
     assert {"knee.png", "img/diagram.svg", "leaflet.pdf"} <= set(refs)
@@ -418,9 +420,12 @@ def yaml_string(text: str) -> str:
 
 def test_hostile_titles_and_names_are_escaped_in_every_output(site_dir):
     site_dir.write("healthhub.yaml", "base_url: https://example.org/\n")
+    site_dir.write("authors.yaml", f"evil:\n  name: {yaml_string('Name ' + EVIL)}\n"
+                                   f"  credentials: {yaml_string('MD ' + EVIL)}\n  bio: {yaml_string('Bio ' + EVIL)}\n")
     site_dir.write("articles/health/evil.md", article(
         yaml_string("Title " + EVIL), summary=yaml_string("Summary " + EVIL),
-        tags=f"[{yaml_string('tag ' + EVIL)}]", author=yaml_string("Author " + EVIL),
+        tags=f"[{yaml_string('tag ' + EVIL)}]", author="evil", reviewed_by="evil", reviewed="2025-03-30",
+        sources=f"[{{title: {yaml_string('Source ' + EVIL)}, url: 'https://example.org/', publisher: NHS, year: 2024}}]",
         body="A plain body.\n"))
     site_dir.write("articles/health/other.md", article("Other"))
     result = site_dir.build()
@@ -449,6 +454,8 @@ def test_hostile_titles_and_names_are_escaped_in_every_output(site_dir):
     assert scanned >= 5
     page = site_dir.read("health/evil.html")
     assert "Title &lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    for field in ("Summary", "Name", "MD", "Source", "tag"):
+        assert f"{field} &lt;/script&gt;&lt;script&gt;alert(1)" in page, field
 
 
 # --- safe_html --------------------------------------------------------------------------
