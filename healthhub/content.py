@@ -535,7 +535,10 @@ def load_site(config: Config, articles_dir: Path, drafts: bool = False,
             parsed[source.resolve()] = article
     for file, article in parsed.items():
         if drafts or not article.draft:
-            article, problems = resolve_links(article, file, parsed, drafts)
+            try:
+                article, problems = resolve_links(article, file, parsed, drafts)
+            except Exception as exc:  # a bug: say which file
+                raise ProcessingError(article.source, exc) from exc
             diags.extend(problems)
             articles.append(article)
             folders[article.source] = file.parent  # resolved, as gather_files compares

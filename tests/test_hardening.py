@@ -482,6 +482,9 @@ Intro[^note] <span class="hi">kept</span>
 print("hi")
 ```
 
+!!! urgent
+    Call for help now.
+
 [^note]: A footnote.
 """
 
@@ -506,7 +509,9 @@ def test_safe_html_removes_scripts_handlers_javascript_urls_and_frames(site_dir)
                  '<a href="https://example.org/">good</a>', '<th style="text-align:left">Left</th>',
                  '<td style="text-align:right">b</td>', '<sup id="fnref:note"><a class="footnote-ref" href="#fn:note">',
                  '<li id="fn:note">', '<div class="admonition warning">',
-                 '<p class="admonition-title">See a doctor</p>', '<code class="language-python">'):
+                 '<p class="admonition-title">See a doctor</p>', '<code class="language-python">',
+                 '<div class="callout callout-urgent" role="note">',
+                 '<svg aria-hidden="true" class="callout-icon" focusable="false" height="24" viewBox="0 0 24 24"'):
         assert kept in body, kept
 
 
@@ -517,3 +522,22 @@ def test_safe_html_must_be_true_or_false(site_dir):
     assert result.returncode == 2
     assert result.stderr.splitlines() == [
         "healthhub.yaml:1:12: error: 'safe_html' is 'sometimes', it must be true or false, e.g. safe_html: true"]
+
+
+def test_safe_html_changes_nothing_markdown_makes_in_the_sample_articles():
+    import re
+
+    from conftest import SAMPLE_ARTICLES
+    from healthhub.markup import MarkdownConverter
+
+    plain, safe = MarkdownConverter(), MarkdownConverter(safe_html=True)
+
+    def normal(fragment: str) -> str:  # the same HTML, spelled the way the sanitizer writes it
+        fragment = fragment.replace("&#160;", "&nbsp;")
+        return re.sub(r'style="text-align: (\w+);"', r'style="text-align:\1"', fragment)
+
+    sources = sorted(SAMPLE_ARTICLES.rglob("*.md"))
+    assert len(sources) >= 10
+    for source in sources:
+        body = source.read_text(encoding="utf-8").split("\n---\n", 1)[1]
+        assert safe.convert(body).html == normal(plain.convert(body).html), source.name
