@@ -35,7 +35,8 @@ def check_build(site_dir, before: set[str]) -> None:
     result = site_dir.build()  # must not raise
     assert result.ok or result.errors
     for d in result.diagnostics:
-        assert d.line >= 1 and d.col >= 1 and "\n" not in d.message
+        line = d.format()
+        assert d.line >= 1 and d.col >= 1 and len(line.splitlines()) == 1, line
     after = files_outside(site_dir.root, site_dir.out)
     assert after - before <= {".site.lock"}, after - before
     if result.ok:
