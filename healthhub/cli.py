@@ -62,6 +62,8 @@ def add_build_options(cmd: argparse.ArgumentParser) -> None:
                      help="people file with authors and reviewers (default: authors.yaml here or in the articles folder)")
     cmd.add_argument("--drafts", action="store_true", help="include articles marked draft: true")
     cmd.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    cmd.add_argument("--no-search", dest="search", action="store_false",
+                     help="skip building the search index (faster; the site has no search)")
     cmd.add_argument("-q", "--quiet", action="store_true", help="print only problems")
     cmd.add_argument("--debug", action="store_true", help="show the full traceback of an unexpected failure")
 
@@ -112,6 +114,7 @@ def cmd_build(args) -> int:
     options = BuildOptions(
         articles_dir=args.articles, templates_dir=args.templates, out_dir=args.out,
         config_path=args.config, authors_path=args.authors, drafts=args.drafts, strict=args.strict,
+        search=args.search,
     )
     show_progress = sys.stderr.isatty() and not args.quiet
     try:
