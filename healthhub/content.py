@@ -28,6 +28,9 @@ from .people import Person
 MARKDOWN_SUFFIXES = (".md", ".markdown")
 # Data files (authors.yaml) may sit among the articles; they are read, never published.
 DATA_SUFFIXES = (".yaml", ".yml")
+# With safe_html, files next to articles that a browser cannot run as code.
+SAFE_FILE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".avif", ".bmp", ".ico", ".pdf", ".txt", ".csv",
+                      ".mp3", ".m4a", ".ogg", ".oga", ".wav", ".mp4", ".m4v", ".webm", ".ogv", ".vtt")
 # Top-level folders the site itself uses; a category may not take them.
 RESERVED_SLUGS = frozenset({"tags", "assets", "pagefind", "search", "people", "404", "index"})
 DESCRIPTION_LIMIT = 160
@@ -555,6 +558,7 @@ def gather_files(site: Site, folders: dict[str, Path], articles_dir: Path, other
     folder of every category used by the articles in <folder>, keeping its path
     below <folder>, so a relative link such as ![](knee.jpg) or img/knee.jpg works
     in the built page. Files in folders without articles are not published.
+    With safe_html, only files a browser cannot run as code are published.
     """
     categories: dict[Path, set[str]] = {}
     for article in site.articles:
@@ -569,6 +573,12 @@ def gather_files(site: Site, folders: dict[str, Path], articles_dir: Path, other
         if folder is None:
             continue
         display = display_path(path)
+        if site.config.safe_html and not path.name.lower().endswith(SAFE_FILE_SUFFIXES):
+            diags.append(error(display, 1, 1,
+                               "with safe_html: true only images, PDFs, audio, video and text files are "
+                               "published next to articles (an HTML, SVG or script file could run code), "
+                               "convert it (e.g. SVG to PNG) or remove it"))
+            continue
         rel = (here / path.name).relative_to(folder).as_posix()
         try:
             data = path.read_bytes()

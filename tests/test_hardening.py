@@ -517,6 +517,22 @@ def test_safe_html_removes_scripts_handlers_javascript_urls_and_frames(site_dir)
         assert kept in body, kept
 
 
+def test_safe_html_publishes_no_file_that_could_run_code(site_dir):
+    site_dir.write("healthhub.yaml", "safe_html: true\n")
+    site_dir.write("articles/health/a.md", article("A", body="Text.\n\n![x](pic.png)\n"))
+    site_dir.write("articles/health/pic.png", PNG)
+    site_dir.write("articles/health/evil.svg", "<svg xmlns='http://www.w3.org/2000/svg'><script>alert(1)</script></svg>")
+    site_dir.write("articles/health/page.HTML", "<script>alert(1)</script>")
+    result = site_dir.build()
+    refused = ("1:1: error: with safe_html: true only images, PDFs, audio, video and text files are published next "
+               "to articles (an HTML, SVG or script file could run code), convert it (e.g. SVG to PNG) or remove it")
+    assert [d.format() for d in result.diagnostics] == [
+        f"articles/health/evil.svg:{refused}", f"articles/health/page.HTML:{refused}"]
+    site_dir.write("healthhub.yaml", "safe_html: false\n")
+    assert site_dir.build().ok
+    assert (site_dir.out / "health/evil.svg").exists() and (site_dir.out / "health/pic.png").exists()
+
+
 def test_safe_html_must_be_true_or_false(site_dir):
     site_dir.write("healthhub.yaml", "safe_html: sometimes\n")
     site_dir.write("articles/health/a.md", article("A"))
