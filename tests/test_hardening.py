@@ -198,7 +198,7 @@ def test_a_bom_and_crlf_line_endings_work(site_dir):
     result = site_dir.build()
     assert result.ok, [d.format() for d in result.diagnostics]
     page = site_dir.read("health/windows.html")
-    assert "<h1>Windows file</h1>" in page and "<p>Second paragraph.</p>" in page and "\r" not in page
+    assert "Windows file</h1>" in page and "<p>Second paragraph.</p>" in page and "\r" not in page
 
 
 def test_bytes_that_are_not_utf8_name_the_file_and_byte_offset(site_dir):
