@@ -57,7 +57,7 @@ def add_build_options(cmd: argparse.ArgumentParser) -> None:
     cmd.add_argument("--config", type=Path, default=None, help="config file (default: healthhub.yaml if present)")
     cmd.add_argument("--drafts", action="store_true", help="include articles marked draft: true")
     cmd.add_argument("--strict", action="store_true", help="treat warnings as errors")
-    cmd.add_argument("--quiet", action="store_true", help="print only problems")
+    cmd.add_argument("-q", "--quiet", action="store_true", help="print only problems")
     cmd.add_argument("--debug", action="store_true", help="show the full traceback of an unexpected failure")
 
 

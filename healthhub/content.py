@@ -150,7 +150,7 @@ def read_front_matter(text: str, display: str) -> tuple[dict[str, object], dict[
         if rule.required and key not in values and key not in positions:
             diags.append(error(
                 display, 1, 1,
-                f"the front matter has no '{key}', add a line like  {key}: {rule.example}",
+                f"the front matter has no '{key}', add a line like {key}: {rule.example}",
             ))
     return values, positions, body, diags
 

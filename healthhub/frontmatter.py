@@ -159,7 +159,8 @@ def _syntax_error(exc: yaml.MarkedYAMLError, first_line: int) -> FrontMatterErro
 
 def _check_tag(node: yaml.Node) -> None:
     if node.tag not in PLAIN_TAGS:
-        raise FieldError(f"the YAML tag '{node.tag}' is not allowed, write a plain value")
+        tag = node.tag.replace("tag:yaml.org,2002:", "!!")
+        raise FieldError(f"the YAML tag '{tag}' is not allowed here, write a plain value")
 
 
 def _scalar(node: yaml.Node, key: str, example: str) -> yaml.ScalarNode:
@@ -172,9 +173,9 @@ def _scalar(node: yaml.Node, key: str, example: str) -> yaml.ScalarNode:
 
 def to_text(node: yaml.Node, key: str, example: str = '"Some text"') -> str:
     node = _scalar(node, key, example)
-    if node.tag == NULL and node.style is None:
+    if node.tag == NULL:
         raise FieldError(f"'{key}' is empty, write a value, e.g. {key}: {example}")
-    if node.tag == BOOL and node.style is None:
+    if node.tag == BOOL:
         raise FieldError(
             f"'{key}' is '{node.value}', which YAML reads as yes/no, put it in double quotes: {key}: \"{node.value}\""
         )
@@ -204,7 +205,7 @@ def to_int(node: yaml.Node, key: str, minimum: int = 0) -> int:
 
 def to_bool(node: yaml.Node, key: str) -> bool:
     node = _scalar(node, key, "true")
-    if node.tag == BOOL and node.style is None:
+    if node.tag == BOOL:
         return str(node.value).lower() in ("true", "yes", "on", "y")
     raise FieldError(f"'{key}' is '{node.value}', it must be true or false, e.g. {key}: true")
 

@@ -113,6 +113,7 @@ def make_environment(templates_dir: Path) -> jinja2.Environment:
     env.globals["url"] = _url
     env.globals["asset"] = _asset
     env.globals["format_date"] = _format_date
+    env.globals["inline_asset"] = _inline_asset
     env.globals["generator"] = f"HealthHub {__version__}"
     env.filters["json_script"] = json_for_script
     env.filters["shorten"] = shorten
@@ -134,6 +135,16 @@ def _asset(ctx, name: str) -> str:
     if version is None:
         raise jinja2.TemplateRuntimeError(f"the template asks for asset '{name}', which is not in templates/static/")
     return _url(ctx, paths.asset_path(name)) + "?v=" + version
+
+
+@jinja2.pass_context
+def _inline_asset(ctx, name: str) -> Markup:
+    """A text asset's contents, for pages that must not depend on their URL (404)."""
+    data = ctx["assets"].get(name)
+    if data is None:
+        raise jinja2.TemplateRuntimeError(f"the template asks for asset '{name}', which is not in templates/static/")
+    text = data.decode("utf-8")
+    return Markup(text.replace("</", "<\\/") if name.endswith(".css") else text)
 
 
 @jinja2.pass_context
@@ -182,7 +193,8 @@ def site_pages(site: Site) -> list[Page]:
     return pages
 
 
-def render_page(env: jinja2.Environment, site: Site, page: Page, versions: dict[str, str]) -> bytes:
+def render_page(env: jinja2.Environment, site: Site, page: Page, assets: dict[str, bytes],
+                versions: dict[str, str]) -> bytes:
     template = env.get_template(page.template)
     root = _root_prefix(site.config, page)
     html = template.render(
@@ -191,6 +203,7 @@ def render_page(env: jinja2.Environment, site: Site, page: Page, versions: dict[
         page_path=page.path,
         root_path=root,
         asset_versions=versions,
+        assets=assets,
         **page.values,
     )
     return html.encode("utf-8")
@@ -208,5 +221,5 @@ def render_site(env: jinja2.Environment, site: Site, assets: dict[str, bytes]) -
     versions = asset_versions(assets)
     outputs: Outputs = {paths.asset_path(name): data for name, data in assets.items()}
     for page in site_pages(site):
-        outputs[page.path] = render_page(env, site, page, versions)
+        outputs[page.path] = render_page(env, site, page, assets, versions)
     return outputs
