@@ -41,10 +41,10 @@ from .build import BuildLocked, BuildOptions, BuildResult, build
 from .config import DEFAULT_CONFIG_FILE
 from .content import display_path, is_ignored_name
 from .errors import ConfigError
+from .watch import PollingWaker, Snapshot, changed_paths, make_waker, take_snapshot, watched_folders
 
-POLL_SECONDS = 0.1  # how often the sources are checked for changes
-SETTLE_SECONDS = 0.03  # a save in several writes is taken as one
-SETTLE_LIMIT_SECONDS = 1.0  # a file that keeps changing is built anyway
+SETTLE_SECONDS = 0.02  # a save that comes as several file events is taken as one
+SETTLE_LIMIT_SECONDS = 1.0  # a folder that keeps changing is built anyway
 LOCKED_RETRY_SECONDS = 0.5
 STATUS_PATH = "/__healthhub/build"
 EXIT_OK, EXIT_USAGE = 0, 2
@@ -61,47 +61,10 @@ class ServeOptions:
 
 # --- watching the sources ---------------------------------------------------------
 
-Snapshot = dict[str, tuple[int, int, int]]  # path -> (mtime_ns, size, inode)
-
-
 def watched_roots(options: BuildOptions) -> list[Path]:
     """What a rebuild depends on: articles, templates (with static assets), config."""
     config = options.config_path if options.config_path is not None else Path(DEFAULT_CONFIG_FILE)
     return [options.articles_dir, options.templates_dir, config]
-
-
-def take_snapshot(roots: list[Path], skip: Path | None = None) -> Snapshot:
-    """Every watched file with what tells a save apart: modification time, size and
-    inode (an editor that writes a new file and renames it over the old one changes
-    the inode even when time and size look the same). Editor swap, backup and hidden
-    files are left out, so they never cause a rebuild."""
-    found: Snapshot = {}
-    skip_real = os.path.realpath(skip) if skip is not None else None
-    for root in roots:
-        root_text = os.fspath(root)
-        if os.path.isfile(root_text):
-            _add(found, root_text)
-            continue
-        for current, dirs, files in os.walk(root_text):
-            dirs[:] = [d for d in dirs if not is_ignored_name(d)
-                       and os.path.realpath(os.path.join(current, d)) != skip_real]
-            for name in files:
-                if not is_ignored_name(name):
-                    _add(found, os.path.join(current, name))
-    return found
-
-
-def _add(found: Snapshot, path: str) -> None:
-    try:
-        st = os.stat(path)
-    except OSError:  # removed between listing and looking
-        return
-    found[path] = (st.st_mtime_ns, st.st_size, st.st_ino)
-
-
-def changed_paths(before: Snapshot, after: Snapshot) -> list[str]:
-    """Files added, removed or modified between two snapshots, sorted."""
-    return sorted(p for p in before.keys() | after.keys() if before.get(p) != after.get(p))
 
 
 def stylesheets_only(changed: list[str], static_dir: Path) -> list[str] | None:
@@ -418,8 +381,9 @@ def run_build(options: BuildOptions, debug: bool) -> tuple[Outcome, BuildResult 
 
 
 class Rebuilder:
-    """Polls the sources and rebuilds after every change; a change made during a build
-    is caught by the next poll, so the last save is always built."""
+    """Rebuilds after every change to the sources. The snapshot is taken before each
+    build, so a save made during a build is built next; a failed build is not shown
+    when the sources changed while it ran (it may have read a half-written save)."""
 
     def __init__(self, options: ServeOptions, on_outcome: Callable[[Outcome, list[str] | None], None],
                  say: Callable[[str], None]):
@@ -427,14 +391,26 @@ class Rebuilder:
         self.on_outcome = on_outcome
         self.say = say
         self.roots = watched_roots(options.build)
-        self.stop_event = threading.Event()
+        self.waker: PollingWaker = make_waker()
         self.building = threading.Event()
+        self.stopping = False
         self.snapshot: Snapshot = {}
         self.thread = threading.Thread(target=self._run, name="healthhub-rebuild", daemon=True)
         self.last_diagnostics: tuple[str, ...] | None = None
 
     def take(self) -> Snapshot:
         return take_snapshot(self.roots, skip=self.options.build.out_dir)
+
+    def rewatch(self) -> None:
+        if type(self.waker) is PollingWaker:
+            return
+        try:
+            self.waker.watch(watched_folders(self.roots, skip=self.options.build.out_dir))
+        except OSError as exc:
+            self.say(f"warning: cannot watch the folders for changes ({exc.strerror}), checking them "
+                     "every 0.1 s instead")
+            self.waker.close()
+            self.waker = PollingWaker()
 
     def build_now(self, changed: list[str]) -> Outcome:
         """Build, print what happened, return the outcome (no browser message)."""
@@ -471,36 +447,35 @@ class Rebuilder:
         self.thread.start()
 
     def stop(self) -> None:
-        self.stop_event.set()
+        self.stopping = True
+        self.waker.stop()
 
     def _run(self) -> None:
         retry = False
-        while not self.stop_event.wait(POLL_SECONDS):
+        while not self.stopping:
+            if not retry and self.waker.wait(self.waker.idle_seconds):
+                break
+            self.waker.quiet(SETTLE_SECONDS, SETTLE_LIMIT_SECONDS)
+            if self.stopping:
+                break
+            self.rewatch()  # new folders
             now = self.take()
             if now == self.snapshot and not retry:
                 continue
-            now = self._settle(now)
             changed = changed_paths(self.snapshot, now)
-            self.snapshot = now  # taken before the build: a save during it shows next poll
+            self.snapshot = now
             try:
                 outcome = self.build_now(changed)
             except BuildLocked as exc:
                 self.say(f"error: {exc}; trying again")
                 retry = True
-                self.stop_event.wait(LOCKED_RETRY_SECONDS)
+                self.waker.wait(LOCKED_RETRY_SECONDS)
                 continue
             retry = False
+            if outcome.errors and self.take() != now:
+                continue  # saved again during the build: build that before showing errors
             stylesheets = stylesheets_only(changed, self.options.build.templates_dir / "static")
             self.on_outcome(outcome, stylesheets)
-
-    def _settle(self, now: Snapshot) -> Snapshot:
-        deadline = time.monotonic() + SETTLE_LIMIT_SECONDS
-        while not self.stop_event.wait(SETTLE_SECONDS):
-            again = self.take()
-            if again == now or time.monotonic() > deadline:
-                return again
-            now = again
-        return now
 
 
 # --- the command --------------------------------------------------------------------
@@ -538,6 +513,7 @@ def serve(options: ServeOptions) -> int:
 
     state = ServeState()
     rebuilder = Rebuilder(options, on_outcome=lambda o, s: None, say=say)
+    rebuilder.rewatch()
     rebuilder.snapshot = rebuilder.take()
     try:
         state.outcome = rebuilder.build_now([])
@@ -580,5 +556,7 @@ def serve(options: ServeOptions) -> int:
             rebuilder.thread.join()
     except KeyboardInterrupt:  # a second Ctrl-C while a build finishes
         pass
+    else:
+        rebuilder.waker.close()
     say("Stopped.")
     return EXIT_OK

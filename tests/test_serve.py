@@ -24,6 +24,7 @@ from playwright.sync_api import expect, sync_playwright
 
 from conftest import ROOT, article
 from healthhub import serve as hs
+from healthhub import watch as hw
 
 WAIT_MS = 15_000
 CHROMIUM = "/usr/bin/chromium"
@@ -416,14 +417,14 @@ def test_snapshot_ignores_editor_files_and_sees_a_rename_over(tmp_path):
     page.write_text("one")
     for name in (".a.md.swp", "a.md~", "#a.md#", ".#a.md", "4913"):
         (articles / name).write_text("x")
-    first = hs.take_snapshot([articles])
+    first = hw.take_snapshot([articles])
     assert list(first) == [str(page)]
     temp = articles / "a.md.tmp"
     temp.write_text("two")  # same size, maybe the same time: the inode tells
     stat = page.stat()
     os.utime(temp, ns=(stat.st_atime_ns, stat.st_mtime_ns))
     os.replace(temp, page)
-    assert hs.changed_paths(first, hs.take_snapshot([articles])) == [str(page)]
+    assert hw.changed_paths(first, hw.take_snapshot([articles])) == [str(page)]
 
 
 def test_moved_pages_follow_slug_changes_and_single_renames():
