@@ -20,6 +20,7 @@ import html
 import json
 import mimetypes
 import os
+import secrets
 import signal
 import socket
 import sys
@@ -36,6 +37,7 @@ import tornado.httpserver
 import tornado.netutil
 import tornado.web
 from livereload.handlers import LiveReloadHandler, LiveReloadJSHandler
+from tornado.websocket import WebSocketHandler
 
 from .build import BuildLocked, BuildOptions, BuildResult, build
 from .config import DEFAULT_CONFIG_FILE
@@ -97,6 +99,12 @@ class ServeState:
 
     outcome: Outcome = field(default_factory=Outcome)
     generation: int = 0  # counts the reloads sent, so a page can tell it is out of date
+    instance: str = field(default_factory=lambda: secrets.token_hex(4))  # tells server runs apart
+
+    @property
+    def version(self) -> str:
+        """What a page was served with; a page holding another one is out of date."""
+        return f"{self.instance}-{self.generation}"
     moved: dict[str, str] = field(default_factory=dict)  # old page path -> new page path
     clients: set = field(default_factory=set)
 
@@ -139,20 +147,20 @@ def error_overlay(errors: tuple[str, ...], out_name: str) -> str:
     )
 
 
-def reload_script(generation: int) -> str:
+def reload_script(version: str) -> str:
     """Loads livereload.js from this server; after each (re)connection it asks which
     build is current and reloads if this page is older (a save made while the page was
     loading would otherwise be missed)."""
     return (
         "<script>(function(){"
-        f"var generation={generation};"
+        f"var version={json.dumps(version)};"
         "var port=location.port||(location.protocol==='https:'?443:80);"
         "var s=document.createElement('script');"
         "s.src='/livereload.js?port='+port;"
         "document.head.appendChild(s);"
         "document.addEventListener('LiveReloadConnect',function(){"
         f"fetch('{STATUS_PATH}',{{cache:'no-store'}}).then(function(r){{return r.text();}})"
-        ".then(function(t){if(t.trim()!==String(generation)){location.reload();}})"
+        ".then(function(t){if(t.trim()!==version){location.reload();}})"
         ".catch(function(){});"
         "});"
         "})();</script>"
@@ -208,7 +216,30 @@ def content_type(path: Path) -> str:
     return kind
 
 
-class SiteHandler(tornado.web.RequestHandler):
+LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1")
+
+
+def host_allowed(host_header: str, any_host: bool) -> bool:
+    """A server on the loopback address answers only to loopback names, so a web page
+    on another site cannot read the preview (drafts) by pointing its own name at
+    127.0.0.1 (DNS rebinding)."""
+    if any_host:
+        return True
+    name = host_header.strip().lower()
+    if name.startswith("["):
+        name = name[1:].split("]", 1)[0]
+    else:
+        name = name.rsplit(":", 1)[0] if name.count(":") == 1 else name
+    return name in LOOPBACK_NAMES or name.endswith(".localhost")
+
+
+class HostCheck:
+    def prepare(self):
+        if not host_allowed(self.request.host, self.settings["any_host"]):
+            raise tornado.web.HTTPError(403, reason="Use the address the server printed")
+
+
+class SiteHandler(HostCheck, tornado.web.RequestHandler):
     """Files from the output folder; HTML pages get the reload script and, after a
     failed build, the error panel."""
 
@@ -254,7 +285,7 @@ class SiteHandler(tornado.web.RequestHandler):
                     b"</head><body><h1>Not found</h1><p>There is no page at this address.</p></body></html>")
         kind = content_type(path)
         if kind.startswith("text/html"):
-            extra = reload_script(self.state.generation)
+            extra = reload_script(self.state.version)
             if self.state.outcome.errors:
                 extra = error_overlay(self.state.outcome.errors, self.out_name) + extra
             data = inject(data, extra)
@@ -275,23 +306,26 @@ class SiteHandler(tornado.web.RequestHandler):
             return None
 
 
-class StatusHandler(tornado.web.RequestHandler):
+class StatusHandler(HostCheck, tornado.web.RequestHandler):
     def initialize(self, state: ServeState):
         self.state = state
 
     def get(self):
         self.set_header("Cache-Control", "no-store")
         self.set_header("Content-Type", "text/plain; charset=utf-8")
-        self.write(str(self.state.generation))
+        self.write(self.state.version)
 
 
-class ReloadSocket(LiveReloadHandler):
+class ReloadSocket(HostCheck, LiveReloadHandler):
     """livereload's WebSocket protocol, with the open pages kept per server (not in a
     class attribute) and registered at the handshake, so a page that has just
     connected never misses a reload."""
 
     def initialize(self, state: ServeState):
         self.state = state
+
+    def check_origin(self, origin):
+        return WebSocketHandler.check_origin(self, origin)  # only pages of this server, not any site
 
     def on_message(self, message):
         try:
@@ -310,7 +344,7 @@ class ReloadSocket(LiveReloadHandler):
         self.state.clients.discard(self)
 
 
-def make_app(root: Path, state: ServeState, out_name: str) -> tornado.web.Application:
+def make_app(root: Path, state: ServeState, out_name: str, any_host: bool = False) -> tornado.web.Application:
     return tornado.web.Application(
         [
             (r"/livereload", ReloadSocket, {"state": state}),
@@ -320,6 +354,7 @@ def make_app(root: Path, state: ServeState, out_name: str) -> tornado.web.Applic
         ],
         log_function=_log_request,
         websocket_ping_interval=20,
+        any_host=any_host,
     )
 
 
@@ -386,10 +421,11 @@ class Rebuilder:
     when the sources changed while it ran (it may have read a half-written save)."""
 
     def __init__(self, options: ServeOptions, on_outcome: Callable[[Outcome, list[str] | None], None],
-                 say: Callable[[str], None]):
+                 say: Callable[[str], None], tell: Callable[[str], None]):
         self.options = options
         self.on_outcome = on_outcome
-        self.say = say
+        self.say = say  # problems, to stderr
+        self.tell = tell  # progress, to stdout
         self.roots = watched_roots(options.build)
         self.waker: PollingWaker = make_waker()
         self.building = threading.Event()
@@ -441,7 +477,7 @@ class Rebuilder:
                      f"{out}/ keeps the last good build.")
         elif result is not None and result.site is not None:
             n = len(result.site.articles)
-            self.say(f"Built {n} article{'s' * (n != 1)}{what} in {seconds:.2f} s")
+            self.tell(f"Built {n} article{'s' * (n != 1)}{what} in {seconds:.2f} s")
 
     def start(self) -> None:
         self.thread.start()
@@ -496,6 +532,9 @@ def serve(options: ServeOptions) -> int:
     def say(line: str) -> None:
         print(line, file=sys.stderr, flush=True)
 
+    def tell(line: str) -> None:
+        print(line, flush=True)
+
     try:
         sockets = bind(options.host, options.port)
     except OSError as exc:
@@ -512,7 +551,7 @@ def serve(options: ServeOptions) -> int:
     url = url_for(options.host, port)
 
     state = ServeState()
-    rebuilder = Rebuilder(options, on_outcome=lambda o, s: None, say=say)
+    rebuilder = Rebuilder(options, on_outcome=lambda o, s: None, say=say, tell=tell)
     rebuilder.rewatch()
     rebuilder.snapshot = rebuilder.take()
     try:
@@ -524,7 +563,8 @@ def serve(options: ServeOptions) -> int:
         return 1
 
     out_dir = options.build.out_dir
-    app = make_app(out_dir, state, display_path(out_dir))
+    loopback = options.host in LOOPBACK_NAMES
+    app = make_app(out_dir, state, display_path(out_dir), any_host=not loopback)
     server = tornado.httpserver.HTTPServer(app)
 
     async def main() -> None:
@@ -535,9 +575,9 @@ def serve(options: ServeOptions) -> int:
         rebuilder.on_outcome = lambda outcome, sheets: loop.call_soon_threadsafe(publish, state, outcome, sheets)
         server.add_sockets(sockets)
         rebuilder.start()
-        if options.host not in ("127.0.0.1", "localhost", "::1"):
+        if not loopback:
             say(f"warning: listening on {options.host}: other computers on the network can open the preview")
-        say(f"Serving {url} (drafts shown, rebuilds on every save; press Ctrl-C to stop)")
+        tell(f"Serving {url} (drafts shown, rebuilds on every save; press Ctrl-C to stop)")
         if options.open_browser:
             threading.Thread(target=webbrowser.open, args=(url,), daemon=True).start()
         await stopping.wait()
@@ -558,5 +598,5 @@ def serve(options: ServeOptions) -> int:
         pass
     else:
         rebuilder.waker.close()
-    say("Stopped.")
+    tell("Stopped.")
     return EXIT_OK

@@ -294,10 +294,10 @@ def test_a_config_change_is_picked_up_and_a_bad_one_is_shown(site_dir, start, pa
 
 # --- the server's edges -------------------------------------------------------------------
 
-def raw_get(port: int, target: str) -> tuple[int, bytes]:
+def raw_get(port: int, target: str, host: str = "127.0.0.1") -> tuple[int, bytes]:
     """Send exactly `GET target` (no client-side normalising) and return status and body."""
     with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
-        sock.sendall(f"GET {target} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".encode("latin-1"))
+        sock.sendall(f"GET {target} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n".encode("latin-1"))
         data = b""
         while chunk := sock.recv(65536):
             data += chunk
@@ -327,6 +327,60 @@ def test_no_file_outside_the_site_is_served(site_dir, start):
         assert b"root:" not in body, target
     status, body = raw_get(server.port, "/health/knee.html")
     assert status == 200 and b"<h1>Knee pain</h1>" in body
+
+
+def test_other_host_names_are_refused(site_dir, start):
+    """A page on another site that points its name at 127.0.0.1 cannot read the drafts."""
+    site_dir.write("articles/health/knee.md", article("Knee pain", draft="true"))
+    server = start()
+    assert raw_get(server.port, "/health/knee.html", host=f"localhost:{server.port}")[0] == 200
+    status, body = raw_get(server.port, "/health/knee.html", host=f"attacker.example:{server.port}")
+    assert status == 403 and b"Knee pain" not in body
+
+
+def test_open_asks_for_a_browser_tab(site_dir, tmp_path, monkeypatch):
+    site_dir.write("articles/health/knee.md", article("Knee pain"))
+    opened = tmp_path / "opened.txt"
+    fake = tmp_path / "fake-browser"
+    fake.write_text(f"#!{sys.executable}\nimport sys, pathlib\npathlib.Path({str(opened)!r}).write_text(sys.argv[1])\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("BROWSER", str(fake))
+    server = Server(site_dir.root, "--open").wait_ready()
+    try:
+        deadline = time.monotonic() + 30
+        while not opened.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert opened.read_text() == server.url
+    finally:
+        assert server.stop() == 0
+
+
+def test_after_many_changes_the_served_site_equals_a_clean_build(site_dir, start):
+    """Whatever shortcut a rebuild takes, the site folder ends as a clean build makes it."""
+    knee = site_dir.write("articles/health/knee.md", article("Knee pain", tags="[running]"))
+    back = site_dir.write("articles/health/back.md", article("Back pain", date="2025-01-02"))
+    server = start()
+
+    def change(action) -> None:
+        done = len(re.findall(r"^Built ", server.output, re.M))
+        action()
+        deadline = time.monotonic() + 60
+        while len(re.findall(r"^Built ", server.output, re.M)) <= done:
+            assert time.monotonic() < deadline, server.output
+            time.sleep(0.05)
+
+    change(lambda: save(knee, article("Knee pain", tags="[running, joints]", body="New advice.\n")))
+    change(lambda: site_dir.write("articles/sleep/naps.md", article("Naps", category="Sleep", draft="true")))
+    change(lambda: os.rename(back, back.with_name("lower-back.md")))
+    change(lambda: (site_dir.articles / "sleep" / "naps.md").unlink())
+    change(lambda: site_dir.write("templates/static/extra.css", "p { margin: 0 }\n"))
+    change(lambda: site_dir.write("healthhub.yaml", "site_name: Clinic notes\n"))
+    served = site_dir.tree()
+    site_dir.cli("--drafts", "--out", "clean", check=True)
+    clean = {p.relative_to(site_dir.root / "clean").as_posix(): p.read_bytes()
+             for p in sorted((site_dir.root / "clean").rglob("*")) if p.is_file()}
+    assert served.keys() == clean.keys()
+    assert [path for path in served if served[path] != clean[path]] == []
 
 
 def test_missing_pages_get_the_sites_404_page(site_dir, start):
@@ -434,6 +488,28 @@ def test_moved_pages_follow_slug_changes_and_single_renames():
     assert hs.moved_pages(before, {"articles/c.md": "health/c.html", "articles/b.md": "health/b.html"}) == {
         "health/a.html": "health/c.html"}
     assert hs.moved_pages(before, {"articles/c.md": "health/c.html"}) == {}
+
+
+def test_wakers_wake_on_a_change_and_on_stop(tmp_path):
+    waker = hw.make_waker()
+    try:
+        waker.watch([str(tmp_path)])
+        if isinstance(waker, hw.InotifyWaker):
+            threading.Timer(0.2, lambda: (tmp_path / "a.md").write_text("x")).start()
+            started = time.monotonic()
+            assert waker.wait(30) is False
+            assert time.monotonic() - started < 30  # woken by the write, not the timeout
+        threading.Timer(0.2, waker.stop).start()
+        assert waker.wait(30) is True
+    finally:
+        waker.close()
+    polling = hw.PollingWaker()
+    try:
+        assert polling.wait(0.01) is False
+        polling.stop()
+        assert polling.wait(30) is True
+    finally:
+        polling.close()
 
 
 def test_css_only_changes_are_told_apart(tmp_path):
