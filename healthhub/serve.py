@@ -41,7 +41,8 @@ from tornado.websocket import WebSocketHandler
 
 from .build import BuildLocked, BuildOptions, BuildResult, build
 from .config import DEFAULT_CONFIG_FILE
-from .content import display_path, is_ignored_name
+from . import paths
+from .content import display_path
 from .errors import ConfigError
 from .watch import PollingWaker, Snapshot, changed_paths, make_waker, take_snapshot, watched_folders
 
@@ -78,7 +79,7 @@ def stylesheets_only(changed: list[str], static_dir: Path) -> list[str] | None:
         real = os.path.realpath(path)
         if not path.lower().endswith(".css") or not real.startswith(static + os.sep):
             return None
-        assets.append("assets/" + Path(os.path.relpath(real, static)).as_posix())
+        assets.append(paths.asset_path(Path(os.path.relpath(real, static)).as_posix()))
     return assets or None
 
 
@@ -100,13 +101,13 @@ class ServeState:
     outcome: Outcome = field(default_factory=Outcome)
     generation: int = 0  # counts the reloads sent, so a page can tell it is out of date
     instance: str = field(default_factory=lambda: secrets.token_hex(4))  # tells server runs apart
+    moved: dict[str, str] = field(default_factory=dict)  # old page path -> new page path
+    clients: set = field(default_factory=set)  # the open pages' WebSocket connections
 
     @property
     def version(self) -> str:
         """What a page was served with; a page holding another one is out of date."""
         return f"{self.instance}-{self.generation}"
-    moved: dict[str, str] = field(default_factory=dict)  # old page path -> new page path
-    clients: set = field(default_factory=set)
 
 
 def moved_pages(before: dict[str, str], after: dict[str, str]) -> dict[str, str]:
