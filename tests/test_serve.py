@@ -260,9 +260,25 @@ def test_a_template_change_rebuilds_every_page(site_dir, start, page):
     page.goto(server.url + "health/knee.html")
     live(page)
     base = site_dir.templates / "base.html"
-    base.write_text(base.read_text(encoding="utf-8").replace("Skip to main content", "Jump to the article"),
-                    encoding="utf-8")
+    good = base.read_text(encoding="utf-8")
+    base.write_text(good.replace("Skip to main content", "Jump to the article"), encoding="utf-8")
     expect(page.locator(".skip-link")).to_have_text("Jump to the article", timeout=WAIT_MS)
+    base.write_text(good.replace("{% block main %}", "{% block main %}{% if %}"), encoding="utf-8")
+    expect(page.locator("#hh-serve-errors")).to_contain_text("templates/base.html:", timeout=WAIT_MS)
+    base.write_text(good, encoding="utf-8")
+    expect(page.locator("#hh-serve-errors")).to_have_count(0, timeout=WAIT_MS)
+    expect(page.locator(".skip-link")).to_have_text("Skip to main content", timeout=WAIT_MS)
+
+
+def test_a_warning_is_printed_but_does_not_cover_the_page(site_dir, start, page):
+    knee = site_dir.write("articles/health/knee.md", article("Knee pain"))
+    server = start()
+    page.goto(server.url + "health/knee.html")
+    live(page)
+    knee.write_text(article("Knee pain", reviwed="2025-04-01", body="Checked again.\n"), encoding="utf-8")
+    expect(page.locator(".article-body")).to_contain_text("Checked again.", timeout=WAIT_MS)
+    expect(page.locator("#hh-serve-errors")).to_have_count(0)
+    server.wait_for_output(r"articles/health/knee\.md:5:1: warning: unknown front-matter field 'reviwed'")
 
 
 def test_drafts_are_shown_with_a_visible_banner(site_dir, start, page):
