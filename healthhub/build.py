@@ -13,8 +13,10 @@ import jinja2
 
 from .config import DEFAULT_CONFIG_FILE, Config, load_config
 from .content import Site, display_path, load_site
-from .errors import Diagnostic, error
+from .errors import ConfigError, Diagnostic, error, warning
+from .people import DEFAULT_AUTHORS_FILE, Person, load_people
 from .render import load_assets, make_environment, render_site
+from .search import SearchIndexError, index_site
 from .write import WriteResult, write_outputs
 
 Progress = Callable[[str, int, int], None]
@@ -26,8 +28,10 @@ class BuildOptions:
     templates_dir: Path = Path("templates")
     out_dir: Path = Path("site")
     config_path: Path | None = None  # None: healthhub.yaml if it exists
+    authors_path: Path | None = None  # None: authors.yaml if it exists
     drafts: bool = False
     strict: bool = False
+    search: bool = True  # build the Pagefind search index (--no-search skips it)
 
 
 @dataclass
@@ -60,25 +64,53 @@ def resolve_config(options: BuildOptions) -> Config:
     return load_config(path, display_path(path) if path else None)
 
 
+def resolve_people(options: BuildOptions) -> tuple[dict[str, Person], list[Diagnostic]]:
+    """People from --authors FILE (which must exist), else authors.yaml in the working
+    directory, else authors.yaml in the articles folder (so it travels with the articles)."""
+    path = options.authors_path
+    if path is not None and not path.is_file():
+        raise ConfigError([error(display_path(path), 1, 1, "people file not found, check the --authors path")])
+    if path is None:
+        candidates = (Path(DEFAULT_AUTHORS_FILE), options.articles_dir / DEFAULT_AUTHORS_FILE)
+        path = next((c for c in candidates if c.is_file()), None)
+    return load_people(path, display_path(path) if path else DEFAULT_AUTHORS_FILE)
+
+
 def build(options: BuildOptions, progress: Progress | None = None) -> BuildResult:
     """Build the site. Content problems come back as diagnostics (ok=False) and
     leave the output folder untouched; config problems raise ConfigError."""
     started = time.perf_counter()
     config = resolve_config(options)
-    site, diagnostics = load_site(config, options.articles_dir, drafts=options.drafts)
+    people, people_diags = resolve_people(options)
+    site, diagnostics = load_site(config, options.articles_dir, drafts=options.drafts, people=people)
+    diagnostics += people_diags
     diagnostics = sorted(set(diagnostics))
     failed = any(d.is_error for d in diagnostics) or (options.strict and diagnostics)
     if failed:
         return BuildResult(False, diagnostics, site, None, time.perf_counter() - started)
+    # A config file without base_url is told once what that costs. Not subject to
+    # --strict: a site without one is a valid choice (a preview, or opened from
+    # disk). With no config file at all the defaults are a local preview: quiet.
+    if not config.base_url and config.source:
+        diagnostics.append(missing_base_url_warning(config))
     env = make_environment(options.templates_dir)
     try:
-        outputs = render_site(env, site, load_assets(options.templates_dir / "static"))
+        outputs = render_site(env, site, load_assets(options.templates_dir / "static"), search=options.search)
     except jinja2.TemplateError as exc:
         diagnostics.append(template_diagnostic(exc, options.templates_dir))
         return BuildResult(False, diagnostics, site, None, time.perf_counter() - started)
-    with build_lock(options.out_dir):
-        written = write_outputs(options.out_dir, outputs)
+    try:
+        with build_lock(options.out_dir):
+            written = write_outputs(options.out_dir, outputs, finish=index_site if options.search else None)
+    except SearchIndexError as exc:
+        diagnostics.append(error(display_path(options.out_dir), 1, 1, str(exc)))
+        return BuildResult(False, diagnostics, site, None, time.perf_counter() - started)
     return BuildResult(True, diagnostics, site, written, time.perf_counter() - started)
+
+
+def missing_base_url_warning(config: Config) -> Diagnostic:
+    return warning(config.source, 1, 1, "no base_url is set, so feeds, the sitemap and canonical links are left out; "
+                   "add base_url: https://your.site/")
 
 
 class build_lock:

@@ -14,7 +14,7 @@ from .content import display_path
 from .errors import ConfigError
 
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
-COMMANDS = ("build", "serve", "new")
+COMMANDS = ("build", "serve", "new", "check")
 
 
 class Parser(argparse.ArgumentParser):
@@ -40,6 +40,17 @@ def make_parser() -> argparse.ArgumentParser:
     serve_cmd.add_argument("--out", type=Path, default=Path("site"), help="output folder (default: site)")
     serve_cmd.add_argument("--config", type=Path, default=None, help="config file (default: healthhub.yaml if present)")
     serve_cmd.add_argument("--debug", action="store_true", help="show the full traceback of an unexpected failure")
+    check_cmd = commands.add_parser("check", help="check articles for editorial problems (nothing is written)")
+    check_cmd.add_argument("--articles", type=Path, default=Path("articles"), help="articles folder (default: articles)")
+    check_cmd.add_argument("--config", type=Path, default=None, help="config file (default: healthhub.yaml if present)")
+    check_cmd.add_argument("--authors", type=Path, default=None,
+                           help="people file with authors and reviewers (default: authors.yaml here or in the articles folder)")
+    check_cmd.add_argument("--drafts", action="store_true", help="check articles marked draft: true too")
+    check_cmd.add_argument("--strict", action="store_true", help="fail (exit 1) on warnings too")
+    check_cmd.add_argument("--format", choices=("text", "json", "github"), default="text",
+                           help="text (default), json, or github (workflow annotations)")
+    check_cmd.add_argument("--today", default=None, help="the date review deadlines are checked against, YYYY-MM-DD "
+                           "(default: today)")
 
     new_cmd = commands.add_parser("new", help="start a new article with valid front matter")
     new_cmd.add_argument("title", help='the article title, e.g. "Knee pain after running"')
@@ -55,8 +66,12 @@ def add_build_options(cmd: argparse.ArgumentParser) -> None:
     cmd.add_argument("--templates", type=Path, default=Path("templates"), help="templates folder (default: templates)")
     cmd.add_argument("--out", type=Path, default=Path("site"), help="output folder (default: site)")
     cmd.add_argument("--config", type=Path, default=None, help="config file (default: healthhub.yaml if present)")
+    cmd.add_argument("--authors", type=Path, default=None,
+                     help="people file with authors and reviewers (default: authors.yaml here or in the articles folder)")
     cmd.add_argument("--drafts", action="store_true", help="include articles marked draft: true")
     cmd.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    cmd.add_argument("--no-search", dest="search", action="store_false",
+                     help="skip building the search index (faster; the site has no search)")
     cmd.add_argument("-q", "--quiet", action="store_true", help="print only problems")
     cmd.add_argument("--debug", action="store_true", help="show the full traceback of an unexpected failure")
 
@@ -81,6 +96,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_new(args)
         if args.command == "serve":
             return cmd_serve(args)
+        if args.command == "check":
+            return cmd_check(args)
         return cmd_build(args)
     except KeyboardInterrupt:
         print("Interrupted: the previous site was left as it was.", file=sys.stderr)
@@ -108,7 +125,8 @@ def _progress(phase: str, done: int, total: int) -> None:
 def cmd_build(args) -> int:
     options = BuildOptions(
         articles_dir=args.articles, templates_dir=args.templates, out_dir=args.out,
-        config_path=args.config, drafts=args.drafts, strict=args.strict,
+        config_path=args.config, authors_path=args.authors, drafts=args.drafts, strict=args.strict,
+        search=args.search,
     )
     show_progress = sys.stderr.isatty() and not args.quiet
     try:
@@ -144,6 +162,25 @@ def cmd_serve(args) -> int:
         config_path=args.config, drafts=True,
     )
     return serve(ServeOptions(options, host=args.host, port=args.port, open_browser=args.open, debug=args.debug))
+
+
+def cmd_check(args) -> int:
+    from .build import resolve_config, resolve_people
+    from .check import FORMATS, run_check
+
+    try:
+        today = dt.date.fromisoformat(args.today) if args.today else dt.date.today()
+    except ValueError:
+        print(f"error: --today '{args.today}' is not a date, write it as YYYY-MM-DD", file=sys.stderr)
+        return EXIT_USAGE
+    options = BuildOptions(articles_dir=args.articles, config_path=args.config, authors_path=args.authors)
+    config = resolve_config(options)
+    people, people_diags = resolve_people(options)
+    result = run_check(config, args.articles, people, people_diags, today, drafts=args.drafts)
+    sys.stdout.write(FORMATS[args.format](result))
+    if result.errors or (args.strict and result.warnings):
+        return EXIT_CONTENT
+    return EXIT_OK
 
 
 def cmd_new(args) -> int:

@@ -7,21 +7,40 @@ problems at once.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import yaml
 
 from . import frontmatter as fm
 from . import paths
 from .config import Config
 from .errors import Diagnostic, did_you_mean, error, warning
-from .markup import Heading, MarkdownConverter, first_paragraph, shorten
+from .markup import (Heading, MarkdownConverter, callout_titles, first_paragraph, reading_minutes,
+                     scan_source, shorten)
+from .people import Person
 
 MARKDOWN_SUFFIXES = (".md", ".markdown")
 # Top-level folders the site itself uses; a category may not take them.
 RESERVED_SLUGS = frozenset({"tags", "assets", "pagefind", "search", "people", "404", "index"})
 DESCRIPTION_LIMIT = 160
+
+
+@dataclass(frozen=True)
+class Source:
+    """One entry of an article's `sources:` list."""
+
+    title: str
+    url: str
+    publisher: str
+    year: int
+    doi: str = ""
+    pmid: str = ""
 
 
 @dataclass(frozen=True)
@@ -42,6 +61,16 @@ class Article:
     body_html: str
     headings: tuple[Heading, ...]
     path: str  # output path inside the site
+    # Trust: medical review and sources (person ids refer to authors.yaml).
+    reviewed_by: str = ""
+    reviewed: dt.date | None = None
+    next_review: dt.date | None = None
+    sources: tuple[Source, ...] = ()
+    reading_minutes: int = 1
+    # Where things are in the source file, for `check` (not part of the page).
+    body_markdown: str = field(default="", compare=False, repr=False)
+    body_first_line: int = field(default=1, compare=False)
+    positions: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def modified(self) -> dt.date:
@@ -78,6 +107,15 @@ class Site:
     tags: tuple[Tag, ...]
     drafts_shown: bool = False
     by_path: dict[str, Article] = field(default_factory=dict, compare=False)
+    people: dict[str, Person] = field(default_factory=dict, compare=False)
+
+    def person(self, person_id: str) -> Person | None:
+        return self.people.get(person_id)
+
+    def work_of(self, person_id: str) -> tuple[tuple[Article, ...], tuple[Article, ...]]:
+        """(articles written, articles reviewed) by a person, newest first."""
+        return (tuple(a for a in self.articles if a.author == person_id),
+                tuple(a for a in self.articles if a.reviewed_by == person_id))
 
     def category_of(self, article: Article) -> Category:
         return next(c for c in self.categories if c.slug == article.category_slug)
@@ -99,10 +137,14 @@ FIELDS: dict[str, FieldRule] = {
     "views": FieldRule("count", example="1234"),
     "summary": FieldRule("text", example='"One or two sentences about the article."'),
     "tags": FieldRule("list", example="[running, back pain]"),
-    "author": FieldRule("text", example='"Dr. Amara Okafor"'),
+    "author": FieldRule("text", example="amara-okafor"),
     "slug": FieldRule("slug", example="knee-pain"),
     "updated": FieldRule("date", example="2025-04-02"),
     "draft": FieldRule("bool", example="true"),
+    "reviewed_by": FieldRule("text", example="amara-okafor"),
+    "reviewed": FieldRule("date", example="2026-03-01"),
+    "next_review": FieldRule("date", example="2028-03-01"),
+    "sources": FieldRule("sources", example='[{title: "High blood pressure", url: "https://www.nhs.uk/", publisher: NHS, year: 2023}]'),
 }
 
 
@@ -142,6 +184,10 @@ def read_front_matter(text: str, display: str) -> tuple[dict[str, object], dict[
             ))
             continue
         positions[entry.key] = entry.pos
+        if rule.kind == "sources":
+            values[entry.key], problems = read_sources(entry, display)
+            diags.extend(problems)
+            continue
         try:
             values[entry.key] = _convert(rule, entry)
         except fm.FieldError as exc:
@@ -178,11 +224,128 @@ def _convert(rule: FieldRule, entry: fm.Entry) -> object:
     raise AssertionError(rule.kind)
 
 
+SOURCE_FIELDS = ("title", "url", "publisher", "year", "doi", "pmid")
+_SOURCE_EXAMPLE = '- {title: "High blood pressure", url: "https://www.nhs.uk/conditions/high-blood-pressure/", publisher: NHS, year: 2023}'
+
+
+def read_sources(entry: fm.Entry, display: str) -> tuple[tuple[Source, ...], list[Diagnostic]]:
+    """The `sources:` list, every mistake at its own line and column."""
+    def at(node) -> fm.Position:
+        return fm.Position(node.start_mark.line + entry.pos.line - entry.node.start_mark.line,
+                           node.start_mark.column + 1)
+
+    node = entry.node
+    if isinstance(node, yaml.ScalarNode) and node.tag == fm.NULL:
+        return (), []
+    if not isinstance(node, yaml.SequenceNode):
+        return (), [error(display, entry.pos.line, entry.pos.col,
+                          f"'sources' must be a list with one '- ' item per source, e.g.  {_SOURCE_EXAMPLE}")]
+    sources: list[Source] = []
+    diags: list[Diagnostic] = []
+    for number, item in enumerate(node.value, start=1):
+        pos = at(item)
+        if not isinstance(item, yaml.MappingNode):
+            diags.append(error(display, pos.line, pos.col,
+                               f"source {number} must have fields title, url, publisher and year, e.g.  {_SOURCE_EXAMPLE}"))
+            continue
+        fields: dict[str, object] = {}
+        ok = True
+        for key_node, value_node in item.value:
+            key = str(key_node.value)
+            vpos = at(value_node)
+            if key not in SOURCE_FIELDS:
+                kpos = at(key_node)
+                diags.append(warning(display, kpos.line, kpos.col,
+                                     f"unknown field '{key}' in source {number}{did_you_mean(key, SOURCE_FIELDS)}, "
+                                     f"known fields are: {', '.join(SOURCE_FIELDS)}"))
+                continue
+            try:
+                if key == "year":
+                    value = fm.to_int(value_node, "year")
+                    if not 1800 <= value <= 2200:
+                        raise fm.FieldError(f"'year' is {value}, write the year the source was published, e.g. year: 2023")
+                else:
+                    value = fm.to_text(value_node, key)
+                    if key == "url" and not re.fullmatch(r"https?://[^\s/?#]+\S*", value):
+                        raise fm.FieldError(f"'url' is '{value}', write the full address, e.g. https://www.nhs.uk/")
+                    if key == "doi" and not re.fullmatch(r"10\.\d{4,9}/\S+", value):
+                        raise fm.FieldError(f"'doi' is '{value}', write it as 10.NNNN/suffix, without https://doi.org/")
+                    if key == "pmid" and not value.isdigit():
+                        raise fm.FieldError(f"'pmid' is '{value}', a PubMed id is digits only, e.g. pmid: 12345678")
+            except fm.FieldError as exc:
+                diags.append(error(display, vpos.line, vpos.col, str(exc)))
+                ok = False
+                continue
+            fields[key] = value
+        missing = [k for k in ("title", "url", "publisher", "year") if k not in fields]
+        if missing and ok:
+            diags.append(error(display, pos.line, pos.col,
+                               f"source {number} has no {' and no '.join(repr(k) for k in missing)}, "
+                               "every source needs title, url, publisher and year"))
+        if not missing and ok:
+            sources.append(Source(str(fields["title"]), str(fields["url"]), str(fields["publisher"]),
+                                  int(fields["year"]), str(fields.get("doi", "")), str(fields.get("pmid", ""))))
+    return tuple(sources), diags
+
+
+def add_months(date: dt.date, months: int) -> dt.date:
+    """The same day `months` later (the month's last day when it is shorter)."""
+    index = date.month - 1 + months
+    year, month = date.year + index // 12, index % 12 + 1
+    for day in range(date.day, 27, -1):
+        try:
+            return dt.date(year, month, day)
+        except ValueError:
+            continue
+    return dt.date(year, month, min(date.day, 28))
+
+
+def _person_problem(display: str, positions, key: str, person_id: str, people: dict[str, Person]) -> Diagnostic | None:
+    if person_id in people:
+        return None
+    pos = positions.get(key, fm.Position(1, 1))
+    hint = did_you_mean(person_id, tuple(people)) or did_you_mean(
+        person_id.lower(), tuple(p.name.lower() for p in people.values()))
+    if hint and person_id.lower() in {p.name.lower() for p in people.values()}:
+        found = next(p.id for p in people.values() if p.name.lower() == person_id.lower())
+        hint = f" (write the person's id: {key}: {found})"
+    role = "reviewer" if key == "reviewed_by" else "author"
+    known = ", ".join(sorted(people)) or "nobody yet"
+    return error(display, pos.line, pos.col,
+                 f"unknown {role} '{person_id}'{hint}, use a person id from authors.yaml (known: {known}) "
+                 "or add the person there")
+
+
 def parse_article(text: str, display: str, file_stem: str, config: Config,
-                  converter: MarkdownConverter) -> tuple[Article | None, list[Diagnostic]]:
+                  converter: MarkdownConverter,
+                  people: dict[str, Person] | None = None) -> tuple[Article | None, list[Diagnostic]]:
     values, positions, body, diags = read_front_matter(text, display)
     if any(d.is_error for d in diags):
         return None, diags
+    people = people or {}
+    for key in ("author", "reviewed_by"):
+        if key in values:
+            problem = _person_problem(display, positions, key, str(values[key]), people)
+            if problem:
+                diags.append(problem)
+    reviewed, reviewed_by = values.get("reviewed"), values.get("reviewed_by")
+    if (reviewed is None) != (reviewed_by is None):
+        key = "reviewed" if reviewed is not None else "reviewed_by"
+        missing = "reviewed_by: amara-okafor" if reviewed is not None else "reviewed: 2026-03-01"
+        pos = positions[key]
+        diags.append(error(display, pos.line, pos.col,
+                           f"'{key}' needs its partner, add a line like  {missing}"))
+    next_review = values.get("next_review")
+    if next_review is not None and reviewed is None:
+        pos = positions["next_review"]
+        diags.append(error(display, pos.line, pos.col,
+                           "'next_review' needs 'reviewed' and 'reviewed_by', add them or remove 'next_review'"))
+    elif next_review is not None and next_review <= reviewed:
+        pos = positions["next_review"]
+        diags.append(error(display, pos.line, pos.col,
+                           f"'next_review' ({next_review}) is not after 'reviewed' ({reviewed}), use a later date"))
+    elif next_review is None and reviewed is not None:
+        next_review = add_months(reviewed, config.review_interval_months)
     slug = str(values.get("slug") or paths.slugify(file_stem))
     if not slug:
         diags.append(error(display, 1, 1, "the file name gives an empty slug, add a line like  slug: my-article"))
@@ -227,6 +390,14 @@ def parse_article(text: str, display: str, file_stem: str, config: Config,
         description=shorten(summary or first_paragraph(rendered.html), DESCRIPTION_LIMIT),
         tags=tuple(tags),
         author=str(values.get("author") or config.default_author),
+        reviewed_by=str(reviewed_by or ""),
+        reviewed=reviewed,
+        next_review=next_review,
+        sources=tuple(values.get("sources", ())),
+        reading_minutes=reading_minutes(rendered.html),
+        body_markdown=body,
+        body_first_line=fm.split(text)[2],
+        positions=positions,
         draft=bool(values.get("draft", False)),
         body_html=rendered.html,
         headings=rendered.headings,
@@ -262,14 +433,21 @@ def display_path(path: Path) -> str:
         return path.as_posix()
 
 
-def load_site(config: Config, articles_dir: Path, drafts: bool = False) -> tuple[Site, list[Diagnostic]]:
+def load_site(config: Config, articles_dir: Path, drafts: bool = False,
+              people: dict[str, Person] | None = None) -> tuple[Site, list[Diagnostic]]:
     diags: list[Diagnostic] = []
-    converter = MarkdownConverter()
+    people = people or {}
+    converter = MarkdownConverter(callout_titles(config.emergency_number, config.emergency_advice))
     articles: list[Article] = []
+    parsed: dict[Path, Article] = {}
+    if config.default_author and config.default_author not in people:
+        diags.append(error(config.source or "healthhub.yaml", 1, 1,
+                           f"'default_author' is '{config.default_author}', which is not a person id in authors.yaml"
+                           f"{did_you_mean(config.default_author, tuple(people))}"))
     if not articles_dir.is_dir():
         diags.append(error(display_path(articles_dir), 1, 1,
                            "the articles folder does not exist, create it or pass --articles DIR"))
-        return gather_site(config, [], drafts, diags), diags
+        return gather_site(config, [], drafts, diags, people), diags
     for source in find_sources(articles_dir):
         display = display_path(source)
         try:
@@ -282,19 +460,94 @@ def load_site(config: Config, articles_dir: Path, drafts: bool = False) -> tuple
         if text is None:
             continue
         stem = source.name.rsplit(".", 1)[0]
-        article, problems = parse_article(text, display, stem, config, converter)
+        article, problems = parse_article(text, display, stem, config, converter, people)
         diags.extend(problems)
-        if article is not None and (drafts or not article.draft):
+        if article is not None:
+            parsed[source.resolve()] = article
+    for file, article in parsed.items():
+        if drafts or not article.draft:
+            article, problems = resolve_links(article, file, parsed, drafts)
+            diags.extend(problems)
             articles.append(article)
-    site = gather_site(config, articles, drafts, diags)
+    site = gather_site(config, articles, drafts, diags, people)
     return site, diags
+
+
+_ID = re.compile(r"""\sid=["']([^"']+)["']""")
+
+
+def element_ids(body_html: str) -> set[str]:
+    return set(_ID.findall(body_html))
+
+
+def is_markdown_link(href: str) -> bool:
+    """A relative link to another Markdown file (or a #fragment on one)."""
+    parts = urlsplit(href)
+    return (not parts.scheme and not parts.netloc and not href.startswith("/")
+            and unquote(parts.path).lower().endswith(MARKDOWN_SUFFIXES))
+
+
+def _escape_attr(value: str) -> str:
+    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+
+
+def resolve_links(article: Article, file: Path, parsed: dict[Path, Article],
+                  drafts: bool) -> tuple[Article, list[Diagnostic]]:
+    """Turn links to other articles' .md files into links to their pages; a link to
+    a missing file or a missing #anchor is an error at its place in the file."""
+    diags: list[Diagnostic] = []
+    body_html = article.body_html
+    done: set[str] = set()
+    for item in scan_source(article.body_markdown):
+        if item.kind != "link":
+            continue
+        line = item.line + article.body_first_line - 1
+        href = item.target
+        if href.startswith("#"):
+            anchor = unquote(href[1:])
+            if anchor and anchor not in element_ids(article.body_html):
+                diags.append(error(article.source, line, item.col,
+                                   f"link to '#{anchor}': this article has no heading with that id, "
+                                   f"use one of: {', '.join(sorted(h.id for h in article.headings)) or 'none'}"))
+            continue
+        if not is_markdown_link(href):
+            continue
+        parts = urlsplit(href)
+        target_file = (file.parent / unquote(parts.path)).resolve()
+        target = parsed.get(target_file)
+        if target is None:
+            diags.append(error(article.source, line, item.col,
+                               f"link to '{href}': there is no article at {display_path(target_file)}, "
+                               "check the path (it is relative to this file)"))
+            continue
+        if target.draft and not drafts:
+            diags.append(error(article.source, line, item.col,
+                               f"link to '{href}': that article is a draft and is not published, "
+                               "publish it or remove the link"))
+            continue
+        fragment = unquote(parts.fragment)
+        if fragment and fragment not in element_ids(target.body_html):
+            ids = sorted(h.id for h in target.headings)
+            diags.append(error(article.source, line, item.col,
+                               f"link to '{href}': {target.source} has no heading with the id '{fragment}'"
+                               f"{did_you_mean(fragment, ids)}, use one of: {', '.join(ids) or 'none'}"))
+            continue
+        if href in done:
+            continue
+        done.add(href)
+        url = paths.relative_url(article.path, target.path + (f"#{fragment}" if fragment else ""))
+        body_html = body_html.replace(f'href="{_escape_attr(href)}"', f'href="{_escape_attr(url)}"')
+    if body_html != article.body_html:
+        article = dataclasses.replace(article, body_html=body_html)
+    return article, diags
 
 
 def newest_first(articles) -> tuple[Article, ...]:
     return tuple(sorted(articles, key=lambda a: (-a.date.toordinal(), a.title.lower(), a.path)))
 
 
-def gather_site(config: Config, articles: list[Article], drafts: bool, diags: list[Diagnostic]) -> Site:
+def gather_site(config: Config, articles: list[Article], drafts: bool, diags: list[Diagnostic],
+                people: dict[str, Person] | None = None) -> Site:
     """Group articles into categories and tags; report clashing URLs and names."""
     by_path: dict[str, Article] = {}
     for article in sorted(articles, key=lambda a: a.source):
@@ -330,4 +583,4 @@ def gather_site(config: Config, articles: list[Article], drafts: bool, diags: li
         Tag(name, slug, tuple(a for a in kept if slug in {paths.slugify(t) for t in a.tags}))
         for slug, name in sorted(tag_names.items(), key=lambda item: item[1].lower())
     )
-    return Site(config, kept, categories, tags, drafts, by_path)
+    return Site(config, kept, categories, tags, drafts, by_path, dict(people or {}))

@@ -19,7 +19,7 @@ from typing import Callable, Sequence
 import jinja2
 from markupsafe import Markup
 
-from . import __version__, paths
+from . import __version__, feeds, paths
 from .config import Config
 from .content import Article, Category, Site
 from .markup import shorten
@@ -76,6 +76,74 @@ def paginate(items: Sequence, per_page: int, path_of: Callable[[int], str]) -> l
 
 def most_viewed(articles: Sequence[Article], count: int) -> tuple[Article, ...]:
     return tuple(sorted(articles, key=lambda a: (-a.views, -a.date.toordinal(), a.path))[:count])
+
+
+def related_articles(article: Article, articles: Sequence[Article], count: int) -> tuple[Article, ...]:
+    """Articles to read next: more shared tags first, then the same category, newest first.
+
+    An article that shares no tag and no category is not related.
+    """
+    own_tags = {paths.slugify(tag) for tag in article.tags}
+    ranked = []
+    for other in articles:
+        if other.path == article.path:
+            continue
+        shared = len(own_tags & {paths.slugify(tag) for tag in other.tags})
+        same_category = other.category_slug == article.category_slug
+        if shared or same_category:
+            ranked.append(((-shared, not same_category, -other.date.toordinal(), other.title.lower(), other.path), other))
+    return tuple(other for _, other in sorted(ranked, key=lambda item: item[0])[:count])
+
+
+def structured_data(site: Site, article: Article, category: Category) -> dict:
+    """schema.org JSON-LD for an article page: a MedicalWebPage with its breadcrumb.
+
+    URLs are absolute when the site has a base_url, otherwise relative to the page
+    (JSON-LD resolves those against the page address).
+    """
+    config = site.config
+
+    def link(target: str) -> str:
+        if config.base_url:
+            return paths.absolute_url(config.base_url, target)
+        return paths.relative_url(article.path, target)
+
+    def person(person_id: str) -> dict:
+        # Front matter names people by their id in authors.yaml; each has a page.
+        found = site.person(person_id)
+        if found is None:
+            return {"@type": "Person", "name": person_id}
+        return {"@type": "Person", "name": found.name, "url": link(found.path)}
+
+    publisher = {"@type": "Organization", "name": config.site_name, "url": link("index.html")}
+    data: dict = {
+        "@context": "https://schema.org",
+        "@type": "MedicalWebPage",
+        "headline": article.title,
+        "name": article.title,
+        "description": article.description,
+        "url": link(article.path),
+        "datePublished": article.date.isoformat(),
+        "dateModified": article.modified.isoformat(),
+        "inLanguage": config.language,
+        "author": person(article.author) if article.author else publisher,
+        "publisher": publisher,
+        "isPartOf": {"@type": "WebSite", "name": config.site_name, "url": link("index.html")},
+        "breadcrumb": {
+            "@type": "BreadcrumbList",
+            "itemListElement": [
+                {"@type": "ListItem", "position": 1, "name": "HOME", "item": link("index.html")},
+                {"@type": "ListItem", "position": 2, "name": category.name, "item": link(category.path)},
+                {"@type": "ListItem", "position": 3, "name": article.title, "item": link(article.path)},
+            ],
+        },
+    }
+    if article.tags:
+        data["keywords"] = ", ".join(article.tags)
+    if article.reviewed and article.reviewed_by:
+        data["lastReviewed"] = article.reviewed.isoformat()
+        data["reviewedBy"] = person(article.reviewed_by)
+    return data
 
 
 # --- assets -----------------------------------------------------------------
@@ -163,7 +231,7 @@ class Page:
     values: dict
 
 
-def site_pages(site: Site) -> list[Page]:
+def site_pages(site: Site, search: bool = True) -> list[Page]:
     """Every HTML page of the site, in a stable order."""
     config = site.config
     pages: list[Page] = [Page("index.html", "home.html", {
@@ -184,17 +252,27 @@ def site_pages(site: Site) -> list[Page]:
         pages.append(Page("tags/index.html", "tags.html", {}))
     for article in site.articles:
         category = site.category_of(article)
+        related = related_articles(article, site.articles, config.related_count)
         pages.append(Page(article.path, "article.html", {
             "article": article,
             "category": category,
-            "more": tuple(a for a in category.articles if a.path != article.path)[: config.related_count],
+            "related": related,
+            "more": tuple(a for a in category.articles
+                          if a.path != article.path and a not in related)[: config.related_count],
+            "structured_data": structured_data(site, article, category),
         }))
+    for person_id in sorted(site.people):
+        written, reviewed = site.work_of(person_id)
+        person = site.people[person_id]
+        pages.append(Page(person.path, "person.html", {"person": person, "written": written, "reviewed": reviewed}))
+    if search:
+        pages.append(Page("search.html", "search.html", {}))
     pages.append(Page("404.html", "404.html", {}))
     return pages
 
 
 def render_page(env: jinja2.Environment, site: Site, page: Page, assets: dict[str, bytes],
-                versions: dict[str, str]) -> bytes:
+                versions: dict[str, str], search: bool = True) -> bytes:
     template = env.get_template(page.template)
     root = _root_prefix(site.config, page)
     html = template.render(
@@ -204,6 +282,10 @@ def render_page(env: jinja2.Environment, site: Site, page: Page, assets: dict[st
         root_path=root,
         asset_versions=versions,
         assets=assets,
+        # The 404 page is served at any depth: without a base URL it cannot
+        # point at search.html reliably, so it has no search box.
+        search=search and (page.path != "404.html" or bool(site.config.base_url)),
+        **discovery_values(site, page),
         **page.values,
     )
     return html.encode("utf-8")
@@ -217,9 +299,66 @@ def _root_prefix(config: Config, page: Page) -> str:
     return ""
 
 
-def render_site(env: jinja2.Environment, site: Site, assets: dict[str, bytes]) -> Outputs:
+def discovery_values(site: Site, page: Page) -> dict:
+    """What <head> needs so readers and crawlers find the page: canonical URL,
+    feed links, and whether search engines should leave it out."""
+    config = site.config
+    article = page.values.get("article")
+    draft = bool(article is not None and article.draft)
+    public = page.path not in ("404.html", "search.html") and not draft
+    feed_links: list[tuple[str, str]] = []
+    if config.base_url:
+        feed_links.append((config.site_name, paths.feed_path()))
+        category = page.values.get("category")
+        if category is not None:
+            feed_links.append((f"{category.name} | {config.site_name}", paths.feed_path(category.slug)))
+    return {
+        "canonical_url": paths.absolute_url(config.base_url, page.path) if config.base_url and public else "",
+        "noindex": draft,
+        "feed_links": feed_links,
+    }
+
+
+def render_site(env: jinja2.Environment, site: Site, assets: dict[str, bytes], search: bool = True) -> Outputs:
     versions = asset_versions(assets)
     outputs: Outputs = {paths.asset_path(name): data for name, data in assets.items()}
-    for page in site_pages(site):
-        outputs[page.path] = render_page(env, site, page, assets, versions)
+    pages = site_pages(site, search)
+    for page in pages:
+        outputs[page.path] = render_page(env, site, page, assets, versions, search)
+    if site.config.base_url:
+        outputs.update(feeds.render_feeds(env, site, sitemap_entries(site, pages)))
+    outputs["robots.txt"] = feeds.robots_txt(site.config)
     return outputs
+
+
+def sitemap_entries(site: Site, pages: Sequence[Page]) -> list[tuple[str, dt.date | None]]:
+    """(path, last modified) of every public page: drafts, the search page and
+    the 404 page are left out; a listing changes when its newest article does."""
+    def last_change(article: Article) -> dt.date:
+        # the page shows its review date, so a review changes it too
+        return max(d for d in (article.modified, article.reviewed) if d is not None)
+
+    def newest(articles) -> dt.date | None:
+        dates = [last_change(a) for a in articles if not a.draft]
+        return max(dates) if dates else None
+
+    entries = []
+    for page in pages:
+        values = page.values
+        if "article" in values:
+            lastmod = None if values["article"].draft else last_change(values["article"])
+        elif "person" in values:
+            entries.append((page.path, newest(values["written"] + values["reviewed"])))
+            continue
+        elif "category" in values:
+            lastmod = newest(values["category"].articles)
+        elif "tag" in values:
+            lastmod = newest(values["tag"].articles)
+        elif page.path in ("index.html", "tags/index.html"):
+            entries.append((page.path, newest(site.articles)))  # listed even before any article
+            continue
+        else:
+            lastmod = None
+        if lastmod is not None:
+            entries.append((page.path, lastmod))
+    return entries
