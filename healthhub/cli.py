@@ -39,6 +39,10 @@ def make_parser() -> argparse.ArgumentParser:
     serve_cmd.add_argument("--templates", type=Path, default=Path("templates"), help="templates folder (default: templates)")
     serve_cmd.add_argument("--out", type=Path, default=Path("site"), help="output folder (default: site)")
     serve_cmd.add_argument("--config", type=Path, default=None, help="config file (default: healthhub.yaml if present)")
+    serve_cmd.add_argument("--authors", type=Path, default=None,
+                           help="people file with authors and reviewers (default: authors.yaml here or in the articles folder)")
+    serve_cmd.add_argument("--search", action="store_true",
+                           help="build the search index on every rebuild too (slower; off by default while previewing)")
     serve_cmd.add_argument("--debug", action="store_true", help="show the full traceback of an unexpected failure")
     check_cmd = commands.add_parser("check", help="check articles for editorial problems (nothing is written)")
     check_cmd.add_argument("--articles", type=Path, default=Path("articles"), help="articles folder (default: articles)")
@@ -159,7 +163,7 @@ def cmd_serve(args) -> int:
 
     options = BuildOptions(
         articles_dir=args.articles, templates_dir=args.templates, out_dir=args.out,
-        config_path=args.config, drafts=True,
+        config_path=args.config, authors_path=args.authors, drafts=True, search=args.search,
     )
     return serve(ServeOptions(options, host=args.host, port=args.port, open_browser=args.open, debug=args.debug))
 

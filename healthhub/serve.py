@@ -40,10 +40,11 @@ from livereload.handlers import LiveReloadHandler, LiveReloadJSHandler
 from tornado.websocket import WebSocketHandler
 
 from .build import BuildLocked, BuildOptions, BuildResult, build
-from .config import DEFAULT_CONFIG_FILE
 from . import paths
+from .config import DEFAULT_CONFIG_FILE
 from .content import display_path
 from .errors import ConfigError
+from .people import DEFAULT_AUTHORS_FILE
 from .watch import PollingWaker, Snapshot, changed_paths, make_waker, take_snapshot, watched_folders
 
 SETTLE_SECONDS = 0.02  # a save that comes as several file events is taken as one
@@ -65,9 +66,11 @@ class ServeOptions:
 # --- watching the sources ---------------------------------------------------------
 
 def watched_roots(options: BuildOptions) -> list[Path]:
-    """What a rebuild depends on: articles, templates (with static assets), config."""
+    """What a rebuild depends on: articles (with the authors.yaml that may sit there),
+    templates (with static assets), the config file and the people file."""
     config = options.config_path if options.config_path is not None else Path(DEFAULT_CONFIG_FILE)
-    return [options.articles_dir, options.templates_dir, config]
+    authors = options.authors_path if options.authors_path is not None else Path(DEFAULT_AUTHORS_FILE)
+    return [options.articles_dir, options.templates_dir, config, authors]
 
 
 def stylesheets_only(changed: list[str], static_dir: Path) -> list[str] | None:
