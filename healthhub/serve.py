@@ -160,7 +160,7 @@ def reload_script(version: str) -> str:
         f"var version={json.dumps(version)};"
         "var port=location.port||(location.protocol==='https:'?443:80);"
         "var s=document.createElement('script');"
-        "s.src='/livereload.js?port='+port;"
+        "s.src='/livereload.js?host='+location.hostname+'&port='+port;"
         "document.head.appendChild(s);"
         "document.addEventListener('LiveReloadConnect',function(){"
         f"fetch('{STATUS_PATH}',{{cache:'no-store'}}).then(function(r){{return r.text();}})"

@@ -143,7 +143,7 @@ def test_an_edit_shows_up_in_the_open_page(site_dir, start, page):
     live(page)
     knee.write_text(article("Knee pain", body="Second version with new advice.\n"), encoding="utf-8")
     expect(page.locator(".article-body")).to_contain_text("Second version with new advice.", timeout=WAIT_MS)
-    assert not (site_dir.root / "site" / ".site.lock").exists()
+    assert "Second version with new advice." in site_dir.read("health/knee.html")
 
 
 def test_two_quick_saves_end_with_the_second_text(site_dir, start, page):
