@@ -269,9 +269,10 @@ class SiteHandler(HostCheck, tornado.web.RequestHandler):
     def _respond(self, include_body: bool):
         url_path = self.request.path
         path, is_folder = site_file(self.root, url_path)
-        if is_folder:
+        if is_folder:  # to the folder's index page, with the slash its relative links need
+            segments = [s for s in unquote(url_path).split("/") if s]
             query = f"?{self.request.query}" if self.request.query else ""
-            self.redirect(url_path + "/" + query, permanent=False)
+            self.redirect("/" + quote("/".join(segments), safe="/.-_~") + "/" + query, permanent=False)
             return
         status = 200
         if path is None:
@@ -382,11 +383,11 @@ def publish(state: ServeState, outcome: Outcome, stylesheets: list[str] | None) 
         return
     state.generation += 1
     if stylesheets and outcome.errors == previous.errors:
-        paths = stylesheets
+        targets = stylesheets
     else:
-        paths = ["index.html"]  # any non-CSS path makes livereload.js reload the page
-    for path in paths:
-        message = {"command": "reload", "path": path, "liveCSS": True, "liveImg": True}
+        targets = ["index.html"]  # any non-CSS path makes livereload.js reload the page
+    for target in targets:
+        message = {"command": "reload", "path": target, "liveCSS": True, "liveImg": True}
         for client in list(state.clients):
             try:
                 client.write_message(message)

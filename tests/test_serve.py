@@ -404,8 +404,12 @@ def test_missing_pages_get_the_sites_404_page(site_dir, start):
     server = start()
     status, body = raw_get(server.port, "/health/no-such-page.html")
     assert status == 404 and b"Page not found" in body and b"/livereload.js" in body
-    status, _ = raw_get(server.port, "/health")
-    assert status == 302
+    for target in ("/health", "//health", "/%2Fhealth"):
+        with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
+            sock.sendall(f"GET {target} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".encode())
+            head = sock.recv(65536).split(b"\r\n\r\n")[0].decode()
+        assert head.split()[1] == "302", head
+        assert "\r\nLocation: /health/\r\n" in head + "\r\n", head  # never //host: not off the site
 
 
 def listening_addresses(port: int) -> set[str]:
