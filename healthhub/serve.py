@@ -462,7 +462,8 @@ class Rebuilder:
             seconds = time.perf_counter() - started
         finally:
             self.building.clear()
-        self.report(outcome, result, changed, seconds)
+        if not self.stopping:  # Ctrl-C also stops a build's helpers (Pagefind): not worth a report
+            self.report(outcome, result, changed, seconds)
         return outcome
 
     def report(self, outcome: Outcome, result: BuildResult | None, changed: list[str], seconds: float) -> None:
@@ -513,6 +514,8 @@ class Rebuilder:
                 self.waker.wait(LOCKED_RETRY_SECONDS)
                 continue
             retry = False
+            if self.stopping:
+                break
             if outcome.errors and self.take() != now:
                 continue  # saved again during the build: build that before showing errors
             stylesheets = stylesheets_only(changed, self.options.build.templates_dir / "static")
@@ -577,7 +580,13 @@ def serve(options: ServeOptions) -> int:
         stopping = asyncio.Event()
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, stopping.set)
-        rebuilder.on_outcome = lambda outcome, sheets: loop.call_soon_threadsafe(publish, state, outcome, sheets)
+        def on_outcome(outcome: Outcome, sheets: list[str] | None) -> None:
+            try:
+                loop.call_soon_threadsafe(publish, state, outcome, sheets)
+            except RuntimeError:  # the loop has closed: the server is stopping
+                pass
+
+        rebuilder.on_outcome = on_outcome
         server.add_sockets(sockets)
         rebuilder.start()
         if not loopback:

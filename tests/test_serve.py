@@ -8,6 +8,7 @@ to show the result.
 from __future__ import annotations
 
 import os
+import queue
 import re
 import signal
 import socket
@@ -508,6 +509,31 @@ def test_moved_pages_follow_slug_changes_and_single_renames():
     assert hs.moved_pages(before, {"articles/c.md": "health/c.html", "articles/b.md": "health/b.html"}) == {
         "health/a.html": "health/c.html"}
     assert hs.moved_pages(before, {"articles/c.md": "health/c.html"}) == {}
+
+
+def test_without_inotify_polling_still_rebuilds_every_save(site_dir, monkeypatch):
+    monkeypatch.chdir(site_dir.root)
+    knee = site_dir.write("articles/health/knee.md", article("Knee pain", body="Old text.\n"))
+    outcomes: queue.Queue = queue.Queue()
+    lines: list[str] = []
+    options = hs.ServeOptions(site_dir.options(drafts=True, search=False))
+    rebuilder = hs.Rebuilder(options, on_outcome=lambda outcome, sheets: outcomes.put(outcome),
+                             say=lines.append, tell=lines.append)
+    rebuilder.waker.close()
+    rebuilder.waker = hw.PollingWaker()
+    rebuilder.snapshot = rebuilder.take()
+    assert rebuilder.build_now([]).errors == ()
+    rebuilder.start()
+    try:
+        for text in ("First save.", "Second save."):
+            save(knee, article("Knee pain", body=text + "\n"))
+            while text not in site_dir.read("health/knee.html"):
+                assert outcomes.get(timeout=30).errors == (), lines
+    finally:
+        rebuilder.stop()
+        rebuilder.thread.join(timeout=30)
+        rebuilder.waker.close()
+    assert not rebuilder.thread.is_alive()
 
 
 def test_wakers_wake_on_a_change_and_on_stop(tmp_path):
