@@ -25,7 +25,7 @@ class Config:
     description: str = "Clear, careful articles about health, fitness, nutrition, mental health and sleep."
     category_order: tuple[str, ...] = ()
     per_page: int = 10
-    home_latest: int = 9
+    home_latest: int = 10
     popular_count: int = 5
     related_count: int = 4
     title_max: int = 70
