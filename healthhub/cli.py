@@ -11,7 +11,8 @@ from pathlib import Path
 from . import __version__, paths
 from .build import BuildLocked, BuildOptions, build
 from .content import display_path
-from .errors import ConfigError
+from .errors import ConfigError, ProcessingError
+from .write import WriteError
 
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
 COMMANDS = ("build", "serve", "new", "check")
@@ -113,10 +114,18 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # never a traceback for the user, unless asked
         if getattr(args, "debug", False):
             traceback.print_exc()
+        elif isinstance(exc, ProcessingError):
+            original = exc.original
+            print(f"error: unexpected failure while processing {exc.where}: {type(original).__name__}: "
+                  f"{one_line(original)} (run again with --debug to see the traceback)", file=sys.stderr)
         else:
-            print(f"error: unexpected failure: {type(exc).__name__}: {exc} "
+            print(f"error: unexpected failure: {type(exc).__name__}: {one_line(exc)} "
                   "(run again with --debug to see the traceback)", file=sys.stderr)
         return EXIT_CONTENT
+
+
+def one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split())
 
 
 def _progress(phase: str, done: int, total: int) -> None:
@@ -137,6 +146,10 @@ def cmd_build(args) -> int:
         result = build(options, progress=_progress if show_progress else None)
     except BuildLocked as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return EXIT_CONTENT
+    except WriteError as exc:
+        print(f"error: cannot write {display_path(args.out)}/: {exc.message}; the previous site was left as it was",
+              file=sys.stderr)
         return EXIT_CONTENT
     for diagnostic in result.diagnostics:
         print(diagnostic.format(), file=sys.stderr)
