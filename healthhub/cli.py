@@ -1,4 +1,4 @@
-"""Command line: `healthhub [build|new] ...` (also `python build.py ...`)."""
+"""Command line: `healthhub [build|serve|new] ...` (also `python build.py ...`)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from .errors import ConfigError, ProcessingError
 from .write import WriteError
 
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
-COMMANDS = ("build", "new", "check")
+COMMANDS = ("build", "serve", "new", "check")
 
 
 class Parser(argparse.ArgumentParser):
@@ -32,6 +32,19 @@ def make_parser() -> argparse.ArgumentParser:
     build_cmd = commands.add_parser("build", help="build the site into site/ (the default command)")
     add_build_options(build_cmd)
 
+    serve_cmd = commands.add_parser("serve", help="live preview: build, serve, rebuild and reload on every save")
+    serve_cmd.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, this computer only)")
+    serve_cmd.add_argument("--port", type=port_number, default=8000, help="port to listen on (default: 8000)")
+    serve_cmd.add_argument("--open", action="store_true", help="open the site in a browser tab")
+    serve_cmd.add_argument("--articles", type=Path, default=Path("articles"), help="articles folder (default: articles)")
+    serve_cmd.add_argument("--templates", type=Path, default=Path("templates"), help="templates folder (default: templates)")
+    serve_cmd.add_argument("--out", type=Path, default=Path("site"), help="output folder (default: site)")
+    serve_cmd.add_argument("--config", type=Path, default=None, help="config file (default: healthhub.yaml if present)")
+    serve_cmd.add_argument("--authors", type=Path, default=None,
+                           help="people file with authors and reviewers (default: authors.yaml here or in the articles folder)")
+    serve_cmd.add_argument("--search", action="store_true",
+                           help="build the search index on every rebuild too (slower; off by default while previewing)")
+    serve_cmd.add_argument("--debug", action="store_true", help="show the full traceback of an unexpected failure")
     check_cmd = commands.add_parser("check", help="check articles for editorial problems (nothing is written)")
     check_cmd.add_argument("--articles", type=Path, default=Path("articles"), help="articles folder (default: articles)")
     check_cmd.add_argument("--config", type=Path, default=None, help="config file (default: healthhub.yaml if present)")
@@ -68,6 +81,16 @@ def add_build_options(cmd: argparse.ArgumentParser) -> None:
     cmd.add_argument("--debug", action="store_true", help="show the full traceback of an unexpected failure")
 
 
+def port_number(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a port number, use a number such as 8000") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"{value} is not a port number, use one from 1024 to 65535, e.g. 8000")
+    return value
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or (argv[0].startswith("-") and argv[0] not in ("-h", "--help", "--version")):
@@ -76,6 +99,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "new":
             return cmd_new(args)
+        if args.command == "serve":
+            return cmd_serve(args)
         if args.command == "check":
             return cmd_check(args)
         return cmd_build(args)
@@ -144,6 +169,16 @@ def cmd_build(args) -> int:
         print(f"Built {n} article{'s' * (n != 1)} in {c} categor{'ies' if c != 1 else 'y'} "
               f"into {out}/ in {result.seconds:.1f} s")
     return EXIT_OK
+
+
+def cmd_serve(args) -> int:
+    from .serve import ServeOptions, serve  # the server's libraries load only when serving
+
+    options = BuildOptions(
+        articles_dir=args.articles, templates_dir=args.templates, out_dir=args.out,
+        config_path=args.config, authors_path=args.authors, drafts=True, search=args.search,
+    )
+    return serve(ServeOptions(options, host=args.host, port=args.port, open_browser=args.open, debug=args.debug))
 
 
 def cmd_check(args) -> int:
