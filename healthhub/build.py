@@ -93,15 +93,17 @@ def build(options: BuildOptions, progress: Progress | None = None) -> BuildResul
     # disk). With no config file at all the defaults are a local preview: quiet.
     if not config.base_url and config.source:
         diagnostics.append(missing_base_url_warning(config))
+    # Pagefind refuses a site with nothing to index: no published article, no search.
+    search = options.search and any(not article.draft for article in site.articles)
     env = make_environment(options.templates_dir)
     try:
-        outputs = render_site(env, site, load_assets(options.templates_dir / "static"), search=options.search)
+        outputs = render_site(env, site, load_assets(options.templates_dir / "static"), search=search)
     except jinja2.TemplateError as exc:
         diagnostics.append(template_diagnostic(exc, options.templates_dir))
         return BuildResult(False, diagnostics, site, None, time.perf_counter() - started)
     try:
         with build_lock(options.out_dir):
-            written = write_outputs(options.out_dir, outputs, finish=index_site if options.search else None)
+            written = write_outputs(options.out_dir, outputs, finish=index_site if search else None)
     except SearchIndexError as exc:
         diagnostics.append(error(display_path(options.out_dir), 1, 1, str(exc)))
         return BuildResult(False, diagnostics, site, None, time.perf_counter() - started)

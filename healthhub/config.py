@@ -31,6 +31,8 @@ class Config:
     title_max: int = 70
     date_format: str = "%B %-d, %Y"
     default_author: str = ""
+    # Sanitize the HTML of article bodies (raw HTML in Markdown) with nh3.
+    safe_html: bool = False
     # Trust and care (see README "Trustworthy health content").
     review_interval_months: int = 24
     emergency_number: str = "999"
@@ -55,6 +57,7 @@ _KINDS = {
     "title_max": "count",
     "date_format": "text",
     "default_author": "text",
+    "safe_html": "bool",
     "review_interval_months": "count",
     "emergency_number": "text",
     "emergency_advice": "text",
@@ -116,6 +119,8 @@ def _convert(kind: str, entry: fm.Entry):
         if value > 1000:
             raise fm.FieldError(f"'{key}' is {value}, use a number from 1 to 1000")
         return value
+    if kind == "bool":
+        return fm.to_bool(node, key)
     if kind == "grade":
         node = fm._scalar(node, key, "9")
         try:

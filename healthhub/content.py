@@ -20,12 +20,17 @@ import yaml
 from . import frontmatter as fm
 from . import paths
 from .config import Config
-from .errors import Diagnostic, did_you_mean, error, warning
+from .errors import Diagnostic, ProcessingError, did_you_mean, error, warning
 from .markup import (Heading, MarkdownConverter, callout_titles, first_paragraph, reading_minutes,
                      scan_source, shorten)
 from .people import Person
 
 MARKDOWN_SUFFIXES = (".md", ".markdown")
+# Data files (authors.yaml) may sit among the articles; they are read, never published.
+DATA_SUFFIXES = (".yaml", ".yml")
+# With safe_html, files next to articles that a browser cannot run as code.
+SAFE_FILE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".avif", ".bmp", ".ico", ".pdf", ".txt", ".csv",
+                      ".mp3", ".m4a", ".ogg", ".oga", ".wav", ".mp4", ".m4v", ".webm", ".ogv", ".vtt")
 # Top-level folders the site itself uses; a category may not take them.
 RESERVED_SLUGS = frozenset({"tags", "assets", "pagefind", "search", "people", "404", "index"})
 DESCRIPTION_LIMIT = 160
@@ -108,6 +113,8 @@ class Site:
     drafts_shown: bool = False
     by_path: dict[str, Article] = field(default_factory=dict, compare=False)
     people: dict[str, Person] = field(default_factory=dict, compare=False)
+    # Images and other files kept next to articles: output path -> bytes.
+    files: dict[str, bytes] = field(default_factory=dict, compare=False)
 
     def person(self, person_id: str) -> Person | None:
         return self.people.get(person_id)
@@ -375,7 +382,14 @@ def parse_article(text: str, display: str, file_stem: str, config: Config,
                            f"'updated' ({updated}) is before 'date' ({date}), use a date on or after {date}"))
     if any(d.is_error for d in diags):
         return None, diags
-    rendered = converter.convert(body)
+    try:
+        rendered = converter.convert(body)
+    except RecursionError:
+        return None, diags + [error(
+            display, 1, 1,
+            "the Markdown is nested too deeply (lists or quotes inside each other hundreds of levels), "
+            "flatten the nesting to a few levels",
+        )]
     summary = str(values.get("summary", ""))
     article = Article(
         source=display,
@@ -416,19 +430,70 @@ def is_ignored_name(name: str) -> bool:
 
 def find_sources(articles_dir: Path) -> list[Path]:
     """Every Markdown file under articles_dir, sorted, hidden and backup files left out."""
-    found: list[Path] = []
-    for root, dirs, files in os.walk(articles_dir):
-        dirs[:] = sorted(d for d in dirs if not is_ignored_name(d))
+    return scan_articles(articles_dir)[0]
+
+
+def scan_articles(articles_dir: Path) -> tuple[list[Path], list[Path], list[Diagnostic]]:
+    """(Markdown files, other files, diagnostics) under articles_dir, sorted.
+
+    Hidden and backup files are left out. A symbolic link is followed only when
+    it stays inside articles_dir; one that leads outside, loops or leads
+    nowhere is an error, so a build never publishes a file from elsewhere.
+    """
+    sources: list[Path] = []
+    others: list[Path] = []
+    diags: list[Diagnostic] = []
+    top = articles_dir.resolve()
+
+    def link_problem(path: Path, real_root: Path | None = None) -> str | None:
+        try:
+            real = path.resolve(strict=True)
+        except (OSError, RuntimeError):
+            return "is a symbolic link that loops or leads nowhere, replace it with the file itself"
+        if real != top and top not in real.parents:
+            return ("is a symbolic link to a file outside the articles folder, "
+                    "copy the file into the articles folder instead")
+        if real_root is not None and (real == real_root or real in real_root.parents):
+            return "is a symbolic link that loops back to a folder that contains it, remove it"
+        return None
+
+    for root, dirs, files in os.walk(articles_dir, followlinks=True):
+        here = Path(root)
+        real_here = here.resolve()
+        kept = []
+        for name in sorted(dirs):
+            if is_ignored_name(name):
+                continue
+            if (here / name).is_symlink():
+                problem = link_problem(here / name, real_here)
+                if problem:
+                    diags.append(error(display_path(here / name), 1, 1, f"this folder {problem}"))
+                    continue
+            kept.append(name)
+        dirs[:] = kept
         for name in sorted(files):
-            if not is_ignored_name(name) and name.lower().endswith(MARKDOWN_SUFFIXES):
-                found.append(Path(root) / name)
-    return found
+            if is_ignored_name(name):
+                continue
+            path = here / name
+            if path.is_symlink():
+                problem = link_problem(path)
+                if problem:
+                    diags.append(error(display_path(path), 1, 1, f"this file {problem}"))
+                    continue
+            elif not path.is_file() and path.exists():
+                continue  # sockets, pipes and devices are not content
+            if name.lower().endswith(MARKDOWN_SUFFIXES):
+                sources.append(path)
+            elif not name.lower().endswith(DATA_SUFFIXES):
+                others.append(path)
+    return sources, others, diags
 
 
 def display_path(path: Path) -> str:
     """The path as the author knows it: relative to the working directory when possible."""
     try:
-        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+        # The folder is resolved, the name is not: a symbolic link is named as itself.
+        return (path.absolute().parent.resolve() / path.name).relative_to(Path.cwd().resolve()).as_posix()
     except ValueError:
         return path.as_posix()
 
@@ -437,9 +502,11 @@ def load_site(config: Config, articles_dir: Path, drafts: bool = False,
               people: dict[str, Person] | None = None) -> tuple[Site, list[Diagnostic]]:
     diags: list[Diagnostic] = []
     people = people or {}
-    converter = MarkdownConverter(callout_titles(config.emergency_number, config.emergency_advice))
+    converter = MarkdownConverter(callout_titles(config.emergency_number, config.emergency_advice),
+                                  safe_html=config.safe_html)
     articles: list[Article] = []
     parsed: dict[Path, Article] = {}
+    folders: dict[str, Path] = {}  # article source -> its folder
     if config.default_author and config.default_author not in people:
         diags.append(error(config.source or "healthhub.yaml", 1, 1,
                            f"'default_author' is '{config.default_author}', which is not a person id in authors.yaml"
@@ -448,7 +515,9 @@ def load_site(config: Config, articles_dir: Path, drafts: bool = False,
         diags.append(error(display_path(articles_dir), 1, 1,
                            "the articles folder does not exist, create it or pass --articles DIR"))
         return gather_site(config, [], drafts, diags, people), diags
-    for source in find_sources(articles_dir):
+    sources, others, problems = scan_articles(articles_dir)
+    diags.extend(problems)
+    for source in sources:
         display = display_path(source)
         try:
             data = source.read_bytes()
@@ -460,17 +529,77 @@ def load_site(config: Config, articles_dir: Path, drafts: bool = False,
         if text is None:
             continue
         stem = source.name.rsplit(".", 1)[0]
-        article, problems = parse_article(text, display, stem, config, converter, people)
+        try:
+            article, problems = parse_article(text, display, stem, config, converter, people)
+        except Exception as exc:  # a bug, not an author mistake: say which file
+            raise ProcessingError(display, exc) from exc
         diags.extend(problems)
         if article is not None:
             parsed[source.resolve()] = article
     for file, article in parsed.items():
         if drafts or not article.draft:
-            article, problems = resolve_links(article, file, parsed, drafts)
+            try:
+                article, problems = resolve_links(article, file, parsed, drafts)
+            except Exception as exc:  # a bug: say which file
+                raise ProcessingError(article.source, exc) from exc
             diags.extend(problems)
             articles.append(article)
+            folders[article.source] = file.parent  # resolved, as gather_files compares
     site = gather_site(config, articles, drafts, diags, people)
-    return site, diags
+    files = gather_files(site, folders, articles_dir, others, diags)
+    return dataclasses.replace(site, files=files), diags
+
+
+def gather_files(site: Site, folders: dict[str, Path], articles_dir: Path, others: list[Path],
+                 diags: list[Diagnostic]) -> dict[str, bytes]:
+    """Files kept next to articles (images, PDFs) go where those articles' pages go.
+
+    A file in articles/<folder>/ (or a subfolder of it) is copied to the output
+    folder of every category used by the articles in <folder>, keeping its path
+    below <folder>, so a relative link such as ![](knee.jpg) or img/knee.jpg works
+    in the built page. Files in folders without articles are not published.
+    With safe_html, only files a browser cannot run as code are published.
+    """
+    categories: dict[Path, set[str]] = {}
+    for article in site.articles:
+        categories.setdefault(folders[article.source], set()).add(article.category_slug)
+    taken = set(site.by_path) | {c.path for c in site.categories}
+    pages_dirs = {f"{c.slug}/page" for c in site.categories}
+    files: dict[str, bytes] = {}
+    origin: dict[str, str] = {}
+    for path in others:
+        here = path.parent.resolve()  # the folder, not a symbolic link's target
+        folder = next((f for f in (here, *here.parents) if f in categories), None)
+        if folder is None:
+            continue
+        display = display_path(path)
+        if site.config.safe_html and not path.name.lower().endswith(SAFE_FILE_SUFFIXES):
+            diags.append(error(display, 1, 1,
+                               "with safe_html: true only images, PDFs, audio, video and text files are "
+                               "published next to articles (an HTML, SVG or script file could run code), "
+                               "convert it (e.g. SVG to PNG) or remove it"))
+            continue
+        rel = (here / path.name).relative_to(folder).as_posix()
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            diags.append(error(display, 1, 1, f"cannot read the file ({exc.strerror})"))
+            continue
+        for category_slug in sorted(categories[folder]):
+            target = f"{category_slug}/{rel}"
+            if not paths.is_inside(target):
+                continue
+            if target in taken or any(target.startswith(d + "/") for d in pages_dirs):
+                diags.append(error(display, 1, 1,
+                                   f"this file would replace the page {target}, rename the file"))
+            elif target in files and files[target] != data:
+                diags.append(error(display, 1, 1,
+                                   f"this file and {origin[target]} would both be copied to {target}, "
+                                   "rename one of them"))
+            else:
+                files[target] = data
+                origin.setdefault(target, display)
+    return files
 
 
 _ID = re.compile(r"""\sid=["']([^"']+)["']""")

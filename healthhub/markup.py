@@ -10,6 +10,7 @@ import math
 import xml.etree.ElementTree as etree
 
 import markdown
+import nh3
 from markdown.extensions import Extension
 from markdown.extensions.toc import slugify_unicode
 from markdown.treeprocessors import Treeprocessor
@@ -34,6 +35,41 @@ def _flatten(tokens, out: list[Heading]) -> None:
     for token in tokens:
         out.append(Heading(token["level"], token["id"], html.unescape(token["name"])))
         _flatten(token["children"], out)
+
+
+# What `safe_html: true` keeps: the HTML Python-Markdown and its extensions
+# produce (tables, footnotes, admonitions, code, heading ids, attr_list
+# classes, callouts), without scripts, event handlers, frames or javascript: URLs.
+SAFE_TAGS = frozenset({
+    "a", "abbr", "b", "blockquote", "br", "caption", "cite", "code", "dd", "del", "details", "div", "dl",
+    "dt", "em", "figcaption", "figure", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "ins",
+    "kbd", "li", "mark", "ol", "p", "pre", "q", "s", "samp", "small", "span", "strong", "sub",
+    "summary", "sup", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "u", "ul", "var",
+    "svg", "path",  # the care callouts' decorative icons
+})
+SAFE_ATTRIBUTES = {
+    "*": {"id", "class", "title", "lang", "dir", "role", "aria-hidden", "aria-label"},
+    "svg": {"viewBox", "width", "height", "focusable"},
+    "path": {"d"},
+    "a": {"href", "rel"},
+    "img": {"src", "alt", "width", "height", "loading"},
+    "ol": {"start", "type"},
+    "td": {"style", "colspan", "rowspan", "align"},
+    "th": {"style", "colspan", "rowspan", "align", "scope"},
+    "abbr": {"title"},
+}
+
+
+def sanitize(fragment: str) -> str:
+    return nh3.clean(
+        fragment,
+        tags=set(SAFE_TAGS),
+        clean_content_tags={"script", "style"},
+        attributes={tag: set(names) for tag, names in SAFE_ATTRIBUTES.items()},
+        url_schemes={"http", "https", "mailto", "tel"},
+        link_rel=None,
+        filter_style_properties={"text-align"},
+    )
 
 
 # --- care callouts ----------------------------------------------------------------
@@ -114,7 +150,8 @@ class CalloutExtension(Extension):
 class MarkdownConverter:
     """One Python-Markdown instance, reset between documents (building one is slow)."""
 
-    def __init__(self, titles: dict[str, str] | None = None) -> None:
+    def __init__(self, titles: dict[str, str] | None = None, safe_html: bool = False) -> None:
+        self.safe_html = safe_html
         self._md = markdown.Markdown(
             extensions=[*EXTENSIONS, CalloutExtension(titles or callout_titles())],
             extension_configs={
@@ -128,6 +165,8 @@ class MarkdownConverter:
     def convert(self, text: str) -> Rendered:
         self._md.reset()
         body = self._md.convert(text)
+        if self.safe_html:
+            body = sanitize(body)
         headings: list[Heading] = []
         _flatten(getattr(self._md, "toc_tokens", []), headings)
         return Rendered(body, tuple(headings))

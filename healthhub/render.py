@@ -22,6 +22,7 @@ from markupsafe import Markup
 from . import __version__, feeds, paths
 from .config import Config
 from .content import Article, Category, Site
+from .errors import ProcessingError
 from .markup import shorten
 
 Outputs = dict[str, bytes]
@@ -321,10 +322,18 @@ def discovery_values(site: Site, page: Page) -> dict:
 
 def render_site(env: jinja2.Environment, site: Site, assets: dict[str, bytes], search: bool = True) -> Outputs:
     versions = asset_versions(assets)
-    outputs: Outputs = {paths.asset_path(name): data for name, data in assets.items()}
+    outputs: Outputs = dict(site.files)
+    outputs.update({paths.asset_path(name): data for name, data in assets.items()})
     pages = site_pages(site, search)
     for page in pages:
-        outputs[page.path] = render_page(env, site, page, assets, versions, search)
+        try:
+            outputs[page.path] = render_page(env, site, page, assets, versions, search)
+        except jinja2.TemplateError:
+            raise
+        except Exception as exc:  # a bug, not an author mistake: say which page
+            article = page.values.get("article")
+            where = article.source if article is not None else f"{page.path} (template {page.template})"
+            raise ProcessingError(where, exc) from exc
     if site.config.base_url:
         outputs.update(feeds.render_feeds(env, site, sitemap_entries(site, pages)))
     outputs["robots.txt"] = feeds.robots_txt(site.config)

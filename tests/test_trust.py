@@ -218,7 +218,7 @@ def test_article_page_keeps_its_visible_order(site_dir):
         body="Body text.\n\n## One\n\n## Two\n\n## Three\n"))
     assert site_dir.build().ok
     page = site_dir.read("health/a.html")
-    markers = ['class="site-name"', "Location:", '<p class="kicker">Health</p>', "<h1>Title here</h1>",
+    markers = ['class="site-name"', "Location:", '<p class="kicker">Health</p>', "Title here</h1>",
                '<p class="meta">', 'class="toc"', "<p>Body text.</p>", "hh-sources-heading",
                "Page last reviewed", "Medical disclaimer"]
     positions = [page.index(m) for m in markers]
