@@ -21,14 +21,13 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from conftest import ROOT, article
 from healthhub import serve as hs
 from healthhub import watch as hw
 
 WAIT_MS = 15_000
-CHROMIUM = "/usr/bin/chromium"
 
 
 # --- helpers ----------------------------------------------------------------------------
@@ -82,15 +81,8 @@ class Server:
         return code
 
 
-@pytest.fixture(scope="session")
-def browser():
-    if not os.path.exists(CHROMIUM):
-        pytest.fail(f"these tests need Chromium at {CHROMIUM}: apt-get install chromium")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-        yield browser
-        browser.close()
+# `browser` is the session's one Chromium (tests/qa_fixtures.py): Playwright's
+# sync API cannot start a second instance while that one runs.
 
 
 @pytest.fixture
