@@ -13,10 +13,12 @@ import jinja2
 
 from .cache import DEFAULT_DIR_NAME, Cache, code_version, digest, from_plain, to_plain
 from .config import DEFAULT_CONFIG_FILE, Config, load_config
-from .content import Site, display_path, find_sources, load_site
-from .errors import Diagnostic, error
+from .content import Site, display_path, load_site, scan_articles
+from .errors import ConfigError, Diagnostic, error, warning
 from .incremental import PageCache
+from .people import DEFAULT_AUTHORS_FILE, Person, load_people
 from .render import load_assets, make_environment, render_site
+from .search import SearchIndexError, index_site
 from .sources import SourceReader, source_signatures
 from .write import WriteResult, output_intact, scan_output, write_outputs
 
@@ -29,8 +31,10 @@ class BuildOptions:
     templates_dir: Path = Path("templates")
     out_dir: Path = Path("site")
     config_path: Path | None = None  # None: healthhub.yaml if it exists
+    authors_path: Path | None = None  # None: authors.yaml if it exists
     drafts: bool = False
     strict: bool = False
+    search: bool = True  # build the Pagefind search index (--no-search skips it)
     cache_dir: Path | None = None  # None: .healthhub-cache/ next to the output folder
     use_cache: bool = True  # False: a clean build that neither reads nor writes the cache
     jobs: int = 0  # worker processes for many new articles or pages; 0: one per core
@@ -94,6 +98,18 @@ def resolve_config(options: BuildOptions) -> Config:
     return load_config(path, display_path(path) if path else None)
 
 
+def resolve_people(options: BuildOptions) -> tuple[dict[str, Person], list[Diagnostic]]:
+    """People from --authors FILE (which must exist), else authors.yaml in the working
+    directory, else authors.yaml in the articles folder (so it travels with the articles)."""
+    path = options.authors_path
+    if path is not None and not path.is_file():
+        raise ConfigError([error(display_path(path), 1, 1, "people file not found, check the --authors path")])
+    if path is None:
+        candidates = (Path(DEFAULT_AUTHORS_FILE), options.articles_dir / DEFAULT_AUTHORS_FILE)
+        path = next((c for c in candidates if c.is_file()), None)
+    return load_people(path, display_path(path) if path else DEFAULT_AUTHORS_FILE)
+
+
 def build(options: BuildOptions, progress: Progress | None = None) -> BuildResult:
     """Build the site. Content problems come back as diagnostics (ok=False) and
     leave the output folder untouched; config problems raise ConfigError.
@@ -102,25 +118,34 @@ def build(options: BuildOptions, progress: Progress | None = None) -> BuildResul
     parsed, rendered nor written again (see cache.py, sources.py, incremental.py)."""
     started = time.perf_counter()
     config = resolve_config(options)
+    people, people_diags = resolve_people(options)
     cache = Cache(options.cache_folder())
     jobs = max(1, options.job_count())
     out_dir = options.out_dir.absolute()
-    sources = find_sources(options.articles_dir) if options.articles_dir.is_dir() else None
-    inputs, racy = inputs_digest(options, config, sources)
-    unchanged = unchanged_build(options, config, cache, inputs, out_dir) if not racy else None
+    scanned = scan_articles(options.articles_dir) if options.articles_dir.is_dir() else None
+    inputs, racy = inputs_digest(options, config, people, scanned)
+    unchanged = unchanged_build(options, config, people, cache, inputs, out_dir) if not racy else None
     if unchanged is not None:
         unchanged.seconds = time.perf_counter() - started
         return unchanged
 
     stored_sources = cache.load_shards("sources")
     reader = SourceReader(stored_sources, jobs)
-    site, diagnostics = load_site(config, options.articles_dir, drafts=options.drafts, read_articles=reader,
-                                  sources=sources)
+    site, diagnostics = load_site(config, options.articles_dir, drafts=options.drafts, people=people,
+                                  read_articles=reader, scanned=scanned)
     cache.update_shards("sources", stored_sources, reader.state)
+    diagnostics += people_diags
     diagnostics = sorted(set(diagnostics))
     failed = any(d.is_error for d in diagnostics) or (options.strict and diagnostics)
     if failed:
         return BuildResult(False, diagnostics, site, None, time.perf_counter() - started, reader.reparsed)
+    # A config file without base_url is told once what that costs. Not subject to
+    # --strict: a site without one is a valid choice (a preview, or opened from
+    # disk). With no config file at all the defaults are a local preview: quiet.
+    if not config.base_url and config.source:
+        diagnostics.append(missing_base_url_warning(config))
+    # Pagefind refuses a site with nothing to index: no published article, no search.
+    search = options.search and any(not article.draft for article in site.articles)
     env = make_environment(options.templates_dir)
     with build_lock(options.out_dir):
         stored = cache.load("pages")
@@ -130,11 +155,16 @@ def build(options: BuildOptions, progress: Progress | None = None) -> BuildResul
         state = scan_output(out_dir, manifest.get("files"))
         pages = PageCache(env, site, stored, state.verified, reader.versions, jobs)
         try:
-            outputs = render_site(env, site, load_assets(options.templates_dir / "static"), pages.render_pages)
+            outputs = render_site(env, site, load_assets(options.templates_dir / "static"), search=search,
+                                  render_pages=pages.render_pages)
         except jinja2.TemplateError as exc:
             diagnostics.append(template_diagnostic(exc, options.templates_dir))
             return BuildResult(False, diagnostics, site, None, time.perf_counter() - started, reader.reparsed)
-        written = write_outputs(options.out_dir, outputs, state=state)
+        try:
+            written = write_outputs(options.out_dir, outputs, finish=index_site if search else None, state=state)
+        except SearchIndexError as exc:
+            diagnostics.append(error(display_path(options.out_dir), 1, 1, str(exc)))
+            return BuildResult(False, diagnostics, site, None, time.perf_counter() - started, reader.reparsed)
         cache.update("pages", stored, pages.state)
         cache.update("manifest", manifest, {"out": str(out_dir), "files": written.files})
         if not racy:
@@ -144,22 +174,26 @@ def build(options: BuildOptions, progress: Progress | None = None) -> BuildResul
                        reader.reparsed, pages.rendered)
 
 
-def inputs_digest(options: BuildOptions, config: Config, sources: list[Path] | None) -> tuple[bytes, bool]:
-    """A digest of everything a build reads, with article files by their stat signature;
-    and whether a file changed so recently that its signature cannot be trusted."""
-    signatures, racy = source_signatures(sources or [])
+def inputs_digest(options: BuildOptions, config: Config, people: dict[str, Person],
+                  scanned: tuple[list[Path], list[Path], list[Diagnostic]] | None) -> tuple[bytes, bool]:
+    """A digest of everything a build reads, with article files (and the files kept
+    next to them) by their stat signature; and whether a file changed so recently
+    that its signature cannot be trusted."""
+    sources, others, problems = scanned or ([], [], [])
+    signatures, racy = source_signatures(sources + others)
     templates = []
     for path in sorted(options.templates_dir.rglob("*")) if options.templates_dir.is_dir() else ():
         if path.is_file():
             templates.append((path.as_posix(), path.read_bytes()))
     where = (os.getcwd(), str(options.articles_dir.absolute()), str(options.templates_dir.absolute()),
-             str(options.out_dir.absolute()), sources is None, options.drafts, options.strict)
-    text = repr((where, repr(config), signatures, digest(repr(templates).encode())))
+             str(options.out_dir.absolute()), scanned is None, options.drafts, options.strict, options.search)
+    text = repr((where, repr(config), repr(sorted(people.items())), [len(sources)], signatures, problems,
+                 digest(repr(templates).encode())))
     return digest(code_version() + text.encode("utf-8", "surrogateescape")), racy
 
 
-def unchanged_build(options: BuildOptions, config: Config, cache: Cache, inputs: bytes,
-                    out_dir: Path) -> BuildResult | None:
+def unchanged_build(options: BuildOptions, config: Config, people: dict[str, Person], cache: Cache,
+                    inputs: bytes, out_dir: Path) -> BuildResult | None:
     """The result of the last build when its inputs and output folder are exactly as it
     left them (checked by stat), else None. Nothing is parsed, rendered or written."""
     summary = cache.load("summary")
@@ -176,11 +210,16 @@ def unchanged_build(options: BuildOptions, config: Config, cache: Cache, inputs:
 
     def load_site_from_cache() -> Site:
         reader = SourceReader(cache.load_shards("sources"))
-        return load_site(config, options.articles_dir, drafts=options.drafts, read_articles=reader)[0]
+        return load_site(config, options.articles_dir, drafts=options.drafts, people=people, read_articles=reader)[0]
 
     written = WriteResult(0, sum(1 for entry in files.values() if entry[3] is not None), 0, files)
     return BuildResult(True, diagnostics, None, written, 0.0, 0, 0,
                        site_loader=load_site_from_cache, counts=tuple(summary["counts"]))
+
+
+def missing_base_url_warning(config: Config) -> Diagnostic:
+    return warning(config.source, 1, 1, "no base_url is set, so feeds, the sitemap and canonical links are left out; "
+                   "add base_url: https://your.site/")
 
 
 class build_lock:

@@ -1,4 +1,4 @@
-"""Command line: `healthhub [build|new] ...` (also `python build.py ...`)."""
+"""Command line: `healthhub [build|serve|new] ...` (also `python build.py ...`)."""
 
 from __future__ import annotations
 
@@ -11,10 +11,11 @@ from pathlib import Path
 from . import __version__, paths
 from .build import BuildLocked, BuildOptions, build
 from .content import display_path
-from .errors import ConfigError
+from .errors import ConfigError, ProcessingError
+from .write import WriteError
 
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
-COMMANDS = ("build", "new")
+COMMANDS = ("build", "serve", "new", "check")
 
 
 class Parser(argparse.ArgumentParser):
@@ -31,6 +32,31 @@ def make_parser() -> argparse.ArgumentParser:
     build_cmd = commands.add_parser("build", help="build the site into site/ (the default command)")
     add_build_options(build_cmd)
 
+    serve_cmd = commands.add_parser("serve", help="live preview: build, serve, rebuild and reload on every save")
+    serve_cmd.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, this computer only)")
+    serve_cmd.add_argument("--port", type=port_number, default=8000, help="port to listen on (default: 8000)")
+    serve_cmd.add_argument("--open", action="store_true", help="open the site in a browser tab")
+    serve_cmd.add_argument("--articles", type=Path, default=Path("articles"), help="articles folder (default: articles)")
+    serve_cmd.add_argument("--templates", type=Path, default=Path("templates"), help="templates folder (default: templates)")
+    serve_cmd.add_argument("--out", type=Path, default=Path("site"), help="output folder (default: site)")
+    serve_cmd.add_argument("--config", type=Path, default=None, help="config file (default: healthhub.yaml if present)")
+    serve_cmd.add_argument("--authors", type=Path, default=None,
+                           help="people file with authors and reviewers (default: authors.yaml here or in the articles folder)")
+    serve_cmd.add_argument("--search", action="store_true",
+                           help="build the search index on every rebuild too (slower; off by default while previewing)")
+    serve_cmd.add_argument("--debug", action="store_true", help="show the full traceback of an unexpected failure")
+    check_cmd = commands.add_parser("check", help="check articles for editorial problems (nothing is written)")
+    check_cmd.add_argument("--articles", type=Path, default=Path("articles"), help="articles folder (default: articles)")
+    check_cmd.add_argument("--config", type=Path, default=None, help="config file (default: healthhub.yaml if present)")
+    check_cmd.add_argument("--authors", type=Path, default=None,
+                           help="people file with authors and reviewers (default: authors.yaml here or in the articles folder)")
+    check_cmd.add_argument("--drafts", action="store_true", help="check articles marked draft: true too")
+    check_cmd.add_argument("--strict", action="store_true", help="fail (exit 1) on warnings too")
+    check_cmd.add_argument("--format", choices=("text", "json", "github"), default="text",
+                           help="text (default), json, or github (workflow annotations)")
+    check_cmd.add_argument("--today", default=None, help="the date review deadlines are checked against, YYYY-MM-DD "
+                           "(default: today)")
+
     new_cmd = commands.add_parser("new", help="start a new article with valid front matter")
     new_cmd.add_argument("title", help='the article title, e.g. "Knee pain after running"')
     new_cmd.add_argument("--category", required=True, help="the category, e.g. Health")
@@ -45,10 +71,24 @@ def add_build_options(cmd: argparse.ArgumentParser) -> None:
     cmd.add_argument("--templates", type=Path, default=Path("templates"), help="templates folder (default: templates)")
     cmd.add_argument("--out", type=Path, default=Path("site"), help="output folder (default: site)")
     cmd.add_argument("--config", type=Path, default=None, help="config file (default: healthhub.yaml if present)")
+    cmd.add_argument("--authors", type=Path, default=None,
+                     help="people file with authors and reviewers (default: authors.yaml here or in the articles folder)")
     cmd.add_argument("--drafts", action="store_true", help="include articles marked draft: true")
     cmd.add_argument("--strict", action="store_true", help="treat warnings as errors")
-    cmd.add_argument("--quiet", action="store_true", help="print only problems")
+    cmd.add_argument("--no-search", dest="search", action="store_false",
+                     help="skip building the search index (faster; the site has no search)")
+    cmd.add_argument("-q", "--quiet", action="store_true", help="print only problems")
     cmd.add_argument("--debug", action="store_true", help="show the full traceback of an unexpected failure")
+
+
+def port_number(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a port number, use a number such as 8000") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"{value} is not a port number, use one from 1024 to 65535, e.g. 8000")
+    return value
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -59,6 +99,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "new":
             return cmd_new(args)
+        if args.command == "serve":
+            return cmd_serve(args)
+        if args.command == "check":
+            return cmd_check(args)
         return cmd_build(args)
     except KeyboardInterrupt:
         print("Interrupted: the previous site was left as it was.", file=sys.stderr)
@@ -70,10 +114,18 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # never a traceback for the user, unless asked
         if getattr(args, "debug", False):
             traceback.print_exc()
+        elif isinstance(exc, ProcessingError):
+            original = exc.original
+            print(f"error: unexpected failure while processing {exc.where}: {type(original).__name__}: "
+                  f"{one_line(original)} (run again with --debug to see the traceback)", file=sys.stderr)
         else:
-            print(f"error: unexpected failure: {type(exc).__name__}: {exc} "
+            print(f"error: unexpected failure: {type(exc).__name__}: {one_line(exc)} "
                   "(run again with --debug to see the traceback)", file=sys.stderr)
         return EXIT_CONTENT
+
+
+def one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split())
 
 
 def _progress(phase: str, done: int, total: int) -> None:
@@ -86,13 +138,18 @@ def _progress(phase: str, done: int, total: int) -> None:
 def cmd_build(args) -> int:
     options = BuildOptions(
         articles_dir=args.articles, templates_dir=args.templates, out_dir=args.out,
-        config_path=args.config, drafts=args.drafts, strict=args.strict,
+        config_path=args.config, authors_path=args.authors, drafts=args.drafts, strict=args.strict,
+        search=args.search,
     )
     show_progress = sys.stderr.isatty() and not args.quiet
     try:
         result = build(options, progress=_progress if show_progress else None)
     except BuildLocked as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return EXIT_CONTENT
+    except WriteError as exc:
+        print(f"error: cannot write {display_path(args.out)}/: {exc.message}; the previous site was left as it was",
+              file=sys.stderr)
         return EXIT_CONTENT
     for diagnostic in result.diagnostics:
         print(diagnostic.format(), file=sys.stderr)
@@ -110,6 +167,35 @@ def cmd_build(args) -> int:
         n, c = result.counts
         print(f"Built {n} article{'s' * (n != 1)} in {c} categor{'ies' if c != 1 else 'y'} "
               f"into {out}/ in {result.seconds:.1f} s")
+    return EXIT_OK
+
+
+def cmd_serve(args) -> int:
+    from .serve import ServeOptions, serve  # the server's libraries load only when serving
+
+    options = BuildOptions(
+        articles_dir=args.articles, templates_dir=args.templates, out_dir=args.out,
+        config_path=args.config, authors_path=args.authors, drafts=True, search=args.search,
+    )
+    return serve(ServeOptions(options, host=args.host, port=args.port, open_browser=args.open, debug=args.debug))
+
+
+def cmd_check(args) -> int:
+    from .build import resolve_config, resolve_people
+    from .check import FORMATS, run_check
+
+    try:
+        today = dt.date.fromisoformat(args.today) if args.today else dt.date.today()
+    except ValueError:
+        print(f"error: --today '{args.today}' is not a date, write it as YYYY-MM-DD", file=sys.stderr)
+        return EXIT_USAGE
+    options = BuildOptions(articles_dir=args.articles, config_path=args.config, authors_path=args.authors)
+    config = resolve_config(options)
+    people, people_diags = resolve_people(options)
+    result = run_check(config, args.articles, people, people_diags, today, drafts=args.drafts)
+    sys.stdout.write(FORMATS[args.format](result))
+    if result.errors or (args.strict and result.warnings):
+        return EXIT_CONTENT
     return EXIT_OK
 
 

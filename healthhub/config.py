@@ -25,12 +25,21 @@ class Config:
     description: str = "Clear, careful articles about health, fitness, nutrition, mental health and sleep."
     category_order: tuple[str, ...] = ()
     per_page: int = 10
-    home_latest: int = 9
+    home_latest: int = 10
     popular_count: int = 5
     related_count: int = 4
     title_max: int = 70
     date_format: str = "%B %-d, %Y"
     default_author: str = ""
+    # Sanitize the HTML of article bodies (raw HTML in Markdown) with nh3.
+    safe_html: bool = False
+    # Trust and care (see README "Trustworthy health content").
+    review_interval_months: int = 24
+    emergency_number: str = "999"
+    emergency_advice: str = "call {number} or go to A&E"
+    disclaimer: str = ("This article is for general information only. It does not replace advice "
+                       "from a doctor, nurse or pharmacist who knows you.")
+    readability_target: float = 9.0
     # Where the config file was read from ('' for built-in defaults).
     source: str = field(default="", compare=False)
 
@@ -48,6 +57,12 @@ _KINDS = {
     "title_max": "count",
     "date_format": "text",
     "default_author": "text",
+    "safe_html": "bool",
+    "review_interval_months": "count",
+    "emergency_number": "text",
+    "emergency_advice": "text",
+    "disclaimer": "text",
+    "readability_target": "grade",
 }
 KNOWN_KEYS = tuple(_KINDS)
 
@@ -103,6 +118,17 @@ def _convert(kind: str, entry: fm.Entry):
         value = fm.to_int(node, key, minimum=1)
         if value > 1000:
             raise fm.FieldError(f"'{key}' is {value}, use a number from 1 to 1000")
+        return value
+    if kind == "bool":
+        return fm.to_bool(node, key)
+    if kind == "grade":
+        node = fm._scalar(node, key, "9")
+        try:
+            value = float(str(node.value).strip())
+        except ValueError:
+            value = -1.0
+        if not 1 <= value <= 20:
+            raise fm.FieldError(f"'{key}' is '{node.value}', use a school grade from 1 to 20, e.g. {key}: 9")
         return value
     if kind == "list":
         return tuple(fm.to_text_list(node, key, "[Health, Fitness, Nutrition]"))

@@ -7,22 +7,46 @@ problems at once.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
+from urllib.parse import unquote, urlsplit
+
+import yaml
 
 from . import frontmatter as fm
 from . import paths
 from .config import Config
-from .errors import Diagnostic, did_you_mean, error, warning
-from .markup import Heading, MarkdownConverter, first_paragraph, shorten
+from .errors import Diagnostic, ProcessingError, did_you_mean, error, warning
+from .markup import (Heading, MarkdownConverter, callout_titles, first_paragraph, reading_minutes,
+                     scan_source, shorten)
+from .people import Person
 
 MARKDOWN_SUFFIXES = (".md", ".markdown")
+# Data files (authors.yaml) may sit among the articles; they are read, never published.
+DATA_SUFFIXES = (".yaml", ".yml")
+# With safe_html, files next to articles that a browser cannot run as code.
+SAFE_FILE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".avif", ".bmp", ".ico", ".pdf", ".txt", ".csv",
+                      ".mp3", ".m4a", ".ogg", ".oga", ".wav", ".mp4", ".m4v", ".webm", ".ogv", ".vtt")
 # Top-level folders the site itself uses; a category may not take them.
 RESERVED_SLUGS = frozenset({"tags", "assets", "pagefind", "search", "people", "404", "index"})
 DESCRIPTION_LIMIT = 160
+
+
+@dataclass(frozen=True)
+class Source:
+    """One entry of an article's `sources:` list."""
+
+    title: str
+    url: str
+    publisher: str
+    year: int
+    doi: str = ""
+    pmid: str = ""
 
 
 @dataclass(frozen=True)
@@ -43,6 +67,16 @@ class Article:
     body_html: str
     headings: tuple[Heading, ...]
     path: str  # output path inside the site
+    # Trust: medical review and sources (person ids refer to authors.yaml).
+    reviewed_by: str = ""
+    reviewed: dt.date | None = None
+    next_review: dt.date | None = None
+    sources: tuple[Source, ...] = ()
+    reading_minutes: int = 1
+    # Where things are in the source file, for `check` (not part of the page).
+    body_markdown: str = field(default="", compare=False, repr=False)
+    body_first_line: int = field(default=1, compare=False)
+    positions: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def modified(self) -> dt.date:
@@ -79,6 +113,17 @@ class Site:
     tags: tuple[Tag, ...]
     drafts_shown: bool = False
     by_path: dict[str, Article] = field(default_factory=dict, compare=False)
+    people: dict[str, Person] = field(default_factory=dict, compare=False)
+    # Images and other files kept next to articles: output path -> bytes.
+    files: dict[str, bytes] = field(default_factory=dict, compare=False)
+
+    def person(self, person_id: str) -> Person | None:
+        return self.people.get(person_id)
+
+    def work_of(self, person_id: str) -> tuple[tuple[Article, ...], tuple[Article, ...]]:
+        """(articles written, articles reviewed) by a person, newest first."""
+        return (tuple(a for a in self.articles if a.author == person_id),
+                tuple(a for a in self.articles if a.reviewed_by == person_id))
 
     def category_of(self, article: Article) -> Category:
         for category in self.categories:
@@ -103,10 +148,14 @@ FIELDS: dict[str, FieldRule] = {
     "views": FieldRule("count", example="1234"),
     "summary": FieldRule("text", example='"One or two sentences about the article."'),
     "tags": FieldRule("list", example="[running, back pain]"),
-    "author": FieldRule("text", example='"Dr. Amara Okafor"'),
+    "author": FieldRule("text", example="amara-okafor"),
     "slug": FieldRule("slug", example="knee-pain"),
     "updated": FieldRule("date", example="2025-04-02"),
     "draft": FieldRule("bool", example="true"),
+    "reviewed_by": FieldRule("text", example="amara-okafor"),
+    "reviewed": FieldRule("date", example="2026-03-01"),
+    "next_review": FieldRule("date", example="2028-03-01"),
+    "sources": FieldRule("sources", example='[{title: "High blood pressure", url: "https://www.nhs.uk/", publisher: NHS, year: 2023}]'),
 }
 
 
@@ -146,6 +195,10 @@ def read_front_matter(text: str, display: str) -> tuple[dict[str, object], dict[
             ))
             continue
         positions[entry.key] = entry.pos
+        if rule.kind == "sources":
+            values[entry.key], problems = read_sources(entry, display)
+            diags.extend(problems)
+            continue
         try:
             values[entry.key] = _convert(rule, entry)
         except fm.FieldError as exc:
@@ -154,7 +207,7 @@ def read_front_matter(text: str, display: str) -> tuple[dict[str, object], dict[
         if rule.required and key not in values and key not in positions:
             diags.append(error(
                 display, 1, 1,
-                f"the front matter has no '{key}', add a line like  {key}: {rule.example}",
+                f"the front matter has no '{key}', add a line like {key}: {rule.example}",
             ))
     return values, positions, body, diags
 
@@ -182,11 +235,128 @@ def _convert(rule: FieldRule, entry: fm.Entry) -> object:
     raise AssertionError(rule.kind)
 
 
+SOURCE_FIELDS = ("title", "url", "publisher", "year", "doi", "pmid")
+_SOURCE_EXAMPLE = '- {title: "High blood pressure", url: "https://www.nhs.uk/conditions/high-blood-pressure/", publisher: NHS, year: 2023}'
+
+
+def read_sources(entry: fm.Entry, display: str) -> tuple[tuple[Source, ...], list[Diagnostic]]:
+    """The `sources:` list, every mistake at its own line and column."""
+    def at(node) -> fm.Position:
+        return fm.Position(node.start_mark.line + entry.pos.line - entry.node.start_mark.line,
+                           node.start_mark.column + 1)
+
+    node = entry.node
+    if isinstance(node, yaml.ScalarNode) and node.tag == fm.NULL:
+        return (), []
+    if not isinstance(node, yaml.SequenceNode):
+        return (), [error(display, entry.pos.line, entry.pos.col,
+                          f"'sources' must be a list with one '- ' item per source, e.g.  {_SOURCE_EXAMPLE}")]
+    sources: list[Source] = []
+    diags: list[Diagnostic] = []
+    for number, item in enumerate(node.value, start=1):
+        pos = at(item)
+        if not isinstance(item, yaml.MappingNode):
+            diags.append(error(display, pos.line, pos.col,
+                               f"source {number} must have fields title, url, publisher and year, e.g.  {_SOURCE_EXAMPLE}"))
+            continue
+        fields: dict[str, object] = {}
+        ok = True
+        for key_node, value_node in item.value:
+            key = str(key_node.value)
+            vpos = at(value_node)
+            if key not in SOURCE_FIELDS:
+                kpos = at(key_node)
+                diags.append(warning(display, kpos.line, kpos.col,
+                                     f"unknown field '{key}' in source {number}{did_you_mean(key, SOURCE_FIELDS)}, "
+                                     f"known fields are: {', '.join(SOURCE_FIELDS)}"))
+                continue
+            try:
+                if key == "year":
+                    value = fm.to_int(value_node, "year")
+                    if not 1800 <= value <= 2200:
+                        raise fm.FieldError(f"'year' is {value}, write the year the source was published, e.g. year: 2023")
+                else:
+                    value = fm.to_text(value_node, key)
+                    if key == "url" and not re.fullmatch(r"https?://[^\s/?#]+\S*", value):
+                        raise fm.FieldError(f"'url' is '{value}', write the full address, e.g. https://www.nhs.uk/")
+                    if key == "doi" and not re.fullmatch(r"10\.\d{4,9}/\S+", value):
+                        raise fm.FieldError(f"'doi' is '{value}', write it as 10.NNNN/suffix, without https://doi.org/")
+                    if key == "pmid" and not value.isdigit():
+                        raise fm.FieldError(f"'pmid' is '{value}', a PubMed id is digits only, e.g. pmid: 12345678")
+            except fm.FieldError as exc:
+                diags.append(error(display, vpos.line, vpos.col, str(exc)))
+                ok = False
+                continue
+            fields[key] = value
+        missing = [k for k in ("title", "url", "publisher", "year") if k not in fields]
+        if missing and ok:
+            diags.append(error(display, pos.line, pos.col,
+                               f"source {number} has no {' and no '.join(repr(k) for k in missing)}, "
+                               "every source needs title, url, publisher and year"))
+        if not missing and ok:
+            sources.append(Source(str(fields["title"]), str(fields["url"]), str(fields["publisher"]),
+                                  int(fields["year"]), str(fields.get("doi", "")), str(fields.get("pmid", ""))))
+    return tuple(sources), diags
+
+
+def add_months(date: dt.date, months: int) -> dt.date:
+    """The same day `months` later (the month's last day when it is shorter)."""
+    index = date.month - 1 + months
+    year, month = date.year + index // 12, index % 12 + 1
+    for day in range(date.day, 27, -1):
+        try:
+            return dt.date(year, month, day)
+        except ValueError:
+            continue
+    return dt.date(year, month, min(date.day, 28))
+
+
+def _person_problem(display: str, positions, key: str, person_id: str, people: dict[str, Person]) -> Diagnostic | None:
+    if person_id in people:
+        return None
+    pos = positions.get(key, fm.Position(1, 1))
+    hint = did_you_mean(person_id, tuple(people)) or did_you_mean(
+        person_id.lower(), tuple(p.name.lower() for p in people.values()))
+    if hint and person_id.lower() in {p.name.lower() for p in people.values()}:
+        found = next(p.id for p in people.values() if p.name.lower() == person_id.lower())
+        hint = f" (write the person's id: {key}: {found})"
+    role = "reviewer" if key == "reviewed_by" else "author"
+    known = ", ".join(sorted(people)) or "nobody yet"
+    return error(display, pos.line, pos.col,
+                 f"unknown {role} '{person_id}'{hint}, use a person id from authors.yaml (known: {known}) "
+                 "or add the person there")
+
+
 def parse_article(text: str, display: str, file_stem: str, config: Config,
-                  converter: MarkdownConverter) -> tuple[Article | None, list[Diagnostic]]:
+                  converter: MarkdownConverter,
+                  people: dict[str, Person] | None = None) -> tuple[Article | None, list[Diagnostic]]:
     values, positions, body, diags = read_front_matter(text, display)
     if any(d.is_error for d in diags):
         return None, diags
+    people = people or {}
+    for key in ("author", "reviewed_by"):
+        if key in values:
+            problem = _person_problem(display, positions, key, str(values[key]), people)
+            if problem:
+                diags.append(problem)
+    reviewed, reviewed_by = values.get("reviewed"), values.get("reviewed_by")
+    if (reviewed is None) != (reviewed_by is None):
+        key = "reviewed" if reviewed is not None else "reviewed_by"
+        missing = "reviewed_by: amara-okafor" if reviewed is not None else "reviewed: 2026-03-01"
+        pos = positions[key]
+        diags.append(error(display, pos.line, pos.col,
+                           f"'{key}' needs its partner, add a line like  {missing}"))
+    next_review = values.get("next_review")
+    if next_review is not None and reviewed is None:
+        pos = positions["next_review"]
+        diags.append(error(display, pos.line, pos.col,
+                           "'next_review' needs 'reviewed' and 'reviewed_by', add them or remove 'next_review'"))
+    elif next_review is not None and next_review <= reviewed:
+        pos = positions["next_review"]
+        diags.append(error(display, pos.line, pos.col,
+                           f"'next_review' ({next_review}) is not after 'reviewed' ({reviewed}), use a later date"))
+    elif next_review is None and reviewed is not None:
+        next_review = add_months(reviewed, config.review_interval_months)
     slug = str(values.get("slug") or paths.slugify(file_stem))
     if not slug:
         diags.append(error(display, 1, 1, "the file name gives an empty slug, add a line like  slug: my-article"))
@@ -216,7 +386,14 @@ def parse_article(text: str, display: str, file_stem: str, config: Config,
                            f"'updated' ({updated}) is before 'date' ({date}), use a date on or after {date}"))
     if any(d.is_error for d in diags):
         return None, diags
-    rendered = converter.convert(body)
+    try:
+        rendered = converter.convert(body)
+    except RecursionError:
+        return None, diags + [error(
+            display, 1, 1,
+            "the Markdown is nested too deeply (lists or quotes inside each other hundreds of levels), "
+            "flatten the nesting to a few levels",
+        )]
     summary = str(values.get("summary", ""))
     article = Article(
         source=display,
@@ -231,6 +408,14 @@ def parse_article(text: str, display: str, file_stem: str, config: Config,
         description=shorten(summary or first_paragraph(rendered.html), DESCRIPTION_LIMIT),
         tags=tuple(tags),
         author=str(values.get("author") or config.default_author),
+        reviewed_by=str(reviewed_by or ""),
+        reviewed=reviewed,
+        next_review=next_review,
+        sources=tuple(values.get("sources", ())),
+        reading_minutes=reading_minutes(rendered.html),
+        body_markdown=body,
+        body_first_line=fm.split(text)[2],
+        positions=positions,
         draft=bool(values.get("draft", False)),
         body_html=rendered.html,
         headings=rendered.headings,
@@ -249,28 +434,84 @@ def is_ignored_name(name: str) -> bool:
 
 def find_sources(articles_dir: Path) -> list[Path]:
     """Every Markdown file under articles_dir, sorted, hidden and backup files left out."""
-    found: list[Path] = []
-    for root, dirs, files in os.walk(articles_dir):
-        dirs[:] = sorted(d for d in dirs if not is_ignored_name(d))
+    return scan_articles(articles_dir)[0]
+
+
+def scan_articles(articles_dir: Path) -> tuple[list[Path], list[Path], list[Diagnostic]]:
+    """(Markdown files, other files, diagnostics) under articles_dir, sorted.
+
+    Hidden and backup files are left out. A symbolic link is followed only when
+    it stays inside articles_dir; one that leads outside, loops or leads
+    nowhere is an error, so a build never publishes a file from elsewhere.
+    """
+    sources: list[Path] = []
+    others: list[Path] = []
+    diags: list[Diagnostic] = []
+    top = articles_dir.resolve()
+
+    def link_problem(path: Path, real_root: Path | None = None) -> str | None:
+        try:
+            real = path.resolve(strict=True)
+        except (OSError, RuntimeError):
+            return "is a symbolic link that loops or leads nowhere, replace it with the file itself"
+        if real != top and top not in real.parents:
+            return ("is a symbolic link to a file outside the articles folder, "
+                    "copy the file into the articles folder instead")
+        if real_root is not None and (real == real_root or real in real_root.parents):
+            return "is a symbolic link that loops back to a folder that contains it, remove it"
+        return None
+
+    for root, dirs, files in os.walk(articles_dir, followlinks=True):
+        here = Path(root)
+        real_here = here.resolve()
+        kept = []
+        for name in sorted(dirs):
+            if is_ignored_name(name):
+                continue
+            if (here / name).is_symlink():
+                problem = link_problem(here / name, real_here)
+                if problem:
+                    diags.append(error(display_path(here / name), 1, 1, f"this folder {problem}"))
+                    continue
+            kept.append(name)
+        dirs[:] = kept
         for name in sorted(files):
-            if not is_ignored_name(name) and name.lower().endswith(MARKDOWN_SUFFIXES):
-                found.append(Path(os.path.join(root, name)))
-    return found
+            if is_ignored_name(name):
+                continue
+            path = here / name
+            if path.is_symlink():
+                problem = link_problem(path)
+                if problem:
+                    diags.append(error(display_path(path), 1, 1, f"this file {problem}"))
+                    continue
+            elif not path.is_file() and path.exists():
+                continue  # sockets, pipes and devices are not content
+            if name.lower().endswith(MARKDOWN_SUFFIXES):
+                sources.append(path)
+            elif not name.lower().endswith(DATA_SUFFIXES):
+                others.append(path)
+    return sources, others, diags
 
 
 def display_path(path: Path) -> str:
     """The path as the author knows it: relative to the working directory when possible."""
     try:
-        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+        # The folder is resolved, the name is not: a symbolic link is named as itself.
+        return (path.absolute().parent.resolve() / path.name).relative_to(Path.cwd().resolve()).as_posix()
     except ValueError:
         return path.as_posix()
 
 
-ArticleReader = Callable[[list[Path], Config], list[tuple["Article | None", list[Diagnostic]]]]
+ArticleReader = Callable[[list[Path], Config, dict], list[tuple["Article | None", list[Diagnostic]]]]
+
+
+def make_converter(config: Config) -> MarkdownConverter:
+    return MarkdownConverter(callout_titles(config.emergency_number, config.emergency_advice),
+                             safe_html=config.safe_html)
 
 
 def read_article(source: Path, display: str, config: Config, converter: MarkdownConverter,
-                 data: bytes | None = None) -> tuple[Article | None, list[Diagnostic]]:
+                 people: dict[str, Person], data: bytes | None = None) -> tuple[Article | None, list[Diagnostic]]:
     """One article file (its bytes may be given) parsed, with its diagnostics."""
     if data is None:
         try:
@@ -281,41 +522,184 @@ def read_article(source: Path, display: str, config: Config, converter: Markdown
     if text is None:
         return None, problems
     stem = source.name.rsplit(".", 1)[0]
-    article, more = parse_article(text, display, stem, config, converter)
+    try:
+        article, more = parse_article(text, display, stem, config, converter, people)
+    except Exception as exc:  # a bug, not an author mistake: say which file
+        raise ProcessingError(display, exc) from exc
     return article, problems + more
 
 
 def load_site(config: Config, articles_dir: Path, drafts: bool = False,
-              read_articles: ArticleReader | None = None,
-              sources: list[Path] | None = None) -> tuple[Site, list[Diagnostic]]:
-    """`read_articles` may stand in for reading the files one by one (the build
-    passes sources.SourceReader, which caches and parallelises)."""
+              people: dict[str, Person] | None = None, read_articles: ArticleReader | None = None,
+              scanned: tuple[list[Path], list[Path], list[Diagnostic]] | None = None) -> tuple[Site, list[Diagnostic]]:
+    """`read_articles` may stand in for reading the files one by one (the build passes
+    sources.SourceReader, which caches and parallelises); `scanned` is scan_articles'
+    answer when the caller already has it."""
     diags: list[Diagnostic] = []
+    people = people or {}
     articles: list[Article] = []
+    parsed: dict[Path, Article] = {}
+    folders: dict[str, Path] = {}  # article source -> its folder
+    if config.default_author and config.default_author not in people:
+        diags.append(error(config.source or "healthhub.yaml", 1, 1,
+                           f"'default_author' is '{config.default_author}', which is not a person id in authors.yaml"
+                           f"{did_you_mean(config.default_author, tuple(people))}"))
     if not articles_dir.is_dir():
         diags.append(error(display_path(articles_dir), 1, 1,
                            "the articles folder does not exist, create it or pass --articles DIR"))
-        return gather_site(config, [], drafts, diags), diags
-    if sources is None:
-        sources = find_sources(articles_dir)
+        return gather_site(config, [], drafts, diags, people), diags
+    sources, others, problems = scanned or scan_articles(articles_dir)
+    diags.extend(problems)
     if read_articles is None:
-        converter = MarkdownConverter()
-        results = [read_article(source, display_path(source), config, converter) for source in sources]
+        converter = make_converter(config)
+        results = [read_article(source, display_path(source), config, converter, people) for source in sources]
     else:
-        results = read_articles(sources, config)
-    for article, problems in results:
+        results = read_articles(sources, config, people)
+    for source, (article, problems) in zip(sources, results):
         diags.extend(problems)
-        if article is not None and (drafts or not article.draft):
+        if article is not None:
+            parsed[source.resolve()] = article
+    for file, article in parsed.items():
+        if drafts or not article.draft:
+            try:
+                article, problems = resolve_links(article, file, parsed, drafts)
+            except Exception as exc:  # a bug: say which file
+                raise ProcessingError(article.source, exc) from exc
+            diags.extend(problems)
             articles.append(article)
-    site = gather_site(config, articles, drafts, diags)
-    return site, diags
+            folders[article.source] = file.parent  # resolved, as gather_files compares
+    site = gather_site(config, articles, drafts, diags, people)
+    files = gather_files(site, folders, articles_dir, others, diags)
+    return dataclasses.replace(site, files=files), diags
+
+
+def gather_files(site: Site, folders: dict[str, Path], articles_dir: Path, others: list[Path],
+                 diags: list[Diagnostic]) -> dict[str, bytes]:
+    """Files kept next to articles (images, PDFs) go where those articles' pages go.
+
+    A file in articles/<folder>/ (or a subfolder of it) is copied to the output
+    folder of every category used by the articles in <folder>, keeping its path
+    below <folder>, so a relative link such as ![](knee.jpg) or img/knee.jpg works
+    in the built page. Files in folders without articles are not published.
+    With safe_html, only files a browser cannot run as code are published.
+    """
+    categories: dict[Path, set[str]] = {}
+    for article in site.articles:
+        categories.setdefault(folders[article.source], set()).add(article.category_slug)
+    taken = set(site.by_path) | {c.path for c in site.categories}
+    pages_dirs = {f"{c.slug}/page" for c in site.categories}
+    files: dict[str, bytes] = {}
+    origin: dict[str, str] = {}
+    for path in others:
+        here = path.parent.resolve()  # the folder, not a symbolic link's target
+        folder = next((f for f in (here, *here.parents) if f in categories), None)
+        if folder is None:
+            continue
+        display = display_path(path)
+        if site.config.safe_html and not path.name.lower().endswith(SAFE_FILE_SUFFIXES):
+            diags.append(error(display, 1, 1,
+                               "with safe_html: true only images, PDFs, audio, video and text files are "
+                               "published next to articles (an HTML, SVG or script file could run code), "
+                               "convert it (e.g. SVG to PNG) or remove it"))
+            continue
+        rel = (here / path.name).relative_to(folder).as_posix()
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            diags.append(error(display, 1, 1, f"cannot read the file ({exc.strerror})"))
+            continue
+        for category_slug in sorted(categories[folder]):
+            target = f"{category_slug}/{rel}"
+            if not paths.is_inside(target):
+                continue
+            if target in taken or any(target.startswith(d + "/") for d in pages_dirs):
+                diags.append(error(display, 1, 1,
+                                   f"this file would replace the page {target}, rename the file"))
+            elif target in files and files[target] != data:
+                diags.append(error(display, 1, 1,
+                                   f"this file and {origin[target]} would both be copied to {target}, "
+                                   "rename one of them"))
+            else:
+                files[target] = data
+                origin.setdefault(target, display)
+    return files
+
+
+_ID = re.compile(r"""\sid=["']([^"']+)["']""")
+
+
+def element_ids(body_html: str) -> set[str]:
+    return set(_ID.findall(body_html))
+
+
+def is_markdown_link(href: str) -> bool:
+    """A relative link to another Markdown file (or a #fragment on one)."""
+    parts = urlsplit(href)
+    return (not parts.scheme and not parts.netloc and not href.startswith("/")
+            and unquote(parts.path).lower().endswith(MARKDOWN_SUFFIXES))
+
+
+def _escape_attr(value: str) -> str:
+    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+
+
+def resolve_links(article: Article, file: Path, parsed: dict[Path, Article],
+                  drafts: bool) -> tuple[Article, list[Diagnostic]]:
+    """Turn links to other articles' .md files into links to their pages; a link to
+    a missing file or a missing #anchor is an error at its place in the file."""
+    diags: list[Diagnostic] = []
+    body_html = article.body_html
+    done: set[str] = set()
+    for item in scan_source(article.body_markdown):
+        if item.kind != "link":
+            continue
+        line = item.line + article.body_first_line - 1
+        href = item.target
+        if href.startswith("#"):
+            anchor = unquote(href[1:])
+            if anchor and anchor not in element_ids(article.body_html):
+                diags.append(error(article.source, line, item.col,
+                                   f"link to '#{anchor}': this article has no heading with that id, "
+                                   f"use one of: {', '.join(sorted(h.id for h in article.headings)) or 'none'}"))
+            continue
+        if not is_markdown_link(href):
+            continue
+        parts = urlsplit(href)
+        target_file = (file.parent / unquote(parts.path)).resolve()
+        target = parsed.get(target_file)
+        if target is None:
+            diags.append(error(article.source, line, item.col,
+                               f"link to '{href}': there is no article at {display_path(target_file)}, "
+                               "check the path (it is relative to this file)"))
+            continue
+        if target.draft and not drafts:
+            diags.append(error(article.source, line, item.col,
+                               f"link to '{href}': that article is a draft and is not published, "
+                               "publish it or remove the link"))
+            continue
+        fragment = unquote(parts.fragment)
+        if fragment and fragment not in element_ids(target.body_html):
+            ids = sorted(h.id for h in target.headings)
+            diags.append(error(article.source, line, item.col,
+                               f"link to '{href}': {target.source} has no heading with the id '{fragment}'"
+                               f"{did_you_mean(fragment, ids)}, use one of: {', '.join(ids) or 'none'}"))
+            continue
+        if href in done:
+            continue
+        done.add(href)
+        url = paths.relative_url(article.path, target.path + (f"#{fragment}" if fragment else ""))
+        body_html = body_html.replace(f'href="{_escape_attr(href)}"', f'href="{_escape_attr(url)}"')
+    if body_html != article.body_html:
+        article = dataclasses.replace(article, body_html=body_html)
+    return article, diags
 
 
 def newest_first(articles) -> tuple[Article, ...]:
     return tuple(sorted(articles, key=lambda a: (-a.date.toordinal(), a.title.lower(), a.path)))
 
 
-def gather_site(config: Config, articles: list[Article], drafts: bool, diags: list[Diagnostic]) -> Site:
+def gather_site(config: Config, articles: list[Article], drafts: bool, diags: list[Diagnostic],
+                people: dict[str, Person] | None = None) -> Site:
     """Group articles into categories and tags; report clashing URLs and names."""
     by_path: dict[str, Article] = {}
     for article in sorted(articles, key=lambda a: a.source):
@@ -363,4 +747,4 @@ def gather_site(config: Config, articles: list[Article], drafts: bool, diags: li
         Tag(name, slug, tuple(in_tag[slug]))
         for slug, name in sorted(tag_names.items(), key=lambda item: item[1].lower())
     )
-    return Site(config, kept, categories, tags, drafts, by_path)
+    return Site(config, kept, categories, tags, drafts, by_path, dict(people or {}))

@@ -14,11 +14,22 @@ class Diagnostic:
     message: str
 
     def format(self) -> str:
-        return f"{self.path}:{self.line}:{self.col}: {self.severity}: {self.message}"
+        """One line, always: control characters an author's value or file name
+        holds are shown escaped (a newline as \\n)."""
+        return f"{one_line(self.path)}:{self.line}:{self.col}: {self.severity}: {one_line(self.message)}"
 
     @property
     def is_error(self) -> bool:
         return self.severity == "error"
+
+
+_CONTROL = {code: f"\\x{code:02x}" for code in [*range(0x20), 0x7f]}
+_CONTROL.update({ord("\n"): "\\n", ord("\r"): "\\r", ord("\t"): "\\t",
+                 0x85: "\\x85", 0x2028: "\\u2028", 0x2029: "\\u2029"})
+
+
+def one_line(text: str) -> str:
+    return text.translate(_CONTROL)
 
 
 def error(path: str, line: int, col: int, message: str) -> Diagnostic:
@@ -51,3 +62,16 @@ def did_you_mean(word: str, known: list[str] | tuple[str, ...]) -> str:
 
     close = difflib.get_close_matches(word.lower(), list(known), n=1, cutoff=0.6)
     return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+class ProcessingError(Exception):
+    """An unexpected failure while one source file or page was being processed.
+
+    It names the file, so the one-line message a user sees says where to look;
+    the original exception is its __cause__ (shown with --debug).
+    """
+
+    def __init__(self, where: str, exc: BaseException):
+        self.where = where
+        self.original = exc
+        super().__init__(f"{where}: {type(exc).__name__}: {exc}")

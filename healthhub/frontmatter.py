@@ -28,6 +28,9 @@ PLAIN_TAGS = {STR, INT, FLOAT, BOOL, NULL, TIMESTAMP, SEQ, MAP}
 # A front matter block this large is a mistake (or an attack), not an article.
 MAX_FRONT_MATTER_BYTES = 256 * 1024
 MAX_INT_DIGITS = 15
+# Front matter is flat; deeper nesting is a mistake (or an attack on the
+# recursive YAML composer, which can crash the interpreter).
+MAX_NESTING = 20
 
 
 class FieldError(Exception):
@@ -93,20 +96,7 @@ def read_mapping(yaml_text: str, first_line: int = 2) -> list[Entry]:
 
     if len(yaml_text.encode("utf-8", "surrogatepass")) > MAX_FRONT_MATTER_BYTES:
         raise FrontMatterError(first_line, 1, "the front matter is larger than 256 KB, move long text into the body")
-    if "*" in yaml_text or "&" in yaml_text:
-        # Aliases can make a tiny file expand to gigabytes ("billion laughs");
-        # front matter never needs them.
-        try:
-            for event in yaml.parse(yaml_text, Loader=Loader):
-                if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
-                    pos = position(event.start_mark)
-                    raise FrontMatterError(
-                        pos.line, pos.col,
-                        "YAML anchors and aliases (&name, *name) are not allowed in front matter, "
-                        "write the value out in full",
-                    )
-        except yaml.MarkedYAMLError as exc:
-            raise _syntax_error(exc, first_line) from None
+    _scan_events(yaml_text, position, first_line)
     try:
         loader = Loader(yaml_text)
         try:
@@ -114,9 +104,9 @@ def read_mapping(yaml_text: str, first_line: int = 2) -> list[Entry]:
         finally:
             loader.dispose()
     except yaml.MarkedYAMLError as exc:
-        raise _syntax_error(exc, first_line) from None
+        raise _syntax_error(exc, first_line, yaml_text) from None
     except yaml.YAMLError as exc:  # e.g. a reader error on odd characters
-        raise FrontMatterError(first_line, 1, f"the front matter is not valid YAML ({exc}), check its characters") from None
+        raise _other_error(exc, first_line, yaml_text) from None
     if root is None:
         return []
     if not isinstance(root, yaml.MappingNode):
@@ -144,13 +134,75 @@ def read_mapping(yaml_text: str, first_line: int = 2) -> list[Entry]:
     return entries
 
 
-def _syntax_error(exc: yaml.MarkedYAMLError, first_line: int) -> FrontMatterError:
+def _scan_events(yaml_text: str, position, first_line: int) -> None:
+    """Refuse, before anything is built from it, what front matter never needs:
+    aliases (a tiny file can expand to gigabytes, "billion laughs"), tags that
+    ask for objects (!!python/object/...), and deep nesting."""
+    depth = 0
+    try:
+        for event in yaml.parse(yaml_text, Loader=Loader):
+            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+                pos = position(event.start_mark)
+                raise FrontMatterError(
+                    pos.line, pos.col,
+                    "YAML anchors and aliases (&name, *name) are not allowed in front matter, "
+                    "write the value out in full",
+                )
+            tag = getattr(event, "tag", None)
+            if tag is not None and tag not in PLAIN_TAGS and not (tag == "!" and isinstance(event, yaml.ScalarEvent)):
+                pos = position(event.start_mark)
+                raise FrontMatterError(
+                    pos.line, pos.col,
+                    f"the YAML tag '{short_tag(tag)}' is not allowed here, write a plain value",
+                )
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_NESTING:
+                    pos = position(event.start_mark)
+                    raise FrontMatterError(
+                        pos.line, pos.col,
+                        f"the front matter is nested more than {MAX_NESTING} levels deep, "
+                        "use plain 'name: value' lines and simple lists",
+                    )
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    except yaml.MarkedYAMLError as exc:
+        raise _syntax_error(exc, first_line, yaml_text) from None
+    except yaml.YAMLError as exc:
+        raise _other_error(exc, first_line, yaml_text) from None
+
+
+def _other_error(exc: yaml.YAMLError, first_line: int, yaml_text: str) -> FrontMatterError:
+    """YAML errors without a mark, mostly characters YAML refuses (control characters)."""
+    if isinstance(exc, yaml.reader.ReaderError):
+        char = exc.character if isinstance(exc.character, int) else ord(exc.character[:1] or "\0")
+        index = yaml_text.find(chr(char))
+        if index < 0:
+            index = min(exc.position, len(yaml_text))
+        head = yaml_text[:index]
+        line = first_line + head.count("\n")
+        col = index - (head.rfind("\n") + 1) + 1
+        return FrontMatterError(
+            line, col,
+            f"the front matter holds the control character U+{char:04X}, which YAML does not allow, remove it",
+        )
+    problem = " ".join(str(exc).split())
+    return FrontMatterError(first_line, 1, f"the front matter is not valid YAML ({problem}), check its characters")
+
+
+def short_tag(tag: str) -> str:
+    return "!!" + tag[len("tag:yaml.org,2002:"):] if tag.startswith("tag:yaml.org,2002:") else tag
+
+
+def _syntax_error(exc: yaml.MarkedYAMLError, first_line: int, yaml_text: str = "") -> FrontMatterError:
     mark = exc.problem_mark or exc.context_mark
     line = mark.line + first_line if mark else first_line
     col = mark.column + 1 if mark else 1
     problem = (exc.problem or "invalid syntax").strip()
     hint = "check the line's quoting: a value containing ': ' or starting with '[', '{', '@', '*' or '&' must be in double quotes"
-    if "tab" in problem:
+    lines = yaml_text.split("\n")
+    bad_line = lines[mark.line] if mark and mark.line < len(lines) else ""
+    if "tab" in problem or "\t" in bad_line[: (mark.column + 1) if mark else 0]:
         hint = "indent with spaces, not tabs"
     return FrontMatterError(line, col, f"the front matter is not valid YAML ({problem}), {hint}")
 
@@ -159,7 +211,8 @@ def _syntax_error(exc: yaml.MarkedYAMLError, first_line: int) -> FrontMatterErro
 
 def _check_tag(node: yaml.Node) -> None:
     if node.tag not in PLAIN_TAGS:
-        raise FieldError(f"the YAML tag '{node.tag}' is not allowed, write a plain value")
+        tag = node.tag.replace("tag:yaml.org,2002:", "!!")
+        raise FieldError(f"the YAML tag '{tag}' is not allowed here, write a plain value")
 
 
 def _scalar(node: yaml.Node, key: str, example: str) -> yaml.ScalarNode:
@@ -172,9 +225,9 @@ def _scalar(node: yaml.Node, key: str, example: str) -> yaml.ScalarNode:
 
 def to_text(node: yaml.Node, key: str, example: str = '"Some text"') -> str:
     node = _scalar(node, key, example)
-    if node.tag == NULL and node.style is None:
+    if node.tag == NULL:
         raise FieldError(f"'{key}' is empty, write a value, e.g. {key}: {example}")
-    if node.tag == BOOL and node.style is None:
+    if node.tag == BOOL:
         raise FieldError(
             f"'{key}' is '{node.value}', which YAML reads as yes/no, put it in double quotes: {key}: \"{node.value}\""
         )
@@ -204,7 +257,7 @@ def to_int(node: yaml.Node, key: str, minimum: int = 0) -> int:
 
 def to_bool(node: yaml.Node, key: str) -> bool:
     node = _scalar(node, key, "true")
-    if node.tag == BOOL and node.style is None:
+    if node.tag == BOOL:
         return str(node.value).lower() in ("true", "yes", "on", "y")
     raise FieldError(f"'{key}' is '{node.value}', it must be true or false, e.g. {key}: true")
 

@@ -21,7 +21,7 @@ import jinja2.meta
 from . import paths
 from .cache import code_version, digest
 from .content import Article, Category, Site, Tag
-from .render import Page, Pager, render_page
+from .render import Page, Pager
 from .tracking import Checker, Fingerprints, Reads, TrackingEnvironment, entities_of, fingerprint_reads
 
 PARALLEL_RENDER_MIN = 400  # below this, starting worker processes costs more than it saves
@@ -74,9 +74,9 @@ def template_fingerprints(env: jinja2.Environment) -> dict[str, bytes]:
     return result
 
 
-def environment_fingerprint(env: jinja2.Environment, site: Site, versions: dict[str, str]) -> bytes:
+def environment_fingerprint(env: jinja2.Environment, site: Site, extra: str) -> bytes:
     plain_globals = {k: v for k, v in env.globals.items() if isinstance(v, (str, int, float, bool, tuple))}
-    return digest(repr((code_version(), repr(site.config), site.drafts_shown, sorted(versions.items()),
+    return digest(repr((code_version(), repr(site.config), site.drafts_shown, extra,
                         sorted(plain_globals.items()))).encode())
 
 
@@ -95,10 +95,12 @@ class PageCache:
         self.rendered = 0
         self.kept = 0
 
-    def render_pages(self, pages: Sequence[Page], versions: dict[str, str]) -> dict[str, bytes | Kept]:
+    def render_pages(self, pages: Sequence[Page], render_one: Callable[[Page], bytes],
+                     extra: str) -> dict[str, bytes | Kept]:
+        """render.PageRenderer: `extra` names what else the pages depend on (asset versions...)."""
         prints = self.prints
         entities = self._entities(pages)
-        env_print = environment_fingerprint(self.env, self.site, versions)
+        env_print = environment_fingerprint(self.env, self.site, extra)
         template_prints = template_fingerprints(self.env)
         old_versions = self.stored.get("versions", {})
         new_versions = {key: prints.version(obj) for key, obj in entities.items()}
@@ -124,7 +126,7 @@ class PageCache:
         self.rendered = len(dirty)
         dep_prints = dict(checker.new_prints)
         interned: dict[tuple, tuple] = {}
-        for page, head, data, deps in self._render(dirty, versions):
+        for page, head, data, deps in self._render(dirty, render_one):
             outputs[page.path] = data
             if deps is None:
                 continue  # it read something that cannot be fingerprinted: render it every time
@@ -157,7 +159,7 @@ class PageCache:
                     found.setdefault(key(value), value)
         return found
 
-    def _render(self, dirty: list[tuple[Page, bytes]], versions: dict[str, str]):
+    def _render(self, dirty: list[tuple[Page, bytes]], render_one: Callable[[Page], bytes]):
         if not dirty:
             return
         if isinstance(self.env, TrackingEnvironment):
@@ -166,24 +168,24 @@ class PageCache:
         if jobs > 1 and "fork" in multiprocessing.get_all_start_methods():
             context = multiprocessing.get_context("fork")
             chunks = _chunks(len(dirty), jobs * 4)
-            with context.Pool(jobs, initializer=_worker_start, initargs=(self, dirty, versions)) as pool:
+            with context.Pool(jobs, initializer=_worker_start, initargs=(self, dirty, render_one)) as pool:
                 for results in pool.imap(_worker_render, chunks):
                     for index, data, deps in results:
                         page, head = dirty[index]
                         yield page, head, data, deps
             return
         for page, head in dirty:
-            data, deps = render_tracked(self.env, self.site, page, versions, self.prints)
+            data, deps = render_tracked(self.env, page, render_one, self.prints)
             yield page, head, data, deps
 
 
-def render_tracked(env, site: Site, page: Page, versions: dict[str, str], prints: Fingerprints):
+def render_tracked(env, page: Page, render_one: Callable[[Page], bytes], prints: Fingerprints):
     """The page's bytes and its dependencies (None when they cannot all be fingerprinted)."""
     if not isinstance(env, TrackingEnvironment):
-        return render_page(env, site, page, versions), None
+        return render_one(page), None
     reads = env.reads = Reads(prints)
     try:
-        data = render_page(env, site, page, versions)
+        data = render_one(page)
     finally:
         env.reads = None
     if any(dep[0] == "u" for dep in reads.deps):
@@ -201,15 +203,15 @@ def _chunks(count: int, parts: int) -> list[range]:
 _WORKER: dict = {}
 
 
-def _worker_start(cache: PageCache, dirty, versions) -> None:
-    _WORKER.update(cache=cache, dirty=dirty, versions=versions)
+def _worker_start(cache: PageCache, dirty, render_one) -> None:
+    _WORKER.update(cache=cache, dirty=dirty, render_one=render_one)
 
 
 def _worker_render(indexes: range):
-    cache, dirty, versions = _WORKER["cache"], _WORKER["dirty"], _WORKER["versions"]
+    cache, dirty, render_one = _WORKER["cache"], _WORKER["dirty"], _WORKER["render_one"]
     results = []
     for index in indexes:
         page, _ = dirty[index]
-        data, deps = render_tracked(cache.env, cache.site, page, versions, cache.prints)
+        data, deps = render_tracked(cache.env, page, render_one, cache.prints)
         results.append((index, data, deps))
     return results

@@ -6,8 +6,14 @@ import html
 import re
 from dataclasses import dataclass
 
+import math
+import xml.etree.ElementTree as etree
+
 import markdown
+import nh3
+from markdown.extensions import Extension
 from markdown.extensions.toc import slugify_unicode
+from markdown.treeprocessors import Treeprocessor
 
 EXTENSIONS = ["tables", "footnotes", "attr_list", "fenced_code", "admonition", "toc", "sane_lists", "smarty"]
 
@@ -31,12 +37,123 @@ def _flatten(tokens, out: list[Heading]) -> None:
         _flatten(token["children"], out)
 
 
+# What `safe_html: true` keeps: the HTML Python-Markdown and its extensions
+# produce (tables, footnotes, admonitions, code, heading ids, attr_list
+# classes, callouts), without scripts, event handlers, frames or javascript: URLs.
+SAFE_TAGS = frozenset({
+    "a", "abbr", "b", "blockquote", "br", "caption", "cite", "code", "dd", "del", "details", "div", "dl",
+    "dt", "em", "figcaption", "figure", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "ins",
+    "kbd", "li", "mark", "ol", "p", "pre", "q", "s", "samp", "small", "span", "strong", "sub",
+    "summary", "sup", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "u", "ul", "var",
+    "svg", "path",  # the care callouts' decorative icons
+})
+SAFE_ATTRIBUTES = {
+    "*": {"id", "class", "title", "lang", "dir", "role", "aria-hidden", "aria-label"},
+    "svg": {"viewBox", "width", "height", "focusable"},
+    "path": {"d"},
+    "a": {"href", "rel"},
+    "img": {"src", "alt", "width", "height", "loading"},
+    "ol": {"start", "type"},
+    "td": {"style", "colspan", "rowspan", "align"},
+    "th": {"style", "colspan", "rowspan", "align", "scope"},
+    "abbr": {"title"},
+}
+
+
+def sanitize(fragment: str) -> str:
+    return nh3.clean(
+        fragment,
+        tags=set(SAFE_TAGS),
+        clean_content_tags={"script", "style"},
+        attributes={tag: set(names) for tag, names in SAFE_ATTRIBUTES.items()},
+        url_schemes={"http", "https", "mailto", "tel"},
+        link_rel=None,
+        filter_style_properties={"text-align"},
+    )
+
+
+# --- care callouts ----------------------------------------------------------------
+# `!!! urgent`, `!!! see-a-doctor`, `!!! info`, `!!! tip` (Python-Markdown admonitions)
+# get a label in words, a decorative icon and role="note": colour and icon are never
+# the only signal of how urgent the advice is.
+
+CALLOUT_LABELS = {
+    "urgent": "Urgent advice",
+    "see-a-doctor": "Non-urgent advice",
+    "info": "Information",
+    "tip": "Tip",
+}
+_ICONS = {  # 24x24 outline icons, decorative (aria-hidden)
+    "urgent": "M12 3 2 21h20L12 3zm0 6v6m0 2.5v.5",
+    "see-a-doctor": "M9 3h6v6h6v6h-6v6H9v-6H3V9h6z",
+    "info": "M12 2a10 10 0 1 0 0 20 10 10 0 0 0 0-20zm0 9v6m0-10v.5",
+    "tip": "M9 18h6m-5 3h4M12 3a6 6 0 0 0-3.5 10.9V16h7v-2.1A6 6 0 0 0 12 3z",
+}
+
+
+def callout_titles(emergency_number: str = "999", emergency_advice: str = "call {number} or go to A&E") -> dict[str, str]:
+    """The title each callout type gets when the author gives none."""
+    return {
+        "urgent": f"Urgent advice: {emergency_advice.replace('{number}', emergency_number)}",
+        "see-a-doctor": "Non-urgent advice: see a GP or pharmacist",
+        "info": "Information",
+        "tip": "Tip",
+    }
+
+
+class _CalloutProcessor(Treeprocessor):
+    def __init__(self, md, titles: dict[str, str]):
+        super().__init__(md)
+        self.titles = titles
+
+    def run(self, root):
+        for div in root.iter("div"):
+            classes = (div.get("class") or "").split()
+            if "admonition" not in classes:
+                continue
+            kind = next((c for c in classes if c in CALLOUT_LABELS), None)
+            if kind is None:
+                continue
+            div.set("class", f"callout callout-{kind}")
+            div.set("role", "note")
+            title = div[0] if len(div) and div[0].get("class") == "admonition-title" else None
+            if title is None:  # `!!! tip ""` asks for no title; the label still says what this is
+                title = etree.Element("p")
+                div.insert(0, title)
+                text = CALLOUT_LABELS[kind]
+            else:
+                given = "".join(title.itertext()).strip()
+                text = self.titles[kind] if given == kind.capitalize() else f"{CALLOUT_LABELS[kind]}: {given}"
+                for child in list(title):
+                    title.remove(child)
+            title.set("class", "callout-title")
+            title.text = None
+            icon = etree.SubElement(title, "svg", {
+                "class": "callout-icon", "aria-hidden": "true", "focusable": "false",
+                "viewBox": "0 0 24 24", "width": "24", "height": "24",
+            })
+            etree.SubElement(icon, "path", {"d": _ICONS[kind]})
+            label = etree.SubElement(title, "span")
+            label.text = text
+        return None
+
+
+class CalloutExtension(Extension):
+    def __init__(self, titles: dict[str, str]):
+        super().__init__()
+        self.titles = titles
+
+    def extendMarkdown(self, md):
+        md.treeprocessors.register(_CalloutProcessor(md, self.titles), "healthhub_callouts", 1)
+
+
 class MarkdownConverter:
     """One Python-Markdown instance, reset between documents (building one is slow)."""
 
-    def __init__(self) -> None:
+    def __init__(self, titles: dict[str, str] | None = None, safe_html: bool = False) -> None:
+        self.safe_html = safe_html
         self._md = markdown.Markdown(
-            extensions=EXTENSIONS,
+            extensions=[*EXTENSIONS, CalloutExtension(titles or callout_titles())],
             extension_configs={
                 "toc": {"slugify": slugify_unicode, "permalink": False},
                 "footnotes": {"BACKLINK_TEXT": "↩\ufe0e"},
@@ -48,6 +165,8 @@ class MarkdownConverter:
     def convert(self, text: str) -> Rendered:
         self._md.reset()
         body = self._md.convert(text)
+        if self.safe_html:
+            body = sanitize(body)
         headings: list[Heading] = []
         _flatten(getattr(self._md, "toc_tokens", []), headings)
         return Rendered(body, tuple(headings))
@@ -77,3 +196,74 @@ def shorten(text: str, limit: int) -> str:
     if " " in cut:
         cut = cut[: cut.rindex(" ")]
     return cut.rstrip(" ,;:.-–—") + "…"
+
+
+WORDS_PER_MINUTE = 200
+
+
+def reading_minutes(body_html: str) -> int:
+    """Minutes to read the body at an unhurried 200 words a minute, at least 1."""
+    return max(1, math.ceil(len(plain_text(body_html).split()) / WORDS_PER_MINUTE))
+
+
+_PROSE = re.compile(r"<(p|li|td|th|dd|blockquote)\b[^>]*>(.*?)</\1>", re.S)
+_CODE = re.compile(r"<(pre|code)\b.*?</\1>", re.S)
+
+
+def prose_text(body_html: str) -> str:
+    """The running text of a body (paragraphs, list items, table cells), code left out,
+    each piece ending as a sentence so readability formulas count it as one."""
+    body = _CODE.sub(" ", body_html)
+    parts = []
+    for _, inner in _PROSE.findall(body):
+        text = plain_text(re.sub(r"<(ul|ol)\b.*", "", inner, flags=re.S))
+        if text:
+            parts.append(text if text[-1] in ".!?:" else text + ".")
+    return " ".join(parts)
+
+
+# --- reading the Markdown source (for positions in the .md file) --------------------
+
+@dataclass(frozen=True)
+class SourceItem:
+    kind: str  # "link", "image", "heading" or "callout" (text is its type)
+    line: int  # 1-based line in the body
+    col: int  # 1-based column of the href (links, images) or of the '#' (headings)
+    text: str  # link/image text, or heading text
+    target: str = ""  # href (links, images)
+    level: int = 0  # heading level
+
+
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+_INLINE_CODE = re.compile(r"(`+)(.+?)\1")
+_LINK = re.compile(r"(!?)\[((?:[^\[\]\\]|\\.|\[[^\]]*\])*)\]\(\s*<?([^)\s>]*)>?(?:\s+[\"'(][^)]*)?\)")
+_CALLOUT = re.compile(r"^ {0,3}!!! ?([\w-]+)")
+_ATX = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?[ \t#]*$")
+
+
+def scan_source(body: str) -> list[SourceItem]:
+    """Links, images and ATX headings of a Markdown body, with their positions.
+    Fenced code and inline code are skipped."""
+    items: list[SourceItem] = []
+    fence = None
+    for number, line in enumerate(body.split("\n"), start=1):
+        match = _FENCE.match(line)
+        if fence:
+            if match and match.group(1)[0] == fence[0] and len(match.group(1)) >= len(fence):
+                fence = None
+            continue
+        if match:
+            fence = match.group(1)
+            continue
+        masked = _INLINE_CODE.sub(lambda m: " " * len(m.group(0)), line)
+        callout = _CALLOUT.match(masked)
+        if callout:
+            items.append(SourceItem("callout", number, callout.start(1) + 1, callout.group(1)))
+        heading = _ATX.match(masked)
+        if heading:
+            items.append(SourceItem("heading", number, masked.index("#") + 1, (heading.group(2) or "").strip(),
+                                    level=len(heading.group(1))))
+        for link in _LINK.finditer(masked):
+            kind = "image" if link.group(1) else "link"
+            items.append(SourceItem(kind, number, link.start(3) + 1, link.group(2), link.group(3)))
+    return items

@@ -48,6 +48,11 @@ def tag_path(tag_slug: str, page: int = 1) -> str:
     return f"tags/{tag_slug}/index.html" if page == 1 else f"tags/{tag_slug}/page/{page}.html"
 
 
+def feed_path(category_slug: str | None = None) -> str:
+    """The Atom feed of the whole site, or of one category."""
+    return f"{category_slug}/feed.xml" if category_slug else "feed.xml"
+
+
 def asset_path(name: str) -> str:
     return f"assets/{name}"
 
@@ -96,3 +101,7 @@ def is_inside(path: str) -> bool:
         return False
     normal = posixpath.normpath(path)
     return normal == path and not normal.startswith("../") and normal != ".." and normal != "."
+
+
+def person_path(person_id: str) -> str:
+    return f"people/{person_id}.html"

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import heapq
+import itertools
 import json
 import math
 import os
@@ -20,9 +21,10 @@ from typing import Callable, Sequence
 import jinja2
 from markupsafe import Markup
 
-from . import __version__, paths
+from . import __version__, feeds, paths
 from .config import Config
 from .content import Article, Category, Site
+from .errors import ProcessingError
 from .markup import shorten
 from .tracking import TrackingEnvironment
 
@@ -80,6 +82,122 @@ def most_viewed(articles: Sequence[Article], count: int) -> tuple[Article, ...]:
     return tuple(heapq.nsmallest(count, articles, key=lambda a: (-a.views, -a.date.toordinal(), a.path)))
 
 
+def related_articles(article: Article, articles: Sequence[Article], count: int) -> tuple[Article, ...]:
+    """Articles to read next: more shared tags first, then the same category, newest first.
+
+    An article that shares no tag and no category is not related.
+    """
+    own_tags = {paths.slugify(tag) for tag in article.tags}
+    ranked = []
+    for other in articles:
+        if other.path == article.path:
+            continue
+        shared = len(own_tags & {paths.slugify(tag) for tag in other.tags})
+        same_category = other.category_slug == article.category_slug
+        if shared or same_category:
+            ranked.append(((-shared, not same_category, -other.date.toordinal(), other.title.lower(), other.path), other))
+    return tuple(other for _, other in sorted(ranked, key=lambda item: item[0])[:count])
+
+
+class RelatedIndex:
+    """related_articles for every article of a newest-first list, in about linear time.
+
+    Each tag and category is a bit mask over the list's positions; "shares at
+    least k tags" is an OR of ANDs of the article's tag masks, and the lowest set
+    bit is the newest article, which is the order related_articles breaks ties in.
+    """
+
+    def __init__(self, articles: Sequence[Article]):
+        self.articles = list(articles)
+        self.position = {a.path: i for i, a in enumerate(self.articles)}
+        self.tag_slugs = [frozenset(paths.slugify(tag) for tag in a.tags) for a in self.articles]
+        self.tag_masks: dict[str, int] = {}
+        self.category_masks: dict[str, int] = {}
+        for index, article in enumerate(self.articles):
+            bit = 1 << index
+            for slug in self.tag_slugs[index]:
+                self.tag_masks[slug] = self.tag_masks.get(slug, 0) | bit
+            self.category_masks[article.category_slug] = self.category_masks.get(article.category_slug, 0) | bit
+
+    def related(self, article: Article, count: int) -> tuple[Article, ...]:
+        index = self.position[article.path]
+        others = ~(1 << index)
+        masks = [self.tag_masks[slug] for slug in sorted(self.tag_slugs[index])]
+        at_least = [0] * (len(masks) + 2)  # at_least[k]: shares k or more tags
+        for k in range(1, len(masks) + 1):
+            for combo in itertools.combinations(masks, k):
+                both = combo[0]
+                for mask in combo[1:]:
+                    both &= mask
+                at_least[k] |= both
+        category = self.category_masks[article.category_slug]
+        found: list[Article] = []
+        groups = []
+        for k in range(len(masks), 0, -1):
+            exactly = at_least[k] & ~at_least[k + 1] & others
+            groups += [exactly & category, exactly & ~category]
+        groups.append(category & ~at_least[1] & others)
+        for group in groups:
+            while group and len(found) < count:
+                low = group & -group
+                found.append(self.articles[low.bit_length() - 1])
+                group ^= low
+            if len(found) >= count:
+                break
+        return tuple(found)
+
+
+def structured_data(site: Site, article: Article, category: Category) -> dict:
+    """schema.org JSON-LD for an article page: a MedicalWebPage with its breadcrumb.
+
+    URLs are absolute when the site has a base_url, otherwise relative to the page
+    (JSON-LD resolves those against the page address).
+    """
+    config = site.config
+
+    def link(target: str) -> str:
+        if config.base_url:
+            return paths.absolute_url(config.base_url, target)
+        return paths.relative_url(article.path, target)
+
+    def person(person_id: str) -> dict:
+        # Front matter names people by their id in authors.yaml; each has a page.
+        found = site.person(person_id)
+        if found is None:
+            return {"@type": "Person", "name": person_id}
+        return {"@type": "Person", "name": found.name, "url": link(found.path)}
+
+    publisher = {"@type": "Organization", "name": config.site_name, "url": link("index.html")}
+    data: dict = {
+        "@context": "https://schema.org",
+        "@type": "MedicalWebPage",
+        "headline": article.title,
+        "name": article.title,
+        "description": article.description,
+        "url": link(article.path),
+        "datePublished": article.date.isoformat(),
+        "dateModified": article.modified.isoformat(),
+        "inLanguage": config.language,
+        "author": person(article.author) if article.author else publisher,
+        "publisher": publisher,
+        "isPartOf": {"@type": "WebSite", "name": config.site_name, "url": link("index.html")},
+        "breadcrumb": {
+            "@type": "BreadcrumbList",
+            "itemListElement": [
+                {"@type": "ListItem", "position": 1, "name": "HOME", "item": link("index.html")},
+                {"@type": "ListItem", "position": 2, "name": category.name, "item": link(category.path)},
+                {"@type": "ListItem", "position": 3, "name": article.title, "item": link(article.path)},
+            ],
+        },
+    }
+    if article.tags:
+        data["keywords"] = ", ".join(article.tags)
+    if article.reviewed and article.reviewed_by:
+        data["lastReviewed"] = article.reviewed.isoformat()
+        data["reviewedBy"] = person(article.reviewed_by)
+    return data
+
+
 # --- assets -----------------------------------------------------------------
 
 def load_assets(static_dir: Path) -> dict[str, bytes]:
@@ -115,6 +233,7 @@ def make_environment(templates_dir: Path) -> jinja2.Environment:
     env.globals["url"] = _url
     env.globals["asset"] = _asset
     env.globals["format_date"] = _format_date
+    env.globals["inline_asset"] = _inline_asset
     env.globals["generator"] = f"HealthHub {__version__}"
     env.filters["json_script"] = json_for_script
     env.filters["shorten"] = shorten
@@ -139,6 +258,16 @@ def _asset(ctx, name: str) -> str:
 
 
 @jinja2.pass_context
+def _inline_asset(ctx, name: str) -> Markup:
+    """A text asset's contents, for pages that must not depend on their URL (404)."""
+    data = ctx["assets"].get(name)
+    if data is None:
+        raise jinja2.TemplateRuntimeError(f"the template asks for asset '{name}', which is not in templates/static/")
+    text = data.decode("utf-8")
+    return Markup(text.replace("</", "<\\/") if name.endswith(".css") else text)
+
+
+@jinja2.pass_context
 def _format_date(ctx, date: dt.date) -> str:
     return format_date(date, ctx["config"].date_format)
 
@@ -154,7 +283,7 @@ class Page:
     values: dict
 
 
-def site_pages(site: Site) -> list[Page]:
+def site_pages(site: Site, search: bool = True) -> list[Page]:
     """Every HTML page of the site, in a stable order."""
     config = site.config
     pages: list[Page] = [Page("index.html", "home.html", {
@@ -175,19 +304,30 @@ def site_pages(site: Site) -> list[Page]:
     if site.tags:
         pages.append(Page("tags/index.html", "tags.html", {}))
     categories = {category.slug: category for category in site.categories}
+    index = RelatedIndex(site.articles)
     for article in site.articles:
         category = categories[article.category_slug]
-        nearby = category.articles[: config.related_count + 1]
+        related = index.related(article, config.related_count)
         pages.append(Page(article.path, "article.html", {
             "article": article,
             "category": category,
-            "more": tuple(a for a in nearby if a.path != article.path)[: config.related_count],
+            "related": related,
+            "more": tuple(itertools.islice((a for a in category.articles
+                                            if a.path != article.path and a not in related), config.related_count)),
+            "structured_data": structured_data(site, article, category),
         }))
+    for person_id in sorted(site.people):
+        written, reviewed = site.work_of(person_id)
+        person = site.people[person_id]
+        pages.append(Page(person.path, "person.html", {"person": person, "written": written, "reviewed": reviewed}))
+    if search:
+        pages.append(Page("search.html", "search.html", {}))
     pages.append(Page("404.html", "404.html", {}))
     return pages
 
 
-def render_page(env: jinja2.Environment, site: Site, page: Page, versions: dict[str, str]) -> bytes:
+def render_page(env: jinja2.Environment, site: Site, page: Page, assets: dict[str, bytes],
+                versions: dict[str, str], search: bool = True) -> bytes:
     template = env.get_template(page.template)
     root = _root_prefix(site.config, page)
     html = template.render(
@@ -196,6 +336,11 @@ def render_page(env: jinja2.Environment, site: Site, page: Page, versions: dict[
         page_path=page.path,
         root_path=root,
         asset_versions=versions,
+        assets=assets,
+        # The 404 page is served at any depth: without a base URL it cannot
+        # point at search.html reliably, so it has no search box.
+        search=search and (page.path != "404.html" or bool(site.config.base_url)),
+        **discovery_values(site, page),
         **page.values,
     )
     return html.encode("utf-8")
@@ -209,20 +354,89 @@ def _root_prefix(config: Config, page: Page) -> str:
     return ""
 
 
-PageRenderer = Callable[[Sequence[Page], dict[str, str]], dict]
+def discovery_values(site: Site, page: Page) -> dict:
+    """What <head> needs so readers and crawlers find the page: canonical URL,
+    feed links, and whether search engines should leave it out."""
+    config = site.config
+    article = page.values.get("article")
+    draft = bool(article is not None and article.draft)
+    public = page.path not in ("404.html", "search.html") and not draft
+    feed_links: list[tuple[str, str]] = []
+    if config.base_url:
+        feed_links.append((config.site_name, paths.feed_path()))
+        category = page.values.get("category")
+        if category is not None:
+            feed_links.append((f"{category.name} | {config.site_name}", paths.feed_path(category.slug)))
+    return {
+        "canonical_url": paths.absolute_url(config.base_url, page.path) if config.base_url and public else "",
+        "noindex": draft,
+        "feed_links": feed_links,
+    }
 
 
-def render_site(env: jinja2.Environment, site: Site, assets: dict[str, bytes],
+# (pages, render one page, a string naming everything else the pages depend on) -> {path: bytes or marker}
+PageRenderer = Callable[[Sequence[Page], Callable[[Page], bytes], str], dict]
+
+
+def render_site(env: jinja2.Environment, site: Site, assets: dict[str, bytes], search: bool = True,
                 render_pages: PageRenderer | None = None) -> Outputs:
     """Every output file. `render_pages` may stand in for rendering the pages one by
     one (the build passes incremental.PageCache.render_pages, which leaves
     unchanged pages as incremental.Kept markers instead of bytes)."""
     versions = asset_versions(assets)
-    outputs: Outputs = {paths.asset_path(name): data for name, data in assets.items()}
-    pages = site_pages(site)
+    outputs: Outputs = dict(site.files)
+    outputs.update({paths.asset_path(name): data for name, data in assets.items()})
+    pages = site_pages(site, search)
+
+    def render_one(page: Page) -> bytes:
+        try:
+            return render_page(env, site, page, assets, versions, search)
+        except jinja2.TemplateError:
+            raise
+        except Exception as exc:  # a bug, not an author mistake: say which page
+            article = page.values.get("article")
+            where = article.source if article is not None else f"{page.path} (template {page.template})"
+            raise ProcessingError(where, exc) from exc
+
     if render_pages is not None:
-        outputs.update(render_pages(pages, versions))
-        return outputs
-    for page in pages:
-        outputs[page.path] = render_page(env, site, page, versions)
+        outputs.update(render_pages(pages, render_one, repr((sorted(versions.items()), search))))
+    else:
+        for page in pages:
+            outputs[page.path] = render_one(page)
+    if site.config.base_url:
+        outputs.update(feeds.render_feeds(env, site, sitemap_entries(site, pages)))
+    outputs["robots.txt"] = feeds.robots_txt(site.config)
     return outputs
+
+
+def sitemap_entries(site: Site, pages: Sequence[Page]) -> list[tuple[str, dt.date | None]]:
+    """(path, last modified) of every public page: drafts, the search page and
+    the 404 page are left out; a listing changes when its newest article does."""
+    def last_change(article: Article) -> dt.date:
+        # the page shows its review date, so a review changes it too
+        return max(d for d in (article.modified, article.reviewed) if d is not None)
+
+    def newest(articles) -> dt.date | None:
+        dates = [last_change(a) for a in articles if not a.draft]
+        return max(dates) if dates else None
+
+    entries = []
+    for page in pages:
+        values = page.values
+        if "article" in values:
+            lastmod = None if values["article"].draft else last_change(values["article"])
+        elif "person" in values:
+            entries.append((page.path, newest(values["written"] + values["reviewed"])))
+            continue
+        elif "category" in values:
+            lastmod = newest(values["category"].articles)
+        elif "tag" in values:
+            lastmod = newest(values["tag"].articles)
+        elif page.path in ("index.html", "tags/index.html"):
+            entries.append((page.path, newest(site.articles)))  # listed even before any article
+            continue
+        else:
+            lastmod = None
+        if lastmod is not None:
+            entries.append((page.path, lastmod))
+    return entries

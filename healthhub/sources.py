@@ -17,9 +17,8 @@ from pathlib import Path
 
 from .cache import NotPlain, code_version, digest, from_plain, to_plain
 from .config import Config
-from .content import Article, display_path, read_article
+from .content import Article, display_path, make_converter, read_article
 from .errors import Diagnostic
-from .markup import MarkdownConverter
 
 PARALLEL_PARSE_MIN = 64  # below this many new files a worker pool costs more than it saves
 RACY_SECONDS = 2.0
@@ -57,9 +56,9 @@ class SourceReader:
         self.reparsed = 0
         self.state: dict = {}
 
-    def __call__(self, sources: list[Path], config: Config) -> list[Result]:
+    def __call__(self, sources: list[Path], config: Config, people: dict) -> list[Result]:
         started = time.time()
-        base = code_version() + repr(config).encode()
+        base = code_version() + repr(config).encode() + repr(sorted(people.items())).encode()
         new_stat: dict[str, tuple] = {}
         keys: list[bytes | None] = []
         missing: dict[bytes, tuple[Path, str, bytes]] = {}
@@ -72,7 +71,10 @@ class SourceReader:
             folder = folders.get(source.parent)
             if folder is None:
                 folder = folders[source.parent] = display_path(source.parent)
-            display = f"{folder}/{source.name}" if folder not in ("", ".") else source.name
+            if source.is_symlink():  # named as display_path names it: where it leads
+                display = display_path(source)
+            else:
+                display = f"{folder}/{source.name}" if folder not in ("", ".") else source.name
             name = os.fspath(source)
             data = None
             try:
@@ -87,7 +89,7 @@ class SourceReader:
                 if started - st.st_mtime_ns / 1e9 > RACY_SECONDS:
                     new_stat[name] = (signature, content)
             except OSError:
-                failed[index] = read_article(source, display, config, MarkdownConverter())
+                failed[index] = read_article(source, display, config, make_converter(config), people)
                 keys.append(None)
                 continue
             key = digest(base + b"\0" + display.encode("utf-8", "surrogateescape") + b"\0" + content)
@@ -106,7 +108,7 @@ class SourceReader:
                     data = source.read_bytes()
                 missing[key] = (source, display, data)
         self.reparsed = len(missing)
-        for key, result in parse_many(list(missing.items()), config, self.jobs).items():
+        for key, result in parse_many(list(missing.items()), config, people, self.jobs).items():
             results[key] = result
             try:
                 plain[key] = to_plain((result[0], tuple(result[1])))
@@ -122,21 +124,23 @@ class SourceReader:
         return ordered
 
 
-def parse_many(work: list[tuple[bytes, tuple[Path, str, bytes]]], config: Config, jobs: int) -> dict[bytes, Result]:
+def parse_many(work: list[tuple[bytes, tuple[Path, str, bytes]]], config: Config, people: dict,
+               jobs: int) -> dict[bytes, Result]:
     if not work:
         return {}
     if jobs > 1 and len(work) >= PARALLEL_PARSE_MIN and "fork" in multiprocessing.get_all_start_methods():
         size = max(1, -(-len(work) // (jobs * 4)))
-        chunks = [(work[start: start + size], config) for start in range(0, len(work), size)]
+        chunks = [(work[start: start + size], config, people) for start in range(0, len(work), size)]
         results: dict[bytes, Result] = {}
         with multiprocessing.get_context("fork").Pool(jobs) as pool:
             for part in pool.imap(_parse_chunk, chunks):
                 results.update(part)
         return results
-    return _parse_chunk((work, config))
+    return _parse_chunk((work, config, people))
 
 
 def _parse_chunk(chunk) -> dict[bytes, Result]:
-    work, config = chunk
-    converter = MarkdownConverter()
-    return {key: read_article(source, display, config, converter, data) for key, (source, display, data) in work}
+    work, config, people = chunk
+    converter = make_converter(config)
+    return {key: read_article(source, display, config, converter, people, data)
+            for key, (source, display, data) in work}

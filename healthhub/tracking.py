@@ -91,6 +91,8 @@ class Fingerprints:
             return kind.__name__ + repr(value)
         if kind is Markup:
             return "M" + repr(str(value))
+        if kind is bytes:
+            return "B" + digest(value).hex()
         if isinstance(value, (tuple, list, frozenset, set)):
             items = [self.encode(item, deep) for item in value]
             if isinstance(value, (set, frozenset)):

@@ -26,6 +26,27 @@ class UnsafeOutputPath(ValueError):
     pass
 
 
+class WriteError(OSError):
+    """The site folder could not be written (disk full, read-only, no permission).
+
+    The previous site is still in place; the message says what happened.
+    """
+
+    def __init__(self, out_dir: Path, exc: OSError):
+        self.out_dir = out_dir
+        self.original = exc
+        reason = exc.strerror or str(exc)
+        hint = {
+            errno.ENOSPC: "free some disk space and build again",
+            errno.EDQUOT: "free some disk space and build again",
+            errno.EROFS: "the disk is read-only, build into another folder with --out",
+            errno.EACCES: f"check that you may write to {out_dir.name}/ and the folder that holds it",
+            errno.EPERM: f"check that you may write to {out_dir.name}/ and the folder that holds it",
+        }.get(exc.errno, "check the disk and build again")
+        self.message = f"{reason.lower() if reason[:1].isupper() and reason[1:2].islower() else reason}; {hint}"
+        super().__init__(exc.errno, self.message)
+
+
 @dataclass(frozen=True)
 class WriteResult:
     written: int  # files whose bytes changed or are new
@@ -115,6 +136,33 @@ def write_outputs(out_dir: Path, outputs: dict, finish: Callable[[Path], None] |
     """
     check_output_paths(outputs)
     out_dir = out_dir.absolute()
+    try:
+        return _write_outputs(out_dir, outputs, finish, state)
+    except OSError as exc:
+        raise WriteError(out_dir, exc) from exc
+
+
+def remove_leftovers(out_dir: Path) -> int:
+    """Remove staging folders a killed build left beside out_dir; their count.
+
+    Call it only while holding the build lock, so no running build's folder goes.
+    """
+    removed = 0
+    try:
+        names = os.listdir(out_dir.parent)
+    except OSError:
+        return 0
+    for name in names:
+        if name.startswith((f".{out_dir.name}-new-", f".{out_dir.name}-old-")):
+            leftover = out_dir.parent / name
+            if leftover.is_dir() and not leftover.is_symlink():
+                shutil.rmtree(leftover, ignore_errors=True)
+                removed += 1
+    return removed
+
+
+def _write_outputs(out_dir: Path, outputs: dict, finish: Callable[[Path], None] | None,
+                   state: OutputState | None) -> WriteResult:
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     if state is None:
         state = scan_output(out_dir, None)
@@ -137,6 +185,7 @@ def write_outputs(out_dir: Path, outputs: dict, finish: Callable[[Path], None] |
         files.update({rel: existing[rel] + (None,) for rel in stale})
         return WriteResult(0, len(same), 0, files)
     removed = len(stale)
+    remove_leftovers(out_dir)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-new-", dir=out_dir.parent))
     try:
         files: dict = {}
@@ -173,14 +222,10 @@ def write_outputs(out_dir: Path, outputs: dict, finish: Callable[[Path], None] |
 
 def _write_file(target: str, data: bytes) -> os.stat_result:
     """Write a new file and return its status as it is once written (for the manifest)."""
-    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view):]
-        return os.fstat(fd)
-    finally:
-        os.close(fd)
+    with open(target, "xb") as handle:
+        handle.write(data)
+        handle.flush()
+        return os.fstat(handle.fileno())
 
 
 def _swap(new: Path, current: Path) -> None:

@@ -81,3 +81,7 @@ class SiteDir:
 @pytest.fixture
 def site_dir(tmp_path) -> SiteDir:
     return SiteDir(tmp_path / "project")
+
+
+# Real-tool checks of the built sample site (tests/qa_fixtures.py, tests/checkers.py).
+from qa_fixtures import artifacts, browser, sample_site, site_url  # noqa: E402,F401

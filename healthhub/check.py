@@ -1,0 +1,197 @@
+"""`healthhub check`: a content check for editors.
+
+It loads the site exactly as the build does (so every build error is reported
+too) and adds editorial checks: readability, review dates, sources, alt text,
+heading levels, links between articles, duplicate titles and long summaries.
+Nothing is written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+
+import textstat
+
+from .content import DESCRIPTION_LIMIT, Article, Site, load_site
+from .errors import Diagnostic, error, warning
+from .frontmatter import Position
+from .markup import CALLOUT_LABELS, prose_text, scan_source
+
+REVIEW_WARNING_DAYS = 30
+# Readability formulas are noise on very short texts.
+READABILITY_MIN_WORDS = 100
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    diagnostics: list[Diagnostic]
+    articles: int
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.is_error]
+
+    @property
+    def warnings(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if not d.is_error]
+
+
+def check_site(site: Site, today: dt.date) -> list[Diagnostic]:
+    """Editorial checks on a loaded site (load_site reports everything else)."""
+    diags: list[Diagnostic] = []
+    for article in sorted(site.articles, key=lambda a: a.source):
+        diags += check_readability(article, site.config.readability_target)
+        diags += check_review(article, today)
+        diags += check_sources(article)
+        diags += check_markdown(article)
+        diags += check_summary(article)
+    diags += check_duplicate_titles(site.articles)
+    return diags
+
+
+def _at(article: Article, key: str) -> Position:
+    return article.positions.get(key, Position(1, 1))
+
+
+def check_readability(article: Article, target: float) -> list[Diagnostic]:
+    text = prose_text(article.body_html)
+    if len(text.split()) < READABILITY_MIN_WORDS:
+        return []
+    grade = round(textstat.flesch_kincaid_grade(text), 1)  # compared as shown
+    if grade <= target:
+        return []
+    lines = article.body_markdown.split("\n")
+    first = next((n for n, line in enumerate(lines) if line.strip()), 0)
+    return [warning(article.source, article.body_first_line + first, 1,
+                    f"reading level is grade {grade:.1f} (Flesch-Kincaid), above the target of {target:g}, "
+                    "use shorter sentences and everyday words")]
+
+
+def check_review(article: Article, today: dt.date) -> list[Diagnostic]:
+    if article.next_review is None:
+        return []
+    key = "next_review" if "next_review" in article.positions else "reviewed"
+    pos = _at(article, key)
+    due = article.next_review
+    if due < today:
+        return [error(article.source, pos.line, pos.col,
+                      f"medical review is overdue: it was due on {due.isoformat()}, "
+                      "have the article reviewed and update 'reviewed'")]
+    if (due - today).days <= REVIEW_WARNING_DAYS:
+        return [warning(article.source, pos.line, pos.col,
+                        f"medical review is due on {due.isoformat()} (in {(due - today).days} days), "
+                        "plan the review")]
+    return []
+
+
+def check_sources(article: Article) -> list[Diagnostic]:
+    if article.sources:
+        return []
+    return [warning(article.source, 1, 1,
+                    "the article lists no sources, add a 'sources:' list with the guidance or research it is based on")]
+
+
+def check_markdown(article: Article) -> list[Diagnostic]:
+    diags: list[Diagnostic] = []
+    previous = 1  # the page title is the <h1>
+    offset = article.body_first_line - 1
+    for item in scan_source(article.body_markdown):
+        line = item.line + offset
+        if item.kind == "image" and not item.text.strip():
+            diags.append(error(article.source, line, item.col,
+                               f"image '{item.target}' has no alt text, describe it: ![what the image shows]({item.target})"))
+        elif item.kind == "callout" and item.text not in CALLOUT_LABELS:
+            diags.append(warning(article.source, line, item.col,
+                                 f"callout type '{item.text}' has no care style, "
+                                 f"use one of: {', '.join(CALLOUT_LABELS)}"))
+        elif item.kind == "heading":
+            if item.level == 1:
+                diags.append(error(article.source, line, item.col,
+                                   f"heading '{item.text}' is a second <h1> (the title is the first), "
+                                   "use '##' for sections"))
+                previous = 1
+                continue
+            if item.level > previous + 1:
+                diags.append(warning(article.source, line, item.col,
+                                     f"heading '{item.text}' skips from level {previous} to {item.level}, "
+                                     f"use {'#' * (previous + 1)} here"))
+            previous = item.level
+    return diags
+
+
+def check_summary(article: Article) -> list[Diagnostic]:
+    if len(article.summary) <= DESCRIPTION_LIMIT:
+        return []
+    pos = _at(article, "summary")
+    return [warning(article.source, pos.line, pos.col,
+                    f"the summary is {len(article.summary)} characters, search engines show about "
+                    f"{DESCRIPTION_LIMIT}, shorten it")]
+
+
+def check_duplicate_titles(articles) -> list[Diagnostic]:
+    diags: list[Diagnostic] = []
+    seen: dict[str, Article] = {}
+    for article in sorted(articles, key=lambda a: a.source):
+        key = " ".join(article.title.lower().split())
+        first = seen.setdefault(key, article)
+        if first is not article:
+            pos = _at(article, "title")
+            diags.append(warning(article.source, pos.line, pos.col,
+                                 f"the title '{article.title}' is also used by {first.source}, "
+                                 "give each article its own title"))
+    return diags
+
+
+# --- output formats ------------------------------------------------------------
+
+def summary_line(result: CheckResult) -> str:
+    errors, warnings = len(result.errors), len(result.warnings)
+    if not result.diagnostics:
+        return f"Checked {result.articles} article{'s' * (result.articles != 1)}: no problems found."
+    files = len({d.path for d in result.diagnostics})
+    return (f"Checked {result.articles} article{'s' * (result.articles != 1)}: "
+            f"{errors} error{'s' * (errors != 1)} and {warnings} warning{'s' * (warnings != 1)} "
+            f"in {files} file{'s' * (files != 1)}.")
+
+
+def format_text(result: CheckResult) -> str:
+    return "".join(d.format() + "\n" for d in result.diagnostics) + summary_line(result) + "\n"
+
+
+def format_json(result: CheckResult) -> str:
+    return json.dumps({
+        "articles": result.articles,
+        "errors": len(result.errors),
+        "warnings": len(result.warnings),
+        "diagnostics": [
+            {"file": d.path, "line": d.line, "col": d.col, "severity": d.severity, "message": d.message}
+            for d in result.diagnostics
+        ],
+    }, indent=2, ensure_ascii=False) + "\n"
+
+
+def _github_escape(text: str, property_value: bool = False) -> str:
+    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    if property_value:
+        text = text.replace(":", "%3A").replace(",", "%2C")
+    return text
+
+
+def format_github(result: CheckResult) -> str:
+    """GitHub workflow commands: each problem becomes an annotation on its line."""
+    lines = [
+        f"::{d.severity} file={_github_escape(d.path, True)},line={d.line},col={d.col}::{_github_escape(d.message)}"
+        for d in result.diagnostics
+    ]
+    return "".join(line + "\n" for line in lines) + summary_line(result) + "\n"
+
+
+FORMATS = {"text": format_text, "json": format_json, "github": format_github}
+
+
+def run_check(config, articles_dir, people, people_diags, today: dt.date, drafts: bool = False) -> CheckResult:
+    site, diags = load_site(config, articles_dir, drafts=drafts, people=people)
+    diags = list(diags) + list(people_diags) + check_site(site, today)
+    return CheckResult(sorted(set(diags)), len(site.articles))

@@ -1,0 +1,105 @@
+"""People: the authors and medical reviewers named by articles, read from `authors.yaml`.
+
+    amara-okafor:
+      name: Dr. Amara Okafor
+      credentials: MBBS, MRCGP
+      bio: A GP with an interest in heart health.
+      url: https://example.org/amara     # optional
+
+Each key is a person id that articles use in `author:` and `reviewed_by:`.
+Mistakes are reported as diagnostics at their line and column.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from . import frontmatter as fm
+from . import paths
+from .errors import Diagnostic, did_you_mean, error, warning
+
+DEFAULT_AUTHORS_FILE = "authors.yaml"
+PERSON_FIELDS = ("name", "credentials", "bio", "url")
+
+
+@dataclass(frozen=True)
+class Person:
+    id: str
+    name: str
+    credentials: str = ""
+    bio: str = ""
+    url: str = ""
+
+    @property
+    def path(self) -> str:
+        return paths.person_path(self.id)
+
+
+def load_people(path: Path | None, display: str) -> tuple[dict[str, Person], list[Diagnostic]]:
+    """People by id; None or a missing default file gives nobody."""
+    if path is None:
+        return {}, []
+    try:
+        text = path.read_text(encoding="utf-8-sig").replace("\r\n", "\n")
+    except (OSError, UnicodeDecodeError) as exc:
+        return {}, [error(display, 1, 1, f"cannot read the people file ({exc}), check the --authors path")]
+    return parse_people(text, display)
+
+
+def _pos(mark) -> fm.Position:
+    return fm.Position(mark.line + 1, mark.column + 1)
+
+
+def parse_people(text: str, display: str) -> tuple[dict[str, Person], list[Diagnostic]]:
+    try:
+        entries = fm.read_mapping(text, first_line=1)
+    except fm.FrontMatterError as exc:
+        message = exc.message.replace("the front matter", "the people file").replace("front-matter", "people")
+        return {}, [error(display, exc.line, exc.col, message)]
+    people: dict[str, Person] = {}
+    diags: list[Diagnostic] = []
+    for entry in entries:
+        pid = entry.key
+        if not paths.is_safe_slug(pid) or pid != pid.lower():
+            diags.append(error(display, entry.key_pos.line, entry.key_pos.col,
+                               f"person id '{pid}' may only hold lower-case letters, digits and hyphens, "
+                               f"e.g. {paths.slugify(pid) or 'amara-okafor'}"))
+            continue
+        if not isinstance(entry.node, yaml.MappingNode):
+            diags.append(error(display, entry.pos.line, entry.pos.col,
+                               f"'{pid}' must hold fields on indented lines: name:, credentials:, bio: and url:"))
+            continue
+        values: dict[str, str] = {}
+        ok = True
+        for key_node, value_node in entry.node.value:
+            key = str(key_node.value)
+            if key not in PERSON_FIELDS:
+                kp = _pos(key_node.start_mark)
+                diags.append(warning(display, kp.line, kp.col,
+                                     f"unknown field '{key}' for '{pid}'{did_you_mean(key, PERSON_FIELDS)}, "
+                                     f"known fields are: {', '.join(PERSON_FIELDS)}"))
+                continue
+            vp = _pos(value_node.start_mark)
+            try:
+                values[key] = fm.to_text(value_node, key, '"Dr. Amara Okafor"' if key == "name" else '"Some text"')
+            except fm.FieldError as exc:
+                diags.append(error(display, vp.line, vp.col, str(exc)))
+                ok = False
+                continue
+            if key == "url" and not re.fullmatch(r"https?://\S+", values[key]):
+                diags.append(error(display, vp.line, vp.col,
+                                   f"'url' is '{values[key]}', write a full address such as https://example.org/"))
+                ok = False
+        if "name" not in values:
+            if ok:
+                diags.append(error(display, entry.key_pos.line, entry.key_pos.col,
+                                   f"'{pid}' has no 'name', add a line like  name: \"Dr. Amara Okafor\""))
+            continue
+        if ok:
+            people[pid] = Person(pid, values["name"], values.get("credentials", ""),
+                                 values.get("bio", ""), values.get("url", ""))
+    return people, diags

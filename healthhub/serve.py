@@ -1,0 +1,616 @@
+"""Live preview: build, serve the site folder, rebuild on every save, reload the browser.
+
+The server is a client of the build: every rebuild is the same `build()` the
+command line runs (with drafts), into the same output folder, so what you see
+is what `python build.py --drafts` would produce. A failed build leaves the
+output folder as it was; the browser then shows the errors over the page.
+
+Pieces: a watcher thread polls the sources (articles, templates, config) and
+rebuilds; the Tornado loop serves files from the output folder and tells the
+open pages to reload through livereload's WebSocket protocol and script.
+livereload's own watcher is not used: it drops any change that comes less than
+three seconds after a reload, and an author must see every save.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import html
+import json
+import mimetypes
+import os
+import secrets
+import signal
+import socket
+import sys
+import threading
+import time
+import traceback
+import webbrowser
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Callable
+from urllib.parse import quote, unquote
+
+import tornado.httpserver
+import tornado.netutil
+import tornado.web
+from livereload.handlers import LiveReloadHandler, LiveReloadJSHandler
+from tornado.websocket import WebSocketHandler
+
+from .build import BuildLocked, BuildOptions, BuildResult, build
+from . import paths
+from .config import DEFAULT_CONFIG_FILE
+from .content import display_path
+from .errors import ConfigError
+from .people import DEFAULT_AUTHORS_FILE
+from .watch import PollingWaker, Snapshot, changed_paths, make_waker, take_snapshot, watched_folders
+
+SETTLE_SECONDS = 0.02  # a save that comes as several file events is taken as one
+SETTLE_LIMIT_SECONDS = 1.0  # a folder that keeps changing is built anyway
+LOCKED_RETRY_SECONDS = 0.5
+STATUS_PATH = "/__healthhub/build"
+EXIT_OK, EXIT_USAGE = 0, 2
+
+
+@dataclass(frozen=True)
+class ServeOptions:
+    build: BuildOptions
+    host: str = "127.0.0.1"
+    port: int = 8000
+    open_browser: bool = False
+    debug: bool = False
+
+
+# --- watching the sources ---------------------------------------------------------
+
+def watched_roots(options: BuildOptions) -> list[Path]:
+    """What a rebuild depends on: articles (with the authors.yaml that may sit there),
+    templates (with static assets), the config file and the people file."""
+    config = options.config_path if options.config_path is not None else Path(DEFAULT_CONFIG_FILE)
+    authors = options.authors_path if options.authors_path is not None else Path(DEFAULT_AUTHORS_FILE)
+    return [options.articles_dir, options.templates_dir, config, authors]
+
+
+def stylesheets_only(changed: list[str], static_dir: Path) -> list[str] | None:
+    """When every change is a .css file under templates/static, their site paths
+    (assets/...), so the browser can swap the stylesheets without reloading the page."""
+    static = os.path.realpath(static_dir)
+    assets = []
+    for path in changed:
+        real = os.path.realpath(path)
+        if not path.lower().endswith(".css") or not real.startswith(static + os.sep):
+            return None
+        assets.append(paths.asset_path(Path(os.path.relpath(real, static)).as_posix()))
+    return assets or None
+
+
+# --- what the browser is told -------------------------------------------------------
+
+@dataclass(frozen=True)
+class Outcome:
+    """The result of one (re)build as the server shows it."""
+
+    errors: tuple[str, ...] = ()  # formatted diagnostics; empty when the build succeeded
+    pages: dict[str, str] = field(default_factory=dict)  # article source -> page path
+    output_changed: bool = True
+
+
+@dataclass
+class ServeState:
+    """What the request handlers read; changed only on the server's event loop."""
+
+    outcome: Outcome = field(default_factory=Outcome)
+    generation: int = 0  # counts the reloads sent, so a page can tell it is out of date
+    instance: str = field(default_factory=lambda: secrets.token_hex(4))  # tells server runs apart
+    moved: dict[str, str] = field(default_factory=dict)  # old page path -> new page path
+    clients: set = field(default_factory=set)  # the open pages' WebSocket connections
+
+    @property
+    def version(self) -> str:
+        """What a page was served with; a page holding another one is out of date."""
+        return f"{self.instance}-{self.generation}"
+
+
+def moved_pages(before: dict[str, str], after: dict[str, str]) -> dict[str, str]:
+    """Pages whose article moved: a new slug or category in the same file, or one file
+    renamed (one source gone and one new in the same rebuild)."""
+    moved = {before[s]: after[s] for s in before.keys() & after.keys() if before[s] != after[s]}
+    gone = [before[s] for s in before.keys() - after.keys()]
+    new = [after[s] for s in after.keys() - before.keys()]
+    if len(gone) == 1 and len(new) == 1 and gone[0] != new[0]:
+        moved[gone[0]] = new[0]
+    return moved
+
+
+def error_overlay(errors: tuple[str, ...], out_name: str) -> str:
+    """An opaque panel over the (stale) page that lists the build errors."""
+    count = len(errors)
+    items = "".join(f"<li><pre>{html.escape(line)}</pre></li>" for line in errors)
+    return (
+        '<div id="hh-serve-errors" role="alert" aria-labelledby="hh-serve-errors-title">'
+        "<style>"
+        "#hh-serve-errors{position:fixed;inset:0;z-index:2147483647;overflow:auto;box-sizing:border-box;"
+        "padding:1.5rem;background:#fff;color:#1a1a1a;font:16px/1.5 system-ui,sans-serif;text-align:left}"
+        "#hh-serve-errors h2{margin:0 0 .5rem;font-size:1.4rem;color:#a4000f}"
+        "#hh-serve-errors ol{padding-left:1.5rem}"
+        "#hh-serve-errors pre{margin:.25rem 0;white-space:pre-wrap;overflow-wrap:anywhere;"
+        "font:14px/1.45 ui-monospace,monospace;background:#fbeaea;border-left:4px solid #a4000f;padding:.5rem .75rem}"
+        "#hh-serve-errors button{font:inherit;padding:.35rem .8rem;cursor:pointer}"
+        "@media (prefers-color-scheme:dark){#hh-serve-errors{background:#161616;color:#eee}"
+        "#hh-serve-errors h2{color:#ff8a8a}#hh-serve-errors pre{background:#3a1c1c;border-color:#ff8a8a;color:#fff}}"
+        "</style>"
+        f'<h2 id="hh-serve-errors-title">The site did not build: {count} error{"s" * (count != 1)}</h2>'
+        "<p>Fix the file and save: this page updates by itself. "
+        f"Until then {html.escape(out_name)}/ keeps the last good build, which is what is under this panel.</p>"
+        f"<ol>{items}</ol>"
+        '<p><button type="button" onclick="this.closest(\'#hh-serve-errors\').hidden=true">'
+        "Hide this panel and show the last good page</button></p>"
+        "</div>"
+    )
+
+
+def reload_script(version: str) -> str:
+    """Loads livereload.js from this server; after each (re)connection it asks which
+    build is current and reloads if this page is older (a save made while the page was
+    loading would otherwise be missed)."""
+    return (
+        "<script>(function(){"
+        f"var version={json.dumps(version)};"
+        "var port=location.port||(location.protocol==='https:'?443:80);"
+        "var s=document.createElement('script');"
+        "s.src='/livereload.js?host='+location.hostname+'&port='+port;"
+        "document.head.appendChild(s);"
+        "document.addEventListener('LiveReloadConnect',function(){"
+        f"fetch('{STATUS_PATH}',{{cache:'no-store'}}).then(function(r){{return r.text();}})"
+        ".then(function(t){if(t.trim()!==version){location.reload();}})"
+        ".catch(function(){});"
+        "});"
+        "})();</script>"
+    )
+
+
+def inject(page: bytes, extra: str) -> bytes:
+    """Put `extra` just before the last </body> (or at the end)."""
+    lower = page.lower()
+    at = lower.rfind(b"</body>")
+    data = extra.encode("utf-8")
+    return page + data if at < 0 else page[:at] + data + page[at:]
+
+
+# --- serving the site folder --------------------------------------------------------
+
+def site_file(root: Path, url_path: str) -> tuple[Path | None, bool]:
+    """The file a URL path names inside the site folder: (path or None, is_folder).
+
+    Refuses anything that would leave the folder: '..' segments (also when
+    percent-encoded), backslashes, NUL bytes, and symbolic links pointing outside.
+    """
+    try:
+        decoded = unquote(url_path, errors="strict")
+    except UnicodeDecodeError:
+        return None, False
+    if "\x00" in decoded or "\\" in decoded or not decoded.startswith("/"):
+        return None, False
+    segments = decoded.split("/")[1:]
+    if any(s in (".", "..") for s in segments):
+        return None, False
+    rel = "/".join(s for s in segments if s)
+    root_real = os.path.realpath(root)
+    target = os.path.realpath(os.path.join(root_real, rel)) if rel else root_real
+    if target != root_real and not target.startswith(root_real + os.sep):
+        return None, False
+    if os.path.isdir(target):
+        if decoded.endswith("/"):
+            index = os.path.join(target, "index.html")
+            if os.path.isfile(index) and os.path.realpath(index).startswith(root_real + os.sep):
+                return Path(index), False
+            return None, False
+        return None, True
+    if os.path.isfile(target):
+        return Path(target), False
+    return None, False
+
+
+def content_type(path: Path) -> str:
+    kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    if kind.startswith("text/") or kind in ("application/javascript", "application/json", "image/svg+xml"):
+        kind += "; charset=utf-8"
+    return kind
+
+
+LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1")
+
+
+def host_allowed(host_header: str, any_host: bool) -> bool:
+    """A server on the loopback address answers only to loopback names, so a web page
+    on another site cannot read the preview (drafts) by pointing its own name at
+    127.0.0.1 (DNS rebinding)."""
+    if any_host:
+        return True
+    name = host_header.strip().lower()
+    if name.startswith("["):
+        name = name[1:].split("]", 1)[0]
+    else:
+        name = name.rsplit(":", 1)[0] if name.count(":") == 1 else name
+    return name in LOOPBACK_NAMES or name.endswith(".localhost")
+
+
+class HostCheck:
+    def prepare(self):
+        if not host_allowed(self.request.host, self.settings["any_host"]):
+            raise tornado.web.HTTPError(403, reason="Use the address the server printed")
+
+
+class SiteHandler(HostCheck, tornado.web.RequestHandler):
+    """Files from the output folder; HTML pages get the reload script and, after a
+    failed build, the error panel."""
+
+    def initialize(self, root: Path, state: ServeState, out_name: str):
+        self.root = root
+        self.state = state
+        self.out_name = out_name
+
+    def compute_etag(self):
+        return None  # every request is answered from the current build
+
+    def set_default_headers(self):
+        self.set_header("Cache-Control", "no-store")
+        self.set_header("X-Content-Type-Options", "nosniff")
+        self.clear_header("Server")
+
+    def head(self):
+        self._respond(include_body=False)
+
+    def get(self):
+        self._respond(include_body=True)
+
+    def _respond(self, include_body: bool):
+        url_path = self.request.path
+        path, is_folder = site_file(self.root, url_path)
+        if is_folder:  # to the folder's index page, with the slash its relative links need
+            segments = [s for s in unquote(url_path).split("/") if s]
+            query = f"?{self.request.query}" if self.request.query else ""
+            self.redirect("/" + quote("/".join(segments), safe="/.-_~") + "/" + query, permanent=False)
+            return
+        status = 200
+        if path is None:
+            moved = self.state.moved.get(unquote(url_path).lstrip("/"))
+            if moved and site_file(self.root, "/" + moved)[0] is not None:
+                self.redirect("/" + quote(moved, safe="/.-_~"), permanent=False)
+                return
+            status = 404
+            path = site_file(self.root, "/404.html")[0]
+        data = self._read(path)
+        if data is None:
+            status = 404
+            path = Path("404.html")
+            data = (b"<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Not found</title>"
+                    b"</head><body><h1>Not found</h1><p>There is no page at this address.</p></body></html>")
+        kind = content_type(path)
+        if kind.startswith("text/html"):
+            extra = reload_script(self.state.version)
+            if self.state.outcome.errors:
+                extra = error_overlay(self.state.outcome.errors, self.out_name) + extra
+            data = inject(data, extra)
+        self.set_status(status)
+        self.set_header("Content-Type", kind)
+        self.set_header("Content-Length", str(len(data)))
+        if include_body:
+            self.write(data)
+        self.finish()
+
+    @staticmethod
+    def _read(path: Path | None) -> bytes | None:
+        if path is None:
+            return None
+        try:
+            return path.read_bytes()
+        except OSError:  # the folder was swapped for a new build mid-request
+            return None
+
+
+class StatusHandler(HostCheck, tornado.web.RequestHandler):
+    def initialize(self, state: ServeState):
+        self.state = state
+
+    def get(self):
+        self.set_header("Cache-Control", "no-store")
+        self.set_header("Content-Type", "text/plain; charset=utf-8")
+        self.write(self.state.version)
+
+
+class ReloadSocket(HostCheck, LiveReloadHandler):
+    """livereload's WebSocket protocol, with the open pages kept per server (not in a
+    class attribute) and registered at the handshake, so a page that has just
+    connected never misses a reload."""
+
+    def initialize(self, state: ServeState):
+        self.state = state
+
+    def check_origin(self, origin):
+        return WebSocketHandler.check_origin(self, origin)  # only pages of this server, not any site
+
+    def on_message(self, message):
+        try:
+            command = json.loads(message).get("command")
+        except (ValueError, AttributeError):
+            return
+        if command == "hello":
+            self.send_message({
+                "command": "hello",
+                "protocols": ["http://livereload.com/protocols/official-7"],
+                "serverName": "healthhub",
+            })
+            self.state.clients.add(self)
+
+    def on_close(self):
+        self.state.clients.discard(self)
+
+
+def make_app(root: Path, state: ServeState, out_name: str, any_host: bool = False) -> tornado.web.Application:
+    return tornado.web.Application(
+        [
+            (r"/livereload", ReloadSocket, {"state": state}),
+            (r"/livereload\.js", LiveReloadJSHandler),
+            (STATUS_PATH.replace(".", r"\."), StatusHandler, {"state": state}),
+            (r"/.*", SiteHandler, {"root": root, "state": state, "out_name": out_name}),
+        ],
+        log_function=_log_request,
+        websocket_ping_interval=20,
+        any_host=any_host,
+    )
+
+
+def _log_request(handler: tornado.web.RequestHandler) -> None:
+    if handler.get_status() >= 500:
+        print(f"serve: {handler.get_status()} {handler.request.method} {handler.request.uri}", file=sys.stderr)
+
+
+def publish(state: ServeState, outcome: Outcome, stylesheets: list[str] | None) -> None:
+    """Record a rebuild and tell the open pages (runs on the event loop)."""
+    previous = state.outcome
+    if outcome.errors:  # keep what the last good build knew about pages
+        outcome = replace(outcome, pages=previous.pages)
+    else:
+        for old, new in moved_pages(previous.pages, outcome.pages).items():
+            state.moved[old] = new
+        for path in outcome.pages.values():
+            state.moved.pop(path, None)
+    state.outcome = outcome
+    if outcome.errors == previous.errors and not outcome.output_changed:
+        return
+    state.generation += 1
+    if stylesheets and outcome.errors == previous.errors:
+        targets = stylesheets
+    else:
+        targets = ["index.html"]  # any non-CSS path makes livereload.js reload the page
+    for target in targets:
+        message = {"command": "reload", "path": target, "liveCSS": True, "liveImg": True}
+        for client in list(state.clients):
+            try:
+                client.write_message(message)
+            except Exception:  # a page that went away mid-send
+                state.clients.discard(client)
+
+
+# --- building -----------------------------------------------------------------------
+
+def run_build(options: BuildOptions, debug: bool) -> tuple[Outcome, BuildResult | None]:
+    """One build, as the server reports it; never raises for an author's mistake."""
+    try:
+        result = build(options)
+    except ConfigError as exc:
+        return Outcome(tuple(d.format() for d in exc.diagnostics)), None
+    except BuildLocked:
+        raise
+    except Exception as exc:  # keep serving; the browser and terminal say what broke
+        if debug:
+            traceback.print_exc()
+        line = (f"error: unexpected failure: {type(exc).__name__}: {exc} "
+                "(run again with --debug to see the traceback)")
+        return Outcome((line,)), None
+    if not result.ok:
+        failing = [d for d in result.diagnostics if d.is_error or options.strict]
+        return Outcome(tuple(d.format() for d in failing)), result
+    pages = {a.source: a.path for a in result.site.articles} if result.site else {}
+    written = result.written
+    changed = written is None or bool(written.written or written.removed)
+    return Outcome((), pages, changed), result
+
+
+class Rebuilder:
+    """Rebuilds after every change to the sources. The snapshot is taken before each
+    build, so a save made during a build is built next; a failed build is not shown
+    when the sources changed while it ran (it may have read a half-written save)."""
+
+    def __init__(self, options: ServeOptions, on_outcome: Callable[[Outcome, list[str] | None], None],
+                 say: Callable[[str], None], tell: Callable[[str], None]):
+        self.options = options
+        self.on_outcome = on_outcome
+        self.say = say  # problems, to stderr
+        self.tell = tell  # progress, to stdout
+        self.roots = watched_roots(options.build)
+        self.waker: PollingWaker = make_waker()
+        self.building = threading.Event()
+        self.stopping = False
+        self.snapshot: Snapshot = {}
+        self.thread = threading.Thread(target=self._run, name="healthhub-rebuild", daemon=True)
+        self.last_diagnostics: tuple[str, ...] | None = None
+
+    def take(self) -> Snapshot:
+        return take_snapshot(self.roots, skip=self.options.build.out_dir)
+
+    def rewatch(self) -> None:
+        if type(self.waker) is PollingWaker:
+            return
+        try:
+            self.waker.watch(watched_folders(self.roots, skip=self.options.build.out_dir))
+        except OSError as exc:
+            self.say(f"warning: cannot watch the folders for changes ({exc.strerror}), checking them "
+                     "every 0.1 s instead")
+            self.waker.close()
+            self.waker = PollingWaker()
+
+    def build_now(self, changed: list[str]) -> Outcome:
+        """Build, print what happened, return the outcome (no browser message)."""
+        self.building.set()
+        try:
+            started = time.perf_counter()
+            outcome, result = run_build(self.options.build, self.options.debug)
+            seconds = time.perf_counter() - started
+        finally:
+            self.building.clear()
+        if not self.stopping:  # Ctrl-C also stops a build's helpers (Pagefind): not worth a report
+            self.report(outcome, result, changed, seconds)
+        return outcome
+
+    def report(self, outcome: Outcome, result: BuildResult | None, changed: list[str], seconds: float) -> None:
+        shown = tuple(d.format() for d in result.diagnostics) if result is not None else outcome.errors
+        if outcome.errors or shown != self.last_diagnostics:
+            for line in shown:
+                self.say(line)
+        self.last_diagnostics = shown
+        what = ""
+        if changed:
+            names = ", ".join(display_path(Path(p)) for p in changed[:3])
+            what = f" after a change to {names}" + (f" and {len(changed) - 3} more" if len(changed) > 3 else "")
+        out = display_path(self.options.build.out_dir)
+        if outcome.errors:
+            count = len(outcome.errors)
+            self.say(f"Build failed{what}: {count} error{'s' * (count != 1)}, shown in the browser; "
+                     f"{out}/ keeps the last good build.")
+        elif result is not None and result.site is not None:
+            n = len(result.site.articles)
+            self.tell(f"Built {n} article{'s' * (n != 1)}{what} in {seconds:.2f} s")
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.stopping = True
+        self.waker.stop()
+
+    def _run(self) -> None:
+        retry = False
+        while not self.stopping:
+            if not retry and self.waker.wait(self.waker.idle_seconds):
+                break
+            self.waker.quiet(SETTLE_SECONDS, SETTLE_LIMIT_SECONDS)
+            if self.stopping:
+                break
+            self.rewatch()  # new folders
+            now = self.take()
+            if now == self.snapshot and not retry:
+                continue
+            changed = changed_paths(self.snapshot, now)
+            self.snapshot = now
+            try:
+                outcome = self.build_now(changed)
+            except BuildLocked as exc:
+                self.say(f"error: {exc}; trying again")
+                retry = True
+                self.waker.wait(LOCKED_RETRY_SECONDS)
+                continue
+            retry = False
+            if self.stopping:
+                break
+            if outcome.errors and self.take() != now:
+                continue  # saved again during the build: build that before showing errors
+            stylesheets = stylesheets_only(changed, self.options.build.templates_dir / "static")
+            self.on_outcome(outcome, stylesheets)
+
+
+# --- the command --------------------------------------------------------------------
+
+def bind(host: str, port: int) -> list[socket.socket]:
+    return tornado.netutil.bind_sockets(port, address=host)
+
+
+def url_for(host: str, port: int) -> str:
+    shown = "127.0.0.1" if host in ("", "0.0.0.0") else ("localhost" if host == "::" else host)
+    if ":" in shown:
+        shown = f"[{shown}]"
+    return f"http://{shown}:{port}/"
+
+
+def serve(options: ServeOptions) -> int:
+    """Run the live preview until Ctrl-C. Returns the exit code."""
+    def say(line: str) -> None:
+        print(line, file=sys.stderr, flush=True)
+
+    def tell(line: str) -> None:
+        print(line, flush=True)
+
+    try:
+        sockets = bind(options.host, options.port)
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            say(f"error: port {options.port} is already in use on {options.host}, "
+                f"stop the other server or pass another port, e.g. --port {options.port + 1}")
+        elif exc.errno == errno.EACCES:
+            say(f"error: not allowed to listen on port {options.port}, use a port above 1023, e.g. --port 8000")
+        else:
+            say(f"error: cannot listen on {options.host} port {options.port} ({exc.strerror or exc}), "
+                "check --host and --port")
+        return EXIT_USAGE
+    port = sockets[0].getsockname()[1]
+    url = url_for(options.host, port)
+
+    state = ServeState()
+    rebuilder = Rebuilder(options, on_outcome=lambda o, s: None, say=say, tell=tell)
+    rebuilder.rewatch()
+    rebuilder.snapshot = rebuilder.take()
+    try:
+        state.outcome = rebuilder.build_now([])
+    except BuildLocked as exc:
+        say(f"error: {exc}")
+        for sock in sockets:
+            sock.close()
+        return 1
+
+    out_dir = options.build.out_dir
+    loopback = options.host in LOOPBACK_NAMES
+    app = make_app(out_dir, state, display_path(out_dir), any_host=not loopback)
+    server = tornado.httpserver.HTTPServer(app)
+
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        stopping = asyncio.Event()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stopping.set)
+        def on_outcome(outcome: Outcome, sheets: list[str] | None) -> None:
+            try:
+                loop.call_soon_threadsafe(publish, state, outcome, sheets)
+            except RuntimeError:  # the loop has closed: the server is stopping
+                pass
+
+        rebuilder.on_outcome = on_outcome
+        server.add_sockets(sockets)
+        rebuilder.start()
+        if not loopback:
+            say(f"warning: listening on {options.host}: other computers on the network can open the preview")
+        tell(f"Serving {url} (drafts shown, rebuilds on every save; press Ctrl-C to stop)")
+        if options.open_browser:
+            threading.Thread(target=webbrowser.open, args=(url,), daemon=True).start()
+        await stopping.wait()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(signum)
+        rebuilder.stop()
+        server.stop()
+        for client in list(state.clients):
+            client.close()
+
+    try:
+        asyncio.run(main())
+        if rebuilder.building.is_set():
+            say("Stopping: waiting for the running build to finish...")
+        if rebuilder.thread.is_alive():
+            rebuilder.thread.join()
+    except KeyboardInterrupt:  # a second Ctrl-C while a build finishes
+        pass
+    else:
+        rebuilder.waker.close()
+    tell("Stopped.")
+    return EXIT_OK

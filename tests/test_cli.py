@@ -1,0 +1,109 @@
+"""The command line as an author uses it: exit codes, messages, the summary line."""
+
+import re
+
+from conftest import article
+
+
+def test_build_prints_a_summary_and_exits_0(site_dir):
+    site_dir.write("articles/health/a.md", article("A"))
+    site_dir.write("articles/sleep/b.md", article("B", category="Sleep"))
+    result = site_dir.cli()
+    assert result.returncode == 0, result.stderr
+    assert re.fullmatch(r"Built 2 articles in 2 categories into site/ in \d+\.\d s\n", result.stdout)
+    assert (site_dir.out / "index.html").is_file()
+
+
+def test_build_subcommand_and_quiet(site_dir):
+    site_dir.write("articles/health/a.md", article("A"))
+    result = site_dir.cli("build", "--quiet")
+    assert result.returncode == 0 and result.stdout == "" and result.stderr == ""
+
+
+def test_content_errors_exit_1_and_leave_the_previous_site_untouched(site_dir):
+    site_dir.write("articles/health/a.md", article("A"))
+    site_dir.cli(check=True)
+    before = site_dir.tree()
+    site_dir.write("articles/health/a.md", article("A", views="-3"))
+    site_dir.write("articles/health/b.md", "---\ntitle: B\n---\n")
+    result = site_dir.cli()
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        "articles/health/a.md:5:8: error: 'views' is -3, it must be 0 or more, e.g. views: 1234",
+        "articles/health/b.md:1:1: error: the front matter has no 'category', add a line like category: Health",
+        "articles/health/b.md:1:1: error: the front matter has no 'date', add a line like date: 2025-03-30",
+        "Build failed: 3 errors in 2 files; site/ was left unchanged.",
+    ]
+    assert "Traceback" not in result.stderr
+    assert site_dir.tree() == before
+
+
+def test_strict_makes_warnings_fail(site_dir):
+    site_dir.write("articles/health/a.md", article("A", reviwed="2025-01-01"))
+    assert site_dir.cli().returncode == 0
+    result = site_dir.cli("--strict")
+    assert result.returncode == 1
+    assert "unknown front-matter field 'reviwed'" in result.stderr
+    assert result.stderr.endswith("Build failed: 0 errors and 1 warning (--strict) in 1 file; site/ was left unchanged.\n")
+
+
+def test_drafts_are_left_out_unless_asked_for(site_dir):
+    site_dir.write("articles/health/a.md", article("Published"))
+    site_dir.write("articles/health/b.md", article("Secret draft", draft="true"))
+    site_dir.cli(check=True)
+    assert not (site_dir.out / "health/b.html").exists()
+    assert "Secret draft" not in site_dir.read("index.html")
+    site_dir.cli("--drafts", check=True)
+    assert "Draft" in site_dir.read("health/b.html")
+    assert "Secret draft" in site_dir.read("index.html")
+
+
+def test_options_choose_folders(site_dir):
+    site_dir.write("content/x.md", article("Elsewhere"))
+    result = site_dir.cli("--articles", "content", "--out", "public")
+    assert result.returncode == 0, result.stderr
+    assert "into public/" in result.stdout
+    assert (site_dir.root / "public/health/x.html").is_file()
+
+
+def test_config_errors_exit_2_with_a_suggestion(site_dir):
+    site_dir.write("articles/health/a.md", article("A"))
+    site_dir.write("healthhub.yaml", "site_name: My Hub\nper_pgae: 5\nlanguage: english!\n")
+    result = site_dir.cli()
+    assert result.returncode == 2
+    lines = result.stderr.splitlines()
+    assert lines[0].startswith("healthhub.yaml:2:1: error: unknown config key 'per_pgae' (did you mean 'per_page'?)")
+    assert lines[1] == "healthhub.yaml:3:11: error: 'language' is 'english!', use a language tag such as en, en-GB or fr"
+
+
+def test_missing_config_file_is_a_usage_error(site_dir):
+    result = site_dir.cli("--config", "nope.yaml")
+    assert result.returncode == 2
+    assert result.stderr == "nope.yaml:1:1: error: config file not found, check the --config path\n"
+
+
+def test_unknown_option_is_a_usage_error(site_dir):
+    result = site_dir.cli("--fast")
+    assert result.returncode == 2
+    assert "unrecognized arguments: --fast" in result.stderr
+
+
+def test_new_scaffolds_an_article_that_builds(site_dir):
+    result = site_dir.cli("new", "Knee pain: when to worry", "--category", "Mental Health", "--date", "2025-05-01")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "Created articles/mental-health/knee-pain-when-to-worry.md (a draft: remove 'draft: true' to publish it)\n"
+    source = (site_dir.articles / "mental-health/knee-pain-when-to-worry.md").read_text()
+    assert source.startswith('---\ntitle: "Knee pain: when to worry"\ncategory: "Mental Health"\ndate: 2025-05-01\n')
+    built = site_dir.cli("--drafts", "--strict")
+    assert built.returncode == 0, built.stderr
+    assert "Knee pain: when to worry" in site_dir.read("mental-health/knee-pain-when-to-worry.html")
+    again = site_dir.cli("new", "Knee pain: when to worry", "--category", "Mental Health")
+    assert again.returncode == 2 and "already exists" in again.stderr
+
+
+def test_template_errors_name_the_template_line(site_dir):
+    site_dir.write("articles/health/a.md", article("A"))
+    (site_dir.templates / "404.html").write_text("{% extends 'base.html' %}\n{% block main %}\n{{ nothing_here }}\n{% endblock %}\n")
+    result = site_dir.cli()
+    assert result.returncode == 1
+    assert "templates/404.html:3:1: error: template error: 'nothing_here' is undefined, fix the template" in result.stderr

@@ -1,0 +1,565 @@
+"""`python build.py serve`: a real server process, a real headless Chromium.
+
+Each test starts the server on a small inline site, changes files the way an
+editor would, and waits (generously, never timing anything) for the browser
+to show the result.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from conftest import ROOT, article
+from healthhub import serve as hs
+from healthhub import watch as hw
+
+WAIT_MS = 15_000
+
+
+# --- helpers ----------------------------------------------------------------------------
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Server:
+    """`python build.py serve` running in a project folder, its terminal output collected."""
+
+    def __init__(self, root: Path, *args: str, port: int | None = None):
+        self.root = root
+        self.port = port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}/"
+        self.lines: list[str] = []
+        self.proc = subprocess.Popen(
+            [sys.executable, str(ROOT / "build.py"), "serve", "--port", str(self.port), *args],
+            cwd=root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+        )
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _read(self):
+        for line in self.proc.stdout:
+            self.lines.append(line.rstrip("\n"))
+
+    @property
+    def output(self) -> str:
+        return "\n".join(self.lines)
+
+    def wait_for_output(self, pattern: str, timeout: float = 30) -> None:
+        deadline = time.monotonic() + timeout
+        while not re.search(pattern, self.output):
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                raise AssertionError(f"the server never printed {pattern!r}:\n{self.output}")
+            time.sleep(0.05)
+
+    def wait_ready(self) -> "Server":
+        self.wait_for_output(r"Serving http://")
+        return self
+
+    def stop(self) -> int:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)
+        code = self.proc.wait(timeout=60)
+        self.reader.join(timeout=10)
+        return code
+
+
+# `browser` is the session's one Chromium (tests/qa_fixtures.py): Playwright's
+# sync API cannot start a second instance while that one runs.
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context()
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def start(site_dir):
+    """Start the server in the site's folder; on teardown stop it with Ctrl-C and
+    check it stopped cleanly."""
+    servers: list[Server] = []
+
+    def start_server(*args: str) -> Server:
+        server = Server(site_dir.root, *args)
+        servers.append(server)
+        return server.wait_ready()
+
+    yield start_server
+    for server in servers:
+        code = server.stop()
+        assert "Traceback" not in server.output, server.output
+        assert code == 0, server.output
+        assert server.lines[-1] == "Stopped.", server.output
+
+
+def save(path: Path, text: str) -> None:
+    """Save the way many editors do: write a temporary file beside it, rename it over."""
+    temp = path.with_name(f".{path.name}.tmp")
+    temp.write_text(text, encoding="utf-8")
+    os.replace(temp, path)
+
+
+def live(page) -> None:
+    """Wait until the page's livereload connection is up (so a later reload is
+    the server's doing)."""
+    page.wait_for_function("() => window.LiveReload && window.LiveReload.connector "
+                           "&& window.LiveReload.connector.protocol >= 7", timeout=WAIT_MS)
+
+
+# --- the browser follows the sources -----------------------------------------------------
+
+def test_an_edit_shows_up_in_the_open_page(site_dir, start, page):
+    knee = site_dir.write("articles/health/knee.md", article("Knee pain", body="First version.\n"))
+    server = start()
+    page.goto(server.url + "health/knee.html")
+    expect(page.locator("h1")).to_have_text("Knee pain")
+    live(page)
+    knee.write_text(article("Knee pain", body="Second version with new advice.\n"), encoding="utf-8")
+    expect(page.locator(".article-body")).to_contain_text("Second version with new advice.", timeout=WAIT_MS)
+    assert "Second version with new advice." in site_dir.read("health/knee.html")
+
+
+def test_two_quick_saves_end_with_the_second_text(site_dir, start, page):
+    knee = site_dir.write("articles/health/knee.md", article("Knee pain", body="Original.\n"))
+    server = start()
+    page.goto(server.url + "health/knee.html")
+    live(page)
+    save(knee, article("Knee pain", body="Draft one of the advice.\n"))
+    time.sleep(0.3)
+    save(knee, article("Knee pain", body="Draft two of the advice.\n"))
+    expect(page.locator(".article-body")).to_contain_text("Draft two of the advice.", timeout=WAIT_MS)
+    server.wait_for_output(r"Built 1 article after a change to .*knee\.md")
+    # and it stays there: a third quick save right after a reload is not dropped either
+    save(knee, article("Knee pain", body="Draft three of the advice.\n"))
+    expect(page.locator(".article-body")).to_contain_text("Draft three of the advice.", timeout=WAIT_MS)
+
+
+def test_a_broken_article_shows_its_error_in_the_browser_until_fixed(site_dir, start, page):
+    knee = site_dir.write("articles/health/knee.md", article("Knee pain", body="Rest helps.\n"))
+    server = start()
+    page.goto(server.url + "health/knee.html")
+    live(page)
+    knee.write_text("---\ntitle: [Knee pain\ncategory: Health\ndate: 2025-03-30\n---\n\nRest helps.\n", encoding="utf-8")
+    panel = page.locator("#hh-serve-errors")
+    expect(panel).to_be_visible(timeout=WAIT_MS)
+    expect(panel).to_contain_text("articles/health/knee.md:", timeout=WAIT_MS)
+    server.wait_for_output(r"articles/health/knee\.md:\d+:\d+: error: ")
+    terminal_line = next(line for line in server.lines if line.startswith("articles/health/knee.md:"))
+    expect(panel.locator("pre").first).to_have_text(terminal_line)
+    assert server.proc.poll() is None
+    # the site on disk is still the last good build
+    assert "Rest helps." in site_dir.read("health/knee.html")
+
+    knee.write_text(article("Knee pain", body="Rest and ice help.\n"), encoding="utf-8")
+    expect(panel).to_have_count(0, timeout=WAIT_MS)
+    expect(page.locator(".article-body")).to_contain_text("Rest and ice help.", timeout=WAIT_MS)
+
+
+def test_a_missing_title_is_shown_with_html_escaped(site_dir, start, page):
+    knee = site_dir.write("articles/health/knee.md", article("Knee pain"))
+    server = start()
+    page.goto(server.url)
+    live(page)
+    knee.write_text("---\ncategory: Health\ndate: 2025-03-30\n<b>oops: 1\n---\n\nText.\n", encoding="utf-8")
+    panel = page.locator("#hh-serve-errors")
+    expect(panel).to_contain_text("the front matter has no 'title'", timeout=WAIT_MS)
+    expect(panel.locator("b")).to_have_count(0)
+
+
+def test_home_page_follows_new_and_deleted_articles(site_dir, start, page):
+    site_dir.write("articles/health/knee.md", article("Knee pain"))
+    server = start()
+    page.goto(server.url)
+    live(page)
+    cards = page.locator(".card-title")
+    expect(cards).to_have_text(["Knee pain"])
+    new = site_dir.write("articles/sleep/naps.md", article("Short naps", category="Sleep", date="2025-04-02"))
+    expect(cards).to_have_text(["Short naps", "Knee pain"], timeout=WAIT_MS)
+    expect(page.locator(".site-nav a")).to_have_text(["Health", "Sleep"])
+    new.unlink()
+    expect(cards).to_have_text(["Knee pain"], timeout=WAIT_MS)
+    expect(page.locator(".site-nav a")).to_have_text(["Health"])
+
+
+def test_a_renamed_article_takes_the_open_page_to_its_new_address(site_dir, start, page):
+    old = site_dir.write("articles/health/knee.md", article("Knee pain", body="About knees.\n"))
+    site_dir.write("articles/health/back.md", article("Back pain", date="2025-01-01"))
+    server = start()
+    page.goto(server.url + "health/knee.html")
+    live(page)
+    os.rename(old, old.with_name("knee-pain.md"))
+    expect(page).to_have_url(server.url + "health/knee-pain.html", timeout=WAIT_MS)
+    expect(page.locator("h1")).to_have_text("Knee pain")
+    page.goto(server.url)
+    expect(page.locator(".card-title")).to_have_text(["Knee pain", "Back pain"])
+    assert not (site_dir.out / "health" / "knee.html").exists()
+
+
+def test_editor_swap_and_backup_files_change_nothing(site_dir, start, page):
+    knee = site_dir.write("articles/health/knee.md", article("Knee pain", body="Original.\n"))
+    server = start()
+    page.goto(server.url + "health/knee.html")
+    live(page)
+    before = len(server.lines)
+    site_dir.write("articles/health/.knee.md.swp", b"\x00\x01 vim swap \xff")
+    site_dir.write("articles/health/knee.md~", "---\nnot: [valid\n")
+    site_dir.write("articles/health/#knee.md#", "---\nnot: [valid\n")
+    os.symlink("user@host.1234", site_dir.articles / "health" / ".#knee.md")  # Emacs lock: a dangling link
+    site_dir.write("templates/static/.style.css.swp", b"\x00swap")
+    save(knee, article("Knee pain", body="Edited after the swap files appeared.\n"))
+    expect(page.locator(".article-body")).to_contain_text("Edited after the swap files appeared.", timeout=WAIT_MS)
+    expect(page.locator("#hh-serve-errors")).to_have_count(0)
+    new_output = "\n".join(server.lines[before:])
+    assert "error" not in new_output, new_output
+    assert not (site_dir.out / "assets" / ".style.css.swp").exists()
+
+
+def test_a_stylesheet_change_restyles_the_page_without_reloading_it(site_dir, start, page):
+    site_dir.write("articles/health/knee.md", article("Knee pain"))
+    server = start()
+    page.goto(server.url + "health/knee.html")
+    live(page)
+    page.evaluate("() => { window.notReloaded = true; }")
+    css = site_dir.templates / "static" / "style.css"
+    css.write_text(css.read_text(encoding="utf-8") + "\nh1 { color: rgb(1, 2, 3); }\n", encoding="utf-8")
+    expect(page.locator("h1")).to_have_css("color", "rgb(1, 2, 3)", timeout=WAIT_MS)
+    assert page.evaluate("() => window.notReloaded === true")
+    assert "rgb(1, 2, 3)" in site_dir.read("assets/style.css")
+
+
+def test_a_template_change_rebuilds_every_page(site_dir, start, page):
+    site_dir.write("articles/health/knee.md", article("Knee pain"))
+    server = start()
+    page.goto(server.url + "health/knee.html")
+    live(page)
+    base = site_dir.templates / "base.html"
+    good = base.read_text(encoding="utf-8")
+    base.write_text(good.replace("Skip to main content", "Jump to the article"), encoding="utf-8")
+    expect(page.locator(".skip-link")).to_have_text("Jump to the article", timeout=WAIT_MS)
+    base.write_text(good.replace("{% block main %}", "{% block main %}{% if %}"), encoding="utf-8")
+    expect(page.locator("#hh-serve-errors")).to_contain_text("templates/base.html:", timeout=WAIT_MS)
+    base.write_text(good, encoding="utf-8")
+    expect(page.locator("#hh-serve-errors")).to_have_count(0, timeout=WAIT_MS)
+    expect(page.locator(".skip-link")).to_have_text("Skip to main content", timeout=WAIT_MS)
+
+
+def test_a_warning_is_printed_but_does_not_cover_the_page(site_dir, start, page):
+    knee = site_dir.write("articles/health/knee.md", article("Knee pain"))
+    server = start()
+    page.goto(server.url + "health/knee.html")
+    live(page)
+    knee.write_text(article("Knee pain", reviwed="2025-04-01", body="Checked again.\n"), encoding="utf-8")
+    expect(page.locator(".article-body")).to_contain_text("Checked again.", timeout=WAIT_MS)
+    expect(page.locator("#hh-serve-errors")).to_have_count(0)
+    server.wait_for_output(r"articles/health/knee\.md:5:1: warning: unknown front-matter field 'reviwed'")
+
+
+def test_drafts_are_shown_with_a_visible_banner(site_dir, start, page):
+    site_dir.write("articles/health/knee.md", article("Knee pain", draft="true"))
+    server = start()
+    page.goto(server.url + "health/knee.html")
+    banner = page.locator(".draft-banner")
+    expect(banner).to_be_visible()
+    expect(banner).to_contain_text("Draft")
+    assert banner.bounding_box()["height"] > 10
+    page.goto(server.url)
+    expect(page.locator(".badge-draft")).to_be_visible()
+
+
+def test_a_config_change_is_picked_up_and_a_bad_one_is_shown(site_dir, start, page):
+    site_dir.write("articles/health/knee.md", article("Knee pain"))
+    config = site_dir.write("healthhub.yaml", "site_name: Clinic notes\n")
+    server = start()
+    page.goto(server.url)
+    live(page)
+    expect(page.locator(".site-name")).to_have_text("Clinic notes")
+    config.write_text("site_nam: Typo\n", encoding="utf-8")
+    expect(page.locator("#hh-serve-errors")).to_contain_text("healthhub.yaml:1:1: error: unknown config key 'site_nam'",
+                                                             timeout=WAIT_MS)
+    config.write_text("site_name: Health notes\n", encoding="utf-8")
+    expect(page.locator(".site-name")).to_have_text("Health notes", timeout=WAIT_MS)
+    expect(page.locator("#hh-serve-errors")).to_have_count(0)
+
+
+# --- the server's edges -------------------------------------------------------------------
+
+def raw_get(port: int, target: str, host: str = "127.0.0.1") -> tuple[int, bytes]:
+    """Send exactly `GET target` (no client-side normalising) and return status and body."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(f"GET {target} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n".encode("latin-1"))
+        data = b""
+        while chunk := sock.recv(65536):
+            data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    return int(head.split()[1]), body
+
+
+def test_no_file_outside_the_site_is_served(site_dir, start):
+    site_dir.write("articles/health/knee.md", article("Knee pain"))
+    secret = "TOP-SECRET-CONTENT"
+    site_dir.write("secret.txt", secret)
+    server = start()
+    outside = site_dir.root.parent / "outside.txt"
+    outside.write_text(secret, encoding="utf-8")
+    (site_dir.out / "assets" / "link.txt").symlink_to(site_dir.root / "secret.txt")
+    (site_dir.out / "linked-dir").symlink_to(site_dir.root)
+    attempts = [
+        "/../secret.txt", "/assets/../../secret.txt", "/%2e%2e/secret.txt", "/%2E%2E/%2e%2e/outside.txt",
+        "/assets/..%2f..%2fsecret.txt", "/assets/%2e%2e%2f%2e%2e%2fsecret.txt", "/..%5csecret.txt",
+        "/%252e%252e/secret.txt", "/assets/link.txt", "/linked-dir/secret.txt", "/linked-dir/",
+        "//etc/passwd", "/%00../secret.txt", f"http://127.0.0.1:{server.port}/../secret.txt",
+    ]
+    for target in attempts:
+        status, body = raw_get(server.port, target)
+        assert status in (400, 404), (target, status)
+        assert secret.encode() not in body, target
+        assert b"root:" not in body, target
+    status, body = raw_get(server.port, "/health/knee.html")
+    assert status == 200 and b"Knee pain</h1>" in body
+
+
+def test_other_host_names_are_refused(site_dir, start):
+    """A page on another site that points its name at 127.0.0.1 cannot read the drafts."""
+    site_dir.write("articles/health/knee.md", article("Knee pain", draft="true"))
+    server = start()
+    assert raw_get(server.port, "/health/knee.html", host=f"localhost:{server.port}")[0] == 200
+    status, body = raw_get(server.port, "/health/knee.html", host=f"attacker.example:{server.port}")
+    assert status == 403 and b"Knee pain" not in body
+
+
+def test_open_asks_for_a_browser_tab(site_dir, tmp_path, monkeypatch):
+    site_dir.write("articles/health/knee.md", article("Knee pain"))
+    opened = tmp_path / "opened.txt"
+    fake = tmp_path / "fake-browser"
+    fake.write_text(f"#!{sys.executable}\nimport sys, pathlib\npathlib.Path({str(opened)!r}).write_text(sys.argv[1])\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("BROWSER", str(fake))
+    server = Server(site_dir.root, "--open").wait_ready()
+    try:
+        deadline = time.monotonic() + 30
+        while not opened.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert opened.read_text() == server.url
+    finally:
+        assert server.stop() == 0
+
+
+def test_after_many_changes_the_served_site_equals_a_clean_build(site_dir, start):
+    """Whatever shortcut a rebuild takes, the site folder ends as a clean build makes it."""
+    knee = site_dir.write("articles/health/knee.md", article("Knee pain", tags="[running]"))
+    back = site_dir.write("articles/health/back.md", article("Back pain", date="2025-01-02"))
+    server = start()
+
+    def change(action) -> None:
+        done = len(re.findall(r"^Built ", server.output, re.M))
+        action()
+        deadline = time.monotonic() + 60
+        while len(re.findall(r"^Built ", server.output, re.M)) <= done:
+            assert time.monotonic() < deadline, server.output
+            time.sleep(0.05)
+
+    change(lambda: save(knee, article("Knee pain", tags="[running, joints]", body="New advice.\n")))
+    change(lambda: site_dir.write("articles/sleep/naps.md", article("Naps", category="Sleep", draft="true")))
+    change(lambda: os.rename(back, back.with_name("lower-back.md")))
+    change(lambda: (site_dir.articles / "sleep" / "naps.md").unlink())
+    change(lambda: site_dir.write("templates/static/extra.css", "p { margin: 0 }\n"))
+    change(lambda: site_dir.write("healthhub.yaml", "site_name: Clinic notes\n"))
+    served = site_dir.tree()
+    site_dir.cli("--drafts", "--no-search", "--out", "clean", check=True)
+    clean = {p.relative_to(site_dir.root / "clean").as_posix(): p.read_bytes()
+             for p in sorted((site_dir.root / "clean").rglob("*")) if p.is_file()}
+    assert served.keys() == clean.keys()
+    assert [path for path in served if served[path] != clean[path]] == []
+
+
+def test_missing_pages_get_the_sites_404_page(site_dir, start):
+    site_dir.write("articles/health/knee.md", article("Knee pain"))
+    server = start()
+    status, body = raw_get(server.port, "/health/no-such-page.html")
+    assert status == 404 and b"Page not found" in body and b"/livereload.js" in body
+    for target in ("/health", "//health", "/%2Fhealth"):
+        with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
+            sock.sendall(f"GET {target} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".encode())
+            head = sock.recv(65536).split(b"\r\n\r\n")[0].decode()
+        assert head.split()[1] == "302", head
+        assert "\r\nLocation: /health/\r\n" in head + "\r\n", head  # never //host: not off the site
+
+
+def listening_addresses(port: int) -> set[str]:
+    found = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        if not os.path.exists(table):
+            continue
+        for row in Path(table).read_text().splitlines()[1:]:
+            local, state = row.split()[1], row.split()[3]
+            address, hex_port = local.split(":")
+            if int(hex_port, 16) == port and state == "0A":  # LISTEN
+                found.add(address)
+    return found
+
+
+def test_only_the_loopback_address_is_bound(site_dir, start):
+    site_dir.write("articles/health/knee.md", article("Knee pain"))
+    server = start()
+    assert listening_addresses(server.port) == {"0100007F"}  # 127.0.0.1
+
+
+def test_a_port_in_use_is_one_clear_line(site_dir, start):
+    site_dir.write("articles/health/knee.md", article("Knee pain"))
+    first = start()
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "build.py"), "serve", "--port", str(first.port)],
+        cwd=site_dir.root, capture_output=True, text=True, timeout=60, env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    assert result.returncode == 2
+    lines = (result.stdout + result.stderr).strip().splitlines()
+    assert len(lines) == 1, lines
+    assert f"port {first.port} is already in use" in lines[0] and "--port" in lines[0]
+
+
+def test_ctrl_c_while_serving_stops_without_a_traceback(site_dir):
+    site_dir.write("articles/health/knee.md", article("Knee pain"))
+    server = Server(site_dir.root).wait_ready()
+    with urllib.request.urlopen(server.url) as response:
+        assert response.status == 200
+    assert server.stop() == 0
+    assert "Traceback" not in server.output
+    assert server.lines[-1] == "Stopped."
+    with pytest.raises(urllib.error.URLError):
+        urllib.request.urlopen(server.url, timeout=5)
+
+
+def test_a_broken_site_at_start_still_serves_the_error(site_dir, start, page):
+    knee = site_dir.write("articles/health/knee.md", "---\ntitle: Knee pain\ndate: 2025-03-30\n---\n\nText.\n")
+    server = start()
+    page.goto(server.url)
+    expect(page.locator("#hh-serve-errors")).to_contain_text("the front matter has no 'category'")
+    live(page)
+    knee.write_text(article("Knee pain"), encoding="utf-8")
+    expect(page.locator("h1")).to_contain_text("HealthHub", timeout=WAIT_MS)
+    expect(page.locator(".card-title")).to_have_text(["Knee pain"], timeout=WAIT_MS)
+
+
+# --- pure pieces ---------------------------------------------------------------------------
+
+def test_site_file_refuses_paths_that_leave_the_site(tmp_path):
+    root = tmp_path / "site"
+    (root / "health").mkdir(parents=True)
+    (root / "index.html").write_text("home")
+    (root / "health" / "index.html").write_text("health")
+    (tmp_path / "secret.txt").write_text("secret")
+    (root / "out.txt").symlink_to(tmp_path / "secret.txt")
+    assert hs.site_file(root, "/") == (root / "index.html", False)
+    assert hs.site_file(root, "/health/") == (root / "health" / "index.html", False)
+    assert hs.site_file(root, "/health") == (None, True)
+    for bad in ("/../secret.txt", "/%2e%2e/secret.txt", "/health/%2E%2E/../secret.txt", "/out.txt",
+                "/..%5csecret.txt", "/%00", "/%ff", "relative"):
+        assert hs.site_file(root, bad) == (None, False), bad
+
+
+def test_snapshot_ignores_editor_files_and_sees_a_rename_over(tmp_path):
+    articles = tmp_path / "articles"
+    articles.mkdir()
+    page = articles / "a.md"
+    page.write_text("one")
+    for name in (".a.md.swp", "a.md~", "#a.md#", ".#a.md", "4913"):
+        (articles / name).write_text("x")
+    first = hw.take_snapshot([articles])
+    assert list(first) == [str(page)]
+    temp = articles / "a.md.tmp"
+    temp.write_text("two")  # same size, maybe the same time: the inode tells
+    stat = page.stat()
+    os.utime(temp, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    os.replace(temp, page)
+    assert hw.changed_paths(first, hw.take_snapshot([articles])) == [str(page)]
+
+
+def test_moved_pages_follow_slug_changes_and_single_renames():
+    before = {"articles/a.md": "health/a.html", "articles/b.md": "health/b.html"}
+    assert hs.moved_pages(before, {"articles/a.md": "health/a2.html", "articles/b.md": "health/b.html"}) == {
+        "health/a.html": "health/a2.html"}
+    assert hs.moved_pages(before, {"articles/c.md": "health/c.html", "articles/b.md": "health/b.html"}) == {
+        "health/a.html": "health/c.html"}
+    assert hs.moved_pages(before, {"articles/c.md": "health/c.html"}) == {}
+
+
+def test_without_inotify_polling_still_rebuilds_every_save(site_dir, monkeypatch):
+    monkeypatch.chdir(site_dir.root)
+    knee = site_dir.write("articles/health/knee.md", article("Knee pain", body="Old text.\n"))
+    outcomes: queue.Queue = queue.Queue()
+    lines: list[str] = []
+    options = hs.ServeOptions(site_dir.options(drafts=True, search=False))
+    rebuilder = hs.Rebuilder(options, on_outcome=lambda outcome, sheets: outcomes.put(outcome),
+                             say=lines.append, tell=lines.append)
+    rebuilder.waker.close()
+    rebuilder.waker = hw.PollingWaker()
+    rebuilder.snapshot = rebuilder.take()
+    assert rebuilder.build_now([]).errors == ()
+    rebuilder.start()
+    try:
+        for text in ("First save.", "Second save."):
+            save(knee, article("Knee pain", body=text + "\n"))
+            while text not in site_dir.read("health/knee.html"):
+                assert outcomes.get(timeout=30).errors == (), lines
+    finally:
+        rebuilder.stop()
+        rebuilder.thread.join(timeout=30)
+        rebuilder.waker.close()
+    assert not rebuilder.thread.is_alive()
+
+
+def test_wakers_wake_on_a_change_and_on_stop(tmp_path):
+    waker = hw.make_waker()
+    try:
+        waker.watch([str(tmp_path)])
+        if isinstance(waker, hw.InotifyWaker):
+            threading.Timer(0.2, lambda: (tmp_path / "a.md").write_text("x")).start()
+            started = time.monotonic()
+            assert waker.wait(30) is False
+            assert time.monotonic() - started < 30  # woken by the write, not the timeout
+            waker.quiet(0.3, 10)  # the rest of the write's events
+        threading.Timer(0.2, waker.stop).start()
+        assert waker.wait(30) is True
+    finally:
+        waker.close()
+    polling = hw.PollingWaker()
+    try:
+        assert polling.wait(0.01) is False
+        polling.stop()
+        assert polling.wait(30) is True
+    finally:
+        polling.close()
+
+
+def test_css_only_changes_are_told_apart(tmp_path):
+    static = tmp_path / "templates" / "static"
+    assert hs.stylesheets_only([str(static / "style.css")], static) == ["assets/style.css"]
+    assert hs.stylesheets_only([str(static / "style.css"), str(tmp_path / "templates" / "base.html")], static) is None
+    assert hs.stylesheets_only([str(tmp_path / "articles" / "x.css")], static) is None
+
+
+def test_the_error_panel_escapes_messages():
+    panel = hs.error_overlay(("articles/a.md:2:1: error: '<script>alert(1)</script>' & more",), "site")
+    assert "<script>alert" not in panel and "&lt;script&gt;" in panel and "&amp; more" in panel
+    page = hs.inject(b"<html><body><p>x</p></body></html>", "<i>extra</i>")
+    assert page == b"<html><body><p>x</p><i>extra</i></body></html>"

@@ -1,0 +1,428 @@
+"""Trustworthy health content: people, medical review, sources, care callouts,
+reading aids, links between articles, and `check`."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+
+import pytest
+
+from conftest import ROOT, article
+from healthhub import cli
+
+PEOPLE = """\
+amara-okafor:
+  name: Dr. Amara Okafor
+  credentials: MBBS, MRCGP
+  bio: A fictional GP.
+sam-patel:
+  name: Sam Patel
+  credentials: Registered Dietitian
+"""
+
+SOURCES = """
+  - title: "High blood pressure"
+    url: https://www.nhs.uk/conditions/high-blood-pressure/
+    publisher: NHS
+    year: 2023"""
+
+SIMPLE = "We like to walk. It is good for you. Walk each day with a friend.\n"
+
+
+def messages(result):
+    return [d.format() for d in result.diagnostics]
+
+
+def check(site_dir, capsys, *args):
+    """Run `healthhub check ARGS` in the project folder; (exit code, stdout)."""
+    cwd = os.getcwd()
+    os.chdir(site_dir.root)
+    try:
+        code = cli.main(["check", "--today", "2026-11-25", *args])
+    finally:
+        os.chdir(cwd)
+    return code, capsys.readouterr().out
+
+
+def clean(title="Walking", body=SIMPLE, **fields):
+    """An article that passes every check (its body starts on line 13)."""
+    values = dict(summary='"Why walking helps."', sources=SOURCES)
+    values.update(fields)
+    return article(title, body=body, **values)
+
+
+# --- people and medical review ------------------------------------------------
+
+def test_author_and_reviewer_link_to_profile_pages_listing_their_work(site_dir):
+    site_dir.write("authors.yaml", PEOPLE)
+    site_dir.write("articles/health/bp.md", article(
+        "Blood pressure", author="sam-patel", reviewed_by="amara-okafor", reviewed="2026-03-01"))
+    result = site_dir.build()
+    assert result.ok, messages(result)
+    page = site_dir.read("health/bp.html")
+    assert 'By <a href="../people/sam-patel.html">Sam Patel</a>' in page
+    assert ('Medically reviewed by <a href="../people/amara-okafor.html">Dr. Amara Okafor</a>, MBBS, MRCGP'
+            in page)
+    assert 'Page last reviewed: <time datetime="2026-03-01">March 1, 2026</time>' in page
+    # next_review defaults to reviewed + 24 months
+    assert 'Next review due: <time datetime="2028-03-01">March 1, 2028</time>' in page
+    profile = site_dir.read("people/amara-okafor.html")
+    assert "<h1>Dr. Amara Okafor</h1>" in profile and "MBBS, MRCGP" in profile
+    reviewed = profile.split('id="reviewed-heading"')[1]
+    assert '<a href="../health/bp.html">Blood pressure</a>' in reviewed
+    written = site_dir.read("people/sam-patel.html").split('id="written-heading"')[1].split("reviewed-heading")[0]
+    assert '<a href="../health/bp.html">Blood pressure</a>' in written
+
+
+def test_review_interval_comes_from_config_and_next_review_can_be_given(site_dir):
+    site_dir.write("authors.yaml", PEOPLE)
+    site_dir.write("healthhub.yaml", "review_interval_months: 12\n")
+    site_dir.write("articles/health/a.md", article("A", reviewed_by="amara-okafor", reviewed="2026-01-31"))
+    site_dir.write("articles/health/b.md", article("B", reviewed_by="amara-okafor", reviewed="2026-01-31",
+                                                   next_review="2026-06-30"))
+    result = site_dir.build()
+    assert result.ok, messages(result)
+    assert 'Next review due: <time datetime="2027-01-31">' in site_dir.read("health/a.html")
+    assert 'Next review due: <time datetime="2026-06-30">' in site_dir.read("health/b.html")
+
+
+def test_unknown_author_and_reviewer_are_errors_at_their_values(site_dir):
+    site_dir.write("authors.yaml", PEOPLE)
+    site_dir.write("articles/health/a.md", article(
+        "A", author="Sam Patel", reviewed_by="amara-okafr", reviewed="2026-03-01"))
+    result = site_dir.build()
+    assert not result.ok
+    assert messages(result) == [
+        "articles/health/a.md:5:9: error: unknown author 'Sam Patel' (write the person's id: author: sam-patel), "
+        "use a person id from authors.yaml (known: amara-okafor, sam-patel) or add the person there",
+        "articles/health/a.md:6:14: error: unknown reviewer 'amara-okafr' (did you mean 'amara-okafor'?), "
+        "use a person id from authors.yaml (known: amara-okafor, sam-patel) or add the person there",
+    ]
+
+
+def test_review_fields_must_go_together_and_in_order(site_dir):
+    site_dir.write("authors.yaml", PEOPLE)
+    site_dir.write("articles/health/a.md", article("A", reviewed="2026-03-01"))
+    site_dir.write("articles/health/b.md", article("B", reviewed_by="amara-okafor", reviewed="2026-03-01",
+                                                   next_review="2026-02-01"))
+    assert messages(site_dir.build()) == [
+        "articles/health/a.md:5:11: error: 'reviewed' needs its partner, add a line like  reviewed_by: amara-okafor",
+        "articles/health/b.md:7:14: error: 'next_review' (2026-02-01) is not after 'reviewed' (2026-03-01), "
+        "use a later date",
+    ]
+
+
+def test_people_file_mistakes_are_reported_with_positions(site_dir):
+    site_dir.write("authors.yaml", "amara-okafor:\n  credentials: GP\nsam:\n  name: Sam\n  url: nope\n")
+    site_dir.write("articles/health/a.md", article("A"))
+    assert messages(site_dir.build()) == [
+        "authors.yaml:1:1: error: 'amara-okafor' has no 'name', add a line like  name: \"Dr. Amara Okafor\"",
+        "authors.yaml:5:8: error: 'url' is 'nope', write a full address such as https://example.org/",
+    ]
+
+
+def test_a_missing_authors_file_named_on_the_command_line_is_a_usage_error(site_dir):
+    site_dir.write("articles/health/a.md", article("A"))
+    result = site_dir.cli("--authors", "people.yaml")
+    assert result.returncode == 2
+    assert "people.yaml:1:1: error: people file not found, check the --authors path" in result.stderr
+
+
+# --- sources --------------------------------------------------------------------
+
+def test_sources_render_as_a_numbered_list_and_footnotes_still_work(site_dir):
+    sources = SOURCES + """
+  - title: "Hypertension in adults"
+    url: https://www.nice.org.uk/guidance/ng136
+    publisher: NICE
+    year: 2019
+    doi: 10.1000/xyz123"""
+    site_dir.write("articles/health/a.md", article("A", sources=sources, body="Salt matters.[^1]\n\n[^1]: A note.\n"))
+    result = site_dir.build()
+    assert result.ok, messages(result)
+    page = site_dir.read("health/a.html")
+    listing = page.split('<h2 id="hh-sources-heading">Sources</h2>')[1].split("</ol>")[0]
+    assert re.findall(r"<li>(.*?)</li>", listing) == [
+        'NHS (2023). <a href="https://www.nhs.uk/conditions/high-blood-pressure/">High blood pressure</a>.',
+        'NICE (2019). <a href="https://www.nice.org.uk/guidance/ng136">Hypertension in adults</a>. '
+        'DOI: <a href="https://doi.org/10.1000/xyz123">10.1000/xyz123</a>.',
+    ]
+    assert 'class="footnote"' in page
+
+
+def test_bad_sources_are_errors_at_the_value(site_dir):
+    sources = """
+  - title: "High blood pressure"
+    url: www.nhs.uk
+    publisher: NHS
+    year: 2023
+  - title: "No year"
+    url: https://example.org/
+    publisher: NHS"""
+    site_dir.write("articles/health/a.md", article("A", sources=sources))
+    assert messages(site_dir.build()) == [
+        "articles/health/a.md:7:10: error: 'url' is 'www.nhs.uk', write the full address, e.g. https://www.nhs.uk/",
+        "articles/health/a.md:10:5: error: source 2 has no 'year', every source needs title, url, publisher and year",
+    ]
+
+
+# --- care callouts and reading aids -------------------------------------------------
+
+def test_care_callouts_have_a_worded_title_a_decorative_icon_and_a_role(site_dir):
+    site_dir.write("healthhub.yaml", 'emergency_number: "112"\n')
+    body = """\
+    !!! urgent
+        Chest pain that spreads to your arm.
+
+    !!! see-a-doctor "See a GP if it lasts a week"
+        Text.
+
+    !!! tip ""
+        Sip water, see [the other page](b.md).
+    """
+    site_dir.write("articles/health/a.md", article("A", body=body))
+    site_dir.write("articles/health/b.md", article("B"))
+    result = site_dir.build()
+    assert result.ok, messages(result)
+    page = site_dir.read("health/a.html")
+    assert '<div class="callout callout-urgent" role="note">' in page
+    assert '<a href="b.html">the other page</a>' in page  # links inside callouts are rewritten too
+    titles = re.findall(r'<p class="callout-title"><svg aria-hidden="true" class="callout-icon" focusable="false"'
+                        r'[^>]*>.*?</svg><span>(.*?)</span></p>', page)
+    assert titles == ["Urgent advice: call 112 or go to A&amp;E", "Non-urgent advice: See a GP if it lasts a week",
+                      "Tip"]
+
+
+def test_contents_list_for_three_sections_reading_time_and_disclaimer(site_dir):
+    site_dir.write("healthhub.yaml", 'disclaimer: "Not medical advice."\n')
+    three = "Intro.\n\n## One\n\nA.\n\n## Two\n\nB.\n\n## Three\n\n" + "word " * 450 + "\n"
+    site_dir.write("articles/health/long.md", article("Long", body=three))
+    site_dir.write("articles/health/short.md", article("Short", body="## One\n\nA.\n\n## Two\n\nB.\n"))
+    result = site_dir.build()
+    assert result.ok, messages(result)
+    long = site_dir.read("health/long.html")
+    toc = long.split('<nav class="toc" aria-labelledby="hh-toc-heading">')[1].split("</nav>")[0]
+    assert re.findall(r'<a href="(#[^"]+)">([^<]+)</a>', toc) == [("#one", "One"), ("#two", "Two"), ("#three", "Three")]
+    assert '<span class="reading-time">3 min read</span>' in long
+    assert "<strong>Medical disclaimer:</strong> Not medical advice." in long
+    short = site_dir.read("health/short.html")
+    assert 'class="toc"' not in short and '<span class="reading-time">1 min read</span>' in short
+
+
+def test_article_page_keeps_its_visible_order(site_dir):
+    site_dir.write("authors.yaml", PEOPLE)
+    site_dir.write("articles/health/a.md", article(
+        "Title here", author="sam-patel", reviewed_by="amara-okafor", reviewed="2026-03-01", sources=SOURCES,
+        body="Body text.\n\n## One\n\n## Two\n\n## Three\n"))
+    assert site_dir.build().ok
+    page = site_dir.read("health/a.html")
+    markers = ['class="site-name"', "Location:", '<p class="kicker">Health</p>', "Title here</h1>",
+               '<p class="meta">', 'class="toc"', "<p>Body text.</p>", "hh-sources-heading",
+               "Page last reviewed", "Medical disclaimer"]
+    positions = [page.index(m) for m in markers]
+    assert positions == sorted(positions)
+
+
+# --- links between articles ------------------------------------------------------------
+
+def test_links_to_other_articles_become_links_to_their_pages(site_dir):
+    site_dir.write("articles/fitness/run.md", article("Run", category="Fitness", slug="running",
+                                                      body="## Walk-run intervals\n\nText.\n"))
+    site_dir.write("articles/health/a.md", article(
+        "A", body="See [running](../fitness/run.md#walk-run-intervals) and [again](../fitness/run.md).\n"))
+    result = site_dir.build()
+    assert result.ok, messages(result)
+    page = site_dir.read("health/a.html")
+    assert '<a href="../fitness/running.html#walk-run-intervals">running</a>' in page
+    assert '<a href="../fitness/running.html">again</a>' in page
+
+
+def test_broken_links_between_articles_fail_the_build_at_the_link(site_dir):
+    site_dir.write("articles/fitness/run.md", article("Run", category="Fitness", body="## Pace\n"))
+    site_dir.write("articles/health/a.md", article(
+        "A", body="Text.\nSee [x](../fitness/walk.md) or [y](../fitness/run.md#pase).\n"))
+    result = site_dir.build()
+    assert not result.ok
+    assert messages(result) == [
+        "articles/health/a.md:8:9: error: link to '../fitness/walk.md': there is no article at "
+        "articles/fitness/walk.md, check the path (it is relative to this file)",
+        "articles/health/a.md:8:36: error: link to '../fitness/run.md#pase': articles/fitness/run.md has no heading "
+        "with the id 'pase' (did you mean 'pace'?), use one of: pace",
+    ]
+
+
+# --- check ------------------------------------------------------------------------------
+
+HARD = ("Cardiovascular rehabilitation encompasses multidisciplinary interventions incorporating "
+        "individualised physiological conditioning, pharmacological optimisation, psychological "
+        "counselling and comprehensive educational programmes addressing modifiable determinants. ") * 8
+
+
+def test_check_is_clean_for_a_good_site(site_dir, capsys):
+    site_dir.write("authors.yaml", PEOPLE)
+    site_dir.write("articles/health/a.md", clean(author="sam-patel", reviewed_by="amara-okafor",
+                                                 reviewed="2026-03-01"))
+    code, out = check(site_dir, capsys, "--strict")
+    assert (code, out) == (0, "Checked 1 article: no problems found.\n")
+
+
+def test_check_readability_above_target_is_a_warning_with_the_grade(site_dir, capsys):
+    site_dir.write("articles/health/hard.md", article("Hard", summary='"S."', sources=SOURCES, body=HARD))
+    site_dir.write("articles/health/easy.md", clean("Easy", body=SIMPLE * 12))
+    code, out = check(site_dir, capsys)
+    assert code == 0
+    lines = out.splitlines()
+    assert re.fullmatch(r"articles/health/hard\.md:13:1: warning: reading level is grade \d+\.\d \(Flesch-Kincaid\), "
+                        r"above the target of 9, use shorter sentences and everyday words", lines[0]), lines
+    assert lines[1:] == ["Checked 2 articles: 0 errors and 1 warning in 1 file."]
+    assert check(site_dir, capsys, "--strict")[0] == 1
+
+
+def test_check_review_dates_overdue_is_an_error_and_soon_a_warning(site_dir, capsys):
+    site_dir.write("authors.yaml", PEOPLE)
+    site_dir.write("articles/health/old.md", clean("Old", reviewed_by="amara-okafor", reviewed="2024-01-01",
+                                                   next_review="2026-11-24"))
+    site_dir.write("articles/health/soon.md", clean("Soon", reviewed_by="amara-okafor", reviewed="2025-01-01",
+                                                    next_review="2026-12-20"))
+    site_dir.write("articles/health/fine.md", clean("Fine", reviewed_by="amara-okafor", reviewed="2025-01-01",
+                                                    next_review="2026-12-26"))
+    code, out = check(site_dir, capsys)
+    assert code == 1
+    assert out.splitlines() == [
+        "articles/health/old.md:13:14: error: medical review is overdue: it was due on 2026-11-24, "
+        "have the article reviewed and update 'reviewed'",
+        "articles/health/soon.md:13:14: warning: medical review is due on 2026-12-20 (in 25 days), plan the review",
+        "Checked 3 articles: 1 error and 1 warning in 2 files.",
+    ]
+
+
+def test_check_warns_about_an_article_without_sources(site_dir, capsys):
+    site_dir.write("articles/health/a.md", article("A", summary='"S."', body=SIMPLE))
+    site_dir.write("articles/health/b.md", clean("B"))
+    code, out = check(site_dir, capsys)
+    assert (code, out.splitlines()[0]) == (0, "articles/health/a.md:1:1: warning: the article lists no sources, "
+                                              "add a 'sources:' list with the guidance or research it is based on")
+    assert len(out.splitlines()) == 2
+
+
+def test_check_reports_unknown_people(site_dir, capsys):
+    site_dir.write("authors.yaml", PEOPLE)
+    site_dir.write("articles/health/a.md", clean(author="nobody"))
+    code, out = check(site_dir, capsys)
+    assert code == 1
+    assert out.startswith("articles/health/a.md:11:9: error: unknown author 'nobody', use a person id")
+
+
+def test_check_images_headings_and_second_h1(site_dir, capsys):
+    body = """\
+    Text.
+
+    ![](chart.png)
+    ![A chart of blood pressure](chart.png)
+
+    # Another title
+
+    ## Fine
+
+    #### Skipped
+
+    ```
+    # not a heading ![](x.png)
+    ```
+
+    !!! warning
+        Not a care callout type.
+    """
+    site_dir.write("articles/health/a.md", clean(body=body))
+    site_dir.write("articles/health/b.md", clean("B", body="## One\n\n### Two\n\n![Alt](x.png)\n"))
+    code, out = check(site_dir, capsys)
+    assert code == 1
+    assert out.splitlines() == [
+        "articles/health/a.md:15:5: error: image 'chart.png' has no alt text, "
+        "describe it: ![what the image shows](chart.png)",
+        "articles/health/a.md:18:1: error: heading 'Another title' is a second <h1> (the title is the first), "
+        "use '##' for sections",
+        "articles/health/a.md:22:1: warning: heading 'Skipped' skips from level 2 to 4, use ### here",
+        "articles/health/a.md:28:5: warning: callout type 'warning' has no care style, "
+        "use one of: urgent, see-a-doctor, info, tip",
+        "Checked 2 articles: 2 errors and 2 warnings in 1 file.",
+    ]
+
+
+def test_check_duplicate_titles_and_long_summaries(site_dir, capsys):
+    long = "x" * 161
+    site_dir.write("articles/health/a.md", clean("Same title"))
+    site_dir.write("articles/sleep/b.md", clean("Same  Title"))
+    site_dir.write("articles/health/c.md", clean("C", summary=f'"{long}"'))
+    site_dir.write("articles/health/d.md", clean("D", summary=f'"{long[:160]}"'))
+    code, out = check(site_dir, capsys)
+    assert code == 0
+    assert out.splitlines() == [
+        "articles/health/c.md:5:10: warning: the summary is 161 characters, search engines show about 160, shorten it",
+        "articles/sleep/b.md:2:8: warning: the title 'Same  Title' is also used by articles/health/a.md, "
+        "give each article its own title",
+        "Checked 4 articles: 0 errors and 2 warnings in 2 files.",
+    ]
+
+
+def test_check_broken_internal_link_is_reported(site_dir, capsys):
+    site_dir.write("articles/health/a.md", clean(body="See [b](b.md#nope).\n"))
+    site_dir.write("articles/health/b.md", clean("B"))
+    code, out = check(site_dir, capsys)
+    assert code == 1
+    assert out.splitlines()[0] == ("articles/health/a.md:13:9: error: link to 'b.md#nope': articles/health/b.md has "
+                                   "no heading with the id 'nope', use one of: none")
+
+
+def test_check_json_and_github_formats(site_dir, capsys):
+    site_dir.write("articles/health/a.md", article("A", summary='"S."', body=SIMPLE))
+    code, out = check(site_dir, capsys, "--format", "json")
+    assert code == 0
+    assert json.loads(out) == {"articles": 1, "errors": 0, "warnings": 1, "diagnostics": [{
+        "file": "articles/health/a.md", "line": 1, "col": 1, "severity": "warning",
+        "message": "the article lists no sources, add a 'sources:' list with the guidance or research it is based on",
+    }]}
+    code, out = check(site_dir, capsys, "--format", "github", "--strict")
+    assert code == 1
+    assert out.splitlines() == [
+        "::warning file=articles/health/a.md,line=1,col=1::the article lists no sources, "
+        "add a 'sources:' list with the guidance or research it is based on",
+        "Checked 1 article: 0 errors and 1 warning in 1 file.",
+    ]
+
+
+def test_check_usage_errors_exit_2(site_dir, capsys):
+    site_dir.write("articles/health/a.md", clean())
+    cwd = os.getcwd()
+    os.chdir(site_dir.root)
+    try:
+        assert cli.main(["check", "--today", "tomorrow"]) == 2
+        site_dir.write("healthhub.yaml", "readability_target: hard\n")
+        assert cli.main(["check"]) == 2
+    finally:
+        os.chdir(cwd)
+    err = capsys.readouterr().err
+    assert "--today 'tomorrow' is not a date" in err
+    assert "healthhub.yaml:1:21: error: 'readability_target' is 'hard', use a school grade from 1 to 20" in err
+
+
+@pytest.mark.parametrize("today", ["2026-11-25", "2026-12-31"])
+def test_sample_site_passes_strict_check(capsys, today):
+    cwd = os.getcwd()
+    os.chdir(ROOT)
+    try:
+        code = cli.main(["check", "--strict", "--today", today])
+    finally:
+        os.chdir(cwd)
+    out = capsys.readouterr().out
+    assert (code, out) == (0, "Checked 15 articles: no problems found.\n")
+
+
+def test_people_file_in_the_articles_folder_is_found(site_dir):
+    site_dir.write("articles/authors.yaml", PEOPLE)
+    site_dir.write("articles/health/a.md", article("A", author="sam-patel"))
+    result = site_dir.build()
+    assert result.ok, messages(result)
+    assert site_dir.read("people/sam-patel.html")
