@@ -143,7 +143,7 @@ def test_unchanged_files_are_left_alone_and_a_no_change_build_does_nothing(site_
 def test_a_corrupt_or_truncated_cache_is_rebuilt_not_trusted(site_dir, tmp_path):
     write(site_dir, "articles/a.md", article("Alpha", body="First words.\n"))
     write(site_dir, "articles/b.md", article("Beta", "Sleep", "2024-01-01", tags="[rest]"))
-    assert site_dir.build().ok
+    assert site_dir.build(search=False).ok
     folder = site_dir.root / ".healthhub-cache"
     names = sorted(p.name for p in folder.iterdir() if not p.name.startswith("."))
     assert {"pages", "manifest", "summary"} <= set(names) and any(n.startswith("sources.") for n in names)
@@ -160,7 +160,7 @@ def test_a_corrupt_or_truncated_cache_is_rebuilt_not_trusted(site_dir, tmp_path)
             path.write_bytes(damage(data))
             assert cache.load(path) is None
         write(site_dir, "articles/a.md", article("Alpha", body=f"Words, version {number}.\n"))
-        result = site_dir.build()
+        result = site_dir.build(search=False)
         assert result.ok and result.parsed == 2  # nothing was taken from the damaged cache
         fresh = clean_build(site_dir, tmp_path / f"fresh-{number}")
         assert fresh.ok and tree(site_dir.out) == tree(tmp_path / f"fresh-{number}")
