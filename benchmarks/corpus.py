@@ -19,7 +19,10 @@ TAGS = ["running", "back pain", "stress", "sleep", "protein", "hydration", "bloo
         "cholesterol", "diabetes", "weight", "yoga", "breathing", "screen time", "caffeine", "alcohol", "smoking",
         "sun", "eczema", "asthma", "fever", "headache", "migraine", "joints", "bones", "pregnancy", "menopause",
         "memory", "balance"]
-AUTHORS = ["Dr. Amara Okafor", "HealthHub Editorial Team", "Lena Fischer, RD", "Dr. Tomás Ruiz", "Priya Natarajan, RN"]
+AUTHORS = {  # id -> name, written to authors.yaml
+    "amara-okafor": "Dr. Amara Okafor", "healthhub-editorial": "HealthHub Editorial Team",
+    "lena-fischer": "Lena Fischer, RD", "tomas-ruiz": "Dr. Tomás Ruiz", "priya-natarajan": "Priya Natarajan, RN",
+}
 WORDS = ("the body muscle heart sleep water rest doctor advice daily habit walk run stretch breathe calm food meal "
          "protein fibre salt sugar fat energy blood pressure joint bone skin stress mind week month year change small "
          "step routine goal symptom sign pain relief risk factor care check test result level healthy gentle steady "
@@ -75,7 +78,10 @@ def article(rng: random.Random, index: int) -> tuple[str, str]:
     if rng.random() < 0.7:
         front.append(f'summary: "{sentence(rng)}"')
     front.append(f"tags: [{', '.join(tags)}]")
-    front.append(f'author: "{rng.choice(AUTHORS)}"')
+    front.append(f"author: {rng.choice(sorted(AUTHORS))}")
+    if rng.random() < 0.5:
+        front.append(f"reviewed_by: {rng.choice(sorted(AUTHORS))}")
+        front.append(f"reviewed: {(date + dt.timedelta(days=rng.randrange(1, 200))).isoformat()}")
     front.append("---")
     text = "\n".join(front) + "\n\n" + body(rng, rng.randint(2200, 3500))
     slug = f"article-{index:05d}"
@@ -85,6 +91,10 @@ def article(rng: random.Random, index: int) -> tuple[str, str]:
 
 def generate(count: int, out: Path, seed: int = 1) -> list[Path]:
     rng = random.Random(seed)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "authors.yaml").write_text("".join(
+        f"{key}:\n  name: \"{name}\"\n  credentials: Health writer\n  bio: A fictional person for benchmarks.\n"
+        for key, name in sorted(AUTHORS.items())), encoding="utf-8")
     written = []
     for index in range(count):
         rel, text = article(rng, index)

@@ -41,8 +41,11 @@ PASS_THROUGH = frozenset({
     "defined", "undefined", "none", "sameas", "iterable", "sequence", "mapping", "callable", "boolean",
     "string", "number", "integer", "float", "true", "false", "in", "range", "dict", "namespace", "cycler",
     "joiner", "lipsum",
+    # HealthHub's own helpers that take strings and dates only
+    "url", "asset", "format_date", "shorten", "tag_path",
 })
 _SCALARS = (str, int, float, bool, type(None), dt.date, dt.datetime)
+_LEAVES = frozenset(_SCALARS) | {Markup, bytes}
 
 
 class Unstable:
@@ -135,8 +138,11 @@ class Reads:
         return call
 
     def deep(self, value) -> None:
+        kind = type(value)
+        if kind in _LEAVES:
+            return
         kinds = self.prints.kinds
-        if type(value) in kinds:
+        if kind in kinds:
             self.deps.setdefault(("d", self.prints.key(value)), value)
         elif isinstance(value, (tuple, list, set, frozenset)):
             for item in value:
@@ -144,9 +150,9 @@ class Reads:
         elif isinstance(value, dict):
             for item in value.values():
                 self.deep(item)
-        elif dataclasses.is_dataclass(value) and not isinstance(value, type):
-            for f in dataclasses.fields(value):
-                self.deep(getattr(value, f.name))
+        elif hasattr(kind, "__dataclass_fields__") and not isinstance(value, type):
+            for name in kind.__dataclass_fields__:
+                self.deep(getattr(value, name))
 
 
 def _call_arguments(prints: Fingerprints, args, kwargs) -> tuple | None:
