@@ -25,6 +25,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import functools
+import marshal
 import os
 from typing import Callable
 
@@ -96,6 +97,11 @@ class Fingerprints:
             return "M" + repr(str(value))
         if kind is bytes:
             return "B" + digest(value).hex()
+        if kind in (tuple, list, dict):
+            try:  # plain data (e.g. JSON-LD values) in one step; anything else raises at once
+                return "m" + digest(marshal.dumps(value, 0)).hex()  # version 0: by value, no refs or interning
+            except ValueError:
+                pass
         if isinstance(value, (tuple, list, frozenset, set)):
             items = [self.encode(item, deep) for item in value]
             if isinstance(value, (set, frozenset)):
