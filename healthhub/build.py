@@ -16,13 +16,13 @@ from .config import DEFAULT_CONFIG_FILE, Config, load_config
 from .content import Site, display_path, load_site, scan_articles
 from .errors import ConfigError, Diagnostic, error, warning
 from .incremental import PageCache
+from .progress import Progress
 from .people import DEFAULT_AUTHORS_FILE, Person, load_people
 from .render import load_assets, make_environment, render_site
 from .search import SearchIndexError, index_site
 from .sources import SourceReader, source_signatures
 from .write import WriteResult, output_intact, scan_output, write_outputs
 
-Progress = Callable[[str, int, int], None]
 
 
 @dataclass(frozen=True)
@@ -130,7 +130,7 @@ def build(options: BuildOptions, progress: Progress | None = None) -> BuildResul
         return unchanged
 
     stored_sources = cache.load_shards("sources")
-    reader = SourceReader(stored_sources, jobs)
+    reader = SourceReader(stored_sources, jobs, progress)
     site, diagnostics = load_site(config, options.articles_dir, drafts=options.drafts, people=people,
                                   read_articles=reader, scanned=scanned)
     cache.update_shards("sources", stored_sources, reader.state)
@@ -153,7 +153,7 @@ def build(options: BuildOptions, progress: Progress | None = None) -> BuildResul
         if manifest.get("out") != str(out_dir):
             stored, manifest = {}, {}
         state = scan_output(out_dir, manifest.get("files"))
-        pages = PageCache(env, site, stored, state.verified, reader.versions, jobs)
+        pages = PageCache(env, site, stored, state.verified, reader.versions, jobs, progress)
         try:
             outputs = render_site(env, site, load_assets(options.templates_dir / "static"), search=search,
                                   render_pages=pages.render_pages)
@@ -161,7 +161,8 @@ def build(options: BuildOptions, progress: Progress | None = None) -> BuildResul
             diagnostics.append(template_diagnostic(exc, options.templates_dir))
             return BuildResult(False, diagnostics, site, None, time.perf_counter() - started, reader.reparsed)
         try:
-            written = write_outputs(options.out_dir, outputs, finish=index_site if search else None, state=state)
+            written = write_outputs(options.out_dir, outputs, finish=index_site if search else None, state=state,
+                                    progress=progress)
         except SearchIndexError as exc:
             diagnostics.append(error(display_path(options.out_dir), 1, 1, str(exc)))
             return BuildResult(False, diagnostics, site, None, time.perf_counter() - started, reader.reparsed)

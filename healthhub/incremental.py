@@ -21,6 +21,7 @@ import jinja2.meta
 from . import paths
 from .cache import code_version, digest
 from .content import Article, Category, Site, Tag
+from .progress import Progress, Ticker
 from .render import Page, Pager
 from .tracking import Checker, Fingerprints, Reads, TrackingEnvironment, entities_of, fingerprint_reads
 
@@ -84,8 +85,10 @@ class PageCache:
     """Decides which pages need rendering, renders them, and remembers what they read."""
 
     def __init__(self, env: jinja2.Environment, site: Site, stored: dict,
-                 verified: dict[str, bytes], article_versions: dict[int, bytes], jobs: int = 1):
+                 verified: dict[str, bytes], article_versions: dict[int, bytes], jobs: int = 1,
+                 progress: Progress | None = None):
         self.env = env
+        self.progress = progress
         self.site = site
         self.stored = stored
         self.verified = verified  # output path -> hash of the file now on disk, when known to be intact
@@ -126,7 +129,9 @@ class PageCache:
         self.rendered = len(dirty)
         dep_prints = dict(checker.new_prints)
         interned: dict[tuple, tuple] = {}
+        ticker = Ticker(self.progress, "Rendering pages", len(dirty))
         for page, head, data, deps in self._render(dirty, render_one):
+            ticker.advance()
             outputs[page.path] = data
             if deps is None:
                 continue  # it read something that cannot be fingerprinted: render it every time

@@ -14,11 +14,13 @@ import multiprocessing
 import os
 import time
 from pathlib import Path
+from typing import Callable
 
 from .cache import NotPlain, code_version, digest, from_plain, to_plain
 from .config import Config
 from .content import Article, display_path, make_converter, read_article
 from .errors import Diagnostic
+from .progress import Progress, Ticker
 
 PARALLEL_PARSE_MIN = 64  # below this many new files a worker pool costs more than it saves
 RACY_SECONDS = 2.0
@@ -48,7 +50,8 @@ def source_signatures(sources: list[Path]) -> tuple[tuple, bool]:
 class SourceReader:
     """A `read_articles` for content.load_site that uses and refreshes the cache."""
 
-    def __init__(self, stored: dict, jobs: int = 1):
+    def __init__(self, stored: dict, jobs: int = 1, progress: Progress | None = None):
+        self.progress = progress
         self.stat_cache: dict[str, tuple] = stored.get("stat", {})
         self.parsed: dict[bytes, object] = stored.get("parsed", {})  # key -> plain (article, diagnostics)
         self.jobs = jobs
@@ -108,12 +111,14 @@ class SourceReader:
                     data = source.read_bytes()
                 missing[key] = (source, display, data)
         self.reparsed = len(missing)
-        for key, result in parse_many(list(missing.items()), config, people, self.jobs).items():
+        ticker = Ticker(self.progress, "Reading articles", len(sources), len(sources) - len(missing))
+        for key, result in parse_many(list(missing.items()), config, people, self.jobs, ticker.advance).items():
             results[key] = result
             try:
                 plain[key] = to_plain((result[0], tuple(result[1])))
             except NotPlain:
                 pass  # parsed again next time
+        ticker.finish()
         ordered: list[Result] = []
         for index, key in enumerate(keys):
             result = failed[index] if key is None else results[key]
@@ -125,7 +130,7 @@ class SourceReader:
 
 
 def parse_many(work: list[tuple[bytes, tuple[Path, str, bytes]]], config: Config, people: dict,
-               jobs: int) -> dict[bytes, Result]:
+               jobs: int, advance: Callable[[int], None] = lambda count: None) -> dict[bytes, Result]:
     if not work:
         return {}
     if jobs > 1 and len(work) >= PARALLEL_PARSE_MIN and "fork" in multiprocessing.get_all_start_methods():
@@ -135,8 +140,14 @@ def parse_many(work: list[tuple[bytes, tuple[Path, str, bytes]]], config: Config
         with multiprocessing.get_context("fork").Pool(jobs) as pool:
             for part in pool.imap(_parse_chunk, chunks):
                 results.update(part)
+                advance(len(part))
         return results
-    return _parse_chunk((work, config, people))
+    converter = make_converter(config)
+    results = {}
+    for key, (source, display, data) in work:
+        results[key] = read_article(source, display, config, converter, people, data)
+        advance(1)
+    return results
 
 
 def _parse_chunk(chunk) -> dict[bytes, Result]:

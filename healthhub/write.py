@@ -20,6 +20,7 @@ from typing import Callable
 
 from . import paths
 from .cache import digest
+from .progress import Progress, Ticker
 
 
 class UnsafeOutputPath(ValueError):
@@ -127,7 +128,7 @@ def _existing_files(root: Path) -> dict[str, FileStat]:
 
 
 def write_outputs(out_dir: Path, outputs: dict, finish: Callable[[Path], None] | None = None,
-                  state: OutputState | None = None) -> WriteResult:
+                  state: OutputState | None = None, progress: Progress | None = None) -> WriteResult:
     """Make out_dir hold exactly `outputs` (plus what `finish` adds to the staging folder).
 
     A value may be bytes or a marker with a `hash` attribute (incremental.Kept)
@@ -137,7 +138,7 @@ def write_outputs(out_dir: Path, outputs: dict, finish: Callable[[Path], None] |
     check_output_paths(outputs)
     out_dir = out_dir.absolute()
     try:
-        return _write_outputs(out_dir, outputs, finish, state)
+        return _write_outputs(out_dir, outputs, finish, state, progress)
     except OSError as exc:
         raise WriteError(out_dir, exc) from exc
 
@@ -162,7 +163,7 @@ def remove_leftovers(out_dir: Path) -> int:
 
 
 def _write_outputs(out_dir: Path, outputs: dict, finish: Callable[[Path], None] | None,
-                   state: OutputState | None) -> WriteResult:
+                   state: OutputState | None, progress: Progress | None = None) -> WriteResult:
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     if state is None:
         state = scan_output(out_dir, None)
@@ -190,7 +191,9 @@ def _write_outputs(out_dir: Path, outputs: dict, finish: Callable[[Path], None] 
     try:
         files: dict = {}
         made_dirs: set[str] = set()
+        ticker = Ticker(progress, "Writing files", len(outputs))
         for rel in sorted(outputs):
+            ticker.advance()
             parent = os.path.dirname(rel)
             if parent and parent not in made_dirs:
                 os.makedirs(staging / parent, exist_ok=True)
@@ -207,7 +210,9 @@ def _write_outputs(out_dir: Path, outputs: dict, finish: Callable[[Path], None] 
             st = _write_file(target, outputs[rel])
             files[rel] = (st.st_size, st.st_mtime_ns, st.st_ino, hashes[rel])
         if finish is not None:
+            indexing = Ticker(progress, "Indexing for search", 1)
             finish(staging)
+            indexing.advance()
             for rel, st in _existing_files(staging).items():
                 if rel not in files:
                     files[rel] = st + (None,)
