@@ -21,7 +21,7 @@ from .people import DEFAULT_AUTHORS_FILE, Person, load_people
 from .render import load_assets, make_environment, render_site
 from .search import SearchIndexError, index_site
 from .sources import SourceReader, source_signatures
-from .write import WriteResult, output_intact, scan_output, write_outputs
+from .write import Staging, WriteResult, output_intact, scan_output, write_outputs
 
 
 
@@ -147,13 +147,13 @@ def build(options: BuildOptions, progress: Progress | None = None) -> BuildResul
     # Pagefind refuses a site with nothing to index: no published article, no search.
     search = options.search and any(not article.draft for article in site.articles)
     env = make_environment(options.templates_dir)
-    with build_lock(options.out_dir):
+    with build_lock(options.out_dir), Staging(out_dir) as staging:
         stored = cache.load("pages")
         manifest = cache.load("manifest")
         if manifest.get("out") != str(out_dir):
             stored, manifest = {}, {}
         state = scan_output(out_dir, manifest.get("files"))
-        pages = PageCache(env, site, stored, state.verified, reader.versions, jobs, progress)
+        pages = PageCache(env, site, stored, state.verified, reader.versions, jobs, progress, staging)
         try:
             outputs = render_site(env, site, load_assets(options.templates_dir / "static"), search=search,
                                   render_pages=pages.render_pages)
@@ -162,7 +162,7 @@ def build(options: BuildOptions, progress: Progress | None = None) -> BuildResul
             return BuildResult(False, diagnostics, site, None, time.perf_counter() - started, reader.reparsed)
         try:
             written = write_outputs(options.out_dir, outputs, finish=index_site if search else None, state=state,
-                                    progress=progress)
+                                    progress=progress, staging=staging)
         except SearchIndexError as exc:
             diagnostics.append(error(display_path(options.out_dir), 1, 1, str(exc)))
             return BuildResult(False, diagnostics, site, None, time.perf_counter() - started, reader.reparsed)

@@ -23,6 +23,7 @@ from .cache import code_version, digest
 from .content import Article, Category, Site, Tag
 from .progress import Progress, Ticker
 from .render import Page, Pager
+from .write import Staged, Staging
 from .tracking import Checker, Fingerprints, Reads, TrackingEnvironment, entities_of, fingerprint_reads
 
 PARALLEL_RENDER_MIN = 400  # below this, starting worker processes costs more than it saves
@@ -86,8 +87,9 @@ class PageCache:
 
     def __init__(self, env: jinja2.Environment, site: Site, stored: dict,
                  verified: dict[str, bytes], article_versions: dict[int, bytes], jobs: int = 1,
-                 progress: Progress | None = None):
+                 progress: Progress | None = None, staging: Staging | None = None):
         self.env = env
+        self.staging = staging  # rendered pages go straight into it, not into memory
         self.progress = progress
         self.site = site
         self.stored = stored
@@ -141,7 +143,8 @@ class PageCache:
                 dep_prints[dep] = value
                 for key in entities_of(dep):
                     groups.setdefault(key, []).append(dep)
-            new_pages[page.path] = (head, {key: tuple(group) for key, group in groups.items()}, digest(data))
+            new_pages[page.path] = (head, {key: tuple(group) for key, group in groups.items()},
+                                    data.hash if type(data) is Staged else digest(data))
         old_prints = self.stored.get("prints", {})
         prints_kept: dict[tuple, bytes] = {}
         for record in new_pages.values():
@@ -170,6 +173,8 @@ class PageCache:
         if isinstance(self.env, TrackingEnvironment):
             self.env.wrap_callables()
         jobs = self.jobs if len(dirty) >= PARALLEL_RENDER_MIN else 1
+        if self.staging is not None:
+            self.staging.folder()  # made once, before any worker starts
         if jobs > 1 and "fork" in multiprocessing.get_all_start_methods():
             context = multiprocessing.get_context("fork")
             chunks = _chunks(len(dirty), jobs * 4)
@@ -181,6 +186,8 @@ class PageCache:
             return
         for page, head in dirty:
             data, deps = render_tracked(self.env, page, render_one, self.prints)
+            if self.staging is not None:
+                data = self.staging.put(page.path, data)
             yield page, head, data, deps
 
 
@@ -218,5 +225,7 @@ def _worker_render(indexes: range):
     for index in indexes:
         page, _ = dirty[index]
         data, deps = render_tracked(cache.env, page, render_one, cache.prints)
+        if cache.staging is not None:
+            data = cache.staging.put(page.path, data)  # the worker writes it: no bytes go back
         results.append((index, data, deps))
     return results

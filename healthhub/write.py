@@ -47,6 +47,9 @@ class WriteError(OSError):
         self.message = f"{reason.lower() if reason[:1].isupper() and reason[1:2].islower() else reason}; {hint}"
         super().__init__(exc.errno, self.message)
 
+    def __reduce__(self):  # raised in a worker process, re-raised in the build
+        return (WriteError, (self.out_dir, self.original))
+
 
 @dataclass(frozen=True)
 class WriteResult:
@@ -68,6 +71,61 @@ class OutputState:
     verified: dict[str, bytes]  # rel -> hash, for files the manifest vouches for (same size, mtime, inode)
     extras: set[str]  # files `finish` added last time
     extras_intact: bool  # ... and they are all still there, untouched
+
+
+@dataclass(frozen=True)
+class Staged:
+    """An output file already written into the staging folder, with the hash of its bytes."""
+
+    hash: bytes
+
+
+class Staging:
+    """The temporary folder beside out_dir that becomes the new site.
+
+    Rendered pages are written into it as soon as they are rendered (so a big
+    site is never held in memory), then write_outputs completes it and swaps it
+    in. Used as a context manager: whatever is left of it afterwards (a failed
+    build's half, or the previous site after the swap) is removed. Create it
+    only while holding the build lock: it removes staging folders that killed
+    builds left behind.
+    """
+
+    def __init__(self, out_dir: Path):
+        self.out_dir = out_dir.absolute()
+        self.path: Path | None = None
+
+    def folder(self) -> Path:
+        if self.path is None:
+            try:
+                self.out_dir.parent.mkdir(parents=True, exist_ok=True)
+                remove_leftovers(self.out_dir)
+                self.path = Path(tempfile.mkdtemp(prefix=f".{self.out_dir.name}-new-", dir=self.out_dir.parent))
+            except OSError as exc:
+                raise WriteError(self.out_dir, exc) from exc
+        return self.path
+
+    def put(self, rel: str, data: bytes) -> Staged:
+        """Write one file into the staging folder (also from a forked worker process)."""
+        if not paths.is_inside(rel):
+            raise UnsafeOutputPath(f"refusing to write '{rel}': it is outside the site folder")
+        folder = self.folder()
+        try:
+            parent = os.path.dirname(rel)
+            if parent:
+                os.makedirs(folder / parent, exist_ok=True)
+            _write_file(os.path.join(folder, rel), data)
+        except OSError as exc:
+            raise WriteError(self.out_dir, exc) from exc
+        return Staged(digest(data))
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        if self.path is not None:
+            shutil.rmtree(self.path, ignore_errors=True)
+            self.path = None
 
 
 def scan_output(out_dir: Path, manifest: dict | None) -> OutputState:
@@ -128,17 +186,24 @@ def _existing_files(root: Path) -> dict[str, FileStat]:
 
 
 def write_outputs(out_dir: Path, outputs: dict, finish: Callable[[Path], None] | None = None,
-                  state: OutputState | None = None, progress: Progress | None = None) -> WriteResult:
+                  state: OutputState | None = None, progress: Progress | None = None,
+                  staging: Staging | None = None) -> WriteResult:
     """Make out_dir hold exactly `outputs` (plus what `finish` adds to the staging folder).
 
-    A value may be bytes or a marker with a `hash` attribute (incremental.Kept)
-    for a file the state vouches for. Nothing is read or copied when nothing
+    A value may be bytes, a Staged marker for a file already written into
+    `staging`, or a marker with a `hash` attribute (incremental.Kept) for a
+    file the state vouches for. Nothing is read or copied when nothing
     changed; otherwise the new folder is staged and swapped in at once.
     """
     check_output_paths(outputs)
     out_dir = out_dir.absolute()
     try:
-        return _write_outputs(out_dir, outputs, finish, state, progress)
+        if staging is not None:
+            return _write_outputs(out_dir, outputs, finish, state, progress, staging)
+        with Staging(out_dir) as staging:
+            return _write_outputs(out_dir, outputs, finish, state, progress, staging)
+    except WriteError:
+        raise
     except OSError as exc:
         raise WriteError(out_dir, exc) from exc
 
@@ -163,7 +228,7 @@ def remove_leftovers(out_dir: Path) -> int:
 
 
 def _write_outputs(out_dir: Path, outputs: dict, finish: Callable[[Path], None] | None,
-                   state: OutputState | None, progress: Progress | None = None) -> WriteResult:
+                   state: OutputState | None, progress: Progress | None, staging: Staging) -> WriteResult:
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     if state is None:
         state = scan_output(out_dir, None)
@@ -174,6 +239,11 @@ def _write_outputs(out_dir: Path, outputs: dict, finish: Callable[[Path], None] 
         if isinstance(data, (bytes, bytearray)):
             hashes[rel] = known = digest(data)
             if verified.get(rel) == known or (rel in existing and rel not in verified and _same_file(out_dir / rel, data)):
+                same[rel] = known
+        elif isinstance(data, Staged):
+            hashes[rel] = known = data.hash
+            if verified.get(rel) == known or (rel in existing and rel not in verified
+                                             and _same_files(out_dir / rel, staging.folder() / rel)):
                 same[rel] = known
         elif verified.get(rel) == data.hash:
             hashes[rel] = same[rel] = data.hash
@@ -186,43 +256,52 @@ def _write_outputs(out_dir: Path, outputs: dict, finish: Callable[[Path], None] 
         files.update({rel: existing[rel] + (None,) for rel in stale})
         return WriteResult(0, len(same), 0, files)
     removed = len(stale)
-    remove_leftovers(out_dir)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-new-", dir=out_dir.parent))
-    try:
-        files: dict = {}
-        made_dirs: set[str] = set()
-        ticker = Ticker(progress, "Writing files", len(outputs))
-        for rel in sorted(outputs):
-            ticker.advance()
-            parent = os.path.dirname(rel)
-            if parent and parent not in made_dirs:
-                os.makedirs(staging / parent, exist_ok=True)
-                made_dirs.add(parent)
-            target = os.path.join(staging, rel)
-            if rel in same:
-                try:
+    staging_dir = staging.folder()  # the caller's Staging removes it if anything below fails
+    files: dict = {}
+    made_dirs: set[str] = set()
+    ticker = Ticker(progress, "Writing files", len(outputs))
+    for rel in sorted(outputs):
+        ticker.advance()
+        parent = os.path.dirname(rel)
+        if parent and parent not in made_dirs:
+            os.makedirs(staging_dir / parent, exist_ok=True)
+            made_dirs.add(parent)
+        target = os.path.join(staging_dir, rel)
+        data = outputs[rel]
+        staged = type(data) is Staged
+        if rel in same:
+            try:
+                if staged:  # keep the current file (its inode and mtime) in place of the new copy
+                    os.link(out_dir / rel, target + ".same")
+                    os.replace(target + ".same", target)
+                else:
                     os.link(out_dir / rel, target)
-                    files[rel] = existing[rel] + (same[rel],)
-                    continue
-                except OSError:
-                    if not isinstance(outputs[rel], (bytes, bytearray)):
-                        raise RuntimeError(f"{rel} changed while the site was being built, run the build again")
-            st = _write_file(target, outputs[rel])
-            files[rel] = (st.st_size, st.st_mtime_ns, st.st_ino, hashes[rel])
-        if finish is not None:
-            indexing = Ticker(progress, "Indexing for search", 1)
-            finish(staging)
-            indexing.advance()
-            for rel, st in _existing_files(staging).items():
-                if rel not in files:
-                    files[rel] = st + (None,)
-        os.chmod(staging, 0o755)
-        _swap(staging, out_dir)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    shutil.rmtree(staging, ignore_errors=True)  # now the previous site
+                files[rel] = existing[rel] + (same[rel],)
+                continue
+            except OSError:
+                if not isinstance(data, (bytes, bytearray)) and not staged:
+                    raise RuntimeError(f"{rel} changed while the site was being built, run the build again")
+        st = os.stat(target) if staged else _write_file(target, data)
+        files[rel] = (st.st_size, st.st_mtime_ns, st.st_ino, hashes[rel])
+    if finish is not None:
+        indexing = Ticker(progress, "Indexing for search", 1)
+        finish(staging_dir)
+        indexing.advance()
+        for rel, st in _existing_files(staging_dir).items():
+            if rel not in files:
+                files[rel] = st + (None,)
+    os.chmod(staging_dir, 0o755)
+    _swap(staging_dir, out_dir)  # staging_dir now holds the previous site, which the caller removes
     return WriteResult(written, len(same), removed, files)
+
+
+def _same_files(a: Path, b: Path) -> bool:
+    try:
+        if a.is_symlink() or a.stat().st_size != b.stat().st_size:
+            return False
+        return a.read_bytes() == b.read_bytes()
+    except OSError:
+        return False
 
 
 def _write_file(target: str, data: bytes) -> os.stat_result:
