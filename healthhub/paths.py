@@ -75,8 +75,8 @@ def relative_url(from_path: str, to_path: str) -> str:
 def _relative_path(target: str, base: str) -> str:
     """posixpath.relpath(target, base) for site-relative paths, without asking the
     file system for the working directory (this runs for every link of every page)."""
-    target_parts = [part for part in posixpath.normpath(target).split("/") if part not in ("", ".")]
-    base_parts = [part for part in posixpath.normpath(base).split("/") if part not in ("", ".")] if base else []
+    target_parts = _parts(target)
+    base_parts = _parts(base) if base else []
     common = 0
     for mine, theirs in zip(target_parts, base_parts):
         if mine != theirs:
@@ -84,6 +84,12 @@ def _relative_path(target: str, base: str) -> str:
         common += 1
     parts = [".."] * (len(base_parts) - common) + target_parts[common:]
     return "/".join(parts) if parts else "."
+
+
+def _parts(path: str) -> list[str]:
+    if "//" in path or "." in path and ("/." in path or path[0] == ".") or path[0] == "/" or path[-1] == "/":
+        return [part for part in posixpath.normpath(path).split("/") if part not in ("", ".")]
+    return path.split("/")  # already normal: no empty, "." or ".." parts
 
 
 def absolute_url(base_url: str, to_path: str) -> str:

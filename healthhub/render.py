@@ -308,12 +308,13 @@ def site_pages(site: Site, search: bool = True) -> list[Page]:
     for article in site.articles:
         category = categories[article.category_slug]
         related = index.related(article, config.related_count)
+        shown = {article.path} | {a.path for a in related}  # paths are unique: faster than comparing articles
         pages.append(Page(article.path, "article.html", {
             "article": article,
             "category": category,
             "related": related,
-            "more": tuple(itertools.islice((a for a in category.articles
-                                            if a.path != article.path and a not in related), config.related_count)),
+            "more": tuple(itertools.islice((a for a in category.articles if a.path not in shown),
+                                           config.related_count)),
             "structured_data": structured_data(site, article, category),
         }))
     for person_id in sorted(site.people):

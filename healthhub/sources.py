@@ -129,6 +129,11 @@ class SourceReader:
         return ordered
 
 
+    def release(self) -> None:
+        """Forget the cached data once the site model is built (and the cache updated)."""
+        self.stat_cache, self.parsed, self.state = {}, {}, {}
+
+
 def parse_many(work: list[tuple[bytes, tuple[Path, str, bytes]]], config: Config, people: dict,
                jobs: int, advance: Callable[[int], None] = lambda count: None) -> dict[bytes, Result]:
     if not work:
