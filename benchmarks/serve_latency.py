@@ -162,7 +162,7 @@ def run(name: str, root: Path, source: Path, edits: int, browser) -> tuple[str, 
         page = context.new_page()
         rel = source.relative_to(root / "articles")
         # the article's page: same folder and name unless a slug says otherwise
-        page_url = server.url + find_page(root / "site", rel)
+        page_url = server.url + find_page(root / ".healthhub-preview" / "site", rel)
         latencies, builds = measure(page, server, source, page_url, edits)
         context.close()
     finally:

@@ -15,6 +15,9 @@ from .errors import ConfigError, ProcessingError
 from .write import WriteError
 
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
+# The live preview (drafts included) is built here, never into site/, so a
+# preview can not end up deployed.
+PREVIEW_DIR = Path(".healthhub-preview/site")  # its cache: .healthhub-preview/.healthhub-cache
 COMMANDS = ("build", "serve", "new", "check")
 
 
@@ -36,20 +39,12 @@ def make_parser() -> argparse.ArgumentParser:
     serve_cmd.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, this computer only)")
     serve_cmd.add_argument("--port", type=port_number, default=8000, help="port to listen on (default: 8000)")
     serve_cmd.add_argument("--open", action="store_true", help="open the site in a browser tab")
-    serve_cmd.add_argument("--articles", type=Path, default=Path("articles"), help="articles folder (default: articles)")
-    serve_cmd.add_argument("--templates", type=Path, default=Path("templates"), help="templates folder (default: templates)")
-    serve_cmd.add_argument("--out", type=Path, default=Path("site"), help="output folder (default: site)")
-    serve_cmd.add_argument("--config", type=Path, default=None, help="config file (default: healthhub.yaml if present)")
-    serve_cmd.add_argument("--authors", type=Path, default=None,
-                           help="people file with authors and reviewers (default: authors.yaml here or in the articles folder)")
+    add_source_options(serve_cmd, out=PREVIEW_DIR)
     serve_cmd.add_argument("--search", action="store_true",
                            help="build the search index on every rebuild too (slower; off by default while previewing)")
     serve_cmd.add_argument("--debug", action="store_true", help="show the full traceback of an unexpected failure")
     check_cmd = commands.add_parser("check", help="check articles for editorial problems (nothing is written)")
-    check_cmd.add_argument("--articles", type=Path, default=Path("articles"), help="articles folder (default: articles)")
-    check_cmd.add_argument("--config", type=Path, default=None, help="config file (default: healthhub.yaml if present)")
-    check_cmd.add_argument("--authors", type=Path, default=None,
-                           help="people file with authors and reviewers (default: authors.yaml here or in the articles folder)")
+    add_source_options(check_cmd, templates=False, out=None)
     check_cmd.add_argument("--drafts", action="store_true", help="check articles marked draft: true too")
     check_cmd.add_argument("--strict", action="store_true", help="fail (exit 1) on warnings too")
     check_cmd.add_argument("--format", choices=("text", "json", "github"), default="text",
@@ -66,13 +61,20 @@ def make_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def add_build_options(cmd: argparse.ArgumentParser) -> None:
+def add_source_options(cmd: argparse.ArgumentParser, templates: bool = True, out: Path | None = Path("site")) -> None:
+    """Where the articles, templates, config and people file are, and where the site goes."""
     cmd.add_argument("--articles", type=Path, default=Path("articles"), help="articles folder (default: articles)")
-    cmd.add_argument("--templates", type=Path, default=Path("templates"), help="templates folder (default: templates)")
-    cmd.add_argument("--out", type=Path, default=Path("site"), help="output folder (default: site)")
+    if templates:
+        cmd.add_argument("--templates", type=Path, default=Path("templates"), help="templates folder (default: templates)")
+    if out is not None:
+        cmd.add_argument("--out", type=Path, default=out, help=f"output folder (default: {out})")
     cmd.add_argument("--config", type=Path, default=None, help="config file (default: healthhub.yaml if present)")
     cmd.add_argument("--authors", type=Path, default=None,
                      help="people file with authors and reviewers (default: authors.yaml here or in the articles folder)")
+
+
+def add_build_options(cmd: argparse.ArgumentParser) -> None:
+    add_source_options(cmd)
     cmd.add_argument("--drafts", action="store_true", help="include articles marked draft: true")
     cmd.add_argument("--strict", action="store_true", help="treat warnings as errors")
     cmd.add_argument("--no-search", dest="search", action="store_false",

@@ -98,6 +98,7 @@ def start(site_dir):
     """Start the server in the site's folder; on teardown stop it with Ctrl-C and
     check it stopped cleanly."""
     servers: list[Server] = []
+    site_dir.out = site_dir.root / ".healthhub-preview" / "site"  # where serve builds by default
 
     def start_server(*args: str) -> Server:
         server = Server(site_dir.root, *args)
@@ -385,6 +386,7 @@ def test_after_many_changes_the_served_site_equals_a_clean_build(site_dir, start
     change(lambda: site_dir.write("templates/static/extra.css", "p { margin: 0 }\n"))
     change(lambda: site_dir.write("healthhub.yaml", "site_name: Clinic notes\n"))
     served = site_dir.tree()
+    assert not (site_dir.root / "site").exists(), "the preview (with drafts) must never be written into site/"
     site_dir.cli("--drafts", "--no-search", "--out", "clean", check=True)
     clean = {p.relative_to(site_dir.root / "clean").as_posix(): p.read_bytes()
              for p in sorted((site_dir.root / "clean").rglob("*")) if p.is_file()}
