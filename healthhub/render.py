@@ -231,6 +231,7 @@ def make_environment(templates_dir: Path) -> jinja2.Environment:
         keep_trailing_newline=True,
     )
     env.globals["url"] = _url
+    env.relative_urls = {}  # (folder of the page, target) -> relative URL: every page links the same few places
     env.globals["asset"] = _asset
     env.globals["format_date"] = _format_date
     env.globals["inline_asset"] = _inline_asset
@@ -246,7 +247,17 @@ def _url(ctx, target: str) -> str:
     root = ctx["root_path"]
     if root:
         return root + paths.relative_url("index.html", target)
-    return paths.relative_url(ctx["page_path"], target)
+    page_path = ctx["page_path"]
+    memo = getattr(ctx.environment, "relative_urls", None)
+    if memo is None:
+        return paths.relative_url(page_path, target)
+    key = (page_path[: page_path.rfind("/") + 1], target)
+    found = memo.get(key)
+    if found is None:
+        if len(memo) > 50_000:
+            memo.clear()
+        found = memo[key] = paths.relative_url(page_path, target)
+    return found
 
 
 @jinja2.pass_context
