@@ -371,6 +371,13 @@ def parse_article(text: str, display: str, file_stem: str, config: Config,
         diags.append(error(display, pos.line, pos.col,
                            f"category '{category}' would clash with the site's own '{category_slug}/' pages, "
                            "choose another name"))
+    elif slug and paths.article_path(category_slug, slug) == paths.category_path(category_slug):
+        where = f"this article would be published at {paths.category_path(category_slug)}, the category page's address"
+        if "slug" in positions:
+            pos = positions["slug"]
+            diags.append(error(display, pos.line, pos.col, f"{where}, use another slug, e.g. slug: about-{category_slug}"))
+        else:
+            diags.append(error(display, 1, 1, f"{where}, add a line like  slug: about-{category_slug}"))
     tags = []
     for tag in values.get("tags", ()):
         if not paths.slugify(tag):

@@ -153,6 +153,8 @@ class PageCache:
                     if dep not in prints_kept:
                         prints_kept[dep] = dep_prints[dep] if dep in dep_prints else old_prints[dep]
         self.state = {"pages": new_pages, "prints": prints_kept, "versions": new_versions}
+        prints.memo.clear()  # only needed while rendering; the state above holds what is kept
+        prints.canonical.clear()
         return outputs
 
     def _entities(self, pages: Sequence[Page]) -> dict[str, object]:

@@ -102,3 +102,15 @@ def test_all_problems_of_a_build_are_reported_together(site_dir):
         "articles/b.md:1:1: error: the front matter has no 'category', add a line like category: Health",
         "articles/b.md:4:8: error: 'views' is -1, it must be 0 or more, e.g. views: 1234",
     ]
+
+
+def test_an_article_cannot_take_the_category_page_address(site_dir):
+    site_dir.write("articles/health/index.md", HEAD + "---\nBody\n")
+    site_dir.write("articles/health/y.md", HEAD + "slug: index\n---\nBody\n")
+    result = site_dir.build()
+    assert [d.format() for d in result.diagnostics] == [
+        "articles/health/index.md:1:1: error: this article would be published at health/index.html, the category "
+        "page's address, add a line like  slug: about-health",
+        "articles/health/y.md:5:7: error: this article would be published at health/index.html, the category "
+        "page's address, use another slug, e.g. slug: about-health",
+    ]
