@@ -97,6 +97,14 @@ class Fingerprints:
             return "M" + repr(str(value))
         if kind is bytes:
             return "B" + digest(value).hex()
+        if (kind is tuple or kind is list) and value and all(type(item) in self.kinds for item in value):
+            # a list of entities (related articles, a pager's items): the same text as below, without
+            # first trying (and failing) to marshal it
+            key = self.key
+            if deep:
+                return kind.__name__ + "(" + ",".join(
+                    "K" + key(item) + ":" + self.version(item).hex() for item in value) + ")"
+            return kind.__name__ + "(" + ",".join(["K" + key(item) for item in value]) + ")"
         if kind in (tuple, list, dict):
             try:  # plain data (e.g. JSON-LD values) in one step; anything else raises at once
                 return "m" + digest(marshal.dumps(value, 0)).hex()  # version 0: by value, no refs or interning
