@@ -15,7 +15,7 @@ import jinja2
 from .cache import DEFAULT_DIR_NAME, Cache, code_version, digest, from_plain, to_plain
 from .config import DEFAULT_CONFIG_FILE, Config, load_config
 from .content import Site, display_path, load_site, scan_articles
-from .errors import ConfigError, Diagnostic, error, warning
+from .errors import ConfigError, Diagnostic, HasDiagnostics, error, warning
 from .incremental import PageCache
 from .progress import Progress
 from .people import DEFAULT_AUTHORS_FILE, Person, load_people
@@ -52,7 +52,7 @@ class BuildOptions:
 
 
 @dataclass
-class BuildResult:
+class BuildResult(HasDiagnostics):
     ok: bool
     diagnostics: list[Diagnostic] = field(default_factory=list)
     site: Site | None = field(default_factory=lambda: None)  # no class attribute: see __getattr__
@@ -76,14 +76,6 @@ class BuildResult:
             self.site = loader()
             return self.site
         raise AttributeError(name)
-
-    @property
-    def errors(self) -> list[Diagnostic]:
-        return [d for d in self.diagnostics if d.is_error]
-
-    @property
-    def warnings(self) -> list[Diagnostic]:
-        return [d for d in self.diagnostics if not d.is_error]
 
 
 class BuildLocked(Exception):

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import textstat
 
 from .content import DESCRIPTION_LIMIT, Article, Site, load_site
-from .errors import Diagnostic, error, warning
+from .errors import Diagnostic, HasDiagnostics, error, warning
 from .frontmatter import Position
 from .markup import CALLOUT_LABELS, prose_text, scan_source
 
@@ -25,17 +25,9 @@ READABILITY_MIN_WORDS = 100
 
 
 @dataclass(frozen=True)
-class CheckResult:
+class CheckResult(HasDiagnostics):
     diagnostics: list[Diagnostic]
     articles: int
-
-    @property
-    def errors(self) -> list[Diagnostic]:
-        return [d for d in self.diagnostics if d.is_error]
-
-    @property
-    def warnings(self) -> list[Diagnostic]:
-        return [d for d in self.diagnostics if not d.is_error]
 
 
 def check_site(site: Site, today: dt.date) -> list[Diagnostic]:

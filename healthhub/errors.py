@@ -40,6 +40,20 @@ def warning(path: str, line: int, col: int, message: str) -> Diagnostic:
     return Diagnostic(path, line, col, "warning", message)
 
 
+class HasDiagnostics:
+    """Mixin for results that carry a `diagnostics` list."""
+
+    diagnostics: list[Diagnostic]
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.is_error]
+
+    @property
+    def warnings(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if not d.is_error]
+
+
 class ConfigError(Exception):
     """The site configuration or the command line is wrong (exit code 2)."""
 
