@@ -562,10 +562,17 @@ def load_site(config: Config, articles_dir: Path, drafts: bool = False,
         results = [read_article(source, display_path(source), config, converter, people) for source in sources]
     else:
         results = read_articles(sources, config, people)
+    resolved: dict[Path, Path] = {}  # folder -> its resolved path (one realpath per folder, not per file)
     for source, (article, problems) in zip(sources, results):
         diags.extend(problems)
         if article is not None:
-            parsed[source.resolve()] = article
+            if source.is_symlink():
+                parsed[source.resolve()] = article
+                continue
+            folder = resolved.get(source.parent)
+            if folder is None:
+                folder = resolved[source.parent] = source.parent.resolve()
+            parsed[folder / source.name] = article
     for file, article in parsed.items():
         if drafts or not article.draft:
             try:

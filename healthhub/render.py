@@ -147,7 +147,8 @@ class RelatedIndex:
         return tuple(found)
 
 
-def structured_data(site: Site, article: Article, category: Category) -> dict:
+def structured_data(site: Site, article: Article, category: Category,
+                    links: dict[tuple[str, str], str] | None = None) -> dict:
     """schema.org JSON-LD for an article page: a MedicalWebPage with its breadcrumb.
 
     URLs are absolute when the site has a base_url, otherwise relative to the page
@@ -155,10 +156,21 @@ def structured_data(site: Site, article: Article, category: Category) -> dict:
     """
     config = site.config
 
+    folder = article.path.rpartition("/")[0]
+
     def link(target: str) -> str:
-        if config.base_url:
-            return paths.absolute_url(config.base_url, target)
-        return paths.relative_url(article.path, target)
+        # `links` remembers answers across the articles of one site_pages call: the
+        # same few targets (home, categories, people) from the same few folders
+        key = (folder, target)
+        found = links.get(key) if links is not None else None
+        if found is None:
+            if config.base_url:
+                found = paths.absolute_url(config.base_url, target)
+            else:
+                found = paths.relative_url(article.path, target)
+            if links is not None:
+                links[key] = found
+        return found
 
     def person(person_id: str) -> dict:
         # Front matter names people by their id in authors.yaml; each has a page.
@@ -316,6 +328,7 @@ def site_pages(site: Site, search: bool = True) -> list[Page]:
         pages.append(Page("tags/index.html", "tags.html", {}))
     categories = {category.slug: category for category in site.categories}
     index = RelatedIndex(site.articles)
+    links: dict[tuple[str, str], str] = {}
     for article in site.articles:
         category = categories[article.category_slug]
         related = index.related(article, config.related_count)
@@ -326,7 +339,7 @@ def site_pages(site: Site, search: bool = True) -> list[Page]:
             "related": related,
             "more": tuple(itertools.islice((a for a in category.articles if a.path not in shown),
                                            config.related_count)),
-            "structured_data": structured_data(site, article, category),
+            "structured_data": structured_data(site, article, category, links),
         }))
     for person_id in sorted(site.people):
         written, reviewed = site.work_of(person_id)
