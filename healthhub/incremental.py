@@ -11,14 +11,11 @@ from __future__ import annotations
 
 import dataclasses
 import multiprocessing
-import os
-from pathlib import Path
 from typing import Callable, Sequence
 
 import jinja2
 import jinja2.meta
 
-from . import paths
 from .cache import code_version, digest
 from .content import Article, Category, Site, Tag
 from .progress import Progress, Ticker

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
-import datetime as dt
 import functools
 import http.server
 import json
@@ -17,9 +15,7 @@ import feedparser
 import pytest
 
 from conftest import ROOT, SAMPLE_ARTICLES, TEMPLATES, article
-from healthhub import render
 from healthhub.build import BuildOptions, build
-from healthhub.content import Article
 
 BASE = "https://hub.example.org/health-hub/"
 SITEMAP_XSD = ROOT / "node_modules" / "sitemap" / "schema" / "sitemap.xsd"

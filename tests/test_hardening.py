@@ -6,15 +6,13 @@ import json
 import os
 import subprocess
 import sys
-import time
 import xml.dom.minidom
 from html.parser import HTMLParser
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 
 import pytest
 
 from conftest import ROOT, article
-from healthhub import cli
 
 FM = "---\ntitle: A title\ncategory: Health\ndate: 2025-03-30\n"
 QUOTING_HINT = ("check the line's quoting: a value containing ': ' or starting with '[', '{', '@', '*' or '&' "
