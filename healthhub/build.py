@@ -12,6 +12,7 @@ from typing import Callable
 
 import jinja2
 
+from .bodies import BodyMissing, FolderBodies, TemporaryBodies
 from .cache import DEFAULT_DIR_NAME, Cache, code_version, digest, from_plain, to_plain
 from .config import DEFAULT_CONFIG_FILE, Config, load_config
 from .content import Site, display_path, load_site, scan_articles
@@ -113,7 +114,15 @@ def build(options: BuildOptions, progress: Progress | None = None) -> BuildResul
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return _build(options, progress, enabled)
+        try:
+            return _build(options, progress, enabled)
+        except BodyMissing:
+            # A body the cache promised is gone or damaged: never trust the rest
+            # of that cache either, build again from the sources.
+            Cache(options.cache_folder()).clear()
+            gc.unfreeze()
+            gc.disable()
+            return _build(options, progress, enabled)
     finally:
         gc.unfreeze()
         if enabled:
@@ -146,12 +155,26 @@ def _build(options: BuildOptions, progress: Progress | None, enabled: bool) -> B
         unchanged.seconds = time.perf_counter() - started
         return unchanged
 
+    bodies = cache.bodies() or TemporaryBodies()
+    try:
+        return _build_with(options, progress, enabled, started, config, people, people_diags, cache, jobs, out_dir,
+                           scanned, inputs, racy, bodies)
+    finally:
+        if isinstance(bodies, TemporaryBodies):
+            bodies.close()
+
+
+def _build_with(options, progress, enabled, started, config, people, people_diags, cache, jobs, out_dir,
+                scanned, inputs, racy, bodies) -> BuildResult:
     stored_sources = cache.load_shards("sources")
-    reader = SourceReader(stored_sources, jobs, progress)
+    reader = SourceReader(stored_sources, bodies, jobs, progress)
     site, diagnostics = load_site(config, options.articles_dir, drafts=options.drafts, people=people,
-                                  read_articles=reader, scanned=scanned)
+                                  read_articles=reader, scanned=scanned, bodies=bodies)
+    known_bodies = stored_sources.get("parsed", {}).keys()
+    if reader.reparsed or known_bodies != reader.state.get("parsed", {}).keys():
+        bodies.keep_only({record[1][0] for record in reader.state.get("parsed", {}).values() if record[1]})
     cache.update_shards("sources", stored_sources, reader.state)
-    del stored_sources
+    del stored_sources, known_bodies
     reader.release()
     _loaded(enabled)
     diagnostics += people_diags
@@ -173,7 +196,7 @@ def _build(options: BuildOptions, progress: Progress | None, enabled: bool) -> B
         if manifest.get("out") != str(out_dir):
             stored, manifest = {}, {}
         state = scan_output(out_dir, manifest.get("files"))
-        pages = PageCache(env, site, stored, state.verified, reader.versions, jobs, progress, staging)
+        pages = PageCache(env, site, stored, state.verified, jobs, progress, staging)
         try:
             outputs = render_site(env, site, load_assets(options.templates_dir / "static"), search=search,
                                   render_pages=pages.render_pages)
@@ -230,8 +253,10 @@ def unchanged_build(options: BuildOptions, config: Config, people: dict[str, Per
         return None
 
     def load_site_from_cache() -> Site:
-        reader = SourceReader(cache.load_shards("sources"))
-        return load_site(config, options.articles_dir, drafts=options.drafts, people=people, read_articles=reader)[0]
+        bodies = cache.bodies()
+        reader = SourceReader(cache.load_shards("sources"), bodies)
+        return load_site(config, options.articles_dir, drafts=options.drafts, people=people, read_articles=reader,
+                         bodies=bodies)[0]
 
     written = WriteResult(0, sum(1 for entry in files.values() if entry[3] is not None), 0, files)
     return BuildResult(True, diagnostics, None, written, 0.0, 0, 0,

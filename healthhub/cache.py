@@ -8,8 +8,10 @@ more work; it never uses bytes it cannot verify.
 Stores (one file each, rewritten atomically after a successful build):
 - `sources`: per article file its stat signature and content digest, and per
   content digest the parsed Article with its diagnostics;
-- `pages`: per output page what it read while rendering and the hash of its
-  bytes (see tracking.py);
+- `bodies/`: the HTML body of each parsed article, one checked file each
+  (see bodies.py);
+- `pages`: per output page the fingerprint of its inputs, the parts of the
+  site it read and the hash of its bytes (see incremental.py);
 - `manifest`: per output folder, every file in it with size, mtime and hash,
   so unchanged files need not be read to be compared.
 """
@@ -22,10 +24,12 @@ import hashlib
 import importlib
 import marshal
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
 from . import __version__
+from .bodies import FolderBodies
 
 MAGIC = b"HHCACHE\x01"
 DEFAULT_DIR_NAME = ".healthhub-cache"
@@ -187,6 +191,17 @@ class Cache:
             ignore = folder / ".gitignore"
             if not ignore.exists():
                 ignore.write_text("# HealthHub build cache: safe to delete\n*\n", encoding="utf-8")
+
+    def bodies(self) -> FolderBodies | None:
+        """The store of article bodies (see bodies.py), or None without a cache folder."""
+        return FolderBodies(self.folder / "bodies") if self.folder is not None else None
+
+    def clear(self) -> None:
+        """Forget everything (the next build starts from the sources)."""
+        if self.folder is not None:
+            for path in self.folder.iterdir():
+                if path.name != ".gitignore":
+                    shutil.rmtree(path) if path.is_dir() else path.unlink()
 
     def load(self, name: str) -> dict:
         if self.folder is None:

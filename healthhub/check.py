@@ -11,12 +11,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass
+from pathlib import Path
 
 import textstat
 
-from .content import DESCRIPTION_LIMIT, Article, Site, load_site
+from .content import DESCRIPTION_LIMIT, Article, Site, decode, load_site
 from .errors import Diagnostic, HasDiagnostics, error, warning
-from .frontmatter import Position
+from .frontmatter import FrontMatterError, Position, split
 from .markup import CALLOUT_LABELS, prose_text, scan_source
 
 REVIEW_WARNING_DAYS = 30
@@ -34,10 +35,11 @@ def check_site(site: Site, today: dt.date) -> list[Diagnostic]:
     """Editorial checks on a loaded site (load_site reports everything else)."""
     diags: list[Diagnostic] = []
     for article in sorted(site.articles, key=lambda a: a.source):
-        diags += check_readability(article, site.config.readability_target)
+        markdown = body_markdown(article)
+        diags += check_readability(article, site.body_html(article), markdown, site.config.readability_target)
         diags += check_review(article, today)
         diags += check_sources(article)
-        diags += check_markdown(article)
+        diags += check_markdown(article, markdown)
         diags += check_summary(article)
     diags += check_duplicate_titles(site.articles)
     return diags
@@ -47,14 +49,23 @@ def _at(article: Article, key: str) -> Position:
     return article.positions.get(key, Position(1, 1))
 
 
-def check_readability(article: Article, target: float) -> list[Diagnostic]:
-    text = prose_text(article.body_html)
+def body_markdown(article: Article) -> str:
+    """The Markdown body of the article's file (the site model does not keep it)."""
+    try:
+        text, _ = decode(Path(article.source).read_bytes(), article.source)
+        return split(text or "")[1]
+    except (OSError, FrontMatterError):
+        return ""
+
+
+def check_readability(article: Article, body_html: str, body_markdown: str, target: float) -> list[Diagnostic]:
+    text = prose_text(body_html)
     if len(text.split()) < READABILITY_MIN_WORDS:
         return []
     grade = round(textstat.flesch_kincaid_grade(text), 1)  # compared as shown
     if grade <= target:
         return []
-    lines = article.body_markdown.split("\n")
+    lines = body_markdown.split("\n")
     first = next((n for n, line in enumerate(lines) if line.strip()), 0)
     return [warning(article.source, article.body_first_line + first, 1,
                     f"reading level is grade {grade:.1f} (Flesch-Kincaid), above the target of {target:g}, "
@@ -85,11 +96,11 @@ def check_sources(article: Article) -> list[Diagnostic]:
                     "the article lists no sources, add a 'sources:' list with the guidance or research it is based on")]
 
 
-def check_markdown(article: Article) -> list[Diagnostic]:
+def check_markdown(article: Article, body_markdown: str) -> list[Diagnostic]:
     diags: list[Diagnostic] = []
     previous = 1  # the page title is the <h1>
     offset = article.body_first_line - 1
-    for item in scan_source(article.body_markdown):
+    for item in scan_source(body_markdown):
         line = item.line + offset
         if item.kind == "image" and not item.text.strip():
             diags.append(error(article.source, line, item.col,

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import hashlib
+import marshal
 import os
 import re
 from dataclasses import dataclass, field
@@ -25,6 +27,7 @@ from .errors import Diagnostic, ProcessingError, did_you_mean, error, warning
 from .markup import (Heading, MarkdownConverter, callout_titles, first_paragraph, reading_minutes,
                      scan_source, shorten)
 from .people import Person
+from .bodies import BodyStore, MemoryBodies
 
 MARKDOWN_SUFFIXES = (".md", ".markdown")
 # Data files (authors.yaml) may sit among the articles; they are read, never published.
@@ -64,7 +67,6 @@ class Article:
     tags: tuple[str, ...]
     author: str
     draft: bool
-    body_html: str
     headings: tuple[Heading, ...]
     path: str  # output path inside the site
     # Trust: medical review and sources (person ids refer to authors.yaml).
@@ -73,14 +75,27 @@ class Article:
     next_review: dt.date | None = None
     sources: tuple[Source, ...] = ()
     reading_minutes: int = 1
-    # Where things are in the source file, for `check` (not part of the page).
-    body_markdown: str = field(default="", compare=False, repr=False)
+    # Where things are in the source file, for messages and `check` (not part of the page).
     body_first_line: int = field(default=1, compare=False)
     positions: dict = field(default_factory=dict, compare=False, repr=False)
+    # A digest of every field above: a page showing this article is the same while it is.
+    digest: bytes = field(default=b"", compare=False, repr=False)
 
     @property
     def modified(self) -> dt.date:
         return self.updated or self.date
+
+
+@dataclass(frozen=True)
+class Body:
+    """An article's body, which is not held in the site model (10,000 bodies are most
+    of a build's memory): its key in the BodyStore, and what the rest of the site
+    needs from it: its element ids (for links to #anchors) and its inline links to
+    #anchors and other articles' .md files (href, line, col)."""
+
+    key: bytes
+    ids: tuple[str, ...] = ()
+    links: tuple[tuple[str, int, int], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -116,6 +131,23 @@ class Site:
     people: dict[str, Person] = field(default_factory=dict, compare=False)
     # Images and other files kept next to articles: output path -> bytes.
     files: dict[str, bytes] = field(default_factory=dict, compare=False)
+    bodies: "BodyStore | None" = field(default=None, compare=False, repr=False)
+    body_of: dict[str, Body] = field(default_factory=dict, compare=False, repr=False)  # by article source
+    # Per article source: (href, page URL) for its links to other articles' .md files.
+    link_map: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict, compare=False, repr=False)
+
+    def body_key(self, article: Article) -> tuple:
+        """What the article's HTML body depends on: its stored body and where its links lead."""
+        return self.body_of[article.source].key, self.link_map.get(article.source, ())
+
+    def body_html(self, article: Article) -> str:
+        """The article's HTML body, with links to other articles' .md files pointing at their pages."""
+        if self.bodies is None:
+            raise LookupError("this site model was loaded without its bodies")
+        html = self.bodies.get(self.body_of[article.source].key)
+        for href, url in self.link_map.get(article.source, ()):
+            html = html.replace(f'href="{_escape_attr(href)}"', f'href="{_escape_attr(url)}"')
+        return html
 
     def person(self, person_id: str) -> Person | None:
         return self.people.get(person_id)
@@ -327,12 +359,17 @@ def _person_problem(display: str, positions, key: str, person_id: str, people: d
                  "or add the person there")
 
 
+# The article, its diagnostics, its Body and its HTML body (kept by the caller under the Body's key).
+Parsed = tuple["Article | None", list[Diagnostic], "Body | None", str]
+
+
 def parse_article(text: str, display: str, file_stem: str, config: Config,
                   converter: MarkdownConverter,
-                  people: dict[str, Person] | None = None) -> tuple[Article | None, list[Diagnostic]]:
+                  people: dict[str, Person] | None = None, body_key: bytes = b"") -> Parsed:
+    """See Parsed: the caller stores the returned HTML under `body_key`."""
     values, positions, body, diags = read_front_matter(text, display)
     if any(d.is_error for d in diags):
-        return None, diags
+        return None, diags, None, ""
     people = people or {}
     for key in ("author", "reviewed_by"):
         if key in values:
@@ -392,7 +429,7 @@ def parse_article(text: str, display: str, file_stem: str, config: Config,
         diags.append(error(display, pos.line, pos.col,
                            f"'updated' ({updated}) is before 'date' ({date}), use a date on or after {date}"))
     if any(d.is_error for d in diags):
-        return None, diags
+        return None, diags, None, ""
     try:
         rendered = converter.convert(body)
     except RecursionError:
@@ -400,7 +437,8 @@ def parse_article(text: str, display: str, file_stem: str, config: Config,
             display, 1, 1,
             "the Markdown is nested too deeply (lists or quotes inside each other hundreds of levels), "
             "flatten the nesting to a few levels",
-        )]
+        )], None, ""
+    body_first_line = fm.split(text)[2]
     summary = str(values.get("summary", ""))
     article = Article(
         source=display,
@@ -420,15 +458,55 @@ def parse_article(text: str, display: str, file_stem: str, config: Config,
         next_review=next_review,
         sources=tuple(values.get("sources", ())),
         reading_minutes=reading_minutes(rendered.html),
-        body_markdown=body,
-        body_first_line=fm.split(text)[2],
+        body_first_line=body_first_line,
         positions=positions,
         draft=bool(values.get("draft", False)),
-        body_html=rendered.html,
         headings=rendered.headings,
         path=paths.article_path(category_slug, slug),
     )
-    return article, diags
+    body_info = Body(body_key, tuple(sorted(element_ids(rendered.html))), body_links(body, body_first_line))
+    return with_digest(article), diags, body_info, rendered.html
+
+
+def body_links(body: str, first_line: int) -> tuple[tuple[str, int, int], ...]:
+    """(href, line, col) of the body's inline links to #anchors and to other .md files."""
+    if "](" not in body:  # no inline link at all (scanning 10,000 bodies adds up)
+        return ()
+    return tuple((item.target, item.line + first_line - 1, item.col) for item in scan_source(body)
+                 if item.kind == "link" and (item.target.startswith("#") or is_markdown_link(item.target)))
+
+
+# --- articles as plain records (the cache) ------------------------------------------
+
+_ARTICLE_FIELDS = tuple(f.name for f in dataclasses.fields(Article))
+
+
+def article_record(article: Article) -> tuple:
+    """The article as marshal-able plain data, read back by article_from_record."""
+    a = article
+    return (a.source, a.title, a.category, a.category_slug, a.slug, a.date.toordinal(),
+            a.updated.toordinal() if a.updated else None, a.views, a.summary, a.description, a.tags, a.author,
+            a.draft, tuple(tuple(h) for h in a.headings), a.path, a.reviewed_by,
+            a.reviewed.toordinal() if a.reviewed else None, a.next_review.toordinal() if a.next_review else None,
+            tuple(dataclasses.astuple(x) for x in a.sources), a.reading_minutes, a.body_first_line, {k: (p.line, p.col) for k, p in a.positions.items()}, a.digest)
+
+
+def article_from_record(r: tuple) -> Article:
+    date = dt.date.fromordinal
+    values = (r[0], r[1], r[2], r[3], r[4], date(r[5]), date(r[6]) if r[6] is not None else None, r[7], r[8], r[9],
+              r[10], r[11], r[12], tuple([Heading(*h) for h in r[13]]), r[14], r[15],
+              date(r[16]) if r[16] is not None else None, date(r[17]) if r[17] is not None else None,
+              tuple([Source(*x) for x in r[18]]) if r[18] else (), r[19], r[20],
+              {k: fm.Position(*p) for k, p in r[21].items()}, r[22])
+    article = object.__new__(Article)  # frozen: filled without running __init__ again
+    article.__dict__.update(zip(_ARTICLE_FIELDS, values))
+    return article
+
+
+def with_digest(article: Article) -> Article:
+    """The article with `digest` set: a digest of everything it holds but its positions."""
+    record = article_record(article)[:-3]  # not the first body line, positions or digest
+    return dataclasses.replace(article, digest=hashlib.blake2b(marshal.dumps(record, 0), digest_size=16).digest())
 
 
 # --- finding and gathering ----------------------------------------------------
@@ -509,7 +587,8 @@ def display_path(path: Path) -> str:
         return path.as_posix()
 
 
-ArticleReader = Callable[[list[Path], Config, dict], list[tuple["Article | None", list[Diagnostic]]]]
+Read = tuple["Article | None", list[Diagnostic], "Body | None"]
+ArticleReader = Callable[[list[Path], Config, dict], list[Read]]
 
 
 def make_converter(config: Config) -> MarkdownConverter:
@@ -517,31 +596,42 @@ def make_converter(config: Config) -> MarkdownConverter:
                              safe_html=config.safe_html)
 
 
+
 def read_article(source: Path, display: str, config: Config, converter: MarkdownConverter,
-                 people: dict[str, Person], data: bytes | None = None) -> tuple[Article | None, list[Diagnostic]]:
-    """One article file (its bytes may be given) parsed, with its diagnostics."""
+                 people: dict[str, Person], bodies: BodyStore, data: bytes | None = None,
+                 key: bytes | None = None) -> Read:
+    """One article file (its bytes may be given) parsed, with its diagnostics; its
+    HTML body goes into `bodies` under `key` (by default a digest of path and bytes)."""
     if data is None:
         try:
             data = source.read_bytes()
         except OSError as exc:
-            return None, [error(display, 1, 1, f"cannot read the file ({exc.strerror})")]
+            return None, [error(display, 1, 1, f"cannot read the file ({exc.strerror})")], None
     text, problems = decode(data, display)
     if text is None:
-        return None, problems
+        return None, problems, None
     stem = source.name.rsplit(".", 1)[0]
+    if key is None:
+        key = hashlib.blake2b(display.encode("utf-8", "surrogateescape") + b"\0" + data, digest_size=16).digest()
     try:
-        article, more = parse_article(text, display, stem, config, converter, people)
+        article, more, body, html = parse_article(text, display, stem, config, converter, people, key)
+        if body is not None:
+            bodies.put(key, html)
     except Exception as exc:  # a bug, not an author mistake: say which file
         raise ProcessingError(display, exc) from exc
-    return article, problems + more
+    return article, problems + more, body
 
 
 def load_site(config: Config, articles_dir: Path, drafts: bool = False,
               people: dict[str, Person] | None = None, read_articles: ArticleReader | None = None,
-              scanned: tuple[list[Path], list[Path], list[Diagnostic]] | None = None) -> tuple[Site, list[Diagnostic]]:
+              scanned: tuple[list[Path], list[Path], list[Diagnostic]] | None = None,
+              bodies: BodyStore | None = None) -> tuple[Site, list[Diagnostic]]:
     """`read_articles` may stand in for reading the files one by one (the build passes
-    sources.SourceReader, which caches and parallelises); `scanned` is scan_articles'
-    answer when the caller already has it."""
+    sources.SourceReader, which caches and parallelises, and the store it puts the
+    bodies in as `bodies`); `scanned` is scan_articles' answer when the caller
+    already has it. Without a store the bodies are kept in memory."""
+    if bodies is None:
+        bodies = MemoryBodies()
     diags: list[Diagnostic] = []
     people = people or {}
     articles: list[Article] = []
@@ -554,18 +644,21 @@ def load_site(config: Config, articles_dir: Path, drafts: bool = False,
     if not articles_dir.is_dir():
         diags.append(error(display_path(articles_dir), 1, 1,
                            "the articles folder does not exist, create it or pass --articles DIR"))
-        return gather_site(config, [], drafts, diags, people), diags
+        return dataclasses.replace(gather_site(config, [], drafts, diags, people), bodies=bodies), diags
     sources, others, problems = scanned or scan_articles(articles_dir)
     diags.extend(problems)
     if read_articles is None:
         converter = make_converter(config)
-        results = [read_article(source, display_path(source), config, converter, people) for source in sources]
+        results = [read_article(source, display_path(source), config, converter, people, bodies)
+                   for source in sources]
     else:
         results = read_articles(sources, config, people)
     resolved: dict[Path, Path] = {}  # folder -> its resolved path (one realpath per folder, not per file)
-    for source, (article, problems) in zip(sources, results):
+    body_of: dict[str, Body] = {}
+    for source, (article, problems, body) in zip(sources, results):
         diags.extend(problems)
         if article is not None:
+            body_of[article.source] = body
             if source.is_symlink():
                 parsed[source.resolve()] = article
                 continue
@@ -573,18 +666,23 @@ def load_site(config: Config, articles_dir: Path, drafts: bool = False,
             if folder is None:
                 folder = resolved[source.parent] = source.parent.resolve()
             parsed[folder / source.name] = article
+    link_map: dict[str, tuple[tuple[str, str], ...]] = {}
     for file, article in parsed.items():
         if drafts or not article.draft:
-            try:
-                article, problems = resolve_links(article, file, parsed, drafts)
-            except Exception as exc:  # a bug: say which file
-                raise ProcessingError(article.source, exc) from exc
-            diags.extend(problems)
+            body = body_of[article.source]
+            if body.links:
+                try:
+                    replacements, problems = check_links(article, body, file, parsed, body_of, drafts)
+                except Exception as exc:  # a bug: say which file
+                    raise ProcessingError(article.source, exc) from exc
+                diags.extend(problems)
+                if replacements:
+                    link_map[article.source] = replacements
             articles.append(article)
             folders[article.source] = file.parent  # resolved, as gather_files compares
     site = gather_site(config, articles, drafts, diags, people)
     files = gather_files(site, folders, articles_dir, others, diags)
-    return dataclasses.replace(site, files=files), diags
+    return dataclasses.replace(site, files=files, bodies=bodies, body_of=body_of, link_map=link_map), diags
 
 
 def gather_files(site: Site, folders: dict[str, Path], articles_dir: Path, others: list[Path],
@@ -657,57 +755,42 @@ def _escape_attr(value: str) -> str:
     return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
 
 
-def resolve_links(article: Article, file: Path, parsed: dict[Path, Article],
-                  drafts: bool) -> tuple[Article, list[Diagnostic]]:
-    """Turn links to other articles' .md files into links to their pages; a link to
-    a missing file or a missing #anchor is an error at its place in the file."""
-    if "](" not in article.body_markdown:  # no inline link at all (scanning 10,000 bodies adds up)
-        return article, []
+def check_links(article: Article, body: Body, file: Path, parsed: dict[Path, Article],
+                body_of: dict[str, Body], drafts: bool) -> tuple[tuple[tuple[str, str], ...], list[Diagnostic]]:
+    """Links to other articles' .md files become links to their pages: (href, URL) for
+    each; a link to a missing file or a missing #anchor is an error at its place in the file."""
     diags: list[Diagnostic] = []
-    body_html = article.body_html
-    done: set[str] = set()
-    for item in scan_source(article.body_markdown):
-        if item.kind != "link":
-            continue
-        line = item.line + article.body_first_line - 1
-        href = item.target
+    replacements: dict[str, str] = {}
+    for href, line, col in body.links:
         if href.startswith("#"):
             anchor = unquote(href[1:])
-            if anchor and anchor not in element_ids(article.body_html):
-                diags.append(error(article.source, line, item.col,
+            if anchor and anchor not in body.ids:
+                diags.append(error(article.source, line, col,
                                    f"link to '#{anchor}': this article has no heading with that id, "
                                    f"use one of: {', '.join(sorted(h.id for h in article.headings)) or 'none'}"))
-            continue
-        if not is_markdown_link(href):
             continue
         parts = urlsplit(href)
         target_file = (file.parent / unquote(parts.path)).resolve()
         target = parsed.get(target_file)
         if target is None:
-            diags.append(error(article.source, line, item.col,
+            diags.append(error(article.source, line, col,
                                f"link to '{href}': there is no article at {display_path(target_file)}, "
                                "check the path (it is relative to this file)"))
             continue
         if target.draft and not drafts:
-            diags.append(error(article.source, line, item.col,
+            diags.append(error(article.source, line, col,
                                f"link to '{href}': that article is a draft and is not published, "
                                "publish it or remove the link"))
             continue
         fragment = unquote(parts.fragment)
-        if fragment and fragment not in element_ids(target.body_html):
+        if fragment and fragment not in body_of[target.source].ids:
             ids = sorted(h.id for h in target.headings)
-            diags.append(error(article.source, line, item.col,
+            diags.append(error(article.source, line, col,
                                f"link to '{href}': {target.source} has no heading with the id '{fragment}'"
                                f"{did_you_mean(fragment, ids)}, use one of: {', '.join(ids) or 'none'}"))
             continue
-        if href in done:
-            continue
-        done.add(href)
-        url = paths.relative_url(article.path, target.path + (f"#{fragment}" if fragment else ""))
-        body_html = body_html.replace(f'href="{_escape_attr(href)}"', f'href="{_escape_attr(url)}"')
-    if body_html != article.body_html:
-        article = dataclasses.replace(article, body_html=body_html)
-    return article, diags
+        replacements.setdefault(href, paths.relative_url(article.path, target.path + (f"#{fragment}" if fragment else "")))
+    return tuple(replacements.items()), diags
 
 
 def newest_first(articles) -> tuple[Article, ...]:

@@ -59,6 +59,7 @@ def render_feed(env: jinja2.Environment, site: Site, path: str, title: str, page
         updated=atom_time(updated) if updated else "1970-01-01T00:00:00Z",
         entries=[{
             "article": article,
+            "content": site.body_html(article),
             "url": absolute(article.path),
             "author": author_name(site, article),
             "published": atom_time(article.date),

@@ -1,15 +1,26 @@
 """Render only the pages whose inputs changed since the last build.
 
-A page is kept (not rendered, not written) when the templates it uses, the
-configuration, the asset versions, HealthHub's own code, its values and every
-piece of site data it read last time (tracking.py) are unchanged, and its
-output file is still the one the last build wrote. Everything else is
-rendered, in parallel worker processes when there are many pages to render.
+A page is a pure function of its inputs: its template (with every template
+it extends, imports or includes), its values (site_pages gives each page
+everything it shows: the article, the pager, the related articles, a
+reference to the body...), what every page may read (configuration, people,
+the category navigation, asset versions, HealthHub's own code) and the
+parts of the site it asked `site` for while it rendered (render.SiteView:
+the whole article list, the topics). The fingerprint of all that is cheap
+to compute because each article carries a digest of its own fields
+(content.Article.digest), made once when the file is parsed.
+
+A page is kept (not rendered, not written) when its fingerprint and the
+parts it read are unchanged and its output file is still the one the last
+build wrote. Everything else is rendered, in parallel worker processes when
+there are many pages to render.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
+import hashlib
 import multiprocessing
 from typing import Callable, Sequence
 
@@ -17,13 +28,15 @@ import jinja2
 import jinja2.meta
 
 from .cache import code_version, digest
-from .content import Article, Category, Site, Tag
+from .content import Article, Site
+from .people import Person
 from .progress import Progress, Ticker
-from .render import Page, Pager
+from .render import BodyRef, CategoryInfo, CategoryLink, Page, Pager, TagInfo, navigation
 from .write import Staged, Staging
-from .tracking import Checker, Fingerprints, Reads, TrackingEnvironment, entities_of, fingerprint_reads
 
 PARALLEL_RENDER_MIN = 400  # below this, starting worker processes costs more than it saves
+
+RenderOne = Callable[[Page], tuple[bytes, frozenset[str]]]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -31,15 +44,6 @@ class Kept:
     """An output file the last build wrote with exactly these bytes (by hash); not rendered again."""
 
     hash: bytes
-
-
-ENTITY_KEYS: dict[type, Callable[[object], str]] = {
-    Article: lambda a: "a:" + a.path,
-    Category: lambda c: "c:" + c.slug,
-    Tag: lambda t: "t:" + t.slug,
-    Site: lambda s: "s:",
-    Pager: lambda p: "p:" + p.path,
-}
 
 
 def template_fingerprints(env: jinja2.Environment) -> dict[str, bytes]:
@@ -73,18 +77,56 @@ def template_fingerprints(env: jinja2.Environment) -> dict[str, bytes]:
     return result
 
 
-def environment_fingerprint(env: jinja2.Environment, site: Site, extra: str) -> bytes:
+_PLAIN = frozenset({str, int, float, bool, type(None), dt.date})
+_RECORDS = frozenset({CategoryInfo, CategoryLink, TagInfo, BodyRef, Person})
+
+
+def fingerprint(value, out: list[bytes]) -> None:
+    """Append an unambiguous encoding of a page value to `out`. Articles count by
+    their digest; anything this does not know is a bug in site_pages, not a guess."""
+    kind = type(value)
+    if kind is Article:
+        out.append(b"A" + value.digest)
+    elif kind is tuple or kind is list:
+        out.append(b"(")
+        for item in value:
+            fingerprint(item, out)
+        out.append(b")")
+    elif kind in _PLAIN or kind in _RECORDS:
+        out.append(repr(value).encode("utf-8", "surrogatepass") + b"\0")
+    elif kind is Pager:
+        out.append(repr((value.number, value.count, value.path_of(1), value.path_of(2))).encode() + b"\0")
+        fingerprint(value.items, out)
+    elif kind is dict:
+        out.append(b"{")
+        for name in sorted(value):
+            out.append(name.encode("utf-8", "surrogatepass") + b"=")
+            fingerprint(value[name], out)
+        out.append(b"}")
+    else:
+        raise TypeError(f"a page value of type {kind.__name__} cannot be fingerprinted")
+
+
+def site_fingerprint(env: jinja2.Environment, site: Site, extra: str) -> bytes:
+    """What every page may read: code, configuration, people, navigation, assets, globals."""
     plain_globals = {k: v for k, v in env.globals.items() if isinstance(v, (str, int, float, bool, tuple))}
-    return digest(repr((code_version(), repr(site.config), site.drafts_shown, extra,
-                        sorted(plain_globals.items()))).encode())
+    return digest(repr((code_version(), repr(site.config), site.drafts_shown, extra, sorted(site.people.items()),
+                        navigation(site), sorted(plain_globals.items()))).encode("utf-8", "surrogatepass"))
+
+
+def part_fingerprints(site: Site) -> dict[str, bytes]:
+    """The parts of the site a page may ask render.SiteView for."""
+    return {
+        "articles": digest(b"".join(a.digest for a in site.articles)),
+        "tags": digest(repr([(t.name, t.slug, len(t.articles)) for t in site.tags]).encode("utf-8", "surrogatepass")),
+    }
 
 
 class PageCache:
-    """Decides which pages need rendering, renders them, and remembers what they read."""
+    """Decides which pages need rendering, renders them, and remembers their fingerprints."""
 
-    def __init__(self, env: jinja2.Environment, site: Site, stored: dict,
-                 verified: dict[str, bytes], article_versions: dict[int, bytes], jobs: int = 1,
-                 progress: Progress | None = None, staging: Staging | None = None):
+    def __init__(self, env: jinja2.Environment, site: Site, stored: dict, verified: dict[str, bytes],
+                 jobs: int = 1, progress: Progress | None = None, staging: Staging | None = None):
         self.env = env
         self.staging = staging  # rendered pages go straight into it, not into memory
         self.progress = progress
@@ -92,85 +134,47 @@ class PageCache:
         self.stored = stored
         self.verified = verified  # output path -> hash of the file now on disk, when known to be intact
         self.jobs = jobs
-        self.prints = Fingerprints(ENTITY_KEYS, article_versions)
         self.state: dict = {}
         self.rendered = 0
         self.kept = 0
 
-    def render_pages(self, pages: Sequence[Page], render_one: Callable[[Page], bytes],
-                     extra: str) -> dict[str, bytes | Kept]:
+    def render_pages(self, pages: Sequence[Page], render_one: RenderOne, extra: str) -> dict[str, bytes | Kept]:
         """render.PageRenderer: `extra` names what else the pages depend on (asset versions...)."""
-        prints = self.prints
-        entities = self._entities(pages)
-        env_print = environment_fingerprint(self.env, self.site, extra)
-        template_prints = template_fingerprints(self.env)
-        old_versions = self.stored.get("versions", {})
-        new_versions = {key: prints.version(obj) for key, obj in entities.items()}
-        unchanged = {key for key, version in new_versions.items() if old_versions.get(key) == version}
-        checker = Checker(self.env, prints, entities, unchanged, self.stored.get("prints", {}))
+        common = site_fingerprint(self.env, self.site, extra)
+        templates = template_fingerprints(self.env)
+        parts = part_fingerprints(self.site)
         old_pages: dict[str, tuple] = self.stored.get("pages", {})
         new_pages: dict[str, tuple] = {}
         outputs: dict[str, bytes | Kept] = {}
         dirty: list[tuple[Page, bytes]] = []
+        verified = self.verified
+        blake2b = hashlib.blake2b
         for page in pages:
-            head = digest(b"".join((
-                env_print, template_prints.get(page.template, b"?"),
-                prints.encode((page.path, page.template, page.values), deep=False).encode("utf-8", "surrogatepass"),
-            )))
+            out = [common, templates.get(page.template, b"?"), page.path.encode("utf-8", "surrogatepass"),
+                   page.template.encode()]
+            fingerprint(page.values, out)
+            key = blake2b(b"\0".join(out), digest_size=16).digest()
             record = old_pages.get(page.path)
-            if (record is not None and record[0] == head and self.verified.get(page.path) == record[2]
-                    and checker.all_same(record[1])):
+            if (record is not None and record[0] == key and verified.get(page.path) == record[2]
+                    and all(parts.get(name) == value for name, value in record[1])):
                 outputs[page.path] = Kept(record[2])
                 new_pages[page.path] = record
             else:
-                dirty.append((page, head))
+                dirty.append((page, key))
         self.kept = len(outputs)
         self.rendered = len(dirty)
-        dep_prints = dict(checker.new_prints)
-        interned: dict[tuple, tuple] = {}
         ticker = Ticker(self.progress, "Rendering pages", len(dirty))
-        for page, head, data, deps in self._render(dirty, render_one):
+        for page, key, data, read in self._render(dirty, render_one):
             ticker.advance()
             outputs[page.path] = data
-            if deps is None:
-                continue  # it read something that cannot be fingerprinted: render it every time
-            groups: dict[str, list[tuple]] = {}
-            for dep, value in deps.items():
-                dep = interned.setdefault(dep, dep)
-                dep_prints[dep] = value
-                for key in entities_of(dep):
-                    groups.setdefault(key, []).append(dep)
-            new_pages[page.path] = (head, {key: tuple(group) for key, group in groups.items()},
+            new_pages[page.path] = (key, tuple((name, parts[name]) for name in sorted(read)),
                                     data.hash if type(data) is Staged else digest(data))
-        old_prints = self.stored.get("prints", {})
-        prints_kept: dict[tuple, bytes] = {}
-        for record in new_pages.values():
-            for group in record[1].values():
-                for dep in group:
-                    if dep not in prints_kept:
-                        prints_kept[dep] = dep_prints[dep] if dep in dep_prints else old_prints[dep]
-        self.state = {"pages": new_pages, "prints": prints_kept, "versions": new_versions}
-        prints.memo.clear()  # only needed while rendering; the state above holds what is kept
-        prints.canonical.clear()
+        self.state = {"pages": new_pages}
         return outputs
 
-    def _entities(self, pages: Sequence[Page]) -> dict[str, object]:
-        key = self.prints.key
-        found: dict[str, object] = {key(self.site): self.site}
-        for group in (self.site.articles, self.site.categories, self.site.tags):
-            for item in group:
-                found[key(item)] = item
-        for page in pages:
-            for value in page.values.values():
-                if type(value) in ENTITY_KEYS:
-                    found.setdefault(key(value), value)
-        return found
-
-    def _render(self, dirty: list[tuple[Page, bytes]], render_one: Callable[[Page], bytes]):
+    def _render(self, dirty: list[tuple[Page, bytes]], render_one: RenderOne):
         if not dirty:
             return
-        if isinstance(self.env, TrackingEnvironment):
-            self.env.wrap_callables()
         jobs = self.jobs if len(dirty) >= PARALLEL_RENDER_MIN else 1
         if self.staging is not None:
             self.staging.folder()  # made once, before any worker starts
@@ -179,29 +183,15 @@ class PageCache:
             chunks = _chunks(len(dirty), jobs * 4)
             with context.Pool(jobs, initializer=_worker_start, initargs=(self, dirty, render_one)) as pool:
                 for results in pool.imap(_worker_render, chunks):
-                    for index, data, deps in results:
-                        page, head = dirty[index]
-                        yield page, head, data, deps
+                    for index, data, read in results:
+                        page, key = dirty[index]
+                        yield page, key, data, read
             return
-        for page, head in dirty:
-            data, deps = render_tracked(self.env, page, render_one, self.prints)
+        for page, key in dirty:
+            data, read = render_one(page)
             if self.staging is not None:
                 data = self.staging.put(page.path, data)
-            yield page, head, data, deps
-
-
-def render_tracked(env, page: Page, render_one: Callable[[Page], bytes], prints: Fingerprints):
-    """The page's bytes and its dependencies (None when they cannot all be fingerprinted)."""
-    if not isinstance(env, TrackingEnvironment):
-        return render_one(page), None
-    reads = env.reads = Reads(prints)
-    try:
-        data = render_one(page)
-    finally:
-        env.reads = None
-    if any(dep[0] == "u" for dep in reads.deps):
-        return data, None
-    return data, fingerprint_reads(reads)
+            yield page, key, data, read
 
 
 def _chunks(count: int, parts: int) -> list[range]:
@@ -223,8 +213,8 @@ def _worker_render(indexes: range):
     results = []
     for index in indexes:
         page, _ = dirty[index]
-        data, deps = render_tracked(cache.env, page, render_one, cache.prints)
+        data, read = render_one(page)
         if cache.staging is not None:
             data = cache.staging.put(page.path, data)  # the worker writes it: no bytes go back
-        results.append((index, data, deps))
+        results.append((index, data, read))
     return results

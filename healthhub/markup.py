@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import math
 import xml.etree.ElementTree as etree
@@ -18,8 +19,7 @@ from markdown.treeprocessors import Treeprocessor
 EXTENSIONS = ["tables", "footnotes", "attr_list", "fenced_code", "admonition", "toc", "sane_lists", "smarty"]
 
 
-@dataclass(frozen=True)
-class Heading:
+class Heading(NamedTuple):
     level: int
     id: str
     text: str

@@ -23,10 +23,11 @@ from markupsafe import Markup
 
 from . import __version__, feeds, paths
 from .config import Config
-from .content import Article, Category, Site
+from .bodies import BodyMissing
+from .content import Article, Category, Site, Tag
 from .errors import ProcessingError
 from .markup import shorten
-from .tracking import TrackingEnvironment
+from .people import Person
 
 Outputs = dict[str, bytes]
 
@@ -76,6 +77,100 @@ class Pager:
 def paginate(items: Sequence, per_page: int, path_of: Callable[[int], str]) -> list[Pager]:
     count = max(1, math.ceil(len(items) / per_page))
     return [Pager(n, count, tuple(items[(n - 1) * per_page: n * per_page]), path_of) for n in range(1, count + 1)]
+
+
+@dataclass(frozen=True)
+class CategoryLink:
+    """A category in the site's navigation: name and address only."""
+
+    name: str
+    slug: str
+    path: str
+
+
+@dataclass(frozen=True)
+class CategoryInfo:
+    """A category as a page shows it: name, address and how many articles it has.
+    A page that lists the articles gets them as a value of its own (a pager)."""
+
+    name: str
+    slug: str
+    path: str
+    count: int
+
+    @classmethod
+    def of(cls, category: Category) -> "CategoryInfo":
+        return cls(category.name, category.slug, category.path, len(category.articles))
+
+
+@dataclass(frozen=True)
+class TagInfo:
+    """A topic as a page shows it: name, address and how many articles it has."""
+
+    name: str
+    slug: str
+    path: str
+    count: int
+
+    @classmethod
+    def of(cls, tag: Tag) -> "TagInfo":
+        return cls(tag.name, tag.slug, tag.path, len(tag.articles))
+
+
+@dataclass(frozen=True)
+class BodyRef:
+    """An article page's body: loaded from the site's body store when the page is rendered."""
+
+    source: str  # the article's source, as Site.body_of knows it
+    key: tuple  # Site.body_key: what the body depends on
+
+
+class SiteView:
+    """`site` as templates see it. What every page may read (the configuration,
+    people, the category navigation) is part of every page's fingerprint; the
+    whole article list and the topics are recorded in `read` when a template
+    asks for them, so only pages that showed them depend on them."""
+
+    def __init__(self, site: Site, nav: tuple[CategoryLink, ...], tags: tuple[TagInfo, ...]):
+        self._site = site
+        self._tags = tags
+        self.config = site.config
+        self.categories = nav
+        self.people = site.people
+        self.drafts_shown = site.drafts_shown
+        self.read: set[str] = set()
+
+    @property
+    def articles(self) -> tuple[Article, ...]:
+        self.read.add("articles")
+        return self._site.articles
+
+    @property
+    def by_path(self) -> dict[str, Article]:
+        self.read.add("articles")
+        return self._site.by_path
+
+    @property
+    def tags(self) -> tuple[TagInfo, ...]:
+        self.read.add("tags")
+        return self._tags
+
+    def person(self, person_id: str) -> Person | None:
+        return self._site.person(person_id)
+
+    def category_of(self, article: Article) -> CategoryLink:
+        for link in self.categories:
+            if link.slug == article.category_slug:
+                return link
+        raise LookupError(f"no category '{article.category_slug}'")
+
+    def work_of(self, person_id: str) -> tuple[tuple[Article, ...], tuple[Article, ...]]:
+        self.read.add("articles")
+        return self._site.work_of(person_id)
+
+
+def navigation(site: Site) -> tuple[CategoryLink, ...]:
+    return tuple(CategoryLink(c.name, c.slug, c.path) for c in site.categories)
 
 
 def most_viewed(articles: Sequence[Article], count: int) -> tuple[Article, ...]:
@@ -147,7 +242,7 @@ class RelatedIndex:
         return tuple(found)
 
 
-def structured_data(site: Site, article: Article, category: Category,
+def structured_data(site: Site, article: Article, category: CategoryInfo | Category,
                     links: dict[tuple[str, str], str] | None = None) -> dict:
     """schema.org JSON-LD for an article page: a MedicalWebPage with its breadcrumb.
 
@@ -234,7 +329,7 @@ def asset_versions(assets: dict[str, bytes]) -> dict[str, str]:
 # --- the Jinja environment ----------------------------------------------------
 
 def make_environment(templates_dir: Path) -> jinja2.Environment:
-    env = TrackingEnvironment(
+    env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(templates_dir)),
         autoescape=jinja2.select_autoescape(["html", "xml", "htm"], default_for_string=True),
         undefined=jinja2.StrictUndefined,
@@ -247,6 +342,8 @@ def make_environment(templates_dir: Path) -> jinja2.Environment:
     env.globals["asset"] = _asset
     env.globals["format_date"] = _format_date
     env.globals["inline_asset"] = _inline_asset
+    env.globals["structured_data"] = _structured_data
+    env.jsonld_links = {}  # structured_data's memo, as relative_urls
     env.globals["generator"] = f"HealthHub {__version__}"
     env.filters["json_script"] = json_for_script
     env.filters["shorten"] = shorten
@@ -291,6 +388,14 @@ def _inline_asset(ctx, name: str) -> Markup:
 
 
 @jinja2.pass_context
+def _structured_data(ctx, article: Article, category: CategoryInfo) -> dict:
+    links = getattr(ctx.environment, "jsonld_links", None)
+    if links is not None and len(links) > 50_000:
+        links.clear()
+    return structured_data(ctx["site"]._site, article, category, links)
+
+
+@jinja2.pass_context
 def _format_date(ctx, date: dt.date) -> str:
     return format_date(date, ctx["config"].date_format)
 
@@ -307,39 +412,43 @@ class Page:
 
 
 def site_pages(site: Site, search: bool = True) -> list[Page]:
-    """Every HTML page of the site, in a stable order."""
+    """Every HTML page of the site, in a stable order. A page's values are all it
+    shows besides `site` (a SiteView) and the configuration."""
     config = site.config
+    categories = {category.slug: CategoryInfo.of(category) for category in site.categories}
+    tags = tuple(TagInfo.of(tag) for tag in site.tags)
     pages: list[Page] = [Page("index.html", "home.html", {
         "latest": site.articles[: config.home_latest],
         "popular": most_viewed(site.articles, config.popular_count),
+        "categories": tuple(categories.values()),
+        "tags": tags,
     })]
     for category in site.categories:
         popular = most_viewed(category.articles, config.popular_count)
+        info = categories[category.slug]
         for pager in paginate(category.articles, config.per_page, lambda n, s=category.slug: paths.category_path(s, n)):
             pages.append(Page(pager.path, "category.html", {
-                "category": category,
+                "category": info,
                 "pager": pager,
                 "popular": popular,
             }))
-    for tag in site.tags:
+    for tag, info in zip(site.tags, tags):
         for pager in paginate(tag.articles, config.per_page, lambda n, s=tag.slug: paths.tag_path(s, n)):
-            pages.append(Page(pager.path, "tag.html", {"tag": tag, "pager": pager}))
+            pages.append(Page(pager.path, "tag.html", {"tag": info, "pager": pager}))
     if site.tags:
-        pages.append(Page("tags/index.html", "tags.html", {}))
-    categories = {category.slug: category for category in site.categories}
+        pages.append(Page("tags/index.html", "tags.html", {"tags": tags}))
     index = RelatedIndex(site.articles)
-    links: dict[tuple[str, str], str] = {}
+    in_category = {category.slug: category.articles for category in site.categories}
     for article in site.articles:
-        category = categories[article.category_slug]
         related = index.related(article, config.related_count)
         shown = {article.path} | {a.path for a in related}  # paths are unique: faster than comparing articles
         pages.append(Page(article.path, "article.html", {
             "article": article,
-            "category": category,
+            "category": categories[article.category_slug],
             "related": related,
-            "more": tuple(itertools.islice((a for a in category.articles if a.path not in shown),
+            "more": tuple(itertools.islice((a for a in in_category[article.category_slug] if a.path not in shown),
                                            config.related_count)),
-            "structured_data": structured_data(site, article, category, links),
+            "body": BodyRef(article.source, site.body_key(article)),
         }))
     for person_id in sorted(site.people):
         written, reviewed = site.work_of(person_id)
@@ -352,11 +461,20 @@ def site_pages(site: Site, search: bool = True) -> list[Page]:
 
 
 def render_page(env: jinja2.Environment, site: Site, page: Page, assets: dict[str, bytes],
-                versions: dict[str, str], search: bool = True) -> bytes:
+                versions: dict[str, str], search: bool = True,
+                view: SiteView | None = None) -> tuple[bytes, frozenset[str]]:
+    """The page's bytes, and which parts of SiteView it read (see SiteView)."""
     template = env.get_template(page.template)
     root = _root_prefix(site.config, page)
+    if view is None:
+        view = SiteView(site, navigation(site), tuple(TagInfo.of(tag) for tag in site.tags))
+    view.read = set()
+    values = page.values
+    body = values.get("body")
+    if type(body) is BodyRef:
+        values = dict(values, body=Markup(site.body_html(values["article"])))
     html = template.render(
-        site=site,
+        site=view,
         config=site.config,
         page_path=page.path,
         root_path=root,
@@ -366,9 +484,9 @@ def render_page(env: jinja2.Environment, site: Site, page: Page, assets: dict[st
         # point at search.html reliably, so it has no search box.
         search=search and (page.path != "404.html" or bool(site.config.base_url)),
         **discovery_values(site, page),
-        **page.values,
+        **values,
     )
-    return html.encode("utf-8")
+    return html.encode("utf-8"), frozenset(view.read)
 
 
 def _root_prefix(config: Config, page: Page) -> str:
@@ -400,7 +518,7 @@ def discovery_values(site: Site, page: Page) -> dict:
 
 
 # (pages, render one page, a string naming everything else the pages depend on) -> {path: bytes or marker}
-PageRenderer = Callable[[Sequence[Page], Callable[[Page], bytes], str], dict]
+PageRenderer = Callable[[Sequence[Page], Callable[[Page], tuple[bytes, frozenset[str]]], str], dict]
 
 
 def render_site(env: jinja2.Environment, site: Site, assets: dict[str, bytes], search: bool = True,
@@ -412,11 +530,12 @@ def render_site(env: jinja2.Environment, site: Site, assets: dict[str, bytes], s
     outputs: Outputs = dict(site.files)
     outputs.update({paths.asset_path(name): data for name, data in assets.items()})
     pages = site_pages(site, search)
+    view = SiteView(site, navigation(site), tuple(TagInfo.of(tag) for tag in site.tags))
 
-    def render_one(page: Page) -> bytes:
+    def render_one(page: Page) -> tuple[bytes, frozenset[str]]:
         try:
-            return render_page(env, site, page, assets, versions, search)
-        except jinja2.TemplateError:
+            return render_page(env, site, page, assets, versions, search, view)
+        except (jinja2.TemplateError, BodyMissing):
             raise
         except Exception as exc:  # a bug, not an author mistake: say which page
             article = page.values.get("article")
@@ -427,7 +546,7 @@ def render_site(env: jinja2.Environment, site: Site, assets: dict[str, bytes], s
         outputs.update(render_pages(pages, render_one, repr((sorted(versions.items()), search))))
     else:
         for page in pages:
-            outputs[page.path] = render_one(page)
+            outputs[page.path] = render_one(page)[0]
     if site.config.base_url:
         outputs.update(feeds.render_feeds(env, site, sitemap_entries(site, pages)))
     outputs["robots.txt"] = feeds.robots_txt(site.config)
@@ -445,6 +564,8 @@ def sitemap_entries(site: Site, pages: Sequence[Page]) -> list[tuple[str, dt.dat
         dates = [last_change(a) for a in articles if not a.draft]
         return max(dates) if dates else None
 
+    listed = {("category", c.slug): c.articles for c in site.categories}
+    listed.update({("tag", t.slug): t.articles for t in site.tags})
     entries = []
     for page in pages:
         values = page.values
@@ -454,9 +575,9 @@ def sitemap_entries(site: Site, pages: Sequence[Page]) -> list[tuple[str, dt.dat
             entries.append((page.path, newest(values["written"] + values["reviewed"])))
             continue
         elif "category" in values:
-            lastmod = newest(values["category"].articles)
+            lastmod = newest(listed["category", values["category"].slug])
         elif "tag" in values:
-            lastmod = newest(values["tag"].articles)
+            lastmod = newest(listed["tag", values["tag"].slug])
         elif page.path in ("index.html", "tags/index.html"):
             entries.append((page.path, newest(site.articles)))  # listed even before any article
             continue

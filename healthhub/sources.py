@@ -16,16 +16,17 @@ import time
 from pathlib import Path
 from typing import Callable
 
+from .bodies import BodyStore, FolderBodies
 from .cache import NotPlain, code_version, digest, from_plain, to_plain
 from .config import Config
-from .content import Article, display_path, make_converter, read_article
+from .content import Body, Read, article_from_record, article_record, display_path, make_converter, read_article
 from .errors import Diagnostic
 from .progress import Progress, Ticker
 
 PARALLEL_PARSE_MIN = 64  # below this many new files a worker pool costs more than it saves
 RACY_SECONDS = 2.0
 
-Result = tuple[Article | None, list[Diagnostic]]
+Result = Read
 
 
 def source_signatures(sources: list[Path]) -> tuple[tuple, bool]:
@@ -50,12 +51,12 @@ def source_signatures(sources: list[Path]) -> tuple[tuple, bool]:
 class SourceReader:
     """A `read_articles` for content.load_site that uses and refreshes the cache."""
 
-    def __init__(self, stored: dict, jobs: int = 1, progress: Progress | None = None):
+    def __init__(self, stored: dict, bodies: BodyStore, jobs: int = 1, progress: Progress | None = None):
         self.progress = progress
+        self.bodies = bodies  # where parsed articles' bodies go (and where cached ones already are)
         self.stat_cache: dict[str, tuple] = stored.get("stat", {})
         self.parsed: dict[bytes, object] = stored.get("parsed", {})  # key -> plain (article, diagnostics)
-        self.jobs = jobs
-        self.versions: dict[int, bytes] = {}  # id(article) -> its cache key, a version for tracking
+        self.jobs = jobs if isinstance(bodies, FolderBodies) else 1  # workers share bodies through files
         self.reparsed = 0
         self.state: dict = {}
 
@@ -92,7 +93,7 @@ class SourceReader:
                 if started - st.st_mtime_ns / 1e9 > RACY_SECONDS:
                     new_stat[name] = (signature, content)
             except OSError:
-                failed[index] = read_article(source, display, config, make_converter(config), people)
+                failed[index] = read_article(source, display, config, make_converter(config), people, self.bodies)
                 keys.append(None)
                 continue
             key = digest(base + b"\0" + display.encode("utf-8", "surrogateescape") + b"\0" + content)
@@ -100,8 +101,7 @@ class SourceReader:
             cached = self.parsed.get(key)
             if cached is not None and key not in results:
                 try:
-                    article, diags = from_plain(cached, classes)
-                    results[key] = (article, list(diags))
+                    results[key] = _from_record(cached, classes)
                     plain[key] = cached
                     continue
                 except Exception:  # a class changed shape: parse again
@@ -112,19 +112,17 @@ class SourceReader:
                 missing[key] = (source, display, data)
         self.reparsed = len(missing)
         ticker = Ticker(self.progress, "Reading articles", len(sources), len(sources) - len(missing))
-        for key, result in parse_many(list(missing.items()), config, people, self.jobs, ticker.advance).items():
+        for key, result in parse_many(list(missing.items()), config, people, self.bodies, self.jobs,
+                                      ticker.advance).items():
             results[key] = result
             try:
-                plain[key] = to_plain((result[0], tuple(result[1])))
+                plain[key] = _to_record(result)
             except NotPlain:
                 pass  # parsed again next time
         ticker.finish()
         ordered: list[Result] = []
         for index, key in enumerate(keys):
-            result = failed[index] if key is None else results[key]
-            if key is not None and result[0] is not None:
-                self.versions[id(result[0])] = key
-            ordered.append(result)
+            ordered.append(failed[index] if key is None else results[key])
         self.state = {"stat": new_stat, "parsed": {key: plain[key] for key in keys if key in plain}}
         return ordered
 
@@ -134,13 +132,28 @@ class SourceReader:
         self.stat_cache, self.parsed, self.state = {}, {}, {}
 
 
+def _to_record(result: Result) -> tuple:
+    article, diags, body = result
+    return (article_record(article) if article is not None else None,
+            (body.key, body.ids, body.links) if body is not None else None,
+            to_plain(tuple(diags)) if diags else ())
+
+
+def _from_record(record: tuple, classes: dict) -> Result:
+    article, body, diags = record
+    return (article_from_record(article) if article is not None else None,
+            list(from_plain(diags, classes)) if diags else [],
+            Body(*body) if body is not None else None)
+
+
 def parse_many(work: list[tuple[bytes, tuple[Path, str, bytes]]], config: Config, people: dict,
-               jobs: int, advance: Callable[[int], None] = lambda count: None) -> dict[bytes, Result]:
+               bodies: BodyStore, jobs: int,
+               advance: Callable[[int], None] = lambda count: None) -> dict[bytes, Result]:
     if not work:
         return {}
     if jobs > 1 and len(work) >= PARALLEL_PARSE_MIN and "fork" in multiprocessing.get_all_start_methods():
         size = max(1, -(-len(work) // (jobs * 4)))
-        chunks = [(work[start: start + size], config, people) for start in range(0, len(work), size)]
+        chunks = [(work[start: start + size], config, people, bodies) for start in range(0, len(work), size)]
         results: dict[bytes, Result] = {}
         with multiprocessing.get_context("fork").Pool(jobs) as pool:
             for part in pool.imap(_parse_chunk, chunks):
@@ -150,13 +163,13 @@ def parse_many(work: list[tuple[bytes, tuple[Path, str, bytes]]], config: Config
     converter = make_converter(config)
     results = {}
     for key, (source, display, data) in work:
-        results[key] = read_article(source, display, config, converter, people, data)
+        results[key] = read_article(source, display, config, converter, people, bodies, data, key)
         advance(1)
     return results
 
 
 def _parse_chunk(chunk) -> dict[bytes, Result]:
-    work, config, people = chunk
+    work, config, people, bodies = chunk
     converter = make_converter(config)
-    return {key: read_article(source, display, config, converter, people, data)
+    return {key: read_article(source, display, config, converter, people, bodies, data, key)
             for key, (source, display, data) in work}

@@ -46,9 +46,9 @@ WORDS = ["sleep", "water", "salt", "walk", "rest", "heart", "calm"]
 TEMPLATE_EDITS = [
     ("article.html", "{% block main %}", "{% block main %}<p>{{ article.views }} / {{ site.articles|length }}</p>"),
     ("base.html", "</footer>", "<p>{% for a in site.articles %}{{ a.title }};{% endfor %}</p></footer>"),
-    ("base.html", "</footer>", "<div>{% if site.articles %}{{ site.articles[-1].body_html|safe }}{% endif %}</div></footer>"),
+    ("base.html", "</footer>", "<div>{% if site.articles %}{{ site.articles[-1].description }}{% endif %}</div></footer>"),
     ("_macros.html", "views</span>", "views</span> {{ article.summary }}"),
-    ("tag.html", "<h1>", "<h1 data-n=\"{{ tag.articles|map(attribute='slug')|join(',') }}\">"),
+    ("tag.html", "<h1>", "<h1 data-n=\"{{ pager.items|map(attribute='slug')|join(',') }} {{ tag.count }}\">"),
     ("home.html", "<h1", "{{ site.tags|map(attribute='name')|join(' ') }}<h1"),
 ]
 CONFIGS = ["", "per_page: 2\n", "site_name: Other\nrelated_count: 1\n", "popular_count: 1\nhome_latest: 2\n",
@@ -144,7 +144,7 @@ def test_a_corrupt_or_truncated_cache_is_rebuilt_not_trusted(site_dir, tmp_path)
     write(site_dir, "articles/b.md", article("Beta", "Sleep", "2024-01-01", tags="[rest]"))
     assert site_dir.build(search=False).ok
     folder = site_dir.root / ".healthhub-cache"
-    names = sorted(p.name for p in folder.iterdir() if not p.name.startswith("."))
+    names = sorted(p.name for p in folder.iterdir() if not p.name.startswith(".") and p.is_file())
     assert {"pages", "manifest", "summary"} <= set(names) and any(n.startswith("sources.") for n in names)
     damages = [
         lambda data: data[: len(data) // 2],  # truncated
@@ -164,6 +164,26 @@ def test_a_corrupt_or_truncated_cache_is_rebuilt_not_trusted(site_dir, tmp_path)
         fresh = clean_build(site_dir, tmp_path / f"fresh-{number}")
         assert fresh.ok and tree(site_dir.out) == tree(tmp_path / f"fresh-{number}")
         assert all(cache.load(folder / name) is not None for name in names)  # rewritten, valid
+
+
+def test_a_damaged_or_missing_article_body_in_the_cache_is_never_used(site_dir, tmp_path):
+    write(site_dir, "articles/a.md", article("Alpha", body="First words.\n"))
+    write(site_dir, "articles/b.md", article("Beta", "Sleep", "2024-01-01", tags="[rest]"))
+    assert site_dir.build(search=False).ok
+    bodies = site_dir.root / ".healthhub-cache" / "bodies"
+    assert len(list(bodies.iterdir())) == 2
+    for number, damage in enumerate([lambda p: p.write_bytes(p.read_bytes().replace(b"words", b"WORDS")),
+                                     lambda p: p.write_bytes(p.read_bytes()[:20]),
+                                     lambda p: p.unlink()]):
+        for path in bodies.iterdir():
+            damage(path)
+        write(site_dir, "templates/article.html",
+              (site_dir.templates / "article.html").read_text(encoding="utf-8") + f"{{# {number} #}}")
+        result = site_dir.build(search=False)
+        assert result.ok and result.parsed == 2
+        fresh = clean_build(site_dir, tmp_path / f"fresh-{number}")
+        assert fresh.ok and tree(site_dir.out) == tree(tmp_path / f"fresh-{number}")
+        assert "First words." in (site_dir.out / "health" / "a.html").read_text(encoding="utf-8")
 
 
 def test_an_edited_output_file_is_rendered_again(site_dir, tmp_path):
