@@ -149,7 +149,7 @@ def _build(options: BuildOptions, progress: Progress | None, enabled: bool) -> B
     jobs = max(1, options.job_count())
     out_dir = options.out_dir.absolute()
     scanned = scan_articles(options.articles_dir) if options.articles_dir.is_dir() else None
-    inputs, racy = inputs_digest(options, config, people, scanned)
+    inputs, racy, signatures = inputs_digest(options, config, people, scanned)
     unchanged = unchanged_build(options, config, people, cache, inputs, out_dir) if not racy else None
     if unchanged is not None:
         unchanged.seconds = time.perf_counter() - started
@@ -158,16 +158,16 @@ def _build(options: BuildOptions, progress: Progress | None, enabled: bool) -> B
     bodies = cache.bodies() or TemporaryBodies()
     try:
         return _build_with(options, progress, enabled, started, config, people, people_diags, cache, jobs, out_dir,
-                           scanned, inputs, racy, bodies)
+                           scanned, inputs, racy, bodies, signatures)
     finally:
         if isinstance(bodies, TemporaryBodies):
             bodies.close()
 
 
 def _build_with(options, progress, enabled, started, config, people, people_diags, cache, jobs, out_dir,
-                scanned, inputs, racy, bodies) -> BuildResult:
+                scanned, inputs, racy, bodies, signatures) -> BuildResult:
     stored_sources = cache.load_shards("sources")
-    reader = SourceReader(stored_sources, bodies, jobs, progress)
+    reader = SourceReader(stored_sources, bodies, jobs, progress, signatures)
     site, diagnostics = load_site(config, options.articles_dir, drafts=options.drafts, people=people,
                                   read_articles=reader, scanned=scanned, bodies=bodies)
     known_bodies = stored_sources.get("parsed", {}).keys()
@@ -196,10 +196,13 @@ def _build_with(options, progress, enabled, started, config, people, people_diag
         if manifest.get("out") != str(out_dir):
             stored, manifest = {}, {}
         state = scan_output(out_dir, manifest.get("files"))
+        staging.prelink(sorted(state.files))  # in another process, while the pages are worked out
         pages = PageCache(env, site, stored, state.verified, jobs, progress, staging)
+        related = cache.load("related")
+        memo = dict(related)
         try:
             outputs = render_site(env, site, load_assets(options.templates_dir / "static"), search=search,
-                                  render_pages=pages.render_pages)
+                                  render_pages=pages.render_pages, memo=memo)
         except jinja2.TemplateError as exc:
             diagnostics.append(template_diagnostic(exc, options.templates_dir))
             return BuildResult(False, diagnostics, site, None, time.perf_counter() - started, reader.reparsed)
@@ -210,6 +213,7 @@ def _build_with(options, progress, enabled, started, config, people, people_diag
             diagnostics.append(error(display_path(options.out_dir), 1, 1, str(exc)))
             return BuildResult(False, diagnostics, site, None, time.perf_counter() - started, reader.reparsed)
         cache.update("pages", stored, pages.state)
+        cache.update("related", related, memo)
         cache.update("manifest", manifest, {"out": str(out_dir), "files": written.files})
         if not racy:
             cache.store("summary", {"inputs": inputs, "out": str(out_dir), "diagnostics": to_plain(diagnostics),
@@ -219,10 +223,10 @@ def _build_with(options, progress, enabled, started, config, people, people_diag
 
 
 def inputs_digest(options: BuildOptions, config: Config, people: dict[str, Person],
-                  scanned: tuple[list[Path], list[Path], list[Diagnostic]] | None) -> tuple[bytes, bool]:
+                  scanned: tuple[list[Path], list[Path], list[Diagnostic]] | None) -> tuple[bytes, bool, dict]:
     """A digest of everything a build reads, with article files (and the files kept
     next to them) by their stat signature; and whether a file changed so recently
-    that its signature cannot be trusted."""
+    that its signature cannot be trusted; and the signatures by file name."""
     sources, others, problems = scanned or ([], [], [])
     signatures, racy = source_signatures(sources + others)
     templates = []
@@ -233,7 +237,8 @@ def inputs_digest(options: BuildOptions, config: Config, people: dict[str, Perso
              str(options.out_dir.absolute()), scanned is None, options.drafts, options.strict, options.search)
     text = repr((where, repr(config), repr(sorted(people.items())), [len(sources)], signatures, problems,
                  digest(repr(templates).encode())))
-    return digest(code_version() + text.encode("utf-8", "surrogateescape")), racy
+    by_name = {entry[0]: entry[1:] for entry in signatures if len(entry) == 5}
+    return digest(code_version() + text.encode("utf-8", "surrogateescape")), racy, by_name
 
 
 def unchanged_build(options: BuildOptions, config: Config, people: dict[str, Person], cache: Cache,

@@ -494,13 +494,20 @@ def article_record(article: Article) -> tuple:
 def article_from_record(r: tuple) -> Article:
     date = dt.date.fromordinal
     values = (r[0], r[1], r[2], r[3], r[4], date(r[5]), date(r[6]) if r[6] is not None else None, r[7], r[8], r[9],
-              r[10], r[11], r[12], tuple([Heading(*h) for h in r[13]]), r[14], r[15],
+              r[10], r[11], r[12], tuple([_heading(Heading, h) for h in r[13]]), r[14], r[15],
               date(r[16]) if r[16] is not None else None, date(r[17]) if r[17] is not None else None,
               tuple([Source(*x) for x in r[18]]) if r[18] else (), r[19], r[20],
-              {k: fm.Position(*p) for k, p in r[21].items()}, r[22])
+              {k: _position(p) for k, p in r[21].items()}, r[22])
     article = object.__new__(Article)  # frozen: filled without running __init__ again
     article.__dict__.update(zip(_ARTICLE_FIELDS, values))
     return article
+
+
+_heading = tuple.__new__  # a NamedTuple made from a plain tuple without its __new__ checking arguments
+
+
+def _position(pair: tuple[int, int], make=tuple.__new__) -> fm.Position:
+    return make(fm.Position, pair)
 
 
 def with_digest(article: Article) -> Article:
@@ -520,6 +527,18 @@ def is_ignored_name(name: str) -> bool:
 def find_sources(articles_dir: Path) -> list[Path]:
     """Every Markdown file under articles_dir, sorted, hidden and backup files left out."""
     return scan_articles(articles_dir)[0]
+
+
+class Found(list):
+    """scan_articles' list of Markdown files; `links` holds the (str) paths of those
+    that are symbolic links, so later steps need not ask the disk again."""
+
+    links: frozenset[str] = frozenset()
+
+
+def is_link(source: Path, sources: list[Path]) -> bool:
+    links = getattr(sources, "links", None)
+    return os.fspath(source) in links if links is not None else source.is_symlink()
 
 
 def scan_articles(articles_dir: Path) -> tuple[list[Path], list[Path], list[Diagnostic]]:
@@ -546,35 +565,45 @@ def scan_articles(articles_dir: Path) -> tuple[list[Path], list[Path], list[Diag
             return "is a symbolic link that loops back to a folder that contains it, remove it"
         return None
 
-    for root, dirs, files in os.walk(articles_dir, followlinks=True):
-        here = Path(root)
+    links: set[str] = set()
+
+    def walk(here: Path) -> None:
         real_here = here.resolve()
-        kept = []
-        for name in sorted(dirs):
-            if is_ignored_name(name):
-                continue
-            if (here / name).is_symlink():
-                problem = link_problem(here / name, real_here)
-                if problem:
-                    diags.append(error(display_path(here / name), 1, 1, f"this folder {problem}"))
-                    continue
-            kept.append(name)
-        dirs[:] = kept
-        for name in sorted(files):
+        with os.scandir(here) as found:
+            entries = sorted(found, key=lambda entry: entry.name)
+        dirs: list[Path] = []
+        for entry in entries:  # DirEntry knows most of this without another system call
+            name = entry.name
             if is_ignored_name(name):
                 continue
             path = here / name
-            if path.is_symlink():
-                problem = link_problem(path)
+            try:
+                is_dir = entry.is_dir()
+            except OSError:
+                is_dir = False
+            if entry.is_symlink():
+                problem = link_problem(path, real_here if is_dir else None)
                 if problem:
-                    diags.append(error(display_path(path), 1, 1, f"this file {problem}"))
+                    kind = "folder" if is_dir else "file"
+                    diags.append(error(display_path(path), 1, 1, f"this {kind} {problem}"))
                     continue
-            elif not path.is_file() and path.exists():
+                if not is_dir:
+                    links.add(os.fspath(path))
+            if is_dir:
+                dirs.append(path)
+            elif not entry.is_file():
                 continue  # sockets, pipes and devices are not content
-            if name.lower().endswith(MARKDOWN_SUFFIXES):
+            elif name.lower().endswith(MARKDOWN_SUFFIXES):
                 sources.append(path)
             elif not name.lower().endswith(DATA_SUFFIXES):
                 others.append(path)
+        for folder in dirs:
+            walk(folder)
+
+    if articles_dir.is_dir():
+        walk(articles_dir)
+    sources = Found(sources)
+    sources.links = frozenset(links)
     return sources, others, diags
 
 
@@ -659,7 +688,7 @@ def load_site(config: Config, articles_dir: Path, drafts: bool = False,
         diags.extend(problems)
         if article is not None:
             body_of[article.source] = body
-            if source.is_symlink():
+            if is_link(source, sources):
                 parsed[source.resolve()] = article
                 continue
             folder = resolved.get(source.parent)

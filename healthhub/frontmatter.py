@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import yaml
 
@@ -37,8 +38,7 @@ class FieldError(Exception):
     """A value is wrong; the message says what is wrong and how to fix it."""
 
 
-@dataclass(frozen=True)
-class Position:
+class Position(NamedTuple):
     line: int  # 1-based, in the file
     col: int  # 1-based
 

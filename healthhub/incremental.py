@@ -46,13 +46,23 @@ class Kept:
     hash: bytes
 
 
-def template_fingerprints(env: jinja2.Environment) -> dict[str, bytes]:
-    """Per template: a digest of its source and of every template it extends, imports or includes."""
+def template_fingerprints(env: jinja2.Environment, memo: tuple | None = None) -> tuple[dict[str, bytes], tuple]:
+    """Per template: a digest of its source and of every template it extends, imports or includes.
+    Also a memo (plain data) to pass next time: parsing every template is the slow part."""
     try:
         names = env.list_templates()
         sources = {name: env.loader.get_source(env, name)[0] for name in names}
     except Exception:
-        return {}
+        return {}, ()
+    every = digest(repr(sorted(sources.items())).encode("utf-8", "surrogatepass"))
+    if memo and memo[0] == every:
+        return memo[1], memo
+    result = _template_fingerprints(env, names, sources, every)
+    return result, (every, result)
+
+
+def _template_fingerprints(env: jinja2.Environment, names: list[str], sources: dict[str, str],
+                           every: bytes) -> dict[str, bytes]:
     refs: dict[str, set[str] | None] = {}
     for name, source in sources.items():
         try:
@@ -60,7 +70,6 @@ def template_fingerprints(env: jinja2.Environment) -> dict[str, bytes]:
         except jinja2.TemplateSyntaxError:
             found = None
         refs[name] = None if found is None or None in found else found
-    every = digest(repr(sorted(sources.items())).encode())
     result: dict[str, bytes] = {}
     for name in names:
         seen, todo, dynamic = set(), [name], False
@@ -78,30 +87,44 @@ def template_fingerprints(env: jinja2.Environment) -> dict[str, bytes]:
 
 
 _PLAIN = frozenset({str, int, float, bool, type(None), dt.date})
-_RECORDS = frozenset({CategoryInfo, CategoryLink, TagInfo, BodyRef, Person})
+_RECORDS = frozenset({CategoryInfo, CategoryLink, TagInfo, Person})
 
 
-def fingerprint(value, out: list[bytes]) -> None:
+def fingerprint(value, out: list[bytes], memo: dict[int, bytes] | None = None) -> None:
     """Append an unambiguous encoding of a page value to `out`. Articles count by
-    their digest; anything this does not know is a bug in site_pages, not a guess."""
+    their digest; anything this does not know is a bug in site_pages, not a guess.
+    `memo` remembers encodings of shared records by id() while the values live."""
     kind = type(value)
     if kind is Article:
         out.append(b"A" + value.digest)
+    elif kind is BodyRef:
+        key, links = value.key
+        out.append(b"B" + key + (repr(links).encode("utf-8", "surrogatepass") if links else b"") + b"\0")
     elif kind is tuple or kind is list:
+        if value and all(type(item) is Article for item in value):  # related articles, a pager's items
+            out.append(b"(A" + b"A".join([item.digest for item in value]) + b")")
+            return
         out.append(b"(")
         for item in value:
-            fingerprint(item, out)
+            fingerprint(item, out, memo)
         out.append(b")")
-    elif kind in _PLAIN or kind in _RECORDS:
+    elif kind in _PLAIN:
         out.append(repr(value).encode("utf-8", "surrogatepass") + b"\0")
+    elif kind in _RECORDS:
+        found = memo.get(id(value)) if memo is not None else None
+        if found is None:
+            found = repr(value).encode("utf-8", "surrogatepass") + b"\0"
+            if memo is not None:
+                memo[id(value)] = found
+        out.append(found)
     elif kind is Pager:
         out.append(repr((value.number, value.count, value.path_of(1), value.path_of(2))).encode() + b"\0")
-        fingerprint(value.items, out)
-    elif kind is dict:
+        fingerprint(value.items, out, memo)
+    elif kind is dict:  # in insertion order: site_pages makes each kind of page's values in one order
         out.append(b"{")
-        for name in sorted(value):
+        for name, item in value.items():
             out.append(name.encode("utf-8", "surrogatepass") + b"=")
-            fingerprint(value[name], out)
+            fingerprint(item, out, memo)
         out.append(b"}")
     else:
         raise TypeError(f"a page value of type {kind.__name__} cannot be fingerprinted")
@@ -141,7 +164,7 @@ class PageCache:
     def render_pages(self, pages: Sequence[Page], render_one: RenderOne, extra: str) -> dict[str, bytes | Kept]:
         """render.PageRenderer: `extra` names what else the pages depend on (asset versions...)."""
         common = site_fingerprint(self.env, self.site, extra)
-        templates = template_fingerprints(self.env)
+        templates, template_memo = template_fingerprints(self.env, self.stored.get("templates"))
         parts = part_fingerprints(self.site)
         old_pages: dict[str, tuple] = self.stored.get("pages", {})
         new_pages: dict[str, tuple] = {}
@@ -149,10 +172,11 @@ class PageCache:
         dirty: list[tuple[Page, bytes]] = []
         verified = self.verified
         blake2b = hashlib.blake2b
+        memo: dict[int, bytes] = {}
         for page in pages:
             out = [common, templates.get(page.template, b"?"), page.path.encode("utf-8", "surrogatepass"),
                    page.template.encode()]
-            fingerprint(page.values, out)
+            fingerprint(page.values, out, memo)
             key = blake2b(b"\0".join(out), digest_size=16).digest()
             record = old_pages.get(page.path)
             if (record is not None and record[0] == key and verified.get(page.path) == record[2]
@@ -169,7 +193,7 @@ class PageCache:
             outputs[page.path] = data
             new_pages[page.path] = (key, tuple((name, parts[name]) for name in sorted(read)),
                                     data.hash if type(data) is Staged else digest(data))
-        self.state = {"pages": new_pages}
+        self.state = {"pages": new_pages, "templates": template_memo}
         return outputs
 
     def _render(self, dirty: list[tuple[Page, bytes]], render_one: RenderOne):

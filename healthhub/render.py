@@ -11,6 +11,7 @@ import hashlib
 import heapq
 import itertools
 import json
+import marshal
 import math
 import os
 from urllib.parse import urlsplit
@@ -411,9 +412,26 @@ class Page:
     values: dict
 
 
-def site_pages(site: Site, search: bool = True) -> list[Page]:
+def related_lists(site: Site, count: int, memo: dict | None = None) -> list[tuple[Article, ...]]:
+    """RelatedIndex.related for every article of the site, in order. `memo` (plain
+    data, kept in the build cache) holds the last answer, reused while the
+    articles' order, paths, categories and tags are the same."""
+    articles = site.articles
+    key = hashlib.blake2b(marshal.dumps([(a.path, a.category_slug, a.tags) for a in articles], 0)
+                          + str(count).encode(), digest_size=16).digest()
+    if memo is not None and memo.get("key") == key:
+        return [tuple([articles[i] for i in found]) for found in memo["lists"]]
+    index = RelatedIndex(articles)
+    lists = [index.related(article, count) for article in articles]
+    if memo is not None:
+        memo.clear()
+        memo.update(key=key, lists=[tuple([index.position[a.path] for a in found]) for found in lists])
+    return lists
+
+
+def site_pages(site: Site, search: bool = True, memo: dict | None = None) -> list[Page]:
     """Every HTML page of the site, in a stable order. A page's values are all it
-    shows besides `site` (a SiteView) and the configuration."""
+    shows besides `site` (a SiteView) and the configuration. `memo`: see related_lists."""
     config = site.config
     categories = {category.slug: CategoryInfo.of(category) for category in site.categories}
     tags = tuple(TagInfo.of(tag) for tag in site.tags)
@@ -437,10 +455,8 @@ def site_pages(site: Site, search: bool = True) -> list[Page]:
             pages.append(Page(pager.path, "tag.html", {"tag": info, "pager": pager}))
     if site.tags:
         pages.append(Page("tags/index.html", "tags.html", {"tags": tags}))
-    index = RelatedIndex(site.articles)
     in_category = {category.slug: category.articles for category in site.categories}
-    for article in site.articles:
-        related = index.related(article, config.related_count)
+    for article, related in zip(site.articles, related_lists(site, config.related_count, memo)):
         shown = {article.path} | {a.path for a in related}  # paths are unique: faster than comparing articles
         pages.append(Page(article.path, "article.html", {
             "article": article,
@@ -522,14 +538,14 @@ PageRenderer = Callable[[Sequence[Page], Callable[[Page], tuple[bytes, frozenset
 
 
 def render_site(env: jinja2.Environment, site: Site, assets: dict[str, bytes], search: bool = True,
-                render_pages: PageRenderer | None = None) -> Outputs:
+                render_pages: PageRenderer | None = None, memo: dict | None = None) -> Outputs:
     """Every output file. `render_pages` may stand in for rendering the pages one by
     one (the build passes incremental.PageCache.render_pages, which leaves
     unchanged pages as incremental.Kept markers instead of bytes)."""
     versions = asset_versions(assets)
     outputs: Outputs = dict(site.files)
     outputs.update({paths.asset_path(name): data for name, data in assets.items()})
-    pages = site_pages(site, search)
+    pages = site_pages(site, search, memo)
     view = SiteView(site, navigation(site), tuple(TagInfo.of(tag) for tag in site.tags))
 
     def render_one(page: Page) -> tuple[bytes, frozenset[str]]:

@@ -19,7 +19,8 @@ from typing import Callable
 from .bodies import BodyStore, FolderBodies
 from .cache import NotPlain, code_version, digest, from_plain, to_plain
 from .config import Config
-from .content import Body, Read, article_from_record, article_record, display_path, make_converter, read_article
+from .content import (Body, Read, article_from_record, article_record, display_path, is_link, make_converter,
+                      read_article)
 from .errors import Diagnostic
 from .progress import Progress, Ticker
 
@@ -51,7 +52,9 @@ def source_signatures(sources: list[Path]) -> tuple[tuple, bool]:
 class SourceReader:
     """A `read_articles` for content.load_site that uses and refreshes the cache."""
 
-    def __init__(self, stored: dict, bodies: BodyStore, jobs: int = 1, progress: Progress | None = None):
+    def __init__(self, stored: dict, bodies: BodyStore, jobs: int = 1, progress: Progress | None = None,
+                 signatures: dict[str, tuple] | None = None):
+        self.signatures = signatures or {}  # name -> (size, mtime, inode, ctime) when the caller just took them
         self.progress = progress
         self.bodies = bodies  # where parsed articles' bodies go (and where cached ones already are)
         self.stat_cache: dict[str, tuple] = stored.get("stat", {})
@@ -75,22 +78,24 @@ class SourceReader:
             folder = folders.get(source.parent)
             if folder is None:
                 folder = folders[source.parent] = display_path(source.parent)
-            if source.is_symlink():  # named as display_path names it: where it leads
+            if is_link(source, sources):  # named as display_path names it: where it leads
                 display = display_path(source)
             else:
                 display = f"{folder}/{source.name}" if folder not in ("", ".") else source.name
             name = os.fspath(source)
             data = None
             try:
-                st = os.stat(source)
-                signature = (st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns)
+                signature = self.signatures.get(name)
+                if signature is None:
+                    st = os.stat(source)
+                    signature = (st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns)
                 known = self.stat_cache.get(name)
                 if known is not None and known[0] == signature:
                     content = known[1]
                 else:
                     data = source.read_bytes()
                     content = digest(data)
-                if started - st.st_mtime_ns / 1e9 > RACY_SECONDS:
+                if started - signature[1] / 1e9 > RACY_SECONDS:
                     new_stat[name] = (signature, content)
             except OSError:
                 failed[index] = read_article(source, display, config, make_converter(config), people, self.bodies)

@@ -13,7 +13,9 @@ import ctypes.util
 import errno
 import os
 import shutil
+import signal
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -94,6 +96,64 @@ class Staging:
     def __init__(self, out_dir: Path):
         self.out_dir = out_dir.absolute()
         self.path: Path | None = None
+        self.prelinked: set[str] = set()  # files of the current site linked into the folder
+        self._linker: tuple[int, int, list[str]] | None = None  # pid, pipe, files of a prelink() still running
+
+    def prelink(self, rels: list[str]) -> None:
+        """Start hard-linking every current file into the folder, in a child process
+        (so it runs on another core while the parent renders); see settle().
+        write_outputs then only replaces what changed and removes what is stale."""
+        if not rels or not hasattr(os, "fork") or self._linker is not None:
+            return
+        folder = self.folder()
+        source = os.fspath(self.out_dir)
+        read, write = os.pipe()
+        parent = os.getpid()
+        pid = os.fork()
+        if pid == 0:  # the child: link, report what failed, and leave without running any cleanup
+            status = 1
+            try:
+                os.close(read)
+                failed = _link_tree(source, os.fspath(folder), rels, parent)
+                with os.fdopen(write, "wb") as handle:
+                    handle.write("\0".join(failed).encode("utf-8", "surrogateescape"))
+                status = 0
+            finally:
+                os._exit(status)
+        os.close(write)
+        self._linker = (pid, read, rels)
+
+    def settle(self) -> None:
+        """Wait for prelink(); afterwards `prelinked` names the files it linked."""
+        if self._linker is None:
+            return
+        pid, read, rels = self._linker
+        self._linker = None
+        with os.fdopen(read, "rb") as handle:
+            report = handle.read()
+        _, status = os.waitpid(pid, 0)
+        if status != 0:  # the child did not finish: see what it did link
+            self.prelinked = {rel for rel in rels if _is_link_of(self.out_dir / rel, self.folder() / rel)}
+            return
+        failed = set(report.decode("utf-8", "surrogateescape").split("\0")) if report else set()
+        self.prelinked = set(rels) - failed
+
+    def _stop_linker(self) -> None:
+        if self._linker is not None:
+            pid, read, _ = self._linker
+            self._linker = None
+            try:
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+            except OSError:
+                pass
+            os.close(read)
+
+    def _discard(self) -> None:
+        if self.path is not None:
+            remove_tree(self.path)
+            self.path = None
+        self.prelinked = set()
 
     def folder(self) -> Path:
         if self.path is None:
@@ -114,7 +174,11 @@ class Staging:
             parent = os.path.dirname(rel)
             if parent:
                 os.makedirs(folder / parent, exist_ok=True)
-            _write_file(os.path.join(folder, rel), data)
+            target = os.path.join(folder, rel)
+            if self._linker is not None or rel in self.prelinked:
+                _replace_file(target, data)  # never write into a link to the current site's file
+            else:
+                _write_file(target, data)
         except OSError as exc:
             raise WriteError(self.out_dir, exc) from exc
         return Staged(digest(data))
@@ -123,9 +187,8 @@ class Staging:
         return self
 
     def __exit__(self, *exc_info):
-        if self.path is not None:
-            shutil.rmtree(self.path, ignore_errors=True)
-            self.path = None
+        self._stop_linker()
+        self._discard()
 
 
 def scan_output(out_dir: Path, manifest: dict | None) -> OutputState:
@@ -256,12 +319,25 @@ def _write_outputs(out_dir: Path, outputs: dict, finish: Callable[[Path], None] 
         files.update({rel: existing[rel] + (None,) for rel in stale})
         return WriteResult(0, len(same), 0, files)
     removed = len(stale)
+    staging.settle()
     staging_dir = staging.folder()  # the caller's Staging removes it if anything below fails
+    prelinked = staging.prelinked
+    for rel in sorted(prelinked - outputs.keys()):
+        os.unlink(os.path.join(staging_dir, rel))  # stale, or left for `finish` to make again
     files: dict = {}
     made_dirs: set[str] = set()
     ticker = Ticker(progress, "Writing files", len(outputs))
+    # Unchanged files are hard links to the current ones: made first, many at a
+    # time (each is one system call, which threads overlap).
+    linked = {rel for rel in same if rel in prelinked and type(outputs[rel]) is not Staged}
+    linked |= _link_all(os.fspath(out_dir), os.fspath(staging_dir),
+                        [rel for rel in sorted(same) if type(outputs[rel]) is not Staged and rel not in linked],
+                        made_dirs)
     for rel in sorted(outputs):
         ticker.advance()
+        if rel in linked:
+            files[rel] = existing[rel] + (same[rel],)
+            continue
         parent = os.path.dirname(rel)
         if parent and parent not in made_dirs:
             os.makedirs(staging_dir / parent, exist_ok=True)
@@ -281,7 +357,12 @@ def _write_outputs(out_dir: Path, outputs: dict, finish: Callable[[Path], None] 
             except OSError:
                 if not isinstance(data, (bytes, bytearray)) and not staged:
                     raise RuntimeError(f"{rel} changed while the site was being built, run the build again")
-        st = os.stat(target) if staged else _write_file(target, data)
+        if staged:
+            st = os.stat(target)
+        elif rel in prelinked:
+            st = _replace_file(target, data)
+        else:
+            st = _write_file(target, data)
         files[rel] = (st.st_size, st.st_mtime_ns, st.st_ino, hashes[rel])
     if finish is not None:
         indexing = Ticker(progress, "Indexing for search", 1)
@@ -295,6 +376,135 @@ def _write_outputs(out_dir: Path, outputs: dict, finish: Callable[[Path], None] 
     return WriteResult(written, len(same), removed, files)
 
 
+LINK_THREADS = 3
+
+
+def _by_folder(rels) -> dict[str, list[str]]:
+    folders: dict[str, list[str]] = {}
+    for rel in rels:
+        parent, _, name = rel.rpartition("/")
+        folders.setdefault(parent, []).append(name)
+    return folders
+
+
+def _each_folder(work, folders: dict[str, list[str]]) -> list:
+    """work(folder, names) for each folder, biggest first, on a few threads when there are many files."""
+    order = sorted(folders, key=lambda folder: -len(folders[folder]))
+    if sum(len(names) for names in folders.values()) < 1000:
+        return [work(folder, folders[folder]) for folder in order]
+    with ThreadPoolExecutor(LINK_THREADS) as pool:
+        return list(pool.map(lambda folder: work(folder, folders[folder]), order))
+
+
+def _link_all(source: str, target: str, rels: list[str], made_dirs: set[str]) -> set[str]:
+    """Hard-link source/rel to target/rel for each rel; the set of those that worked."""
+    folders = _by_folder(rels)
+    for parent in sorted(folders):
+        if parent and parent not in made_dirs:
+            os.makedirs(os.path.join(target, parent), exist_ok=True)
+            made_dirs.add(parent)
+
+    def link(folder: str, names: list[str]) -> list[str]:
+        prefix = folder + "/" if folder else ""
+        done = []
+        try:
+            src = os.open(os.path.join(source, folder), os.O_RDONLY | os.O_DIRECTORY)
+        except OSError:
+            return done
+        try:
+            dst = os.open(os.path.join(target, folder), os.O_RDONLY | os.O_DIRECTORY)
+            try:
+                for name in names:
+                    try:
+                        os.link(name, name, src_dir_fd=src, dst_dir_fd=dst, follow_symlinks=False)
+                        done.append(prefix + name)
+                    except OSError:
+                        pass  # written instead
+            finally:
+                os.close(dst)
+        finally:
+            os.close(src)
+        return done
+
+    return {rel for done in _each_folder(link, folders) for rel in done}
+
+
+def _is_link_of(source: Path, target: Path) -> bool:
+    try:
+        a, b = os.stat(source, follow_symlinks=False), os.stat(target, follow_symlinks=False)
+    except OSError:
+        return False
+    return (a.st_dev, a.st_ino) == (b.st_dev, b.st_ino)
+
+
+def _link_tree(source: str, target: str, rels: list[str], parent: int) -> list[str]:
+    """prelink's child process: link source/rel to target/rel for each rel (never
+    replacing a file already there); the rels that failed. Stops when the build
+    that started it is gone."""
+    failed: list[str] = []
+    folders = _by_folder(rels)
+    for folder in sorted(folders):
+        if os.getppid() != parent:
+            os._exit(1)
+        names = folders[folder]
+        prefix = folder + "/" if folder else ""
+        try:
+            os.makedirs(os.path.join(target, folder), exist_ok=True)
+            src = os.open(os.path.join(source, folder), os.O_RDONLY | os.O_DIRECTORY)
+        except OSError:
+            failed.extend(prefix + name for name in names)
+            continue
+        try:
+            dst = os.open(os.path.join(target, folder), os.O_RDONLY | os.O_DIRECTORY)
+            try:
+                for name in names:
+                    try:
+                        os.link(name, name, src_dir_fd=src, dst_dir_fd=dst, follow_symlinks=False)
+                    except OSError:
+                        failed.append(prefix + name)
+            finally:
+                os.close(dst)
+        finally:
+            os.close(src)
+    return failed
+
+
+def remove_tree(folder: Path) -> None:
+    """shutil.rmtree, with the files of a big tree unlinked a directory at a time by several threads."""
+    root = os.fspath(folder)
+    files: list[str] = []
+    todo = [""]
+    try:
+        while todo:
+            rel = todo.pop()
+            with os.scandir(os.path.join(root, rel)) as entries:
+                for entry in entries:
+                    name = f"{rel}/{entry.name}" if rel else entry.name
+                    if entry.is_dir(follow_symlinks=False):
+                        todo.append(name)
+                    else:
+                        files.append(name)
+    except OSError:
+        pass
+
+    def unlink(rel: str, names: list[str]) -> None:
+        try:
+            fd = os.open(os.path.join(root, rel), os.O_RDONLY | os.O_DIRECTORY)
+        except OSError:
+            return
+        try:
+            for name in names:
+                try:
+                    os.unlink(name, dir_fd=fd)
+                except OSError:
+                    pass
+        finally:
+            os.close(fd)
+
+    _each_folder(unlink, _by_folder(files))
+    shutil.rmtree(folder, ignore_errors=True)
+
+
 def _same_files(a: Path, b: Path) -> bool:
     try:
         if a.is_symlink() or a.stat().st_size != b.stat().st_size:
@@ -302,6 +512,19 @@ def _same_files(a: Path, b: Path) -> bool:
         return a.read_bytes() == b.read_bytes()
     except OSError:
         return False
+
+
+def _replace_file(target: str, data: bytes) -> os.stat_result:
+    """Write a new file in place of whatever is at target (a hard link to a current
+    file must never be written into: that would change the site being served)."""
+    tmp = f"{target}.{os.getpid()}.new"
+    try:
+        os.unlink(tmp)
+    except FileNotFoundError:
+        pass
+    st = _write_file(tmp, data)
+    os.replace(tmp, target)
+    return st
 
 
 def _write_file(target: str, data: bytes) -> os.stat_result:
