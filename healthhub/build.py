@@ -130,7 +130,8 @@ def build(options: BuildOptions, progress: Progress | None = None) -> BuildResul
 
 
 def _loaded(enabled: bool) -> None:
-    """The site model is loaded: freeze it and let the collector run again."""
+    """The site model is loaded, or the pages are planned: freeze what there is
+    and let the collector run again (while templates render, which makes cycles)."""
     gc.freeze()
     if enabled:
         gc.enable()
@@ -176,7 +177,7 @@ def _build_with(options, progress, enabled, started, config, people, people_diag
     cache.update_shards("sources", stored_sources, reader.state)
     del stored_sources, known_bodies
     reader.release()
-    _loaded(enabled)
+    gc.freeze()  # the collector stays paused while the pages are planned, see _loaded
     diagnostics += people_diags
     diagnostics = sorted(set(diagnostics))
     failed = any(d.is_error for d in diagnostics) or (options.strict and diagnostics)
@@ -189,7 +190,7 @@ def _build_with(options, progress, enabled, started, config, people, people_diag
         diagnostics.append(missing_base_url_warning(config))
     # Pagefind refuses a site with nothing to index: no published article, no search.
     search = options.search and any(not article.draft for article in site.articles)
-    env = make_environment(options.templates_dir)
+    env = make_environment(options.templates_dir, cache.folder / "templates" if cache.folder is not None else None)
     with build_lock(options.out_dir), Staging(out_dir) as staging:
         stored = cache.load("pages")
         manifest = cache.load("manifest")
@@ -197,7 +198,8 @@ def _build_with(options, progress, enabled, started, config, people, people_diag
             stored, manifest = {}, {}
         state = scan_output(out_dir, manifest.get("files"))
         staging.prelink(sorted(state.files))  # in another process, while the pages are worked out
-        pages = PageCache(env, site, stored, state.verified, jobs, progress, staging)
+        pages = PageCache(env, site, stored, state.verified, jobs, progress, staging,
+                          before_render=lambda: _loaded(enabled))
         related = cache.load("related")
         memo = dict(related)
         try:

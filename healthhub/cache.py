@@ -26,6 +26,7 @@ import marshal
 import os
 import shutil
 import tempfile
+import zlib
 from pathlib import Path
 
 from . import __version__
@@ -176,8 +177,9 @@ SHARDS = 32
 
 
 def shard_of(key) -> int:
-    data = key if isinstance(key, bytes) else repr(key).encode("utf-8", "surrogatepass")
-    return digest(data)[0] % SHARDS
+    if type(key) is bytes and len(key) == 16:  # already a digest
+        return key[0] % SHARDS
+    return zlib.crc32(repr(key).encode("utf-8", "surrogatepass")) % SHARDS
 
 
 class Cache:

@@ -664,7 +664,7 @@ def load_site(config: Config, articles_dir: Path, drafts: bool = False,
     diags: list[Diagnostic] = []
     people = people or {}
     articles: list[Article] = []
-    parsed: dict[Path, Article] = {}
+    parsed: dict[str, Article] = {}
     folders: dict[str, Path] = {}  # article source -> its folder
     if config.default_author and config.default_author not in people:
         diags.append(error(config.source or "healthhub.yaml", 1, 1,
@@ -682,33 +682,43 @@ def load_site(config: Config, articles_dir: Path, drafts: bool = False,
                    for source in sources]
     else:
         results = read_articles(sources, config, people)
-    resolved: dict[Path, Path] = {}  # folder -> its resolved path (one realpath per folder, not per file)
+    # Keyed by the resolved file name as a string; one realpath and one Path per
+    # folder, not per file (10,000 articles add up).
+    resolved: dict[str, tuple[Path, str]] = {}
+    where: dict[str, Path] = {}  # resolved file name -> its (resolved) folder
     body_of: dict[str, Body] = {}
     for source, (article, problems, body) in zip(sources, results):
         diags.extend(problems)
         if article is not None:
             body_of[article.source] = body
             if is_link(source, sources):
-                parsed[source.resolve()] = article
+                real = source.resolve()
+                parsed[os.fspath(real)] = article
+                where[os.fspath(real)] = real.parent
                 continue
-            folder = resolved.get(source.parent)
-            if folder is None:
-                folder = resolved[source.parent] = source.parent.resolve()
-            parsed[folder / source.name] = article
+            path = os.fspath(source)
+            parent = os.path.dirname(path)
+            found = resolved.get(parent)
+            if found is None:
+                real = source.parent.resolve()
+                found = resolved[parent] = (real, os.fspath(real))
+            name = os.path.join(found[1], os.path.basename(path))
+            parsed[name] = article
+            where[name] = found[0]
     link_map: dict[str, tuple[tuple[str, str], ...]] = {}
     for file, article in parsed.items():
         if drafts or not article.draft:
             body = body_of[article.source]
             if body.links:
                 try:
-                    replacements, problems = check_links(article, body, file, parsed, body_of, drafts)
+                    replacements, problems = check_links(article, body, where[file], parsed, body_of, drafts)
                 except Exception as exc:  # a bug: say which file
                     raise ProcessingError(article.source, exc) from exc
                 diags.extend(problems)
                 if replacements:
                     link_map[article.source] = replacements
             articles.append(article)
-            folders[article.source] = file.parent  # resolved, as gather_files compares
+            folders[article.source] = where[file]  # resolved, as gather_files compares
     site = gather_site(config, articles, drafts, diags, people)
     files = gather_files(site, folders, articles_dir, others, diags)
     return dataclasses.replace(site, files=files, bodies=bodies, body_of=body_of, link_map=link_map), diags
@@ -784,7 +794,7 @@ def _escape_attr(value: str) -> str:
     return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
 
 
-def check_links(article: Article, body: Body, file: Path, parsed: dict[Path, Article],
+def check_links(article: Article, body: Body, folder: Path, parsed: dict[str, Article],
                 body_of: dict[str, Body], drafts: bool) -> tuple[tuple[tuple[str, str], ...], list[Diagnostic]]:
     """Links to other articles' .md files become links to their pages: (href, URL) for
     each; a link to a missing file or a missing #anchor is an error at its place in the file."""
@@ -799,8 +809,8 @@ def check_links(article: Article, body: Body, file: Path, parsed: dict[Path, Art
                                    f"use one of: {', '.join(sorted(h.id for h in article.headings)) or 'none'}"))
             continue
         parts = urlsplit(href)
-        target_file = (file.parent / unquote(parts.path)).resolve()
-        target = parsed.get(target_file)
+        target_file = (folder / unquote(parts.path)).resolve()
+        target = parsed.get(os.fspath(target_file))
         if target is None:
             diags.append(error(article.source, line, col,
                                f"link to '{href}': there is no article at {display_path(target_file)}, "

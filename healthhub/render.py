@@ -329,9 +329,17 @@ def asset_versions(assets: dict[str, bytes]) -> dict[str, str]:
 
 # --- the Jinja environment ----------------------------------------------------
 
-def make_environment(templates_dir: Path) -> jinja2.Environment:
+def make_environment(templates_dir: Path, compiled_dir: Path | None = None) -> jinja2.Environment:
+    """The Jinja environment; with `compiled_dir` (in the build cache) compiled
+    templates are kept there, checked against their source, so a rebuild need not
+    compile them again."""
+    bytecode_cache = None
+    if compiled_dir is not None:
+        compiled_dir.mkdir(parents=True, exist_ok=True)
+        bytecode_cache = jinja2.FileSystemBytecodeCache(str(compiled_dir))
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(templates_dir)),
+        bytecode_cache=bytecode_cache,
         autoescape=jinja2.select_autoescape(["html", "xml", "htm"], default_for_string=True),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -466,10 +474,17 @@ def site_pages(site: Site, search: bool = True, memo: dict | None = None) -> lis
                                            config.related_count)),
             "body": BodyRef(article.source, site.body_key(article)),
         }))
+    written: dict[str, list[Article]] = {person_id: [] for person_id in site.people}
+    reviewed: dict[str, list[Article]] = {person_id: [] for person_id in site.people}
+    for article in site.articles:  # one pass, not one per person (Site.work_of)
+        if article.author in written:
+            written[article.author].append(article)
+        if article.reviewed_by in reviewed:
+            reviewed[article.reviewed_by].append(article)
     for person_id in sorted(site.people):
-        written, reviewed = site.work_of(person_id)
         person = site.people[person_id]
-        pages.append(Page(person.path, "person.html", {"person": person, "written": written, "reviewed": reviewed}))
+        pages.append(Page(person.path, "person.html", {"person": person, "written": tuple(written[person_id]),
+                                                       "reviewed": tuple(reviewed[person_id])}))
     if search:
         pages.append(Page("search.html", "search.html", {}))
     pages.append(Page("404.html", "404.html", {}))

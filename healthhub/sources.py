@@ -73,16 +73,18 @@ class SourceReader:
         plain: dict[bytes, object] = {}
         classes: dict = {}
         failed: dict[int, Result] = {}
-        folders: dict[Path, str] = {}
+        folders: dict[str, str] = {}
         for index, source in enumerate(sources):
-            folder = folders.get(source.parent)
+            name = os.fspath(source)
+            parent = os.path.dirname(name)
+            folder = folders.get(parent)
             if folder is None:
-                folder = folders[source.parent] = display_path(source.parent)
+                folder = folders[parent] = display_path(source.parent)
             if is_link(source, sources):  # named as display_path names it: where it leads
                 display = display_path(source)
             else:
-                display = f"{folder}/{source.name}" if folder not in ("", ".") else source.name
-            name = os.fspath(source)
+                base_name = os.path.basename(name)
+                display = f"{folder}/{base_name}" if folder not in ("", ".") else base_name
             data = None
             try:
                 signature = self.signatures.get(name)

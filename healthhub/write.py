@@ -98,6 +98,7 @@ class Staging:
         self.path: Path | None = None
         self.prelinked: set[str] = set()  # files of the current site linked into the folder
         self._linker: tuple[int, int, list[str]] | None = None  # pid, pipe, files of a prelink() still running
+        self._remover: int | None = None  # pid of the child removing the previous site (remove_later)
 
     def prelink(self, rels: list[str]) -> None:
         """Start hard-linking every current file into the folder, in a child process
@@ -186,9 +187,30 @@ class Staging:
     def __enter__(self):
         return self
 
+    def remove_later(self) -> None:
+        """Start removing the folder (after the swap: the previous site) in a child
+        process, so the build finishes its other work meanwhile; __exit__ waits for it."""
+        if self.path is None or not hasattr(os, "fork") or self._remover is not None:
+            return
+        pid = os.fork()
+        if pid == 0:
+            status = 1
+            try:
+                remove_tree(self.path)
+                status = 0
+            finally:
+                os._exit(status)
+        self._remover = pid
+
     def __exit__(self, *exc_info):
         self._stop_linker()
-        self._discard()
+        if self._remover is not None:
+            pid, self._remover = self._remover, None
+            try:
+                os.waitpid(pid, 0)
+            except OSError:
+                pass
+        self._discard()  # whatever the child left (nothing, unless it failed)
 
 
 def scan_output(out_dir: Path, manifest: dict | None) -> OutputState:
@@ -373,6 +395,7 @@ def _write_outputs(out_dir: Path, outputs: dict, finish: Callable[[Path], None] 
                 files[rel] = st + (None,)
     os.chmod(staging_dir, 0o755)
     _swap(staging_dir, out_dir)  # staging_dir now holds the previous site, which the caller removes
+    staging.remove_later()
     return WriteResult(written, len(same), removed, files)
 
 
