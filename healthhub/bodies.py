@@ -58,15 +58,20 @@ class FolderBodies:
         folder.mkdir(parents=True, exist_ok=True)
 
     def _path(self, key: bytes) -> str:
-        return os.path.join(self.folder, key.hex())
+        name = key.hex()
+        return os.path.join(self.folder, name[:2], name)  # 256 folders: two workers rarely wait on one
 
     def put(self, key: bytes, html: str) -> None:
+        # No temporary file and rename: a file cut short by a crash fails its checksum.
         path = self._path(key)
-        tmp = f"{path}.{os.getpid()}.tmp"
         data = html.encode("utf-8", "surrogatepass")
-        with open(tmp, "wb") as handle:
+        try:
+            handle = open(path, "wb")
+        except FileNotFoundError:
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            handle = open(path, "wb")
+        with handle:
             handle.write(_check(data) + data)
-        os.replace(tmp, path)
 
     def get(self, key: bytes) -> str:
         try:
@@ -84,13 +89,18 @@ class FolderBodies:
     def keep_only(self, keys: set[bytes]) -> None:
         """Remove the bodies of articles that no longer exist (and stray temporary files)."""
         wanted = {key.hex() for key in keys}
-        with os.scandir(self.folder) as entries:
-            for entry in entries:
-                if entry.name not in wanted:
-                    try:
-                        os.unlink(entry.path)
-                    except OSError:
-                        pass
+        with os.scandir(self.folder) as folders:
+            for folder in folders:
+                if not folder.is_dir(follow_symlinks=False):
+                    os.unlink(folder.path)  # not a body folder (an older layout): never read
+                    continue
+                with os.scandir(folder.path) as entries:
+                    for entry in entries:
+                        if entry.name not in wanted:
+                            try:
+                                os.unlink(entry.path)
+                            except OSError:
+                                pass
 
 
 class TemporaryBodies(FolderBodies):

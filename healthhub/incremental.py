@@ -226,8 +226,11 @@ class PageCache:
             yield page, key, data, read
 
 
+TASK_SIZE = 48  # pages per task: small, so both cores stay busy to the end
+
+
 def _chunks(count: int, parts: int) -> list[range]:
-    size = max(1, -(-count // parts))
+    size = max(1, min(TASK_SIZE, -(-count // parts)))
     return [range(start, min(count, start + size)) for start in range(0, count, size)]
 
 

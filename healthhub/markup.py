@@ -203,7 +203,8 @@ WORDS_PER_MINUTE = 200
 
 def reading_minutes(body_html: str) -> int:
     """Minutes to read the body at an unhurried 200 words a minute, at least 1."""
-    return max(1, math.ceil(len(plain_text(body_html).split()) / WORDS_PER_MINUTE))
+    words = _TAG.sub(" ", body_html)
+    return max(1, math.ceil(len((html.unescape(words) if "&" in words else words).split()) / WORDS_PER_MINUTE))
 
 
 _PROSE = re.compile(r"<(p|li|td|th|dd|blockquote)\b[^>]*>(.*?)</\1>", re.S)

@@ -71,8 +71,20 @@ class Pager:
     def next_path(self) -> str | None:
         return self.path_of(self.number + 1) if self.number < self.count else None
 
-    def numbers(self) -> list[tuple[int, str]]:
-        return [(n, self.path_of(n)) for n in range(1, self.count + 1)]
+    def numbers(self, around: int = 2) -> list[tuple[int | None, str | None]]:
+        """The page links to show: the first and last page and `around` pages on
+        each side of this one; (None, None) where numbers are left out. A tag
+        with 300 pages does not list 300 links on each of them."""
+        shown = {1, self.count} | set(range(max(1, self.number - around), min(self.count, self.number + around) + 1))
+        result: list[tuple[int | None, str | None]] = []
+        for n in sorted(shown):
+            if result and result[-1][0] is not None and n > result[-1][0] + 1:
+                if n == result[-1][0] + 2:  # a gap of one page: show the page, not an ellipsis
+                    result.append((n - 1, self.path_of(n - 1)))
+                else:
+                    result.append((None, None))
+            result.append((n, self.path_of(n)))
+        return result
 
 
 def paginate(items: Sequence, per_page: int, path_of: Callable[[int], str]) -> list[Pager]:

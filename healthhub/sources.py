@@ -24,6 +24,7 @@ from .content import (Body, Read, article_from_record, article_record, display_p
 from .errors import Diagnostic
 from .progress import Progress, Ticker
 
+TASK_SIZE = 32  # articles per task sent to a worker
 PARALLEL_PARSE_MIN = 64  # below this many new files a worker pool costs more than it saves
 RACY_SECONDS = 2.0
 
@@ -159,7 +160,9 @@ def parse_many(work: list[tuple[bytes, tuple[Path, str, bytes]]], config: Config
     if not work:
         return {}
     if jobs > 1 and len(work) >= PARALLEL_PARSE_MIN and "fork" in multiprocessing.get_all_start_methods():
-        size = max(1, -(-len(work) // (jobs * 4)))
+        # Small tasks: a worker that finishes early takes the next one, so no core
+        # waits long for the last big one (costs little: a task is a few KB).
+        size = max(1, min(TASK_SIZE, -(-len(work) // (jobs * 4))))
         chunks = [(work[start: start + size], config, people, bodies) for start in range(0, len(work), size)]
         results: dict[bytes, Result] = {}
         with multiprocessing.get_context("fork").Pool(jobs) as pool:

@@ -171,11 +171,11 @@ def test_a_damaged_or_missing_article_body_in_the_cache_is_never_used(site_dir, 
     write(site_dir, "articles/b.md", article("Beta", "Sleep", "2024-01-01", tags="[rest]"))
     assert site_dir.build(search=False).ok
     bodies = site_dir.root / ".healthhub-cache" / "bodies"
-    assert len(list(bodies.iterdir())) == 2
+    assert len([p for p in bodies.rglob("*") if p.is_file()]) == 2
     for number, damage in enumerate([lambda p: p.write_bytes(p.read_bytes().replace(b"words", b"WORDS")),
                                      lambda p: p.write_bytes(p.read_bytes()[:20]),
                                      lambda p: p.unlink()]):
-        for path in bodies.iterdir():
+        for path in [p for p in bodies.rglob("*") if p.is_file()]:
             damage(path)
         write(site_dir, "templates/article.html",
               (site_dir.templates / "article.html").read_text(encoding="utf-8") + f"{{# {number} #}}")

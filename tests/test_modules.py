@@ -93,6 +93,16 @@ def test_paginate():
     assert len(paginate([], 2, str)) == 1
 
 
+def test_long_listings_link_the_first_last_and_nearby_pages_not_all_of_them():
+    pages = paginate(list(range(50)), 1, lambda n: f"p{n}.html")
+    shown = lambda pager: [n for n, _ in pager.numbers()]  # noqa: E731
+    assert shown(pages[24]) == [1, None, 23, 24, 25, 26, 27, None, 50]
+    assert shown(pages[0]) == [1, 2, 3, None, 50]
+    assert shown(pages[3]) == [1, 2, 3, 4, 5, 6, None, 50]  # no ellipsis for a single missing page
+    assert shown(pages[49]) == [1, None, 48, 49, 50]
+    assert pages[24].numbers()[2] == (23, "p23.html")
+
+
 # --- writer -------------------------------------------------------------------
 
 def test_writer_keeps_unchanged_files_and_removes_stale_ones(tmp_path):
