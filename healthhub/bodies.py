@@ -62,14 +62,19 @@ class FolderBodies:
         return os.path.join(self.folder, name[:2], name)  # 256 folders: two workers rarely wait on one
 
     def put(self, key: bytes, html: str) -> None:
-        # No temporary file and rename: a file cut short by a crash fails its checksum.
+        # A key names one content: a body already stored is not written again (nor
+        # cut short by a second build writing it). No temporary file and rename
+        # either: a file cut short by a crash fails its checksum when it is read.
         path = self._path(key)
         data = html.encode("utf-8", "surrogatepass")
         try:
-            handle = open(path, "wb")
-        except FileNotFoundError:
-            os.makedirs(os.path.dirname(path), exist_ok=True)
-            handle = open(path, "wb")
+            try:
+                handle = open(path, "xb")
+            except FileNotFoundError:
+                os.makedirs(os.path.dirname(path), exist_ok=True)
+                handle = open(path, "xb")
+        except FileExistsError:
+            return
         with handle:
             handle.write(_check(data) + data)
 

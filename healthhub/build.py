@@ -156,13 +156,15 @@ def _build(options: BuildOptions, progress: Progress | None, enabled: bool) -> B
         unchanged.seconds = time.perf_counter() - started
         return unchanged
 
-    bodies = cache.bodies() or TemporaryBodies()
-    try:
-        return _build_with(options, progress, enabled, started, config, people, people_diags, cache, jobs, out_dir,
-                           scanned, inputs, racy, bodies, signatures)
-    finally:
-        if isinstance(bodies, TemporaryBodies):
-            bodies.close()
+    # One build at a time reads and writes a site's cache and output folder.
+    with build_lock(options.out_dir):
+        bodies = cache.bodies() or TemporaryBodies()
+        try:
+            return _build_with(options, progress, enabled, started, config, people, people_diags, cache, jobs,
+                               out_dir, scanned, inputs, racy, bodies, signatures)
+        finally:
+            if isinstance(bodies, TemporaryBodies):
+                bodies.close()
 
 
 def _build_with(options, progress, enabled, started, config, people, people_diags, cache, jobs, out_dir,
@@ -191,7 +193,7 @@ def _build_with(options, progress, enabled, started, config, people, people_diag
     # Pagefind refuses a site with nothing to index: no published article, no search.
     search = options.search and any(not article.draft for article in site.articles)
     env = make_environment(options.templates_dir, cache.folder / "templates" if cache.folder is not None else None)
-    with build_lock(options.out_dir), Staging(out_dir) as staging:
+    with Staging(out_dir) as staging:
         stored = cache.load("pages")
         manifest = cache.load("manifest")
         if manifest.get("out") != str(out_dir):
