@@ -102,9 +102,9 @@ class CategoryLink:
 
 
 @dataclass(frozen=True)
-class CategoryInfo:
-    """A category as a page shows it: name, address and how many articles it has.
-    A page that lists the articles gets them as a value of its own (a pager)."""
+class ListingInfo:
+    """A category or topic as a page shows it: name, address and how many articles
+    it has. A page that lists the articles gets them as a value of its own (a pager)."""
 
     name: str
     slug: str
@@ -112,22 +112,16 @@ class CategoryInfo:
     count: int
 
     @classmethod
-    def of(cls, category: Category) -> "CategoryInfo":
-        return cls(category.name, category.slug, category.path, len(category.articles))
+    def of(cls, group: Category | Tag):
+        return cls(group.name, group.slug, group.path, len(group.articles))
 
 
-@dataclass(frozen=True)
-class TagInfo:
-    """A topic as a page shows it: name, address and how many articles it has."""
+class CategoryInfo(ListingInfo):
+    """A category as a page shows it."""
 
-    name: str
-    slug: str
-    path: str
-    count: int
 
-    @classmethod
-    def of(cls, tag: Tag) -> "TagInfo":
-        return cls(tag.name, tag.slug, tag.path, len(tag.articles))
+class TagInfo(ListingInfo):
+    """A topic as a page shows it."""
 
 
 @dataclass(frozen=True)

@@ -426,30 +426,34 @@ def _link_all(source: str, target: str, rels: list[str], made_dirs: set[str]) ->
         if parent and parent not in made_dirs:
             os.makedirs(os.path.join(target, parent), exist_ok=True)
             made_dirs.add(parent)
+    failed = {rel for found in _each_folder(lambda folder, names: _link_folder(source, target, folder, names), folders)
+              for rel in found}
+    return set(rels) - failed
 
-    def link(folder: str, names: list[str]) -> list[str]:
-        prefix = folder + "/" if folder else ""
-        done = []
+
+def _link_folder(source: str, target: str, folder: str, names: list[str]) -> list[str]:
+    """Link source/folder/name to target/folder/name for each name, by directory file
+    descriptors (no path lookups); never replaces a file. The rels that failed."""
+    prefix = folder + "/" if folder else ""
+    failed: list[str] = []
+    try:
+        os.makedirs(os.path.join(target, folder), exist_ok=True)
+        src = os.open(os.path.join(source, folder), os.O_RDONLY | os.O_DIRECTORY)
+    except OSError:
+        return [prefix + name for name in names]
+    try:
+        dst = os.open(os.path.join(target, folder), os.O_RDONLY | os.O_DIRECTORY)
         try:
-            src = os.open(os.path.join(source, folder), os.O_RDONLY | os.O_DIRECTORY)
-        except OSError:
-            return done
-        try:
-            dst = os.open(os.path.join(target, folder), os.O_RDONLY | os.O_DIRECTORY)
-            try:
-                for name in names:
-                    try:
-                        os.link(name, name, src_dir_fd=src, dst_dir_fd=dst, follow_symlinks=False)
-                        done.append(prefix + name)
-                    except OSError:
-                        pass  # written instead
-            finally:
-                os.close(dst)
+            for name in names:
+                try:
+                    os.link(name, name, src_dir_fd=src, dst_dir_fd=dst, follow_symlinks=False)
+                except OSError:
+                    failed.append(prefix + name)
         finally:
-            os.close(src)
-        return done
-
-    return {rel for done in _each_folder(link, folders) for rel in done}
+            os.close(dst)
+    finally:
+        os.close(src)
+    return failed
 
 
 def _is_link_of(source: Path, target: Path) -> bool:
@@ -469,26 +473,7 @@ def _link_tree(source: str, target: str, rels: list[str], parent: int) -> list[s
     for folder in sorted(folders):
         if os.getppid() != parent:
             os._exit(1)
-        names = folders[folder]
-        prefix = folder + "/" if folder else ""
-        try:
-            os.makedirs(os.path.join(target, folder), exist_ok=True)
-            src = os.open(os.path.join(source, folder), os.O_RDONLY | os.O_DIRECTORY)
-        except OSError:
-            failed.extend(prefix + name for name in names)
-            continue
-        try:
-            dst = os.open(os.path.join(target, folder), os.O_RDONLY | os.O_DIRECTORY)
-            try:
-                for name in names:
-                    try:
-                        os.link(name, name, src_dir_fd=src, dst_dir_fd=dst, follow_symlinks=False)
-                    except OSError:
-                        failed.append(prefix + name)
-            finally:
-                os.close(dst)
-        finally:
-            os.close(src)
+        failed += _link_folder(source, target, folder, folders[folder])
     return failed
 
 
