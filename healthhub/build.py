@@ -192,7 +192,7 @@ def _build_with(options, progress, enabled, started, config, people, people_diag
         diagnostics.append(missing_base_url_warning(config))
     # Pagefind refuses a site with nothing to index: no published article, no search.
     search = options.search and any(not article.draft for article in site.articles)
-    env = make_environment(options.templates_dir, cache.folder / "templates" if cache.folder is not None else None)
+    env = make_environment(options.templates_dir, cache.compiled_templates())
     with Staging(out_dir) as staging:
         stored = cache.load("pages")
         manifest = cache.load("manifest")

@@ -198,6 +198,19 @@ class Cache:
         """The store of article bodies (see bodies.py), or None without a cache folder."""
         return FolderBodies(self.folder / "bodies") if self.folder is not None else None
 
+    def compiled_templates(self) -> Path | None:
+        """Where Jinja keeps compiled templates: a folder per HealthHub code version
+        (Jinja checks a template's source, not the options it was compiled with)."""
+        if self.folder is None:
+            return None
+        root = self.folder / "templates"
+        current = root / code_version().hex()[:16]
+        if root.is_dir():
+            for old in root.iterdir():
+                if old != current:
+                    shutil.rmtree(old) if old.is_dir() and not old.is_symlink() else old.unlink()
+        return current
+
     def clear(self) -> None:
         """Forget everything (the next build starts from the sources)."""
         if self.folder is not None:
