@@ -202,3 +202,38 @@ def test_the_cache_folder_is_an_option_and_can_be_switched_off(site_dir, tmp_pat
     assert not (site_dir.root / ".healthhub-cache").exists()
     assert site_dir.build(use_cache=False, out_dir=tmp_path / "out").ok
     assert not (site_dir.root / ".healthhub-cache").exists()
+
+
+def test_a_new_title_re_renders_the_pages_that_show_it_and_no_others(site_dir):
+    write(site_dir, "articles/a.md", article("Alpha", tags="[sleep]", summary="Fixed."))
+    write(site_dir, "articles/b.md", article("Beta", date="2024-01-01", tags="[sleep]", summary="Fixed."))
+    write(site_dir, "articles/c.md", article("Gamma", "Fitness", "2024-02-01", tags="[walk]", summary="Fixed."))
+    assert site_dir.build(search=False).ok
+    before = {p: (p.stat().st_ino, p.stat().st_mtime_ns) for p in site_dir.out.rglob("*.html")}
+    write(site_dir, "articles/b.md", article("Beta renamed", date="2024-01-01", tags="[sleep]", summary="Fixed."))
+    result = site_dir.build(search=False)
+    changed = {p.relative_to(site_dir.out).as_posix() for p in site_dir.out.rglob("*.html")
+               if before.get(p) != (p.stat().st_ino, p.stat().st_mtime_ns)}
+    # its page, the pages listing it (home, its category, its topic, the author's page)
+    # and the page that links it as related; not the other category or topic
+    assert "health/b.html" in changed and "health/a.html" in changed and "index.html" in changed
+    assert "health/index.html" in changed and "tags/sleep/index.html" in changed
+    assert not {"fitness/c.html", "fitness/index.html", "tags/walk/index.html"} & changed
+    assert result.rendered == len(changed)
+    assert "Beta renamed" in (site_dir.out / "health" / "a.html").read_text(encoding="utf-8")
+
+
+def test_a_page_of_the_site_being_served_is_replaced_never_written_into(site_dir, tmp_path):
+    # A web server (or rsync) may be reading site/ while a build runs: the new
+    # site is assembled from hard links to the current files, and a changed page
+    # must get a new file, not new bytes in the file the current site uses.
+    write(site_dir, "articles/a.md", article("Alpha", body="Old words.\n"))
+    write(site_dir, "articles/b.md", article("Beta", date="2024-01-01"))
+    assert site_dir.build(search=False).ok
+    served = tmp_path / "served-a.html"
+    os.link(site_dir.out / "health" / "a.html", served)
+    old = served.read_bytes()
+    write(site_dir, "articles/a.md", article("Alpha", body="New words.\n"))
+    assert site_dir.build(search=False).ok
+    assert served.read_bytes() == old and b"Old words." in old
+    assert b"New words." in (site_dir.out / "health" / "a.html").read_bytes()
