@@ -91,6 +91,15 @@ class FolderBodies:
     def has(self, key: bytes) -> bool:
         return os.path.exists(self._path(key))
 
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Nothing to do: the cache keeps its bodies (see TemporaryBodies)."""
+
     def keep_only(self, keys: set[bytes]) -> None:
         """Remove the bodies of articles that no longer exist (and stray temporary files)."""
         wanted = {key.hex() for key in keys}

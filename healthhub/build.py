@@ -12,7 +12,7 @@ from typing import Callable
 
 import jinja2
 
-from .bodies import BodyMissing, FolderBodies, TemporaryBodies
+from .bodies import BodyMissing, TemporaryBodies
 from .cache import DEFAULT_DIR_NAME, Cache, code_version, digest, from_plain, to_plain
 from .config import DEFAULT_CONFIG_FILE, Config, load_config
 from .content import Site, display_path, load_site, scan_articles
@@ -157,73 +157,62 @@ def _build(options: BuildOptions, progress: Progress | None, enabled: bool) -> B
         return unchanged
 
     # One build at a time reads and writes a site's cache and output folder.
-    with build_lock(options.out_dir):
-        bodies = cache.bodies() or TemporaryBodies()
-        try:
-            return _build_with(options, progress, enabled, started, config, people, people_diags, cache, jobs,
-                               out_dir, scanned, inputs, racy, bodies, signatures)
-        finally:
-            if isinstance(bodies, TemporaryBodies):
-                bodies.close()
-
-
-def _build_with(options, progress, enabled, started, config, people, people_diags, cache, jobs, out_dir,
-                scanned, inputs, racy, bodies, signatures) -> BuildResult:
-    stored_sources = cache.load_shards("sources")
-    reader = SourceReader(stored_sources, bodies, jobs, progress, signatures)
-    site, diagnostics = load_site(config, options.articles_dir, drafts=options.drafts, people=people,
-                                  read_articles=reader, scanned=scanned, bodies=bodies)
-    known_bodies = stored_sources.get("parsed", {}).keys()
-    if reader.reparsed or known_bodies != reader.state.get("parsed", {}).keys():
-        bodies.keep_only({record[1][0] for record in reader.state.get("parsed", {}).values() if record[1]})
-    cache.update_shards("sources", stored_sources, reader.state)
-    del stored_sources, known_bodies
-    reader.release()
-    gc.freeze()  # the collector stays paused while the pages are planned, see _loaded
-    diagnostics += people_diags
-    diagnostics = sorted(set(diagnostics))
-    failed = any(d.is_error for d in diagnostics) or (options.strict and diagnostics)
-    if failed:
-        return BuildResult(False, diagnostics, site, None, time.perf_counter() - started, reader.reparsed)
-    # A config file without base_url is told once what that costs. Not subject to
-    # --strict: a site without one is a valid choice (a preview, or opened from
-    # disk). With no config file at all the defaults are a local preview: quiet.
-    if not config.base_url and config.source:
-        diagnostics.append(missing_base_url_warning(config))
-    # Pagefind refuses a site with nothing to index: no published article, no search.
-    search = options.search and any(not article.draft for article in site.articles)
-    env = make_environment(options.templates_dir, cache.compiled_templates())
-    with Staging(out_dir) as staging:
-        stored = cache.load("pages")
-        manifest = cache.load("manifest")
-        if manifest.get("out") != str(out_dir):
-            stored, manifest = {}, {}
-        state = scan_output(out_dir, manifest.get("files"))
-        staging.prelink(sorted(state.files))  # in another process, while the pages are worked out
-        pages = PageCache(env, site, stored, state.verified, jobs, progress, staging,
-                          before_render=lambda: _loaded(enabled))
-        related = cache.load("related")
-        memo = dict(related)
-        try:
-            outputs = render_site(env, site, load_assets(options.templates_dir / "static"), search=search,
-                                  render_pages=pages.render_pages, memo=memo)
-        except jinja2.TemplateError as exc:
-            diagnostics.append(template_diagnostic(exc, options.templates_dir))
+    with build_lock(options.out_dir), (cache.bodies() or TemporaryBodies()) as bodies:
+        stored_sources = cache.load_shards("sources")
+        reader = SourceReader(stored_sources, bodies, jobs, progress, signatures)
+        site, diagnostics = load_site(config, options.articles_dir, drafts=options.drafts, people=people,
+                                      read_articles=reader, scanned=scanned, bodies=bodies)
+        known_bodies = stored_sources.get("parsed", {}).keys()
+        if reader.reparsed or known_bodies != reader.state.get("parsed", {}).keys():
+            bodies.keep_only({record[1][0] for record in reader.state.get("parsed", {}).values() if record[1]})
+        cache.update_shards("sources", stored_sources, reader.state)
+        del stored_sources, known_bodies
+        reader.release()
+        gc.freeze()  # the collector stays paused while the pages are planned, see _loaded
+        diagnostics += people_diags
+        diagnostics = sorted(set(diagnostics))
+        failed = any(d.is_error for d in diagnostics) or (options.strict and diagnostics)
+        if failed:
             return BuildResult(False, diagnostics, site, None, time.perf_counter() - started, reader.reparsed)
-        try:
-            written = write_outputs(options.out_dir, outputs, finish=index_site if search else None, state=state,
-                                    progress=progress, staging=staging)
-        except SearchIndexError as exc:
-            diagnostics.append(error(display_path(options.out_dir), 1, 1, str(exc)))
-            return BuildResult(False, diagnostics, site, None, time.perf_counter() - started, reader.reparsed)
-        cache.update("pages", stored, pages.state)
-        cache.update("related", related, memo)
-        cache.update("manifest", manifest, {"out": str(out_dir), "files": written.files})
-        if not racy:
-            cache.store("summary", {"inputs": inputs, "out": str(out_dir), "diagnostics": to_plain(diagnostics),
-                                    "counts": (len(site.articles), len(site.categories))})
-    return BuildResult(True, diagnostics, site, written, time.perf_counter() - started,
-                       reader.reparsed, pages.rendered)
+        # A config file without base_url is told once what that costs. Not subject to
+        # --strict: a site without one is a valid choice (a preview, or opened from
+        # disk). With no config file at all the defaults are a local preview: quiet.
+        if not config.base_url and config.source:
+            diagnostics.append(missing_base_url_warning(config))
+        # Pagefind refuses a site with nothing to index: no published article, no search.
+        search = options.search and any(not article.draft for article in site.articles)
+        env = make_environment(options.templates_dir, cache.compiled_templates())
+        with Staging(out_dir) as staging:
+            stored = cache.load("pages")
+            manifest = cache.load("manifest")
+            if manifest.get("out") != str(out_dir):
+                stored, manifest = {}, {}
+            state = scan_output(out_dir, manifest.get("files"))
+            staging.prelink(sorted(state.files))  # in another process, while the pages are worked out
+            pages = PageCache(env, site, stored, state.verified, jobs, progress, staging,
+                              before_render=lambda: _loaded(enabled))
+            related = cache.load("related")
+            memo = dict(related)
+            try:
+                outputs = render_site(env, site, load_assets(options.templates_dir / "static"), search=search,
+                                      render_pages=pages.render_pages, memo=memo)
+            except jinja2.TemplateError as exc:
+                diagnostics.append(template_diagnostic(exc, options.templates_dir))
+                return BuildResult(False, diagnostics, site, None, time.perf_counter() - started, reader.reparsed)
+            try:
+                written = write_outputs(options.out_dir, outputs, finish=index_site if search else None, state=state,
+                                        progress=progress, staging=staging)
+            except SearchIndexError as exc:
+                diagnostics.append(error(display_path(options.out_dir), 1, 1, str(exc)))
+                return BuildResult(False, diagnostics, site, None, time.perf_counter() - started, reader.reparsed)
+            cache.update("pages", stored, pages.state)
+            cache.update("related", related, memo)
+            cache.update("manifest", manifest, {"out": str(out_dir), "files": written.files})
+            if not racy:
+                cache.store("summary", {"inputs": inputs, "out": str(out_dir), "diagnostics": to_plain(diagnostics),
+                                        "counts": (len(site.articles), len(site.categories))})
+        return BuildResult(True, diagnostics, site, written, time.perf_counter() - started,
+                           reader.reparsed, pages.rendered)
 
 
 def inputs_digest(options: BuildOptions, config: Config, people: dict[str, Person],

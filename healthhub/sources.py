@@ -21,7 +21,6 @@ from .cache import NotPlain, code_version, digest, from_plain, to_plain
 from .config import Config
 from .content import (Body, Read, article_from_record, article_record, display_path, is_link, make_converter,
                       read_article)
-from .errors import Diagnostic
 from .progress import Progress, Ticker
 
 TASK_SIZE = 32  # articles per task sent to a worker
