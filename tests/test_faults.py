@@ -234,3 +234,36 @@ def test_two_builds_at_once_do_not_corrupt_the_site(built):
     site_dir.cli("--quiet", check=True)  # a clean rebuild gives the very same bytes
     assert site_dir.tree() == built_tree
     assert leftovers(site_dir) == []
+
+
+def clean_tree(site_dir, tmp_path) -> dict[str, bytes]:
+    out = tmp_path / "fresh"
+    assert site_dir.build(search=False, use_cache=False, out_dir=out).ok
+    return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+
+
+def test_a_linking_child_that_dies_midway_still_gives_the_whole_new_site(built, monkeypatch, tmp_path):
+    # The staging folder is filled with links to the current site by a child
+    # process; if it dies, the build finds out what it did link and does the rest.
+    site_dir, _ = built
+    assert site_dir.build(search=False).ok
+    site_dir.write("articles/health/a1.md", article("Changed again"))
+    real = write._link_tree
+
+    def dies_midway(source, target, rels, parent):
+        real(source, target, rels[: len(rels) // 2], parent)
+        os._exit(1)
+
+    monkeypatch.setattr(write, "_link_tree", dies_midway)
+    assert site_dir.build(search=False).ok
+    assert site_dir.tree() == clean_tree(site_dir, tmp_path) and leftovers(site_dir) == []
+    assert "Changed again" in site_dir.read("health/a1.html")
+
+
+def test_without_fork_the_build_links_and_removes_in_process(built, monkeypatch, tmp_path):
+    site_dir, _ = built
+    assert site_dir.build(search=False).ok
+    site_dir.write("articles/health/a1.md", article("Changed again"))
+    monkeypatch.delattr(os, "fork")
+    assert site_dir.build(search=False).ok
+    assert site_dir.tree() == clean_tree(site_dir, tmp_path) and leftovers(site_dir) == []
