@@ -154,3 +154,25 @@ def test_second_tab_focuses_the_site_name_visibly(sample_site, site_url, new_pag
     focused = page.evaluate(FOCUS_STYLE)
     assert focused["text"] == "HealthHub" and focused["tag"] == "A", focused
     assert focused["outline"] or focused["shadow"], f"no visible focus style: {focused}"
+
+
+def test_a_long_listing_links_the_nearby_pages_and_passes_the_validators(site_dir, browser):
+    import re
+
+    from conftest import article
+
+    site_dir.write("healthhub.yaml", "per_page: 1\n")
+    for n in range(12):
+        site_dir.write(f"articles/health/a{n}.md", article(f"Article {n}", date=f"2025-01-{n + 1:02d}"))
+    assert site_dir.build(search=False).ok
+    rel = "health/page/6.html"
+    html = site_dir.read(rel)
+    shown = re.findall(r'(?:<span aria-current="page">|<span class="visually-hidden">Page </span>)(\d+)', html)
+    assert shown == ["1", "4", "5", "6", "7", "8", "12"] and html.count('class="gap"') == 2  # 1 … 4 5 6 7 8 … 12
+    assert checkers.run_vnu([site_dir.out / rel], site_dir.out) == []
+    page = browser.new_page()
+    try:
+        page.goto((site_dir.out / rel).as_uri())
+        assert checkers.run_axe(page) == []
+    finally:
+        page.close()
