@@ -8,10 +8,12 @@ and read back by whatever renders it, in whichever worker process that is.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import shutil
 import tempfile
+import time
 from pathlib import Path
 
 
@@ -27,69 +29,98 @@ class MemoryBodies:
     """Bodies in a dict: for small sites and for `check`, which reads them all anyway."""
 
     def __init__(self) -> None:
-        self.bodies: dict[bytes, str] = {}
+        self.bodies: dict[str, str] = {}
 
-    def put(self, key: bytes, html: str) -> None:
-        self.bodies[key] = html
+    def put(self, key: bytes, html: str) -> str:
+        """Store a body; the answer is where it is (content.Body.where)."""
+        where = key.hex()
+        self.bodies[where] = html
+        return where
 
-    def get(self, key: bytes) -> str:
+    def get(self, where: str) -> str:
         try:
-            return self.bodies[key]
+            return self.bodies[where]
         except KeyError:
-            raise BodyMissing(key) from None
+            raise BodyMissing(where) from None
 
-    def has(self, key: bytes) -> bool:
-        return key in self.bodies
+    @contextlib.contextmanager
+    def batch(self):
+        yield
 
-    def keep_only(self, keys: set[bytes]) -> None:
-        for key in self.bodies.keys() - keys:
-            del self.bodies[key]
+    def keep_only(self, wheres: set[str]) -> None:
+        for where in self.bodies.keys() - wheres:
+            del self.bodies[where]
 
 
 class FolderBodies:
-    """One file per body in a folder (the build cache's `bodies/`), written
-    atomically by the process that parsed the article, so worker processes
-    share them without sending any through a pipe. Each file starts with a
-    checksum of the rest; a missing or damaged file raises BodyMissing (and
-    the build starts again without its cache), it is never used."""
+    """Bodies in files in a folder (the build cache's `bodies/`), written by the
+    process that parsed the articles, so worker processes share them without
+    sending any through a pipe. A worker writes the bodies of one batch of
+    articles into one file (creating a file costs more than writing one); a
+    body parsed on its own gets a file named by its key. Each body is stored
+    with a checksum; a missing or damaged one raises BodyMissing (and the build
+    starts again without its cache), it is never used."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
+        self._batch: tuple[str, list[bytes], list[int]] | None = None  # file name, parts, size so far
         folder.mkdir(parents=True, exist_ok=True)
 
-    def _path(self, key: bytes) -> str:
-        name = key.hex()
-        return os.path.join(self.folder, name[:2], name)  # 256 folders: two workers rarely wait on one
+    def _path(self, name: str) -> str:
+        return os.path.join(self.folder, name[:2], name)  # 256 folders
 
-    def put(self, key: bytes, html: str) -> None:
-        # A key names one content: a body already stored is not written again (nor
-        # cut short by a second build writing it). No temporary file and rename
-        # either: a file cut short by a crash fails its checksum when it is read.
-        path = self._path(key)
+    def put(self, key: bytes, html: str) -> str:
+        """Store a body; the answer is where it is: 'file:offset:length'."""
         data = html.encode("utf-8", "surrogatepass")
+        blob = _check(data) + data
+        if self._batch is not None:
+            name, parts, size = self._batch
+            parts.append(blob)
+            size[0] += len(blob)
+            return f"{name}:{size[0] - len(blob)}:{len(blob)}"
+        name = key.hex()  # a key names one content: a body already stored is not written again
+        self._write(name, blob, exclusive=True)
+        return f"{name}:0:{len(blob)}"
+
+    @contextlib.contextmanager
+    def batch(self):
+        """Bodies put meanwhile go into one new file, written when the batch ends."""
+        name = hashlib.blake2b(f"{os.getpid()}:{time.time_ns()}:{id(self)}".encode(), digest_size=16).hexdigest()
+        self._batch = (name + "-b", [], [0])
+        try:
+            yield
+            name, parts, _ = self._batch
+            if parts:
+                self._write(name, b"".join(parts), exclusive=False)
+        finally:
+            self._batch = None
+
+    def _write(self, name: str, data: bytes, exclusive: bool) -> None:
+        # No temporary file and rename: a file cut short by a crash fails its checksums.
+        path = self._path(name)
+        mode = "xb" if exclusive else "wb"
         try:
             try:
-                handle = open(path, "xb")
+                handle = open(path, mode)
             except FileNotFoundError:
                 os.makedirs(os.path.dirname(path), exist_ok=True)
-                handle = open(path, "xb")
+                handle = open(path, mode)
         except FileExistsError:
             return
         with handle:
-            handle.write(_check(data) + data)
+            handle.write(data)
 
-    def get(self, key: bytes) -> str:
+    def get(self, where: str) -> str:
         try:
-            with open(self._path(key), "rb") as handle:
-                data = handle.read()
-        except OSError:
-            raise BodyMissing(key) from None
-        if _check(data[16:]) != data[:16]:
-            raise BodyMissing(key)
-        return data[16:].decode("utf-8", "surrogatepass")
-
-    def has(self, key: bytes) -> bool:
-        return os.path.exists(self._path(key))
+            name, offset, length = where.split(":")
+            with open(self._path(name), "rb") as handle:
+                handle.seek(int(offset))
+                blob = handle.read(int(length))
+        except (OSError, ValueError):
+            raise BodyMissing(where) from None
+        if len(blob) < 16 or _check(blob[16:]) != blob[:16]:
+            raise BodyMissing(where)
+        return blob[16:].decode("utf-8", "surrogatepass")
 
     def __enter__(self):
         return self
@@ -100,9 +131,9 @@ class FolderBodies:
     def close(self) -> None:
         """Nothing to do: the cache keeps its bodies (see TemporaryBodies)."""
 
-    def keep_only(self, keys: set[bytes]) -> None:
-        """Remove the bodies of articles that no longer exist (and stray temporary files)."""
-        wanted = {key.hex() for key in keys}
+    def keep_only(self, wheres: set[str]) -> None:
+        """Remove the files that hold no body of a current article (and stray files)."""
+        wanted = {where.partition(":")[0] for where in wheres}
         with os.scandir(self.folder) as folders:
             for folder in folders:
                 if not folder.is_dir(follow_symlinks=False):

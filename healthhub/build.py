@@ -164,7 +164,7 @@ def _build(options: BuildOptions, progress: Progress | None, enabled: bool) -> B
                                       read_articles=reader, scanned=scanned, bodies=bodies)
         known_bodies = stored_sources.get("parsed", {}).keys()
         if reader.reparsed or known_bodies != reader.state.get("parsed", {}).keys():
-            bodies.keep_only({record[1][0] for record in reader.state.get("parsed", {}).values() if record[1]})
+            bodies.keep_only({record[1][3] for record in reader.state.get("parsed", {}).values() if record[1]})
         cache.update_shards("sources", stored_sources, reader.state)
         del stored_sources, known_bodies
         reader.release()

@@ -96,6 +96,7 @@ class Body:
     key: bytes
     ids: tuple[str, ...] = ()
     links: tuple[tuple[str, int, int], ...] = ()
+    where: str = ""  # where the store keeps it (its answer to put)
 
 
 @dataclass(frozen=True)
@@ -144,7 +145,7 @@ class Site:
         """The article's HTML body, with links to other articles' .md files pointing at their pages."""
         if self.bodies is None:
             raise LookupError("this site model was loaded without its bodies")
-        html = self.bodies.get(self.body_of[article.source].key)
+        html = self.bodies.get(self.body_of[article.source].where)
         for href, url in self.link_map.get(article.source, ()):
             html = html.replace(f'href="{_escape_attr(href)}"', f'href="{_escape_attr(url)}"')
         return html
@@ -645,7 +646,7 @@ def read_article(source: Path, display: str, config: Config, converter: Markdown
     try:
         article, more, body, html = parse_article(text, display, stem, config, converter, people, key)
         if body is not None:
-            bodies.put(key, html)
+            body = dataclasses.replace(body, where=bodies.put(key, html))
     except Exception as exc:  # a bug, not an author mistake: say which file
         raise ProcessingError(display, exc) from exc
     return article, problems + more, body

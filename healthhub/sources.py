@@ -142,7 +142,7 @@ class SourceReader:
 def _to_record(result: Result) -> tuple:
     article, diags, body = result
     return (article_record(article) if article is not None else None,
-            (body.key, body.ids, body.links) if body is not None else None,
+            (body.key, body.ids, body.links, body.where) if body is not None else None,
             to_plain(tuple(diags)) if diags else ())
 
 
@@ -180,5 +180,6 @@ def parse_many(work: list[tuple[bytes, tuple[Path, str, bytes]]], config: Config
 def _parse_chunk(chunk) -> dict[bytes, Result]:
     work, config, people, bodies = chunk
     converter = make_converter(config)
-    return {key: read_article(source, display, config, converter, people, bodies, data, key)
-            for key, (source, display, data) in work}
+    with bodies.batch():  # one file for the chunk's bodies
+        return {key: read_article(source, display, config, converter, people, bodies, data, key)
+                for key, (source, display, data) in work}

@@ -237,3 +237,36 @@ def test_a_page_of_the_site_being_served_is_replaced_never_written_into(site_dir
     assert site_dir.build(search=False).ok
     assert served.read_bytes() == old and b"Old words." in old
     assert b"New words." in (site_dir.out / "health" / "a.html").read_bytes()
+
+
+def test_a_big_site_built_by_worker_processes_equals_one_built_in_one_process(site_dir, tmp_path):
+    # Enough articles for the parallel paths: bodies stored a batch per file by
+    # parse workers, pages rendered and written by render workers.
+    for n in range(420):
+        write(site_dir, f"articles/{['health', 'sleep', 'fitness'][n % 3]}/a{n}.md",
+              article(f"Article {n}", ["Health", "Sleep", "Fitness"][n % 3], f"2024-{n % 12 + 1:02d}-{n % 28 + 1:02d}",
+                      body=f"## Part\n\nWords of article {n}.\n", tags=f"[{WORDS[n % 7]}]"))
+
+    def check(step: str) -> int:
+        """Build; compare with a clean build; how many articles were parsed."""
+        result = site_dir.build(search=False, jobs=2)
+        assert result.ok, step
+        fresh = tmp_path / f"fresh-{step}"
+        assert site_dir.build(search=False, jobs=1, use_cache=False, out_dir=fresh).ok
+        assert tree(site_dir.out) == tree(fresh), step
+        return result.parsed
+
+    assert check("cold") == 420
+    bodies = site_dir.root / ".healthhub-cache" / "bodies"
+    assert 0 < len([p for p in bodies.rglob("*") if p.is_file()]) < 100  # a file per batch, not per article
+    write(site_dir, "articles/health/a0.md", article("Article 0", body="New words.\n", tags="[sleep]"))
+    write(site_dir, "articles/sleep/a1.md", article("Retitled", "Sleep", "2024-02-02"))
+    assert check("edits") == 2  # the stored bodies of the others were used, not parsed again
+    write(site_dir, "templates/article.html",
+          (site_dir.templates / "article.html").read_text(encoding="utf-8") + "{# changed #}\n")
+    assert check("template") == 0
+    for path in [p for p in bodies.rglob("*") if p.is_file()]:
+        path.write_bytes(path.read_bytes()[:-3])  # every batch file cut short
+    write(site_dir, "templates/article.html",
+          (site_dir.templates / "article.html").read_text(encoding="utf-8") + "{# again #}\n")
+    assert check("damaged") == 420  # a damaged body is never used: everything parsed again
