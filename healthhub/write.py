@@ -77,9 +77,11 @@ class OutputState:
 
 @dataclass(frozen=True)
 class Staged:
-    """An output file already written into the staging folder, with the hash of its bytes."""
+    """An output file already written into the staging folder, with the hash of its
+    bytes and its (size, mtime_ns, inode) as written, for the manifest."""
 
     hash: bytes
+    stat: tuple[int, int, int] | None = None
 
 
 class Staging:
@@ -99,6 +101,7 @@ class Staging:
         self.prelinked: set[str] = set()  # files of the current site linked into the folder
         self._linker: tuple[int, int, list[str]] | None = None  # pid, pipe, files of a prelink() still running
         self._remover: int | None = None  # pid of the child removing the previous site (remove_later)
+        self._made: set[str] = set()  # folders put() made (per process)
 
     def prelink(self, rels: list[str]) -> None:
         """Start hard-linking every current file into the folder, in a child process
@@ -155,6 +158,7 @@ class Staging:
             remove_tree(self.path)
             self.path = None
         self.prelinked = set()
+        self._made = set()
 
     def folder(self) -> Path:
         if self.path is None:
@@ -173,16 +177,17 @@ class Staging:
         folder = self.folder()
         try:
             parent = os.path.dirname(rel)
-            if parent:
+            if parent and parent not in self._made:
                 os.makedirs(folder / parent, exist_ok=True)
+                self._made.add(parent)
             target = os.path.join(folder, rel)
             if self._linker is not None or rel in self.prelinked:
-                _replace_file(target, data)  # never write into a link to the current site's file
+                st = _replace_file(target, data)  # never write into a link to the current site's file
             else:
-                _write_file(target, data)
+                st = _write_file(target, data)
         except OSError as exc:
             raise WriteError(self.out_dir, exc) from exc
-        return Staged(digest(data))
+        return Staged(digest(data), (st.st_size, st.st_mtime_ns, st.st_ino))
 
     def __enter__(self):
         return self
@@ -379,6 +384,9 @@ def _write_outputs(out_dir: Path, outputs: dict, finish: Callable[[Path], None] 
             except OSError:
                 if not isinstance(data, (bytes, bytearray)) and not staged:
                     raise RuntimeError(f"{rel} changed while the site was being built, run the build again")
+        if staged and data.stat is not None:
+            files[rel] = data.stat + (hashes[rel],)
+            continue
         if staged:
             st = os.stat(target)
         elif rel in prelinked:
