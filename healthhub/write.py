@@ -100,7 +100,6 @@ class Staging:
         self.path: Path | None = None
         self.prelinked: set[str] = set()  # files of the current site linked into the folder
         self._linker: tuple[int, int, list[str]] | None = None  # pid, pipe, files of a prelink() still running
-        self._remover: int | None = None  # pid of the child removing the previous site (remove_later)
         self._made: set[str] = set()  # folders put() made (per process)
 
     def prelink(self, rels: list[str]) -> None:
@@ -193,29 +192,23 @@ class Staging:
         return self
 
     def remove_later(self) -> None:
-        """Start removing the folder (after the swap: the previous site) in a child
-        process, so the build finishes its other work meanwhile; __exit__ waits for it."""
-        if self.path is None or not hasattr(os, "fork") or self._remover is not None:
+        """Remove the folder (after the swap: the previous site) in the background:
+        it is renamed out of the way (.site-trash-*) and a detached process deletes
+        it, so neither the build nor a reader waits for 13,000 unlinks. A trash
+        folder a killed process left is removed by the next build."""
+        if self.path is None or not hasattr(os, "fork"):
             return
-        pid = os.fork()
-        if pid == 0:
-            status = 1
-            try:
-                remove_tree(self.path)
-                status = 0
-            finally:
-                os._exit(status)
-        self._remover = pid
+        trash = self.out_dir.parent / f".{self.out_dir.name}-trash-{self.path.name.rsplit('-', 1)[-1]}"
+        try:
+            os.rename(self.path, trash)
+        except OSError:
+            return  # removed in __exit__ instead
+        self.path = None
+        remove_detached(trash)
 
     def __exit__(self, *exc_info):
         self._stop_linker()
-        if self._remover is not None:
-            pid, self._remover = self._remover, None
-            try:
-                os.waitpid(pid, 0)
-            except OSError:
-                pass
-        self._discard()  # whatever the child left (nothing, unless it failed)
+        self._discard()
 
 
 def scan_output(out_dir: Path, manifest: dict | None) -> OutputState:
@@ -309,12 +302,38 @@ def remove_leftovers(out_dir: Path) -> int:
     except OSError:
         return 0
     for name in names:
+        leftover = out_dir.parent / name
+        if not leftover.is_dir() or leftover.is_symlink():
+            continue
         if name.startswith((f".{out_dir.name}-new-", f".{out_dir.name}-old-")):
-            leftover = out_dir.parent / name
-            if leftover.is_dir() and not leftover.is_symlink():
-                shutil.rmtree(leftover, ignore_errors=True)
-                removed += 1
+            shutil.rmtree(leftover, ignore_errors=True)
+            removed += 1
+        elif name.startswith(f".{out_dir.name}-trash-"):
+            # a previous site being removed in the background, or one a killed
+            # remover left: (another) remover in the background
+            remove_detached(leftover)
+            removed += 1
     return removed
+
+
+def remove_detached(folder: Path) -> bool:
+    """Remove a folder in a detached process (nobody waits for it, nothing is left
+    unreaped); False where processes cannot be forked."""
+    if not hasattr(os, "fork"):
+        return False
+    pid = os.fork()
+    if pid == 0:  # the child starts the remover and leaves at once
+        try:
+            if os.fork() == 0:
+                try:
+                    os.setsid()
+                    remove_tree(folder)
+                finally:
+                    os._exit(0)
+        finally:
+            os._exit(0)
+    os.waitpid(pid, 0)
+    return True
 
 
 def _write_outputs(out_dir: Path, outputs: dict, finish: Callable[[Path], None] | None,

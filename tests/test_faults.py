@@ -267,3 +267,15 @@ def test_without_fork_the_build_links_and_removes_in_process(built, monkeypatch,
     monkeypatch.delattr(os, "fork")
     assert site_dir.build(search=False).ok
     assert site_dir.tree() == clean_tree(site_dir, tmp_path) and leftovers(site_dir) == []
+
+
+def test_the_previous_site_is_removed_in_the_background_and_nothing_is_left(built):
+    import time
+
+    site_dir, before = built
+    assert site_dir.build(search=False).ok
+    deadline = time.monotonic() + 30
+    while any(p.name.startswith(".site-") for p in site_dir.root.iterdir()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert [p.name for p in site_dir.root.iterdir() if p.name.startswith(".site-")] == []
+    assert "Changed 0" in site_dir.read("health/a0.html")
