@@ -75,16 +75,18 @@ def run_scenario(project: Path, scenario: str, counter: int, search: bool) -> di
             "peak_mb": peak / 1024}
 
 
-def wait_for_background_removal(project: Path, limit: float = 60.0) -> None:
-    """A build hands the previous site to a detached remover (.site-trash-*); let it
-    finish so that one run's clean-up does not slow the next run down."""
+def settle(project: Path, limit: float = 60.0) -> None:
+    """Start each run once the previous one has finished its clean-up: a build hands
+    the previous site to a detached remover (.site-trash-*), and the kernel writes
+    files back after the build returns."""
     deadline = time.monotonic() + limit
     while any(p.name.startswith(".site-trash-") for p in project.iterdir()) and time.monotonic() < deadline:
         time.sleep(0.05)
+    os.sync()
 
 
 def in_subprocess(project: Path, scenario: str, counter: int, search: bool = False) -> dict:
-    wait_for_background_removal(project)
+    settle(project)
     out = subprocess.run([sys.executable, __file__, "--run", str(project), scenario, str(counter)]
                          + (["--search"] if search else []),
                          capture_output=True, text=True, check=True)
