@@ -198,6 +198,12 @@ class Staging:
         folder a killed process left is removed by the next build."""
         if self.path is None or not hasattr(os, "fork"):
             return
+        try:
+            os.rmdir(self.path)  # nothing in it (there was no previous site)
+            self.path = None
+            return
+        except OSError:
+            pass
         trash = self.out_dir.parent / f".{self.out_dir.name}-trash-{self.path.name.rsplit('-', 1)[-1]}"
         try:
             os.rename(self.path, trash)
@@ -316,6 +322,19 @@ def remove_leftovers(out_dir: Path) -> int:
     return removed
 
 
+def _let_go_of_files() -> None:
+    """In a detached process: hold none of the parent's files open (a pipe someone
+    reads to its end, a server's listening socket, a lock)."""
+    devnull = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(devnull, fd)
+    try:
+        limit = os.sysconf("SC_OPEN_MAX")
+    except (AttributeError, ValueError, OSError):
+        limit = 1024
+    os.closerange(3, limit if 0 < limit <= 1 << 20 else 1024)
+
+
 def remove_detached(folder: Path) -> bool:
     """Remove a folder in a detached process (nobody waits for it, nothing is left
     unreaped); False where processes cannot be forked."""
@@ -327,6 +346,7 @@ def remove_detached(folder: Path) -> bool:
             if os.fork() == 0:
                 try:
                     os.setsid()
+                    _let_go_of_files()
                     remove_tree(folder)
                 finally:
                     os._exit(0)

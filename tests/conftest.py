@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,15 @@ def article(title="A title", category="Health", date="2025-03-30", body="Some te
     lines += [f"{key}: {value}" for key, value in fields.items()]
     lines += ["---", "", textwrap.dedent(body)]
     return "\n".join(lines)
+
+
+def without_background_cleanup(folder: Path, timeout: float = 30.0) -> list[str]:
+    """The names in folder once the previous sites being removed in the background
+    (`.<site>-trash-*`, see write.Staging.remove_later) are gone."""
+    deadline = time.monotonic() + timeout
+    while any("-trash-" in p.name for p in folder.iterdir()) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return sorted(p.name for p in folder.iterdir())
 
 
 class SiteDir:
