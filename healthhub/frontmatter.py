@@ -96,6 +96,7 @@ def read_mapping(yaml_text: str, first_line: int = 2) -> list[Entry]:
 
     if len(yaml_text.encode("utf-8", "surrogatepass")) > MAX_FRONT_MATTER_BYTES:
         raise FrontMatterError(first_line, 1, "the front matter is larger than 256 KB, move long text into the body")
+    _check_nesting(yaml_text, position)
     _scan_events(yaml_text, position, first_line)
     try:
         loader = Loader(yaml_text)
@@ -132,6 +133,118 @@ def read_mapping(yaml_text: str, first_line: int = 2) -> list[Entry]:
         seen[key] = key_pos
         entries.append(Entry(key, value_node, key_pos, position(value_node.start_mark)))
     return entries
+
+
+def _check_nesting(yaml_text: str, position) -> None:
+    """Refuse nesting deeper than MAX_NESTING by reading the text ourselves, before
+    the YAML library sees it: libyaml's own limit (and its wording) changed between
+    PyYAML releases, and what an author is told must not depend on which one is
+    installed. Levels are counted as YAML opens them: flow brackets outside quotes
+    and comments, and block lists and mappings by their indentation. A list written
+    at its key's own indentation is not counted (the event scan that follows counts
+    it), so this never finds more levels than YAML would."""
+    blocks: list[tuple[int, str]] = []  # open block collections: (column, "seq" | "map")
+    flow = 0  # open flow brackets
+    quote = ""  # the quote character of a scalar that continues on the next line
+    skip_deeper = -1  # lines indented more than this belong to a text value (block or plain scalar)
+
+    def opened(line: int, col: int) -> None:
+        if len(blocks) + flow > MAX_NESTING:
+            pos = position(_Mark(line, col))
+            raise FrontMatterError(
+                pos.line, pos.col,
+                f"the front matter is nested more than {MAX_NESTING} levels deep, "
+                "use plain 'name: value' lines and simple lists",
+            )
+
+    for number, text in enumerate(yaml_text.split("\n")):
+        col = 0
+        if not quote and not flow:
+            stripped = text.lstrip(" ")
+            indent = len(text) - len(stripped)
+            if not stripped or stripped.startswith("#"):
+                continue
+            if skip_deeper >= 0 and indent > skip_deeper:
+                continue
+            skip_deeper = -1
+            while blocks and blocks[-1][0] > indent:
+                blocks.pop()
+            col = indent
+            node = indent
+            while text.startswith("-", col) and (col + 1 == len(text) or text[col + 1] in " \t"):
+                if not blocks or blocks[-1][0] < col:
+                    blocks.append((col, "seq"))
+                    opened(number, col)
+                node = col
+                col += 1
+                while col < len(text) and text[col] in " \t":
+                    col += 1
+            key_end = _key_end(text, col)
+            if key_end is not None:
+                if not blocks or blocks[-1][0] < col:
+                    blocks.append((col, "map"))
+                    opened(number, col)
+                node = col
+                col = key_end
+                while col < len(text) and text[col] in " \t":
+                    col += 1
+            while col < len(text) and text[col] in "&!":  # an anchor or tag before the value
+                while col < len(text) and text[col] not in " \t":
+                    col += 1
+                while col < len(text) and text[col] in " \t":
+                    col += 1
+            if col >= len(text) or text[col] == "#":
+                continue
+            if text[col] in "|>" or text[col] not in "[{\"'":  # a text value, maybe on more lines
+                skip_deeper = node
+                continue
+        start = True  # at the start of a value, where a quote opens a quoted scalar
+        while col < len(text):
+            char = text[col]
+            if quote:
+                if char == "\\" and quote == '"':
+                    col += 1
+                elif char == quote:
+                    if quote == "'" and text.startswith("''", col):
+                        col += 1
+                    else:
+                        quote = ""
+            elif char in "\"'" and start:
+                quote = char
+            elif char == "#" and (col == 0 or text[col - 1] in " \t"):
+                break
+            elif char in "[{":
+                flow += 1
+                opened(number, col)
+            elif char in "]}":
+                flow = max(0, flow - 1)
+            start = not quote and char in " \t[{,:"
+            col += 1
+    return None
+
+
+class _Mark(NamedTuple):
+    line: int
+    column: int
+
+
+def _key_end(text: str, col: int) -> int | None:
+    """Where a block mapping key written at `col` ends (after its colon), or None."""
+    if col >= len(text) or text[col] in "[{#|>&*!%@`":
+        return None
+    if text[col] in "\"'":
+        close = text.find(text[col], col + 1)
+        if close < 0 or not text.startswith(":", close + 1):
+            return None
+        end = close + 2
+        return end if end == len(text) or text[end] in " \t" else None
+    index = col
+    while True:
+        index = text.find(":", index + 1)
+        if index < 0 or " #" in text[col:index]:
+            return None
+        if index + 1 == len(text) or text[index + 1] in " \t":
+            return index + 1
 
 
 def _scan_events(yaml_text: str, position, first_line: int) -> None:
