@@ -22,7 +22,7 @@ from typing import Callable, Sequence
 import jinja2
 from markupsafe import Markup
 
-from . import __version__, feeds, paths
+from . import __version__, feeds, paths, theme
 from .config import Config
 from .bodies import BodyMissing
 from .content import Article, Category, Site, Tag
@@ -344,7 +344,7 @@ def make_environment(templates_dir: Path, compiled_dir: Path | None = None) -> j
         compiled_dir.mkdir(parents=True, exist_ok=True)
         bytecode_cache = jinja2.FileSystemBytecodeCache(str(compiled_dir))
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(templates_dir)),
+        loader=theme.make_loader(templates_dir),  # the site's templates over the default theme
         bytecode_cache=bytecode_cache,
         autoescape=jinja2.select_autoescape(["html", "xml", "htm"], default_for_string=True),
         undefined=jinja2.StrictUndefined,
