@@ -1,4 +1,5 @@
-"""Command line: `healthhub [build|serve|new] ...` (also `python build.py ...`)."""
+"""Command line: `healthhub [build|serve|new|check|init] ...` (also `python build.py ...`,
+`python -m healthhub ...`)."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
 # The live preview (drafts included) is built here, never into site/, so a
 # preview can not end up deployed.
 PREVIEW_DIR = Path(".healthhub-preview/site")  # its cache: .healthhub-preview/.healthhub-cache
-COMMANDS = ("build", "serve", "new", "check")
+COMMANDS = ("build", "serve", "new", "check", "init")
 
 
 class Parser(argparse.ArgumentParser):
@@ -28,7 +29,8 @@ class Parser(argparse.ArgumentParser):
 
 
 def make_parser() -> argparse.ArgumentParser:
-    parser = Parser(prog="healthhub", description="Build a HealthHub site from Markdown articles.")
+    parser = Parser(prog="healthhub", description="Build a HealthHub site from Markdown articles. "
+                    "Start a new site with: healthhub init mysite")
     parser.add_argument("--version", action="version", version=f"HealthHub {__version__}")
     commands = parser.add_subparsers(dest="command", parser_class=Parser)
 
@@ -52,6 +54,12 @@ def make_parser() -> argparse.ArgumentParser:
     check_cmd.add_argument("--today", default=None, help="the date review deadlines are checked against, YYYY-MM-DD "
                            "(default: today)")
 
+    init_cmd = commands.add_parser("init", help="start a new site in a folder: config, people, two sample articles")
+    init_cmd.add_argument("folder", type=Path, help="the folder to make the site in, e.g. mysite (made if missing)")
+    init_cmd.add_argument("--force", action="store_true",
+                          help="use a folder that is not empty, adding only the files that are missing "
+                          "(no file is ever overwritten; default: refuse)")
+
     new_cmd = commands.add_parser("new", help="start a new article with valid front matter")
     new_cmd.add_argument("title", help='the article title, e.g. "Knee pain after running"')
     new_cmd.add_argument("--category", required=True, help="the category, e.g. Health")
@@ -65,7 +73,9 @@ def add_source_options(cmd: argparse.ArgumentParser, templates: bool = True, out
     """Where the articles, templates, config and people file are, and where the site goes."""
     cmd.add_argument("--articles", type=Path, default=Path("articles"), help="articles folder (default: articles)")
     if templates:
-        cmd.add_argument("--templates", type=Path, default=Path("templates"), help="templates folder (default: templates)")
+        cmd.add_argument("--templates", type=Path, default=Path("templates"),
+                         help="the site's own templates and static/ files, used over HealthHub's default theme "
+                         "(default: templates, when it exists)")
     if out is not None:
         cmd.add_argument("--out", type=Path, default=out, help=f"output folder (default: {out})")
     cmd.add_argument("--config", type=Path, default=None, help="config file (default: healthhub.yaml if present)")
@@ -75,12 +85,13 @@ def add_source_options(cmd: argparse.ArgumentParser, templates: bool = True, out
 
 def add_build_options(cmd: argparse.ArgumentParser) -> None:
     add_source_options(cmd)
-    cmd.add_argument("--drafts", action="store_true", help="include articles marked draft: true")
-    cmd.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    cmd.add_argument("--drafts", action="store_true", help="include articles marked draft: true (default: off)")
+    cmd.add_argument("--strict", action="store_true", help="treat warnings as errors (default: off)")
     cmd.add_argument("--no-search", dest="search", action="store_false",
-                     help="skip building the search index (faster; the site has no search)")
-    cmd.add_argument("-q", "--quiet", action="store_true", help="print only problems")
-    cmd.add_argument("--debug", action="store_true", help="show the full traceback of an unexpected failure")
+                     help="skip building the search index (faster; the site has no search; default: search is built)")
+    cmd.add_argument("-q", "--quiet", action="store_true", help="print only problems (default: off)")
+    cmd.add_argument("--debug", action="store_true",
+                     help="show the full traceback of an unexpected failure (default: off)")
 
 
 def port_number(text: str) -> int:
@@ -99,6 +110,8 @@ def main(argv: list[str] | None = None) -> int:
         argv.insert(0, "build")
     args = make_parser().parse_args(argv)
     try:
+        if args.command == "init":
+            return cmd_init(args)
         if args.command == "new":
             return cmd_new(args)
         if args.command == "serve":
@@ -137,7 +150,45 @@ def _progress(phase: str, done: int, total: int) -> None:
     sys.stderr.flush()
 
 
+def no_site_here(args) -> str | None:
+    """One line for a command run where there is no site, or None."""
+    if args.articles.is_dir():
+        return None
+    if args.articles == Path("articles"):
+        return (f"error: there is no articles/ folder in {Path.cwd()}, so no site to work on here; "
+                "run it in your site's folder, or start a site with: healthhub init mysite")
+    return f"error: the articles folder {display_path(args.articles)} does not exist, check the --articles path"
+
+
+def cmd_init(args) -> int:
+    from .scaffold import InitRefused, init_site
+
+    try:
+        result = init_site(args.folder, force=args.force)
+    except InitRefused as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except OSError as exc:
+        print(f"error: cannot write the new site into {display_path(args.folder)}: {exc.strerror or exc}",
+              file=sys.stderr)
+        return EXIT_CONTENT
+    folder = display_path(args.folder)
+    for path in result.kept:
+        print(f"kept {display_path(path)} (already there)")
+    if not result.written:
+        print(f"Nothing to add: every starter file is already in {folder}/")
+        return EXIT_OK
+    print(f"Created a HealthHub site in {folder}/ ({len(result.written)} files). Next:\n"
+          f"  cd {folder}\n"
+          "  healthhub serve --open   # preview while you write\n"
+          "  healthhub build          # the finished site, in site/")
+    return EXIT_OK
+
+
 def cmd_build(args) -> int:
+    if (problem := no_site_here(args)) is not None:
+        print(problem, file=sys.stderr)
+        return EXIT_USAGE
     options = BuildOptions(
         articles_dir=args.articles, templates_dir=args.templates, out_dir=args.out,
         config_path=args.config, authors_path=args.authors, drafts=args.drafts, strict=args.strict,
@@ -174,6 +225,10 @@ def cmd_build(args) -> int:
 
 def cmd_serve(args) -> int:
     from .serve import ServeOptions, serve  # the server's libraries load only when serving
+
+    if (problem := no_site_here(args)) is not None:
+        print(problem, file=sys.stderr)
+        return EXIT_USAGE
 
     options = BuildOptions(
         articles_dir=args.articles, templates_dir=args.templates, out_dir=args.out,
