@@ -88,7 +88,7 @@ def add_build_options(cmd: argparse.ArgumentParser) -> None:
     cmd.add_argument("--drafts", action="store_true", help="include articles marked draft: true (default: off)")
     cmd.add_argument("--strict", action="store_true", help="treat warnings as errors (default: off)")
     cmd.add_argument("--no-search", dest="search", action="store_false",
-                     help="skip building the search index (faster; the site has no search; default: search is built)")
+                     help="skip the search index: a faster build, and a site without search (default: off)")
     cmd.add_argument("-q", "--quiet", action="store_true", help="print only problems (default: off)")
     cmd.add_argument("--debug", action="store_true",
                      help="show the full traceback of an unexpected failure (default: off)")
