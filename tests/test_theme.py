@@ -72,3 +72,14 @@ def test_templates_option_names_the_site_layer(bare_site):
     result = bare_site.cli("build", "--no-search", "--templates", "look", "-q")
     assert result.returncode == 0, result.stderr
     assert "<title>Front door</title>" in bare_site.read("index.html")
+
+
+def test_a_site_adds_a_stylesheet_by_extending_the_default_base(bare_site):
+    bare_site.write("templates/static/extra.css", "h1 { letter-spacing: 0.01em; }\n")
+    bare_site.write("templates/base.html", '{% extends "default/base.html" %}\n{% block styles %}{{ super() }}'
+                    '<link rel="stylesheet" href="{{ asset(\'extra.css\') }}">\n{% endblock %}\n')
+    result = bare_site.build(search=False)
+    assert result.ok, result.diagnostics
+    page = bare_site.read("health/knee.html")
+    assert 'href="../assets/style.css?v=' in page and 'href="../assets/extra.css?v=' in page
+    assert (bare_site.out / "assets/extra.css").exists()
