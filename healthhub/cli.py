@@ -241,6 +241,9 @@ def cmd_check(args) -> int:
     from .build import resolve_config, resolve_people
     from .check import FORMATS, run_check
 
+    if (problem := no_site_here(args)) is not None:
+        print(problem, file=sys.stderr)
+        return EXIT_USAGE
     try:
         today = dt.date.fromisoformat(args.today) if args.today else dt.date.today()
     except ValueError:

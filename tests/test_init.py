@@ -76,7 +76,7 @@ def test_init_refuses_a_folder_with_files_and_force_never_overwrites(tmp_path):
 
 
 def test_build_where_there_is_no_site_says_so_in_one_line(tmp_path):
-    for command in ("build", "serve"):
+    for command in ("build", "serve", "check"):
         result = healthhub(command, cwd=tmp_path)
         assert result.returncode == 2
         assert result.stderr == (f"error: there is no articles/ folder in {tmp_path}, so no site to work on here; "
