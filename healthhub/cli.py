@@ -160,6 +160,14 @@ def no_site_here(args) -> str | None:
     return f"error: the articles folder {display_path(args.articles)} does not exist, check the --articles path"
 
 
+def missing_templates(args) -> str | None:
+    """A --templates folder that is not there is a typo, not a wish for the default theme."""
+    templates = getattr(args, "templates", None)
+    if templates is None or templates == Path("templates") or templates.is_dir():
+        return None
+    return f"error: the templates folder {display_path(templates)} does not exist, check the --templates path"
+
+
 def cmd_init(args) -> int:
     from .scaffold import InitRefused, init_site
 
@@ -186,7 +194,7 @@ def cmd_init(args) -> int:
 
 
 def cmd_build(args) -> int:
-    if (problem := no_site_here(args)) is not None:
+    if (problem := no_site_here(args) or missing_templates(args)) is not None:
         print(problem, file=sys.stderr)
         return EXIT_USAGE
     options = BuildOptions(
@@ -226,7 +234,7 @@ def cmd_build(args) -> int:
 def cmd_serve(args) -> int:
     from .serve import ServeOptions, serve  # the server's libraries load only when serving
 
-    if (problem := no_site_here(args)) is not None:
+    if (problem := no_site_here(args) or missing_templates(args)) is not None:
         print(problem, file=sys.stderr)
         return EXIT_USAGE
 
@@ -241,7 +249,7 @@ def cmd_check(args) -> int:
     from .build import resolve_config, resolve_people
     from .check import FORMATS, run_check
 
-    if (problem := no_site_here(args)) is not None:
+    if (problem := no_site_here(args) or missing_templates(args)) is not None:
         print(problem, file=sys.stderr)
         return EXIT_USAGE
     try:

@@ -72,6 +72,9 @@ def test_templates_option_names_the_site_layer(bare_site):
     result = bare_site.cli("build", "--no-search", "--templates", "look", "-q")
     assert result.returncode == 0, result.stderr
     assert "<title>Front door</title>" in bare_site.read("index.html")
+    typo = bare_site.cli("build", "--templates", "lok")
+    assert (typo.returncode, typo.stderr) == (
+        2, "error: the templates folder lok does not exist, check the --templates path\n")
 
 
 def test_a_site_adds_a_stylesheet_by_extending_the_default_base(bare_site):
