@@ -13,6 +13,7 @@ import hashlib
 import marshal
 import os
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -707,12 +708,13 @@ def load_site(config: Config, articles_dir: Path, drafts: bool = False,
             parsed[name] = article
             where[name] = found[0]
     link_map: dict[str, tuple[tuple[str, str], ...]] = {}
+    nfc = {unicodedata.normalize("NFC", name): a for name, a in parsed.items() if not name.isascii()}
     for file, article in parsed.items():
         if drafts or not article.draft:
             body = body_of[article.source]
             if body.links:
                 try:
-                    replacements, problems = check_links(article, body, where[file], parsed, body_of, drafts)
+                    replacements, problems = check_links(article, body, where[file], parsed, body_of, drafts, nfc)
                 except Exception as exc:  # a bug: say which file
                     raise ProcessingError(article.source, exc) from exc
                 diags.extend(problems)
@@ -796,9 +798,11 @@ def _escape_attr(value: str) -> str:
 
 
 def check_links(article: Article, body: Body, folder: Path, parsed: dict[str, Article],
-                body_of: dict[str, Body], drafts: bool) -> tuple[tuple[tuple[str, str], ...], list[Diagnostic]]:
+                body_of: dict[str, Body], drafts: bool,
+                nfc: dict[str, Article] | None = None) -> tuple[tuple[tuple[str, str], ...], list[Diagnostic]]:
     """Links to other articles' .md files become links to their pages: (href, URL) for
-    each; a link to a missing file or a missing #anchor is an error at its place in the file."""
+    each; a link to a missing file or a missing #anchor is an error at its place in the file.
+    `nfc`: the articles with non-ASCII file names, by the NFC form of the name."""
     diags: list[Diagnostic] = []
     replacements: dict[str, str] = {}
     for href, line, col in body.links:
@@ -812,6 +816,9 @@ def check_links(article: Article, body: Body, folder: Path, parsed: dict[str, Ar
         parts = urlsplit(href)
         target_file = (folder / unquote(parts.path)).resolve()
         target = parsed.get(os.fspath(target_file))
+        if target is None and not os.fspath(target_file).isascii():
+            # café.md typed in NFC links to a file whose name the disk keeps in NFD (or the reverse)
+            target = (nfc or {}).get(unicodedata.normalize("NFC", os.fspath(target_file)))
         if target is None:
             diags.append(error(article.source, line, col,
                                f"link to '{href}': there is no article at {display_path(target_file)}, "
@@ -844,23 +851,31 @@ def gather_site(config: Config, articles: list[Article], drafts: bool, diags: li
     for article in sorted(articles, key=lambda a: a.source):
         other = by_path.get(article.path)
         if other is not None:
+            where = _field_at(article, "slug")
+            theirs = f"{other.source}:{_field_at(other, 'slug').line}" if "slug" in other.positions else other.source
             diags.append(error(
-                article.source, 1, 1,
-                f"this article and {other.source} would both be published at {article.path}, "
+                article.source, where.line, where.col,
+                f"this article and {theirs} would both be published at {article.path}, "
                 "give one of them a different 'slug:' or file name",
             ))
             continue
         by_path[article.path] = article
     kept = newest_first(by_path.values())
 
+    by_source = sorted(kept, key=lambda a: a.source)
     category_names: dict[str, str] = {}
-    for article in sorted(kept, key=lambda a: a.source):
-        known = category_names.setdefault(article.category_slug, article.category)
-        if known != article.category:
-            diags.append(error(
-                article.source, 1, 1,
-                f"category '{article.category}' is spelled '{known}' in other articles, use one spelling",
-            ))
+    category_uses: dict[str, list[tuple[str, Article]]] = {}
+    for article in by_source:
+        category_uses.setdefault(article.category_slug, []).append((article.category, article))
+    for slug, uses in category_uses.items():
+        category_names[slug] = choose_name(uses, "category", "category", paths.category_path(slug), diags, True)
+    warn_lookalikes(category_names.values(), category_uses, "category", "category", diags)
+    renamed = {a.path: dataclasses.replace(a, category=category_names[a.category_slug]) for a in kept
+               if a.category != category_names[a.category_slug]}
+    if renamed:  # every page shows the category under its one name
+        renamed = {path: with_digest(a) for path, a in renamed.items()}
+        kept = tuple(renamed.get(a.path, a) for a in kept)
+        by_path = {path: renamed.get(path, a) for path, a in by_path.items()}
     order = {paths.slugify(name): index for index, name in enumerate(config.category_order)}
     in_category: dict[str, list[Article]] = {slug: [] for slug in category_names}
     for article in kept:
@@ -870,14 +885,16 @@ def gather_site(config: Config, articles: list[Article], drafts: bool, diags: li
         for slug, name in sorted(category_names.items(), key=lambda item: (order.get(item[0], len(order)), item[1].lower()))
     )
     slugs: dict[str, str] = {}
-    for article in kept:
-        for tag in article.tags:
-            if tag not in slugs:
-                slugs[tag] = paths.slugify(tag)
-    tag_names: dict[str, str] = {}
+    tag_uses: dict[str, list[tuple[str, Article]]] = {}
     for article in sorted(kept, key=lambda a: a.source):
         for tag in article.tags:
-            tag_names.setdefault(slugs[tag], tag)
+            slug = slugs.get(tag)
+            if slug is None:
+                slug = slugs[tag] = paths.slugify(tag)
+            tag_uses.setdefault(slug, []).append((tag, article))
+    tag_names = {slug: choose_name(uses, "tag", "tags", paths.tag_path(slug), diags, False)
+                 for slug, uses in tag_uses.items()}
+    warn_lookalikes(tag_names.values(), tag_uses, "tag", "tags", diags)
     in_tag: dict[str, list[Article]] = {slug: [] for slug in tag_names}
     for article in kept:  # newest first, each article once per tag slug
         for slug in dict.fromkeys(slugs[t] for t in article.tags):
@@ -887,3 +904,99 @@ def gather_site(config: Config, articles: list[Article], drafts: bool, diags: li
         for slug, name in sorted(tag_names.items(), key=lambda item: item[1].lower())
     )
     return Site(config, kept, categories, tags, drafts, by_path, dict(people or {}))
+
+
+def _field_at(article: Article, key: str) -> fm.Position:
+    return article.positions.get(key) or fm.Position(1, 1)
+
+
+def choose_name(uses: list[tuple[str, Article]], kind: str, key: str, address: str,
+                diags: list[Diagnostic], warn_spellings: bool) -> str:
+    """The one name of a category or tag from the names its articles give it (in
+    source order), all of which give the same address. Names that are the same name
+    (paths.name_key: case, spaces, hyphens, Unicode normalisation) are merged under
+    the most common spelling, with a warning when `warn_spellings`; different names
+    at one address ('Rh+' and 'Rh-' at tags/rh/) are an error naming both."""
+    by_key: dict[str, dict[str, list[Article]]] = {}
+    for name, article in uses:
+        spelling = unicodedata.normalize("NFC", name)
+        by_key.setdefault(paths.name_key(name), {}).setdefault(spelling, []).append(article)
+    counts = {k: sum(len(a) for a in spellings.values()) for k, spellings in by_key.items()}
+    main_key = max(by_key, key=lambda k: counts[k])  # the first of the most used, as max keeps it
+    spellings = by_key[main_key]
+    name = max(spellings, key=lambda s: len(spellings[s]))
+    first = spellings[name][0]
+    for other_key, others in by_key.items():
+        if other_key == main_key:
+            continue
+        other_name, articles = next(iter(others.items()))
+        where = _field_at(articles[0], key)
+        at = _field_at(first, key)
+        more = counts[other_key] - 1
+        diags.append(error(
+            articles[0].source, where.line, where.col,
+            f"{kind} '{other_name}' and {kind} '{name}' ({first.source}:{at.line}) are different names "
+            f"that would share one address, {address}, rename one of them"
+            + (f" (this one is also used in {more} more article{'s' * (more != 1)})" if more else ""),
+        ))
+    if warn_spellings:
+        for spelling, articles in spellings.items():
+            if spelling == name:
+                continue
+            where = _field_at(articles[0], key)
+            more = len(articles) - 1
+            diags.append(warning(
+                articles[0].source, where.line, where.col,
+                f"{kind} '{spelling}' is written '{name}' in {len(spellings[name])} other "
+                f"article{'s' * (len(spellings[name]) != 1)} ({first.source}), both are one {kind} shown as "
+                f"'{name}', use one spelling"
+                + (f" (also in {more} more article{'s' * (more != 1)})" if more else ""),
+            ))
+    return name
+
+
+def lookalike_forms(name: str) -> list[str]:
+    """The name with the letters of one script that look like letters of another
+    ('Н' Cyrillic for 'H' Latin) replaced by those, for each script the name mixes."""
+    from confusable_homoglyphs import categories, confusables
+
+    if name.isascii() or not confusables.is_mixed_script(name):
+        return []
+    scripts = sorted({categories.alias(c) for c in name if c.isalpha()})
+    forms = []
+    for script in scripts:
+        found = confusables.is_confusable(name, greedy=True, preferred_aliases=[script.lower()]) or []
+        swap = {}
+        for item in found:
+            glyph = next((h["c"] for h in item["homoglyphs"] if len(h["c"]) == 1
+                          and categories.alias(h["c"]) == script), None)
+            if glyph is not None:
+                swap[item["character"]] = glyph
+        if swap:
+            forms.append("".join(swap.get(c, c) for c in name))
+    return forms
+
+
+def warn_lookalikes(names, uses: dict[str, list[tuple[str, Article]]], kind: str, key: str,
+                    diags: list[Diagnostic]) -> None:
+    """A name mixing scripts that looks like another name ('Неalth' with a Cyrillic
+    'Не' beside 'Health') is almost always a mistake no reader could see."""
+    names = list(names)
+    known = {paths.name_key(name): name for name in names}
+    first_use: dict[str, Article] = {}
+    for group in uses.values():
+        for name, article in group:
+            first_use.setdefault(paths.name_key(name), article)
+    for name in names:
+        for form in lookalike_forms(name):
+            other = known.get(paths.name_key(form))
+            if other is None or other == name:
+                continue
+            mine, theirs = first_use[paths.name_key(name)], first_use[paths.name_key(other)]
+            where, at = _field_at(mine, key), _field_at(theirs, key)
+            diags.append(warning(
+                mine.source, where.line, where.col,
+                f"{kind} '{name}' mixes letters of different scripts and looks like {kind} '{other}' "
+                f"({theirs.source}:{at.line}), but they are two {'categories' if kind == 'category' else 'tags'}, retype '{name}' in one script",
+            ))
+            break

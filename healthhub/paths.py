@@ -111,3 +111,14 @@ def is_inside(path: str) -> bool:
 
 def person_path(person_id: str) -> str:
     return f"people/{person_id}.html"
+
+
+_NAME_SEPARATORS = re.compile(r"[\s_\-\u2010-\u2015]+", re.UNICODE)
+
+
+def name_key(name: str) -> str:
+    """What makes two category or tag names the same name: 'Mental health',
+    'mental-health' and 'Mental  Health' (or 'Santé' typed with a combining
+    accent) are one; 'Rh+' and 'Rh-' are not, although both slugify to 'rh'."""
+    text = unicodedata.normalize("NFKC", name).casefold()
+    return _NAME_SEPARATORS.sub("-", text).strip("-")

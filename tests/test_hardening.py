@@ -161,7 +161,7 @@ def test_two_articles_at_one_url_give_one_error_naming_both(site_dir):
     site_dir.write("articles/more/other.md", article("Other knee pain", slug="knee-pain"))
     result = site_dir.build()
     assert [d.format() for d in result.diagnostics] == [
-        "articles/more/other.md:1:1: error: this article and articles/health/knee-pain.md would both be "
+        "articles/more/other.md:5:7: error: this article and articles/health/knee-pain.md would both be "
         "published at health/knee-pain.html, give one of them a different 'slug:' or file name"
     ]
 

@@ -70,3 +70,78 @@ def test_a_site_with_an_article_of_1000_tags_builds(site_dir):
     result = site_dir.build(search=False)
     assert result.ok, [d.format() for d in result.diagnostics]
     assert "Other" in site_dir.read("health/many.html")
+
+
+# --- names that collide or look alike ------------------------------------------------------
+
+def _formats(result) -> list[str]:
+    return [d.format() for d in result.diagnostics]
+
+
+def test_two_tags_at_one_address_are_an_error_naming_both_files_and_lines(site_dir):
+    site_dir.write("articles/pos.md", article("Positive", tags='["Rh+", blood]'))
+    site_dir.write("articles/neg.md", article("Negative", tags='[blood, "Rh-"]'))
+    result = site_dir.build(search=False)
+    assert not result.ok
+    assert _formats(result) == [
+        "articles/pos.md:5:7: error: tag 'Rh+' and tag 'Rh-' (articles/neg.md:5) are different names that would "
+        "share one address, tags/rh/index.html, rename one of them"]
+
+
+def test_tags_spelled_by_case_and_spacing_are_one_tag_named_by_the_most_common_spelling(site_dir):
+    site_dir.write("articles/a.md", article("A", tags="[covid-19]"))
+    site_dir.write("articles/b.md", article("B", tags="[COVID 19]"))
+    site_dir.write("articles/c.md", article("C", tags="[COVID 19]"))
+    result = site_dir.build(search=False)
+    assert result.ok and result.diagnostics == []
+    page = site_dir.read("tags/covid-19/index.html")
+    assert "COVID 19" in page and all(f">{t}<" in page for t in "ABC")
+
+
+def test_a_category_typed_in_nfc_and_nfd_is_one_category_without_a_message(site_dir):
+    site_dir.write("articles/a.md", article("A", category="Sant\u00e9"))
+    site_dir.write("articles/b.md", article("B", category="Sante\u0301"))
+    result = site_dir.build(search=False)
+    assert result.ok and result.diagnostics == []
+    assert "Sante\u0301" not in site_dir.read("santé/b.html")
+    assert site_dir.read("index.html").count('href="sant%C3%A9/index.html"') >= 1
+
+
+def test_a_category_mixing_scripts_that_looks_like_another_gets_a_warning_naming_both(site_dir):
+    site_dir.write("articles/a.md", article("A", category="Health"))
+    site_dir.write("articles/b.md", article("B", category="\u041d\u0435alth"))  # Cyrillic Н and е
+    result = site_dir.build(search=False)
+    assert result.ok
+    assert _formats(result) == [
+        "articles/b.md:3:11: warning: category '\u041d\u0435alth' mixes letters of different scripts and looks "
+        "like category 'Health' (articles/a.md:3), but they are two categories, retype '\u041d\u0435alth' in one script"]
+
+
+def test_a_category_in_one_other_script_is_not_a_lookalike(site_dir):
+    site_dir.write("articles/a.md", article("A", category="Health"))
+    site_dir.write("articles/b.md", article("B", category="\u0417\u0434\u043e\u0440\u043e\u0432\u044c\u0435"))
+    assert _formats(site_dir.build(search=False)) == []
+
+
+def test_two_category_names_at_one_address_are_an_error_at_the_category_line(site_dir):
+    site_dir.write("articles/a.md", article("A", category='"Heart & lungs"'))
+    site_dir.write("articles/b.md", article("B", category="Heart lungs"))
+    assert _formats(site_dir.build(search=False)) == [
+        "articles/b.md:3:11: error: category 'Heart lungs' and category 'Heart & lungs' (articles/a.md:3) are "
+        "different names that would share one address, heart-lungs/index.html, rename one of them"]
+
+
+def test_a_link_to_cafe_md_finds_the_file_in_nfc_or_nfd(site_dir):
+    site_dir.write("articles/cafe\u0301.md", article("Coffee"))  # the name as macOS keeps it
+    site_dir.write("articles/a.md", article("A", body="See [coffee](caf\u00e9.md).\n"))
+    result = site_dir.build(search=False)
+    assert result.ok, _formats(result)
+    assert 'href="caf%C3%A9.html"' in site_dir.read("health/a.html")
+
+
+def test_duplicate_slugs_point_at_the_slug_lines(site_dir):
+    site_dir.write("articles/a.md", article("A", slug="same"))
+    site_dir.write("articles/b.md", article("B", views=3, slug="same"))
+    assert _formats(site_dir.build(search=False)) == [
+        "articles/b.md:6:7: error: this article and articles/a.md:5 would both be published at health/same.html, "
+        "give one of them a different 'slug:' or file name"]
