@@ -42,6 +42,11 @@ class Config:
     readability_target: float = 9.0
     # Where the config file was read from ('' for built-in defaults).
     source: str = field(default="", compare=False)
+    # Where each key's value is in that file (line, col), for messages about it.
+    positions: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def at(self, key: str) -> tuple[int, int]:
+        return self.positions.get(key, (1, 1))
 
 
 _KINDS = {
@@ -92,7 +97,9 @@ def parse_config(text: str, display: str) -> Config:
         message = exc.message.replace("the front matter", "the config file").replace("front matter", "the config file")
         raise ConfigError([error(display, exc.line, exc.col, message)]) from None
     values: dict[str, object] = {}
+    positions: dict[str, tuple[int, int]] = {}
     for entry in entries:
+        positions[entry.key] = (entry.pos.line, entry.pos.col)
         kind = _KINDS.get(entry.key)
         if kind is None:
             problems.append(error(
@@ -107,7 +114,7 @@ def parse_config(text: str, display: str) -> Config:
             problems.append(error(display, entry.pos.line, entry.pos.col, str(exc)))
     if problems:
         raise ConfigError(problems)
-    return dataclasses.replace(Config(), source=display, **values)
+    return dataclasses.replace(Config(), source=display, positions=positions, **values)
 
 
 def _convert(kind: str, entry: fm.Entry):

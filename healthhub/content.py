@@ -261,12 +261,15 @@ def _convert(rule: FieldRule, entry: fm.Entry) -> object:
     if rule.kind == "slug":
         value = fm.to_text(node, key, rule.example)
         if not paths.is_safe_slug(value):
-            suggestion = paths.slugify(value) or "my-article"
-            raise fm.FieldError(
-                f"'slug' is '{value}', a slug may only hold letters, digits and single hyphens, e.g. slug: {suggestion}"
-            )
+            suggestion = paths.shorten_slug(paths.slugify(value, limit=None), 80) or "my-article"
+            raise fm.FieldError(f"'slug' is '{shown(value)}': {paths.slug_problem(value)}, use e.g. slug: {suggestion}")
         return value
     raise AssertionError(rule.kind)
+
+
+def shown(value: str, limit: int = 60) -> str:
+    """A long value as a message shows it: its start, and how long it is."""
+    return value if len(value) <= limit else f"{value[:limit]}… ({len(value)} characters)"
 
 
 SOURCE_FIELDS = ("title", "url", "publisher", "year", "doi", "pmid")
@@ -399,9 +402,20 @@ def parse_article(text: str, display: str, file_stem: str, config: Config,
     slug = str(values.get("slug") or paths.slugify(file_stem))
     if not slug:
         diags.append(error(display, 1, 1, "the file name gives an empty slug, add a line like  slug: my-article"))
+    elif not paths.fits_file_name(slug):  # only a slug made from the file name gets here
+        diags.append(error(display, 1, 1,
+                           f"the file name gives a slug of {len(slug.encode())} bytes, too long for the page's file "
+                           f"name ({paths.MAX_SLUG_BYTES} bytes at most), shorten the file name or add a line like  "
+                           f"slug: {paths.shorten_slug(slug, 80)}"))
+        slug = ""
     category = str(values["category"])
     category_slug = paths.slugify(category)
-    if not category_slug:
+    if category_slug and not paths.fits_file_name(category_slug):
+        pos = positions["category"]
+        diags.append(error(display, pos.line, pos.col,
+                           f"category '{shown(category)}' is too long for a folder name "
+                           f"({len(category_slug.encode())} bytes, {paths.MAX_SLUG_BYTES} at most), shorten it"))
+    elif not category_slug:
         pos = positions["category"]
         diags.append(error(display, pos.line, pos.col,
                            f"category '{category}' has no letters or digits, use a name like Health"))
@@ -419,9 +433,15 @@ def parse_article(text: str, display: str, file_stem: str, config: Config,
             diags.append(error(display, 1, 1, f"{where}, add a line like  slug: about-{category_slug}"))
     tags = []
     for tag in values.get("tags", ()):
-        if not paths.slugify(tag):
+        tag_slug = paths.slugify(tag)
+        if not tag_slug:
             pos = positions["tags"]
             diags.append(error(display, pos.line, pos.col, f"tag '{tag}' has no letters or digits, remove it or use a word"))
+        elif not paths.fits_file_name(tag_slug):
+            pos = positions["tags"]
+            diags.append(error(display, pos.line, pos.col,
+                               f"tag '{shown(tag)}' is too long for a folder name ({len(tag_slug.encode())} bytes, "
+                               f"{paths.MAX_SLUG_BYTES} at most), shorten it"))
         elif tag not in tags:
             tags.append(tag)
     date = values["date"]
@@ -669,7 +689,7 @@ def load_site(config: Config, articles_dir: Path, drafts: bool = False,
     parsed: dict[str, Article] = {}
     folders: dict[str, Path] = {}  # article source -> its folder
     if config.default_author and config.default_author not in people:
-        diags.append(error(config.source or "healthhub.yaml", 1, 1,
+        diags.append(error(config.source or "healthhub.yaml", *config.at("default_author"),
                            f"'default_author' is '{config.default_author}', which is not a person id in authors.yaml"
                            f"{did_you_mean(config.default_author, tuple(people))}"))
     if not articles_dir.is_dir():

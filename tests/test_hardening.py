@@ -82,17 +82,17 @@ BAD_CONTENT = {
                   "5:7: error: tag '!!!' has no letters or digits, remove it or use a word"),
     # hostile
     "slug_dotdot": (FM + "slug: ../../outside\n---\nx\n",
-                    "5:7: error: 'slug' is '../../outside', a slug may only hold letters, digits and single "
-                    "hyphens, e.g. slug: outside"),
+                    "5:7: error: 'slug' is '../../outside': character 1 is '.', a slug may only hold letters, "
+                    "digits and hyphens, use e.g. slug: outside"),
     "slug_absolute": (FM + "slug: /etc/passwd\n---\nx\n",
-                      "5:7: error: 'slug' is '/etc/passwd', a slug may only hold letters, digits and single "
-                      "hyphens, e.g. slug: etc-passwd"),
+                      "5:7: error: 'slug' is '/etc/passwd': character 1 is '/', a slug may only hold letters, "
+                      "digits and hyphens, use e.g. slug: etc-passwd"),
     "slug_separator": (FM + "slug: a/b\n---\nx\n",
-                       "5:7: error: 'slug' is 'a/b', a slug may only hold letters, digits and single hyphens, "
-                       "e.g. slug: a-b"),
+                       "5:7: error: 'slug' is 'a/b': character 2 is '/', a slug may only hold letters, digits and "
+                       "hyphens, use e.g. slug: a-b"),
     "slug_backslash": (FM + "slug: ..\\evil\n---\nx\n",
-                       "5:7: error: 'slug' is '..\\evil', a slug may only hold letters, digits and single hyphens, "
-                       "e.g. slug: evil"),
+                       "5:7: error: 'slug' is '..\\evil': character 1 is '.', a slug may only hold letters, digits "
+                       "and hyphens, use e.g. slug: evil"),
     "category_reserved": ("---\ntitle: A title\ncategory: Assets\ndate: 2025-03-30\n---\nx\n",
                           "3:11: error: category 'Assets' would clash with the site's own 'assets/' pages, choose "
                           "another name"),

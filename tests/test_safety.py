@@ -145,3 +145,59 @@ def test_duplicate_slugs_point_at_the_slug_lines(site_dir):
     assert _formats(site_dir.build(search=False)) == [
         "articles/b.md:6:7: error: this article and articles/a.md:5 would both be published at health/same.html, "
         "give one of them a different 'slug:' or file name"]
+
+
+# --- names and the file system ------------------------------------------------------------
+
+BIG = "\U00020000"  # a CJK letter of four UTF-8 bytes
+
+
+def test_a_long_well_formed_slug_is_accepted_up_to_the_file_name_limit(site_dir):
+    slug = "-".join(["word"] * 50)  # 249 bytes
+    site_dir.write("articles/a.md", article("A", slug=slug))
+    result = site_dir.build(search=False)
+    assert result.ok, _formats(result)
+    assert (site_dir.out / "health" / f"{slug}.html").is_file()
+
+
+def test_a_slug_too_long_for_a_file_name_says_so_and_suggests_whole_words(site_dir):
+    slug = "-".join(["word"] * 60)  # 299 bytes
+    site_dir.write("articles/a.md", article("A", slug=slug))
+    assert _formats(site_dir.build(search=False)) == [
+        f"articles/a.md:5:7: error: 'slug' is '{slug[:60]}… (299 characters)': it is 299 bytes long and a file name "
+        "holds at most 255 (250 for the slug and '.html'), use e.g. slug: " + "-".join(["word"] * 16)]
+
+
+def test_a_rejected_slug_names_the_character(site_dir):
+    site_dir.write("articles/a.md", article("A", slug="knee_pain"))
+    assert _formats(site_dir.build(search=False)) == [
+        "articles/a.md:5:7: error: 'slug' is 'knee_pain': character 5 is '_', a slug may only hold letters, "
+        "digits and hyphens, use e.g. slug: knee-pain"]
+
+
+def test_category_and_tag_too_long_for_a_folder_are_errors_at_their_lines(site_dir):
+    site_dir.write("articles/a.md", article("A", category=BIG * 70, tags=f"[ok, {BIG * 70}]"))
+    assert _formats(site_dir.build(search=False)) == [
+        f"articles/a.md:3:11: error: category '{BIG * 60}… (70 characters)' is too long for a folder name "
+        "(280 bytes, 250 at most), shorten it",
+        f"articles/a.md:5:7: error: tag '{BIG * 60}… (70 characters)' is too long for a folder name "
+        "(280 bytes, 250 at most), shorten it"]
+
+
+def test_a_file_name_giving_a_slug_too_long_for_the_page_is_an_error(site_dir):
+    site_dir.write(f"articles/{BIG * 62}.md", article("A"))  # 248 bytes: the page's file name is 253
+    site_dir.write(f"articles/{BIG * 62}abc.md", article("B"))  # 254 bytes: the page would be 256
+    result = site_dir.build(search=False)
+    assert len(result.errors) == 1 and not any("check the disk" in d.message for d in result.diagnostics)
+    assert result.errors[0].format().startswith(
+        f"articles/{BIG * 62}abc.md:1:1: error: the file name gives a slug of 251 bytes")
+
+
+def test_a_person_id_too_long_for_a_file_name_is_an_error_at_its_line(site_dir):
+    pid = "-".join(["dr"] * 90)  # 269 bytes
+    site_dir.write("articles/authors.yaml", f"{pid}:\n  name: Dr. Long\n")
+    site_dir.write("articles/a.md", article("A"))
+    result = site_dir.build(search=False)
+    assert [d.format() for d in result.errors] == [
+        f"articles/authors.yaml:1:1: error: person id '{pid[:60]}…' is too long for a file name (269 bytes, "
+        "250 at most), shorten it, e.g. " + "-".join(["dr"] * 27)]
