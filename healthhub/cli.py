@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import sys
 import traceback
 from pathlib import Path
 
-from . import __version__, paths
+from . import __version__, errors, paths
 from .build import BuildLocked, BuildOptions, build
 from .content import display_path
 from .errors import ConfigError, ProcessingError
@@ -118,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
             traceback.print_exc()
         elif isinstance(exc, ProcessingError):
             original = exc.original
-            print(f"error: unexpected failure while processing {exc.where}: {type(original).__name__}: "
+            print(f"error: unexpected failure while processing {errors.one_line(exc.where)}: {type(original).__name__}: "
                   f"{one_line(original)} (run again with --debug to see the traceback)", file=sys.stderr)
         else:
             print(f"error: unexpected failure: {type(exc).__name__}: {one_line(exc)} "
@@ -127,7 +128,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def one_line(exc: BaseException) -> str:
-    return " ".join(str(exc).split())
+    """The exception's message on one line, control characters shown as escapes."""
+    return errors.one_line(" ".join(str(exc).split()))
 
 
 def _progress(phase: str, done: int, total: int) -> None:
@@ -202,25 +204,28 @@ def cmd_check(args) -> int:
 
 
 def cmd_new(args) -> int:
-    slug = args.slug or paths.slugify(args.title)
-    category_slug = paths.slugify(args.category)
-    if not slug or not paths.is_safe_slug(slug):
-        print(f"error: cannot make a file name from '{args.slug or args.title}', pass --slug my-article", file=sys.stderr)
+    """Write a new draft article, only when the build would accept it: the file is
+    read back with the build's own rules before it is written."""
+    from .config import Config
+    from .content import make_converter, parse_article
+
+    if args.slug is not None and not paths.is_safe_slug(args.slug):
+        suggestion = paths.shorten_slug(paths.slugify(args.slug, limit=None), 80) or "my-article"
+        print(f"error: --slug '{errors.one_line(args.slug[:100])}': {paths.slug_problem(args.slug)}, "
+              f"use e.g. --slug {suggestion}", file=sys.stderr)
         return EXIT_USAGE
-    if not category_slug:
-        print(f"error: category '{args.category}' has no letters or digits, use a name like Health", file=sys.stderr)
+    slug = args.slug or paths.shorten_slug(paths.slugify(args.title))
+    if not slug:
+        print(f"error: cannot make a file name from '{errors.one_line(args.title[:100])}', pass --slug my-article",
+              file=sys.stderr)
         return EXIT_USAGE
     try:
         date = dt.date.fromisoformat(args.date) if args.date else dt.date.today()
     except ValueError:
-        print(f"error: --date '{args.date}' is not a date, write it as YYYY-MM-DD", file=sys.stderr)
+        print(f"error: --date '{errors.one_line(args.date[:100])}' is not a date, write it as YYYY-MM-DD",
+              file=sys.stderr)
         return EXIT_USAGE
-    target = args.articles / category_slug / f"{slug}.md"
-    if target.exists():
-        print(f"error: {display_path(target)} already exists, choose another title or --slug", file=sys.stderr)
-        return EXIT_USAGE
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(
+    text = (
         "---\n"
         f"title: {yaml_quote(args.title)}\n"
         f"category: {yaml_quote(args.category)}\n"
@@ -232,15 +237,42 @@ def cmd_new(args) -> int:
         "---\n\n"
         "Write the opening paragraph here.\n\n"
         "## First section\n\n"
-        "Use `##` for sections and `###` for subsections.\n",
-        encoding="utf-8",
+        "Use `##` for sections and `###` for subsections.\n"
     )
+    config = Config()
+    article, problems, _, _ = parse_article(text, "new", slug, config, make_converter(config))
+    refused = [d for d in problems if d.is_error]
+    if article is None or refused:
+        options = {"title": "the title", "category": "--category", "date": "--date", "slug": "--slug"}
+        for problem in refused or problems:
+            field = next((k for k, pos in _front_matter_lines(text).items() if pos == problem.line), None)
+            print(f"error: {options.get(field, 'the article')}: {errors.one_line(problem.message)}", file=sys.stderr)
+        return EXIT_USAGE
+    target = args.articles / article.category_slug / f"{slug}.md"
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with open(target, "x", encoding="utf-8") as file:  # never replaces a file
+            file.write(text)
+    except FileExistsError:
+        print(f"error: {display_path(target)} already exists, choose another title or --slug", file=sys.stderr)
+        return EXIT_USAGE
+    except OSError as exc:
+        print(f"error: cannot write {display_path(target)} ({exc.strerror}), check the --articles folder",
+              file=sys.stderr)
+        return EXIT_CONTENT
     print(f"Created {display_path(target)} (a draft: remove 'draft: true' to publish it)")
     return EXIT_OK
 
 
+def _front_matter_lines(text: str) -> dict[str, int]:
+    """The line of each `key:` of the front matter new writes."""
+    return {line.split(":", 1)[0]: number for number, line in enumerate(text.split("\n"), start=1) if ":" in line}
+
+
 def yaml_quote(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    """A YAML double-quoted scalar (JSON's string syntax is one): every character
+    survives, a line break or a quote in it cannot end the value."""
+    return json.dumps(text, ensure_ascii=False)
 
 
 if __name__ == "__main__":

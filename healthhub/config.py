@@ -10,6 +10,7 @@ import dataclasses
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import quote, urlsplit
 
 from . import frontmatter as fm
 from .errors import ConfigError, Diagnostic, did_you_mean, error
@@ -147,11 +148,44 @@ def _convert(kind: str, entry: fm.Entry):
     if kind == "url":
         if node.tag == fm.NULL:
             return ""
-        value = fm.to_text(node, key, "https://example.org/")
-        if not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", value):
-            raise fm.FieldError(
-                f"'base_url' is '{value}', write the full address the site is served from, "
-                "e.g. https://example.org/ or https://example.org/hub/"
-            )
-        return value.rstrip("/") + "/"
+        return normal_base_url(fm.to_text(node, key, "https://example.org/"))
     raise AssertionError(kind)
+
+
+def normal_base_url(value: str) -> str:
+    """The base URL every absolute link starts with, checked and written one way:
+    http or https, a host, no user, query or fragment, a path without empty, '.'
+    or '..' parts (`https://example.org//hub/` made the 404 page link to the host
+    `hub`), percent-encoded, ending in '/'. Raises FieldError."""
+    example = "e.g. https://example.org/ or https://example.org/hub/"
+    shown = value if len(value) <= 100 else value[:100] + "…"
+    if re.search(r"[\s\\]", value):
+        raise fm.FieldError(f"'base_url' is '{shown}', which holds a space or backslash, write the address the "
+                            f"site is served from, {example}")
+    try:
+        parts = urlsplit(value)
+        port = parts.port
+        host = parts.hostname or ""
+    except ValueError:
+        raise fm.FieldError(f"'base_url' is '{shown}', which is not a web address (check the port), {example}") from None
+    if parts.scheme.lower() not in ("http", "https") or not host:
+        raise fm.FieldError(f"'base_url' is '{shown}', write the full address the site is served from, "
+                            f"starting with https:// and a host name, {example}")
+    if parts.username is not None or parts.password is not None:
+        raise fm.FieldError(f"'base_url' is '{shown}', which holds a user name or password, "
+                            f"leave them out: every page would show them, {example}")
+    if parts.query or parts.fragment or value.endswith(("?", "#")):
+        raise fm.FieldError(f"'base_url' is '{shown}', which has a '?' or '#' part, leave it out, {example}")
+    segments = [s for s in parts.path.split("/") if s]
+    if any(s in (".", "..") for s in segments):
+        raise fm.FieldError(f"'base_url' is '{shown}', whose path has '.' or '..' in it, "
+                            f"write the folder the site is served from, {example}")
+    try:
+        host = host.encode("idna").decode("ascii") if not host.isascii() else host
+    except UnicodeError:
+        raise fm.FieldError(f"'base_url' is '{shown}', whose host name is not valid, {example}") from None
+    if not re.fullmatch(r"[a-z0-9.-]+|\[[0-9a-f:.]+\]", host if ":" not in host else f"[{host}]"):
+        raise fm.FieldError(f"'base_url' is '{shown}', whose host name '{host}' is not valid, {example}")
+    netloc = (f"[{host}]" if ":" in host else host) + (f":{port}" if port is not None else "")
+    path = "/" + "".join(quote(s, safe="%!$&'()*+,;=:@-._~") + "/" for s in segments)
+    return f"{parts.scheme.lower()}://{netloc}{path}"

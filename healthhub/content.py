@@ -36,8 +36,8 @@ DATA_SUFFIXES = (".yaml", ".yml")
 # With safe_html, files next to articles that a browser cannot run as code.
 SAFE_FILE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".avif", ".bmp", ".ico", ".pdf", ".txt", ".csv",
                       ".mp3", ".m4a", ".ogg", ".oga", ".wav", ".mp4", ".m4v", ".webm", ".ogv", ".vtt")
-# Top-level folders the site itself uses; a category may not take them.
-RESERVED_SLUGS = frozenset({"tags", "assets", "pagefind", "search", "people", "404", "index"})
+# Top-level folders the site itself uses; a category that would take one is moved (paths.category_slug).
+RESERVED_SLUGS = paths.SITE_OWN_NAMES
 DESCRIPTION_LIMIT = 160
 
 
@@ -409,7 +409,7 @@ def parse_article(text: str, display: str, file_stem: str, config: Config,
                            f"slug: {paths.shorten_slug(slug, 80)}"))
         slug = ""
     category = str(values["category"])
-    category_slug = paths.slugify(category)
+    category_slug = paths.category_slug(category)
     if category_slug and not paths.fits_file_name(category_slug):
         pos = positions["category"]
         diags.append(error(display, pos.line, pos.col,
@@ -419,11 +419,6 @@ def parse_article(text: str, display: str, file_stem: str, config: Config,
         pos = positions["category"]
         diags.append(error(display, pos.line, pos.col,
                            f"category '{category}' has no letters or digits, use a name like Health"))
-    elif category_slug in RESERVED_SLUGS:
-        pos = positions["category"]
-        diags.append(error(display, pos.line, pos.col,
-                           f"category '{category}' would clash with the site's own '{category_slug}/' pages, "
-                           "choose another name"))
     elif slug and paths.article_path(category_slug, slug) == paths.category_path(category_slug):
         where = f"this article would be published at {paths.category_path(category_slug)}, the category page's address"
         if "slug" in positions:
@@ -676,8 +671,9 @@ def read_article(source: Path, display: str, config: Config, converter: Markdown
 def load_site(config: Config, articles_dir: Path, drafts: bool = False,
               people: dict[str, Person] | None = None, read_articles: ArticleReader | None = None,
               scanned: tuple[list[Path], list[Path], list[Diagnostic]] | None = None,
-              bodies: BodyStore | None = None) -> tuple[Site, list[Diagnostic]]:
-    """`read_articles` may stand in for reading the files one by one (the build passes
+              bodies: BodyStore | None = None, today: dt.date | None = None) -> tuple[Site, list[Diagnostic]]:
+    """`today` (default: the date now) is what review dates may not be after.
+    `read_articles` may stand in for reading the files one by one (the build passes
     sources.SourceReader, which caches and parallelises, and the store it puts the
     bodies in as `bodies`); `scanned` is scan_articles' answer when the caller
     already has it. Without a store the bodies are kept in memory."""
@@ -709,8 +705,15 @@ def load_site(config: Config, articles_dir: Path, drafts: bool = False,
     resolved: dict[str, tuple[Path, str]] = {}
     where: dict[str, Path] = {}  # resolved file name -> its (resolved) folder
     body_of: dict[str, Body] = {}
+    today = today or dt.date.today()
     for source, (article, problems, body) in zip(sources, results):
         diags.extend(problems)
+        if article is not None and article.reviewed is not None and article.reviewed > today:
+            # checked here, not when the file is read: that answer is cached, and today changes
+            pos = _field_at(article, "reviewed")
+            diags.append(error(article.source, pos.line, pos.col,
+                               f"'reviewed' is {article.reviewed.isoformat()}, which is after today ({today.isoformat()}), "
+                               "write the date the review was done"))
         if article is not None:
             body_of[article.source] = body
             if is_link(source, sources):
@@ -760,7 +763,10 @@ def gather_files(site: Site, folders: dict[str, Path], articles_dir: Path, other
     categories: dict[Path, set[str]] = {}
     for article in site.articles:
         categories.setdefault(folders[article.source], set()).add(article.category_slug)
-    taken = set(site.by_path) | {c.path for c in site.categories}
+    # Every file the build makes inside a category folder (the feed even without a
+    # base_url, which only decides whether it is written: adding one later must not
+    # silently replace the author's file).
+    taken = set(site.by_path) | {c.path for c in site.categories} | {paths.feed_path(c.slug) for c in site.categories}
     pages_dirs = {f"{c.slug}/page" for c in site.categories}
     files: dict[str, bytes] = {}
     origin: dict[str, str] = {}
@@ -890,13 +896,20 @@ def gather_site(config: Config, articles: list[Article], drafts: bool, diags: li
     for slug, uses in category_uses.items():
         category_names[slug] = choose_name(uses, "category", "category", paths.category_path(slug), diags, True)
     warn_lookalikes(category_names.values(), category_uses, "category", "category", diags)
+    for slug, name in category_names.items():
+        if slug.endswith(paths.OWN_NAME_SUFFIX) and paths.slugify(name) in paths.SITE_OWN_NAMES:
+            first = category_uses[slug][0][1]
+            where = _field_at(first, "category")
+            diags.append(warning(first.source, where.line, where.col,
+                                 f"category '{name}' has the name of the site's own '{paths.slugify(name)}/' pages, "
+                                 f"so it is published at {slug}/, choose another name to give it its own address"))
     renamed = {a.path: dataclasses.replace(a, category=category_names[a.category_slug]) for a in kept
                if a.category != category_names[a.category_slug]}
     if renamed:  # every page shows the category under its one name
         renamed = {path: with_digest(a) for path, a in renamed.items()}
         kept = tuple(renamed.get(a.path, a) for a in kept)
         by_path = {path: renamed.get(path, a) for path, a in by_path.items()}
-    order = {paths.slugify(name): index for index, name in enumerate(config.category_order)}
+    order = {paths.category_slug(name): index for index, name in enumerate(config.category_order)}
     in_category: dict[str, list[Article]] = {slug: [] for slug in category_names}
     for article in kept:
         in_category[article.category_slug].append(article)

@@ -32,6 +32,9 @@ MAX_INT_DIGITS = 15
 # Front matter is flat; deeper nesting is a mistake (or an attack on the
 # recursive YAML composer, which can crash the interpreter).
 MAX_NESTING = 20
+# Dates outside these years are typing mistakes (9999-12-01); inside them, adding a
+# review interval (at most 1000 months) can never pass the calendar's year 9999.
+MIN_YEAR, MAX_YEAR = 1800, 2200
 
 
 class FieldError(Exception):
@@ -234,7 +237,18 @@ def to_text(node: yaml.Node, key: str, example: str = '"Some text"') -> str:
     value = str(node.value).strip()
     if not value:
         raise FieldError(f"'{key}' is empty, write a value, e.g. {key}: {example}")
+    bad = _UNWRITABLE.search(value)
+    if bad:
+        raise FieldError(f"'{key}' holds the control character U+{ord(bad.group()):04X}, "
+                         "which a page or feed cannot show, remove it")
     return value
+
+
+# What a text value may not hold although YAML's escapes ("\x1b", "\ud800") can make it:
+# control characters other than tab and newline (XML feeds cannot hold them, browsers
+# show them as boxes), lone surrogates (not text: writing the page would fail) and
+# the noncharacters U+FFFE and U+FFFF.
+_UNWRITABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 
 
 def to_int(node: yaml.Node, key: str, minimum: int = 0) -> int:
@@ -277,8 +291,12 @@ def to_date(node: yaml.Node, key: str) -> dt.date:
     match = _DATE.fullmatch(raw)
     if not match:
         raise FieldError(f"'{key}' is '{raw}', write the date as YYYY-MM-DD, e.g. {key}: 2025-03-30")
+    year = int(match["y"])
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise FieldError(f"'{key}' is '{raw}', the year {year} cannot be right, "
+                         f"use a year from {MIN_YEAR} to {MAX_YEAR} (YYYY-MM-DD)")
     try:
-        date = dt.date(int(match["y"]), int(match["m"]), int(match["d"]))
+        date = dt.date(year, int(match["m"]), int(match["d"]))
     except ValueError:
         raise FieldError(f"'{key}' is '{raw}', which is not a real date, check the month and day (YYYY-MM-DD)") from None
     if match["H"] is not None and (int(match["H"]) > 23 or int(match["M"]) > 59 or int(match["S"] or 0) > 59):

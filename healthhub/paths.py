@@ -77,6 +77,19 @@ def shorten_slug(slug: str, max_bytes: int = MAX_SLUG_BYTES) -> str:
     return cut.strip("-")
 
 
+# Top-level names the site itself uses (folders, and pages a folder would be
+# confused with); a category whose slug is one of them is published elsewhere.
+SITE_OWN_NAMES = frozenset({"tags", "assets", "pagefind", "search", "people", "404", "index"})
+OWN_NAME_SUFFIX = "-category"
+
+
+def category_slug(name: str) -> str:
+    """A category's folder: its slug, or for a name the site itself uses ('Tags',
+    'Search', 'People') that slug with '-category' after it (tags-category/)."""
+    slug = slugify(name)
+    return slug + OWN_NAME_SUFFIX if slug in SITE_OWN_NAMES else slug
+
+
 def article_path(category_slug: str, slug: str) -> str:
     return f"{category_slug}/{slug}.html"
 

@@ -93,9 +93,6 @@ BAD_CONTENT = {
     "slug_backslash": (FM + "slug: ..\\evil\n---\nx\n",
                        "5:7: error: 'slug' is '..\\evil': character 1 is '.', a slug may only hold letters, digits "
                        "and hyphens, use e.g. slug: evil"),
-    "category_reserved": ("---\ntitle: A title\ncategory: Assets\ndate: 2025-03-30\n---\nx\n",
-                          "3:11: error: category 'Assets' would clash with the site's own 'assets/' pages, choose "
-                          "another name"),
     "category_only_dots": ("---\ntitle: A title\ncategory: \"../..\"\ndate: 2025-03-30\n---\nx\n",
                            "3:11: error: category '../..' has no letters or digits, use a name like Health"),
     "python_tag": ("---\ntitle: !!python/object/apply:os.system [\"echo pwned\"]\ncategory: Health\n"

@@ -201,3 +201,155 @@ def test_a_person_id_too_long_for_a_file_name_is_an_error_at_its_line(site_dir):
     assert [d.format() for d in result.errors] == [
         f"articles/authors.yaml:1:1: error: person id '{pid[:60]}…' is too long for a file name (269 bytes, "
         "250 at most), shorten it, e.g. " + "-".join(["dr"] * 27)]
+
+
+# --- generated files and the site's own pages ----------------------------------------------
+
+def test_an_authors_feed_xml_that_the_category_feed_would_replace_is_an_error(site_dir):
+    site_dir.write("healthhub.yaml", "base_url: https://example.org/\n")
+    site_dir.write("articles/health/a.md", article("A"))
+    site_dir.write("articles/health/feed.xml", "<rss>mine</rss>")
+    result = site_dir.build(search=False)
+    assert [d.format() for d in result.errors] == [
+        "articles/health/feed.xml:1:1: error: this file would replace the page health/feed.xml, rename the file"]
+
+
+def test_an_index_md_that_would_replace_the_category_listing_is_an_error_naming_it(site_dir):
+    site_dir.write("articles/health/index.md", article("Index"))
+    result = site_dir.build(search=False)
+    assert [d.format() for d in result.errors] == [
+        "articles/health/index.md:1:1: error: this article would be published at health/index.html, the category "
+        "page's address, add a line like  slug: about-health"]
+
+
+@pytest.mark.parametrize("name, folder", [("Tags", "tags"), ("Search", "search"), ("People", "people")])
+def test_a_category_named_like_the_sites_own_pages_gets_its_own_address_and_a_warning(site_dir, name, folder):
+    site_dir.write("authors.yaml", "amara:\n  name: Dr. Amara\n")
+    site_dir.write("articles/a.md", article("A", category=name, tags="[sleep]", author="amara"))
+    site_dir.write("articles/b.md", article("B", category=name))
+    result = site_dir.build(authors_path=site_dir.root / "authors.yaml")
+    assert result.ok
+    assert _formats(result) == [
+        f"articles/a.md:3:11: warning: category '{name}' has the name of the site's own '{folder}/' pages, so it is "
+        f"published at {folder}-category/, choose another name to give it its own address"]
+    tree = site_dir.tree()
+    assert {f"{folder}-category/index.html", f"{folder}-category/a.html", "tags/sleep/index.html",
+            "people/amara.html", "search.html"} <= set(tree)
+    assert f'href="../../{folder}-category/a.html"' in site_dir.read("tags/sleep/index.html")
+
+
+# --- values at the edges ----------------------------------------------------------------------
+
+REVIEWED = 'author: amara\nreviewed_by: amara\n'
+
+
+def _reviewed_site(site_dir, reviewed: str):
+    site_dir.write("articles/authors.yaml", "amara:\n  name: Dr. Amara\n")
+    site_dir.write("articles/a.md", article("A", author="amara", reviewed_by="amara", reviewed=reviewed))
+    return site_dir.build(search=False)
+
+
+def test_a_review_date_in_year_9999_is_an_error_at_its_line(site_dir):
+    assert _formats(_reviewed_site(site_dir, "9999-12-01")) == [
+        "articles/a.md:7:11: error: 'reviewed' is '9999-12-01', the year 9999 cannot be right, "
+        "use a year from 1800 to 2200 (YYYY-MM-DD)"]
+
+
+def test_a_review_date_in_the_future_is_an_error_at_its_line(site_dir):
+    today = dt.date.today().isoformat()
+    assert _formats(_reviewed_site(site_dir, "2099-01-01")) == [
+        f"articles/a.md:7:11: error: 'reviewed' is 2099-01-01, which is after today ({today}), "
+        "write the date the review was done"]
+
+
+def test_check_measures_the_future_from_its_today(site_dir, capsys):
+    from healthhub.cli import main
+    _reviewed_site(site_dir, "2099-01-01")
+    code = main(["check", "--articles", str(site_dir.articles), "--today", "2099-02-01"])
+    assert "after today" not in capsys.readouterr().out and code == 0
+
+
+def test_a_next_review_that_would_pass_the_calendar_cannot_happen(site_dir):
+    site_dir.write("healthhub.yaml", "review_interval_months: 1000\n")
+    result = _reviewed_site(site_dir, "2200-12-31")
+    assert not any("unexpected" in d.message for d in result.diagnostics) and len(result.errors) == 1
+
+
+@pytest.mark.parametrize("written, normal", [
+    ("https://example.org//hub/", "https://example.org/hub/"),
+    ("HTTPS://Example.ORG", "https://example.org/"),
+    ("https://example.org/a//b", "https://example.org/a/b/"),
+    ("https://bücher.example/Café/", "https://xn--bcher-kva.example/Caf%C3%A9/"),
+    ("http://127.0.0.1:8080/x/", "http://127.0.0.1:8080/x/"),
+])
+def test_base_url_is_written_one_way(written, normal):
+    from healthhub.config import parse_config
+    assert parse_config(f"base_url: {written}\n", "healthhub.yaml").base_url == normal
+
+
+@pytest.mark.parametrize("written, problem", [
+    ("ftp://example.org/", "starting with https:// and a host name"),
+    ("https:///hub/", "starting with https:// and a host name"),
+    ("https://user:secret@example.org/", "holds a user name or password"),
+    ("https://example.org/?x=1", "has a '?' or '#' part"),
+    ("https://example.org/a/../b/", "has '.' or '..' in it"),
+    ("https://example.org:99999/", "check the port"),
+    ('"https://exa mple.org/"', "holds a space or backslash"),
+])
+def test_a_bad_base_url_is_one_error_at_its_line(site_dir, written, problem):
+    site_dir.write("healthhub.yaml", f"site_name: X\nbase_url: {written}\n")
+    run = site_dir.cli("build", "--no-search")
+    assert run.returncode == 2
+    assert run.stderr.startswith("healthhub.yaml:2:11: error: 'base_url' is ") and problem in run.stderr
+    assert len(run.stderr.strip().splitlines()) == 1
+
+
+def test_the_404_page_links_inside_the_site_with_a_doubled_slash_in_base_url(site_dir):
+    site_dir.write("healthhub.yaml", "base_url: https://example.org//hub/\n")
+    site_dir.write("articles/a.md", article("A"))
+    assert site_dir.build(search=False).ok
+    page = site_dir.read("404.html")
+    assert 'href="/hub/index.html"' in page and 'href="//' not in page
+
+
+def test_check_github_format_escapes_control_characters(site_dir, capsys):
+    from healthhub.check import format_github, format_text
+    from healthhub.check import run_check
+    from healthhub.config import Config
+    site_dir.write("articles/a.md", article("A", **{'"ti\\etle\\r\\nx"': "1"}))
+    result = run_check(Config(), site_dir.articles, {}, [], dt.date(2025, 4, 1))
+    for out in (format_github(result), format_text(result)):
+        assert "\x1b" not in out and "\r" not in out
+        assert out.count("\n") == len(result.diagnostics) + 1
+    assert "ti\\x1btle%0D%0Ax" not in format_github(result)
+    assert "unknown front-matter field 'ti\\x1btle\\r\\nx'" in format_github(result)
+
+
+def test_new_shortens_a_title_of_four_byte_letters_to_a_file_name_the_build_accepts(site_dir):
+    title = BIG * 70
+    run = site_dir.cli("new", title, "--category", "Health")
+    assert run.returncode == 0, run.stderr
+    written = list(site_dir.articles.rglob("*.md"))
+    assert len(written) == 1 and len(written[0].name.encode()) <= 255
+    assert site_dir.build(search=False, drafts=True).ok
+
+
+@pytest.mark.parametrize("args, message", [
+    (["Knee", "--category", "???"], "error: --category: category '???' has no letters or digits"),
+    (["Knee", "--category", "x", "--date", "9999-01-01"], "error: --date: 'date' is '9999-01-01', the year 9999"),
+    (["Knee", "--category", "x", "--slug", "a_b"], "error: --slug 'a_b': character 2 is '_'"),
+    (["K\x1bnee", "--category", "x"], "error: the title: 'title' holds the control character U+001B"),
+    (["Knee", "--category", BIG * 70], f"error: --category: category '{BIG * 60}… (70 characters)' is too long"),
+])
+def test_new_refuses_what_the_build_would_refuse(site_dir, args, message):
+    run = site_dir.cli("new", *args)
+    assert run.returncode == 2 and run.stderr.startswith(message), run.stderr
+    assert "\x1b" not in run.stderr and list(site_dir.articles.rglob("*")) == []
+
+
+def test_new_with_a_category_named_like_the_sites_pages_writes_what_builds(site_dir):
+    run = site_dir.cli("new", 'Sleep "and" rest\nwell', "--category", "Tags")
+    assert run.returncode == 0, run.stderr
+    result = site_dir.build(search=False, drafts=True)
+    assert result.ok and (site_dir.out / "tags-category" / "sleep-and-rest-well.html").is_file()
+    assert 'Sleep "and" rest' in next(site_dir.articles.rglob("*.md")).read_text(encoding="utf-8").replace('\\"', '"')
