@@ -25,7 +25,7 @@ from . import frontmatter as fm
 from . import paths
 from .config import Config
 from .errors import Diagnostic, ProcessingError, did_you_mean, error, warning
-from .markup import (Heading, MarkdownConverter, callout_titles, first_paragraph, reading_minutes,
+from .markup import (THEME_ID_PREFIX, Heading, MarkdownConverter, callout_titles, first_paragraph, reading_minutes,
                      scan_source, shorten)
 from .people import Person
 from .bodies import BodyStore, MemoryBodies
@@ -456,6 +456,10 @@ def parse_article(text: str, display: str, file_stem: str, config: Config,
             "flatten the nesting to a few levels",
         )], None, ""
     body_first_line = fm.split(text)[2]
+    ids = element_ids(rendered.html)
+    theme_ids = sorted(i for i in ids if i.startswith(THEME_ID_PREFIX))
+    if theme_ids:
+        return None, diags + [theme_id_problem(display, body, body_first_line, i) for i in theme_ids], None, ""
     summary = str(values.get("summary", ""))
     article = Article(
         source=display,
@@ -481,8 +485,21 @@ def parse_article(text: str, display: str, file_stem: str, config: Config,
         headings=rendered.headings,
         path=paths.article_path(category_slug, slug),
     )
-    body_info = Body(body_key, tuple(sorted(element_ids(rendered.html))), body_links(body, body_first_line))
+    body_info = Body(body_key, tuple(sorted(ids)), body_links(body, body_first_line))
     return with_digest(article), diags, body_info, rendered.html
+
+
+def theme_id_problem(display: str, body: str, first_line: int, element_id: str) -> Diagnostic:
+    """An id the author wrote out ({#hh-x} or id="hh-x") in the theme's own namespace."""
+    line, col = 0, 1
+    for number, text in enumerate(body.split("\n")):
+        found = text.find(element_id)
+        if found >= 0:
+            line, col = number, found + 1
+            break
+    return error(display, first_line + line, col,
+                 f"the id '{element_id}' starts with '{THEME_ID_PREFIX}', which the theme keeps for its own "
+                 "elements (such as hh-main), choose another id")
 
 
 def body_links(body: str, first_line: int) -> tuple[tuple[str, int, int], ...]:

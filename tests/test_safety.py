@@ -353,3 +353,40 @@ def test_new_with_a_category_named_like_the_sites_pages_writes_what_builds(site_
     result = site_dir.build(search=False, drafts=True)
     assert result.ok and (site_dir.out / "tags-category" / "sleep-and-rest-well.html").is_file()
     assert 'Sleep "and" rest' in next(site_dir.articles.rglob("*.md")).read_text(encoding="utf-8").replace('\\"', '"')
+
+
+# --- heading ids and the theme's ids ------------------------------------------------------------
+
+def test_headings_never_take_the_themes_ids_and_links_to_them_keep_working(site_dir):
+    import re
+    site_dir.write("articles/a.md", article("A", body="""
+        See [main](#h-hh-main) and [related](#related-heading).
+
+        ## HH main
+
+        ## Related heading
+
+        ## More heading
+        """))
+    site_dir.write("articles/b.md", article("B", body="Read [it](a.md#h-hh-main).\n"))
+    result = site_dir.build(search=False)
+    assert result.ok, _formats(result)
+    page = site_dir.read("health/a.html")
+    ids = re.findall(r'\sid="([^"]+)"', page)
+    assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
+    assert {"hh-main", "h-hh-main", "related-heading", "hh-related-heading", "more-heading"} <= set(ids)
+    assert 'href="a.html#h-hh-main"' in site_dir.read("health/b.html")
+
+
+def test_every_id_of_the_article_page_template_is_in_the_themes_namespace():
+    import re
+    for name in ("base.html", "article.html", "_macros.html"):
+        text = (ROOT / "templates" / name).read_text(encoding="utf-8")
+        assert [i for i in re.findall(r'\sid="([^"{]+)"', text) if not i.startswith("hh-")] == [], name
+
+
+def test_an_id_written_out_in_the_themes_namespace_is_an_error_at_its_line(site_dir):
+    site_dir.write("articles/a.md", article("A", body="Intro.\n\n## Skip here {#hh-main}\n"))
+    assert _formats(site_dir.build(search=False)) == [
+        "articles/a.md:9:16: error: the id 'hh-main' starts with 'hh-', which the theme keeps for its own elements "
+        "(such as hh-main), choose another id"]
