@@ -25,7 +25,7 @@ COMMANDS = ("build", "serve", "new", "check")
 class Parser(argparse.ArgumentParser):
     def error(self, message):  # usage errors exit 2 with one clear line
         self.print_usage(sys.stderr)
-        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {errors.one_line(message)}\n")
 
 
 def make_parser() -> argparse.ArgumentParser:
@@ -37,7 +37,7 @@ def make_parser() -> argparse.ArgumentParser:
     add_build_options(build_cmd)
 
     serve_cmd = commands.add_parser("serve", help="live preview: build, serve, rebuild and reload on every save")
-    serve_cmd.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, this computer only)")
+    serve_cmd.add_argument("--host", type=host_name, default="127.0.0.1", help="address to listen on (default: 127.0.0.1, this computer only)")
     serve_cmd.add_argument("--port", type=port_number, default=8000, help="port to listen on (default: 8000)")
     serve_cmd.add_argument("--open", action="store_true", help="open the site in a browser tab")
     add_source_options(serve_cmd, out=PREVIEW_DIR)
@@ -82,6 +82,15 @@ def add_build_options(cmd: argparse.ArgumentParser) -> None:
                      help="skip building the search index (faster; the site has no search)")
     cmd.add_argument("-q", "--quiet", action="store_true", help="print only problems")
     cmd.add_argument("--debug", action="store_true", help="show the full traceback of an unexpected failure")
+
+
+def host_name(text: str) -> str:
+    """A host name or IP address to listen on: not empty, no spaces or control characters."""
+    if not text or len(text) > 253 or not all(c.isprintable() and not c.isspace() for c in text):
+        raise argparse.ArgumentTypeError(
+            f"'{errors.one_line(text[:60])}' is not a host name or address, use 127.0.0.1 (this computer) "
+            "or 0.0.0.0 (every network)")
+    return text
 
 
 def port_number(text: str) -> int:

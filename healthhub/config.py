@@ -61,7 +61,7 @@ _KINDS = {
     "popular_count": "count",
     "related_count": "count",
     "title_max": "count",
-    "date_format": "text",
+    "date_format": "date_format",
     "default_author": "text",
     "safe_html": "bool",
     "review_interval_months": "count",
@@ -82,12 +82,14 @@ def load_config(path: Path | None, display: str | None = None) -> Config:
         return Config()
     display = display or str(path)
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        text = fm.read_data_file(path, "config file")
     except FileNotFoundError:
         raise ConfigError([error(display, 1, 1, "config file not found, check the --config path")]) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError([error(display, 1, 1, f"cannot read the config file ({exc})")]) from None
-    return parse_config(text.replace("\r\n", "\n"), display)
+    except fm.FrontMatterError as exc:
+        raise ConfigError([error(display, exc.line, exc.col, exc.message)]) from None
+    except OSError as exc:
+        raise ConfigError([error(display, 1, 1, f"cannot read the config file ({exc.strerror})")]) from None
+    return parse_config(text, display)
 
 
 def parse_config(text: str, display: str) -> Config:
@@ -122,6 +124,8 @@ def _convert(kind: str, entry: fm.Entry):
     key, node = entry.key, entry.node
     if kind == "text":
         return fm.to_text(node, key)
+    if kind == "date_format":
+        return date_format(fm.to_text(node, key, '"%B %-d, %Y"'))
     if kind == "count":
         value = fm.to_int(node, key, minimum=1)
         if value > 1000:
@@ -189,3 +193,28 @@ def normal_base_url(value: str) -> str:
     netloc = (f"[{host}]" if ":" in host else host) + (f":{port}" if port is not None else "")
     path = "/" + "".join(quote(s, safe="%!$&'()*+,;=:@-._~") + "/" for s in segments)
     return f"{parts.scheme.lower()}://{netloc}{path}"
+
+
+# strftime directives that show a part of a date (a '-' after '%' drops the leading zero).
+_DATE_DIRECTIVE = re.compile(r"%(-?)(.?)")
+DATE_DIRECTIVES = "aAbBdejmyYUW"
+
+
+def date_format(value: str) -> str:
+    """A date_format that shows every date as a date: only the strftime directives for
+    parts of a date (a width such as %1000000000Y made every date empty)."""
+    shown = value if len(value) <= 60 else value[:60] + "…"
+    parts = 0
+    for match in _DATE_DIRECTIVE.finditer(value):
+        flag, letter = match.groups()
+        if letter == "%" and not flag:
+            continue
+        if letter not in DATE_DIRECTIVES or not letter or flag and letter not in "dm":
+            raise fm.FieldError(
+                f"'date_format' is '{shown}', and '{match.group()}' is not a part of a date it can show, "
+                f"use %d, %-d, %m, %-m, %b, %B, %a, %A, %y or %Y, e.g. date_format: \"%B %-d, %Y\"")
+        parts += 1
+    if not parts:
+        raise fm.FieldError(f"'date_format' is '{shown}', which shows no part of the date, "
+                            "e.g. date_format: \"%B %-d, %Y\"")
+    return value

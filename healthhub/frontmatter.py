@@ -88,6 +88,36 @@ def split(text: str) -> tuple[str, str, int]:
     )
 
 
+MAX_DATA_FILE_BYTES = 4 * 1024 * 1024
+
+
+def read_data_file(path, what: str) -> str:
+    """The text of a YAML data file (the config, the people file): a regular file of
+    at most 4 MB of UTF-8 (a BOM and CRLF allowed). Raises FrontMatterError at the
+    place of the first byte that is not UTF-8, and OSError when it cannot be read
+    (FileNotFoundError when it is not there)."""
+    import os
+    import stat
+
+    if not stat.S_ISREG(os.stat(path).st_mode):  # before opening: opening a pipe waits for a writer
+        raise FrontMatterError(1, 1, f"the {what} is not a regular file (a folder, device or pipe), "
+                                     "name a YAML file")
+    with open(path, "rb") as file:
+        data = file.read(MAX_DATA_FILE_BYTES + 1)
+    if len(data) > MAX_DATA_FILE_BYTES:
+        raise FrontMatterError(1, 1, f"the {what} is larger than {MAX_DATA_FILE_BYTES // (1024 * 1024)} MB, "
+                                     "which no such file needs, check that it is the right file")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        head = data[: exc.start]
+        line = head.count(b"\n") + 1
+        col = len(head[head.rfind(b"\n") + 1:].decode("utf-8", "replace")) + 1
+        raise FrontMatterError(line, col, f"byte {exc.start} (0x{data[exc.start]:02x}) of the {what} is not "
+                                          "UTF-8 text, save the file as UTF-8 in your editor") from None
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
 def read_mapping(yaml_text: str, first_line: int = 2) -> list[Entry]:
     """Parse YAML text that must be a mapping; first_line is its line in the file.
 
@@ -237,7 +267,7 @@ def to_text(node: yaml.Node, key: str, example: str = '"Some text"') -> str:
     value = str(node.value).strip()
     if not value:
         raise FieldError(f"'{key}' is empty, write a value, e.g. {key}: {example}")
-    bad = _UNWRITABLE.search(value)
+    bad = UNWRITABLE.search(value)
     if bad:
         raise FieldError(f"'{key}' holds the control character U+{ord(bad.group()):04X}, "
                          "which a page or feed cannot show, remove it")
@@ -248,7 +278,7 @@ def to_text(node: yaml.Node, key: str, example: str = '"Some text"') -> str:
 # control characters other than tab and newline (XML feeds cannot hold them, browsers
 # show them as boxes), lone surrogates (not text: writing the page would fail) and
 # the noncharacters U+FFFE and U+FFFF.
-_UNWRITABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+UNWRITABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 
 
 def to_int(node: yaml.Node, key: str, minimum: int = 0) -> int:

@@ -44,9 +44,11 @@ def load_people(path: Path | None, display: str) -> tuple[dict[str, Person], lis
     if path is None:
         return {}, []
     try:
-        text = path.read_text(encoding="utf-8-sig").replace("\r\n", "\n")
-    except (OSError, UnicodeDecodeError) as exc:
-        return {}, [error(display, 1, 1, f"cannot read the people file ({exc}), check the --authors path")]
+        text = fm.read_data_file(path, "people file")
+    except fm.FrontMatterError as exc:
+        return {}, [error(display, exc.line, exc.col, exc.message)]
+    except OSError as exc:
+        return {}, [error(display, 1, 1, f"cannot read the people file ({exc.strerror}), check the --authors path")]
     return parse_people(text, display)
 
 

@@ -390,3 +390,102 @@ def test_an_id_written_out_in_the_themes_namespace_is_an_error_at_its_line(site_
     assert _formats(site_dir.build(search=False)) == [
         "articles/a.md:9:16: error: the id 'hh-main' starts with 'hh-', which the theme keeps for its own elements "
         "(such as hh-main), choose another id"]
+
+
+# --- config, people file and command line under attack -------------------------------------------
+
+def _config_error(site_dir, text: str | bytes) -> str:
+    site_dir.write("healthhub.yaml", text)
+    site_dir.write("articles/a.md", article("A"))
+    run = site_dir.cli("build", "--no-search")
+    assert run.returncode == 2 and len(run.stderr.strip().splitlines()) == 1, run.stderr
+    return run.stderr.strip()
+
+
+def test_a_config_file_that_is_not_utf8_is_an_error_at_the_byte(site_dir):
+    assert _config_error(site_dir, b"site_name: Caf\xe9\n") == (
+        "healthhub.yaml:1:15: error: byte 14 (0xe9) of the config file is not UTF-8 text, "
+        "save the file as UTF-8 in your editor")
+
+
+@pytest.mark.parametrize("value, message", [
+    ('"%1000000000Y"', "'%1' is not a part of a date it can show"),
+    ('"%Q %d"', "'%Q' is not a part of a date it can show"),
+    ('"today"', "which shows no part of the date"),
+])
+def test_a_date_format_that_would_hide_dates_is_an_error(site_dir, value, message):
+    assert message in _config_error(site_dir, f"date_format: {value}\n")
+
+
+@pytest.mark.parametrize("text, message", [
+    ('site_name: "A\\x1bB"\n', "holds the control character U+001B"),
+    ("site_name: " + "[" * 50 + "\n", "nested more than 20 levels"),
+    ("site_name: A\x00\n", "holds the control character U+0000"),
+    ("per_page: 99999999999999999999\n", "too large"),
+    ("per_page: [1, 2]\n", "it must be a single value"),
+])
+def test_hostile_config_values_are_one_error_each(site_dir, text, message):
+    assert message in _config_error(site_dir, text)
+
+
+def test_a_lone_surrogate_from_a_yaml_escape_is_refused_as_text():
+    import yaml
+    from healthhub import frontmatter as fm
+    node = yaml.ScalarNode(fm.STR, "A\ud800")
+    with pytest.raises(fm.FieldError, match="U\\+D800"):
+        fm.to_text(node, "title")
+
+
+def test_a_config_that_is_a_pipe_or_a_device_is_refused_without_waiting(site_dir):
+    import os
+    os.mkfifo(site_dir.root / "pipe.yaml")
+    site_dir.write("articles/a.md", article("A"))
+    for target in (str(site_dir.root / "pipe.yaml"), "/dev/zero"):
+        run = site_dir.cli("build", "--config", target)
+        assert run.returncode == 2 and "is not a regular file" in run.stderr, run.stderr
+
+
+def test_a_people_file_that_is_not_utf8_or_too_big_is_an_error(site_dir):
+    site_dir.write("articles/a.md", article("A"))
+    site_dir.write("articles/authors.yaml", b"amara:\n  name: Dr. Am\xffara\n")
+    assert [d.format() for d in site_dir.build(search=False).errors] == [
+        "articles/authors.yaml:2:15: error: byte 21 (0xff) of the people file is not UTF-8 text, "
+        "save the file as UTF-8 in your editor"]
+    site_dir.write("articles/authors.yaml", "x: y\n" * 1_000_000)
+    assert [d.message for d in site_dir.build(search=False).errors] == [
+        "the people file is larger than 4 MB, which no such file needs, check that it is the right file"]
+
+
+def test_people_fields_with_control_characters_are_errors(site_dir):
+    site_dir.write("articles/a.md", article("A"))
+    site_dir.write("articles/authors.yaml", 'amara:\n  name: "Dr.\\e[2J Amara"\n')
+    assert [d.format() for d in site_dir.build(search=False).errors] == [
+        "articles/authors.yaml:2:9: error: 'name' holds the control character U+001B, which a page or feed "
+        "cannot show, remove it"]
+
+
+def test_a_control_character_in_an_article_body_is_an_error_at_its_place(site_dir):
+    site_dir.write("articles/a.md", article("A", body="Fine.\n\nBad \x1b[31mred\n"))
+    assert _formats(site_dir.build(search=False)) == [
+        "articles/a.md:9:5: error: the text holds the control character U+001B, which a page or feed cannot show, "
+        "remove it"]
+
+
+def test_a_file_name_that_is_not_utf8_is_printed_escaped(site_dir):
+    import os
+    site_dir.write("articles/a.md", article("A"))
+    with open(os.path.join(os.fsencode(site_dir.articles), b"\xff\x1b.md"), "wb") as file:
+        file.write(article("B", views="x").encode())
+    run = site_dir.cli("check", "--format", "github")
+    assert run.returncode == 1 and "\x1b" not in run.stdout and "\\udcff\\x1b.md" in run.stdout
+
+
+@pytest.mark.parametrize("host", ["", "a b", "a\x1bb", "x" * 300])
+def test_serve_refuses_a_host_that_is_no_host_name(site_dir, host):
+    run = site_dir.cli("serve", "--host", host, "--port", "0")
+    assert run.returncode == 2 and "is not a host name or address" in run.stderr and "\x1b" not in run.stderr
+
+
+def test_usage_errors_show_control_characters_escaped(site_dir):
+    run = site_dir.cli("build", "--bogus\x1b[2J")
+    assert run.returncode == 2 and "\x1b" not in run.stderr and "\\x1b[2J" in run.stderr
