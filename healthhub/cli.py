@@ -200,7 +200,8 @@ def cmd_check(args) -> int:
     try:
         today = dt.date.fromisoformat(args.today) if args.today else dt.date.today()
     except ValueError:
-        print(f"error: --today '{args.today}' is not a date, write it as YYYY-MM-DD", file=sys.stderr)
+        print(f"error: --today '{errors.one_line(args.today[:100])}' is not a date, write it as YYYY-MM-DD",
+              file=sys.stderr)
         return EXIT_USAGE
     options = BuildOptions(articles_dir=args.articles, config_path=args.config, authors_path=args.authors)
     config = resolve_config(options)

@@ -486,6 +486,8 @@ def test_serve_refuses_a_host_that_is_no_host_name(site_dir, host):
     assert run.returncode == 2 and "is not a host name or address" in run.stderr and "\x1b" not in run.stderr
 
 
-def test_usage_errors_show_control_characters_escaped(site_dir):
-    run = site_dir.cli("build", "--bogus\x1b[2J")
+@pytest.mark.parametrize("args", [("build", "--bogus\x1b[2J"), ("check", "--today", "\x1b[2J"),
+                                  ("serve", "--port", "80\x1b[2J")])
+def test_usage_errors_show_control_characters_escaped(site_dir, args):
+    run = site_dir.cli(*args)
     assert run.returncode == 2 and "\x1b" not in run.stderr and "\\x1b[2J" in run.stderr
