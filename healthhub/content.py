@@ -1011,16 +1011,26 @@ def choose_name(uses: list[tuple[str, Article]], kind: str, key: str, address: s
     return name
 
 
-def lookalike_forms(name: str) -> list[str]:
+def lookalike_forms(name: str, script_of: dict[str, str] | None = None) -> list[str]:
     """The name with the letters of one script that look like letters of another
-    ('Н' Cyrillic for 'H' Latin) replaced by those, for each script the name mixes."""
+    ('Н' Cyrillic for 'H' Latin) replaced by those, for each script the name mixes.
+    `script_of` remembers each letter's script across calls (a site uses few letters)."""
+    if name.isascii():
+        return []
     from confusable_homoglyphs import categories, confusables
 
-    if name.isascii() or not confusables.is_mixed_script(name):
+    script_of = {} if script_of is None else script_of
+    scripts = set()
+    for char in name:
+        if char.isalpha():
+            script = script_of.get(char)
+            if script is None:
+                script = script_of[char] = categories.alias(char)
+            scripts.add(script)
+    if len(scripts) < 2:
         return []
-    scripts = sorted({categories.alias(c) for c in name if c.isalpha()})
     forms = []
-    for script in scripts:
+    for script in sorted(scripts):
         found = confusables.is_confusable(name, greedy=True, preferred_aliases=[script.lower()]) or []
         swap = {}
         for item in found:
@@ -1043,8 +1053,9 @@ def warn_lookalikes(names, uses: dict[str, list[tuple[str, Article]]], kind: str
     for group in uses.values():
         for name, article in group:
             first_use.setdefault(paths.name_key(name), article)
+    script_of: dict[str, str] = {}
     for name in names:
-        for form in lookalike_forms(name):
+        for form in lookalike_forms(name, script_of):
             other = known.get(paths.name_key(form))
             if other is None or other == name:
                 continue
