@@ -445,12 +445,6 @@ def parse_article(text: str, display: str, file_stem: str, config: Config,
         pos = positions["updated"]
         diags.append(error(display, pos.line, pos.col,
                            f"'updated' ({updated}) is before 'date' ({date}), use a date on or after {date}"))
-    bad = fm.UNWRITABLE.search(body)
-    if bad:
-        head = text[: len(text) - len(body) + bad.start()]
-        diags.append(error(display, head.count("\n") + 1, bad.start() - (body.rfind("\n", 0, bad.start()) + 1) + 1,
-                           f"the text holds the control character U+{ord(bad.group()):04X}, which a page or feed "
-                           "cannot show, remove it"))
     if any(d.is_error for d in diags):
         return None, diags, None, ""
     try:

@@ -464,13 +464,6 @@ def test_people_fields_with_control_characters_are_errors(site_dir):
         "cannot show, remove it"]
 
 
-def test_a_control_character_in_an_article_body_is_an_error_at_its_place(site_dir):
-    site_dir.write("articles/a.md", article("A", body="Fine.\n\nBad \x1b[31mred\n"))
-    assert _formats(site_dir.build(search=False)) == [
-        "articles/a.md:9:5: error: the text holds the control character U+001B, which a page or feed cannot show, "
-        "remove it"]
-
-
 def test_a_file_name_that_is_not_utf8_is_printed_escaped(site_dir):
     import os
     site_dir.write("articles/a.md", article("A"))
