@@ -18,7 +18,7 @@ EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
 # The live preview (drafts included) is built here, never into site/, so a
 # preview can not end up deployed.
 PREVIEW_DIR = Path(".healthhub-preview/site")  # its cache: .healthhub-preview/.healthhub-cache
-COMMANDS = ("build", "serve", "new", "check")
+COMMANDS = ("build", "serve", "new", "check", "import")
 
 
 class Parser(argparse.ArgumentParser):
@@ -51,6 +51,19 @@ def make_parser() -> argparse.ArgumentParser:
                            help="text (default), json, or github (workflow annotations)")
     check_cmd.add_argument("--today", default=None, help="the date review deadlines are checked against, YYYY-MM-DD "
                            "(default: today)")
+
+    import_cmd = commands.add_parser("import", help="bring an existing Hugo, Jekyll or WordPress site")
+    import_cmd.add_argument("kind", choices=("hugo", "jekyll", "wordpress"), help="what the source site is")
+    import_cmd.add_argument("source", type=Path,
+                            help="the site's folder (Hugo, Jekyll) or its export file (WordPress, .xml)")
+    import_cmd.add_argument("--into", type=Path, required=True, help="a new or empty folder for the HealthHub site")
+    import_cmd.add_argument("--replace", action="store_true",
+                            help="import again into a folder an earlier import wrote (its files are replaced)")
+    import_cmd.add_argument("--uploads", type=Path, default=None,
+                            help="WordPress: the wp-content/uploads folder (default: next to the export file)")
+    import_cmd.add_argument("-v", "--verbose", action="store_true", help="print every warning, not the first few of each kind")
+    import_cmd.add_argument("-q", "--quiet", action="store_true", help="print no warnings, only the summary")
+    import_cmd.add_argument("--debug", action="store_true", help="show the full traceback of an unexpected failure")
 
     new_cmd = commands.add_parser("new", help="start a new article with valid front matter")
     new_cmd.add_argument("title", help='the article title, e.g. "Knee pain after running"')
@@ -105,6 +118,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_serve(args)
         if args.command == "check":
             return cmd_check(args)
+        if args.command == "import":
+            return cmd_import(args)
         return cmd_build(args)
     except KeyboardInterrupt:
         print("Interrupted: the previous site was left as it was.", file=sys.stderr)
@@ -199,6 +214,46 @@ def cmd_check(args) -> int:
     if result.errors or (args.strict and result.warnings):
         return EXIT_CONTENT
     return EXIT_OK
+
+
+def cmd_import(args) -> int:
+    from .importers import ImportRefused, run_import
+    from .importers.write import REPORT_FILE
+
+    try:
+        result = run_import(args.kind, args.source, args.into, replace=args.replace, uploads=args.uploads,
+                            label=display_path(args.source))
+    except ImportRefused as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    report, plan = result.report, result.plan
+    if not args.quiet:
+        print_grouped([(kind, d.format()) for kind, d in sorted(report.warnings, key=lambda item: item[1])],
+                      verbose=args.verbose, more=f"see {display_path(args.into / REPORT_FILE)}")
+    into = display_path(args.into)
+    warnings = len(report.warnings)
+    print(f"Imported {len(plan.pages)} article{'s' * (len(plan.pages) != 1)}, {len(plan.authors)} "
+          f"author{'s' * (len(plan.authors) != 1)} and {len(plan.copies)} file{'s' * (len(plan.copies) != 1)} "
+          f"into {into}/ with {warnings} warning{'s' * (warnings != 1)}; "
+          f"report: {display_path(args.into / REPORT_FILE)}")
+    if plan.pages:
+        print(f"Build it: healthhub build --articles {into}/articles --config {into}/healthhub.yaml --out {into}/site")
+    return EXIT_OK
+
+
+def print_grouped(lines: list[tuple[str, str]], verbose: bool = False, more: str = "", first: int = 5) -> None:
+    """Warnings grouped by kind: a count and the first few of each (all with verbose)."""
+    groups: dict[str, list[str]] = {}
+    for kind, line in lines:
+        groups.setdefault(kind, []).append(line)
+    for kind, items in sorted(groups.items(), key=lambda item: (-len(item[1]), item[0])):
+        shown = items if verbose else items[:first]
+        if len(groups) > 1 or len(items) > first:
+            print(f"{kind}: {len(items)} warning{'s' * (len(items) != 1)}", file=sys.stderr)
+        for line in shown:
+            print(f"  {line}" if len(groups) > 1 or len(items) > first else line, file=sys.stderr)
+        if len(items) > len(shown):
+            print(f"  ... and {len(items) - len(shown)} more ({more or 'run with --verbose'})", file=sys.stderr)
 
 
 def cmd_new(args) -> int:
