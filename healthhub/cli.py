@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import re
 import sys
 import traceback
 from pathlib import Path
@@ -92,7 +93,9 @@ def add_build_options(cmd: argparse.ArgumentParser) -> None:
     cmd.add_argument("--strict", action="store_true", help="treat warnings as errors")
     cmd.add_argument("--no-search", dest="search", action="store_false",
                      help="skip building the search index (faster; the site has no search)")
-    cmd.add_argument("-q", "--quiet", action="store_true", help="print only problems")
+    cmd.add_argument("-q", "--quiet", action="store_true", help="print only errors (no warnings, no summary)")
+    cmd.add_argument("-v", "--verbose", action="store_true",
+                     help="print every warning (by default each kind is counted and its first few are shown)")
     cmd.add_argument("--debug", action="store_true", help="show the full traceback of an unexpected failure")
 
 
@@ -168,8 +171,7 @@ def cmd_build(args) -> int:
         print(f"error: cannot write {display_path(args.out)}/: {exc.message}; the previous site was left as it was",
               file=sys.stderr)
         return EXIT_CONTENT
-    for diagnostic in result.diagnostics:
-        print(diagnostic.format(), file=sys.stderr)
+    print_diagnostics(result.diagnostics, verbose=args.verbose, quiet=args.quiet and not args.strict)
     out = display_path(args.out)
     if not result.ok:
         errors, warnings = len(result.errors), len(result.warnings)
@@ -182,8 +184,10 @@ def cmd_build(args) -> int:
         return EXIT_CONTENT
     if not args.quiet:
         n, c = result.counts
+        warnings = len(result.warnings)
         print(f"Built {n} article{'s' * (n != 1)} in {c} categor{'ies' if c != 1 else 'y'} "
-              f"into {out}/ in {result.seconds:.1f} s")
+              f"into {out}/ in {result.seconds:.1f} s"
+              + (f" with {warnings} warning{'s' * (warnings != 1)}" if warnings else ""))
     return EXIT_OK
 
 
@@ -239,6 +243,49 @@ def cmd_import(args) -> int:
     if plan.pages:
         print(f"Build it: healthhub build --articles {into}/articles --config {into}/healthhub.yaml --out {into}/site")
     return EXIT_OK
+
+
+FIRST_FEW = 5
+_QUOTED = re.compile(r"'[^']*'")
+
+
+def warning_kind(message: str) -> str:
+    """What a warning is about, its quoted values left out: 'unknown front-matter field '…''."""
+    return _QUOTED.sub("'…'", message.split(" (did you mean")[0])
+
+
+def print_diagnostics(diagnostics, verbose: bool = False, quiet: bool = False, stream=None) -> None:
+    """Every error; warnings grouped by kind, each kind counted with its first few
+    places (the same message in many files once, with how many more): a site
+    brought from elsewhere has thousands, and a rebuild should not reprint them all."""
+    stream = stream or sys.stderr
+    errors = [d for d in diagnostics if d.is_error]
+    warnings = [d for d in diagnostics if not d.is_error]
+    if verbose or len(warnings) <= FIRST_FEW * 2:
+        shown = [] if quiet else warnings
+        for diagnostic in sorted([*errors, *shown]):
+            print(diagnostic.format(), file=stream)
+        return
+    for diagnostic in errors:
+        print(diagnostic.format(), file=stream)
+    if quiet:
+        return
+    kinds: dict[str, dict[str, list]] = {}
+    for diagnostic in warnings:
+        kinds.setdefault(warning_kind(diagnostic.message), {}).setdefault(diagnostic.message, []).append(diagnostic)
+    for kind, messages in sorted(kinds.items(), key=lambda item: (-sum(map(len, item[1].values())), item[0])):
+        total = sum(map(len, messages.values()))
+        if total == 1:
+            print(next(iter(messages.values()))[0].format(), file=stream)
+            continue
+        print(f"warning: {total} × {kind}", file=stream)
+        ordered = sorted(messages.values(), key=lambda same: (-len(same), same[0]))
+        for same in ordered[:FIRST_FEW]:
+            more = f" (and {len(same) - 1} more like it)" if len(same) > 1 else ""
+            print(f"  {same[0].format()}{more}", file=stream)
+        if len(ordered) > FIRST_FEW:
+            rest = sum(map(len, ordered[FIRST_FEW:]))
+            print(f"  ... and {rest} more (--verbose lists every warning)", file=stream)
 
 
 def print_grouped(lines: list[tuple[str, str]], verbose: bool = False, more: str = "", first: int = 5) -> None:

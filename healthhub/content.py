@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
+import html
 import marshal
 import os
 import re
@@ -24,8 +25,8 @@ from . import frontmatter as fm
 from . import paths
 from .config import Config
 from .errors import Diagnostic, ProcessingError, did_you_mean, error, warning
-from .markup import (Heading, MarkdownConverter, callout_titles, first_paragraph, reading_minutes,
-                     scan_source, shorten)
+from .markup import (Heading, MarkdownConverter, callout_titles, first_paragraph, inert_template_syntax,
+                     reading_minutes, scan_source, shorten)
 from .people import Person
 from .bodies import BodyStore, MemoryBodies
 
@@ -75,6 +76,9 @@ class Article:
     next_review: dt.date | None = None
     sources: tuple[Source, ...] = ()
     reading_minutes: int = 1
+    # Front-matter fields HealthHub does not know, kept as written for templates
+    # (`article.extra.weight`): texts, lists and mappings of texts.
+    extra: dict = field(default_factory=dict)
     # Where things are in the source file, for messages and `check` (not part of the page).
     body_first_line: int = field(default=1, compare=False)
     positions: dict = field(default_factory=dict, compare=False, repr=False)
@@ -208,26 +212,42 @@ def decode(data: bytes, display: str) -> tuple[str | None, list[Diagnostic]]:
     return text.replace("\r\n", "\n").replace("\r", "\n"), []
 
 
+EXTRA = object()  # read_front_matter's key for the unknown fields (no field name can be it)
+
+
 def read_front_matter(text: str, display: str) -> tuple[dict[str, object], dict[str, fm.Position], str, list[Diagnostic]]:
     """Validated front-matter values, their positions, the Markdown body and diagnostics."""
     diags: list[Diagnostic] = []
+    duplicates: list = []
     try:
         yaml_text, body, _ = fm.split(text)
-        entries = fm.read_mapping(yaml_text, first_line=2)
+        entries = fm.read_mapping(yaml_text, first_line=2, duplicates=duplicates, strict_keys=FIELDS)
     except fm.FrontMatterError as exc:
         return {}, {}, "", [error(display, exc.line, exc.col, exc.message)]
+    for key, pos, first in duplicates:
+        diags.append(warning(display, pos.line, pos.col,
+                             f"'{key}' is given twice (first on line {first.line}), the last one is kept"))
     values: dict[str, object] = {}
     positions: dict[str, fm.Position] = {}
+    extra: dict[str, object] = {}
     for entry in entries:
         rule = FIELDS.get(entry.key)
         if rule is None:
             diags.append(warning(
                 display, entry.key_pos.line, entry.key_pos.col,
                 f"unknown front-matter field '{entry.key}'{did_you_mean(entry.key, tuple(FIELDS))}, "
-                "it is ignored",
+                "kept for templates as article.extra",
             ))
+            try:
+                extra[entry.key] = fm.construct(entry.node, entry.key)
+            except fm.FieldError:
+                pass  # a value no template could use (a YAML tag): left out, the warning says why
             continue
         positions[entry.key] = entry.pos
+        if entry.key == "summary" and isinstance(entry.node, yaml.ScalarNode) and \
+                (entry.node.tag == fm.NULL or not str(entry.node.value).strip()):
+            values["summary"] = ""  # empty: the first paragraph is used, as with no summary
+            continue
         if rule.kind == "sources":
             values[entry.key], problems = read_sources(entry, display)
             diags.extend(problems)
@@ -242,6 +262,7 @@ def read_front_matter(text: str, display: str) -> tuple[dict[str, object], dict[
                 display, 1, 1,
                 f"the front matter has no '{key}', add a line like {key}: {rule.example}",
             ))
+    values[EXTRA] = extra
     return values, positions, body, diags
 
 
@@ -354,6 +375,11 @@ def _person_problem(display: str, positions, key: str, person_id: str, people: d
         found = next(p.id for p in people.values() if p.name.lower() == person_id.lower())
         hint = f" (write the person's id: {key}: {found})"
     role = "reviewer" if key == "reviewed_by" else "author"
+    if role == "author" and not hint:
+        # A name without a profile is shown as written (sites bring hundreds of them).
+        return warning(display, pos.line, pos.col,
+                       f"author '{person_id}' has no profile in authors.yaml, the name is shown as written; "
+                       "to give authors a profile page, add them to authors.yaml (id: then name:, credentials:, bio:)")
     known = ", ".join(sorted(people)) or "nobody yet"
     return error(display, pos.line, pos.col,
                  f"unknown {role} '{person_id}'{hint}, use a person id from authors.yaml (known: {known}) "
@@ -371,6 +397,7 @@ def parse_article(text: str, display: str, file_stem: str, config: Config,
     values, positions, body, diags = read_front_matter(text, display)
     if any(d.is_error for d in diags):
         return None, diags, None, ""
+    extra = values.pop(EXTRA, {})
     people = people or {}
     for key in ("author", "reviewed_by"):
         if key in values:
@@ -431,6 +458,13 @@ def parse_article(text: str, display: str, file_stem: str, config: Config,
                            f"'updated' ({updated}) is before 'date' ({date}), use a date on or after {date}"))
     if any(d.is_error for d in diags):
         return None, diags, None, ""
+    body_first_line = fm.split(text)[2]
+    body, leftovers = inert_template_syntax(body)
+    for line, col, snippet in leftovers:
+        kind = "a Liquid tag" if snippet.startswith("{%") else "a Hugo shortcode"
+        diags.append(warning(display, body_first_line + line - 1, col,
+                             f"{kind} is left in the text and is shown as written: {snippet[:80]}, "
+                             "replace it with Markdown (or remove it)"))
     try:
         rendered = converter.convert(body)
     except RecursionError:
@@ -439,11 +473,10 @@ def parse_article(text: str, display: str, file_stem: str, config: Config,
             "the Markdown is nested too deeply (lists or quotes inside each other hundreds of levels), "
             "flatten the nesting to a few levels",
         )], None, ""
-    body_first_line = fm.split(text)[2]
     summary = str(values.get("summary", ""))
     article = Article(
         source=display,
-        title=str(values["title"]),
+        title=html.unescape(str(values["title"])),  # `Twitter&#8217;s` is shown as Twitter’s
         category=category,
         category_slug=category_slug,
         slug=slug,
@@ -459,6 +492,7 @@ def parse_article(text: str, display: str, file_stem: str, config: Config,
         next_review=next_review,
         sources=tuple(values.get("sources", ())),
         reading_minutes=reading_minutes(rendered.html),
+        extra=extra,
         body_first_line=body_first_line,
         positions=positions,
         draft=bool(values.get("draft", False)),
@@ -489,7 +523,7 @@ def article_record(article: Article) -> tuple:
             a.updated.toordinal() if a.updated else None, a.views, a.summary, a.description, a.tags, a.author,
             a.draft, tuple(tuple(h) for h in a.headings), a.path, a.reviewed_by,
             a.reviewed.toordinal() if a.reviewed else None, a.next_review.toordinal() if a.next_review else None,
-            tuple(dataclasses.astuple(x) for x in a.sources), a.reading_minutes, a.body_first_line, {k: (p.line, p.col) for k, p in a.positions.items()}, a.digest)
+            tuple(dataclasses.astuple(x) for x in a.sources), a.reading_minutes, a.extra, a.body_first_line, {k: (p.line, p.col) for k, p in a.positions.items()}, a.digest)
 
 
 def article_from_record(r: tuple) -> Article:
@@ -497,8 +531,8 @@ def article_from_record(r: tuple) -> Article:
     values = (r[0], r[1], r[2], r[3], r[4], date(r[5]), date(r[6]) if r[6] is not None else None, r[7], r[8], r[9],
               r[10], r[11], r[12], tuple([_heading(Heading, h) for h in r[13]]), r[14], r[15],
               date(r[16]) if r[16] is not None else None, date(r[17]) if r[17] is not None else None,
-              tuple([Source(*x) for x in r[18]]) if r[18] else (), r[19], r[20],
-              {k: _position(p) for k, p in r[21].items()}, r[22])
+              tuple([Source(*x) for x in r[18]]) if r[18] else (), r[19], r[20], r[21],
+              {k: _position(p) for k, p in r[22].items()}, r[23])
     article = object.__new__(Article)  # frozen: filled without running __init__ again
     article.__dict__.update(zip(_ARTICLE_FIELDS, values))
     return article

@@ -308,11 +308,18 @@ def test_check_warns_about_an_article_without_sources(site_dir, capsys):
 
 
 def test_check_reports_unknown_people(site_dir, capsys):
+    # An author without a profile is shown by name (a warning); `check --strict` demands profiles.
     site_dir.write("authors.yaml", PEOPLE)
     site_dir.write("articles/health/a.md", clean(author="nobody"))
     code, out = check(site_dir, capsys)
+    assert code == 0
+    assert out.startswith("articles/health/a.md:11:9: warning: author 'nobody' has no profile in authors.yaml, "
+                          "the name is shown as written; to give authors a profile page, add them to authors.yaml")
+    assert check(site_dir, capsys, "--strict")[0] == 1
+    site_dir.write("articles/health/a.md", clean(author="amara-okafr"))  # a mistyped id stays an error
+    code, out = check(site_dir, capsys)
     assert code == 1
-    assert out.startswith("articles/health/a.md:11:9: error: unknown author 'nobody', use a person id")
+    assert out.startswith("articles/health/a.md:11:9: error: unknown author 'amara-okafr' (did you mean 'amara-okafor'?)")
 
 
 def test_check_images_headings_and_second_h1(site_dir, capsys):
