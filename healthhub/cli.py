@@ -247,11 +247,12 @@ def cmd_import(args) -> int:
 
 FIRST_FEW = 5
 _QUOTED = re.compile(r"'[^']*'")
+_DID_YOU_MEAN = re.compile(r" \(did you mean '[^']*'\?\)")
 
 
 def warning_kind(message: str) -> str:
     """What a warning is about, its quoted values left out: 'unknown front-matter field '…''."""
-    return _QUOTED.sub("'…'", message.split(" (did you mean")[0])
+    return _QUOTED.sub("'…'", _DID_YOU_MEAN.sub("", message))
 
 
 def print_diagnostics(diagnostics, verbose: bool = False, quiet: bool = False, stream=None) -> None:

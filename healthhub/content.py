@@ -463,7 +463,7 @@ def parse_article(text: str, display: str, file_stem: str, config: Config,
     for line, col, snippet in leftovers:
         kind = "a Liquid tag" if snippet.startswith("{%") else "a Hugo shortcode"
         diags.append(warning(display, body_first_line + line - 1, col,
-                             f"{kind} is left in the text and is shown as written: {snippet[:80]}, "
+                             f"{kind} is left in the text and is shown as written: '{snippet[:80]}', "
                              "replace it with Markdown (or remove it)"))
     try:
         rendered = converter.convert(body)

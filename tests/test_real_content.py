@@ -106,9 +106,9 @@ def test_shortcodes_and_liquid_left_in_a_body_are_inert_code_with_a_warning(site
     assert result.ok, messages(result)
     assert messages(result) == [
         "articles/health/a.md:9:1: warning: a Hugo shortcode is left in the text and is shown as written: "
-        "{{< youtube abc >}}, replace it with Markdown (or remove it)",
+        "'{{< youtube abc >}}', replace it with Markdown (or remove it)",
         "articles/health/a.md:11:8: warning: a Liquid tag is left in the text and is shown as written: "
-        "{% include note.html %}, replace it with Markdown (or remove it)",
+        "'{% include note.html %}', replace it with Markdown (or remove it)",
     ]
     page = site_dir.read("health/a.html")
     assert "<p><code>{{&lt; youtube abc &gt;}}</code></p>" in page

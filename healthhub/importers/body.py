@@ -428,7 +428,7 @@ def _liquid_output(expr: str, raw: str, page: SourcePage, ctx: Context, line: in
 # --- links and images ---------------------------------------------------------------
 
 _MD_LINK = re.compile(r"(!?)\[((?:[^\[\]\\]|\\.|\[[^\]]*\])*)\]\(\s*(<[^>\n]*>|[^)\s]*)((?:\s+(?:\"[^\"]*\"|'[^']*'|\([^)]*\)))?\s*)\)")
-_REF_DEF = re.compile(r"^( {0,3}\[[^\]\n]+\]:[ \t]*)(<[^>\n]*>|\S+)", re.M)
+_REF_DEF = re.compile(r"^( {0,3}\[(?!\^)[^\]\n]+\]:[ \t]*)(<[^>\n]*>|\S+)", re.M)  # not footnotes
 _HTML_REF = re.compile(r"""(<(?:img|a|source|video|audio)\b[^>]*?\s(?:src|href)=)(["'])([^"']*)\2""", re.I)
 
 Rewriter = Callable[[str, bool, int], "str | None"]

@@ -62,7 +62,8 @@ class HugoSite(SourceSite):
         self.languages = sorted(self.roots, key=lambda l: (l != self.default_language, l))
         suffix_langs = set(languages) if len(self.roots) == 1 and len(languages) > 1 else set()
         self.static_roots = [self.root / "static", self.root / "assets"] + list(self.roots.values())
-        self.all_params = self.params
+        self.language_params = {lang: settings.get("params") for lang, settings in languages.items()
+                                if isinstance(settings.get("params"), dict)}
         self.by_source: dict[str, SourcePage] = {}  # "lang:rel path"
         for lang in self.languages:
             self._read_language(lang, self.roots[lang], suffix_langs)
@@ -133,7 +134,7 @@ class HugoSite(SourceSite):
                 continue
             kind = "section" if is_section else "bundle" if is_bundle else "page"
             page = SourcePage(path=path, display=shown, rel=rel, kind=kind, body=text, body_line=body_line,
-                              language=page_lang, positions=positions)
+                              language=page_lang, positions=positions, meta=settings)
             mapped: set[str] = set()
             fill_common(page, meta, mapped)
             categories: list[str] = []
@@ -254,8 +255,8 @@ class HugoSite(SourceSite):
         return None
 
     def param(self, page: SourcePage, name: str) -> str | None:
-        for source in (page.extra.get("params") if isinstance(page.extra.get("params"), dict) else {}, page.extra,
-                       self.params):
+        page_params = page.meta.get("params") if isinstance(page.meta.get("params"), dict) else {}
+        for source in (page_params, page.meta, self.language_params.get(page.language, {}), self.params):
             value = _dig(source, name)
             if isinstance(value, (str, int, float)) and not isinstance(value, bool):
                 return str(value)

@@ -109,7 +109,7 @@ class JekyllSite(SourceSite):
         low = lower_keys(meta)
         stem = path.name.rsplit(".", 1)[0]
         page = SourcePage(path=path, display=shown, rel=rel, kind=kind if kind != "draft" else "post", body=text,
-                          body_line=body_line, positions=positions)
+                          body_line=body_line, positions=positions, meta=lower_keys(meta))
         mapped: set[str] = set()
         fill_common(page, meta, mapped)
         if kind == "draft":
@@ -229,7 +229,7 @@ class JekyllSite(SourceSite):
         if scope == "page":
             if key == "title":
                 return page.title
-            data = page.extra
+            data = page.meta
         elif scope == "site":
             data = self.config
         else:

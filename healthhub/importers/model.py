@@ -42,6 +42,7 @@ class SourcePage:
     extra: dict = field(default_factory=dict)  # unmapped front matter, kept as it was
     urls: list[str] = field(default_factory=list)  # addresses the page had on the old site
     positions: dict = field(default_factory=dict)  # front-matter key -> (line, col)
+    meta: dict = field(default_factory=dict)  # the front matter as written (keys in lower case), for params
     # Filled in by plan.py:
     category: str = ""
     out_slug: str = ""

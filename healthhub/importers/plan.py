@@ -95,7 +95,15 @@ def place_files(plan: Plan) -> None:
         category_slug = paths.slugify(page.category)
         base = paths.slugify(page.slug) or paths.slugify(page.title) or "page"
         slug, number = base, 1
+        folders = [paths.slugify(f) for f in page.rel.split("/")[:-1] if paths.slugify(f)]
+        if page.kind in ("bundle", "section") and folders:
+            folders.pop()  # the bundle's own folder is its slug already
+        depth = 0
         while (page.language, category_slug, slug) in taken or slug == "index":
+            if depth < len(folders) - 1 or (depth < len(folders) and len(folders) == 1):
+                depth += 1  # first the folders the page is in: go/exporters -> go-exporters
+                slug = paths.slugify("-".join([*folders[len(folders) - depth:], base]))
+                continue
             number += 1
             slug = f"{base[:paths.MAX_SLUG_LENGTH - 1 - len(str(number))].rstrip('-')}-{number}"
         if slug != base and base != "index":
@@ -154,6 +162,10 @@ class Converter:
         return self.md_link(page, target, fragment)
 
     def md_link(self, page: SourcePage, target: SourcePage, fragment: str) -> str:
+        if target.draft and not page.draft:
+            self.report.warn("link to a draft", page.display, page.body_line, 1,
+                             f"links to {target.display}, a draft: the build refuses links to unpublished articles, "
+                             "publish it (remove draft: true) or remove the link")
         rel = posixpath.relpath(target.out_rel, posixpath.dirname(page.out_rel) or ".")
         href = quote(rel, safe="/.-_~") + (f"#{fragment}" if fragment else "")
         if fragment:
@@ -162,8 +174,8 @@ class Converter:
 
     def attach(self, page: SourcePage, ref: str) -> str | None:
         found = self.site.find_file(page, ref)
-        if found is None:
-            return None
+        if found is None or found.name.lower().endswith((".md", ".markdown")):
+            return None  # a page that was not imported is not copied as a file
         folder = posixpath.dirname(page.out_rel)
         known = self.copied_from.setdefault(found, {})
         if folder not in known:
@@ -220,6 +232,9 @@ class Converter:
 
     def _rewrite(self, page: SourcePage, href: str, image: bool, offset: int, text: str, original: str) -> str | None:
         href = href.strip()
+        if href.startswith("#") and len(href) > 1:
+            self.fragment_links.append((page, page, href[1:], href))
+            return None
         if not href or href.startswith(("#", "mailto:", "tel:", "data:", "javascript:")) or "{{" in href or "{%" in href:
             return None
         parts = urlsplit(href)
@@ -283,15 +298,30 @@ class Converter:
         for page, target, fragment, href in self.fragment_links:
             if target.out_rel not in ids:
                 ids[target.out_rel] = element_ids(converter.convert(self.bodies[target.out_rel]).html)
-            if unquote(fragment) in ids[target.out_rel]:
+            known = ids[target.out_rel]
+            if unquote(fragment) in known:
                 continue
+            # Hugo and kramdown make ids a little differently (double hyphens, entities)
+            wanted = _loose_id(fragment)
+            same = next((i for i in sorted(known) if _loose_id(i) == wanted), None)
             bare = href.split("#", 1)[0]
+            new = f"{bare}#{quote(same, safe='-_.~')}" if same else (bare or "#")
             text = self.bodies[page.out_rel]
-            self.bodies[page.out_rel] = text.replace(f"({href})", f"({bare})").replace(f'"{href}"', f'"{bare}"') \
-                .replace(f"({href} ", f"({bare} ").replace(f"<{href}>", f"<{bare}>").replace(f"]: {href}", f"]: {bare}")
-            self.report.warn("anchor", page.display, page.body_line, 1,
-                             f"link to '#{fragment}' on {target.display}: that page has no heading with this id, "
-                             "the link now leads to the top of the page")
+            self.bodies[page.out_rel] = text.replace(f"({href})", f"({new})").replace(f'"{href}"', f'"{new}"') \
+                .replace(f"({href} ", f"({new} ").replace(f"<{href}>", f"<{new}>").replace(f"]: {href}", f"]: {new}")
+            if same:
+                self.report.convert("link to #anchor → the heading's id here")
+                continue
+            line, col = self._where(page, "#" + fragment, page.body if self.site.kind != "wordpress" else "")
+            self.report.warn("anchor", page.display, line, col,
+                             f"link to '#{fragment}'{' on ' + target.display if target is not page else ''}: "
+                             "no heading has this id, the link now leads to the top of the page")
+
+
+def _loose_id(text: str) -> str:
+    import html as html_module
+    text = html_module.unescape(unquote(text)).lower()
+    return re.sub(r"[\W_]+", "-", text).strip("-")
 
 
 # --- the article file --------------------------------------------------------------------
