@@ -295,7 +295,12 @@ class Converter:
             return
         converter = MarkdownConverter()
         ids: dict[str, set[str]] = {}
+        quick: dict[str, set[str]] = {}
         for page, target, fragment, href in self.fragment_links:
+            if target.out_rel not in quick:
+                quick[target.out_rel] = _quick_ids(self.bodies[target.out_rel])
+            if unquote(fragment) in quick[target.out_rel]:
+                continue  # surely there (rendering every page to find out is slow)
             if target.out_rel not in ids:
                 ids[target.out_rel] = element_ids(converter.convert(self.bodies[target.out_rel]).html)
             known = ids[target.out_rel]
@@ -316,6 +321,22 @@ class Converter:
             self.report.warn("anchor", page.display, line, col,
                              f"link to '#{fragment}'{' on ' + target.display if target is not page else ''}: "
                              "no heading has this id, the link now leads to the top of the page")
+
+
+_ATX_HEADING = re.compile(r"^ {0,3}#{1,6}[ \t]+(.*?)[ \t#]*$", re.M)
+_EXPLICIT_ID = re.compile(r"""\{[^}\n]*#([\w-]+)[^}\n]*\}|\sid=["']([^"']+)["']""")
+
+
+def _quick_ids(markdown: str) -> set[str]:
+    """Ids the build will surely give: explicit ones, and those of plain ATX headings
+    (text without markup), made with the build's own slugify."""
+    from markdown.extensions.toc import slugify_unicode
+
+    found = {a or b for a, b in _EXPLICIT_ID.findall(markdown)}
+    for text in _ATX_HEADING.findall(bodies.mask_code(markdown)):
+        if not re.search(r"[`*_\[\]<>&{}\\'\"]|--|\.\.", text):  # markup, or what smarty changes
+            found.add(slugify_unicode(text, "-"))
+    return found
 
 
 def _loose_id(text: str) -> str:
