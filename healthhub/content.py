@@ -13,6 +13,7 @@ import hashlib
 import html
 import marshal
 import os
+import posixpath
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -508,7 +509,13 @@ def body_links(body: str, first_line: int) -> tuple[tuple[str, int, int], ...]:
     if "](" not in body:  # no inline link at all (scanning 10,000 bodies adds up)
         return ()
     return tuple((item.target, item.line + first_line - 1, item.col) for item in scan_source(body)
-                 if item.kind == "link" and (item.target.startswith("#") or is_markdown_link(item.target)))
+                 if (item.kind == "link" and (item.target.startswith("#") or is_markdown_link(item.target)))
+                 or (item.kind in ("link", "image") and is_root_relative(item.target)))
+
+
+def is_root_relative(href: str) -> bool:
+    """A link such as /pix/x.webp: it only works at a domain root, if something is there."""
+    return href.startswith("/") and not href.startswith("//")
 
 
 # --- articles as plain records (the cache) ------------------------------------------
@@ -756,6 +763,7 @@ def load_site(config: Config, articles_dir: Path, drafts: bool = False,
             folders[article.source] = where[file]  # resolved, as gather_files compares
     site = gather_site(config, articles, drafts, diags, people)
     files = gather_files(site, folders, articles_dir, others, diags)
+    diags.extend(root_relative_problems(site, body_of, files))
     return dataclasses.replace(site, files=files, bodies=bodies, body_of=body_of, link_map=link_map), diags
 
 
@@ -836,6 +844,8 @@ def check_links(article: Article, body: Body, folder: Path, parsed: dict[str, Ar
     diags: list[Diagnostic] = []
     replacements: dict[str, str] = {}
     for href, line, col in body.links:
+        if is_root_relative(href):
+            continue  # see root_relative_problems, once the site's files are known
         if href.startswith("#"):
             anchor = unquote(href[1:])
             if anchor and anchor not in body.ids:
@@ -865,6 +875,28 @@ def check_links(article: Article, body: Body, folder: Path, parsed: dict[str, Ar
             continue
         replacements.setdefault(href, paths.relative_url(article.path, target.path + (f"#{fragment}" if fragment else "")))
     return tuple(replacements.items()), diags
+
+
+def root_relative_problems(site: Site, body_of: dict[str, Body], files: dict[str, bytes]) -> list[Diagnostic]:
+    """Root-relative links and images (`/pix/x.webp`, often left by another generator)
+    that lead to nothing the build makes: a warning at their place."""
+    diags: list[Diagnostic] = []
+    known: set[str] | None = None
+    for article in site.articles:
+        body = body_of.get(article.source)
+        for href, line, col in body.links if body else ():
+            if not is_root_relative(href):
+                continue
+            if known is None:
+                known = {*site.by_path, *files, "index.html", "search.html", "404.html"}
+                known |= {c.path for c in site.categories} | {t.path for t in site.tags}
+            path = unquote(urlsplit(href).path).lstrip("/")
+            if path in known or posixpath.join(path, "index.html") in known or f"{path}.html" in known:
+                continue
+            diags.append(warning(article.source, line, col,
+                                 f"link to '{href}' leads nowhere: the built site has nothing at /{path}, "
+                                 "link to the article's .md file or to a file next to this one instead"))
+    return diags
 
 
 def newest_first(articles) -> tuple[Article, ...]:

@@ -129,3 +129,20 @@ def test_markdown_inside_html_blocks_marked_markdown_1_is_rendered(site_dir):
     page = site_dir.read("health/a.html")
     assert '<div class="box">\n<p><strong>Call us</strong> on 0300 123 4567.</p>\n</div>' in page
     assert '<div class="raw">**kept as written**</div>' in page
+
+
+def test_root_relative_links_that_lead_nowhere_are_reported_at_their_place(site_dir):
+    site_dir.write("articles/health/a.md", article("A", body="""\
+        ![Pix](/pix/x.webp) and [B](/health/b.html) and [home](/).
+
+        See [the plan](/plans/2024/).
+        """))
+    site_dir.write("articles/health/b.md", article("B"))
+    result = site_dir.build()
+    assert result.ok, messages(result)
+    assert messages(result) == [
+        "articles/health/a.md:7:8: warning: link to '/pix/x.webp' leads nowhere: the built site has nothing at "
+        "/pix/x.webp, link to the article's .md file or to a file next to this one instead",
+        "articles/health/a.md:9:16: warning: link to '/plans/2024/' leads nowhere: the built site has nothing at "
+        "/plans/2024/, link to the article's .md file or to a file next to this one instead",
+    ]
