@@ -50,6 +50,8 @@ def make_parser() -> argparse.ArgumentParser:
     check_cmd.add_argument("--strict", action="store_true", help="fail (exit 1) on warnings too")
     check_cmd.add_argument("--format", choices=("text", "json", "github"), default="text",
                            help="text (default), json, or github (workflow annotations)")
+    check_cmd.add_argument("-v", "--verbose", action="store_true",
+                           help="list every finding (by default a rule with many shows its first few)")
     check_cmd.add_argument("--today", default=None, help="the date review deadlines are checked against, YYYY-MM-DD "
                            "(default: today)")
 
@@ -203,7 +205,8 @@ def cmd_serve(args) -> int:
 
 def cmd_check(args) -> int:
     from .build import resolve_config, resolve_people
-    from .check import FORMATS, run_check
+    from .check import FORMATS, RULE_CODES, run_check
+    from .errors import did_you_mean, error
 
     try:
         today = dt.date.fromisoformat(args.today) if args.today else dt.date.today()
@@ -212,9 +215,16 @@ def cmd_check(args) -> int:
         return EXIT_USAGE
     options = BuildOptions(articles_dir=args.articles, config_path=args.config, authors_path=args.authors)
     config = resolve_config(options)
+    unknown = [code for code in config.check_disable if code not in RULE_CODES]
+    if unknown:
+        raise ConfigError([error(config.source or "healthhub.yaml", 1, 1,
+                                 f"check_disable names the rule '{code}', which does not exist"
+                                 f"{did_you_mean(code, RULE_CODES)}; rules: {', '.join(RULE_CODES)}")
+                           for code in unknown])
     people, people_diags = resolve_people(options)
-    result = run_check(config, args.articles, people, people_diags, today, drafts=args.drafts)
-    sys.stdout.write(FORMATS[args.format](result))
+    result = run_check(config, args.articles, people, people_diags, today, drafts=args.drafts,
+                       disabled=config.check_disable)
+    sys.stdout.write(FORMATS[args.format](result, verbose=args.verbose))
     if result.errors or (args.strict and result.warnings):
         return EXIT_CONTENT
     return EXIT_OK
