@@ -154,7 +154,11 @@ def test_jekyll_articles_and_report(imported):
     assert (site.out / "articles/allergies/assets/img/pollen.png").is_file()
     assert "language: es\ntranslation_key: _posts/flu-season\n" in site.article("es/vacunas/flu-season.md")
     assert "draft: true" in site.article("vaccines/measles.md")  # from _drafts/
-    assert '<div class="box" markdown="1">' in site.article("guides/asthma-plan.md")
+    plan = site.article("guides/asthma-plan.md")
+    assert '<div class="box" markdown="1">' in plan
+    # the title is the page's <h1>: a first heading repeating it goes, the others move down a level
+    assert "# Your asthma action plan" not in plan
+    assert "\n## What the plan says\n" in plan and "\n### Green, amber and red zones\n" in plan
     assert "[flu season advice](../vaccines/flu-season.md)" in site.article("general/about.md")  # root-relative link
     report = site.report()
     label = (FIXTURES / "jekyll").as_posix()

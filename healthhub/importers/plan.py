@@ -228,7 +228,33 @@ class Converter:
             if self.site.kind == "wordpress":
                 self.report.warn(kind, page.display, line, col,
                                  f"template syntax {snippet[:60]!r} in '{page.title}' left as written")
-        self.bodies[page.out_rel] = text
+        self.bodies[page.out_rel] = self._headings(page, text)
+
+    def _headings(self, page: SourcePage, text: str) -> str:
+        """The page title is the page's one <h1>: a first heading repeating it goes, and
+        when the body has level-1 headings of its own every heading moves down a level."""
+        masked = bodies.mask_code(text).split("\n")
+        lines = text.split("\n")
+        first = next((i for i, line in enumerate(masked) if line.strip()), None)
+        if first is not None and re.fullmatch(r" {0,3}# +(.*?)[ #]*", masked[first]):
+            heading = re.fullmatch(r" {0,3}# +(.*?)[ #]*", masked[first]).group(1)
+            if " ".join(heading.split()).lower() == " ".join(page.title.split()).lower():
+                lines[first] = masked[first] = ""
+                self.report.convert("first heading repeating the title → removed")
+        h1 = [i for i, line in enumerate(masked) if re.match(r" {0,3}#(?!#)[ \t]", line) or
+              (i > 0 and re.fullmatch(r" {0,3}=+[ \t]*", line) and masked[i - 1].strip())]
+        if not h1:
+            return "\n".join(lines)
+        for i, line in enumerate(masked):
+            match = re.match(r"( {0,3})(#{1,5})(?=[ \t])", line)
+            if match:
+                lines[i] = match.group(1) + "#" + lines[i][len(match.group(1)):]
+            elif i > 0 and masked[i - 1].strip() and re.fullmatch(r" {0,3}(=+|-+)[ \t]*", line) and \
+                    not re.match(r" {0,3}([-*+]|\d+[.)])[ \t]", masked[i - 1]):
+                level = "##" if line.strip()[0] == "=" else "###"
+                lines[i - 1], lines[i] = f"{level} {lines[i - 1].strip()}", ""
+        self.report.convert("headings moved down a level (the title is the <h1>)")
+        return "\n".join(lines)
 
     def _rewrite(self, page: SourcePage, href: str, image: bool, offset: int, text: str, original: str) -> str | None:
         href = href.strip()
