@@ -397,7 +397,7 @@ def parse_article(text: str, display: str, file_stem: str, config: Config,
     """See Parsed: the caller stores the returned HTML under `body_key`."""
     values, positions, body, diags = read_front_matter(text, display)
     if any(d.is_error for d in diags):
-        return None, diags, None, ""
+        return None, diags, links_only(text, body), ""
     extra = values.pop(EXTRA, {})
     people = people or {}
     for key in ("author", "reviewed_by"):
@@ -458,7 +458,7 @@ def parse_article(text: str, display: str, file_stem: str, config: Config,
         diags.append(error(display, pos.line, pos.col,
                            f"'updated' ({updated}) is before 'date' ({date}), use a date on or after {date}"))
     if any(d.is_error for d in diags):
-        return None, diags, None, ""
+        return None, diags, links_only(text, body), ""
     body_first_line = fm.split(text)[2]
     body, leftovers = inert_template_syntax(body)
     for line, col, snippet in leftovers:
@@ -502,6 +502,19 @@ def parse_article(text: str, display: str, file_stem: str, config: Config,
     )
     body_info = Body(body_key, tuple(sorted(element_ids(rendered.html))), body_links(body, body_first_line))
     return with_digest(article), diags, body_info, rendered.html
+
+
+def links_only(text: str, body: str) -> Body | None:
+    """For an article that has errors: its links to other articles, so they are
+    checked too and one build lists every problem (None when there are none)."""
+    if not body or "](" not in body:
+        return None
+    try:
+        first_line = fm.split(text)[2]
+    except fm.FrontMatterError:
+        return None
+    links = tuple(link for link in body_links(body, first_line) if is_markdown_link(link[0]))
+    return Body(b"", (), links) if links else None
 
 
 def body_links(body: str, first_line: int) -> tuple[tuple[str, int, int], ...]:
@@ -686,7 +699,7 @@ def read_article(source: Path, display: str, config: Config, converter: Markdown
         key = hashlib.blake2b(display.encode("utf-8", "surrogateescape") + b"\0" + data, digest_size=16).digest()
     try:
         article, more, body, html = parse_article(text, display, stem, config, converter, people, key)
-        if body is not None:
+        if article is not None and body is not None:
             body = dataclasses.replace(body, where=bodies.put(key, html))
     except Exception as exc:  # a bug, not an author mistake: say which file
         raise ProcessingError(display, exc) from exc
@@ -729,8 +742,11 @@ def load_site(config: Config, articles_dir: Path, drafts: bool = False,
     resolved: dict[str, tuple[Path, str]] = {}
     where: dict[str, Path] = {}  # resolved file name -> its (resolved) folder
     body_of: dict[str, Body] = {}
+    failed_links: list[tuple[str, Path, Body]] = []  # articles with errors still have their links checked
     for source, (article, problems, body) in zip(sources, results):
         diags.extend(problems)
+        if article is None and body is not None and body.links:
+            failed_links.append((problems[0].path if problems else display_path(source), source.parent, body))
         if article is not None:
             body_of[article.source] = body
             if is_link(source, sources):
@@ -761,6 +777,13 @@ def load_site(config: Config, articles_dir: Path, drafts: bool = False,
                     link_map[article.source] = replacements
             articles.append(article)
             folders[article.source] = where[file]  # resolved, as gather_files compares
+    for display, folder, body in failed_links:
+        for href, line, col in body.links:
+            target_file = (folder / unquote(urlsplit(href).path)).resolve()
+            if os.fspath(target_file) not in parsed and not target_file.is_file():
+                diags.append(error(display, line, col,
+                                   f"link to '{href}': there is no article at {display_path(target_file)}, "
+                                   "check the path (it is relative to this file)"))
     site = gather_site(config, articles, drafts, diags, people)
     files = gather_files(site, folders, articles_dir, others, diags)
     diags.extend(root_relative_problems(site, body_of, files))

@@ -146,3 +146,14 @@ def test_root_relative_links_that_lead_nowhere_are_reported_at_their_place(site_
         "articles/health/a.md:9:16: warning: link to '/plans/2024/' leads nowhere: the built site has nothing at "
         "/plans/2024/, link to the article's .md file or to a file next to this one instead",
     ]
+
+
+def test_links_are_checked_in_an_article_that_also_has_front_matter_errors(site_dir):
+    site_dir.write("articles/health/a.md", article("A", date="2025-02-30", body="See [b](b.md) and [gone](gone.md).\n"))
+    site_dir.write("articles/health/b.md", article("B"))
+    assert messages(site_dir.build()) == [
+        "articles/health/a.md:4:7: error: 'date' is '2025-02-30', which is not a real date, check the month and day "
+        "(YYYY-MM-DD)",
+        "articles/health/a.md:7:26: error: link to 'gone.md': there is no article at articles/health/gone.md, "
+        "check the path (it is relative to this file)",
+    ]
