@@ -54,7 +54,12 @@ def make_plan(site: SourceSite, report: Report) -> Plan:
                             f"articles/{page.out_rel}", page.kind, page.title))
     for target, source in sorted(converter.copies.items()):
         plan.copies[f"articles/{target}"] = source
-        report.files.append((str(source), f"articles/{target}"))
+        try:
+            shown = f"{site.label.rsplit('/', 1)[0] if site.kind == 'wordpress' else site.label}/" \
+                    f"{source.relative_to(site.root).as_posix()}"
+        except ValueError:
+            shown = str(source)
+        report.files.append((shown, f"articles/{target}"))
     plan.config = {"site_name": site.title or "HealthHub", "language": site.default_language}
     if re.fullmatch(r"https?://[^\s/?#]+(/\S*)?", site.base_url or ""):
         plan.config["base_url"] = site.base_url
