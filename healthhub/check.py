@@ -18,7 +18,7 @@ from pathlib import Path
 import textstat
 
 from .content import DESCRIPTION_LIMIT, Article, Site, decode, load_site
-from .errors import Diagnostic, HasDiagnostics, error, warning
+from .errors import Diagnostic, HasDiagnostics, error, one_line, warning
 from .frontmatter import FrontMatterError, Position, split
 from .markup import CALLOUT_LABELS, prose_text, scan_source
 
@@ -256,6 +256,10 @@ def format_json(result: CheckResult, verbose: bool = False) -> str:
 
 
 def _github_escape(text: str, property_value: bool = False) -> str:
+    """GitHub's workflow-command escaping (%, CR and LF; in properties also ':' and ','),
+    after every other control character is shown as an escape, as in text output
+    (a raw ESC would reach the log as a terminal command)."""
+    text = one_line(text)
     text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
     if property_value:
         text = text.replace(":", "%3A").replace(",", "%2C")
@@ -294,7 +298,7 @@ def run_check(config, articles_dir, people, people_diags, today: dt.date, drafts
             return results
 
         site, diags = load_site(config, articles_dir, drafts=drafts, people=people, read_articles=read_articles,
-                                bodies=bodies)
+                                bodies=bodies, today=today)
         diags = list(diags) + list(people_diags) + check_site(site, today)
     diags = [d for d in diags if rule_of(d) not in disabled]
     return CheckResult(sorted(set(diags)), len(site.articles), unparsed)

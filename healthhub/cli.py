@@ -5,11 +5,12 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import re
+import json
 import sys
 import traceback
 from pathlib import Path
 
-from . import __version__, paths
+from . import __version__, errors, paths
 from .build import BuildLocked, BuildOptions, build
 from .content import display_path
 from .errors import ConfigError, ProcessingError
@@ -25,7 +26,7 @@ COMMANDS = ("build", "serve", "new", "check", "import")
 class Parser(argparse.ArgumentParser):
     def error(self, message):  # usage errors exit 2 with one clear line
         self.print_usage(sys.stderr)
-        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {errors.one_line(message)}\n")
 
 
 def make_parser() -> argparse.ArgumentParser:
@@ -37,7 +38,7 @@ def make_parser() -> argparse.ArgumentParser:
     add_build_options(build_cmd)
 
     serve_cmd = commands.add_parser("serve", help="live preview: build, serve, rebuild and reload on every save")
-    serve_cmd.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, this computer only)")
+    serve_cmd.add_argument("--host", type=host_name, default="127.0.0.1", help="address to listen on (default: 127.0.0.1, this computer only)")
     serve_cmd.add_argument("--port", type=port_number, default=8000, help="port to listen on (default: 8000)")
     serve_cmd.add_argument("--open", action="store_true", help="open the site in a browser tab")
     add_source_options(serve_cmd, out=PREVIEW_DIR)
@@ -101,6 +102,15 @@ def add_build_options(cmd: argparse.ArgumentParser) -> None:
     cmd.add_argument("--debug", action="store_true", help="show the full traceback of an unexpected failure")
 
 
+def host_name(text: str) -> str:
+    """A host name or IP address to listen on: not empty, no spaces or control characters."""
+    if not text or len(text) > 253 or not all(c.isprintable() and not c.isspace() for c in text):
+        raise argparse.ArgumentTypeError(
+            f"'{errors.one_line(text[:60])}' is not a host name or address, use 127.0.0.1 (this computer) "
+            "or 0.0.0.0 (every network)")
+    return text
+
+
 def port_number(text: str) -> int:
     try:
         value = int(text)
@@ -138,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
             traceback.print_exc()
         elif isinstance(exc, ProcessingError):
             original = exc.original
-            print(f"error: unexpected failure while processing {exc.where}: {type(original).__name__}: "
+            print(f"error: unexpected failure while processing {errors.one_line(exc.where)}: {type(original).__name__}: "
                   f"{one_line(original)} (run again with --debug to see the traceback)", file=sys.stderr)
         else:
             print(f"error: unexpected failure: {type(exc).__name__}: {one_line(exc)} "
@@ -147,7 +157,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def one_line(exc: BaseException) -> str:
-    return " ".join(str(exc).split())
+    """The exception's message on one line, control characters shown as escapes."""
+    return errors.one_line(" ".join(str(exc).split()))
 
 
 def _progress(phase: str, done: int, total: int) -> None:
@@ -211,7 +222,8 @@ def cmd_check(args) -> int:
     try:
         today = dt.date.fromisoformat(args.today) if args.today else dt.date.today()
     except ValueError:
-        print(f"error: --today '{args.today}' is not a date, write it as YYYY-MM-DD", file=sys.stderr)
+        print(f"error: --today '{errors.one_line(args.today[:100])}' is not a date, write it as YYYY-MM-DD",
+              file=sys.stderr)
         return EXIT_USAGE
     options = BuildOptions(articles_dir=args.articles, config_path=args.config, authors_path=args.authors)
     config = resolve_config(options)
@@ -315,25 +327,28 @@ def print_grouped(lines: list[tuple[str, str]], verbose: bool = False, more: str
 
 
 def cmd_new(args) -> int:
-    slug = args.slug or paths.slugify(args.title)
-    category_slug = paths.slugify(args.category)
-    if not slug or not paths.is_safe_slug(slug):
-        print(f"error: cannot make a file name from '{args.slug or args.title}', pass --slug my-article", file=sys.stderr)
+    """Write a new draft article, only when the build would accept it: the file is
+    read back with the build's own rules before it is written."""
+    from .config import Config
+    from .content import make_converter, parse_article
+
+    if args.slug is not None and not paths.is_safe_slug(args.slug):
+        suggestion = paths.shorten_slug(paths.slugify(args.slug, limit=None), 80) or "my-article"
+        print(f"error: --slug '{errors.one_line(args.slug[:100])}': {paths.slug_problem(args.slug)}, "
+              f"use e.g. --slug {suggestion}", file=sys.stderr)
         return EXIT_USAGE
-    if not category_slug:
-        print(f"error: category '{args.category}' has no letters or digits, use a name like Health", file=sys.stderr)
+    slug = args.slug or paths.shorten_slug(paths.slugify(args.title))
+    if not slug:
+        print(f"error: cannot make a file name from '{errors.one_line(args.title[:100])}', pass --slug my-article",
+              file=sys.stderr)
         return EXIT_USAGE
     try:
         date = dt.date.fromisoformat(args.date) if args.date else dt.date.today()
     except ValueError:
-        print(f"error: --date '{args.date}' is not a date, write it as YYYY-MM-DD", file=sys.stderr)
+        print(f"error: --date '{errors.one_line(args.date[:100])}' is not a date, write it as YYYY-MM-DD",
+              file=sys.stderr)
         return EXIT_USAGE
-    target = args.articles / category_slug / f"{slug}.md"
-    if target.exists():
-        print(f"error: {display_path(target)} already exists, choose another title or --slug", file=sys.stderr)
-        return EXIT_USAGE
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(
+    text = (
         "---\n"
         f"title: {yaml_quote(args.title)}\n"
         f"category: {yaml_quote(args.category)}\n"
@@ -345,15 +360,42 @@ def cmd_new(args) -> int:
         "---\n\n"
         "Write the opening paragraph here.\n\n"
         "## First section\n\n"
-        "Use `##` for sections and `###` for subsections.\n",
-        encoding="utf-8",
+        "Use `##` for sections and `###` for subsections.\n"
     )
+    config = Config()
+    article, problems, _, _ = parse_article(text, "new", slug, config, make_converter(config))
+    refused = [d for d in problems if d.is_error]
+    if article is None or refused:
+        options = {"title": "the title", "category": "--category", "date": "--date", "slug": "--slug"}
+        for problem in refused or problems:
+            field = next((k for k, pos in _front_matter_lines(text).items() if pos == problem.line), None)
+            print(f"error: {options.get(field, 'the article')}: {errors.one_line(problem.message)}", file=sys.stderr)
+        return EXIT_USAGE
+    target = args.articles / article.category_slug / f"{slug}.md"
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with open(target, "x", encoding="utf-8") as file:  # never replaces a file
+            file.write(text)
+    except FileExistsError:
+        print(f"error: {display_path(target)} already exists, choose another title or --slug", file=sys.stderr)
+        return EXIT_USAGE
+    except OSError as exc:
+        print(f"error: cannot write {display_path(target)} ({exc.strerror}), check the --articles folder",
+              file=sys.stderr)
+        return EXIT_CONTENT
     print(f"Created {display_path(target)} (a draft: remove 'draft: true' to publish it)")
     return EXIT_OK
 
 
+def _front_matter_lines(text: str) -> dict[str, int]:
+    """The line of each `key:` of the front matter new writes."""
+    return {line.split(":", 1)[0]: number for number, line in enumerate(text.split("\n"), start=1) if ":" in line}
+
+
 def yaml_quote(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    """A YAML double-quoted scalar (JSON's string syntax is one): every character
+    survives, a line break or a quote in it cannot end the value."""
+    return json.dumps(text, ensure_ascii=False)
 
 
 if __name__ == "__main__":

@@ -32,6 +32,9 @@ MAX_INT_DIGITS = 15
 # Front matter is flat; deeper nesting is a mistake (or an attack on the
 # recursive YAML composer, which can crash the interpreter).
 MAX_NESTING = 20
+# Dates outside these years are typing mistakes (9999-12-01); inside them, adding a
+# review interval (at most 1000 months) can never pass the calendar's year 9999.
+MIN_YEAR, MAX_YEAR = 1800, 2200
 
 
 class FieldError(Exception):
@@ -83,6 +86,36 @@ def split(text: str) -> tuple[str, str, int]:
         "the front matter that starts here is never closed, "
         "add a line '---' after the last front-matter field",
     )
+
+
+MAX_DATA_FILE_BYTES = 4 * 1024 * 1024
+
+
+def read_data_file(path, what: str) -> str:
+    """The text of a YAML data file (the config, the people file): a regular file of
+    at most 4 MB of UTF-8 (a BOM and CRLF allowed). Raises FrontMatterError at the
+    place of the first byte that is not UTF-8, and OSError when it cannot be read
+    (FileNotFoundError when it is not there)."""
+    import os
+    import stat
+
+    if not stat.S_ISREG(os.stat(path).st_mode):  # before opening: opening a pipe waits for a writer
+        raise FrontMatterError(1, 1, f"the {what} is not a regular file (a folder, device or pipe), "
+                                     "name a YAML file")
+    with open(path, "rb") as file:
+        data = file.read(MAX_DATA_FILE_BYTES + 1)
+    if len(data) > MAX_DATA_FILE_BYTES:
+        raise FrontMatterError(1, 1, f"the {what} is larger than {MAX_DATA_FILE_BYTES // (1024 * 1024)} MB, "
+                                     "which no such file needs, check that it is the right file")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        head = data[: exc.start]
+        line = head.count(b"\n") + 1
+        col = len(head[head.rfind(b"\n") + 1:].decode("utf-8", "replace")) + 1
+        raise FrontMatterError(line, col, f"byte {exc.start} (0x{data[exc.start]:02x}) of the {what} is not "
+                                          "UTF-8 text, save the file as UTF-8 in your editor") from None
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def read_mapping(yaml_text: str, first_line: int = 2, duplicates: list | None = None,
@@ -240,7 +273,18 @@ def to_text(node: yaml.Node, key: str, example: str = '"Some text"') -> str:
     value = str(node.value).strip()
     if not value:
         raise FieldError(f"'{key}' is empty, write a value, e.g. {key}: {example}")
+    bad = UNWRITABLE.search(value)
+    if bad:
+        raise FieldError(f"'{key}' holds the control character U+{ord(bad.group()):04X}, "
+                         "which a page or feed cannot show, remove it")
     return value
+
+
+# What a text value may not hold although YAML's escapes ("\x1b", "\ud800") can make it:
+# control characters other than tab and newline (XML feeds cannot hold them, browsers
+# show them as boxes), lone surrogates (not text: writing the page would fail) and
+# the noncharacters U+FFFE and U+FFFF.
+UNWRITABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 
 
 def to_int(node: yaml.Node, key: str, minimum: int = 0) -> int:
@@ -283,8 +327,12 @@ def to_date(node: yaml.Node, key: str) -> dt.date:
     match = _DATE.fullmatch(raw)
     if not match:
         raise FieldError(f"'{key}' is '{raw}', write the date as YYYY-MM-DD, e.g. {key}: 2025-03-30")
+    year = int(match["y"])
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise FieldError(f"'{key}' is '{raw}', the year {year} cannot be right, "
+                         f"use a year from {MIN_YEAR} to {MAX_YEAR} (YYYY-MM-DD)")
     try:
-        date = dt.date(int(match["y"]), int(match["m"]), int(match["d"]))
+        date = dt.date(year, int(match["m"]), int(match["d"]))
     except ValueError:
         raise FieldError(f"'{key}' is '{raw}', which is not a real date, check the month and day (YYYY-MM-DD)") from None
     if match["H"] is not None and (int(match["H"]) > 23 or int(match["M"]) > 59 or int(match["S"] or 0) > 59):
