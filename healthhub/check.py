@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,6 +31,7 @@ READABILITY_MIN_WORDS = 100
 class CheckResult(HasDiagnostics):
     diagnostics: list[Diagnostic]
     articles: int
+    unparsed: int = 0  # Markdown files that could not be read as an article (errors say why)
 
 
 def check_site(site: Site, today: dt.date) -> list[Diagnostic]:
@@ -147,29 +150,106 @@ def check_duplicate_titles(articles) -> list[Diagnostic]:
     return diags
 
 
+# --- rules: a stable code for every kind of finding ----------------------------------
+
+# (code, pattern on the message). The first that matches names the rule; the codes
+# are part of the output (text and JSON) and of `check_disable:` in healthhub.yaml.
+RULES: tuple[tuple[str, re.Pattern], ...] = tuple((code, re.compile(pattern)) for code, pattern in (
+    ("readability", r"^reading level is grade"),
+    ("review-overdue", r"^medical review is overdue"),
+    ("review-due", r"^medical review is due"),
+    ("no-sources", r"^the article lists no sources"),
+    ("alt-text", r"^image '.*' has no alt text"),
+    ("second-h1", r"is a second <h1>"),
+    ("heading-skip", r"^heading '.*' skips from level"),
+    ("callout-type", r"^callout type '.*' has no care style"),
+    ("summary-length", r"^the summary is \d+ characters"),
+    ("duplicate-title", r"^the title '.*' is also used by"),
+    ("unknown-field", r"^unknown (front-matter )?field"),
+    ("duplicate-field", r"is given twice"),
+    ("author-profile", r"^author '.*' has no profile"),
+    ("unknown-person", r"^unknown (author|reviewer)"),
+    ("template-tag", r"is left in the text and is shown as written"),
+    ("link-nowhere", r"^link to '/.*' leads nowhere"),
+    ("broken-link", r"^link to '"),
+    ("same-address", r"would both be published at|would replace the page"),
+))
+FALLBACK_ERROR, FALLBACK_WARNING = "content", "content-warning"
+RULE_CODES = tuple(code for code, _ in RULES) + (FALLBACK_ERROR, FALLBACK_WARNING)
+FIRST_FEW = 5
+
+
+def rule_of(diagnostic: Diagnostic) -> str:
+    for code, pattern in RULES:
+        if pattern.search(diagnostic.message):
+            return code
+    return FALLBACK_ERROR if diagnostic.is_error else FALLBACK_WARNING
+
+
 # --- output formats ------------------------------------------------------------
 
 def summary_line(result: CheckResult) -> str:
     errors, warnings = len(result.errors), len(result.warnings)
+    unreadable = ""
+    if result.unparsed:
+        unreadable = f"; {result.unparsed} file{'s' * (result.unparsed != 1)} could not be read as an article"
     if not result.diagnostics:
-        return f"Checked {result.articles} article{'s' * (result.articles != 1)}: no problems found."
+        return f"Checked {result.articles} article{'s' * (result.articles != 1)}: no problems found{unreadable}."
     files = len({d.path for d in result.diagnostics})
     return (f"Checked {result.articles} article{'s' * (result.articles != 1)}: "
             f"{errors} error{'s' * (errors != 1)} and {warnings} warning{'s' * (warnings != 1)} "
-            f"in {files} file{'s' * (files != 1)}.")
+            f"in {files} file{'s' * (files != 1)}{unreadable}.")
 
 
-def format_text(result: CheckResult) -> str:
-    return "".join(d.format() + "\n" for d in result.diagnostics) + summary_line(result) + "\n"
+def totals(result: CheckResult) -> list[str]:
+    """One line per rule: its code, errors and warnings (most first)."""
+    counts: dict[str, list[int]] = {}
+    for d in result.diagnostics:
+        counts.setdefault(rule_of(d), [0, 0])[0 if d.is_error else 1] += 1
+    width = max(map(len, counts), default=0)
+    lines = ["Totals by rule:"]
+    for code, (errors, warnings) in sorted(counts.items(), key=lambda item: (-sum(item[1]), item[0])):
+        lines.append(f"  {code:<{width}}  {errors:>6} error{'s' * (errors != 1):<1}  {warnings:>6} warning{'s' * (warnings != 1)}")
+    return lines
 
 
-def format_json(result: CheckResult) -> str:
+def format_text(result: CheckResult, verbose: bool = False) -> str:
+    """Each finding with its rule; a rule with many findings shows its first few
+    (and how many more) unless verbose; totals by rule when there are many."""
+    by_rule: dict[str, list[Diagnostic]] = {}
+    for d in result.diagnostics:
+        by_rule.setdefault(rule_of(d), []).append(d)
+    lines: list[str] = []
+    grouped = not verbose and len(result.diagnostics) > FIRST_FEW * 4
+    if not grouped:
+        lines = [f"{d.format()} [{rule_of(d)}]" for d in result.diagnostics]
+    else:
+        # rules with errors first, then the most common
+        for code, found in sorted(by_rule.items(), key=lambda item: (not any(d.is_error for d in item[1]),
+                                                                       -len(item[1]), item[0])):
+            if len(found) > FIRST_FEW * 2:
+                lines += [f"{d.format()} [{code}]" for d in found[:FIRST_FEW]]
+                lines.append(f"  ... and {len(found) - FIRST_FEW} more [{code}] (--verbose lists them all)")
+            else:
+                lines += [f"{d.format()} [{code}]" for d in found]
+    if len(result.diagnostics) > FIRST_FEW * 4:
+        lines += totals(result)
+    return "".join(line + "\n" for line in lines) + summary_line(result) + "\n"
+
+
+def format_json(result: CheckResult, verbose: bool = False) -> str:
+    counts: dict[str, dict[str, int]] = {}
+    for d in result.diagnostics:
+        counts.setdefault(rule_of(d), {"errors": 0, "warnings": 0})["errors" if d.is_error else "warnings"] += 1
     return json.dumps({
         "articles": result.articles,
         "errors": len(result.errors),
         "warnings": len(result.warnings),
+        "unparsed_files": result.unparsed,
+        "rules": dict(sorted(counts.items())),
         "diagnostics": [
-            {"file": d.path, "line": d.line, "col": d.col, "severity": d.severity, "message": d.message}
+            {"file": d.path, "line": d.line, "col": d.col, "severity": d.severity, "rule": rule_of(d),
+             "message": d.message}
             for d in result.diagnostics
         ],
     }, indent=2, ensure_ascii=False) + "\n"
@@ -186,10 +266,11 @@ def _github_escape(text: str, property_value: bool = False) -> str:
     return text
 
 
-def format_github(result: CheckResult) -> str:
+def format_github(result: CheckResult, verbose: bool = False) -> str:
     """GitHub workflow commands: each problem becomes an annotation on its line."""
     lines = [
-        f"::{d.severity} file={_github_escape(d.path, True)},line={d.line},col={d.col}::{_github_escape(d.message)}"
+        f"::{d.severity} file={_github_escape(d.path, True)},line={d.line},col={d.col},"
+        f"title={_github_escape(rule_of(d), True)}::{_github_escape(d.message)}"
         for d in result.diagnostics
     ]
     return "".join(line + "\n" for line in lines) + summary_line(result) + "\n"
@@ -198,7 +279,26 @@ def format_github(result: CheckResult) -> str:
 FORMATS = {"text": format_text, "json": format_json, "github": format_github}
 
 
-def run_check(config, articles_dir, people, people_diags, today: dt.date, drafts: bool = False) -> CheckResult:
-    site, diags = load_site(config, articles_dir, drafts=drafts, people=people, today=today)
-    diags = list(diags) + list(people_diags) + check_site(site, today)
-    return CheckResult(sorted(set(diags)), len(site.articles))
+def run_check(config, articles_dir, people, people_diags, today: dt.date, drafts: bool = False,
+              disabled: tuple[str, ...] = (), jobs: int = 0) -> CheckResult:
+    """Load the site as the build does (articles parsed on every core), add the
+    editorial checks, leave out the rules switched off."""
+    from .bodies import TemporaryBodies
+    from .sources import SourceReader
+
+    jobs = jobs or (len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
+    unparsed = 0
+    with TemporaryBodies() as bodies:
+        reader = SourceReader({}, bodies, jobs)
+
+        def read_articles(sources, config, people):
+            nonlocal unparsed
+            results = reader(sources, config, people)
+            unparsed = sum(1 for article, problems, _ in results if article is None)
+            return results
+
+        site, diags = load_site(config, articles_dir, drafts=drafts, people=people, read_articles=read_articles,
+                                bodies=bodies, today=today)
+        diags = list(diags) + list(people_diags) + check_site(site, today)
+    diags = [d for d in diags if rule_of(d) not in disabled]
+    return CheckResult(sorted(set(diags)), len(site.articles), unparsed)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import re
 import json
 import sys
 import traceback
@@ -20,7 +21,7 @@ EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
 # The live preview (drafts included) is built here, never into site/, so a
 # preview can not end up deployed.
 PREVIEW_DIR = Path(".healthhub-preview/site")  # its cache: .healthhub-preview/.healthhub-cache
-COMMANDS = ("build", "serve", "new", "check", "init")
+COMMANDS = ("build", "serve", "new", "check", "init", "import")
 
 
 class Parser(argparse.ArgumentParser):
@@ -52,6 +53,8 @@ def make_parser() -> argparse.ArgumentParser:
     check_cmd.add_argument("--strict", action="store_true", help="fail (exit 1) on warnings too")
     check_cmd.add_argument("--format", choices=("text", "json", "github"), default="text",
                            help="text (default), json, or github (workflow annotations)")
+    check_cmd.add_argument("-v", "--verbose", action="store_true",
+                           help="list every finding (by default a rule with many shows its first few)")
     check_cmd.add_argument("--today", default=None, help="the date review deadlines are checked against, YYYY-MM-DD "
                            "(default: today)")
 
@@ -60,6 +63,19 @@ def make_parser() -> argparse.ArgumentParser:
     init_cmd.add_argument("--force", action="store_true",
                           help="use a folder that is not empty, adding only the files that are missing "
                           "(no file is ever overwritten; default: refuse)")
+
+    import_cmd = commands.add_parser("import", help="bring an existing Hugo, Jekyll or WordPress site")
+    import_cmd.add_argument("kind", choices=("hugo", "jekyll", "wordpress"), help="what the source site is")
+    import_cmd.add_argument("source", type=Path,
+                            help="the site's folder (Hugo, Jekyll) or its export file (WordPress, .xml)")
+    import_cmd.add_argument("--into", type=Path, required=True, help="a new or empty folder for the HealthHub site")
+    import_cmd.add_argument("--replace", action="store_true",
+                            help="import again into a folder an earlier import wrote (its files are replaced)")
+    import_cmd.add_argument("--uploads", type=Path, default=None,
+                            help="WordPress: the wp-content/uploads folder (default: next to the export file)")
+    import_cmd.add_argument("-v", "--verbose", action="store_true", help="print every warning, not the first few of each kind")
+    import_cmd.add_argument("-q", "--quiet", action="store_true", help="print no warnings, only the summary")
+    import_cmd.add_argument("--debug", action="store_true", help="show the full traceback of an unexpected failure")
 
     new_cmd = commands.add_parser("new", help="start a new article with valid front matter")
     new_cmd.add_argument("title", help='the article title, e.g. "Knee pain after running"')
@@ -90,7 +106,9 @@ def add_build_options(cmd: argparse.ArgumentParser) -> None:
     cmd.add_argument("--strict", action="store_true", help="treat warnings as errors (default: off)")
     cmd.add_argument("--no-search", dest="search", action="store_false",
                      help="skip the search index: a faster build, and a site without search (default: off)")
-    cmd.add_argument("-q", "--quiet", action="store_true", help="print only problems (default: off)")
+    cmd.add_argument("-q", "--quiet", action="store_true", help="print only errors: no warnings, no summary (default: off)")
+    cmd.add_argument("-v", "--verbose", action="store_true",
+                     help="print every warning (default: each kind is counted and its first few are shown)")
     cmd.add_argument("--debug", action="store_true",
                      help="show the full traceback of an unexpected failure (default: off)")
 
@@ -128,6 +146,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_serve(args)
         if args.command == "check":
             return cmd_check(args)
+        if args.command == "import":
+            return cmd_import(args)
         return cmd_build(args)
     except KeyboardInterrupt:
         print("Interrupted: the previous site was left as it was.", file=sys.stderr)
@@ -223,8 +243,7 @@ def cmd_build(args) -> int:
         print(f"error: cannot write {display_path(args.out)}/: {exc.message}; the previous site was left as it was",
               file=sys.stderr)
         return EXIT_CONTENT
-    for diagnostic in result.diagnostics:
-        print(diagnostic.format(), file=sys.stderr)
+    print_diagnostics(result.diagnostics, verbose=args.verbose, quiet=args.quiet and not args.strict)
     out = display_path(args.out)
     if not result.ok:
         errors, warnings = len(result.errors), len(result.warnings)
@@ -237,8 +256,10 @@ def cmd_build(args) -> int:
         return EXIT_CONTENT
     if not args.quiet:
         n, c = result.counts
+        warnings = len(result.warnings)
         print(f"Built {n} article{'s' * (n != 1)} in {c} categor{'ies' if c != 1 else 'y'} "
-              f"into {out}/ in {result.seconds:.1f} s")
+              f"into {out}/ in {result.seconds:.1f} s"
+              + (f" with {warnings} warning{'s' * (warnings != 1)}" if warnings else ""))
     return EXIT_OK
 
 
@@ -258,7 +279,8 @@ def cmd_serve(args) -> int:
 
 def cmd_check(args) -> int:
     from .build import resolve_config, resolve_people
-    from .check import FORMATS, run_check
+    from .check import FORMATS, RULE_CODES, run_check
+    from .errors import did_you_mean, error
 
     if (problem := no_site_here(args) or missing_templates(args)) is not None:
         print(problem, file=sys.stderr)
@@ -271,12 +293,103 @@ def cmd_check(args) -> int:
         return EXIT_USAGE
     options = BuildOptions(articles_dir=args.articles, config_path=args.config, authors_path=args.authors)
     config = resolve_config(options)
+    unknown = [code for code in config.check_disable if code not in RULE_CODES]
+    if unknown:
+        raise ConfigError([error(config.source or "healthhub.yaml", 1, 1,
+                                 f"check_disable names the rule '{code}', which does not exist"
+                                 f"{did_you_mean(code, RULE_CODES)}; rules: {', '.join(RULE_CODES)}")
+                           for code in unknown])
     people, people_diags = resolve_people(options)
-    result = run_check(config, args.articles, people, people_diags, today, drafts=args.drafts)
-    sys.stdout.write(FORMATS[args.format](result))
+    result = run_check(config, args.articles, people, people_diags, today, drafts=args.drafts,
+                       disabled=config.check_disable)
+    sys.stdout.write(FORMATS[args.format](result, verbose=args.verbose))
     if result.errors or (args.strict and result.warnings):
         return EXIT_CONTENT
     return EXIT_OK
+
+
+def cmd_import(args) -> int:
+    from .importers import ImportRefused, run_import
+    from .importers.write import REPORT_FILE
+
+    try:
+        result = run_import(args.kind, args.source, args.into, replace=args.replace, uploads=args.uploads,
+                            label=display_path(args.source))
+    except ImportRefused as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    report, plan = result.report, result.plan
+    if not args.quiet:
+        print_grouped([(kind, d.format()) for kind, d in sorted(report.warnings, key=lambda item: item[1])],
+                      verbose=args.verbose, more=f"see {display_path(args.into / REPORT_FILE)}")
+    into = display_path(args.into)
+    warnings = len(report.warnings)
+    print(f"Imported {len(plan.pages)} article{'s' * (len(plan.pages) != 1)}, {len(plan.authors)} "
+          f"author{'s' * (len(plan.authors) != 1)} and {len(plan.copies)} file{'s' * (len(plan.copies) != 1)} "
+          f"into {into}/ with {warnings} warning{'s' * (warnings != 1)}; "
+          f"report: {display_path(args.into / REPORT_FILE)}")
+    if plan.pages:
+        print(f"Build it: healthhub build --articles {into}/articles --config {into}/healthhub.yaml --out {into}/site")
+    return EXIT_OK
+
+
+FIRST_FEW = 5
+_QUOTED = re.compile(r"'[^']*'")
+_DID_YOU_MEAN = re.compile(r" \(did you mean '[^']*'\?\)")
+
+
+def warning_kind(message: str) -> str:
+    """What a warning is about, its quoted values left out: 'unknown front-matter field '…''."""
+    return _QUOTED.sub("'…'", _DID_YOU_MEAN.sub("", message))
+
+
+def print_diagnostics(diagnostics, verbose: bool = False, quiet: bool = False, stream=None) -> None:
+    """Every error; warnings grouped by kind, each kind counted with its first few
+    places (the same message in many files once, with how many more): a site
+    brought from elsewhere has thousands, and a rebuild should not reprint them all."""
+    stream = stream or sys.stderr
+    errors = [d for d in diagnostics if d.is_error]
+    warnings = [d for d in diagnostics if not d.is_error]
+    if verbose or len(warnings) <= FIRST_FEW * 2:
+        shown = [] if quiet else warnings
+        for diagnostic in sorted([*errors, *shown]):
+            print(diagnostic.format(), file=stream)
+        return
+    for diagnostic in errors:
+        print(diagnostic.format(), file=stream)
+    if quiet:
+        return
+    kinds: dict[str, dict[str, list]] = {}
+    for diagnostic in warnings:
+        kinds.setdefault(warning_kind(diagnostic.message), {}).setdefault(diagnostic.message, []).append(diagnostic)
+    for kind, messages in sorted(kinds.items(), key=lambda item: (-sum(map(len, item[1].values())), item[0])):
+        total = sum(map(len, messages.values()))
+        if total == 1:
+            print(next(iter(messages.values()))[0].format(), file=stream)
+            continue
+        print(f"warning: {total} × {kind}", file=stream)
+        ordered = sorted(messages.values(), key=lambda same: (-len(same), same[0]))
+        for same in ordered[:FIRST_FEW]:
+            more = f" (and {len(same) - 1} more like it)" if len(same) > 1 else ""
+            print(f"  {same[0].format()}{more}", file=stream)
+        if len(ordered) > FIRST_FEW:
+            rest = sum(map(len, ordered[FIRST_FEW:]))
+            print(f"  ... and {rest} more (--verbose lists every warning)", file=stream)
+
+
+def print_grouped(lines: list[tuple[str, str]], verbose: bool = False, more: str = "", first: int = 5) -> None:
+    """Warnings grouped by kind: a count and the first few of each (all with verbose)."""
+    groups: dict[str, list[str]] = {}
+    for kind, line in lines:
+        groups.setdefault(kind, []).append(line)
+    for kind, items in sorted(groups.items(), key=lambda item: (-len(item[1]), item[0])):
+        shown = items if verbose else items[:first]
+        if len(groups) > 1 or len(items) > first:
+            print(f"{kind}: {len(items)} warning{'s' * (len(items) != 1)}", file=sys.stderr)
+        for line in shown:
+            print(f"  {line}" if len(groups) > 1 or len(items) > first else line, file=sys.stderr)
+        if len(items) > len(shown):
+            print(f"  ... and {len(items) - len(shown)} more ({more or 'run with --verbose'})", file=sys.stderr)
 
 
 def cmd_new(args) -> int:

@@ -41,6 +41,8 @@ class Config:
     disclaimer: str = ("This article is for general information only. It does not replace advice "
                        "from a doctor, nurse or pharmacist who knows you.")
     readability_target: float = 9.0
+    # `check` rules switched off, by code (see `healthhub check`), e.g. [readability, no-sources]
+    check_disable: tuple[str, ...] = ()
     # Where the config file was read from ('' for built-in defaults).
     source: str = field(default="", compare=False)
     # Where each key's value is in that file (line, col), for messages about it.
@@ -69,6 +71,7 @@ _KINDS = {
     "emergency_advice": "text",
     "disclaimer": "text",
     "readability_target": "grade",
+    "check_disable": "list",
 }
 KNOWN_KEYS = tuple(_KINDS)
 

@@ -10,8 +10,10 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
+import html
 import marshal
 import os
+import posixpath
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -25,8 +27,8 @@ from . import frontmatter as fm
 from . import paths
 from .config import Config
 from .errors import Diagnostic, ProcessingError, did_you_mean, error, warning
-from .markup import (THEME_ID_PREFIX, Heading, MarkdownConverter, callout_titles, first_paragraph, reading_minutes,
-                     scan_source, shorten)
+from .markup import (THEME_ID_PREFIX, Heading, MarkdownConverter, callout_titles, first_paragraph,
+                     inert_template_syntax, reading_minutes, scan_source, shorten)
 from .people import Person
 from .bodies import BodyStore, MemoryBodies
 
@@ -76,6 +78,9 @@ class Article:
     next_review: dt.date | None = None
     sources: tuple[Source, ...] = ()
     reading_minutes: int = 1
+    # Front-matter fields HealthHub does not know, kept as written for templates
+    # (`article.extra.weight`): texts, lists and mappings of texts.
+    extra: dict = field(default_factory=dict)
     # Where things are in the source file, for messages and `check` (not part of the page).
     body_first_line: int = field(default=1, compare=False)
     positions: dict = field(default_factory=dict, compare=False, repr=False)
@@ -209,26 +214,42 @@ def decode(data: bytes, display: str) -> tuple[str | None, list[Diagnostic]]:
     return text.replace("\r\n", "\n").replace("\r", "\n"), []
 
 
+EXTRA = object()  # read_front_matter's key for the unknown fields (no field name can be it)
+
+
 def read_front_matter(text: str, display: str) -> tuple[dict[str, object], dict[str, fm.Position], str, list[Diagnostic]]:
     """Validated front-matter values, their positions, the Markdown body and diagnostics."""
     diags: list[Diagnostic] = []
+    duplicates: list = []
     try:
         yaml_text, body, _ = fm.split(text)
-        entries = fm.read_mapping(yaml_text, first_line=2)
+        entries = fm.read_mapping(yaml_text, first_line=2, duplicates=duplicates, strict_keys=FIELDS)
     except fm.FrontMatterError as exc:
         return {}, {}, "", [error(display, exc.line, exc.col, exc.message)]
+    for key, pos, first in duplicates:
+        diags.append(warning(display, pos.line, pos.col,
+                             f"'{key}' is given twice (first on line {first.line}), the last one is kept"))
     values: dict[str, object] = {}
     positions: dict[str, fm.Position] = {}
+    extra: dict[str, object] = {}
     for entry in entries:
         rule = FIELDS.get(entry.key)
         if rule is None:
             diags.append(warning(
                 display, entry.key_pos.line, entry.key_pos.col,
                 f"unknown front-matter field '{entry.key}'{did_you_mean(entry.key, tuple(FIELDS))}, "
-                "it is ignored",
+                "kept for templates as article.extra",
             ))
+            try:
+                extra[entry.key] = fm.construct(entry.node, entry.key)
+            except fm.FieldError:
+                pass  # a value no template could use (a YAML tag): left out, the warning says why
             continue
         positions[entry.key] = entry.pos
+        if entry.key == "summary" and isinstance(entry.node, yaml.ScalarNode) and \
+                (entry.node.tag == fm.NULL or not str(entry.node.value).strip()):
+            values["summary"] = ""  # empty: the first paragraph is used, as with no summary
+            continue
         if rule.kind == "sources":
             values[entry.key], problems = read_sources(entry, display)
             diags.extend(problems)
@@ -243,6 +264,7 @@ def read_front_matter(text: str, display: str) -> tuple[dict[str, object], dict[
                 display, 1, 1,
                 f"the front matter has no '{key}', add a line like {key}: {rule.example}",
             ))
+    values[EXTRA] = extra
     return values, positions, body, diags
 
 
@@ -358,6 +380,11 @@ def _person_problem(display: str, positions, key: str, person_id: str, people: d
         found = next(p.id for p in people.values() if p.name.lower() == person_id.lower())
         hint = f" (write the person's id: {key}: {found})"
     role = "reviewer" if key == "reviewed_by" else "author"
+    if role == "author" and not hint:
+        # A name without a profile is shown as written (sites bring hundreds of them).
+        return warning(display, pos.line, pos.col,
+                       f"author '{person_id}' has no profile in authors.yaml, the name is shown as written; "
+                       "to give authors a profile page, add them to authors.yaml (id: then name:, credentials:, bio:)")
     known = ", ".join(sorted(people)) or "nobody yet"
     return error(display, pos.line, pos.col,
                  f"unknown {role} '{person_id}'{hint}, use a person id from authors.yaml (known: {known}) "
@@ -374,7 +401,8 @@ def parse_article(text: str, display: str, file_stem: str, config: Config,
     """See Parsed: the caller stores the returned HTML under `body_key`."""
     values, positions, body, diags = read_front_matter(text, display)
     if any(d.is_error for d in diags):
-        return None, diags, None, ""
+        return None, diags, links_only(text, body), ""
+    extra = values.pop(EXTRA, {})
     people = people or {}
     for key in ("author", "reviewed_by"):
         if key in values:
@@ -446,7 +474,14 @@ def parse_article(text: str, display: str, file_stem: str, config: Config,
         diags.append(error(display, pos.line, pos.col,
                            f"'updated' ({updated}) is before 'date' ({date}), use a date on or after {date}"))
     if any(d.is_error for d in diags):
-        return None, diags, None, ""
+        return None, diags, links_only(text, body), ""
+    body_first_line = fm.split(text)[2]
+    body, leftovers = inert_template_syntax(body)
+    for line, col, snippet in leftovers:
+        kind = "a Liquid tag" if snippet.startswith("{%") else "a Hugo shortcode"
+        diags.append(warning(display, body_first_line + line - 1, col,
+                             f"{kind} is left in the text and is shown as written: '{snippet[:80]}', "
+                             "replace it with Markdown (or remove it)"))
     try:
         rendered = converter.convert(body)
     except RecursionError:
@@ -455,7 +490,6 @@ def parse_article(text: str, display: str, file_stem: str, config: Config,
             "the Markdown is nested too deeply (lists or quotes inside each other hundreds of levels), "
             "flatten the nesting to a few levels",
         )], None, ""
-    body_first_line = fm.split(text)[2]
     ids = element_ids(rendered.html)
     theme_ids = sorted(i for i in ids if i.startswith(THEME_ID_PREFIX))
     if theme_ids:
@@ -463,7 +497,7 @@ def parse_article(text: str, display: str, file_stem: str, config: Config,
     summary = str(values.get("summary", ""))
     article = Article(
         source=display,
-        title=str(values["title"]),
+        title=html.unescape(str(values["title"])),  # `Twitter&#8217;s` is shown as Twitter’s
         category=category,
         category_slug=category_slug,
         slug=slug,
@@ -479,6 +513,7 @@ def parse_article(text: str, display: str, file_stem: str, config: Config,
         next_review=next_review,
         sources=tuple(values.get("sources", ())),
         reading_minutes=reading_minutes(rendered.html),
+        extra=extra,
         body_first_line=body_first_line,
         positions=positions,
         draft=bool(values.get("draft", False)),
@@ -487,6 +522,19 @@ def parse_article(text: str, display: str, file_stem: str, config: Config,
     )
     body_info = Body(body_key, tuple(sorted(ids)), body_links(body, body_first_line))
     return with_digest(article), diags, body_info, rendered.html
+
+
+def links_only(text: str, body: str) -> Body | None:
+    """For an article that has errors: its links to other articles, so they are
+    checked too and one build lists every problem (None when there are none)."""
+    if not body or "](" not in body:
+        return None
+    try:
+        first_line = fm.split(text)[2]
+    except fm.FrontMatterError:
+        return None
+    links = tuple(link for link in body_links(body, first_line) if is_markdown_link(link[0]))
+    return Body(b"", (), links) if links else None
 
 
 def theme_id_problem(display: str, body: str, first_line: int, element_id: str) -> Diagnostic:
@@ -507,7 +555,13 @@ def body_links(body: str, first_line: int) -> tuple[tuple[str, int, int], ...]:
     if "](" not in body:  # no inline link at all (scanning 10,000 bodies adds up)
         return ()
     return tuple((item.target, item.line + first_line - 1, item.col) for item in scan_source(body)
-                 if item.kind == "link" and (item.target.startswith("#") or is_markdown_link(item.target)))
+                 if (item.kind == "link" and (item.target.startswith("#") or is_markdown_link(item.target)))
+                 or (item.kind in ("link", "image") and is_root_relative(item.target)))
+
+
+def is_root_relative(href: str) -> bool:
+    """A link such as /pix/x.webp: it only works at a domain root, if something is there."""
+    return href.startswith("/") and not href.startswith("//")
 
 
 # --- articles as plain records (the cache) ------------------------------------------
@@ -522,7 +576,7 @@ def article_record(article: Article) -> tuple:
             a.updated.toordinal() if a.updated else None, a.views, a.summary, a.description, a.tags, a.author,
             a.draft, tuple(tuple(h) for h in a.headings), a.path, a.reviewed_by,
             a.reviewed.toordinal() if a.reviewed else None, a.next_review.toordinal() if a.next_review else None,
-            tuple(dataclasses.astuple(x) for x in a.sources), a.reading_minutes, a.body_first_line, {k: (p.line, p.col) for k, p in a.positions.items()}, a.digest)
+            tuple(dataclasses.astuple(x) for x in a.sources), a.reading_minutes, a.extra, a.body_first_line, {k: (p.line, p.col) for k, p in a.positions.items()}, a.digest)
 
 
 def article_from_record(r: tuple) -> Article:
@@ -530,8 +584,8 @@ def article_from_record(r: tuple) -> Article:
     values = (r[0], r[1], r[2], r[3], r[4], date(r[5]), date(r[6]) if r[6] is not None else None, r[7], r[8], r[9],
               r[10], r[11], r[12], tuple([_heading(Heading, h) for h in r[13]]), r[14], r[15],
               date(r[16]) if r[16] is not None else None, date(r[17]) if r[17] is not None else None,
-              tuple([Source(*x) for x in r[18]]) if r[18] else (), r[19], r[20],
-              {k: _position(p) for k, p in r[21].items()}, r[22])
+              tuple([Source(*x) for x in r[18]]) if r[18] else (), r[19], r[20], r[21],
+              {k: _position(p) for k, p in r[22].items()}, r[23])
     article = object.__new__(Article)  # frozen: filled without running __init__ again
     article.__dict__.update(zip(_ARTICLE_FIELDS, values))
     return article
@@ -678,7 +732,7 @@ def read_article(source: Path, display: str, config: Config, converter: Markdown
         key = hashlib.blake2b(display.encode("utf-8", "surrogateescape") + b"\0" + data, digest_size=16).digest()
     try:
         article, more, body, html = parse_article(text, display, stem, config, converter, people, key)
-        if body is not None:
+        if article is not None and body is not None:
             body = dataclasses.replace(body, where=bodies.put(key, html))
     except Exception as exc:  # a bug, not an author mistake: say which file
         raise ProcessingError(display, exc) from exc
@@ -722,6 +776,7 @@ def load_site(config: Config, articles_dir: Path, drafts: bool = False,
     resolved: dict[str, tuple[Path, str]] = {}
     where: dict[str, Path] = {}  # resolved file name -> its (resolved) folder
     body_of: dict[str, Body] = {}
+    failed_links: list[tuple[str, Path, Body]] = []  # articles with errors still have their links checked
     today = today or dt.date.today()
     for source, (article, problems, body) in zip(sources, results):
         diags.extend(problems)
@@ -731,6 +786,8 @@ def load_site(config: Config, articles_dir: Path, drafts: bool = False,
             diags.append(error(article.source, pos.line, pos.col,
                                f"'reviewed' is {article.reviewed.isoformat()}, which is after today ({today.isoformat()}), "
                                "write the date the review was done"))
+        if article is None and body is not None and body.links:
+            failed_links.append((problems[0].path if problems else display_path(source), source.parent, body))
         if article is not None:
             body_of[article.source] = body
             if is_link(source, sources):
@@ -762,8 +819,16 @@ def load_site(config: Config, articles_dir: Path, drafts: bool = False,
                     link_map[article.source] = replacements
             articles.append(article)
             folders[article.source] = where[file]  # resolved, as gather_files compares
+    for display, folder, body in failed_links:
+        for href, line, col in body.links:
+            target_file = (folder / unquote(urlsplit(href).path)).resolve()
+            if os.fspath(target_file) not in parsed and not target_file.is_file():
+                diags.append(error(display, line, col,
+                                   f"link to '{href}': there is no article at {display_path(target_file)}, "
+                                   "check the path (it is relative to this file)"))
     site = gather_site(config, articles, drafts, diags, people)
     files = gather_files(site, folders, articles_dir, others, diags)
+    diags.extend(root_relative_problems(site, body_of, files))
     return dataclasses.replace(site, files=files, bodies=bodies, body_of=body_of, link_map=link_map), diags
 
 
@@ -849,6 +914,8 @@ def check_links(article: Article, body: Body, folder: Path, parsed: dict[str, Ar
     diags: list[Diagnostic] = []
     replacements: dict[str, str] = {}
     for href, line, col in body.links:
+        if is_root_relative(href):
+            continue  # see root_relative_problems, once the site's files are known
         if href.startswith("#"):
             anchor = unquote(href[1:])
             if anchor and anchor not in body.ids:
@@ -881,6 +948,28 @@ def check_links(article: Article, body: Body, folder: Path, parsed: dict[str, Ar
             continue
         replacements.setdefault(href, paths.relative_url(article.path, target.path + (f"#{fragment}" if fragment else "")))
     return tuple(replacements.items()), diags
+
+
+def root_relative_problems(site: Site, body_of: dict[str, Body], files: dict[str, bytes]) -> list[Diagnostic]:
+    """Root-relative links and images (`/pix/x.webp`, often left by another generator)
+    that lead to nothing the build makes: a warning at their place."""
+    diags: list[Diagnostic] = []
+    known: set[str] | None = None
+    for article in site.articles:
+        body = body_of.get(article.source)
+        for href, line, col in body.links if body else ():
+            if not is_root_relative(href):
+                continue
+            if known is None:
+                known = {*site.by_path, *files, "index.html", "search.html", "404.html"}
+                known |= {c.path for c in site.categories} | {t.path for t in site.tags}
+            path = unquote(urlsplit(href).path).lstrip("/")
+            if path in known or posixpath.join(path, "index.html") in known or f"{path}.html" in known:
+                continue
+            diags.append(warning(article.source, line, col,
+                                 f"link to '{href}' leads nowhere: the built site has nothing at /{path}, "
+                                 "link to the article's .md file or to a file next to this one instead"))
+    return diags
 
 
 def newest_first(articles) -> tuple[Article, ...]:

@@ -118,11 +118,14 @@ def read_data_file(path, what: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def read_mapping(yaml_text: str, first_line: int = 2) -> list[Entry]:
+def read_mapping(yaml_text: str, first_line: int = 2, duplicates: list | None = None,
+                 strict_keys=None) -> list[Entry]:
     """Parse YAML text that must be a mapping; first_line is its line in the file.
 
     Raises FrontMatterError for syntax errors, aliases, non-mapping documents
-    and duplicate keys.
+    and duplicate keys. When a `duplicates` list is given, a repeated key that is
+    not in `strict_keys` is not an error: (key, its position, the first one's
+    position) goes into the list, and the last value is the one kept.
     """
     def position(mark) -> Position:
         return Position(mark.line + first_line, mark.column + 1)
@@ -157,7 +160,10 @@ def read_mapping(yaml_text: str, first_line: int = 2) -> list[Entry]:
         if not isinstance(key_node, yaml.ScalarNode) or key_node.tag not in (STR, INT, BOOL, NULL, FLOAT):
             raise FrontMatterError(key_pos.line, key_pos.col, "a front-matter field name must be a plain word, e.g. title")
         key = str(key_node.value)
-        if key in seen:
+        if key in seen and duplicates is not None and key not in (strict_keys or ()):
+            duplicates.append((key, key_pos, seen[key]))
+            entries = [e for e in entries if e.key != key]
+        elif key in seen:
             first = seen[key]
             raise FrontMatterError(
                 key_pos.line, key_pos.col,

@@ -16,7 +16,10 @@ from markdown.extensions import Extension
 from markdown.extensions.toc import slugify_unicode
 from markdown.treeprocessors import Treeprocessor
 
-EXTENSIONS = ["tables", "footnotes", "attr_list", "fenced_code", "admonition", "toc", "sane_lists", "smarty"]
+# md_in_html: `<div markdown="1">**Call us**</div>` renders the Markdown inside (kramdown
+# and imported sites write it so); raw HTML without the attribute is kept as written.
+EXTENSIONS = ["tables", "footnotes", "attr_list", "fenced_code", "admonition", "toc", "sane_lists", "smarty",
+              "md_in_html"]
 
 
 class Heading(NamedTuple):
@@ -197,8 +200,12 @@ def plain_text(fragment: str) -> str:
 
 
 def first_paragraph(body_html: str) -> str:
-    match = _FIRST_PARAGRAPH.search(body_html)
-    return plain_text(match.group(1)) if match else ""
+    """The text of the first paragraph that has some (one holding only an image has none)."""
+    for match in _FIRST_PARAGRAPH.finditer(body_html):
+        text = plain_text(match.group(1))
+        if text:
+            return text
+    return ""
 
 
 def shorten(text: str, limit: int) -> str:
@@ -282,3 +289,46 @@ def scan_source(body: str) -> list[SourceItem]:
             kind = "image" if link.group(1) else "link"
             items.append(SourceItem(kind, number, link.start(3) + 1, link.group(2), link.group(3)))
     return items
+
+
+# --- template syntax left in a body (Hugo shortcodes, Liquid tags) -------------------
+
+_TEMPLATE_SYNTAX = re.compile(r"\{\{[<%].*?[>%]\}\}|\{%.*?%\}", re.S)
+
+
+def inert_template_syntax(body: str) -> tuple[str, list[tuple[int, int, str]]]:
+    """Hugo shortcodes (`{{< x >}}`, `{{% x %}}`) and Liquid tags (`{% x %}`) outside code,
+    which no reader should see as if they were text: each is wrapped as inline code
+    (shown as written, inert), and returned as (line, col, snippet) for a warning."""
+    if "{{" not in body and "{%" not in body:
+        return body, []
+    found: list[tuple[int, int, str]] = []
+    lines = body.split("\n")
+    fence = None
+    out: list[str] = []
+    for number, line in enumerate(lines, start=1):
+        match = _FENCE.match(line)
+        if fence:
+            if match and match.group(1)[0] == fence[0] and len(match.group(1)) >= len(fence):
+                fence = None
+            out.append(line)
+            continue
+        if match:
+            fence = match.group(1)
+            out.append(line)
+            continue
+        if "{{" not in line and "{%" not in line:
+            out.append(line)
+            continue
+        masked = _INLINE_CODE.sub(lambda m: " " * len(m.group(0)), line)
+        pieces, last = [], 0
+        for tag in _TEMPLATE_SYNTAX.finditer(masked):
+            snippet = line[tag.start():tag.end()]
+            found.append((number, tag.start() + 1, snippet))
+            ticks = "`" * (max((len(run) for run in re.findall(r"`+", snippet)), default=0) + 1)
+            pieces += [line[last:tag.start()], f"{ticks} {snippet} {ticks}" if snippet.startswith("`") or
+                       snippet.endswith("`") else f"{ticks}{snippet}{ticks}"]
+            last = tag.end()
+        pieces.append(line[last:])
+        out.append("".join(pieces))
+    return "\n".join(out), found

@@ -82,7 +82,7 @@ def test_unknown_field_is_a_warning_with_a_suggestion(site_dir):
     result = site_dir.build()
     assert result.ok
     assert [d.format() for d in result.diagnostics] == [
-        f"{P}:5:1: warning: unknown front-matter field 'sumary' (did you mean 'summary'?), it is ignored"]
+        f"{P}:5:1: warning: unknown front-matter field 'sumary' (did you mean 'summary'?), kept for templates as article.extra"]
     assert not site_dir.build(strict=True).ok
 
 
