@@ -23,7 +23,9 @@ from .people import DEFAULT_AUTHORS_FILE, Person, load_people
 from .render import load_assets, make_environment, render_site
 from .search import SearchIndexError, index_site
 from .sources import SourceReader, source_signatures
-from .write import Staging, WriteResult, output_intact, scan_output, write_outputs
+from .write import (OutputRefused, Staging, WriteResult, check_output_folder, output_folder, output_intact,
+                    scan_output, write_outputs)
+from . import cache as cache_files
 
 
 
@@ -40,6 +42,7 @@ class BuildOptions:
     cache_dir: Path | None = None  # None: .healthhub-cache/ next to the output folder
     use_cache: bool = True  # False: a clean build that neither reads nor writes the cache
     jobs: int = 0  # worker processes for many new articles or pages; 0: one per core
+    force: bool = False  # replace a non-empty output folder HealthHub did not build
 
     def cache_folder(self) -> Path | None:
         if not self.use_cache:
@@ -104,6 +107,28 @@ def resolve_people(options: BuildOptions) -> tuple[dict[str, Person], list[Diagn
     return load_people(path, display_path(path) if path else DEFAULT_AUTHORS_FILE)
 
 
+def check_output(options: BuildOptions) -> Path:
+    """The folder the site goes into (see write.output_folder); raises OutputRefused
+    when building there could destroy something (see write.check_output_folder)."""
+    out_dir = output_folder(options.out_dir)
+    config_path = options.config_path
+    if config_path is None and Path(DEFAULT_CONFIG_FILE).is_file():
+        config_path = Path(DEFAULT_CONFIG_FILE)
+    inputs = {"the articles folder": options.articles_dir, "the templates folder": options.templates_dir,
+              "the config file": config_path, "the people file": options.authors_path,
+              "the folder you are in": Path.cwd(), "the build cache": options.cache_folder()}
+
+    def previous_files() -> dict | None:
+        folder = options.cache_folder()
+        manifest = cache_files.load(folder / "manifest") if folder is not None else None
+        if isinstance(manifest, dict) and manifest.get("out") == str(out_dir):
+            return manifest.get("files")
+        return None
+
+    check_output_folder(display_path(options.out_dir), out_dir, inputs, options.force, previous_files)
+    return out_dir
+
+
 def build(options: BuildOptions, progress: Progress | None = None) -> BuildResult:
     """Build the site (see _build)."""
     # A big site model is hundreds of thousands of long-lived objects, built in
@@ -146,9 +171,9 @@ def _build(options: BuildOptions, progress: Progress | None, enabled: bool) -> B
     started = time.perf_counter()
     config = resolve_config(options)
     people, people_diags = resolve_people(options)
+    out_dir = check_output(options)
     cache = Cache(options.cache_folder())
     jobs = max(1, options.job_count())
-    out_dir = options.out_dir.absolute()
     scanned = scan_articles(options.articles_dir) if options.articles_dir.is_dir() else None
     inputs, racy, signatures = inputs_digest(options, config, people, scanned)
     unchanged = unchanged_build(options, config, people, cache, inputs, out_dir) if not racy else None
@@ -200,7 +225,7 @@ def _build(options: BuildOptions, progress: Progress | None, enabled: bool) -> B
                 diagnostics.append(template_diagnostic(exc, options.templates_dir))
                 return BuildResult(False, diagnostics, site, None, time.perf_counter() - started, reader.reparsed)
             try:
-                written = write_outputs(options.out_dir, outputs, finish=index_site if search else None, state=state,
+                written = write_outputs(out_dir, outputs, finish=index_site if search else None, state=state,
                                         progress=progress, staging=staging)
             except SearchIndexError as exc:
                 diagnostics.append(error(display_path(options.out_dir), 1, 1, str(exc)))

@@ -12,7 +12,7 @@ from . import __version__, paths
 from .build import BuildLocked, BuildOptions, build
 from .content import display_path
 from .errors import ConfigError, ProcessingError
-from .write import WriteError
+from .write import OutputRefused, WriteError
 
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
 # The live preview (drafts included) is built here, never into site/, so a
@@ -79,6 +79,8 @@ def add_build_options(cmd: argparse.ArgumentParser) -> None:
     cmd.add_argument("--strict", action="store_true", help="treat warnings as errors")
     cmd.add_argument("--no-search", dest="search", action="store_false",
                      help="skip building the search index (faster; the site has no search)")
+    cmd.add_argument("--force", action="store_true",
+                     help="replace the output folder even though HealthHub did not build it (everything in it goes)")
     cmd.add_argument("-q", "--quiet", action="store_true", help="print only problems")
     cmd.add_argument("--debug", action="store_true", help="show the full traceback of an unexpected failure")
 
@@ -141,7 +143,7 @@ def cmd_build(args) -> int:
     options = BuildOptions(
         articles_dir=args.articles, templates_dir=args.templates, out_dir=args.out,
         config_path=args.config, authors_path=args.authors, drafts=args.drafts, strict=args.strict,
-        search=args.search,
+        search=args.search, force=args.force,
     )
     show_progress = sys.stderr.isatty() and not args.quiet
     try:
@@ -149,6 +151,9 @@ def cmd_build(args) -> int:
     except BuildLocked as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_CONTENT
+    except OutputRefused as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     except WriteError as exc:
         print(f"error: cannot write {display_path(args.out)}/: {exc.message}; the previous site was left as it was",
               file=sys.stderr)
