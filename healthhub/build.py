@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import errno
 import fcntl
 import gc
 import os
@@ -144,10 +146,16 @@ def build(options: BuildOptions, progress: Progress | None = None) -> BuildResul
         except BodyMissing:
             # A body the cache promised is gone or damaged: never trust the rest
             # of that cache either, build again from the sources.
-            Cache(options.cache_folder()).clear()
+            if not Cache(options.cache_folder()).clear():
+                options = dataclasses.replace(options, use_cache=False)
             gc.unfreeze()
             gc.disable()
-            return _build(options, progress, enabled)
+            try:
+                return _build(options, progress, enabled)
+            except BodyMissing:  # the cache could not be emptied: without it
+                gc.unfreeze()
+                gc.disable()
+                return _build(dataclasses.replace(options, use_cache=False), progress, enabled)
     finally:
         gc.unfreeze()
         if enabled:
@@ -198,6 +206,7 @@ def _build(options: BuildOptions, progress: Progress | None, enabled: bool) -> B
         diagnostics = sorted(set(diagnostics))
         failed = any(d.is_error for d in diagnostics) or (options.strict and diagnostics)
         if failed:
+            diagnostics += cache_warning(cache, options)
             return BuildResult(False, diagnostics, site, None, time.perf_counter() - started, reader.reparsed)
         # A config file without base_url is told once what that costs. Not subject to
         # --strict: a site without one is a valid choice (a preview, or opened from
@@ -206,7 +215,8 @@ def _build(options: BuildOptions, progress: Progress | None, enabled: bool) -> B
             diagnostics.append(missing_base_url_warning(config))
         # Pagefind refuses a site with nothing to index: no published article, no search.
         search = options.search and any(not article.draft for article in site.articles)
-        env = make_environment(options.templates_dir, cache.compiled_templates())
+        env = make_environment(options.templates_dir)
+        env.bytecode_cache = cache.compiled_templates()
         with Staging(out_dir) as staging:
             stored = cache.load("pages")
             manifest = cache.load("manifest")
@@ -236,6 +246,7 @@ def _build(options: BuildOptions, progress: Progress | None, enabled: bool) -> B
             if not racy:
                 cache.store("summary", {"inputs": inputs, "out": str(out_dir), "diagnostics": to_plain(diagnostics),
                                         "counts": (len(site.articles), len(site.categories))})
+        diagnostics += cache_warning(cache, options)  # not subject to --strict: the site is right
         return BuildResult(True, diagnostics, site, written, time.perf_counter() - started,
                            reader.reparsed, pages.rendered)
 
@@ -284,6 +295,26 @@ def unchanged_build(options: BuildOptions, config: Config, people: dict[str, Per
     written = WriteResult(0, sum(1 for entry in files.values() if entry[3] is not None), 0, files)
     return BuildResult(True, diagnostics, None, written, 0.0, 0, 0,
                        site_loader=load_site_from_cache, counts=tuple(summary["counts"]))
+
+
+def cache_warning(cache: Cache, options: BuildOptions) -> list[Diagnostic]:
+    """One warning when the cache folder could not be used (the build worked without it)."""
+    exc = cache.problem
+    if exc is None:
+        return []
+    reason = (exc.strerror or str(exc)).lower()
+    fix = {
+        errno.EEXIST: "something else is in its place: move that away",
+        errno.ENOTDIR: "something else is in its place: move that away",
+        errno.EACCES: "check that you may write to it and to the folder that holds it",
+        errno.EPERM: "check that you may write to it and to the folder that holds it",
+        errno.EROFS: "the disk is read-only",
+        errno.ENOSPC: "free some disk space",
+        errno.EDQUOT: "free some disk space",
+    }.get(exc.errno, "check the disk")
+    return [warning(display_path(options.cache_folder()), 1, 1,
+                    f"cannot use the build cache ({reason}), so this build started from the sources and "
+                    f"the next one will too; {fix}")]
 
 
 def missing_base_url_warning(config: Config) -> Diagnostic:
