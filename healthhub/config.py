@@ -40,6 +40,10 @@ class Config:
     disclaimer: str = ("This article is for general information only. It does not replace advice "
                        "from a doctor, nurse or pharmacist who knows you.")
     readability_target: float = 9.0
+    # Runaway input (see README "Odd files, hostile input and faults"): no honest
+    # article comes near these; each is checked in the process that parses it.
+    max_convert_seconds: int = 10
+    max_article_mb: int = 5
     # Where the config file was read from ('' for built-in defaults).
     source: str = field(default="", compare=False)
 
@@ -63,6 +67,8 @@ _KINDS = {
     "emergency_advice": "text",
     "disclaimer": "text",
     "readability_target": "grade",
+    "max_convert_seconds": "count",
+    "max_article_mb": "count",
 }
 KNOWN_KEYS = tuple(_KINDS)
 
