@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import errno
 import fcntl
-import gc
 import os
 import time
 from dataclasses import dataclass, field
@@ -69,6 +68,7 @@ class BuildResult(HasDiagnostics):
     # When nothing changed, the site model is only read from the cache if asked for.
     site_loader: Callable[[], Site] | None = field(default=None, repr=False, compare=False)
     counts: tuple[int, int] | None = None  # articles, categories
+    timings: "Timings | None" = field(default=None, repr=False, compare=False)
 
     def __post_init__(self):
         if self.site is None and self.site_loader is not None:
@@ -133,50 +133,53 @@ def check_output(options: BuildOptions) -> Path:
 
 def build(options: BuildOptions, progress: Progress | None = None) -> BuildResult:
     """Build the site (see _build)."""
-    # A big site model is hundreds of thousands of long-lived objects, built in
-    # one go. Python's cycle collector would walk all of them again and again
-    # while they are made (seconds at 10,000 articles) and find nothing: it is
-    # paused while the model is loaded, which is then frozen (left out of later
-    # collections) until the build ends. Rendering runs with the collector on.
-    enabled = gc.isenabled()
-    gc.disable()
     try:
+        return _build(options, progress)
+    except BodyMissing:
+        # A body the cache promised is gone or damaged: never trust the rest
+        # of that cache either, build again from the sources.
+        if not Cache(options.cache_folder()).clear():
+            options = dataclasses.replace(options, use_cache=False)
         try:
-            return _build(options, progress, enabled)
-        except BodyMissing:
-            # A body the cache promised is gone or damaged: never trust the rest
-            # of that cache either, build again from the sources.
-            if not Cache(options.cache_folder()).clear():
-                options = dataclasses.replace(options, use_cache=False)
-            gc.unfreeze()
-            gc.disable()
-            try:
-                return _build(options, progress, enabled)
-            except BodyMissing:  # the cache could not be emptied: without it
-                gc.unfreeze()
-                gc.disable()
-                return _build(dataclasses.replace(options, use_cache=False), progress, enabled)
-    finally:
-        gc.unfreeze()
-        if enabled:
-            gc.enable()
+            return _build(options, progress)
+        except BodyMissing:  # the cache could not be emptied: without it
+            return _build(dataclasses.replace(options, use_cache=False), progress)
 
 
-def _loaded(enabled: bool) -> None:
-    """The site model is loaded, or the pages are planned: freeze what there is
-    and let the collector run again (while templates render, which makes cycles)."""
-    gc.freeze()
-    if enabled:
-        gc.enable()
+class Timings:
+    """How long each stage of a build took and what it did (`--timings`)."""
+
+    def __init__(self) -> None:
+        self.stages: list[tuple[str, float, str]] = []
+        self._last = time.perf_counter()
+
+    def lap(self, stage: str, work: str = "") -> None:
+        """The stage that just ended (it began where the last one ended)."""
+        now = time.perf_counter()
+        self.stages.append((stage, now - self._last, work))
+        self._last = now
+
+    def add(self, stage: str, seconds: float, work: str = "") -> None:
+        """A stage timed on its own (taken out of the one it ran inside)."""
+        self.stages.append((stage, seconds, work))
+
+    def table(self) -> str:
+        total = sum(seconds for _, seconds, _ in self.stages) or 1e-9
+        lines = [f"{'stage':<22} {'time':>9} {'share':>6}  work"]
+        for stage, seconds, work in self.stages:
+            lines.append(f"{stage:<22} {seconds:>7.3f} s {seconds / total:>6.0%}  {work}")
+        lines.append(f"{'total':<22} {total:>7.3f} s")
+        return "\n".join(lines)
 
 
-def _build(options: BuildOptions, progress: Progress | None, enabled: bool) -> BuildResult:
+def _build(options: BuildOptions, progress: Progress | None) -> BuildResult:
     """Build the site. Content problems come back as diagnostics (ok=False) and
     leave the output folder untouched; config problems raise ConfigError.
 
     Every build is incremental: what the cache shows to be unchanged is neither
     parsed, rendered nor written again (see cache.py, sources.py, incremental.py)."""
     started = time.perf_counter()
+    timings = Timings()
     config = resolve_config(options)
     people, people_diags = resolve_people(options)
     out_dir = check_output(options)
@@ -185,8 +188,11 @@ def _build(options: BuildOptions, progress: Progress | None, enabled: bool) -> B
     scanned = scan_articles(options.articles_dir) if options.articles_dir.is_dir() else None
     inputs, racy, signatures = inputs_digest(options, config, people, scanned)
     unchanged = unchanged_build(options, config, people, cache, inputs, out_dir) if not racy else None
+    timings.lap("check inputs", f"{len(signatures):,} article files by their stat"
+                + (", nothing changed" if unchanged else ""))
     if unchanged is not None:
         unchanged.seconds = time.perf_counter() - started
+        unchanged.timings = timings
         return unchanged
 
     # One build at a time reads and writes a site's cache and output folder.
@@ -201,7 +207,7 @@ def _build(options: BuildOptions, progress: Progress | None, enabled: bool) -> B
         cache.update_shards("sources", stored_sources, reader.state)
         del stored_sources, known_bodies
         reader.release()
-        gc.freeze()  # the collector stays paused while the pages are planned, see _loaded
+        timings.lap("load", f"{len(site.articles):,} articles, {reader.reparsed:,} parsed")
         diagnostics += people_diags
         diagnostics = sorted(set(diagnostics))
         failed = any(d.is_error for d in diagnostics) or (options.strict and diagnostics)
@@ -224,8 +230,7 @@ def _build(options: BuildOptions, progress: Progress | None, enabled: bool) -> B
                 stored, manifest = {}, {}
             state = scan_output(out_dir, manifest.get("files"))
             staging.prelink(sorted(state.files))  # in another process, while the pages are worked out
-            pages = PageCache(env, site, stored, state.verified, jobs, progress, staging,
-                              before_render=lambda: _loaded(enabled))
+            pages = PageCache(env, site, stored, state.verified, jobs, progress, staging, lap=timings.lap)
             related = cache.load("related")
             memo = dict(related)
             try:
@@ -234,12 +239,27 @@ def _build(options: BuildOptions, progress: Progress | None, enabled: bool) -> B
             except jinja2.TemplateError as exc:
                 diagnostics.append(template_diagnostic(exc, options.templates_dir))
                 return BuildResult(False, diagnostics, site, None, time.perf_counter() - started, reader.reparsed)
+            timings.lap("render", f"{pages.rendered:,} pages, feeds and sitemap")
+            indexing: list[float] = []
+
+            def index_timed(folder: Path) -> None:
+                begun = time.perf_counter()
+                try:
+                    index_site(folder)
+                finally:
+                    indexing.append(time.perf_counter() - begun)
             try:
-                written = write_outputs(out_dir, outputs, finish=index_site if search else None, state=state,
+                written = write_outputs(out_dir, outputs, finish=index_timed if search else None, state=state,
                                         progress=progress, staging=staging)
             except SearchIndexError as exc:
                 diagnostics.append(error(display_path(options.out_dir), 1, 1, str(exc)))
                 return BuildResult(False, diagnostics, site, None, time.perf_counter() - started, reader.reparsed)
+            timings.lap("write", f"{len(written.files):,} files, {written.written:,} written, "
+                                 f"{written.removed:,} removed")
+            if indexing:  # ran inside the writer: shown on its own
+                stage, seconds, work = timings.stages.pop()
+                timings.add(stage, seconds - indexing[0], work)
+                timings.add("search index", indexing[0], "Pagefind")
             cache.update("pages", stored, pages.state)
             cache.update("related", related, memo)
             cache.update("manifest", manifest, {"out": str(out_dir), "files": written.files})
@@ -247,8 +267,9 @@ def _build(options: BuildOptions, progress: Progress | None, enabled: bool) -> B
                 cache.store("summary", {"inputs": inputs, "out": str(out_dir), "diagnostics": to_plain(diagnostics),
                                         "counts": (len(site.articles), len(site.categories))})
         diagnostics += cache_warning(cache, options)  # not subject to --strict: the site is right
+        timings.lap("save cache")
         return BuildResult(True, diagnostics, site, written, time.perf_counter() - started,
-                           reader.reparsed, pages.rendered)
+                           reader.reparsed, pages.rendered, timings=timings)
 
 
 def inputs_digest(options: BuildOptions, config: Config, people: dict[str, Person],

@@ -81,6 +81,8 @@ def add_build_options(cmd: argparse.ArgumentParser) -> None:
                      help="skip building the search index (faster; the site has no search)")
     cmd.add_argument("--force", action="store_true",
                      help="replace the output folder even though HealthHub did not build it (everything in it goes)")
+    cmd.add_argument("--timings", action="store_true",
+                     help="print how long each stage of the build took, its share and the work it did")
     cmd.add_argument("-q", "--quiet", action="store_true", help="print only problems")
     cmd.add_argument("--debug", action="store_true", help="show the full traceback of an unexpected failure")
 
@@ -174,6 +176,8 @@ def cmd_build(args) -> int:
         n, c = result.counts
         print(f"Built {n} article{'s' * (n != 1)} in {c} categor{'ies' if c != 1 else 'y'} "
               f"into {out}/ in {result.seconds:.1f} s")
+    if args.timings and result.timings is not None:
+        print(result.timings.table())
     return EXIT_OK
 
 

@@ -168,8 +168,8 @@ class PageCache:
 
     def __init__(self, env: jinja2.Environment, site: Site, stored: dict, verified: dict[str, bytes],
                  jobs: int = 1, progress: Progress | None = None, staging: Staging | None = None,
-                 before_render: Callable[[], None] = lambda: None):
-        self.before_render = before_render  # called once the pages are planned
+                 lap: Callable[[str, str], None] = lambda stage, work: None):
+        self.lap = lap  # told when a stage ends (see build.Timings)
         self.env = env
         self.staging = staging  # rendered pages go straight into it, not into memory
         self.progress = progress
@@ -183,6 +183,7 @@ class PageCache:
 
     def render_pages(self, pages: Sequence[Page], render_one: RenderOne, extra: str) -> dict[str, bytes | Kept]:
         """render.PageRenderer: `extra` names what else the pages depend on (asset versions...)."""
+        self.lap("plan pages", f"{len(pages):,} pages")
         common = site_fingerprint(self.env, self.site, extra)
         try:
             templates, template_memo = template_fingerprints(self.env, self.stored.get("templates"))
@@ -210,7 +211,7 @@ class PageCache:
                 dirty.append((page, key))
         self.kept = len(outputs)
         self.rendered = len(dirty)
-        self.before_render()
+        self.lap("decide what changed", f"{len(pages):,} pages fingerprinted, {len(dirty):,} to render")
         ticker = Ticker(self.progress, "Rendering pages", len(dirty))
         for page, key, data, read in self._render(dirty, render_one):
             ticker.advance()
