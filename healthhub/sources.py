@@ -281,13 +281,17 @@ class _GuardedParse:
                  advance: Callable[[int], None]):
         self.work, self.config, self.people, self.bodies = work, config, people, bodies
         self.workers, self.advance = workers, advance
+        # Made here, before the workers fork, so they inherit it: making one loads
+        # Python-Markdown's extensions (a second at first), which a long-running
+        # preview process then does once, not once per worker.
+        self.converter = make_converter(config)
         self.parent_fds: set[int] = set()  # the workers' pipe ends this process holds
         self.todo = [list(range(start, min(len(work), start + size))) for start in range(0, len(work), size)]
         self.todo.reverse()  # popped from the end: in order
 
     def serve(self, tasks: int, results: int) -> None:
         """In a worker: parse what the parent asks for until it closes the pipe."""
-        converter = make_converter(self.config)
+        converter = self.converter
         in_memory = not isinstance(self.bodies, FolderBodies)
         while True:
             task = _receive(tasks)
