@@ -43,6 +43,8 @@ def make_parser() -> argparse.ArgumentParser:
     serve_cmd.add_argument("--search", action="store_true",
                            help="build the search index on every rebuild too (slower; off by default while previewing)")
     serve_cmd.add_argument("--debug", action="store_true", help="show the full traceback of an unexpected failure")
+    serve_cmd.add_argument("--force", action="store_true",
+                           help="build into --out even though HealthHub did not build it (everything in it goes)")
     check_cmd = commands.add_parser("check", help="check articles for editorial problems (nothing is written)")
     add_source_options(check_cmd, templates=False, out=None)
     check_cmd.add_argument("--drafts", action="store_true", help="check articles marked draft: true too")
@@ -186,7 +188,7 @@ def cmd_serve(args) -> int:
 
     options = BuildOptions(
         articles_dir=args.articles, templates_dir=args.templates, out_dir=args.out,
-        config_path=args.config, authors_path=args.authors, drafts=True, search=args.search,
+        config_path=args.config, authors_path=args.authors, drafts=True, search=args.search, force=args.force,
     )
     return serve(ServeOptions(options, host=args.host, port=args.port, open_browser=args.open, debug=args.debug))
 
