@@ -70,16 +70,18 @@ def run_scenario(project: Path, scenario: str, counter: int) -> dict:
         shutil.rmtree(project / "site", ignore_errors=True)
         shutil.rmtree(project / ".healthhub-cache", ignore_errors=True)
     elif scenario == "edit":
-        target = sorted((project / "articles" / "health").glob("*.md"))[3]
+        target = _some_article(project)
         with open(target, "a", encoding="utf-8") as handle:
             handle.write(f"\nOne more careful sentence, edit number {counter}.\n")
     elif scenario == "template":
         with open(project / "templates" / "article.html", "a", encoding="utf-8") as handle:
             handle.write(f"{{# edit {counter} #}}\n")
-    elif scenario == "add":
-        (project / "articles" / "health" / f"added-{counter}.md").write_text(
-            "---\ntitle: \"Added article %d\"\ncategory: Health\ndate: 2026-01-02\nviews: 5\ntags: [sleep]\n---\n\n"
-            "A new article about rest.\n\n## Why it matters\n\nSleep helps the body recover.\n" % counter,
+    elif scenario == "add":  # beside the edited one, in its category
+        target = _some_article(project)
+        category = next(line for line in target.read_text(encoding="utf-8").splitlines() if line.startswith("category:"))
+        (target.parent / f"added-{counter}.md").write_text(
+            "---\ntitle: \"Added article %d\"\n%s\ndate: 2026-01-02\nviews: 5\ntags: [sleep]\n---\n\n"
+            "A new article about rest.\n\n## Why it matters\n\nSleep helps the body recover.\n" % (counter, category),
             encoding="utf-8")
     started, cpu = time.perf_counter(), _cpu()
     result = build(BuildOptions(search=False))
@@ -90,6 +92,12 @@ def run_scenario(project: Path, scenario: str, counter: int) -> dict:
     stages = [(stage, round(secs, 3)) for stage, secs, _ in result.timings.stages] if result.timings else []
     return {"seconds": seconds, "cpu": cpu, "pages": pages, "rendered": result.rendered, "parsed": result.parsed,
             "peak_mb": _peak(), "stages": stages}
+
+
+def _some_article(project: Path) -> Path:
+    """The article the edit scenarios change: the same one in every run."""
+    folder = sorted(p for p in (project / "articles").iterdir() if p.is_dir())[0]
+    return sorted(folder.glob("article-*.md"))[3]
 
 
 def _peak() -> float:
