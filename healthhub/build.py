@@ -24,7 +24,7 @@ from .people import DEFAULT_AUTHORS_FILE, Person, load_people
 from .render import load_assets, make_environment, render_site
 from .search import SearchIndexError, index_site
 from .sources import SourceReader, source_signatures
-from .write import (OutputRefused, Staging, WriteResult, check_output_folder, output_folder, output_intact,
+from .write import (MARKER, OutputRefused, Staging, WriteResult, check_output_folder, output_folder, output_intact,
                     scan_output, write_outputs)
 from . import cache as cache_files
 
@@ -316,7 +316,7 @@ def unchanged_build(options: BuildOptions, config: Config, people: dict[str, Per
         return load_site(config, options.articles_dir, drafts=options.drafts, people=people, read_articles=reader,
                          bodies=bodies)[0]
 
-    written = WriteResult(0, sum(1 for entry in files.values() if entry[3] is not None), 0, files)
+    written = WriteResult(0, sum(1 for rel, entry in files.items() if entry[3] is not None and rel != MARKER), 0, files)
     return BuildResult(True, diagnostics, None, written, 0.0, 0, 0,
                        site_loader=load_site_from_cache, counts=tuple(summary["counts"]))
 

@@ -458,7 +458,7 @@ def _write_outputs(out_dir: Path, outputs: dict, finish: Callable[[Path], None] 
     if written == 0 and out_dir.is_dir() and (not stale if finish is None else state.extras_intact and stale == state.extras):
         files = {rel: existing[rel] + (hashes[rel],) for rel in outputs}
         files.update({rel: existing[rel] + (None,) for rel in stale})
-        return WriteResult(0, len(same), 0, files)
+        return WriteResult(0, len(same) - (MARKER in same), 0, files)
     removed = len(stale)
     staging.settle()
     staging_dir = staging.folder()  # the caller's Staging removes it if anything below fails
@@ -518,7 +518,8 @@ def _write_outputs(out_dir: Path, outputs: dict, finish: Callable[[Path], None] 
     os.chmod(staging_dir, 0o755)
     _swap(staging_dir, out_dir)  # staging_dir now holds the previous site, which the caller removes
     staging.remove_later()
-    return WriteResult(written, len(same), removed, files)
+    marker_written = MARKER in outputs and MARKER not in same  # counted apart from the site's own files
+    return WriteResult(written - marker_written, len(same) - (MARKER in same), removed, files)
 
 
 LINK_THREADS = 3
