@@ -42,7 +42,7 @@ class Config:
     readability_target: float = 9.0
     # Runaway input (see README "Odd files, hostile input and faults"): no honest
     # article comes near these; each is checked in the process that parses it.
-    max_convert_seconds: int = 10
+    max_convert_seconds: int = 30
     max_article_mb: int = 5
     # Where the config file was read from ('' for built-in defaults).
     source: str = field(default="", compare=False)

@@ -11,18 +11,21 @@ before the cache was written is always read again.
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 import pickle
+import resource
 import selectors
 import signal
 import time
+import traceback
 from pathlib import Path
 from typing import Callable
 
 from .bodies import BodyStore, FolderBodies
 from .cache import NotPlain, code_version, digest, from_plain, to_plain
 from .config import Config
-from .errors import error
+from .errors import ProcessingError, error
 from .content import (Body, Read, article_from_record, article_record, display_path, is_link, make_converter,
                       read_article)
 from .progress import Progress, Ticker
@@ -30,6 +33,7 @@ from .progress import Progress, Ticker
 TASK_SIZE = 32  # articles per task sent to a worker
 PARALLEL_PARSE_MIN = 64  # below this many new files a worker pool costs more than it saves
 RACY_SECONDS = 2.0
+WALL_LIMIT_FACTOR = 10  # a parse worker is stopped after this many times max_convert_seconds in wall time
 
 Result = Read
 
@@ -193,9 +197,10 @@ class Stopped(tuple):
 
 
 def too_slow(display: str, config: Config) -> Read:
-    return Stopped([None, [error(display, 1, 1, f"converting the Markdown took longer than {config.max_convert_seconds} s "
-                        "and was stopped; look for a long run of [, <, *, _ or - characters and break it up, or "
-                        "raise max_convert_seconds in healthhub.yaml")], None])
+    return Stopped([None, [error(display, 1, 1, f"converting the Markdown took longer than "
+                                 f"{config.max_convert_seconds} s of processor time and was stopped; look for a long "
+                                 "run of [, <, *, _ or - characters and break it up, or raise max_convert_seconds in "
+                                 "healthhub.yaml")], None])
 
 
 def too_big(display: str, size: int, config: Config) -> Read:
@@ -261,7 +266,8 @@ class _Worker:
         self.current: int | None = None  # the article it started last
         self.started = 0.0
 
-    def stop(self, parse: "_GuardedParse", kill: bool) -> None:
+    def stop(self, parse: "_GuardedParse", kill: bool) -> int:
+        """Close its pipes, end it (kill: at once) and return its wait status."""
         for fd in (self.tasks, self.results):
             parse.parent_fds.discard(fd)
             try:
@@ -271,9 +277,9 @@ class _Worker:
         try:
             if kill:
                 os.kill(self.pid, signal.SIGKILL)
-            os.waitpid(self.pid, 0)
+            return os.waitpid(self.pid, 0)[1]
         except OSError:
-            pass
+            return 0
 
 
 class _GuardedParse:
@@ -293,6 +299,11 @@ class _GuardedParse:
         """In a worker: parse what the parent asks for until it closes the pipe."""
         converter = self.converter
         in_memory = not isinstance(self.bodies, FolderBodies)
+        # The time limit counts processor time, not wall time (on a busy machine
+        # an article waits for a core too): the kernel stops this worker with
+        # SIGXCPU once an article used more than the limit. No core file.
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        _, hard = resource.getrlimit(resource.RLIMIT_CPU)
         while True:
             task = _receive(tasks)
             if task is None:
@@ -302,11 +313,19 @@ class _GuardedParse:
                 for index in task:
                     _send(results, ("start", index))
                     key, (source, display, data) = self.work[index]
+                    usage = resource.getrusage(resource.RUSAGE_SELF)
+                    allowed = math.ceil(usage.ru_utime + usage.ru_stime) + self.config.max_convert_seconds
+                    resource.setrlimit(resource.RLIMIT_CPU,
+                                       (allowed if hard == resource.RLIM_INFINITY else min(allowed, hard), hard))
                     try:
                         result = read_article(source, display, self.config, converter, self.people, self.bodies,
                                               data, key)
-                    except Exception as exc:  # a bug: the parent raises it, naming the file
-                        _send(results, ("failed", exc if _picklable(exc) else RuntimeError(repr(exc))))
+                    except ProcessingError as exc:  # a bug: the parent raises it, naming the file
+                        original = exc.original
+                        if not _picklable(original):
+                            original = RuntimeError(f"{type(original).__name__}: {original}")
+                        where = "".join(traceback.format_exception(exc.original))
+                        _send(results, ("failed", exc.where, original, where))
                         return
                     body = result[2]
                     html = self.bodies.get(body.where) if in_memory and body is not None else None
@@ -315,7 +334,9 @@ class _GuardedParse:
 
     def run(self) -> dict[bytes, Result]:
         results: dict[bytes, Result] = {}
-        limit = self.config.max_convert_seconds
+        # A backstop in wall time, for a worker that waits on something instead
+        # of working (the processor-time limit stops one that works too long).
+        wall_limit = WALL_LIMIT_FACTOR * self.config.max_convert_seconds
         idle: list[_Worker] = []
         busy: dict[int, _Worker] = {}  # by results pipe
         try:
@@ -331,14 +352,17 @@ class _GuardedParse:
                         busy[worker.results] = worker
                         selector.register(worker.results, selectors.EVENT_READ, worker)
                     now = time.monotonic()
-                    wait = min(worker.started + limit - now for worker in busy.values())
+                    wait = min(worker.started + wall_limit - now for worker in busy.values())
                     for selected, _ in selector.select(max(0.0, wait)):
                         worker = selected.data
                         message = _receive(worker.results)
                         if message is None or message[0] == "failed":
                             if message is not None:
-                                raise message[1]
-                            self._lost(worker, busy, selector, results, "stopped unexpectedly")
+                                _, where, original, trace = message
+                                failure = ProcessingError(where, original)
+                                failure.add_note(f"In the parse worker:\n{trace.rstrip()}")
+                                raise failure
+                            self._lost(worker, busy, selector, results, None)
                         elif message[0] == "start":
                             worker.current, worker.started = message[1], time.monotonic()
                         else:
@@ -353,7 +377,7 @@ class _GuardedParse:
                             del busy[worker.results]
                             idle.append(worker)
                     now = time.monotonic()
-                    for worker in [w for w in busy.values() if now - w.started > limit]:
+                    for worker in [w for w in busy.values() if now - w.started > wall_limit]:
                         self._lost(worker, busy, selector, results, "too slow")
         finally:
             for worker in idle:
@@ -367,7 +391,9 @@ class _GuardedParse:
         error, the rest of its task goes back in the queue, the worker goes."""
         selector.unregister(worker.results)
         del busy[worker.results]
-        worker.stop(self, kill=True)
+        status = worker.stop(self, kill=why is not None)
+        if why is None and os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGXCPU:
+            why = "too slow"
         task = worker.task
         current = worker.current if worker.current is not None else task[0]
         key, (source, display, data) = self.work[current]
