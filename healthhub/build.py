@@ -21,9 +21,10 @@ from .errors import ConfigError, Diagnostic, HasDiagnostics, error, warning
 from .incremental import PageCache
 from .progress import Progress
 from .people import DEFAULT_AUTHORS_FILE, Person, load_people
-from .render import load_assets, make_environment, render_site
+from .render import make_environment, render_site
 from .search import SearchIndexError, index_site
 from .sources import SourceReader, source_signatures
+from .theme import load_assets as load_theme_assets, theme_files
 from .write import (MARKER, OutputRefused, Staging, WriteResult, check_output_folder, output_folder, output_intact,
                     scan_output, write_outputs)
 from . import cache as cache_files
@@ -234,7 +235,7 @@ def _build(options: BuildOptions, progress: Progress | None) -> BuildResult:
             related = cache.load("related")
             memo = dict(related)
             try:
-                outputs = render_site(env, site, load_assets(options.templates_dir / "static"), search=search,
+                outputs = render_site(env, site, load_theme_assets(options.templates_dir), search=search,
                                       render_pages=pages.render_pages, memo=memo)
             except jinja2.TemplateError as exc:
                 diagnostics.append(template_diagnostic(exc, options.templates_dir))
@@ -282,10 +283,7 @@ def inputs_digest(options: BuildOptions, config: Config, people: dict[str, Perso
     that its signature cannot be trusted; and the signatures by file name."""
     sources, others, problems = scanned or ([], [], [])
     signatures, racy = source_signatures(sources + others)
-    templates = []
-    for path in sorted(options.templates_dir.rglob("*")) if options.templates_dir.is_dir() else ():
-        if path.is_file():
-            templates.append((path.as_posix(), path.read_bytes()))
+    templates = [(layer, name, path.read_bytes()) for layer, name, path in theme_files(options.templates_dir)]
     where = (os.getcwd(), str(options.articles_dir.absolute()), str(options.templates_dir.absolute()),
              str(options.out_dir.absolute()), scanned is None, options.drafts, options.strict, options.search)
     text = repr((where, repr(config), repr(sorted(people.items())), [len(sources)], signatures, problems,
