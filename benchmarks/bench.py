@@ -1,19 +1,26 @@
-"""Benchmark HealthHub builds on generated sites and print a Markdown table.
+"""Benchmark HealthHub builds on generated sites of several shapes and sizes.
 
-    python benchmarks/bench.py --sizes 1000,10000
+    python benchmarks/bench.py --sizes 1000,10000 --shapes current,tag-heavy --plot bench.png
 
-For each size: a cold build (no cache, no output folder), a rebuild with no
-change, one article edited, one template edited, one article added; each in
-its own process (wall time, median of --runs where cheap, and peak memory from
-ru_maxrss of the process and its workers), plus the raw floor: converting every
-article body with Python-Markdown on all cores and nothing else. Search
-indexing is left out (BuildOptions(search=False)) when HealthHub has it.
+For each shape (see corpus.SHAPES) and size it prints, from one run:
+- the floor: the least any generator on our stack can do with the same site:
+  read each file, split the front matter, PyYAML, Python-Markdown with
+  HealthHub's extensions, one small Jinja page per article, write it; on
+  every core;
+- HealthHub: a cold build (no cache, no output folder), a rebuild with no
+  change, one article edited, one template edited, one article added, and
+  `check`; each in its own process (wall time, the median of --runs, and peak
+  memory from ru_maxrss of the process and its workers), with its ratio to the
+  floor measured in the same run.
+Search indexing is left out (BuildOptions(search=False)). The table is
+Markdown; --plot draws time against size, one line per shape (matplotlib is
+a benchmark-only dependency: `pip install matplotlib`).
 """
 
 from __future__ import annotations
 
 import argparse
-import dataclasses
+import datetime as dt
 import json
 import multiprocessing
 import os
@@ -30,49 +37,79 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from corpus import generate  # noqa: E402
+from corpus import SHAPES, generate  # noqa: E402
 
-SCENARIOS = [  # name, label, runs when cheap
-    ("cold", "cold build (no cache)", 1),
-    ("nochange", "no-change rebuild", 3),
-    ("edit", "one article edited", 3),
-    ("template", "one template edited", 1),
-    ("add", "one article added", 3),
+SCENARIOS = [  # name, label, cheap (run --runs times; the others --slow-runs times)
+    ("cold", "cold build (no cache)", False),
+    ("nochange", "no-change rebuild", True),
+    ("edit", "one article edited", True),
+    ("template", "one template edited", False),
+    ("add", "one article added", True),
+    ("check", "check", False),
 ]
 
 
 # --- one scenario, in a fresh process -------------------------------------------
 
-def run_scenario(project: Path, scenario: str, counter: int, search: bool) -> dict:
+def run_scenario(project: Path, scenario: str, counter: int) -> dict:
     from healthhub.build import BuildOptions, build
 
     os.chdir(project)
+    if scenario == "check":
+        from healthhub.build import resolve_config, resolve_people
+        from healthhub.check import run_check
+
+        options = BuildOptions()
+        started, cpu = time.perf_counter(), _cpu()
+        people, people_diags = resolve_people(options)
+        result = run_check(resolve_config(options), options.articles_dir, people, people_diags, dt.date(2026, 1, 1))
+        seconds = time.perf_counter() - started
+        return {"seconds": seconds, "cpu": _cpu() - cpu, "pages": 0, "rendered": 0, "parsed": result.articles,
+                "peak_mb": _peak()}
     if scenario == "cold":
         shutil.rmtree(project / "site", ignore_errors=True)
         shutil.rmtree(project / ".healthhub-cache", ignore_errors=True)
     elif scenario == "edit":
-        target = sorted((project / "articles" / "health").glob("*.md"))[3]
+        target = _some_article(project)
         with open(target, "a", encoding="utf-8") as handle:
             handle.write(f"\nOne more careful sentence, edit number {counter}.\n")
     elif scenario == "template":
         with open(project / "templates" / "article.html", "a", encoding="utf-8") as handle:
             handle.write(f"{{# edit {counter} #}}\n")
-    elif scenario == "add":
-        (project / "articles" / "health" / f"added-{counter}.md").write_text(
-            "---\ntitle: \"Added article %d\"\ncategory: Health\ndate: 2026-01-02\nviews: 5\ntags: [sleep]\n---\n\n"
-            "A new article about rest.\n\n## Why it matters\n\nSleep helps the body recover.\n" % counter,
+    elif scenario == "add":  # beside the edited one, in its category
+        target = _some_article(project)
+        category = next(line for line in target.read_text(encoding="utf-8").splitlines() if line.startswith("category:"))
+        (target.parent / f"added-{counter}.md").write_text(
+            "---\ntitle: \"Added article %d\"\n%s\ndate: 2026-01-02\nviews: 5\ntags: [sleep]\n---\n\n"
+            "A new article about rest.\n\n## Why it matters\n\nSleep helps the body recover.\n" % (counter, category),
             encoding="utf-8")
-    fields = {f.name for f in dataclasses.fields(BuildOptions)}
-    extra = {"search": True} if search else ({"search": False} if "search" in fields else {})
-    started = time.perf_counter()
-    result = build(BuildOptions(**extra))
-    seconds = time.perf_counter() - started
+    started, cpu = time.perf_counter(), _cpu()
+    result = build(BuildOptions(search=False))
+    seconds, cpu = time.perf_counter() - started, _cpu() - cpu
     if not result.ok:
         raise SystemExit("build failed: " + "; ".join(d.format() for d in result.errors[:3]))
     pages = sum(1 for rel in result.written.files if rel.endswith(".html"))
-    peak = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
-    return {"seconds": seconds, "pages": pages, "rendered": result.rendered, "parsed": result.parsed,
-            "peak_mb": peak / 1024}
+    stages = [(stage, round(secs, 3)) for stage, secs, _ in result.timings.stages] if result.timings else []
+    return {"seconds": seconds, "cpu": cpu, "pages": pages, "rendered": result.rendered, "parsed": result.parsed,
+            "peak_mb": _peak(), "stages": stages}
+
+
+def _some_article(project: Path) -> Path:
+    """The article the edit scenarios change: the same one in every run."""
+    folder = sorted(p for p in (project / "articles").iterdir() if p.is_dir())[0]
+    return sorted(folder.glob("article-*.md"))[3]
+
+
+def _peak() -> float:
+    return max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+               resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
+
+
+def _cpu() -> float:
+    """CPU seconds of this process and its finished children: on a shared machine
+    far steadier than wall time (which also counts waiting for a core)."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def settle(project: Path, limit: float = 60.0) -> None:
@@ -85,108 +122,177 @@ def settle(project: Path, limit: float = 60.0) -> None:
     os.sync()
 
 
-def in_subprocess(project: Path, scenario: str, counter: int, search: bool = False) -> dict:
+def in_subprocess(project: Path, scenario: str, counter: int) -> dict:
     settle(project)
-    out = subprocess.run([sys.executable, __file__, "--run", str(project), scenario, str(counter)]
-                         + (["--search"] if search else []),
+    out = subprocess.run([sys.executable, __file__, "--run", str(project), scenario, str(counter)],
                          capture_output=True, text=True, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-# --- the floor: Markdown only, every core ---------------------------------------------
+# --- the floor ------------------------------------------------------------------------------
 
-def _convert_all(bodies: list[str]) -> int:
+FLOOR_PAGE = ("<!doctype html><html lang=en><head><meta charset=utf-8><title>{{ title }}</title></head>"
+              "<body><h1>{{ title }}</h1><p>{{ date }} · {{ category }}</p>{{ body }}</body></html>")
+
+
+def _floor_chunk(task: tuple[list[str], str]) -> int:
+    import jinja2
+    import markupsafe
+    import yaml
+
     from healthhub.markup import MarkdownConverter
 
+    files, out = task
     converter = MarkdownConverter()
-    return sum(len(converter.convert(body).html) for body in bodies)
+    page = jinja2.Environment(autoescape=True).from_string(FLOOR_PAGE)
+    written = 0
+    for name in files:
+        with open(name, "rb") as handle:
+            text = handle.read().decode("utf-8")
+        _, front, body = text.split("---\n", 2)
+        meta = yaml.safe_load(front)
+        html = converter.convert(body).html
+        data = page.render(title=meta["title"], date=meta["date"], category=meta["category"],
+                           body=markupsafe.Markup(html)).encode()
+        with open(os.path.join(out, os.path.basename(name)[:-3] + ".html"), "wb") as handle:
+            handle.write(data)
+        written += 1
+    return written
 
 
-def markdown_floor(articles: Path) -> dict:
-    bodies = []
-    for path in sorted(articles.rglob("*.md")):
-        text = path.read_text(encoding="utf-8")
-        bodies.append(text.split("\n---\n", 1)[1])
+def floor(articles: Path) -> dict:
+    files = sorted(os.fspath(p) for p in articles.rglob("*.md"))
     jobs = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    chunks = [bodies[i::jobs * 4] for i in range(jobs * 4)]
-    started = time.perf_counter()
-    with multiprocessing.get_context("fork").Pool(jobs) as pool:
-        pool.map(_convert_all, chunks)
-    return {"seconds": time.perf_counter() - started, "jobs": jobs}
+    out = tempfile.mkdtemp(prefix="healthhub-floor-")
+    try:
+        tasks = [(files[i::jobs * 8], out) for i in range(jobs * 8)]
+        started, cpu = time.perf_counter(), _cpu()
+        with multiprocessing.get_context("fork").Pool(jobs) as pool:
+            pool.map(_floor_chunk, tasks)
+        seconds, cpu = time.perf_counter() - started, _cpu() - cpu
+    finally:
+        shutil.rmtree(out, ignore_errors=True)
+    return {"seconds": seconds, "cpu": cpu, "jobs": jobs, "peak_mb": _peak()}
 
 
 def floor_in_subprocess(articles: Path) -> dict:
-    out = subprocess.run([sys.executable, __file__, "--floor", str(articles)], capture_output=True, text=True, check=True)
+    out = subprocess.run([sys.executable, __file__, "--floor", str(articles)], capture_output=True, text=True,
+                         check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 # --- the table ----------------------------------------------------------------------------
 
-def bench_size(count: int, workdir: Path, runs: int, with_search: bool) -> list[str]:
-    project = workdir / f"site-{count}"
+def bench(shape: str, count: int, workdir: Path, runs: int, slow_runs: int) -> dict:
+    project = workdir / f"{shape}-{count}"
     shutil.rmtree(project, ignore_errors=True)
-    generate(count, project / "articles", seed=1)
+    generate(count, project / "articles", seed=1, shape=shape)
     shutil.copytree(ROOT / "templates", project / "templates")
-    floor = floor_in_subprocess(project / "articles")
-    rows = [f"| {count:,} | Markdown only, {floor['jobs']} processes (the floor) | {floor['seconds']:.2f} s | "
-            f"{count / floor['seconds']:,.0f} articles/s | 1.00x | | |"]
+    floors = [floor_in_subprocess(project / "articles") for _ in range(slow_runs)]
+    found = {"shape": shape, "size": count, "floor": statistics.median(f["seconds"] for f in floors),
+             "floor_cpu": statistics.median(f["cpu"] for f in floors), "scenarios": {}}
     counter = 0
-    cold_seconds = None
-    for name, label, cheap_runs in SCENARIOS:
+    for name, _, cheap in SCENARIOS:
         if name == "nochange":
             time.sleep(2.5)  # let file times settle: files changed in the last 2 s are always re-read
         results = []
-        for _ in range(max(1, min(runs, cheap_runs) if name != "cold" else 1)):
+        for _ in range(runs if cheap else slow_runs):
             counter += 1
+            if name == "nochange":
+                time.sleep(0.1)
             results.append(in_subprocess(project, name, counter))
-        seconds = statistics.median(r["seconds"] for r in results)
-        peak = max(r["peak_mb"] for r in results)
-        last = results[-1]
-        if name == "cold":
-            cold_seconds = seconds
-        ratio = f"{seconds / floor['seconds']:.2f}x" if name == "cold" else ""
-        rows.append(f"| {count:,} | {label} | {seconds:.2f} s | {last['pages'] / seconds:,.0f} pages/s | {ratio} | "
-                    f"{last['rendered']:,} rendered, {last['parsed']:,} parsed | {peak:.0f} MB |")
-    if with_search:
-        shutil.rmtree(project / "site", ignore_errors=True)
-        shutil.rmtree(project / ".healthhub-cache", ignore_errors=True)
-        result = in_subprocess(project, "cold", 0, search=True)
-        rows.append(f"| {count:,} | cold build with search index | {result['seconds']:.2f} s | "
-                    f"{result['pages'] / result['seconds']:,.0f} pages/s | "
-                    f"{result['seconds'] / (cold_seconds or 1):.2f}x of cold | | {result['peak_mb']:.0f} MB |")
-    return rows
+            if name in ("edit", "add"):
+                time.sleep(2.1)  # the next run's edit is not within the 2 s every build re-reads
+        found["scenarios"][name] = {
+            "seconds": statistics.median(r["seconds"] for r in results),
+            "cpu": statistics.median(r["cpu"] for r in results),
+            "all": [round(r["seconds"], 3) for r in results],
+            "peak_mb": max(r["peak_mb"] for r in results),
+            "rendered": results[-1]["rendered"], "parsed": results[-1]["parsed"], "pages": results[-1]["pages"],
+            "stages": results[-1].get("stages", []),
+        }
+    return found
+
+
+def table(results: list[dict]) -> list[str]:
+    """Wall time (median) with CPU time in brackets; the cold build's ratio to the floor in both."""
+    lines = ["| shape | articles | floor | cold | cold / floor | no change | one edited | template edited | "
+             "one added | check | peak memory |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for found in results:
+        s = found["scenarios"]
+        cell = {name: f"{s[name]['seconds']:.2f} s ({s[name]['cpu']:.2f})" for name in s}
+        lines.append(f"| {found['shape']} | {found['size']:,} | {found['floor']:.2f} s ({found['floor_cpu']:.2f}) | "
+                     f"{cell['cold']} | {s['cold']['seconds'] / found['floor']:.2f}x "
+                     f"({s['cold']['cpu'] / found['floor_cpu']:.2f}x) | {cell['nochange']} | {cell['edit']} | "
+                     f"{cell['template']} | {cell['add']} | {cell['check']} | "
+                     f"{max(v['peak_mb'] for v in s.values()):.0f} MB |")
+    return lines
+
+
+def plot(results: list[dict], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, (cold, edit) = plt.subplots(1, 2, figsize=(11, 4.5))
+    for shape in dict.fromkeys(r["shape"] for r in results):
+        rows = sorted((r for r in results if r["shape"] == shape), key=lambda r: r["size"])
+        sizes = [r["size"] for r in rows]
+        cold.plot(sizes, [r["scenarios"]["cold"]["seconds"] for r in rows], marker="o", label=shape)
+        edit.plot(sizes, [r["scenarios"]["edit"]["seconds"] for r in rows], marker="o", label=shape)
+    floors = sorted({(r["size"], r["floor"]) for r in results if r["shape"] == "current"})
+    if floors:
+        cold.plot([f[0] for f in floors], [f[1] for f in floors], linestyle="--", color="grey", label="floor (current)")
+    for axes, title in ((cold, "cold build"), (edit, "one article edited")):
+        axes.set_xscale("log")
+        axes.set_yscale("log")
+        axes.set_xlabel("articles")
+        axes.set_ylabel("seconds (median)")
+        axes.set_title(title)
+        axes.grid(True, which="both", alpha=0.3)
+        axes.legend(fontsize=8)
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
 
 
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "--run":
-        result = run_scenario(Path(sys.argv[2]), sys.argv[3], int(sys.argv[4]), "--search" in sys.argv)
-        print(json.dumps(result))
+        print(json.dumps(run_scenario(Path(sys.argv[2]), sys.argv[3], int(sys.argv[4]))))
         return
     if len(sys.argv) > 1 and sys.argv[1] == "--floor":
-        print(json.dumps(markdown_floor(Path(sys.argv[2]))))
+        print(json.dumps(floor(Path(sys.argv[2]))))
         return
     parser = argparse.ArgumentParser(description="Benchmark HealthHub builds.")
     parser.add_argument("--sizes", default="1000,10000", help="comma-separated article counts (default 1000,10000)")
-    parser.add_argument("--runs", type=int, default=3, help="runs per cheap scenario; the median is shown")
+    parser.add_argument("--shapes", default=",".join(SHAPES), help=f"comma-separated shapes (default: {','.join(SHAPES)})")
+    parser.add_argument("--runs", type=int, default=3, help="runs of the cheap scenarios; the median is shown")
+    parser.add_argument("--slow-runs", type=int, default=1,
+                        help="runs of the floor, cold builds, template edits and check (default 1)")
     parser.add_argument("--workdir", type=Path, default=None, help="where to generate the sites (default: a temp folder)")
-    parser.add_argument("--keep", action="store_true", help="keep the generated sites")
+    parser.add_argument("--json", type=Path, default=None, help="also write the results here")
+    parser.add_argument("--plot", type=Path, default=None, help="draw time against size into this PNG")
     args = parser.parse_args()
-    from healthhub.build import BuildOptions
-
-    with_search = "search" in {f.name for f in dataclasses.fields(BuildOptions)}
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="healthhub-bench-"))
-    lines = ["| articles | scenario | wall time | throughput | vs floor | work done | peak memory |",
-             "|---:|---|---:|---:|---:|---|---:|"]
+    results = []
     try:
         for size in (int(s) for s in args.sizes.split(",")):
-            lines += bench_size(size, workdir, args.runs, with_search)
-            print("\n".join(lines), flush=True)
-            print(flush=True)
+            for shape in args.shapes.split(","):
+                results.append(bench(shape, size, workdir, args.runs, args.slow_runs))
+                shutil.rmtree(workdir / f"{shape}-{size}", ignore_errors=True)
+                print("\n".join(table(results)), flush=True)
+                print(flush=True)
+                if args.json:
+                    args.json.write_text(json.dumps(results, indent=1), encoding="utf-8")
     finally:
-        if not args.keep and args.workdir is None:
+        if args.workdir is None:
             shutil.rmtree(workdir, ignore_errors=True)
-    cpu = os.cpu_count()
-    print(f"Python {sys.version.split()[0]}, {cpu} cores; medians of {args.runs} runs where cheap.")
+    if args.plot:
+        plot(results, args.plot)
+    print(f"Python {sys.version.split()[0]}, {os.cpu_count()} cores; medians of {args.runs} runs "
+          f"({args.slow_runs} for the floor, cold builds, template edits and check); "
+          f"load average at the end {os.getloadavg()[0]:.1f}.")
 
 
 if __name__ == "__main__":

@@ -1,9 +1,15 @@
 """Generate N realistic HealthHub articles, deterministic from a seed.
 
-    python benchmarks/corpus.py 10000 /tmp/corpus/articles --seed 1
+    python benchmarks/corpus.py 10000 /tmp/corpus/articles --seed 1 --shape tag-heavy
 
 Each article is 2.5-4 KB of Markdown with front matter (title, category, date,
 views, summary, tags, author), headings, lists and now and then a table.
+Shapes (SHAPES) vary what makes a site hard for a generator:
+- current: 10 categories, 1-4 of 40 tags per article;
+- tag-heavy: 5 of 30 tags per article (each tag lists about 1/6 of the site);
+- categories-200: 200 categories;
+- long: 30-60 KB articles;
+- many-tags: like current, plus a few articles with 100-150 tags each.
 """
 
 from __future__ import annotations
@@ -63,11 +69,22 @@ def body(rng: random.Random, target: int) -> str:
     return "\n\n".join(parts) + "\n"
 
 
-def article(rng: random.Random, index: int) -> tuple[str, str]:
-    category = CATEGORIES[index % len(CATEGORIES)] if index < len(CATEGORIES) else rng.choice(CATEGORIES)
+SHAPES = ("current", "tag-heavy", "categories-200", "long", "many-tags")
+MANY_CATEGORIES = [f"{CATEGORIES[n % len(CATEGORIES)]} {n // len(CATEGORIES) + 1}" for n in range(200)]
+TAG_POOL = TAGS + [f"{a} and {b}" for a in TAGS[:12] for b in TAGS[12:24]]  # 184 tags for many-tags
+
+
+def article(rng: random.Random, index: int, shape: str = "current") -> tuple[str, str]:
+    categories = MANY_CATEGORIES if shape == "categories-200" else CATEGORIES
+    category = categories[index % len(categories)] if index < len(categories) else rng.choice(categories)
     title = f"{rng.choice(SUBJECTS)}: {rng.choice(WORDS)} {rng.choice(WORDS)} {rng.choice(WORDS)} ({index})"
     date = dt.date(2015, 1, 1) + dt.timedelta(days=rng.randrange(3800))
-    tags = sorted(set(rng.sample(TAGS, rng.randint(1, 4))))
+    if shape == "tag-heavy":
+        tags = sorted(rng.sample(TAGS[:30], 5))
+    elif shape == "many-tags" and index % 1000 == 7:  # a few articles, at any size
+        tags = sorted(rng.sample(TAG_POOL, rng.randint(100, 150)))
+    else:
+        tags = sorted(set(rng.sample(TAGS, rng.randint(1, 4))))
     front = [
         "---",
         f'title: "{title}"',
@@ -83,13 +100,14 @@ def article(rng: random.Random, index: int) -> tuple[str, str]:
         front.append(f"reviewed_by: {rng.choice(sorted(AUTHORS))}")
         front.append(f"reviewed: {(date + dt.timedelta(days=rng.randrange(1, 200))).isoformat()}")
     front.append("---")
-    text = "\n".join(front) + "\n\n" + body(rng, rng.randint(2200, 3500))
+    size = rng.randint(30_000, 60_000) if shape == "long" else rng.randint(2200, 3500)
+    text = "\n".join(front) + "\n\n" + body(rng, size)
     slug = f"article-{index:05d}"
     folder = category.lower().replace("'", "").replace(" ", "-")
     return f"{folder}/{slug}.md", text
 
 
-def generate(count: int, out: Path, seed: int = 1) -> list[Path]:
+def generate(count: int, out: Path, seed: int = 1, shape: str = "current") -> list[Path]:
     rng = random.Random(seed)
     out.mkdir(parents=True, exist_ok=True)
     (out / "authors.yaml").write_text("".join(
@@ -97,7 +115,7 @@ def generate(count: int, out: Path, seed: int = 1) -> list[Path]:
         for key, name in sorted(AUTHORS.items())), encoding="utf-8")
     written = []
     for index in range(count):
-        rel, text = article(rng, index)
+        rel, text = article(rng, index, shape)
         path = out / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
@@ -110,8 +128,9 @@ def main() -> None:
     parser.add_argument("count", type=int)
     parser.add_argument("out", type=Path)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--shape", choices=SHAPES, default="current")
     args = parser.parse_args()
-    generate(args.count, args.out, args.seed)
+    generate(args.count, args.out, args.seed, args.shape)
 
 
 if __name__ == "__main__":

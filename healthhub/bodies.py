@@ -70,17 +70,22 @@ class FolderBodies:
         return os.path.join(self.folder, name[:2], name)  # 256 folders
 
     def put(self, key: bytes, html: str) -> str:
-        """Store a body; the answer is where it is: 'file:offset:length'."""
+        """Store a body; the answer is where it is: 'file:offset:length:key'.
+
+        The checksum covers the key (a digest of the article's path and bytes)
+        with the body, so a body read back for another article (files swapped
+        or renamed in the cache) fails it: never one article's text under
+        another's title."""
         data = html.encode("utf-8", "surrogatepass")
-        blob = _check(data) + data
+        blob = _check(key + data) + data
         if self._batch is not None:
             name, parts, size = self._batch
             parts.append(blob)
             size[0] += len(blob)
-            return f"{name}:{size[0] - len(blob)}:{len(blob)}"
+            return f"{name}:{size[0] - len(blob)}:{len(blob)}:{key.hex()}"
         name = key.hex()  # a key names one content: a body already stored is not written again
         self._write(name, blob, exclusive=True)
-        return f"{name}:0:{len(blob)}"
+        return f"{name}:0:{len(blob)}:{key.hex()}"
 
     @contextlib.contextmanager
     def batch(self):
@@ -112,13 +117,14 @@ class FolderBodies:
 
     def get(self, where: str) -> str:
         try:
-            name, offset, length = where.split(":")
+            name, offset, length, key = where.split(":")
             with open(self._path(name), "rb") as handle:
                 handle.seek(int(offset))
                 blob = handle.read(int(length))
+            bound = bytes.fromhex(key)
         except (OSError, ValueError):
             raise BodyMissing(where) from None
-        if len(blob) < 16 or _check(blob[16:]) != blob[:16]:
+        if len(blob) < 16 or _check(bound + blob[16:]) != blob[:16]:
             raise BodyMissing(where)
         return blob[16:].decode("utf-8", "surrogatepass")
 
@@ -134,18 +140,21 @@ class FolderBodies:
     def keep_only(self, wheres: set[str]) -> None:
         """Remove the files that hold no body of a current article (and stray files)."""
         wanted = {where.partition(":")[0] for where in wheres}
-        with os.scandir(self.folder) as folders:
-            for folder in folders:
-                if not folder.is_dir(follow_symlinks=False):
-                    os.unlink(folder.path)  # not a body folder (an older layout): never read
-                    continue
-                with os.scandir(folder.path) as entries:
-                    for entry in entries:
-                        if entry.name not in wanted:
-                            try:
-                                os.unlink(entry.path)
-                            except OSError:
-                                pass
+        try:
+            with os.scandir(self.folder) as folders:
+                for folder in folders:
+                    if not folder.is_dir(follow_symlinks=False):
+                        os.unlink(folder.path)  # not a body folder (an older layout): never read
+                        continue
+                    with os.scandir(folder.path) as entries:
+                        for entry in entries:
+                            if entry.name not in wanted:
+                                try:
+                                    os.unlink(entry.path)
+                                except OSError:
+                                    pass
+        except OSError:
+            pass  # what is left is never read unchecked: removed by a later build
 
 
 class TemporaryBodies(FolderBodies):

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
+import errno
 import fcntl
-import gc
 import os
 import time
 from dataclasses import dataclass, field
@@ -24,7 +25,9 @@ from .render import make_environment, render_site
 from .search import SearchIndexError, index_site
 from .sources import SourceReader, source_signatures
 from .theme import load_assets as load_theme_assets, theme_files
-from .write import Staging, WriteResult, output_intact, scan_output, write_outputs
+from .write import (MARKER, OutputRefused, Staging, WriteResult, check_output_folder, output_folder, output_intact,
+                    scan_output, write_outputs)
+from . import cache as cache_files
 
 
 
@@ -41,6 +44,7 @@ class BuildOptions:
     cache_dir: Path | None = None  # None: .healthhub-cache/ next to the output folder
     use_cache: bool = True  # False: a clean build that neither reads nor writes the cache
     jobs: int = 0  # worker processes for many new articles or pages; 0: one per core
+    force: bool = False  # replace a non-empty output folder HealthHub did not build
 
     def cache_folder(self) -> Path | None:
         if not self.use_cache:
@@ -65,6 +69,7 @@ class BuildResult(HasDiagnostics):
     # When nothing changed, the site model is only read from the cache if asked for.
     site_loader: Callable[[], Site] | None = field(default=None, repr=False, compare=False)
     counts: tuple[int, int] | None = None  # articles, categories
+    timings: "Timings | None" = field(default=None, repr=False, compare=False)
 
     def __post_init__(self):
         if self.site is None and self.site_loader is not None:
@@ -105,56 +110,90 @@ def resolve_people(options: BuildOptions) -> tuple[dict[str, Person], list[Diagn
     return load_people(path, display_path(path) if path else DEFAULT_AUTHORS_FILE)
 
 
+def check_output(options: BuildOptions) -> Path:
+    """The folder the site goes into (see write.output_folder); raises OutputRefused
+    when building there could destroy something (see write.check_output_folder)."""
+    out_dir = output_folder(options.out_dir)
+    config_path = options.config_path
+    if config_path is None and Path(DEFAULT_CONFIG_FILE).is_file():
+        config_path = Path(DEFAULT_CONFIG_FILE)
+    inputs = {"the articles folder": options.articles_dir, "the templates folder": options.templates_dir,
+              "the config file": config_path, "the people file": options.authors_path,
+              "the folder you are in": Path.cwd(), "the build cache": options.cache_folder()}
+
+    def previous_files() -> dict | None:
+        folder = options.cache_folder()
+        manifest = cache_files.load(folder / "manifest") if folder is not None else None
+        if isinstance(manifest, dict) and manifest.get("out") == str(out_dir):
+            return manifest.get("files")
+        return None
+
+    check_output_folder(display_path(options.out_dir), out_dir, inputs, options.force, previous_files)
+    return out_dir
+
+
 def build(options: BuildOptions, progress: Progress | None = None) -> BuildResult:
     """Build the site (see _build)."""
-    # A big site model is hundreds of thousands of long-lived objects, built in
-    # one go. Python's cycle collector would walk all of them again and again
-    # while they are made (seconds at 10,000 articles) and find nothing: it is
-    # paused while the model is loaded, which is then frozen (left out of later
-    # collections) until the build ends. Rendering runs with the collector on.
-    enabled = gc.isenabled()
-    gc.disable()
     try:
+        return _build(options, progress)
+    except BodyMissing:
+        # A body the cache promised is gone or damaged: never trust the rest
+        # of that cache either, build again from the sources.
+        if not Cache(options.cache_folder()).clear():
+            options = dataclasses.replace(options, use_cache=False)
         try:
-            return _build(options, progress, enabled)
-        except BodyMissing:
-            # A body the cache promised is gone or damaged: never trust the rest
-            # of that cache either, build again from the sources.
-            Cache(options.cache_folder()).clear()
-            gc.unfreeze()
-            gc.disable()
-            return _build(options, progress, enabled)
-    finally:
-        gc.unfreeze()
-        if enabled:
-            gc.enable()
+            return _build(options, progress)
+        except BodyMissing:  # the cache could not be emptied: without it
+            return _build(dataclasses.replace(options, use_cache=False), progress)
 
 
-def _loaded(enabled: bool) -> None:
-    """The site model is loaded, or the pages are planned: freeze what there is
-    and let the collector run again (while templates render, which makes cycles)."""
-    gc.freeze()
-    if enabled:
-        gc.enable()
+class Timings:
+    """How long each stage of a build took and what it did (`--timings`)."""
+
+    def __init__(self) -> None:
+        self.stages: list[tuple[str, float, str]] = []
+        self._last = time.perf_counter()
+
+    def lap(self, stage: str, work: str = "") -> None:
+        """The stage that just ended (it began where the last one ended)."""
+        now = time.perf_counter()
+        self.stages.append((stage, now - self._last, work))
+        self._last = now
+
+    def add(self, stage: str, seconds: float, work: str = "") -> None:
+        """A stage timed on its own (taken out of the one it ran inside)."""
+        self.stages.append((stage, seconds, work))
+
+    def table(self) -> str:
+        total = sum(seconds for _, seconds, _ in self.stages) or 1e-9
+        lines = [f"{'stage':<22} {'time':>9} {'share':>6}  work"]
+        for stage, seconds, work in self.stages:
+            lines.append(f"{stage:<22} {seconds:>7.3f} s {seconds / total:>6.0%}  {work}")
+        lines.append(f"{'total':<22} {total:>7.3f} s")
+        return "\n".join(lines)
 
 
-def _build(options: BuildOptions, progress: Progress | None, enabled: bool) -> BuildResult:
+def _build(options: BuildOptions, progress: Progress | None) -> BuildResult:
     """Build the site. Content problems come back as diagnostics (ok=False) and
     leave the output folder untouched; config problems raise ConfigError.
 
     Every build is incremental: what the cache shows to be unchanged is neither
     parsed, rendered nor written again (see cache.py, sources.py, incremental.py)."""
     started = time.perf_counter()
+    timings = Timings()
     config = resolve_config(options)
     people, people_diags = resolve_people(options)
+    out_dir = check_output(options)
     cache = Cache(options.cache_folder())
     jobs = max(1, options.job_count())
-    out_dir = options.out_dir.absolute()
     scanned = scan_articles(options.articles_dir) if options.articles_dir.is_dir() else None
     inputs, racy, signatures = inputs_digest(options, config, people, scanned)
     unchanged = unchanged_build(options, config, people, cache, inputs, out_dir) if not racy else None
+    timings.lap("check inputs", f"{len(signatures):,} article files by their stat"
+                + (", nothing changed" if unchanged else ""))
     if unchanged is not None:
         unchanged.seconds = time.perf_counter() - started
+        unchanged.timings = timings
         return unchanged
 
     # One build at a time reads and writes a site's cache and output folder.
@@ -169,11 +208,12 @@ def _build(options: BuildOptions, progress: Progress | None, enabled: bool) -> B
         cache.update_shards("sources", stored_sources, reader.state)
         del stored_sources, known_bodies
         reader.release()
-        gc.freeze()  # the collector stays paused while the pages are planned, see _loaded
+        timings.lap("load", f"{len(site.articles):,} articles, {reader.reparsed:,} parsed")
         diagnostics += people_diags
         diagnostics = sorted(set(diagnostics))
         failed = any(d.is_error for d in diagnostics) or (options.strict and diagnostics)
         if failed:
+            diagnostics += cache_warning(cache, options)
             return BuildResult(False, diagnostics, site, None, time.perf_counter() - started, reader.reparsed)
         # A config file without base_url is told once what that costs. Not subject to
         # --strict: a site without one is a valid choice (a preview, or opened from
@@ -182,7 +222,8 @@ def _build(options: BuildOptions, progress: Progress | None, enabled: bool) -> B
             diagnostics.append(missing_base_url_warning(config))
         # Pagefind refuses a site with nothing to index: no published article, no search.
         search = options.search and any(not article.draft for article in site.articles)
-        env = make_environment(options.templates_dir, cache.compiled_templates())
+        env = make_environment(options.templates_dir)
+        env.bytecode_cache = cache.compiled_templates()
         with Staging(out_dir) as staging:
             stored = cache.load("pages")
             manifest = cache.load("manifest")
@@ -190,8 +231,7 @@ def _build(options: BuildOptions, progress: Progress | None, enabled: bool) -> B
                 stored, manifest = {}, {}
             state = scan_output(out_dir, manifest.get("files"))
             staging.prelink(sorted(state.files))  # in another process, while the pages are worked out
-            pages = PageCache(env, site, stored, state.verified, jobs, progress, staging,
-                              before_render=lambda: _loaded(enabled))
+            pages = PageCache(env, site, stored, state.verified, jobs, progress, staging, lap=timings.lap)
             related = cache.load("related")
             memo = dict(related)
             try:
@@ -200,12 +240,27 @@ def _build(options: BuildOptions, progress: Progress | None, enabled: bool) -> B
             except jinja2.TemplateError as exc:
                 diagnostics.append(template_diagnostic(exc, options.templates_dir))
                 return BuildResult(False, diagnostics, site, None, time.perf_counter() - started, reader.reparsed)
+            timings.lap("render", f"{pages.rendered:,} pages, feeds and sitemap")
+            indexing: list[float] = []
+
+            def index_timed(folder: Path) -> None:
+                begun = time.perf_counter()
+                try:
+                    index_site(folder)
+                finally:
+                    indexing.append(time.perf_counter() - begun)
             try:
-                written = write_outputs(options.out_dir, outputs, finish=index_site if search else None, state=state,
+                written = write_outputs(out_dir, outputs, finish=index_timed if search else None, state=state,
                                         progress=progress, staging=staging)
             except SearchIndexError as exc:
                 diagnostics.append(error(display_path(options.out_dir), 1, 1, str(exc)))
                 return BuildResult(False, diagnostics, site, None, time.perf_counter() - started, reader.reparsed)
+            timings.lap("write", f"{len(written.files):,} files, {written.written:,} written, "
+                                 f"{written.removed:,} removed")
+            if indexing:  # ran inside the writer: shown on its own
+                stage, seconds, work = timings.stages.pop()
+                timings.add(stage, seconds - indexing[0], work)
+                timings.add("search index", indexing[0], "Pagefind")
             cache.update("pages", stored, pages.state)
             cache.update("related", related, memo)
             cache.update("manifest", manifest, {"out": str(out_dir), "files": written.files})
@@ -215,8 +270,10 @@ def _build(options: BuildOptions, progress: Progress | None, enabled: bool) -> B
             cache.store("summary", {} if racy else {
                 "inputs": inputs, "out": str(out_dir), "diagnostics": to_plain(diagnostics),
                 "counts": (len(site.articles), len(site.categories))})
+        diagnostics += cache_warning(cache, options)  # not subject to --strict: the site is right
+        timings.lap("save cache")
         return BuildResult(True, diagnostics, site, written, time.perf_counter() - started,
-                           reader.reparsed, pages.rendered)
+                           reader.reparsed, pages.rendered, timings=timings)
 
 
 def inputs_digest(options: BuildOptions, config: Config, people: dict[str, Person],
@@ -257,9 +314,29 @@ def unchanged_build(options: BuildOptions, config: Config, people: dict[str, Per
         return load_site(config, options.articles_dir, drafts=options.drafts, people=people, read_articles=reader,
                          bodies=bodies)[0]
 
-    written = WriteResult(0, sum(1 for entry in files.values() if entry[3] is not None), 0, files)
+    written = WriteResult(0, sum(1 for rel, entry in files.items() if entry[3] is not None and rel != MARKER), 0, files)
     return BuildResult(True, diagnostics, None, written, 0.0, 0, 0,
                        site_loader=load_site_from_cache, counts=tuple(summary["counts"]))
+
+
+def cache_warning(cache: Cache, options: BuildOptions) -> list[Diagnostic]:
+    """One warning when the cache folder could not be used (the build worked without it)."""
+    exc = cache.problem
+    if exc is None:
+        return []
+    reason = (exc.strerror or str(exc)).lower()
+    fix = {
+        errno.EEXIST: "something else is in its place: move that away",
+        errno.ENOTDIR: "something else is in its place: move that away",
+        errno.EACCES: "check that you may write to it and to the folder that holds it",
+        errno.EPERM: "check that you may write to it and to the folder that holds it",
+        errno.EROFS: "the disk is read-only",
+        errno.ENOSPC: "free some disk space",
+        errno.EDQUOT: "free some disk space",
+    }.get(exc.errno, "check the disk")
+    return [warning(display_path(options.cache_folder()), 1, 1,
+                    f"cannot use the build cache ({reason}), so this build started from the sources and "
+                    f"the next one will too; {fix}")]
 
 
 def missing_base_url_warning(config: Config) -> Diagnostic:

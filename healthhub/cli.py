@@ -15,7 +15,7 @@ from . import __version__, errors, paths
 from .build import BuildLocked, BuildOptions, build
 from .content import display_path
 from .errors import ConfigError, ProcessingError
-from .write import WriteError
+from .write import OutputRefused, WriteError
 
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
 # The live preview (drafts included) is built here, never into site/, so a
@@ -47,6 +47,8 @@ def make_parser() -> argparse.ArgumentParser:
     serve_cmd.add_argument("--search", action="store_true",
                            help="build the search index on every rebuild too (slower; off by default while previewing)")
     serve_cmd.add_argument("--debug", action="store_true", help="show the full traceback of an unexpected failure")
+    serve_cmd.add_argument("--force", action="store_true",
+                           help="build into --out even though HealthHub did not build it (everything in it goes)")
     check_cmd = commands.add_parser("check", help="check articles for editorial problems (nothing is written)")
     add_source_options(check_cmd, templates=False, out=None)
     check_cmd.add_argument("--drafts", action="store_true", help="check articles marked draft: true too")
@@ -106,6 +108,10 @@ def add_build_options(cmd: argparse.ArgumentParser) -> None:
     cmd.add_argument("--strict", action="store_true", help="treat warnings as errors (default: off)")
     cmd.add_argument("--no-search", dest="search", action="store_false",
                      help="skip the search index: a faster build, and a site without search (default: off)")
+    cmd.add_argument("--force", action="store_true",
+                     help="replace the output folder even though HealthHub did not build it (everything in it goes; default: off)")
+    cmd.add_argument("--timings", action="store_true",
+                     help="print how long each stage of the build took, its share and the work it did (default: off)")
     cmd.add_argument("-q", "--quiet", action="store_true", help="print only errors: no warnings, no summary (default: off)")
     cmd.add_argument("-v", "--verbose", action="store_true",
                      help="print every warning (default: each kind is counted and its first few are shown)")
@@ -231,7 +237,7 @@ def cmd_build(args) -> int:
     options = BuildOptions(
         articles_dir=args.articles, templates_dir=args.templates, out_dir=args.out,
         config_path=args.config, authors_path=args.authors, drafts=args.drafts, strict=args.strict,
-        search=args.search,
+        search=args.search, force=args.force,
     )
     show_progress = sys.stderr.isatty() and not args.quiet
     try:
@@ -239,6 +245,9 @@ def cmd_build(args) -> int:
     except BuildLocked as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_CONTENT
+    except OutputRefused as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     except WriteError as exc:
         print(f"error: cannot write {display_path(args.out)}/: {exc.message}; the previous site was left as it was",
               file=sys.stderr)
@@ -260,6 +269,8 @@ def cmd_build(args) -> int:
         print(f"Built {n} article{'s' * (n != 1)} in {c} categor{'ies' if c != 1 else 'y'} "
               f"into {out}/ in {result.seconds:.1f} s"
               + (f" with {warnings} warning{'s' * (warnings != 1)}" if warnings else ""))
+    if args.timings and result.timings is not None:
+        print(result.timings.table())
     return EXIT_OK
 
 
@@ -272,7 +283,7 @@ def cmd_serve(args) -> int:
 
     options = BuildOptions(
         articles_dir=args.articles, templates_dir=args.templates, out_dir=args.out,
-        config_path=args.config, authors_path=args.authors, drafts=True, search=args.search,
+        config_path=args.config, authors_path=args.authors, drafts=True, search=args.search, force=args.force,
     )
     return serve(ServeOptions(options, host=args.host, port=args.port, open_browser=args.open, debug=args.debug))
 

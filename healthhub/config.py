@@ -43,6 +43,10 @@ class Config:
     readability_target: float = 9.0
     # `check` rules switched off, by code (see `healthhub check`), e.g. [readability, no-sources]
     check_disable: tuple[str, ...] = ()
+    # Runaway input (see README "Odd files, hostile input and faults"): no honest
+    # article comes near these; each is checked in the process that parses it.
+    max_convert_seconds: int = 30
+    max_article_mb: int = 5
     # Where the config file was read from ('' for built-in defaults).
     source: str = field(default="", compare=False)
     # Where each key's value is in that file (line, col), for messages about it.
@@ -72,6 +76,8 @@ _KINDS = {
     "disclaimer": "text",
     "readability_target": "grade",
     "check_disable": "list",
+    "max_convert_seconds": "count",
+    "max_article_mb": "count",
 }
 KNOWN_KEYS = tuple(_KINDS)
 

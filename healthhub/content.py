@@ -164,12 +164,6 @@ class Site:
         return (tuple(a for a in self.articles if a.author == person_id),
                 tuple(a for a in self.articles if a.reviewed_by == person_id))
 
-    def category_of(self, article: Article) -> Category:
-        for category in self.categories:
-            if category.slug == article.category_slug:
-                return category
-        raise LookupError(f"no category '{article.category_slug}'")
-
 
 # --- reading one article ------------------------------------------------------
 
@@ -610,11 +604,6 @@ def is_ignored_name(name: str) -> bool:
     """Hidden files, editor swap and backup files."""
     return (name.startswith((".", "#", "~")) or name.endswith(("~", ".swp", ".swo", ".swx", ".tmp", ".bak", "#"))
             or name.startswith("4913"))
-
-
-def find_sources(articles_dir: Path) -> list[Path]:
-    """Every Markdown file under articles_dir, sorted, hidden and backup files left out."""
-    return scan_articles(articles_dir)[0]
 
 
 class Found(list):

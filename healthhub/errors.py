@@ -64,14 +64,6 @@ class ConfigError(Exception):
         super().__init__("\n".join(d.format() for d in diagnostics))
 
 
-class ContentError(Exception):
-    """One or more articles are wrong (exit code 1); nothing was written."""
-
-    def __init__(self, diagnostics: list[Diagnostic]):
-        self.diagnostics = diagnostics
-        super().__init__("\n".join(d.format() for d in diagnostics))
-
-
 def did_you_mean(word: str, known: list[str] | tuple[str, ...]) -> str:
     """' (did you mean 'x'?)' for the closest known word, or ''."""
     import difflib

@@ -46,18 +46,28 @@ class Kept:
     hash: bytes
 
 
+class Unfingerprintable(Exception):
+    """The templates could not all be read or parsed: every page is rendered again."""
+
+
 def template_fingerprints(env: jinja2.Environment, memo: tuple | None = None) -> tuple[dict[str, bytes], tuple]:
     """Per template: a digest of its source and of every template it extends, imports or includes.
-    Also a memo (plain data) to pass next time: parsing every template is the slow part."""
+    Also a memo (plain data) to pass next time: parsing every template is the slow part.
+    Raises Unfingerprintable when that cannot be worked out (never a guess)."""
     try:
         names = env.list_templates()
-        sources = {name: env.loader.get_source(env, name)[0] for name in names}
-    except Exception:
-        return {}, ()
-    every = digest(repr(sorted(sources.items())).encode("utf-8", "surrogatepass"))
-    if memo and memo[0] == every:
-        return memo[1], memo
-    result = _template_fingerprints(env, names, sources, every)
+        sources: dict[str, str] = {}
+        for name in names:
+            try:
+                sources[name] = env.loader.get_source(env, name)[0]
+            except UnicodeDecodeError as exc:  # a binary file (templates/static/logo.png): by its bytes
+                sources[name] = "\0bytes:" + digest(exc.object).hex()
+        every = digest(repr(sorted(sources.items())).encode("utf-8", "surrogatepass"))
+        if memo and memo[0] == every:
+            return memo[1], memo
+        result = _template_fingerprints(env, names, sources, every)
+    except Exception as exc:  # unreadable, vanished mid-build...: render everything
+        raise Unfingerprintable(str(exc)) from exc
     return result, (every, result)
 
 
@@ -65,6 +75,9 @@ def _template_fingerprints(env: jinja2.Environment, names: list[str], sources: d
                            every: bytes) -> dict[str, bytes]:
     refs: dict[str, set[str] | None] = {}
     for name, source in sources.items():
+        if source.startswith("\0bytes:"):
+            refs[name] = set()  # not a template: refers to nothing
+            continue
         try:
             found = set(jinja2.meta.find_referenced_templates(env.parse(source)))
         except jinja2.TemplateSyntaxError:
@@ -155,8 +168,8 @@ class PageCache:
 
     def __init__(self, env: jinja2.Environment, site: Site, stored: dict, verified: dict[str, bytes],
                  jobs: int = 1, progress: Progress | None = None, staging: Staging | None = None,
-                 before_render: Callable[[], None] = lambda: None):
-        self.before_render = before_render  # called once the pages are planned
+                 lap: Callable[[str, str], None] = lambda stage, work: None):
+        self.lap = lap  # told when a stage ends (see build.Timings)
         self.env = env
         self.staging = staging  # rendered pages go straight into it, not into memory
         self.progress = progress
@@ -170,10 +183,14 @@ class PageCache:
 
     def render_pages(self, pages: Sequence[Page], render_one: RenderOne, extra: str) -> dict[str, bytes | Kept]:
         """render.PageRenderer: `extra` names what else the pages depend on (asset versions...)."""
+        self.lap("plan pages", f"{len(pages):,} pages")
         common = site_fingerprint(self.env, self.site, extra)
-        templates, template_memo = template_fingerprints(self.env, self.stored.get("templates"))
+        try:
+            templates, template_memo = template_fingerprints(self.env, self.stored.get("templates"))
+            old_pages: dict[str, tuple] = self.stored.get("pages", {})
+        except Unfingerprintable:
+            templates, template_memo, old_pages = {}, (), {}  # nothing is known to be unchanged
         parts = part_fingerprints(self.site)
-        old_pages: dict[str, tuple] = self.stored.get("pages", {})
         new_pages: dict[str, tuple] = {}
         outputs: dict[str, bytes | Kept] = {}
         dirty: list[tuple[Page, bytes]] = []
@@ -181,12 +198,12 @@ class PageCache:
         blake2b = hashlib.blake2b
         memo: dict[int, bytes] = {}
         for page in pages:
-            out = [common, templates.get(page.template, b"?"), page.path.encode("utf-8", "surrogatepass"),
-                   page.template.encode()]
+            template = templates.get(page.template)
+            out = [common, template or b"?", page.path.encode("utf-8", "surrogatepass"), page.template.encode()]
             fingerprint(page.values, out, memo)
             key = blake2b(b"\0".join(out), digest_size=16).digest()
             record = old_pages.get(page.path)
-            if (record is not None and record[0] == key and verified.get(page.path) == record[2]
+            if (template is not None and record is not None and record[0] == key and verified.get(page.path) == record[2]
                     and all(parts.get(name) == value for name, value in record[1])):
                 outputs[page.path] = Kept(record[2])
                 new_pages[page.path] = record
@@ -194,7 +211,7 @@ class PageCache:
                 dirty.append((page, key))
         self.kept = len(outputs)
         self.rendered = len(dirty)
-        self.before_render()
+        self.lap("decide what changed", f"{len(pages):,} pages fingerprinted, {len(dirty):,} to render")
         ticker = Ticker(self.progress, "Rendering pages", len(dirty))
         for page, key, data, read in self._render(dirty, render_one):
             ticker.advance()

@@ -630,6 +630,13 @@ def sitemap_entries(site: Site, pages: Sequence[Page]) -> list[tuple[str, dt.dat
 
     listed = {("category", c.slug): c.articles for c in site.categories}
     listed.update({("tag", t.slug): t.articles for t in site.tags})
+    newest_of: dict[tuple[str, str], dt.date | None] = {}  # once per listing, not per page of it
+
+    def newest_listed(key: tuple[str, str]) -> dt.date | None:
+        if key not in newest_of:
+            newest_of[key] = newest(listed[key])
+        return newest_of[key]
+
     entries = []
     for page in pages:
         values = page.values
@@ -639,9 +646,9 @@ def sitemap_entries(site: Site, pages: Sequence[Page]) -> list[tuple[str, dt.dat
             entries.append((page.path, newest(values["written"] + values["reviewed"])))
             continue
         elif "category" in values:
-            lastmod = newest(listed["category", values["category"].slug])
+            lastmod = newest_listed(("category", values["category"].slug))
         elif "tag" in values:
-            lastmod = newest(listed["tag", values["tag"].slug])
+            lastmod = newest_listed(("tag", values["tag"].slug))
         elif page.path in ("index.html", "tags/index.html"):
             entries.append((page.path, newest(site.articles)))  # listed even before any article
             continue

@@ -39,12 +39,13 @@ import tornado.web
 from livereload.handlers import LiveReloadHandler, LiveReloadJSHandler
 from tornado.websocket import WebSocketHandler
 
-from .build import BuildLocked, BuildOptions, BuildResult, build
+from .build import BuildLocked, BuildOptions, BuildResult, build, check_output
 from . import paths
 from .config import DEFAULT_CONFIG_FILE
 from .content import display_path
 from .errors import ConfigError
 from .people import DEFAULT_AUTHORS_FILE
+from .write import OutputRefused
 from .watch import PollingWaker, Snapshot, changed_paths, make_waker, take_snapshot, watched_folders
 
 SETTLE_SECONDS = 0.02  # a save that comes as several file events is taken as one
@@ -405,6 +406,8 @@ def run_build(options: BuildOptions, debug: bool) -> tuple[Outcome, BuildResult 
         return Outcome(tuple(d.format() for d in exc.diagnostics)), None
     except BuildLocked:
         raise
+    except OutputRefused as exc:
+        return Outcome((f"error: {exc}",)), None
     except Exception as exc:  # keep serving; the browser and terminal say what broke
         if debug:
             traceback.print_exc()
@@ -543,6 +546,11 @@ def serve(options: ServeOptions) -> int:
     def tell(line: str) -> None:
         print(line, flush=True)
 
+    try:
+        check_output(options.build)
+    except OutputRefused as exc:
+        say(f"error: {exc}")
+        return EXIT_USAGE
     try:
         sockets = bind(options.host, options.port)
     except OSError as exc:

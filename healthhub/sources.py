@@ -10,15 +10,22 @@ before the cache was written is always read again.
 
 from __future__ import annotations
 
-import multiprocessing
+import dataclasses
+import math
 import os
+import pickle
+import resource
+import selectors
+import signal
 import time
+import traceback
 from pathlib import Path
 from typing import Callable
 
 from .bodies import BodyStore, FolderBodies
 from .cache import NotPlain, code_version, digest, from_plain, to_plain
 from .config import Config
+from .errors import ProcessingError, error
 from .content import (Body, Read, article_from_record, article_record, display_path, is_link, make_converter,
                       read_article)
 from .progress import Progress, Ticker
@@ -26,6 +33,7 @@ from .progress import Progress, Ticker
 TASK_SIZE = 32  # articles per task sent to a worker
 PARALLEL_PARSE_MIN = 64  # below this many new files a worker pool costs more than it saves
 RACY_SECONDS = 2.0
+WALL_LIMIT_FACTOR = 10  # a parse worker is stopped after this many times max_convert_seconds in wall time
 
 Result = Read
 
@@ -91,6 +99,10 @@ class SourceReader:
                 if signature is None:
                     st = os.stat(source)
                     signature = (st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns)
+                if signature[0] > config.max_article_mb * 1_000_000:
+                    failed[index] = too_big(display, signature[0], config)
+                    keys.append(None)
+                    continue
                 known = self.stat_cache.get(name)
                 if known is not None and known[0] == signature:
                     content = known[1]
@@ -122,6 +134,8 @@ class SourceReader:
         for key, result in parse_many(list(missing.items()), config, people, self.bodies, self.jobs,
                                       ticker.advance).items():
             results[key] = result
+            if type(result) is Stopped:
+                continue  # parsed again next time
             try:
                 plain[key] = _to_record(result)
             except NotPlain:
@@ -156,30 +170,248 @@ def _from_record(record: tuple, classes: dict) -> Result:
 def parse_many(work: list[tuple[bytes, tuple[Path, str, bytes]]], config: Config, people: dict,
                bodies: BodyStore, jobs: int,
                advance: Callable[[int], None] = lambda count: None) -> dict[bytes, Result]:
+    """Parse the articles in `work`, each within config.max_convert_seconds: in worker
+    processes (one per core for many articles, one for a few), so an article that
+    makes Python-Markdown run away is stopped (its worker killed) and reported
+    while the rest are parsed; the caller (and a preview server's threads) only
+    wait on pipes meanwhile. Where processes cannot be forked: in this process,
+    without the time limit."""
     if not work:
         return {}
-    if jobs > 1 and len(work) >= PARALLEL_PARSE_MIN and "fork" in multiprocessing.get_all_start_methods():
-        # Small tasks: a worker that finishes early takes the next one, so no core
-        # waits long for the last big one (costs little: a task is a few KB).
-        size = max(1, min(TASK_SIZE, -(-len(work) // (jobs * 4))))
-        chunks = [(work[start: start + size], config, people, bodies) for start in range(0, len(work), size)]
-        results: dict[bytes, Result] = {}
-        with multiprocessing.get_context("fork").Pool(jobs) as pool:
-            for part in pool.imap(_parse_chunk, chunks):
-                results.update(part)
-                advance(len(part))
+    if not hasattr(os, "fork"):
+        converter = make_converter(config)
+        results = {}
+        for key, (source, display, data) in work:
+            results[key] = read_article(source, display, config, converter, people, bodies, data, key)
+            advance(1)
         return results
-    converter = make_converter(config)
-    results = {}
-    for key, (source, display, data) in work:
-        results[key] = read_article(source, display, config, converter, people, bodies, data, key)
-        advance(1)
-    return results
+    workers = max(1, min(jobs, len(work) // PARALLEL_PARSE_MIN or 1))
+    # Small tasks: a worker that finishes early takes the next one, so no core
+    # waits long for the last big one.
+    size = max(1, min(TASK_SIZE, -(-len(work) // (workers * 4))))
+    return _GuardedParse(work, config, people, bodies, workers, size, advance).run()
 
 
-def _parse_chunk(chunk) -> dict[bytes, Result]:
-    work, config, people, bodies = chunk
-    converter = make_converter(config)
-    with bodies.batch():  # one file for the chunk's bodies
-        return {key: read_article(source, display, config, converter, people, bodies, data, key)
-                for key, (source, display, data) in work}
+class Stopped(tuple):
+    """The result of an article whose parsing was stopped: never cached (tried again next build)."""
+
+
+def too_slow(display: str, config: Config) -> Read:
+    return Stopped([None, [error(display, 1, 1, f"converting the Markdown took longer than "
+                                 f"{config.max_convert_seconds} s of processor time and was stopped; look for a long "
+                                 "run of [, <, *, _ or - characters and break it up, or raise max_convert_seconds in "
+                                 "healthhub.yaml")], None])
+
+
+def too_big(display: str, size: int, config: Config) -> Read:
+    return None, [error(display, 1, 1, f"the file is larger than {config.max_article_mb} MB "
+                        f"({size / 1e6:.1f} MB), so it was not read; split it into several articles, or raise "
+                        "max_article_mb in healthhub.yaml")], None
+
+
+def _send(fd: int, value) -> None:
+    data = pickle.dumps(value, pickle.HIGHEST_PROTOCOL)
+    data = len(data).to_bytes(8, "big") + data
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def _receive(fd: int):
+    """One message from a pipe; None at its end (the writer is gone)."""
+    header = _read_exactly(fd, 8)
+    if header is None:
+        return None
+    data = _read_exactly(fd, int.from_bytes(header, "big"))
+    return None if data is None else pickle.loads(data)
+
+
+def _read_exactly(fd: int, count: int) -> bytes | None:
+    parts, left = [], count
+    while left:
+        part = os.read(fd, min(left, 1 << 20))
+        if not part:
+            return None
+        parts.append(part)
+        left -= len(part)
+    return b"".join(parts)
+
+
+class _Worker:
+    """A forked parser: reads tasks (lists of indexes into the work) from a pipe,
+    says which article it starts, and sends each task's results when the task's
+    bodies are stored."""
+
+    def __init__(self, parse: "_GuardedParse"):
+        task_read, task_write = os.pipe()
+        result_read, result_write = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            status = 1
+            try:
+                # Hold no other worker's pipe open (it would never see its end).
+                for fd in parse.parent_fds | {task_write, result_read}:
+                    os.close(fd)
+                parse.serve(task_read, result_write)
+                status = 0
+            except BaseException:
+                pass
+            finally:
+                os._exit(status)
+        os.close(task_read)
+        os.close(result_write)
+        self.pid, self.tasks, self.results = pid, task_write, result_read
+        parse.parent_fds |= {task_write, result_read}
+        self.task: list[int] = []  # what it is working on
+        self.current: int | None = None  # the article it started last
+        self.started = 0.0
+
+    def stop(self, parse: "_GuardedParse", kill: bool) -> int:
+        """Close its pipes, end it (kill: at once) and return its wait status."""
+        for fd in (self.tasks, self.results):
+            parse.parent_fds.discard(fd)
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        try:
+            if kill:
+                os.kill(self.pid, signal.SIGKILL)
+            return os.waitpid(self.pid, 0)[1]
+        except OSError:
+            return 0
+
+
+class _GuardedParse:
+    def __init__(self, work, config: Config, people: dict, bodies: BodyStore, workers: int, size: int,
+                 advance: Callable[[int], None]):
+        self.work, self.config, self.people, self.bodies = work, config, people, bodies
+        self.workers, self.advance = workers, advance
+        # Made here, before the workers fork, so they inherit it: making one loads
+        # Python-Markdown's extensions (a second at first), which a long-running
+        # preview process then does once, not once per worker.
+        self.converter = make_converter(config)
+        self.parent_fds: set[int] = set()  # the workers' pipe ends this process holds
+        self.todo = [list(range(start, min(len(work), start + size))) for start in range(0, len(work), size)]
+        self.todo.reverse()  # popped from the end: in order
+
+    def serve(self, tasks: int, results: int) -> None:
+        """In a worker: parse what the parent asks for until it closes the pipe."""
+        converter = self.converter
+        in_memory = not isinstance(self.bodies, FolderBodies)
+        # The time limit counts processor time, not wall time (on a busy machine
+        # an article waits for a core too): the kernel stops this worker with
+        # SIGXCPU once an article used more than the limit. No core file.
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        _, hard = resource.getrlimit(resource.RLIMIT_CPU)
+        while True:
+            task = _receive(tasks)
+            if task is None:
+                return
+            done = []
+            with self.bodies.batch():  # the task's bodies go into one file, written before results are sent
+                for index in task:
+                    _send(results, ("start", index))
+                    key, (source, display, data) = self.work[index]
+                    usage = resource.getrusage(resource.RUSAGE_SELF)
+                    allowed = math.ceil(usage.ru_utime + usage.ru_stime) + self.config.max_convert_seconds
+                    resource.setrlimit(resource.RLIMIT_CPU,
+                                       (allowed if hard == resource.RLIM_INFINITY else min(allowed, hard), hard))
+                    try:
+                        result = read_article(source, display, self.config, converter, self.people, self.bodies,
+                                              data, key)
+                    except ProcessingError as exc:  # a bug: the parent raises it, naming the file
+                        original = exc.original
+                        if not _picklable(original):
+                            original = RuntimeError(f"{type(original).__name__}: {original}")
+                        where = "".join(traceback.format_exception(exc.original))
+                        _send(results, ("failed", exc.where, original, where))
+                        return
+                    body = result[2]
+                    html = self.bodies.get(body.where) if in_memory and body is not None else None
+                    done.append((index, result, html))
+            _send(results, ("done", done))
+
+    def run(self) -> dict[bytes, Result]:
+        results: dict[bytes, Result] = {}
+        # A backstop in wall time, for a worker that waits on something instead
+        # of working (the processor-time limit stops one that works too long).
+        wall_limit = WALL_LIMIT_FACTOR * self.config.max_convert_seconds
+        idle: list[_Worker] = []
+        busy: dict[int, _Worker] = {}  # by results pipe
+        try:
+            with selectors.DefaultSelector() as selector:
+                while self.todo or busy:
+                    while self.todo and len(busy) + len(idle) < self.workers:
+                        idle.append(_Worker(self))
+                    while self.todo and idle:
+                        worker = idle.pop()
+                        worker.task = self.todo.pop()
+                        worker.current, worker.started = None, time.monotonic()
+                        _send(worker.tasks, worker.task)
+                        busy[worker.results] = worker
+                        selector.register(worker.results, selectors.EVENT_READ, worker)
+                    now = time.monotonic()
+                    wait = min(worker.started + wall_limit - now for worker in busy.values())
+                    for selected, _ in selector.select(max(0.0, wait)):
+                        worker = selected.data
+                        message = _receive(worker.results)
+                        if message is None or message[0] == "failed":
+                            if message is not None:
+                                _, where, original, trace = message
+                                failure = ProcessingError(where, original)
+                                failure.add_note(f"In the parse worker:\n{trace.rstrip()}")
+                                raise failure
+                            self._lost(worker, busy, selector, results, None)
+                        elif message[0] == "start":
+                            worker.current, worker.started = message[1], time.monotonic()
+                        else:
+                            for index, result, html in message[1]:
+                                if html is not None:
+                                    body = result[2]
+                                    result = (result[0], result[1],
+                                              dataclasses.replace(body, where=self.bodies.put(body.key, html)))
+                                results[self.work[index][0]] = result
+                            self.advance(len(message[1]))
+                            selector.unregister(worker.results)
+                            del busy[worker.results]
+                            idle.append(worker)
+                    now = time.monotonic()
+                    for worker in [w for w in busy.values() if now - w.started > wall_limit]:
+                        self._lost(worker, busy, selector, results, "too slow")
+        finally:
+            for worker in idle:
+                worker.stop(self, kill=False)
+            for worker in busy.values():
+                worker.stop(self, kill=True)
+        return results
+
+    def _lost(self, worker: _Worker, busy: dict, selector, results: dict, why: str) -> None:
+        """A worker took too long over one article (or died): that article is an
+        error, the rest of its task goes back in the queue, the worker goes."""
+        selector.unregister(worker.results)
+        del busy[worker.results]
+        status = worker.stop(self, kill=why is not None)
+        if why is None and os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGXCPU:
+            why = "too slow"
+        task = worker.task
+        current = worker.current if worker.current is not None else task[0]
+        key, (source, display, data) = self.work[current]
+        if why == "too slow":
+            results[key] = too_slow(display, self.config)
+        else:
+            results[key] = Stopped([None, [error(display, 1, 1, "the Markdown converter stopped unexpectedly on "
+                                                 "this article (out of memory?); check it for unusual content")],
+                                    None])
+        self.advance(1)
+        rest = [index for index in task if index != current]
+        if rest:
+            self.todo.append(rest)
+
+
+def _picklable(exc: BaseException) -> bool:
+    try:
+        pickle.loads(pickle.dumps(exc))
+        return True
+    except Exception:
+        return False

@@ -29,6 +29,80 @@ class UnsafeOutputPath(ValueError):
     pass
 
 
+# The file that marks a folder as one HealthHub built (and may replace whole).
+MARKER = ".healthhub-site"
+MARKER_TEXT = (b"This folder is a website built by HealthHub. Every build replaces all of it:\n"
+               b"keep nothing else in here.\n")
+
+
+class OutputRefused(ValueError):
+    """The output folder is one a build must not replace (the message says why and what to do)."""
+
+
+def output_folder(out_dir: Path) -> Path:
+    """Where the site goes: out_dir, or where it leads when it is a symbolic link
+    (a deploy set-up such as site -> /var/www/html). The link stays a link; the
+    folder it leads to is swapped for the new site, all or nothing."""
+    out_dir = out_dir.absolute()
+    if out_dir.is_symlink():
+        return Path(os.path.realpath(out_dir))
+    return out_dir
+
+
+def _is_within(path: Path, folder: Path) -> bool:
+    return path == folder or folder in path.parents
+
+
+def check_output_folder(shown: str, out_dir: Path, inputs: dict[str, Path | None], force: bool,
+                        previous_files: Callable[[], dict | None]) -> None:
+    """Raise OutputRefused when building into out_dir (as output_folder gives it) could
+    destroy something: a folder holding the sources, the home or root folder, a file,
+    or a non-empty folder HealthHub did not build (unless force). `inputs` names the
+    sources by what they are ('the articles folder': path); `previous_files` gives the
+    files the last build into out_dir left (the cache's manifest), or None."""
+    real = Path(os.path.realpath(out_dir))
+    use = "build into a folder of its own instead, e.g. --out site"
+    if real == Path(real.anchor):
+        raise OutputRefused(f"--out {shown} is the root folder /; {use}")
+    try:
+        home = Path(os.path.realpath(Path.home()))
+    except (RuntimeError, KeyError, OSError):
+        home = None
+    if home is not None and real == home:
+        raise OutputRefused(f"--out {shown} is your home folder, and a build replaces everything in its output "
+                            f"folder; {use}")
+    for what, path in inputs.items():
+        if path is None:
+            continue
+        source = Path(os.path.realpath(path.absolute()))
+        if _is_within(source, real):
+            where = "is" if source == real else "holds"
+            raise OutputRefused(f"--out {shown} {where} {what}, and a build replaces everything in its output "
+                                f"folder; {use}")
+        if what in ("the articles folder", "the templates folder") and _is_within(real, source):
+            raise OutputRefused(f"--out {shown} is inside {what}, where the site's pages would be read back as "
+                                f"sources; {use}")
+    if not os.path.lexists(real):
+        return  # a new folder
+    if not os.path.isdir(real):
+        raise OutputRefused(f"--out {shown} is a file, not a folder; {use}")
+    marker = real / MARKER
+    if marker.is_file() and not marker.is_symlink():
+        return
+    try:
+        names = os.listdir(real)
+    except OSError as exc:
+        raise OutputRefused(f"--out {shown} cannot be read ({exc.strerror}); check its permissions or {use}") from None
+    if not names or force:
+        return
+    previous = previous_files()
+    if previous and set(_existing_files(real)) <= set(previous):
+        return  # built by an older HealthHub (before the marker): every file in it is one that build wrote
+    raise OutputRefused(f"--out {shown} is not empty and HealthHub did not build it (it has no {MARKER} file), "
+                        f"and a build replaces everything in it; build into a new or empty folder, or pass --force "
+                        f"to replace its contents")
+
+
 class WriteError(OSError):
     """The site folder could not be written (disk full, read-only, no permission).
 
@@ -285,6 +359,7 @@ def write_outputs(out_dir: Path, outputs: dict, finish: Callable[[Path], None] |
     changed; otherwise the new folder is staged and swapped in at once.
     """
     check_output_paths(outputs)
+    outputs = {**outputs, MARKER: MARKER_TEXT}
     out_dir = out_dir.absolute()
     try:
         if staging is not None:
@@ -383,7 +458,7 @@ def _write_outputs(out_dir: Path, outputs: dict, finish: Callable[[Path], None] 
     if written == 0 and out_dir.is_dir() and (not stale if finish is None else state.extras_intact and stale == state.extras):
         files = {rel: existing[rel] + (hashes[rel],) for rel in outputs}
         files.update({rel: existing[rel] + (None,) for rel in stale})
-        return WriteResult(0, len(same), 0, files)
+        return WriteResult(0, len(same) - (MARKER in same), 0, files)
     removed = len(stale)
     staging.settle()
     staging_dir = staging.folder()  # the caller's Staging removes it if anything below fails
@@ -443,7 +518,8 @@ def _write_outputs(out_dir: Path, outputs: dict, finish: Callable[[Path], None] 
     os.chmod(staging_dir, 0o755)
     _swap(staging_dir, out_dir)  # staging_dir now holds the previous site, which the caller removes
     staging.remove_later()
-    return WriteResult(written, len(same), removed, files)
+    marker_written = MARKER in outputs and MARKER not in same  # counted apart from the site's own files
+    return WriteResult(written - marker_written, len(same) - (MARKER in same), removed, files)
 
 
 LINK_THREADS = 3
@@ -525,38 +601,17 @@ def _link_tree(source: str, target: str, rels: list[str], parent: int) -> list[s
 
 
 def remove_tree(folder: Path) -> None:
-    """shutil.rmtree, with the files of a big tree unlinked a directory at a time by several threads."""
-    root = os.fspath(folder)
-    files: list[str] = []
-    todo = [""]
+    """Remove a folder and everything in it, never following a symbolic link: a link
+    (the folder itself or anything in it) is removed, never what it leads to.
+    shutil.rmtree walks by directory file descriptors, so a folder swapped for a
+    link while it runs is not followed either. (It mostly runs in the background,
+    see remove_detached, so nobody waits for it.)"""
     try:
-        while todo:
-            rel = todo.pop()
-            with os.scandir(os.path.join(root, rel)) as entries:
-                for entry in entries:
-                    name = f"{rel}/{entry.name}" if rel else entry.name
-                    if entry.is_dir(follow_symlinks=False):
-                        todo.append(name)
-                    else:
-                        files.append(name)
-    except OSError:
-        pass
-
-    def unlink(rel: str, names: list[str]) -> None:
-        try:
-            fd = os.open(os.path.join(root, rel), os.O_RDONLY | os.O_DIRECTORY)
-        except OSError:
+        if os.path.islink(folder):
+            os.unlink(folder)
             return
-        try:
-            for name in names:
-                try:
-                    os.unlink(name, dir_fd=fd)
-                except OSError:
-                    pass
-        finally:
-            os.close(fd)
-
-    _each_folder(unlink, _by_folder(files))
+    except OSError:
+        return
     shutil.rmtree(folder, ignore_errors=True)
 
 

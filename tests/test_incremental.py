@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import random
 import tempfile
 import time
 from pathlib import Path
@@ -51,6 +52,7 @@ TEMPLATE_EDITS = [
     ("tag.html", "<h1>", "<h1 data-n=\"{{ pager.items|map(attribute='slug')|join(',') }} {{ tag.count }}\">"),
     ("home.html", "<h1", "{{ site.tags|map(attribute='name')|join(' ') }}<h1"),
 ]
+DAMAGES = ["truncate", "random-bytes", "swap-files", "swap-bodies"]
 CONFIGS = ["", "per_page: 2\n", "site_name: Other\nrelated_count: 1\n", "popular_count: 1\nhome_latest: 2\n",
            "default_author: \"Dr. Q\"\n"]
 
@@ -69,7 +71,33 @@ steps_st = st.lists(st.one_of(
     st.tuples(st.just("rename"), names_st, names_st),
     st.tuples(st.just("template"), st.integers(0, len(TEMPLATE_EDITS) - 1)),
     st.tuples(st.just("config"), st.integers(0, len(CONFIGS) - 1)),
+    st.tuples(st.just("static"), st.integers(0, 3)),  # a binary file among the templates
+    st.tuples(st.just("damage"), st.sampled_from(DAMAGES), st.integers(0, 2**32)),  # to the build cache
 ), min_size=1, max_size=5)
+
+
+def damage_cache(site: SiteDir, how: str, seed: int) -> None:
+    """Damage the build cache as a crash, a bad disk or a careless hand might."""
+    rng = random.Random(seed)
+    folder = site.root / ".healthhub-cache"
+    files = sorted(p for p in folder.rglob("*") if p.is_file() and p.name != ".gitignore")
+    if how == "swap-bodies":
+        files = [p for p in files if "bodies" in p.parts]
+    if how.startswith("swap"):
+        if len(files) >= 2:
+            a, b = rng.sample(files, 2)
+            data_a, data_b = a.read_bytes(), b.read_bytes()
+            a.write_bytes(data_b)
+            b.write_bytes(data_a)
+        return
+    for path in rng.sample(files, max(1, len(files) // 2)) if files else ():
+        data = bytearray(path.read_bytes())
+        if how == "truncate":
+            data = data[: rng.randrange(len(data) + 1)]
+        elif data:
+            for _ in range(rng.randrange(1, 20)):
+                data[rng.randrange(len(data))] = rng.randrange(256)
+        path.write_bytes(bytes(data))
 
 
 def source(fields: dict) -> str:
@@ -95,6 +123,11 @@ def apply(site: SiteDir, step: tuple) -> None:
         age(path)
     elif kind == "config":
         write(site, "healthhub.yaml", CONFIGS[step[1]])
+    elif kind == "static":
+        write_bytes = bytes(range(256)) * (step[1] + 1)
+        age(site.write("templates/static/logo.png", write_bytes))
+    elif kind == "damage":
+        damage_cache(site, step[1], step[2])
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])

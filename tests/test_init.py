@@ -94,7 +94,7 @@ def test_version_and_help(tmp_path):
     text = healthhub("build", "--help", cwd=tmp_path).stdout
     options = re.findall(r"^  (?:-\w, )?(--[a-z-]+)", text, flags=re.M)
     assert options == ["--help", "--articles", "--templates", "--out", "--config", "--authors", "--drafts",
-                       "--strict", "--no-search", "--quiet", "--verbose", "--debug"]
+                       "--strict", "--no-search", "--force", "--timings", "--quiet", "--verbose", "--debug"]
     help_of = re.split(r"\n  (?=-)", text.split("options:", 1)[1])
     described = [part for part in help_of if part.strip() and not part.strip().startswith("-h")]
     assert len(described) == len(options) - 1 and all("(default: " in " ".join(p.split()) for p in described), text

@@ -137,7 +137,7 @@ def test_writer_failure_leaves_previous_site(tmp_path):
 
     with pytest.raises(OSError):
         write_outputs(out, {"a.html": b"B", "new.html": b"N"}, finish=crash)
-    assert sorted(os.listdir(out)) == ["a.html"] and (out / "a.html").read_bytes() == b"A"
+    assert sorted(os.listdir(out)) == [".healthhub-site", "a.html"] and (out / "a.html").read_bytes() == b"A"
     assert without_background_cleanup(tmp_path) == ["site"]
 
 
