@@ -11,7 +11,10 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import yaml
+
 from . import frontmatter as fm
+from . import paths
 from .errors import ConfigError, Diagnostic, did_you_mean, error
 
 DEFAULT_CONFIG_FILE = "healthhub.yaml"
@@ -40,6 +43,11 @@ class Config:
     disclaimer: str = ("This article is for general information only. It does not replace advice "
                        "from a doctor, nurse or pharmacist who knows you.")
     readability_target: float = 9.0
+    # The header's links (see navigation.py): (label, url or '' for a category, line, col).
+    nav: tuple[tuple[str, str, int, int], ...] = ()
+    nav_count: int = 5
+    # Published addresses removed on purpose (see guard.py): site paths.
+    gone: tuple[str, ...] = ()
     # Where the config file was read from ('' for built-in defaults).
     source: str = field(default="", compare=False)
 
@@ -63,6 +71,9 @@ _KINDS = {
     "emergency_advice": "text",
     "disclaimer": "text",
     "readability_target": "grade",
+    "nav": "nav",
+    "nav_count": "count",
+    "gone": "addresses",
 }
 KNOWN_KEYS = tuple(_KINDS)
 
@@ -132,6 +143,10 @@ def _convert(kind: str, entry: fm.Entry):
         return value
     if kind == "list":
         return tuple(fm.to_text_list(node, key, "[Health, Fitness, Nutrition]"))
+    if kind == "nav":
+        return _nav(entry)
+    if kind == "addresses":
+        return tuple(dict.fromkeys(_address(text) for text in fm.to_text_list(node, key, "[/old/page.html]")))
     if kind == "language":
         value = fm.to_text(node, key, "en")
         if not re.fullmatch(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*", value):
@@ -148,3 +163,39 @@ def _convert(kind: str, entry: fm.Entry):
             )
         return value.rstrip("/") + "/"
     raise AssertionError(kind)
+
+
+_NAV_EXAMPLE = "[Health, Sleep, {title: About us, url: about.html}]"
+
+
+def _nav(entry: fm.Entry) -> tuple[tuple[str, str, int, int], ...]:
+    """`nav:` items: a category name, or {title: ..., url: ...} for any other link."""
+    node = entry.node
+    if node.tag == fm.NULL:
+        return ()
+    if not isinstance(node, yaml.SequenceNode):
+        raise fm.FieldError(f"'nav' must be a list, e.g. nav: {_NAV_EXAMPLE}")
+    items = []
+    for item in node.value:
+        line = item.start_mark.line + entry.pos.line - node.start_mark.line
+        col = item.start_mark.column + 1
+        if isinstance(item, yaml.MappingNode):
+            fields = {str(k.value): v for k, v in item.value}
+            unknown = sorted(set(fields) - {"title", "url"})
+            if unknown or set(fields) != {"title", "url"}:
+                raise fm.FieldError(f"a link in 'nav' needs exactly 'title' and 'url', e.g. {{title: About us, url: about.html}}")
+            url = fm.to_text(fields["url"], "url", "about.html")
+            if not (re.fullmatch(r"https?://[^\s/?#]+\S*", url) or paths.is_inside(url.split("#")[0])):
+                raise fm.FieldError(f"the nav link url '{url}' must be a full address (https://...) "
+                                    "or a path inside the site without a leading slash, e.g. about.html")
+            items.append((fm.to_text(fields["title"], "title", "About us"), url, line, col))
+        else:
+            items.append((fm.to_text(item, "nav", "Health"), "", line, col))
+    return tuple(items)
+
+
+def _address(text: str) -> str:
+    value = paths.address_path(text)
+    if value is None:
+        raise fm.FieldError(f"'{text}' is not an address inside the site, write it like /old/page.html or /old-folder/")
+    return value

@@ -26,6 +26,7 @@ from .config import Config
 from .errors import Diagnostic, ProcessingError, did_you_mean, error, warning
 from .markup import (Heading, MarkdownConverter, callout_titles, first_paragraph, reading_minutes,
                      scan_source, shorten)
+from .navigation import check_nav
 from .people import Person
 from .bodies import BodyStore, MemoryBodies
 
@@ -721,6 +722,7 @@ def load_site(config: Config, articles_dir: Path, drafts: bool = False,
             articles.append(article)
             folders[article.source] = where[file]  # resolved, as gather_files compares
     site = gather_site(config, articles, drafts, diags, people)
+    diags.extend(check_nav(config, site.categories))
     files = gather_files(site, folders, articles_dir, others, diags)
     return dataclasses.replace(site, files=files, bodies=bodies, body_of=body_of, link_map=link_map), diags
 

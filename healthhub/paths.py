@@ -12,7 +12,7 @@ from __future__ import annotations
 import posixpath
 import re
 import unicodedata
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 _NOT_WORD = re.compile(r"[^\w]+", re.UNICODE)
 _SAFE_SLUG = re.compile(r"[^\W_](?:[\w-]*[^\W_])?", re.UNICODE)
@@ -111,3 +111,15 @@ def is_inside(path: str) -> bool:
 
 def person_path(person_id: str) -> str:
     return f"people/{person_id}.html"
+
+
+def address_path(address: str) -> str | None:
+    """An address as an author writes it ('/old/page.html', 'old/', '/2019/04/x/',
+    'https://site.org/old/') -> the site path the page had ('old/page.html',
+    'old/index.html'), or None when it is not a place inside a site. A folder
+    address means its index.html, as every static host serves it."""
+    value = re.sub(r"^https?://[^/]+", "", address.strip()).split("#")[0].split("?")[0]
+    value = unquote(value).lstrip("/")
+    if not value or value.endswith("/"):
+        value += "index.html"
+    return value if is_inside(value) else None

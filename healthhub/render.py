@@ -23,6 +23,7 @@ import jinja2
 from markupsafe import Markup
 
 from . import __version__, feeds, paths
+from .navigation import TOPICS_PATH, NavLink, header_links, topic_groups, top_categories
 from .config import Config
 from .bodies import BodyMissing
 from .content import Article, Category, Site, Tag
@@ -138,11 +139,13 @@ class SiteView:
     whole article list and the topics are recorded in `read` when a template
     asks for them, so only pages that showed them depend on them."""
 
-    def __init__(self, site: Site, nav: tuple[CategoryLink, ...], tags: tuple[TagInfo, ...]):
+    def __init__(self, site: Site, nav: "Navigation", tags: tuple[TagInfo, ...]):
         self._site = site
         self._tags = tags
         self.config = site.config
-        self.categories = nav
+        self.categories = nav.categories  # every category (for links to an article's category)
+        self.nav = nav.header  # the header's few links (navigation.header_links)
+        self.topics_path = TOPICS_PATH
         self.people = site.people
         self.drafts_shown = site.drafts_shown
         self.read: set[str] = set()
@@ -176,8 +179,18 @@ class SiteView:
         return self._site.work_of(person_id)
 
 
-def navigation(site: Site) -> tuple[CategoryLink, ...]:
-    return tuple(CategoryLink(c.name, c.slug, c.path) for c in site.categories)
+@dataclass(frozen=True)
+class Navigation:
+    """What every page may show of the site's structure: every category (name and
+    address) and the header's few links."""
+
+    categories: tuple[CategoryLink, ...]
+    header: tuple[NavLink, ...]
+
+
+def navigation(site: Site) -> Navigation:
+    return Navigation(tuple(CategoryLink(c.name, c.slug, c.path) for c in site.categories),
+                      header_links(site.config, site.categories))
 
 
 def most_viewed(articles: Sequence[Article], count: int) -> tuple[Article, ...]:
@@ -452,9 +465,17 @@ def site_pages(site: Site, search: bool = True, memo: dict | None = None) -> lis
     pages: list[Page] = [Page("index.html", "home.html", {
         "latest": site.articles[: config.home_latest],
         "popular": most_viewed(site.articles, config.popular_count),
-        "categories": tuple(categories.values()),
+        # bounded like the header: a site with 200 categories lists a few and links the rest
+        "categories": tuple(categories[c.slug] for c in top_categories(config, site.categories, config.nav_count)),
+        "category_count": len(categories),
         "tags": tags,
     })]
+    pages.append(Page(TOPICS_PATH, "topics.html", {
+        "groups": tuple((letter, tuple(categories[c.slug] for c in group))
+                        for letter, group in topic_groups(site.categories)),
+        "category_count": len(categories),
+        "tag_count": len(tags),
+    }))
     for category in site.categories:
         popular = most_viewed(category.articles, config.popular_count)
         info = categories[category.slug]
@@ -615,7 +636,7 @@ def sitemap_entries(site: Site, pages: Sequence[Page]) -> list[tuple[str, dt.dat
             lastmod = newest(listed["category", values["category"].slug])
         elif "tag" in values:
             lastmod = newest(listed["tag", values["tag"].slug])
-        elif page.path in ("index.html", "tags/index.html"):
+        elif page.path in ("index.html", "tags/index.html", TOPICS_PATH):
             entries.append((page.path, newest(site.articles)))  # listed even before any article
             continue
         else:
