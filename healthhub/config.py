@@ -115,7 +115,8 @@ def parse_config(text: str, display: str) -> Config:
         try:
             values[entry.key] = _convert(kind, entry)
         except fm.FieldError as exc:
-            problems.append(error(display, entry.pos.line, entry.pos.col, str(exc)))
+            line, col = getattr(exc, "position", None) or (entry.pos.line, entry.pos.col)
+            problems.append(error(display, line, col, str(exc)))
     if problems:
         raise ConfigError(problems)
     return dataclasses.replace(Config(), source=display, **values)
@@ -179,19 +180,25 @@ def _nav(entry: fm.Entry) -> tuple[tuple[str, str, int, int], ...]:
     for item in node.value:
         line = item.start_mark.line + entry.pos.line - node.start_mark.line
         col = item.start_mark.column + 1
-        if isinstance(item, yaml.MappingNode):
-            fields = {str(k.value): v for k, v in item.value}
-            unknown = sorted(set(fields) - {"title", "url"})
-            if unknown or set(fields) != {"title", "url"}:
-                raise fm.FieldError(f"a link in 'nav' needs exactly 'title' and 'url', e.g. {{title: About us, url: about.html}}")
-            url = fm.to_text(fields["url"], "url", "about.html")
-            if not (re.fullmatch(r"https?://[^\s/?#]+\S*", url) or paths.is_inside(url.split("#")[0])):
-                raise fm.FieldError(f"the nav link url '{url}' must be a full address (https://...) "
-                                    "or a path inside the site without a leading slash, e.g. about.html")
-            items.append((fm.to_text(fields["title"], "title", "About us"), url, line, col))
-        else:
-            items.append((fm.to_text(item, "nav", "Health"), "", line, col))
+        try:
+            items.append(_nav_item(item, line, col))
+        except fm.FieldError as exc:
+            exc.position = (line, col)
+            raise
     return tuple(items)
+
+
+def _nav_item(item: yaml.Node, line: int, col: int) -> tuple[str, str, int, int]:
+    if isinstance(item, yaml.MappingNode):
+        fields = {str(k.value): v for k, v in item.value}
+        if set(fields) != {"title", "url"}:
+            raise fm.FieldError("a link in 'nav' needs exactly 'title' and 'url', e.g. {title: About us, url: about.html}")
+        url = fm.to_text(fields["url"], "url", "about.html")
+        if not (re.fullmatch(r"https?://[^\s/?#]+\S*", url) or paths.is_inside(url.split("#")[0])):
+            raise fm.FieldError(f"the nav link url '{url}' must be a full address (https://...) "
+                                "or a path inside the site without a leading slash, e.g. about.html")
+        return fm.to_text(fields["title"], "title", "About us"), url, line, col
+    return fm.to_text(item, "nav", "Health"), "", line, col
 
 
 def _address(text: str) -> str:
