@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import fcntl
 import gc
 import os
@@ -12,6 +13,7 @@ from typing import Callable
 
 import jinja2
 
+from . import addresses
 from .bodies import BodyMissing, TemporaryBodies
 from .cache import DEFAULT_DIR_NAME, Cache, code_version, digest, from_plain, to_plain
 from .config import DEFAULT_CONFIG_FILE, Config, load_config
@@ -40,6 +42,15 @@ class BuildOptions:
     cache_dir: Path | None = None  # None: .healthhub-cache/ next to the output folder
     use_cache: bool = True  # False: a clean build that neither reads nor writes the cache
     jobs: int = 0  # worker processes for many new articles or pages; 0: one per core
+    # The removed-page guard (addresses.py): the list of published addresses it checks
+    # against (None: no guard, e.g. the live preview) and whether this build updates it.
+    addresses_file: Path | None = None
+    record_addresses: bool = True
+    future: bool = False  # publish articles dated after `today` too (--future)
+    today: dt.date | None = None  # the day scheduled and expiring articles are judged by; None: today
+
+    def publish_day(self) -> dt.date:
+        return self.today or dt.date.today()
 
     def cache_folder(self) -> Path | None:
         if not self.use_cache:
@@ -161,6 +172,7 @@ def _build(options: BuildOptions, progress: Progress | None, enabled: bool) -> B
         stored_sources = cache.load_shards("sources")
         reader = SourceReader(stored_sources, bodies, jobs, progress, signatures)
         site, diagnostics = load_site(config, options.articles_dir, drafts=options.drafts, people=people,
+                                      future=options.future, today=options.publish_day(),
                                       read_articles=reader, scanned=scanned, bodies=bodies)
         known_bodies = stored_sources.get("parsed", {}).keys()
         if reader.reparsed or known_bodies != reader.state.get("parsed", {}).keys():
@@ -199,12 +211,27 @@ def _build(options: BuildOptions, progress: Progress | None, enabled: bool) -> B
             except jinja2.TemplateError as exc:
                 diagnostics.append(template_diagnostic(exc, options.templates_dir))
                 return BuildResult(False, diagnostics, site, None, time.perf_counter() - started, reader.reparsed)
+            if options.addresses_file is not None:
+                guard_file = options.addresses_file
+                recorded, problems = addresses.read_addresses(guard_file, display_path(guard_file))
+                published = addresses.guarded(outputs, site)
+                problems += addresses.removed_problems(recorded, published, site, display_path(guard_file))
+                if problems:
+                    diagnostics += problems
+                    return BuildResult(False, diagnostics, site, None, time.perf_counter() - started, reader.reparsed)
             try:
                 written = write_outputs(options.out_dir, outputs, finish=index_site if search else None, state=state,
                                         progress=progress, staging=staging)
             except SearchIndexError as exc:
                 diagnostics.append(error(display_path(options.out_dir), 1, 1, str(exc)))
                 return BuildResult(False, diagnostics, site, None, time.perf_counter() - started, reader.reparsed)
+            if options.addresses_file is not None and options.record_addresses and not (options.drafts or options.future):
+                try:
+                    addresses.write_addresses(options.addresses_file, addresses.format_addresses(published))
+                except OSError as exc:
+                    diagnostics.append(warning(display_path(options.addresses_file), 1, 1,
+                                               f"cannot update the list of published addresses ({exc.strerror}), "
+                                               "check the folder's permissions"))
             cache.update("pages", stored, pages.state)
             cache.update("related", related, memo)
             cache.update("manifest", manifest, {"out": str(out_dir), "files": written.files})
@@ -227,7 +254,8 @@ def inputs_digest(options: BuildOptions, config: Config, people: dict[str, Perso
         if path.is_file():
             templates.append((path.as_posix(), path.read_bytes()))
     where = (os.getcwd(), str(options.articles_dir.absolute()), str(options.templates_dir.absolute()),
-             str(options.out_dir.absolute()), scanned is None, options.drafts, options.strict, options.search)
+             str(options.out_dir.absolute()), scanned is None, options.drafts, options.strict, options.search,
+             options.future, options.publish_day().toordinal(), options.record_addresses, addresses_state(options))
     text = repr((where, repr(config), repr(sorted(people.items())), [len(sources)], signatures, problems,
                  digest(repr(templates).encode())))
     by_name = {entry[0]: entry[1:] for entry in signatures if len(entry) == 5}
@@ -254,6 +282,7 @@ def unchanged_build(options: BuildOptions, config: Config, people: dict[str, Per
         bodies = cache.bodies()
         reader = SourceReader(cache.load_shards("sources"), bodies)
         return load_site(config, options.articles_dir, drafts=options.drafts, people=people, read_articles=reader,
+                         future=options.future, today=options.publish_day(),
                          bodies=bodies)[0]
 
     written = WriteResult(0, sum(1 for entry in files.values() if entry[3] is not None), 0, files)
@@ -306,3 +335,14 @@ def template_diagnostic(exc: jinja2.TemplateError, templates_dir: Path) -> Diagn
     where = display_path(Path(filename)) if filename else display_path(templates_dir)
     message = getattr(exc, "message", None) or str(exc)
     return error(where, lineno or 1, 1, f"template error: {message}, fix the template")
+
+
+def addresses_state(options: BuildOptions) -> object:
+    """What the removed-page guard's file holds, for the inputs digest (a changed or
+    deleted list means a real build, which checks and rewrites it)."""
+    if options.addresses_file is None:
+        return None
+    try:
+        return digest(options.addresses_file.read_bytes())
+    except OSError as exc:
+        return f"unreadable: {exc.errno}"

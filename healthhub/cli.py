@@ -9,6 +9,7 @@ import traceback
 from pathlib import Path
 
 from . import __version__, paths
+from .addresses import ADDRESSES_FILE
 from .build import BuildLocked, BuildOptions, build
 from .content import display_path
 from .errors import ConfigError, ProcessingError
@@ -76,6 +77,9 @@ def add_source_options(cmd: argparse.ArgumentParser, templates: bool = True, out
 def add_build_options(cmd: argparse.ArgumentParser) -> None:
     add_source_options(cmd)
     cmd.add_argument("--drafts", action="store_true", help="include articles marked draft: true")
+    cmd.add_argument("--future", action="store_true", help="include articles dated after today (scheduled)")
+    cmd.add_argument("--today", default=None, help="build as on this day, YYYY-MM-DD: scheduled articles up to it "
+                     "are published, those expiring by it are not (default: today)")
     cmd.add_argument("--strict", action="store_true", help="treat warnings as errors")
     cmd.add_argument("--no-search", dest="search", action="store_false",
                      help="skip building the search index (faster; the site has no search)")
@@ -138,10 +142,17 @@ def _progress(phase: str, done: int, total: int) -> None:
 
 
 def cmd_build(args) -> int:
+    try:
+        today = dt.date.fromisoformat(args.today) if args.today else None
+    except ValueError:
+        print(f"error: --today '{args.today}' is not a date, write it as YYYY-MM-DD", file=sys.stderr)
+        return EXIT_USAGE
+    # The list of published addresses lives next to the config (the project folder).
+    addresses_file = (args.config.parent if args.config else Path(".")) / ADDRESSES_FILE
     options = BuildOptions(
         articles_dir=args.articles, templates_dir=args.templates, out_dir=args.out,
         config_path=args.config, authors_path=args.authors, drafts=args.drafts, strict=args.strict,
-        search=args.search,
+        search=args.search, future=args.future, today=today, addresses_file=addresses_file,
     )
     show_progress = sys.stderr.isatty() and not args.quiet
     try:
@@ -178,6 +189,7 @@ def cmd_serve(args) -> int:
     options = BuildOptions(
         articles_dir=args.articles, templates_dir=args.templates, out_dir=args.out,
         config_path=args.config, authors_path=args.authors, drafts=True, search=args.search,
+        future=True,  # scheduled articles are shown with a banner, like drafts
     )
     return serve(ServeOptions(options, host=args.host, port=args.port, open_browser=args.open, debug=args.debug))
 

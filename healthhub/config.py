@@ -46,8 +46,8 @@ class Config:
     # The header's links (see navigation.py): (label, url or '' for a category, line, col).
     nav: tuple[tuple[str, str, int, int], ...] = ()
     nav_count: int = 5
-    # Published addresses removed on purpose (see guard.py): site paths.
-    gone: tuple[str, ...] = ()
+    # Published addresses removed on purpose (see addresses.py): (site path, line, col).
+    gone: tuple[tuple[str, int, int], ...] = ()
     # Where the config file was read from ('' for built-in defaults).
     source: str = field(default="", compare=False)
 
@@ -147,7 +147,7 @@ def _convert(kind: str, entry: fm.Entry):
     if kind == "nav":
         return _nav(entry)
     if kind == "addresses":
-        return tuple(dict.fromkeys(_address(text) for text in fm.to_text_list(node, key, "[/old/page.html]")))
+        return _gone(entry)
     if kind == "language":
         value = fm.to_text(node, key, "en")
         if not re.fullmatch(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*", value):
@@ -201,8 +201,24 @@ def _nav_item(item: yaml.Node, line: int, col: int) -> tuple[str, str, int, int]
     return fm.to_text(item, "nav", "Health"), "", line, col
 
 
-def _address(text: str) -> str:
-    value = paths.address_path(text)
-    if value is None:
-        raise fm.FieldError(f"'{text}' is not an address inside the site, write it like /old/page.html or /old-folder/")
-    return value
+def _gone(entry: fm.Entry) -> tuple[tuple[str, int, int], ...]:
+    """`gone:` addresses (each once), with their line and column."""
+    node = entry.node
+    if node.tag == fm.NULL:
+        return ()
+    items = node.value if isinstance(node, yaml.SequenceNode) else [node]
+    found: dict[str, tuple[str, int, int]] = {}
+    for item in items:
+        line = item.start_mark.line + entry.pos.line - node.start_mark.line
+        col = item.start_mark.column + 1
+        try:
+            text = fm.to_text(item, "gone", "/old/page.html")
+            address = paths.address_path(text)
+            if address is None:
+                raise fm.FieldError(f"'{text}' in 'gone' is not an address inside the site, "
+                                    "write it like /old/page.html or /old-folder/")
+        except fm.FieldError as exc:
+            exc.position = (line, col)
+            raise
+        found.setdefault(address, (address, line, col))
+    return tuple(found.values())

@@ -26,6 +26,7 @@ from .config import Config
 from .errors import Diagnostic, ProcessingError, did_you_mean, error, warning
 from .markup import (Heading, MarkdownConverter, callout_titles, first_paragraph, reading_minutes,
                      scan_source, shorten)
+from .addresses import alias_problems
 from .navigation import check_nav
 from .people import Person
 from .bodies import BodyStore, MemoryBodies
@@ -76,6 +77,10 @@ class Article:
     next_review: dt.date | None = None
     sources: tuple[Source, ...] = ()
     reading_minutes: int = 1
+    # Old addresses of this page (site paths), each given a redirect page (see addresses.py).
+    aliases: tuple[str, ...] = ()
+    # The day the article is taken down (it is published before that day only).
+    expires: dt.date | None = None
     # Where things are in the source file, for messages and `check` (not part of the page).
     body_first_line: int = field(default=1, compare=False)
     positions: dict = field(default_factory=dict, compare=False, repr=False)
@@ -137,6 +142,7 @@ class Site:
     body_of: dict[str, Body] = field(default_factory=dict, compare=False, repr=False)  # by article source
     # Per article source: (href, page URL) for its links to other articles' .md files.
     link_map: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict, compare=False, repr=False)
+    scheduled: frozenset[str] = frozenset()  # paths of articles shown before their date (--future)
 
     def body_key(self, article: Article) -> tuple:
         """What the article's HTML body depends on: its stored body and where its links lead."""
@@ -189,6 +195,8 @@ FIELDS: dict[str, FieldRule] = {
     "reviewed_by": FieldRule("text", example="amara-okafor"),
     "reviewed": FieldRule("date", example="2026-03-01"),
     "next_review": FieldRule("date", example="2028-03-01"),
+    "aliases": FieldRule("addresses", example="[/old/page.html, /2019/04/old-slug/]"),
+    "expires": FieldRule("date", example="2027-01-31"),
     "sources": FieldRule("sources", example='[{title: "High blood pressure", url: "https://www.nhs.uk/", publisher: NHS, year: 2023}]'),
 }
 
@@ -258,6 +266,15 @@ def _convert(rule: FieldRule, entry: fm.Entry) -> object:
         return fm.to_bool(node, key)
     if rule.kind == "list":
         return tuple(fm.to_text_list(node, key, rule.example))
+    if rule.kind == "addresses":
+        found = []
+        for text in fm.to_text_list(node, key, rule.example):
+            address = paths.address_path(text)
+            if address is None:
+                raise fm.FieldError(f"'{text}' in '{key}' is not an address inside the site, "
+                                    "write it like /old/page.html or /2019/04/old-slug/")
+            found.append(address)
+        return tuple(dict.fromkeys(found))
     if rule.kind == "slug":
         value = fm.to_text(node, key, rule.example)
         if not paths.is_safe_slug(value):
@@ -430,6 +447,11 @@ def parse_article(text: str, display: str, file_stem: str, config: Config,
         pos = positions["updated"]
         diags.append(error(display, pos.line, pos.col,
                            f"'updated' ({updated}) is before 'date' ({date}), use a date on or after {date}"))
+    expires = values.get("expires")
+    if expires is not None and expires <= date:
+        pos = positions["expires"]
+        diags.append(error(display, pos.line, pos.col,
+                           f"'expires' ({expires}) is not after 'date' ({date}), use a later date or remove 'expires'"))
     if any(d.is_error for d in diags):
         return None, diags, None, ""
     try:
@@ -460,6 +482,8 @@ def parse_article(text: str, display: str, file_stem: str, config: Config,
         next_review=next_review,
         sources=tuple(values.get("sources", ())),
         reading_minutes=reading_minutes(rendered.html),
+        aliases=tuple(values.get("aliases", ())),
+        expires=values.get("expires"),
         body_first_line=body_first_line,
         positions=positions,
         draft=bool(values.get("draft", False)),
@@ -490,7 +514,8 @@ def article_record(article: Article) -> tuple:
             a.updated.toordinal() if a.updated else None, a.views, a.summary, a.description, a.tags, a.author,
             a.draft, tuple(tuple(h) for h in a.headings), a.path, a.reviewed_by,
             a.reviewed.toordinal() if a.reviewed else None, a.next_review.toordinal() if a.next_review else None,
-            tuple(dataclasses.astuple(x) for x in a.sources), a.reading_minutes, a.body_first_line, {k: (p.line, p.col) for k, p in a.positions.items()}, a.digest)
+            tuple(dataclasses.astuple(x) for x in a.sources), a.reading_minutes, a.aliases,
+            a.expires.toordinal() if a.expires else None, a.body_first_line, {k: (p.line, p.col) for k, p in a.positions.items()}, a.digest)
 
 
 def article_from_record(r: tuple) -> Article:
@@ -499,7 +524,8 @@ def article_from_record(r: tuple) -> Article:
               r[10], r[11], r[12], tuple([_heading(Heading, h) for h in r[13]]), r[14], r[15],
               date(r[16]) if r[16] is not None else None, date(r[17]) if r[17] is not None else None,
               tuple([Source(*x) for x in r[18]]) if r[18] else (), r[19], r[20],
-              {k: _position(p) for k, p in r[21].items()}, r[22])
+              date(r[21]) if r[21] is not None else None, r[22],
+              {k: _position(p) for k, p in r[23].items()}, r[24])
     article = object.__new__(Article)  # frozen: filled without running __init__ again
     article.__dict__.update(zip(_ARTICLE_FIELDS, values))
     return article
@@ -656,11 +682,15 @@ def read_article(source: Path, display: str, config: Config, converter: Markdown
 def load_site(config: Config, articles_dir: Path, drafts: bool = False,
               people: dict[str, Person] | None = None, read_articles: ArticleReader | None = None,
               scanned: tuple[list[Path], list[Path], list[Diagnostic]] | None = None,
-              bodies: BodyStore | None = None) -> tuple[Site, list[Diagnostic]]:
+              bodies: BodyStore | None = None, future: bool = False,
+              today: dt.date | None = None) -> tuple[Site, list[Diagnostic]]:
     """`read_articles` may stand in for reading the files one by one (the build passes
     sources.SourceReader, which caches and parallelises, and the store it puts the
     bodies in as `bodies`); `scanned` is scan_articles' answer when the caller
-    already has it. Without a store the bodies are kept in memory."""
+    already has it. Without a store the bodies are kept in memory.
+
+    Articles dated after `today` (default: the real today) are left out unless
+    `future`; articles whose `expires` day has come are left out."""
     if bodies is None:
         bodies = MemoryBodies()
     diags: list[Diagnostic] = []
@@ -708,12 +738,24 @@ def load_site(config: Config, articles_dir: Path, drafts: bool = False,
             parsed[name] = article
             where[name] = found[0]
     link_map: dict[str, tuple[tuple[str, str], ...]] = {}
+    today = today or dt.date.today()
+    scheduled: set[str] = set()
+    withheld: dict[str, str] = {}  # file -> why it is not published today
     for file, article in parsed.items():
-        if drafts or not article.draft:
+        if article.expires is not None and article.expires <= today:
+            withheld[file] = f"taken down (expires: {article.expires})"
+        elif article.date > today:
+            if future:
+                scheduled.add(article.path)
+            else:
+                withheld[file] = f"scheduled for {article.date}"
+    for file, article in parsed.items():
+        if file not in withheld and (drafts or not article.draft):
             body = body_of[article.source]
             if body.links:
                 try:
-                    replacements, problems = check_links(article, body, where[file], parsed, body_of, drafts)
+                    replacements, problems = check_links(article, body, where[file], parsed, body_of, drafts,
+                                                          withheld)
                 except Exception as exc:  # a bug: say which file
                     raise ProcessingError(article.source, exc) from exc
                 diags.extend(problems)
@@ -721,10 +763,12 @@ def load_site(config: Config, articles_dir: Path, drafts: bool = False,
                     link_map[article.source] = replacements
             articles.append(article)
             folders[article.source] = where[file]  # resolved, as gather_files compares
-    site = gather_site(config, articles, drafts, diags, people)
+    site = dataclasses.replace(gather_site(config, articles, drafts, diags, people), scheduled=frozenset(scheduled))
     diags.extend(check_nav(config, site.categories))
     files = gather_files(site, folders, articles_dir, others, diags)
-    return dataclasses.replace(site, files=files, bodies=bodies, body_of=body_of, link_map=link_map), diags
+    site = dataclasses.replace(site, files=files, bodies=bodies, body_of=body_of, link_map=link_map)
+    diags.extend(alias_problems(site))
+    return site, diags
 
 
 def gather_files(site: Site, folders: dict[str, Path], articles_dir: Path, others: list[Path],
@@ -798,7 +842,8 @@ def _escape_attr(value: str) -> str:
 
 
 def check_links(article: Article, body: Body, folder: Path, parsed: dict[str, Article],
-                body_of: dict[str, Body], drafts: bool) -> tuple[tuple[tuple[str, str], ...], list[Diagnostic]]:
+                body_of: dict[str, Body], drafts: bool,
+                withheld: dict[str, str] | None = None) -> tuple[tuple[tuple[str, str], ...], list[Diagnostic]]:
     """Links to other articles' .md files become links to their pages: (href, URL) for
     each; a link to a missing file or a missing #anchor is an error at its place in the file."""
     diags: list[Diagnostic] = []
@@ -818,6 +863,11 @@ def check_links(article: Article, body: Body, folder: Path, parsed: dict[str, Ar
             diags.append(error(article.source, line, col,
                                f"link to '{href}': there is no article at {display_path(target_file)}, "
                                "check the path (it is relative to this file)"))
+            continue
+        if withheld and os.fspath(target_file) in withheld:
+            diags.append(error(article.source, line, col,
+                               f"link to '{href}': that article is {withheld[os.fspath(target_file)]} and is not "
+                               "published today, remove the link or link to another article"))
             continue
         if target.draft and not drafts:
             diags.append(error(article.source, line, col,

@@ -22,7 +22,7 @@ from typing import Callable, Sequence
 import jinja2
 from markupsafe import Markup
 
-from . import __version__, feeds, paths
+from . import __version__, addresses, feeds, paths
 from .navigation import TOPICS_PATH, NavLink, header_links, topic_groups, top_categories
 from .config import Config
 from .bodies import BodyMissing
@@ -500,6 +500,7 @@ def site_pages(site: Site, search: bool = True, memo: dict | None = None) -> lis
             "more": tuple(itertools.islice((a for a in in_category[article.category_slug] if a.path not in shown),
                                            config.related_count)),
             "body": BodyRef(article.source, site.body_key(article)),
+            "scheduled": article.path in site.scheduled,
         }))
     written: dict[str, list[Article]] = {person_id: [] for person_id in site.people}
     reviewed: dict[str, list[Article]] = {person_id: [] for person_id in site.people}
@@ -512,6 +513,13 @@ def site_pages(site: Site, search: bool = True, memo: dict | None = None) -> lis
         person = site.people[person_id]
         pages.append(Page(person.path, "person.html", {"person": person, "written": tuple(written[person_id]),
                                                        "reviewed": tuple(reviewed[person_id])}))
+    for article in site.articles:  # old addresses lead to the article (addresses.py)
+        for alias in article.aliases:
+            pages.append(Page(alias, "redirect.html", {
+                "target_title": article.title, "target_path": article.path,
+                "target_url": paths.absolute_url(config.base_url, article.path) if config.base_url else ""}))
+    for path, _line, _col in config.gone:
+        pages.append(Page(path, "gone.html", {"address": addresses.url_of(path)}))
     if search:
         pages.append(Page("search.html", "search.html", {}))
     pages.append(Page("404.html", "404.html", {}))
@@ -561,7 +569,8 @@ def discovery_values(site: Site, page: Page) -> dict:
     config = site.config
     article = page.values.get("article")
     draft = bool(article is not None and article.draft)
-    public = page.path not in ("404.html", "search.html") and not draft
+    moved = page.template in ("redirect.html", "gone.html")
+    public = page.path not in ("404.html", "search.html") and not draft and not moved
     feed_links: list[tuple[str, str]] = []
     if config.base_url:
         feed_links.append((config.site_name, paths.feed_path()))
@@ -570,7 +579,7 @@ def discovery_values(site: Site, page: Page) -> dict:
             feed_links.append((f"{category.name} | {config.site_name}", paths.feed_path(category.slug)))
     return {
         "canonical_url": paths.absolute_url(config.base_url, page.path) if config.base_url and public else "",
-        "noindex": draft,
+        "noindex": draft or moved,
         "feed_links": feed_links,
     }
 
@@ -608,6 +617,8 @@ def render_site(env: jinja2.Environment, site: Site, assets: dict[str, bytes], s
     if site.config.base_url:
         outputs.update(feeds.render_feeds(env, site, sitemap_entries(site, pages)))
     outputs["robots.txt"] = feeds.robots_txt(site.config)
+    if any(article.aliases for article in site.articles):
+        outputs["_redirects"] = addresses.redirects_file(site)
     return outputs
 
 
