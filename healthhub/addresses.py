@@ -84,7 +84,7 @@ def redirects_file(site) -> bytes:
             lines.append(f"{root}{url_of(alias)} {target} 301")
             if alias.endswith("/index.html"):  # the folder is also reached by its index.html
                 lines.append(f"{root}/{alias} {target} 301")
-    return "".join(line + "\n" for line in lines).encode("utf-8")
+    return "".join(line + "\n" for line in sorted(lines)).encode("utf-8")
 
 
 _PAGINATED = re.compile(r"(^|/)page/\d+\.html$")
@@ -131,7 +131,7 @@ def read_addresses(file: Path, display: str) -> tuple[dict[str, int], list[Diagn
 
 
 def format_addresses(addresses: Iterable[str]) -> bytes:
-    return (HEADER + "".join(url_of(path) + "\n" for path in sorted(addresses))).encode("utf-8")
+    return (HEADER + "".join(url + "\n" for url in sorted(url_of(path) for path in addresses))).encode("utf-8")
 
 
 def write_addresses(file: Path, data: bytes) -> None:

@@ -29,6 +29,8 @@ READABILITY_MIN_WORDS = 100
 class CheckResult(HasDiagnostics):
     diagnostics: list[Diagnostic]
     articles: int
+    # (source, what happens, day): articles that go live or are taken down after today
+    scheduled: tuple[tuple[str, str, dt.date], ...] = ()
 
 
 def check_site(site: Site, today: dt.date) -> list[Diagnostic]:
@@ -160,7 +162,10 @@ def summary_line(result: CheckResult) -> str:
 
 
 def format_text(result: CheckResult) -> str:
-    return "".join(d.format() + "\n" for d in result.diagnostics) + summary_line(result) + "\n"
+    schedule = "".join(f"{source}: {what} on {day.isoformat()}\n" for source, what, day in result.scheduled)
+    if schedule:
+        schedule = f"Scheduled ({len(result.scheduled)}):\n" + schedule
+    return "".join(d.format() + "\n" for d in result.diagnostics) + schedule + summary_line(result) + "\n"
 
 
 def format_json(result: CheckResult) -> str:
@@ -172,6 +177,7 @@ def format_json(result: CheckResult) -> str:
             {"file": d.path, "line": d.line, "col": d.col, "severity": d.severity, "message": d.message}
             for d in result.diagnostics
         ],
+        "scheduled": [{"file": source, "event": what, "date": day.isoformat()} for source, what, day in result.scheduled],
     }, indent=2, ensure_ascii=False) + "\n"
 
 
@@ -195,6 +201,15 @@ FORMATS = {"text": format_text, "json": format_json, "github": format_github}
 
 
 def run_check(config, articles_dir, people, people_diags, today: dt.date, drafts: bool = False) -> CheckResult:
-    site, diags = load_site(config, articles_dir, drafts=drafts, people=people)
+    # Scheduled articles are checked too, before they go live.
+    site, diags = load_site(config, articles_dir, drafts=drafts, people=people, future=True, today=today)
     diags = list(diags) + list(people_diags) + check_site(site, today)
-    return CheckResult(sorted(set(diags)), len(site.articles))
+    return CheckResult(sorted(set(diags)), len(site.articles), scheduled_events(site, today))
+
+
+def scheduled_events(site: Site, today: dt.date) -> tuple[tuple[str, str, dt.date], ...]:
+    """Articles published after today, and articles taken down after today, by day."""
+    events = [(a.source, "published", a.date) for a in site.articles if a.date > today]
+    events += [(a.source, "taken down (expires)", a.expires) for a in site.articles
+               if a.expires is not None and a.expires > today]
+    return tuple(sorted(events, key=lambda e: (e[2], e[0])))

@@ -266,15 +266,8 @@ def _convert(rule: FieldRule, entry: fm.Entry) -> object:
         return fm.to_bool(node, key)
     if rule.kind == "list":
         return tuple(fm.to_text_list(node, key, rule.example))
-    if rule.kind == "addresses":
-        found = []
-        for text in fm.to_text_list(node, key, rule.example):
-            address = paths.address_path(text)
-            if address is None:
-                raise fm.FieldError(f"'{text}' in '{key}' is not an address inside the site, "
-                                    "write it like /old/page.html or /2019/04/old-slug/")
-            found.append(address)
-        return tuple(dict.fromkeys(found))
+    if rule.kind == "addresses":  # made site paths by parse_article, which knows the base_url
+        return tuple(fm.to_text_list(node, key, rule.example))
     if rule.kind == "slug":
         value = fm.to_text(node, key, rule.example)
         if not paths.is_safe_slug(value):
@@ -447,6 +440,16 @@ def parse_article(text: str, display: str, file_stem: str, config: Config,
         pos = positions["updated"]
         diags.append(error(display, pos.line, pos.col,
                            f"'updated' ({updated}) is before 'date' ({date}), use a date on or after {date}"))
+    aliases = []
+    for written in values.get("aliases", ()):
+        address = paths.address_path(written, config.base_url)
+        if address is None:
+            pos = positions["aliases"]
+            diags.append(error(display, pos.line, pos.col,
+                               f"'{written}' in 'aliases' is not an address on this site, write it from the site's "
+                               "root, like /old/page.html or /2019/04/old-slug/"))
+        elif address not in aliases:
+            aliases.append(address)
     expires = values.get("expires")
     if expires is not None and expires <= date:
         pos = positions["expires"]
@@ -482,7 +485,7 @@ def parse_article(text: str, display: str, file_stem: str, config: Config,
         next_review=next_review,
         sources=tuple(values.get("sources", ())),
         reading_minutes=reading_minutes(rendered.html),
-        aliases=tuple(values.get("aliases", ())),
+        aliases=tuple(aliases),
         expires=values.get("expires"),
         body_first_line=body_first_line,
         positions=positions,

@@ -113,12 +113,18 @@ def person_path(person_id: str) -> str:
     return f"people/{person_id}.html"
 
 
-def address_path(address: str) -> str | None:
+def address_path(address: str, base_url: str = "") -> str | None:
     """An address as an author writes it ('/old/page.html', 'old/', '/2019/04/x/',
-    'https://site.org/old/') -> the site path the page had ('old/page.html',
-    'old/index.html'), or None when it is not a place inside a site. A folder
-    address means its index.html, as every static host serves it."""
-    value = re.sub(r"^https?://[^/]+", "", address.strip()).split("#")[0].split("?")[0]
+    or a full URL starting with the site's base_url) -> the site path the page had
+    ('old/page.html', 'old/index.html'), or None when it is not a place inside the
+    site. Paths are from the site's root; a folder address means its index.html,
+    as every static host serves it."""
+    value = address.strip()
+    if re.match(r"https?://", value):
+        if not base_url or not value.startswith(base_url):
+            return None
+        value = value[len(base_url):]
+    value = value.split("#")[0].split("?")[0]
     value = unquote(value).lstrip("/")
     if not value or value.endswith("/"):
         value += "index.html"
