@@ -29,6 +29,7 @@ from .markup import (Heading, MarkdownConverter, callout_titles, first_paragraph
 from .addresses import alias_problems
 from .navigation import check_nav
 from .people import Person
+from .snippets import SNIPPETS_FOLDER, Snippets, expand, includes, load_snippets
 from .bodies import BodyStore, MemoryBodies
 
 MARKDOWN_SUFFIXES = (".md", ".markdown")
@@ -377,8 +378,10 @@ Parsed = tuple["Article | None", list[Diagnostic], "Body | None", str]
 
 def parse_article(text: str, display: str, file_stem: str, config: Config,
                   converter: MarkdownConverter,
-                  people: dict[str, Person] | None = None, body_key: bytes = b"") -> Parsed:
-    """See Parsed: the caller stores the returned HTML under `body_key`."""
+                  people: dict[str, Person] | None = None, body_key: bytes = b"",
+                  snippets: Snippets | None = None) -> Parsed:
+    """See Parsed: the caller stores the returned HTML under `body_key`. `[[snippet: x]]`
+    lines are replaced by the snippets' text before the Markdown is converted."""
     values, positions, body, diags = read_front_matter(text, display)
     if any(d.is_error for d in diags):
         return None, diags, None, ""
@@ -457,15 +460,20 @@ def parse_article(text: str, display: str, file_stem: str, config: Config,
                            f"'expires' ({expires}) is not after 'date' ({date}), use a later date or remove 'expires'"))
     if any(d.is_error for d in diags):
         return None, diags, None, ""
+    body_first_line = fm.split(text)[2]
+    markdown_text = body
+    if snippets is not None and "[[snippet:" in body:
+        markdown_text, problems = expand(body, body_first_line, display, snippets)
+        if problems:
+            return None, diags + problems, None, ""
     try:
-        rendered = converter.convert(body)
+        rendered = converter.convert(markdown_text)
     except RecursionError:
         return None, diags + [error(
             display, 1, 1,
             "the Markdown is nested too deeply (lists or quotes inside each other hundreds of levels), "
             "flatten the nesting to a few levels",
         )], None, ""
-    body_first_line = fm.split(text)[2]
     summary = str(values.get("summary", ""))
     article = Article(
         source=display,
@@ -598,7 +606,7 @@ def scan_articles(articles_dir: Path) -> tuple[list[Path], list[Path], list[Diag
 
     links: set[str] = set()
 
-    def walk(here: Path) -> None:
+    def walk(here: Path, in_snippets: bool = False) -> None:
         real_here = here.resolve()
         with os.scandir(here) as found:
             entries = sorted(found, key=lambda entry: entry.name)
@@ -624,12 +632,14 @@ def scan_articles(articles_dir: Path) -> tuple[list[Path], list[Path], list[Diag
                 dirs.append(path)
             elif not entry.is_file():
                 continue  # sockets, pipes and devices are not content
-            elif name.lower().endswith(MARKDOWN_SUFFIXES):
+            elif name.lower().endswith(MARKDOWN_SUFFIXES) and not in_snippets:
                 sources.append(path)
+            elif in_snippets:
+                others.append(path)  # watched and fingerprinted like every input, never published
             elif not name.lower().endswith(DATA_SUFFIXES):
                 others.append(path)
         for folder in dirs:
-            walk(folder)
+            walk(folder, in_snippets or (here == articles_dir and folder.name == SNIPPETS_FOLDER))
 
     if articles_dir.is_dir():
         walk(articles_dir)
@@ -648,7 +658,7 @@ def display_path(path: Path) -> str:
 
 
 Read = tuple["Article | None", list[Diagnostic], "Body | None"]
-ArticleReader = Callable[[list[Path], Config, dict], list[Read]]
+ArticleReader = Callable[[list[Path], Config, dict, Snippets], list[Read]]
 
 
 def make_converter(config: Config) -> MarkdownConverter:
@@ -659,9 +669,10 @@ def make_converter(config: Config) -> MarkdownConverter:
 
 def read_article(source: Path, display: str, config: Config, converter: MarkdownConverter,
                  people: dict[str, Person], bodies: BodyStore, data: bytes | None = None,
-                 key: bytes | None = None) -> Read:
+                 key: bytes | None = None, snippets: Snippets | None = None) -> Read:
     """One article file (its bytes may be given) parsed, with its diagnostics; its
-    HTML body goes into `bodies` under `key` (by default a digest of path and bytes)."""
+    HTML body goes into `bodies` under `key` (by default a digest of path, bytes and
+    the snippets the article includes)."""
     if data is None:
         try:
             data = source.read_bytes()
@@ -672,9 +683,10 @@ def read_article(source: Path, display: str, config: Config, converter: Markdown
         return None, problems, None
     stem = source.name.rsplit(".", 1)[0]
     if key is None:
-        key = hashlib.blake2b(display.encode("utf-8", "surrogateescape") + b"\0" + data, digest_size=16).digest()
+        used = snippets.digest_of(n for n, _, _, _ in includes(text)) if snippets is not None else b""
+        key = hashlib.blake2b(display.encode("utf-8", "surrogateescape") + b"\0" + data + used, digest_size=16).digest()
     try:
-        article, more, body, html = parse_article(text, display, stem, config, converter, people, key)
+        article, more, body, html = parse_article(text, display, stem, config, converter, people, key, snippets)
         if body is not None:
             body = dataclasses.replace(body, where=bodies.put(key, html))
     except Exception as exc:  # a bug, not an author mistake: say which file
@@ -711,12 +723,13 @@ def load_site(config: Config, articles_dir: Path, drafts: bool = False,
         return dataclasses.replace(gather_site(config, [], drafts, diags, people), bodies=bodies), diags
     sources, others, problems = scanned or scan_articles(articles_dir)
     diags.extend(problems)
+    snippets = load_snippets(articles_dir, display_path(articles_dir / SNIPPETS_FOLDER))
     if read_articles is None:
         converter = make_converter(config)
-        results = [read_article(source, display_path(source), config, converter, people, bodies)
+        results = [read_article(source, display_path(source), config, converter, people, bodies, snippets=snippets)
                    for source in sources]
     else:
-        results = read_articles(sources, config, people)
+        results = read_articles(sources, config, people, snippets)
     # Keyed by the resolved file name as a string; one realpath and one Path per
     # folder, not per file (10,000 articles add up).
     resolved: dict[str, tuple[Path, str]] = {}
@@ -791,8 +804,11 @@ def gather_files(site: Site, folders: dict[str, Path], articles_dir: Path, other
     pages_dirs = {f"{c.slug}/page" for c in site.categories}
     files: dict[str, bytes] = {}
     origin: dict[str, str] = {}
+    snippets_folder = (articles_dir / SNIPPETS_FOLDER).resolve()
     for path in others:
         here = path.parent.resolve()  # the folder, not a symbolic link's target
+        if here == snippets_folder or snippets_folder in here.parents:
+            continue
         folder = next((f for f in (here, *here.parents) if f in categories), None)
         if folder is None:
             continue

@@ -22,6 +22,7 @@ from .config import Config
 from .content import (Body, Read, article_from_record, article_record, display_path, is_link, make_converter,
                       read_article)
 from .progress import Progress, Ticker
+from .snippets import Snippets, includes
 
 TASK_SIZE = 32  # articles per task sent to a worker
 PARALLEL_PARSE_MIN = 64  # below this many new files a worker pool costs more than it saves
@@ -63,7 +64,8 @@ class SourceReader:
         self.reparsed = 0
         self.state: dict = {}
 
-    def __call__(self, sources: list[Path], config: Config, people: dict) -> list[Result]:
+    def __call__(self, sources: list[Path], config: Config, people: dict,
+                 snippets: Snippets | None = None) -> list[Result]:
         started = time.time()
         base = code_version() + repr(config).encode() + repr(sorted(people.items())).encode()
         new_stat: dict[str, tuple] = {}
@@ -92,18 +94,21 @@ class SourceReader:
                     st = os.stat(source)
                     signature = (st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns)
                 known = self.stat_cache.get(name)
-                if known is not None and known[0] == signature:
-                    content = known[1]
+                if known is not None and known[0] == signature and len(known) == 3:
+                    content, used = known[1], known[2]
                 else:
                     data = source.read_bytes()
                     content = digest(data)
+                    used = snippet_names(data)
                 if started - signature[1] / 1e9 > RACY_SECONDS:
-                    new_stat[name] = (signature, content)
+                    new_stat[name] = (signature, content, used)
             except OSError:
-                failed[index] = read_article(source, display, config, make_converter(config), people, self.bodies)
+                failed[index] = read_article(source, display, config, make_converter(config), people, self.bodies,
+                                             snippets=snippets)
                 keys.append(None)
                 continue
-            key = digest(base + b"\0" + display.encode("utf-8", "surrogateescape") + b"\0" + content)
+            key = digest(base + b"\0" + display.encode("utf-8", "surrogateescape") + b"\0" + content
+                         + (snippets.digest_of(used) if used and snippets is not None else b""))
             keys.append(key)
             cached = self.parsed.get(key)
             if cached is not None and key not in results:
@@ -120,7 +125,7 @@ class SourceReader:
         self.reparsed = len(missing)
         ticker = Ticker(self.progress, "Reading articles", len(sources), len(sources) - len(missing))
         for key, result in parse_many(list(missing.items()), config, people, self.bodies, self.jobs,
-                                      ticker.advance).items():
+                                      ticker.advance, snippets).items():
             results[key] = result
             try:
                 plain[key] = _to_record(result)
@@ -155,14 +160,16 @@ def _from_record(record: tuple, classes: dict) -> Result:
 
 def parse_many(work: list[tuple[bytes, tuple[Path, str, bytes]]], config: Config, people: dict,
                bodies: BodyStore, jobs: int,
-               advance: Callable[[int], None] = lambda count: None) -> dict[bytes, Result]:
+               advance: Callable[[int], None] = lambda count: None,
+               snippets: Snippets | None = None) -> dict[bytes, Result]:
     if not work:
         return {}
     if jobs > 1 and len(work) >= PARALLEL_PARSE_MIN and "fork" in multiprocessing.get_all_start_methods():
         # Small tasks: a worker that finishes early takes the next one, so no core
         # waits long for the last big one (costs little: a task is a few KB).
         size = max(1, min(TASK_SIZE, -(-len(work) // (jobs * 4))))
-        chunks = [(work[start: start + size], config, people, bodies) for start in range(0, len(work), size)]
+        chunks = [(work[start: start + size], config, people, bodies, snippets)
+                  for start in range(0, len(work), size)]
         results: dict[bytes, Result] = {}
         with multiprocessing.get_context("fork").Pool(jobs) as pool:
             for part in pool.imap(_parse_chunk, chunks):
@@ -172,14 +179,22 @@ def parse_many(work: list[tuple[bytes, tuple[Path, str, bytes]]], config: Config
     converter = make_converter(config)
     results = {}
     for key, (source, display, data) in work:
-        results[key] = read_article(source, display, config, converter, people, bodies, data, key)
+        results[key] = read_article(source, display, config, converter, people, bodies, data, key, snippets)
         advance(1)
     return results
 
 
 def _parse_chunk(chunk) -> dict[bytes, Result]:
-    work, config, people, bodies = chunk
+    work, config, people, bodies, snippets = chunk
     converter = make_converter(config)
     with bodies.batch():  # one file for the chunk's bodies
-        return {key: read_article(source, display, config, converter, people, bodies, data, key)
+        return {key: read_article(source, display, config, converter, people, bodies, data, key, snippets)
                 for key, (source, display, data) in work}
+
+
+def snippet_names(data: bytes) -> tuple[str, ...]:
+    """The snippets an article's bytes include directly (snippets.closure finds the rest):
+    with their contents, part of the article's cache key."""
+    if b"[[snippet:" not in data:
+        return ()
+    return tuple(sorted({name for name, _, _, _ in includes(data.decode("utf-8", "replace").replace("\r\n", "\n"))}))
