@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import fcntl
 import gc
@@ -19,6 +20,7 @@ from .cache import DEFAULT_DIR_NAME, Cache, code_version, digest, from_plain, to
 from .config import DEFAULT_CONFIG_FILE, Config, load_config
 from .content import Site, display_path, load_site, scan_articles
 from .errors import ConfigError, Diagnostic, HasDiagnostics, error, warning
+from .images import build_pictures
 from .incremental import PageCache
 from .progress import Progress
 from .people import DEFAULT_AUTHORS_FILE, Person, load_people
@@ -191,6 +193,9 @@ def _build(options: BuildOptions, progress: Progress | None, enabled: bool) -> B
         # disk). With no config file at all the defaults are a local preview: quiet.
         if not config.base_url and config.source:
             diagnostics.append(missing_base_url_warning(config))
+        if site.image_sizes:  # smaller copies of the articles' images, made once (cached by content)
+            pictures, copies = build_pictures(site.image_sizes, options.cache_folder())
+            site = dataclasses.replace(site, pictures=pictures, files={**copies, **site.files})
         # Pagefind refuses a site with nothing to index: no published article, no search.
         search = options.search and any(not article.draft for article in site.articles)
         env = make_environment(options.templates_dir, cache.compiled_templates())

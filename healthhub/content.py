@@ -12,6 +12,7 @@ import datetime as dt
 import hashlib
 import marshal
 import os
+import posixpath
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +30,7 @@ from .markup import (Heading, MarkdownConverter, callout_titles, first_paragraph
 from .addresses import alias_problems
 from .navigation import check_nav
 from .people import Person
+from .images import RASTER_SUFFIXES, NotAnImage, probe, rewrite_images
 from .snippets import SNIPPETS_FOLDER, Snippets, expand, includes, load_snippets
 from .bodies import BodyStore, MemoryBodies
 
@@ -104,6 +106,7 @@ class Body:
     ids: tuple[str, ...] = ()
     links: tuple[tuple[str, int, int], ...] = ()
     where: str = ""  # where the store keeps it (its answer to put)
+    images: tuple[tuple[str, int, int], ...] = ()  # (src, line, col) of its local images
 
 
 @dataclass(frozen=True)
@@ -144,10 +147,28 @@ class Site:
     # Per article source: (href, page URL) for its links to other articles' .md files.
     link_map: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict, compare=False, repr=False)
     scheduled: frozenset[str] = frozenset()  # paths of articles shown before their date (--future)
+    # Images articles show (output path -> size), read by load_site; the build makes
+    # their smaller copies and sets `pictures` (output path -> images.Picture).
+    image_sizes: dict = field(default_factory=dict, compare=False, repr=False)
+    pictures: dict = field(default_factory=dict, compare=False, repr=False)
 
     def body_key(self, article: Article) -> tuple:
-        """What the article's HTML body depends on: its stored body and where its links lead."""
-        return self.body_of[article.source].key, self.link_map.get(article.source, ())
+        """What the article's HTML body depends on: its stored body, where its links lead
+        and the pictures it shows."""
+        return self.body_of[article.source].key, self.link_map.get(article.source, ()) + self._pictures_of(article)
+
+    def _pictures_of(self, article: Article) -> tuple:
+        """(src as written, Picture) of the article's images that have one."""
+        body = self.body_of[article.source]
+        if not body.images or not self.pictures:
+            return ()
+        folder = posixpath.dirname(article.path)
+        found = {}
+        for src, _line, _col in body.images:
+            picture = self.pictures.get(posixpath.normpath(posixpath.join(folder, unquote(src))))
+            if picture is not None:
+                found[src] = picture
+        return tuple(sorted(found.items()))
 
     def body_html(self, article: Article) -> str:
         """The article's HTML body, with links to other articles' .md files pointing at their pages."""
@@ -156,7 +177,7 @@ class Site:
         html = self.bodies.get(self.body_of[article.source].where)
         for href, url in self.link_map.get(article.source, ()):
             html = html.replace(f'href="{_escape_attr(href)}"', f'href="{_escape_attr(url)}"')
-        return html
+        return rewrite_images(html, dict(self._pictures_of(article)))
 
     def person(self, person_id: str) -> Person | None:
         return self.people.get(person_id)
@@ -501,8 +522,18 @@ def parse_article(text: str, display: str, file_stem: str, config: Config,
         headings=rendered.headings,
         path=paths.article_path(category_slug, slug),
     )
-    body_info = Body(body_key, tuple(sorted(element_ids(rendered.html))), body_links(body, body_first_line))
+    body_info = Body(body_key, tuple(sorted(element_ids(rendered.html))), body_links(body, body_first_line),
+                     images=body_images(body, body_first_line))
     return with_digest(article), diags, body_info, rendered.html
+
+
+def body_images(body: str, first_line: int) -> tuple[tuple[str, int, int], ...]:
+    """(src, line, col) of the body's images that are files of the site (not http: URLs)."""
+    if "![" not in body:
+        return ()
+    return tuple((item.target, item.line + first_line - 1, item.col) for item in scan_source(body)
+                 if item.kind == "image" and item.target and not urlsplit(item.target).scheme
+                 and not item.target.startswith(("/", "//")))
 
 
 def body_links(body: str, first_line: int) -> tuple[tuple[str, int, int], ...]:
@@ -783,8 +814,42 @@ def load_site(config: Config, articles_dir: Path, drafts: bool = False,
     diags.extend(check_nav(config, site.categories))
     files = gather_files(site, folders, articles_dir, others, diags)
     site = dataclasses.replace(site, files=files, bodies=bodies, body_of=body_of, link_map=link_map)
+    site = dataclasses.replace(site, image_sizes=check_images(site, folders, diags))
     diags.extend(alias_problems(site))
     return site, diags
+
+
+def check_images(site: Site, folders: dict[str, Path], diags: list[Diagnostic]) -> dict:
+    """The size of every image articles show (output path -> (bytes, ImageSize)); a
+    missing image or a file that is not an image is an error at its line."""
+    sizes: dict = {}
+    problems: dict[str, str] = {}
+    for article in site.articles:
+        body = site.body_of.get(article.source)
+        if body is None or not body.images:
+            continue
+        for src, line, col in body.images:
+            target = posixpath.normpath(posixpath.join(posixpath.dirname(article.path), unquote(urlsplit(src).path)))
+            data = site.files.get(target)
+            if data is None:
+                on_disk = folders[article.source] / unquote(urlsplit(src).path)
+                where = display_path(on_disk)
+                diags.append(error(article.source, line, col,
+                                   f"image '{src}': there is no file {where}, check the name (it is relative "
+                                   "to this article's file)" if not on_disk.is_file() else
+                                   f"image '{src}': {where} is outside this article's folder and is not "
+                                   "published, move it next to the article"))
+                continue
+            if not target.lower().endswith(RASTER_SUFFIXES):
+                continue  # SVG and others are shown as they are
+            if target not in sizes and target not in problems:
+                try:
+                    sizes[target] = (data, probe(data))
+                except NotAnImage as exc:
+                    problems[target] = str(exc)
+            if target in problems:
+                diags.append(error(article.source, line, col, f"image '{src}' {problems[target]}"))
+    return sizes
 
 
 def gather_files(site: Site, folders: dict[str, Path], articles_dir: Path, others: list[Path],

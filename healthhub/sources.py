@@ -147,7 +147,7 @@ class SourceReader:
 def _to_record(result: Result) -> tuple:
     article, diags, body = result
     return (article_record(article) if article is not None else None,
-            (body.key, body.ids, body.links, body.where) if body is not None else None,
+            (body.key, body.ids, body.links, body.where, body.images) if body is not None else None,
             to_plain(tuple(diags)) if diags else ())
 
 
