@@ -177,6 +177,8 @@ class Site:
         html = self.bodies.get(self.body_of[article.source].where)
         for href, url in self.link_map.get(article.source, ()):
             html = html.replace(f'href="{_escape_attr(href)}"', f'href="{_escape_attr(url)}"')
+        if "<pre>" in html:  # a code block that scrolls sideways must be reachable by keyboard
+            html = html.replace("<pre>", '<pre tabindex="0">')
         return rewrite_images(html, dict(self._pictures_of(article)))
 
     def person(self, person_id: str) -> Person | None:

@@ -78,3 +78,4 @@ def test_a_missing_snippet_or_a_loop_is_an_error_at_its_line(site_dir, files, me
     result = site_dir.build(search=False)
     assert not result.ok
     assert message in [d.format() for d in result.diagnostics]
+
