@@ -60,9 +60,9 @@ def test_images_get_their_size_smaller_copies_and_a_figure(site_dir):
     assert 'width="2400" height="1600"' in first and 'decoding="async"' in first and "loading=" not in first
     assert 'loading="lazy"' in diagram and 'width="800" height="600"' in diagram
     assert 'loading="lazy"' in porridge
-    assert 'srcset="photos/calf-480w.jpg 480w, photos/calf-960w.jpg 960w, photos/calf-1600w.jpg 1600w, ' \
+    assert 'srcset="photos/calf-480w.jpg 480w, photos/calf-720w.jpg 720w, photos/calf-960w.jpg 960w, photos/calf-1600w.jpg 1600w, ' \
            'photos/calf.jpg 2400w"' in first
-    assert '<source type="image/webp" srcset="photos/calf-480w.webp 480w, photos/calf-960w.webp 960w, ' \
+    assert '<source type="image/webp" srcset="photos/calf-480w.webp 480w, photos/calf-720w.webp 720w, photos/calf-960w.webp 960w, ' \
            'photos/calf-1600w.webp 1600w, photos/calf-2400w.webp 2400w"' in page
     assert ('<source type="image/avif"' in page) == avif_supported()
     assert '<figure class="figure"><picture>' in page
@@ -150,7 +150,7 @@ def test_the_photos_page_in_a_browser(tmp_path, browser, artifacts):
             page.evaluate("Promise.all([...document.images].map(i => { i.loading = 'eager'; return i.decode(); }))")
             chosen = page.evaluate("[...document.querySelectorAll('.article-body img')].map(i => i.currentSrc)")
             # a phone gets a small modern copy, never the 2400 px original
-            assert all(re.search(r"-(480|960|1600)w\.(avif|webp)$", src) for src in chosen[:1]), chosen
+            assert all(re.search(r"-(480|720|960|1600)w\.(avif|webp)$", src) for src in chosen[:1]), chosen
             box = page.locator(".article-body figure img").first.bounding_box()
             assert box["width"] <= width and abs(box["height"] / box["width"] - 1600 / 2400) < 0.02
             overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
