@@ -177,7 +177,8 @@ def format_json(result: CheckResult) -> str:
             {"file": d.path, "line": d.line, "col": d.col, "severity": d.severity, "message": d.message}
             for d in result.diagnostics
         ],
-        "scheduled": [{"file": source, "event": what, "date": day.isoformat()} for source, what, day in result.scheduled],
+        **({"scheduled": [{"file": source, "event": what, "date": day.isoformat()}
+                          for source, what, day in result.scheduled]} if result.scheduled else {}),
     }, indent=2, ensure_ascii=False) + "\n"
 
 

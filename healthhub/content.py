@@ -822,8 +822,9 @@ def load_site(config: Config, articles_dir: Path, drafts: bool = False,
 
 
 def check_images(site: Site, folders: dict[str, Path], diags: list[Diagnostic]) -> dict:
-    """The size of every image articles show (output path -> (bytes, ImageSize)); a
-    missing image or a file that is not an image is an error at its line."""
+    """The size of every image articles show (output path -> (bytes, ImageSize)). A
+    missing image is an error at its line; a file Pillow cannot read is a warning
+    (it is published as it is)."""
     sizes: dict = {}
     problems: dict[str, str] = {}
     for article in site.articles:
@@ -849,8 +850,8 @@ def check_images(site: Site, folders: dict[str, Path], diags: list[Diagnostic]) 
                     sizes[target] = (data, probe(data))
                 except NotAnImage as exc:
                     problems[target] = str(exc)
-            if target in problems:
-                diags.append(error(article.source, line, col, f"image '{src}' {problems[target]}"))
+            if target in problems:  # published as it is, without sizes or smaller copies
+                diags.append(warning(article.source, line, col, f"image '{src}' {problems[target]}"))
     return sizes
 
 

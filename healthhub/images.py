@@ -171,8 +171,9 @@ def rewrite_images(body: str, pictures: dict[str, Picture]) -> str:
         attrs["decoding"] = "async"
         if not first:
             attrs["loading"] = "lazy"  # the first image may be on the first screen
-        if picture is None:
-            return "<img " + " ".join(f'{k}="{v}"' for k, v in attrs.items()) + ">", ""
+        if picture is None:  # not measured (SVG, unreadable): the tag as it was, plus the loading hints
+            extra = "".join(f' {k}="{attrs[k]}"' for k in ("decoding", "loading") if k in attrs and f'{k}="' not in tag)
+            return tag[:-1].rstrip("/ ") + extra + ">", ""
         attrs["width"], attrs["height"] = str(picture.width), str(picture.height)
         base = src.rpartition("/")[0]
         own_type = picture.own

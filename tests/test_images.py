@@ -101,9 +101,6 @@ def test_smaller_copies_are_made_once_and_kept_by_content(site_dir, tmp_path):
       "articles/health/knee.jpg": jpeg(100, 100)},
      "articles/health/a.md:9:11: error: image 'kne.jpg': there is no file articles/health/kne.jpg, "
      "check the name (it is relative to this article's file)"),
-    ({"articles/health/a.md": article("A", body="![A knee](knee.jpg)\n"),
-      "articles/health/knee.jpg": b"<html>not a photo</html>"},
-     "articles/health/a.md:7:11: error: image 'knee.jpg' is not an image Pillow can read, save it as JPEG, PNG or WebP"),
     ({"articles/health/a.md": article("A", body="![A knee](../knee.jpg)\n"),
       "articles/knee.jpg": jpeg(100, 100)},
      "articles/health/a.md:7:11: error: image '../knee.jpg': articles/knee.jpg is outside this article's folder "
@@ -115,6 +112,18 @@ def test_a_missing_or_broken_image_is_an_error_at_its_line(site_dir, files, mess
     result = site_dir.build(search=False)
     assert not result.ok
     assert message in [d.format() for d in result.diagnostics]
+
+
+def test_a_file_that_is_not_an_image_is_a_warning_and_published_as_it_is(site_dir):
+    site_dir.write("articles/health/a.md", article("A", body="![A knee](knee.jpg)\n"))
+    site_dir.write("articles/health/knee.jpg", b"<html>not a photo</html>")
+    result = site_dir.build(search=False)
+    assert result.ok
+    assert [d.format() for d in result.diagnostics] == [
+        "articles/health/a.md:7:11: warning: image 'knee.jpg' is not an image Pillow can read, "
+        "save it as JPEG, PNG or WebP"]
+    assert '<img alt="A knee" src="knee.jpg" decoding="async">' in site_dir.read("health/a.html")
+    assert site_dir.build(search=False, strict=True).ok is False
 
 
 def test_an_8000_by_6000_photo_is_resized_in_little_memory(tmp_path):
