@@ -84,6 +84,8 @@ class Article:
     aliases: tuple[str, ...] = ()
     # The day the article is taken down (it is published before that day only).
     expires: dt.date | None = None
+    # The article's picture for Open Graph and structured data: its output path.
+    image: str = ""
     # Where things are in the source file, for messages and `check` (not part of the page).
     body_first_line: int = field(default=1, compare=False)
     positions: dict = field(default_factory=dict, compare=False, repr=False)
@@ -221,6 +223,7 @@ FIELDS: dict[str, FieldRule] = {
     "next_review": FieldRule("date", example="2028-03-01"),
     "aliases": FieldRule("addresses", example="[/old/page.html, /2019/04/old-slug/]"),
     "expires": FieldRule("date", example="2027-01-31"),
+    "image": FieldRule("text", example="photos/knee.jpg"),
     "sources": FieldRule("sources", example='[{title: "High blood pressure", url: "https://www.nhs.uk/", publisher: NHS, year: 2023}]'),
 }
 
@@ -476,6 +479,17 @@ def parse_article(text: str, display: str, file_stem: str, config: Config,
                                "root, like /old/page.html or /2019/04/old-slug/"))
         elif address not in aliases:
             aliases.append(address)
+    image = ""
+    if "image" in values and slug and category_slug:
+        written = str(values["image"])
+        target = posixpath.normpath(posixpath.join(category_slug, unquote(written)))
+        if urlsplit(written).scheme or written.startswith("/") or not paths.is_inside(target):
+            pos = positions["image"]
+            diags.append(error(display, pos.line, pos.col,
+                               f"'image' is '{written}', name an image file next to the article, "
+                               "relative to its file, e.g. image: photos/knee.jpg"))
+        else:
+            image = target
     expires = values.get("expires")
     if expires is not None and expires <= date:
         pos = positions["expires"]
@@ -518,6 +532,7 @@ def parse_article(text: str, display: str, file_stem: str, config: Config,
         reading_minutes=reading_minutes(rendered.html),
         aliases=tuple(aliases),
         expires=values.get("expires"),
+        image=image,
         body_first_line=body_first_line,
         positions=positions,
         draft=bool(values.get("draft", False)),
@@ -559,7 +574,7 @@ def article_record(article: Article) -> tuple:
             a.draft, tuple(tuple(h) for h in a.headings), a.path, a.reviewed_by,
             a.reviewed.toordinal() if a.reviewed else None, a.next_review.toordinal() if a.next_review else None,
             tuple(dataclasses.astuple(x) for x in a.sources), a.reading_minutes, a.aliases,
-            a.expires.toordinal() if a.expires else None, a.body_first_line, {k: (p.line, p.col) for k, p in a.positions.items()}, a.digest)
+            a.expires.toordinal() if a.expires else None, a.image, a.body_first_line, {k: (p.line, p.col) for k, p in a.positions.items()}, a.digest)
 
 
 def article_from_record(r: tuple) -> Article:
@@ -568,8 +583,8 @@ def article_from_record(r: tuple) -> Article:
               r[10], r[11], r[12], tuple([_heading(Heading, h) for h in r[13]]), r[14], r[15],
               date(r[16]) if r[16] is not None else None, date(r[17]) if r[17] is not None else None,
               tuple([Source(*x) for x in r[18]]) if r[18] else (), r[19], r[20],
-              date(r[21]) if r[21] is not None else None, r[22],
-              {k: _position(p) for k, p in r[23].items()}, r[24])
+              date(r[21]) if r[21] is not None else None, r[22], r[23],
+              {k: _position(p) for k, p in r[24].items()}, r[25])
     article = object.__new__(Article)  # frozen: filled without running __init__ again
     article.__dict__.update(zip(_ARTICLE_FIELDS, values))
     return article
@@ -829,6 +844,12 @@ def check_images(site: Site, folders: dict[str, Path], diags: list[Diagnostic]) 
     problems: dict[str, str] = {}
     for article in site.articles:
         body = site.body_of.get(article.source)
+        pos = article.positions.get("image")
+        if article.image and article.image not in site.files:
+            written = posixpath.relpath(article.image, posixpath.dirname(article.path))
+            diags.append(error(article.source, pos.line if pos else 1, pos.col if pos else 1,
+                               f"'image' is '{written}': there is no such file next to the article, "
+                               "check the name (it is relative to this article's file)"))
         if body is None or not body.images:
             continue
         for src, line, col in body.images:

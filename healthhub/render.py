@@ -317,6 +317,8 @@ def structured_data(site: Site, article: Article, category: CategoryInfo | Categ
             ],
         },
     }
+    if article.image:
+        data["image"] = link(article.image)
     if article.tags:
         data["keywords"] = ", ".join(article.tags)
     if article.reviewed and article.reviewed_by:
@@ -376,6 +378,7 @@ def make_environment(templates_dir: Path, compiled_dir: Path | None = None) -> j
     env.filters["json_script"] = json_for_script
     env.filters["shorten"] = shorten
     env.filters["tag_path"] = lambda name: paths.tag_path(paths.slugify(name))
+    env.filters["absolute_url"] = lambda path, base_url: paths.absolute_url(base_url, path)
     return env
 
 

@@ -168,3 +168,21 @@ def test_the_photos_page_in_a_browser(tmp_path, browser, artifacts):
             assert not checkers.run_axe(page)
             assert not [p for p in errors.problems if "favicon" not in p], errors.problems
             context.close()
+
+
+def test_front_matter_image_for_open_graph_and_structured_data(site_dir):
+    site_dir.write("healthhub.yaml", "base_url: https://example.org/\n")
+    site_dir.write("articles/health/photos/calf.jpg", jpeg(1200, 800))
+    site_dir.write("articles/health/a.md", article("Calf stretches", image="photos/calf.jpg"))
+    result = site_dir.build(search=False)
+    assert result.ok, [d.format() for d in result.diagnostics]
+    page = site_dir.read("health/a.html")
+    assert '<meta property="og:image" content="https://example.org/health/photos/calf.jpg">' in page
+    assert '"image":"https://example.org/health/photos/calf.jpg"' in page
+    site_dir.write("articles/health/b.md", article("B", image="calf.jpg"))
+    site_dir.write("articles/health/c.md", article("C", image="https://elsewhere.org/x.jpg"))
+    assert [d.format() for d in site_dir.build(search=False).diagnostics] == [
+        "articles/health/b.md:5:8: error: 'image' is 'calf.jpg': there is no such file next to the article, "
+        "check the name (it is relative to this article's file)",
+        "articles/health/c.md:5:8: error: 'image' is 'https://elsewhere.org/x.jpg', name an image file next to "
+        "the article, relative to its file, e.g. image: photos/knee.jpg"]
