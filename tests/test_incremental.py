@@ -52,15 +52,18 @@ TEMPLATE_EDITS = [
     ("home.html", "<h1", "{{ site.tags|map(attribute='name')|join(' ') }}<h1"),
 ]
 CONFIGS = ["", "per_page: 2\n", "site_name: Other\nrelated_count: 1\n", "popular_count: 1\nhome_latest: 2\n",
-           "default_author: \"Dr. Q\"\n"]
+           "default_author: \"Dr. Q\"\n", "nav_count: 1\n", "nav: [Sleep]\ngone: [/old/gone.html]\n"]
+SNIPPETS = ["Call 111.\n", "!!! urgent\n    Call 999.\n\n[[snippet: inner]]\n", "Ask a pharmacist.\n"]
 
 articles_st = st.fixed_dictionaries({
     "title": st.sampled_from(["Sleep well", "Salt facts", "Walk more", "Calm mind", "Drink water"]),
     "category": st.sampled_from(["Health", "Sleep", "Fitness"]),
-    "date": st.sampled_from(["2024-01-05", "2024-06-01", "2025-02-10"]),
+    "date": st.sampled_from(["2024-01-05", "2024-06-01", "2025-02-10", "2099-01-01"]),  # 2099: scheduled
     "views": st.integers(0, 40),
     "tags": st.lists(st.sampled_from(WORDS), max_size=3),
     "body": st.lists(st.sampled_from(WORDS), min_size=1, max_size=8).map(lambda w: "## Part\n\n" + " ".join(w) + ".\n"),
+    "snippet": st.booleans(),
+    "aliases": st.sampled_from(["", "[/old/page.html]", "[/2019/x/]"]),
 })
 names_st = st.sampled_from(["a", "b", "c", "d", "e"])
 steps_st = st.lists(st.one_of(
@@ -69,12 +72,15 @@ steps_st = st.lists(st.one_of(
     st.tuples(st.just("rename"), names_st, names_st),
     st.tuples(st.just("template"), st.integers(0, len(TEMPLATE_EDITS) - 1)),
     st.tuples(st.just("config"), st.integers(0, len(CONFIGS) - 1)),
+    st.tuples(st.just("snippet"), st.sampled_from(["note", "inner"]), st.integers(0, len(SNIPPETS) - 1)),
 ), min_size=1, max_size=5)
 
 
 def source(fields: dict) -> str:
     tags = "[" + ", ".join(fields["tags"]) + "]"
-    return article(fields["title"], fields["category"], fields["date"], fields["body"], views=fields["views"], tags=tags)
+    body = fields["body"] + ("\n[[snippet: note]]\n" if fields.get("snippet") else "")
+    more = {"aliases": fields["aliases"]} if fields.get("aliases") else {}
+    return article(fields["title"], fields["category"], fields["date"], body, views=fields["views"], tags=tags, **more)
 
 
 def apply(site: SiteDir, step: tuple) -> None:
@@ -95,6 +101,8 @@ def apply(site: SiteDir, step: tuple) -> None:
         age(path)
     elif kind == "config":
         write(site, "healthhub.yaml", CONFIGS[step[1]])
+    elif kind == "snippet":
+        write(site, f"articles/_snippets/{step[1]}.md", SNIPPETS[step[2]])
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -103,6 +111,8 @@ def test_incremental_build_equals_a_clean_build_after_every_change(steps):
     with tempfile.TemporaryDirectory() as tmp:
         site = SiteDir(Path(tmp) / "project")
         (site.articles / "sub").mkdir()
+        write(site, "articles/_snippets/note.md", SNIPPETS[0])
+        write(site, "articles/_snippets/inner.md", SNIPPETS[2])
         write(site, "articles/a.md", article("First", body="Hello.\n", tags="[sleep]"))
         write(site, "articles/sub/b.md", article("Second", "Sleep", "2024-02-02", views=3))
         assert site.build(search=False).ok
