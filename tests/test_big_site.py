@@ -113,8 +113,8 @@ def test_the_header_shows_category_order_then_the_biggest_categories(sites):
 
 def test_all_topics_lists_every_category_by_letter_with_counts(sites, page_at, artifacts):
     site = sites[200]
-    for width in (390, 1280):
-        page, errors = page_at(width)
+    for width, scheme in ((390, "light"), (1280, "light"), (390, "dark")):
+        page, errors = page_at(width, color_scheme=scheme)
         page.goto((site.out / "index.html").as_uri())
         with page.expect_navigation():
             page.locator(".nav-all").click()
@@ -131,7 +131,7 @@ def test_all_topics_lists_every_category_by_letter_with_counts(sites, page_at, a
             == "3 articles"
         overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
         assert overflow <= 0
-        page.screenshot(path=str(artifacts / f"big-site-topics-{width}.png"))  # the first screen
+        page.screenshot(path=str(artifacts / f"big-site-topics-{width}-{scheme}.png"))  # the first screen
         # the letter index jumps to its letter
         page.locator(".letter-index a", has_text="K").click()
         assert page.evaluate("location.hash") == page.locator(".letter-index a", has_text="K").get_attribute("href")
