@@ -93,11 +93,11 @@ _PAGINATED = re.compile(r"(^|/)page/\d+\.html$")
 def guarded(outputs: Iterable[str], site) -> set[str]:
     """The addresses the guard keeps among a build's output paths: pages and feeds,
     not the pages after a listing's first (they come and go as articles are added),
-    drafts, assets, the search index or the 404 page."""
+    drafts, assets, the search page and index (--no-search leaves them out) or the 404 page."""
     drafts = {a.path for a in site.articles if a.draft}
     kept = set()
     for path in outputs:
-        if not path.endswith((".html", ".xml")) or path in drafts or path == "404.html":
+        if not path.endswith((".html", ".xml")) or path in drafts or path in ("404.html", "search.html"):
             continue
         if path.startswith(("assets/", "pagefind/")) or _PAGINATED.search(path) or path in site.files:
             continue
