@@ -154,8 +154,12 @@ def removed_problems(recorded: dict[str, int], published: set[str], site, displa
     problems = []
     for line, path in missing[:SHOWN_AT_MOST]:
         address = url_of(path)
-        found = likely_replacement(path, site, recorded)
-        if found is not None and hasattr(found, "source"):
+        found = likely_replacement(path, site, recorded) if not path.startswith("tags/") else None
+        if path == "tags/index.html":
+            hint = "no article has tags any more, so there is no list of tags: give an article a tag again"
+        elif path.startswith("tags/"):
+            hint = "no article has this tag any more: give one of them the tag again"
+        elif found is not None and hasattr(found, "source"):
             hint = (f"it looks like {found.source} (\"{found.title}\", now at {url_of(found.path)}) replaced it: "
                     f"add  aliases: [{address}]  to its front matter")
         elif found is not None:

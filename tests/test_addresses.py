@@ -270,3 +270,17 @@ def test_check_lists_what_is_scheduled(site_dir):
     assert not (site_dir.out / "health/later.html").exists(), built.stdout
     site_dir.cli("build", "--no-search", "--today", "2026-02-01", "--future", check=True)
     assert (site_dir.out / "health/later.html").exists()
+
+
+def test_a_tag_no_article_has_any_more_says_so(site_dir):
+    site_dir.write("articles/health/knee.md", article("Knee", tags="[running]"))
+    site_dir.write("articles/health/back.md", article("Back", tags="[backs]"))
+    assert guard_build(site_dir).ok
+    site_dir.write("articles/health/knee.md", article("Knee"))
+    result = guard_build(site_dir)
+    assert [m.split(": error: ", 1)[1] for m in messages(result)] == [
+        "/tags/running/ was published before but this build no longer makes it; no article has this tag any more: "
+        "give one of them the tag again; or, if it is gone on purpose, add it to healthhub.yaml under  "
+        "gone: [/tags/running/]"]
+    site_dir.write("healthhub.yaml", "gone: [/tags/running/]\n")
+    assert guard_build(site_dir).ok
