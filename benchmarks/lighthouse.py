@@ -31,6 +31,57 @@ def build_sample_site(out: Path) -> None:
                    env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=subprocess.DEVNULL)
 
 
+PHOTOS_ARTICLE = """---
+title: Stretching after a run
+category: Fitness
+date: 2025-05-01
+summary: "Three gentle stretches for the calves, thighs and hips after a run."
+---
+
+A few minutes of gentle stretching after a run can help you feel less stiff.
+
+![A runner leaning against a wall to stretch a calf](calf.jpg "Calf stretch: keep the back heel down.")
+
+## Thighs
+
+Stand on one leg, hold the other foot behind you and keep your knees together.
+
+![A runner holding one foot behind them to stretch the front of the thigh](thigh.jpg "Thigh stretch: stand tall.")
+
+## Hips
+
+Kneel on one knee and move your hips gently forward until you feel a stretch.
+
+![A runner kneeling on one knee to stretch the hip](hip.jpg "Hip stretch: move slowly.")
+"""
+
+
+def build_photo_site(out: Path, project: Path) -> str:
+    """A small site with one article showing three large camera-sized photos (4000x3000
+    JPEGs of noise and shapes, a few MB each). Returns the article's path."""
+    import random
+
+    from PIL import Image, ImageDraw
+
+    folder = project / "articles" / "fitness"
+    folder.mkdir(parents=True)
+    rng = random.Random(7)
+    for name in ("calf", "thigh", "hip"):
+        image = Image.effect_noise((4000, 3000), 40).convert("RGB")
+        draw = ImageDraw.Draw(image)
+        for _ in range(60):
+            x, y = rng.randrange(4000), rng.randrange(3000)
+            draw.ellipse((x, y, x + rng.randrange(100, 900), y + rng.randrange(100, 900)),
+                         fill=(rng.randrange(256), rng.randrange(256), rng.randrange(256)))
+        image.save(folder / f"{name}.jpg", quality=90)
+    (folder / "stretching.md").write_text(PHOTOS_ARTICLE, encoding="utf-8")
+    (project / "healthhub.yaml").write_text("base_url: http://127.0.0.1/\n", encoding="utf-8")
+    subprocess.run([sys.executable, str(ROOT / "build.py"), "--out", str(out), "--templates", str(ROOT / "templates"),
+                    "--no-search"], cwd=project, check=True, env={**os.environ, "PYTHONPATH": str(ROOT)},
+                   stdout=subprocess.DEVNULL)
+    return "fitness/stretching.html"
+
+
 def serve(folder: Path) -> tuple[http.server.ThreadingHTTPServer, str]:
     class Quiet(http.server.SimpleHTTPRequestHandler):
         def log_message(self, *args):
@@ -54,6 +105,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--preset", choices=["mobile", "desktop"], default="mobile",
                         help="Lighthouse's form factor and throttling (default: mobile, as PageSpeed Insights)")
+    parser.add_argument("--photos", action="store_true",
+                        help="an article with three large photos (responsive images) instead of the sample site")
     args = parser.parse_args()
     if not (ROOT / "node_modules" / ".bin" / "lighthouse").exists():
         print("lighthouse is not installed: run `npm ci` (or `bash test.sh`) first", file=sys.stderr)
@@ -62,12 +115,16 @@ def main() -> int:
     reports.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         site = Path(tmp) / "site"
-        build_sample_site(site)
-        article = sorted(site.glob("health/*.html"))[0].relative_to(site).as_posix()
+        if args.photos:
+            pages = (("photos", build_photo_site(site, Path(tmp) / "project")),)
+        else:
+            build_sample_site(site)
+            article = sorted(site.glob("health/*.html"))[0].relative_to(site).as_posix()
+            pages = (("home", "index.html"), ("article", article))
         server, base = serve(site)
         try:
             rows = []
-            for name, path in (("home", "index.html"), ("article", article)):
+            for name, path in pages:
                 result = lighthouse(base + path, reports / f"{name}-{args.preset}.json", args.preset)
                 scores = {c: round(result["categories"][c]["score"] * 100) for c in CATEGORIES}
                 rows.append((name, path, scores))

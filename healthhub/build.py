@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import errno
+import datetime as dt
 import fcntl
 import os
 import time
@@ -13,11 +14,13 @@ from typing import Callable
 
 import jinja2
 
+from . import addresses
 from .bodies import BodyMissing, TemporaryBodies
 from .cache import DEFAULT_DIR_NAME, Cache, code_version, digest, from_plain, to_plain
 from .config import DEFAULT_CONFIG_FILE, Config, load_config
 from .content import Site, display_path, load_site, scan_articles
 from .errors import ConfigError, Diagnostic, HasDiagnostics, error, warning
+from .images import build_pictures
 from .incremental import PageCache
 from .progress import Progress
 from .people import DEFAULT_AUTHORS_FILE, Person, load_people
@@ -45,6 +48,15 @@ class BuildOptions:
     use_cache: bool = True  # False: a clean build that neither reads nor writes the cache
     jobs: int = 0  # worker processes for many new articles or pages; 0: one per core
     force: bool = False  # replace a non-empty output folder HealthHub did not build
+    # The removed-page guard (addresses.py): the list of published addresses it checks
+    # against (None: no guard, e.g. the live preview) and whether this build updates it.
+    addresses_file: Path | None = None
+    record_addresses: bool = True
+    future: bool = False  # publish articles dated after `today` too (--future)
+    today: dt.date | None = None  # the day scheduled and expiring articles are judged by; None: today
+
+    def publish_day(self) -> dt.date:
+        return self.today or dt.date.today()
 
     def cache_folder(self) -> Path | None:
         if not self.use_cache:
@@ -201,6 +213,7 @@ def _build(options: BuildOptions, progress: Progress | None) -> BuildResult:
         stored_sources = cache.load_shards("sources")
         reader = SourceReader(stored_sources, bodies, jobs, progress, signatures)
         site, diagnostics = load_site(config, options.articles_dir, drafts=options.drafts, people=people,
+                                      future=options.future, today=options.publish_day(),
                                       read_articles=reader, scanned=scanned, bodies=bodies)
         known_bodies = stored_sources.get("parsed", {}).keys()
         if reader.reparsed or known_bodies != reader.state.get("parsed", {}).keys():
@@ -220,6 +233,9 @@ def _build(options: BuildOptions, progress: Progress | None) -> BuildResult:
         # disk). With no config file at all the defaults are a local preview: quiet.
         if not config.base_url and config.source:
             diagnostics.append(missing_base_url_warning(config))
+        if site.image_sizes:  # smaller copies of the articles' images, made once (cached by content)
+            pictures, copies = build_pictures(site.image_sizes, options.cache_folder())
+            site = dataclasses.replace(site, pictures=pictures, files={**copies, **site.files})
         # Pagefind refuses a site with nothing to index: no published article, no search.
         search = options.search and any(not article.draft for article in site.articles)
         env = make_environment(options.templates_dir)
@@ -249,6 +265,14 @@ def _build(options: BuildOptions, progress: Progress | None) -> BuildResult:
                     index_site(folder)
                 finally:
                     indexing.append(time.perf_counter() - begun)
+            if options.addresses_file is not None:
+                guard_file = options.addresses_file
+                recorded, problems = addresses.read_addresses(guard_file, display_path(guard_file))
+                published = addresses.guarded(outputs, site)
+                problems += addresses.removed_problems(recorded, published, site, display_path(guard_file))
+                if problems:
+                    diagnostics += problems
+                    return BuildResult(False, diagnostics, site, None, time.perf_counter() - started, reader.reparsed)
             try:
                 written = write_outputs(out_dir, outputs, finish=index_timed if search else None, state=state,
                                         progress=progress, staging=staging)
@@ -261,6 +285,13 @@ def _build(options: BuildOptions, progress: Progress | None) -> BuildResult:
                 stage, seconds, work = timings.stages.pop()
                 timings.add(stage, seconds - indexing[0], work)
                 timings.add("search index", indexing[0], "Pagefind")
+            if options.addresses_file is not None and options.record_addresses and not (options.drafts or options.future):
+                try:
+                    addresses.write_addresses(options.addresses_file, addresses.format_addresses(published))
+                except OSError as exc:
+                    diagnostics.append(warning(display_path(options.addresses_file), 1, 1,
+                                               f"cannot update the list of published addresses ({exc.strerror}), "
+                                               "check the folder's permissions"))
             cache.update("pages", stored, pages.state)
             cache.update("related", related, memo)
             cache.update("manifest", manifest, {"out": str(out_dir), "files": written.files})
@@ -285,7 +316,8 @@ def inputs_digest(options: BuildOptions, config: Config, people: dict[str, Perso
     signatures, racy = source_signatures(sources + others)
     templates = [(layer, name, path.read_bytes()) for layer, name, path in theme_files(options.templates_dir)]
     where = (os.getcwd(), str(options.articles_dir.absolute()), str(options.templates_dir.absolute()),
-             str(options.out_dir.absolute()), scanned is None, options.drafts, options.strict, options.search)
+             str(options.out_dir.absolute()), scanned is None, options.drafts, options.strict, options.search,
+             options.future, options.publish_day().toordinal(), options.record_addresses, addresses_state(options))
     text = repr((where, repr(config), repr(sorted(people.items())), [len(sources)], signatures, problems,
                  digest(repr(templates).encode())))
     by_name = {entry[0]: entry[1:] for entry in signatures if len(entry) == 5}
@@ -312,6 +344,7 @@ def unchanged_build(options: BuildOptions, config: Config, people: dict[str, Per
         bodies = cache.bodies()
         reader = SourceReader(cache.load_shards("sources"), bodies)
         return load_site(config, options.articles_dir, drafts=options.drafts, people=people, read_articles=reader,
+                         future=options.future, today=options.publish_day(),
                          bodies=bodies)[0]
 
     written = WriteResult(0, sum(1 for rel, entry in files.items() if entry[3] is not None and rel != MARKER), 0, files)
@@ -384,3 +417,14 @@ def template_diagnostic(exc: jinja2.TemplateError, templates_dir: Path) -> Diagn
     where = display_path(Path(filename)) if filename else display_path(templates_dir)
     message = getattr(exc, "message", None) or str(exc)
     return error(where, lineno or 1, 1, f"template error: {message}, fix the template")
+
+
+def addresses_state(options: BuildOptions) -> object:
+    """What the removed-page guard's file holds, for the inputs digest (a changed or
+    deleted list means a real build, which checks and rewrites it)."""
+    if options.addresses_file is None:
+        return None
+    try:
+        return digest(options.addresses_file.read_bytes())
+    except OSError as exc:
+        return f"unreadable: {exc.errno}"

@@ -32,6 +32,8 @@ class CheckResult(HasDiagnostics):
     diagnostics: list[Diagnostic]
     articles: int
     unparsed: int = 0  # Markdown files that could not be read as an article (errors say why)
+    # (source, what happens, day): articles that go live or are taken down after today
+    scheduled: tuple[tuple[str, str, dt.date], ...] = ()
 
 
 def check_site(site: Site, today: dt.date) -> list[Diagnostic]:
@@ -234,6 +236,9 @@ def format_text(result: CheckResult, verbose: bool = False) -> str:
                 lines += [f"{d.format()} [{code}]" for d in found]
     if len(result.diagnostics) > FIRST_FEW * 4:
         lines += totals(result)
+    if result.scheduled:
+        lines.append(f"Scheduled ({len(result.scheduled)}):")
+        lines += [f"{source}: {what} on {day.isoformat()}" for source, what, day in result.scheduled]
     return "".join(line + "\n" for line in lines) + summary_line(result) + "\n"
 
 
@@ -252,6 +257,8 @@ def format_json(result: CheckResult, verbose: bool = False) -> str:
              "message": d.message}
             for d in result.diagnostics
         ],
+        **({"scheduled": [{"file": source, "event": what, "date": day.isoformat()}
+                          for source, what, day in result.scheduled]} if result.scheduled else {}),
     }, indent=2, ensure_ascii=False) + "\n"
 
 
@@ -291,14 +298,22 @@ def run_check(config, articles_dir, people, people_diags, today: dt.date, drafts
     with TemporaryBodies() as bodies:
         reader = SourceReader({}, bodies, jobs)
 
-        def read_articles(sources, config, people):
+        def read_articles(sources, config, people, *more):
             nonlocal unparsed
-            results = reader(sources, config, people)
+            results = reader(sources, config, people, *more)
             unparsed = sum(1 for article, problems, _ in results if article is None)
             return results
 
         site, diags = load_site(config, articles_dir, drafts=drafts, people=people, read_articles=read_articles,
-                                bodies=bodies, today=today)
+                                bodies=bodies, today=today, future=True)  # scheduled articles are checked too
         diags = list(diags) + list(people_diags) + check_site(site, today)
     diags = [d for d in diags if rule_of(d) not in disabled]
-    return CheckResult(sorted(set(diags)), len(site.articles), unparsed)
+    return CheckResult(sorted(set(diags)), len(site.articles), unparsed, scheduled_events(site, today))
+
+
+def scheduled_events(site: Site, today: dt.date) -> tuple[tuple[str, str, dt.date], ...]:
+    """Articles published after today, and articles taken down after today, by day."""
+    events = [(a.source, "published", a.date) for a in site.articles if a.date > today]
+    events += [(a.source, "taken down (expires)", a.expires) for a in site.articles
+               if a.expires is not None and a.expires > today]
+    return tuple(sorted(events, key=lambda e: (e[2], e[0])))

@@ -12,6 +12,7 @@ import traceback
 from pathlib import Path
 
 from . import __version__, errors, paths
+from .addresses import ADDRESSES_FILE
 from .build import BuildLocked, BuildOptions, build
 from .content import display_path
 from .errors import ConfigError, ProcessingError
@@ -105,11 +106,14 @@ def add_source_options(cmd: argparse.ArgumentParser, templates: bool = True, out
 def add_build_options(cmd: argparse.ArgumentParser) -> None:
     add_source_options(cmd)
     cmd.add_argument("--drafts", action="store_true", help="include articles marked draft: true (default: off)")
+    cmd.add_argument("--future", action="store_true", help="include scheduled articles, dated after today (default: off)")
+    cmd.add_argument("--today", default=None, help="build as on this day, YYYY-MM-DD: scheduled articles up to it "
+                     "are published, those expiring by it are not (default: today)")
     cmd.add_argument("--strict", action="store_true", help="treat warnings as errors (default: off)")
     cmd.add_argument("--no-search", dest="search", action="store_false",
                      help="skip the search index: a faster build, and a site without search (default: off)")
     cmd.add_argument("--force", action="store_true",
-                     help="replace the output folder even though HealthHub did not build it (everything in it goes; default: off)")
+                     help="replace the output folder even though HealthHub did not build it, everything in it goes (default: off)")
     cmd.add_argument("--timings", action="store_true",
                      help="print how long each stage of the build took, its share and the work it did (default: off)")
     cmd.add_argument("-q", "--quiet", action="store_true", help="print only errors: no warnings, no summary (default: off)")
@@ -234,10 +238,17 @@ def cmd_build(args) -> int:
     if (problem := no_site_here(args) or missing_templates(args)) is not None:
         print(problem, file=sys.stderr)
         return EXIT_USAGE
+    try:
+        today = dt.date.fromisoformat(args.today) if args.today else None
+    except ValueError:
+        print(f"error: --today '{args.today}' is not a date, write it as YYYY-MM-DD", file=sys.stderr)
+        return EXIT_USAGE
+    # The list of published addresses lives next to the config (the project folder).
+    addresses_file = (args.config.parent if args.config else Path(".")) / ADDRESSES_FILE
     options = BuildOptions(
         articles_dir=args.articles, templates_dir=args.templates, out_dir=args.out,
         config_path=args.config, authors_path=args.authors, drafts=args.drafts, strict=args.strict,
-        search=args.search, force=args.force,
+        search=args.search, force=args.force, future=args.future, today=today, addresses_file=addresses_file,
     )
     show_progress = sys.stderr.isatty() and not args.quiet
     try:
@@ -284,6 +295,7 @@ def cmd_serve(args) -> int:
     options = BuildOptions(
         articles_dir=args.articles, templates_dir=args.templates, out_dir=args.out,
         config_path=args.config, authors_path=args.authors, drafts=True, search=args.search, force=args.force,
+        future=True,  # scheduled articles are shown with a banner, like drafts
     )
     return serve(ServeOptions(options, host=args.host, port=args.port, open_browser=args.open, debug=args.debug))
 

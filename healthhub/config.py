@@ -12,7 +12,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
+import yaml
+
 from . import frontmatter as fm
+from . import paths
 from .errors import ConfigError, Diagnostic, did_you_mean, error
 
 DEFAULT_CONFIG_FILE = "healthhub.yaml"
@@ -47,6 +50,11 @@ class Config:
     # article comes near these; each is checked in the process that parses it.
     max_convert_seconds: int = 30
     max_article_mb: int = 5
+    # The header's links (see navigation.py): (label, url or '' for a category, line, col).
+    nav: tuple[tuple[str, str, int, int], ...] = ()
+    nav_count: int = 5
+    # Published addresses removed on purpose (see addresses.py): (site path, line, col).
+    gone: tuple[tuple[str, int, int], ...] = ()
     # Where the config file was read from ('' for built-in defaults).
     source: str = field(default="", compare=False)
     # Where each key's value is in that file (line, col), for messages about it.
@@ -78,6 +86,9 @@ _KINDS = {
     "check_disable": "list",
     "max_convert_seconds": "count",
     "max_article_mb": "count",
+    "nav": "nav",
+    "nav_count": "count",
+    "gone": "addresses",
 }
 KNOWN_KEYS = tuple(_KINDS)
 
@@ -123,7 +134,8 @@ def parse_config(text: str, display: str) -> Config:
         try:
             values[entry.key] = _convert(kind, entry)
         except fm.FieldError as exc:
-            problems.append(error(display, entry.pos.line, entry.pos.col, str(exc)))
+            line, col = getattr(exc, "position", None) or (entry.pos.line, entry.pos.col)
+            problems.append(error(display, line, col, str(exc)))
     if problems:
         raise ConfigError(problems)
     return dataclasses.replace(Config(), source=display, positions=positions, **values)
@@ -153,6 +165,10 @@ def _convert(kind: str, entry: fm.Entry):
         return value
     if kind == "list":
         return tuple(fm.to_text_list(node, key, "[Health, Fitness, Nutrition]"))
+    if kind == "nav":
+        return _nav(entry)
+    if kind == "addresses":
+        return _gone(entry)
     if kind == "language":
         value = fm.to_text(node, key, "en")
         if not re.fullmatch(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*", value):
@@ -227,3 +243,61 @@ def date_format(value: str) -> str:
         raise fm.FieldError(f"'date_format' is '{shown}', which shows no part of the date, "
                             "e.g. date_format: \"%B %-d, %Y\"")
     return value
+
+
+_NAV_EXAMPLE = "[Health, Sleep, {title: About us, url: about.html}]"
+
+
+def _nav(entry: fm.Entry) -> tuple[tuple[str, str, int, int], ...]:
+    """`nav:` items: a category name, or {title: ..., url: ...} for any other link."""
+    node = entry.node
+    if node.tag == fm.NULL:
+        return ()
+    if not isinstance(node, yaml.SequenceNode):
+        raise fm.FieldError(f"'nav' must be a list, e.g. nav: {_NAV_EXAMPLE}")
+    items = []
+    for item in node.value:
+        line = item.start_mark.line + entry.pos.line - node.start_mark.line
+        col = item.start_mark.column + 1
+        try:
+            items.append(_nav_item(item, line, col))
+        except fm.FieldError as exc:
+            exc.position = (line, col)
+            raise
+    return tuple(items)
+
+
+def _nav_item(item: yaml.Node, line: int, col: int) -> tuple[str, str, int, int]:
+    if isinstance(item, yaml.MappingNode):
+        fields = {str(k.value): v for k, v in item.value}
+        if set(fields) != {"title", "url"}:
+            raise fm.FieldError("a link in 'nav' needs exactly 'title' and 'url', e.g. {title: About us, url: about.html}")
+        url = fm.to_text(fields["url"], "url", "about.html")
+        if not (re.fullmatch(r"https?://[^\s/?#]+\S*", url) or paths.is_inside(url.split("#")[0])):
+            raise fm.FieldError(f"the nav link url '{url}' must be a full address (https://...) "
+                                "or a path inside the site without a leading slash, e.g. about.html")
+        return fm.to_text(fields["title"], "title", "About us"), url, line, col
+    return fm.to_text(item, "nav", "Health"), "", line, col
+
+
+def _gone(entry: fm.Entry) -> tuple[tuple[str, int, int], ...]:
+    """`gone:` addresses (each once), with their line and column."""
+    node = entry.node
+    if node.tag == fm.NULL:
+        return ()
+    items = node.value if isinstance(node, yaml.SequenceNode) else [node]
+    found: dict[str, tuple[str, int, int]] = {}
+    for item in items:
+        line = item.start_mark.line + entry.pos.line - node.start_mark.line
+        col = item.start_mark.column + 1
+        try:
+            text = fm.to_text(item, "gone", "/old/page.html")
+            address = paths.address_path(text)
+            if address is None:
+                raise fm.FieldError(f"'{text}' in 'gone' is not an address inside the site, "
+                                    "write it like /old/page.html or /old-folder/")
+        except fm.FieldError as exc:
+            exc.position = (line, col)
+            raise
+        found.setdefault(address, (address, line, col))
+    return tuple(found.values())

@@ -29,7 +29,11 @@ from .config import Config
 from .errors import Diagnostic, ProcessingError, did_you_mean, error, warning
 from .markup import (THEME_ID_PREFIX, Heading, MarkdownConverter, callout_titles, first_paragraph,
                      inert_template_syntax, reading_minutes, scan_source, shorten)
+from .addresses import alias_problems
+from .navigation import check_nav
 from .people import Person
+from .images import RASTER_SUFFIXES, NotAnImage, probe, rewrite_images
+from .snippets import SNIPPETS_FOLDER, Snippets, expand, includes, load_snippets
 from .bodies import BodyStore, MemoryBodies
 
 MARKDOWN_SUFFIXES = (".md", ".markdown")
@@ -81,6 +85,12 @@ class Article:
     # Front-matter fields HealthHub does not know, kept as written for templates
     # (`article.extra.weight`): texts, lists and mappings of texts.
     extra: dict = field(default_factory=dict)
+    # Old addresses of this page (site paths), each given a redirect page (see addresses.py).
+    aliases: tuple[str, ...] = ()
+    # The day the article is taken down (it is published before that day only).
+    expires: dt.date | None = None
+    # The article's picture for Open Graph and structured data: its output path.
+    image: str = ""
     # Where things are in the source file, for messages and `check` (not part of the page).
     body_first_line: int = field(default=1, compare=False)
     positions: dict = field(default_factory=dict, compare=False, repr=False)
@@ -103,6 +113,7 @@ class Body:
     ids: tuple[str, ...] = ()
     links: tuple[tuple[str, int, int], ...] = ()
     where: str = ""  # where the store keeps it (its answer to put)
+    images: tuple[tuple[str, int, int], ...] = ()  # (src, line, col) of its local images
 
 
 @dataclass(frozen=True)
@@ -142,10 +153,29 @@ class Site:
     body_of: dict[str, Body] = field(default_factory=dict, compare=False, repr=False)  # by article source
     # Per article source: (href, page URL) for its links to other articles' .md files.
     link_map: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict, compare=False, repr=False)
+    scheduled: frozenset[str] = frozenset()  # paths of articles shown before their date (--future)
+    # Images articles show (output path -> size), read by load_site; the build makes
+    # their smaller copies and sets `pictures` (output path -> images.Picture).
+    image_sizes: dict = field(default_factory=dict, compare=False, repr=False)
+    pictures: dict = field(default_factory=dict, compare=False, repr=False)
 
     def body_key(self, article: Article) -> tuple:
-        """What the article's HTML body depends on: its stored body and where its links lead."""
-        return self.body_of[article.source].key, self.link_map.get(article.source, ())
+        """What the article's HTML body depends on: its stored body, where its links lead
+        and the pictures it shows."""
+        return self.body_of[article.source].key, self.link_map.get(article.source, ()) + self._pictures_of(article)
+
+    def _pictures_of(self, article: Article) -> tuple:
+        """(src as written, Picture) of the article's images that have one."""
+        body = self.body_of[article.source]
+        if not body.images or not self.pictures:
+            return ()
+        folder = posixpath.dirname(article.path)
+        found = {}
+        for src, _line, _col in body.images:
+            picture = self.pictures.get(posixpath.normpath(posixpath.join(folder, unquote(src))))
+            if picture is not None:
+                found[src] = picture
+        return tuple(sorted(found.items()))
 
     def body_html(self, article: Article) -> str:
         """The article's HTML body, with links to other articles' .md files pointing at their pages."""
@@ -154,7 +184,9 @@ class Site:
         html = self.bodies.get(self.body_of[article.source].where)
         for href, url in self.link_map.get(article.source, ()):
             html = html.replace(f'href="{_escape_attr(href)}"', f'href="{_escape_attr(url)}"')
-        return html
+        if "<pre>" in html:  # a code block that scrolls sideways must be reachable by keyboard
+            html = html.replace("<pre>", '<pre tabindex="0">')
+        return rewrite_images(html, dict(self._pictures_of(article)))
 
     def person(self, person_id: str) -> Person | None:
         return self.people.get(person_id)
@@ -188,6 +220,9 @@ FIELDS: dict[str, FieldRule] = {
     "reviewed_by": FieldRule("text", example="amara-okafor"),
     "reviewed": FieldRule("date", example="2026-03-01"),
     "next_review": FieldRule("date", example="2028-03-01"),
+    "aliases": FieldRule("addresses", example="[/old/page.html, /2019/04/old-slug/]"),
+    "expires": FieldRule("date", example="2027-01-31"),
+    "image": FieldRule("text", example="photos/knee.jpg"),
     "sources": FieldRule("sources", example='[{title: "High blood pressure", url: "https://www.nhs.uk/", publisher: NHS, year: 2023}]'),
 }
 
@@ -273,6 +308,8 @@ def _convert(rule: FieldRule, entry: fm.Entry) -> object:
     if rule.kind == "bool":
         return fm.to_bool(node, key)
     if rule.kind == "list":
+        return tuple(fm.to_text_list(node, key, rule.example))
+    if rule.kind == "addresses":  # made site paths by parse_article, which knows the base_url
         return tuple(fm.to_text_list(node, key, rule.example))
     if rule.kind == "slug":
         value = fm.to_text(node, key, rule.example)
@@ -391,8 +428,10 @@ Parsed = tuple["Article | None", list[Diagnostic], "Body | None", str]
 
 def parse_article(text: str, display: str, file_stem: str, config: Config,
                   converter: MarkdownConverter,
-                  people: dict[str, Person] | None = None, body_key: bytes = b"") -> Parsed:
-    """See Parsed: the caller stores the returned HTML under `body_key`."""
+                  people: dict[str, Person] | None = None, body_key: bytes = b"",
+                  snippets: Snippets | None = None) -> Parsed:
+    """See Parsed: the caller stores the returned HTML under `body_key`. `[[snippet: x]]`
+    lines are replaced by the snippets' text before the Markdown is converted."""
     values, positions, body, diags = read_front_matter(text, display)
     if any(d.is_error for d in diags):
         return None, diags, links_only(text, body), ""
@@ -467,6 +506,32 @@ def parse_article(text: str, display: str, file_stem: str, config: Config,
         pos = positions["updated"]
         diags.append(error(display, pos.line, pos.col,
                            f"'updated' ({updated}) is before 'date' ({date}), use a date on or after {date}"))
+    aliases = []
+    for written in values.get("aliases", ()):
+        address = paths.address_path(written, config.base_url)
+        if address is None:
+            pos = positions["aliases"]
+            diags.append(error(display, pos.line, pos.col,
+                               f"'{written}' in 'aliases' is not an address on this site, write it from the site's "
+                               "root, like /old/page.html or /2019/04/old-slug/"))
+        elif address not in aliases:
+            aliases.append(address)
+    image = ""
+    if "image" in values and slug and category_slug:
+        written = str(values["image"])
+        target = posixpath.normpath(posixpath.join(category_slug, unquote(written)))
+        if urlsplit(written).scheme or written.startswith("/") or not paths.is_inside(target):
+            pos = positions["image"]
+            diags.append(error(display, pos.line, pos.col,
+                               f"'image' is '{written}', name an image file next to the article, "
+                               "relative to its file, e.g. image: photos/knee.jpg"))
+        else:
+            image = target
+    expires = values.get("expires")
+    if expires is not None and expires <= date:
+        pos = positions["expires"]
+        diags.append(error(display, pos.line, pos.col,
+                           f"'expires' ({expires}) is not after 'date' ({date}), use a later date or remove 'expires'"))
     if any(d.is_error for d in diags):
         return None, diags, links_only(text, body), ""
     body_first_line = fm.split(text)[2]
@@ -476,8 +541,13 @@ def parse_article(text: str, display: str, file_stem: str, config: Config,
         diags.append(warning(display, body_first_line + line - 1, col,
                              f"{kind} is left in the text and is shown as written: '{snippet[:80]}', "
                              "replace it with Markdown (or remove it)"))
+    markdown_text = body
+    if snippets is not None and "[[snippet:" in body:
+        markdown_text, problems = expand(body, body_first_line, display, snippets)
+        if problems:
+            return None, diags + problems, None, ""
     try:
-        rendered = converter.convert(body)
+        rendered = converter.convert(markdown_text)
     except RecursionError:
         return None, diags + [error(
             display, 1, 1,
@@ -508,13 +578,17 @@ def parse_article(text: str, display: str, file_stem: str, config: Config,
         sources=tuple(values.get("sources", ())),
         reading_minutes=reading_minutes(rendered.html),
         extra=extra,
+        aliases=tuple(aliases),
+        expires=values.get("expires"),
+        image=image,
         body_first_line=body_first_line,
         positions=positions,
         draft=bool(values.get("draft", False)),
         headings=rendered.headings,
         path=paths.article_path(category_slug, slug),
     )
-    body_info = Body(body_key, tuple(sorted(ids)), body_links(body, body_first_line))
+    body_info = Body(body_key, tuple(sorted(ids)), body_links(body, body_first_line),
+                     images=body_images(body, body_first_line))
     return with_digest(article), diags, body_info, rendered.html
 
 
@@ -529,6 +603,13 @@ def links_only(text: str, body: str) -> Body | None:
         return None
     links = tuple(link for link in body_links(body, first_line) if is_markdown_link(link[0]))
     return Body(b"", (), links) if links else None
+def body_images(body: str, first_line: int) -> tuple[tuple[str, int, int], ...]:
+    """(src, line, col) of the body's images that are files of the site (not http: URLs)."""
+    if "![" not in body:
+        return ()
+    return tuple((item.target, item.line + first_line - 1, item.col) for item in scan_source(body)
+                 if item.kind == "image" and item.target and not urlsplit(item.target).scheme
+                 and not item.target.startswith(("/", "//")))
 
 
 def theme_id_problem(display: str, body: str, first_line: int, element_id: str) -> Diagnostic:
@@ -570,7 +651,8 @@ def article_record(article: Article) -> tuple:
             a.updated.toordinal() if a.updated else None, a.views, a.summary, a.description, a.tags, a.author,
             a.draft, tuple(tuple(h) for h in a.headings), a.path, a.reviewed_by,
             a.reviewed.toordinal() if a.reviewed else None, a.next_review.toordinal() if a.next_review else None,
-            tuple(dataclasses.astuple(x) for x in a.sources), a.reading_minutes, a.extra, a.body_first_line, {k: (p.line, p.col) for k, p in a.positions.items()}, a.digest)
+            tuple(dataclasses.astuple(x) for x in a.sources), a.reading_minutes, a.extra, a.aliases,
+            a.expires.toordinal() if a.expires else None, a.image, a.body_first_line, {k: (p.line, p.col) for k, p in a.positions.items()}, a.digest)
 
 
 def article_from_record(r: tuple) -> Article:
@@ -579,7 +661,8 @@ def article_from_record(r: tuple) -> Article:
               r[10], r[11], r[12], tuple([_heading(Heading, h) for h in r[13]]), r[14], r[15],
               date(r[16]) if r[16] is not None else None, date(r[17]) if r[17] is not None else None,
               tuple([Source(*x) for x in r[18]]) if r[18] else (), r[19], r[20], r[21],
-              {k: _position(p) for k, p in r[22].items()}, r[23])
+              date(r[22]) if r[22] is not None else None, r[23], r[24],
+              {k: _position(p) for k, p in r[25].items()}, r[26])
     article = object.__new__(Article)  # frozen: filled without running __init__ again
     article.__dict__.update(zip(_ARTICLE_FIELDS, values))
     return article
@@ -644,7 +727,7 @@ def scan_articles(articles_dir: Path) -> tuple[list[Path], list[Path], list[Diag
 
     links: set[str] = set()
 
-    def walk(here: Path) -> None:
+    def walk(here: Path, in_snippets: bool = False) -> None:
         real_here = here.resolve()
         with os.scandir(here) as found:
             entries = sorted(found, key=lambda entry: entry.name)
@@ -670,12 +753,14 @@ def scan_articles(articles_dir: Path) -> tuple[list[Path], list[Path], list[Diag
                 dirs.append(path)
             elif not entry.is_file():
                 continue  # sockets, pipes and devices are not content
-            elif name.lower().endswith(MARKDOWN_SUFFIXES):
+            elif name.lower().endswith(MARKDOWN_SUFFIXES) and not in_snippets:
                 sources.append(path)
+            elif in_snippets:
+                others.append(path)  # watched and fingerprinted like every input, never published
             elif not name.lower().endswith(DATA_SUFFIXES):
                 others.append(path)
         for folder in dirs:
-            walk(folder)
+            walk(folder, in_snippets or (here == articles_dir and folder.name == SNIPPETS_FOLDER))
 
     if articles_dir.is_dir():
         walk(articles_dir)
@@ -694,7 +779,7 @@ def display_path(path: Path) -> str:
 
 
 Read = tuple["Article | None", list[Diagnostic], "Body | None"]
-ArticleReader = Callable[[list[Path], Config, dict], list[Read]]
+ArticleReader = Callable[[list[Path], Config, dict, Snippets], list[Read]]
 
 
 def make_converter(config: Config) -> MarkdownConverter:
@@ -705,9 +790,10 @@ def make_converter(config: Config) -> MarkdownConverter:
 
 def read_article(source: Path, display: str, config: Config, converter: MarkdownConverter,
                  people: dict[str, Person], bodies: BodyStore, data: bytes | None = None,
-                 key: bytes | None = None) -> Read:
+                 key: bytes | None = None, snippets: Snippets | None = None) -> Read:
     """One article file (its bytes may be given) parsed, with its diagnostics; its
-    HTML body goes into `bodies` under `key` (by default a digest of path and bytes)."""
+    HTML body goes into `bodies` under `key` (by default a digest of path, bytes and
+    the snippets the article includes)."""
     if data is None:
         try:
             data = source.read_bytes()
@@ -718,9 +804,10 @@ def read_article(source: Path, display: str, config: Config, converter: Markdown
         return None, problems, None
     stem = source.name.rsplit(".", 1)[0]
     if key is None:
-        key = hashlib.blake2b(display.encode("utf-8", "surrogateescape") + b"\0" + data, digest_size=16).digest()
+        used = snippets.digest_of(n for n, _, _, _ in includes(text)) if snippets is not None else b""
+        key = hashlib.blake2b(display.encode("utf-8", "surrogateescape") + b"\0" + data + used, digest_size=16).digest()
     try:
-        article, more, body, html = parse_article(text, display, stem, config, converter, people, key)
+        article, more, body, html = parse_article(text, display, stem, config, converter, people, key, snippets)
         if article is not None and body is not None:
             body = dataclasses.replace(body, where=bodies.put(key, html))
     except Exception as exc:  # a bug, not an author mistake: say which file
@@ -731,12 +818,17 @@ def read_article(source: Path, display: str, config: Config, converter: Markdown
 def load_site(config: Config, articles_dir: Path, drafts: bool = False,
               people: dict[str, Person] | None = None, read_articles: ArticleReader | None = None,
               scanned: tuple[list[Path], list[Path], list[Diagnostic]] | None = None,
-              bodies: BodyStore | None = None, today: dt.date | None = None) -> tuple[Site, list[Diagnostic]]:
-    """`today` (default: the date now) is what review dates may not be after.
+              bodies: BodyStore | None = None, today: dt.date | None = None,
+              future: bool = False) -> tuple[Site, list[Diagnostic]]:
+    """`today` (default: the date now) is what review dates may not be after, and the
+    day scheduled and expiring articles are judged by.
     `read_articles` may stand in for reading the files one by one (the build passes
     sources.SourceReader, which caches and parallelises, and the store it puts the
     bodies in as `bodies`); `scanned` is scan_articles' answer when the caller
-    already has it. Without a store the bodies are kept in memory."""
+    already has it. Without a store the bodies are kept in memory.
+
+    Articles dated after `today` (default: the real today) are left out unless
+    `future`; articles whose `expires` day has come are left out."""
     if bodies is None:
         bodies = MemoryBodies()
     diags: list[Diagnostic] = []
@@ -754,12 +846,13 @@ def load_site(config: Config, articles_dir: Path, drafts: bool = False,
         return dataclasses.replace(gather_site(config, [], drafts, diags, people), bodies=bodies), diags
     sources, others, problems = scanned or scan_articles(articles_dir)
     diags.extend(problems)
+    snippets = load_snippets(articles_dir, display_path(articles_dir / SNIPPETS_FOLDER))
     if read_articles is None:
         converter = make_converter(config)
-        results = [read_article(source, display_path(source), config, converter, people, bodies)
+        results = [read_article(source, display_path(source), config, converter, people, bodies, snippets=snippets)
                    for source in sources]
     else:
-        results = read_articles(sources, config, people)
+        results = read_articles(sources, config, people, snippets)
     # Keyed by the resolved file name as a string; one realpath and one Path per
     # folder, not per file (10,000 articles add up).
     resolved: dict[str, tuple[Path, str]] = {}
@@ -795,12 +888,24 @@ def load_site(config: Config, articles_dir: Path, drafts: bool = False,
             where[name] = found[0]
     link_map: dict[str, tuple[tuple[str, str], ...]] = {}
     nfc = {unicodedata.normalize("NFC", name): a for name, a in parsed.items() if not name.isascii()}
+    today = today or dt.date.today()
+    scheduled: set[str] = set()
+    withheld: dict[str, str] = {}  # file -> why it is not published today
     for file, article in parsed.items():
-        if drafts or not article.draft:
+        if article.expires is not None and article.expires <= today:
+            withheld[file] = f"taken down (expires: {article.expires})"
+        elif article.date > today:
+            if future:
+                scheduled.add(article.path)
+            else:
+                withheld[file] = f"scheduled for {article.date}"
+    for file, article in parsed.items():
+        if file not in withheld and (drafts or not article.draft):
             body = body_of[article.source]
             if body.links:
                 try:
-                    replacements, problems = check_links(article, body, where[file], parsed, body_of, drafts, nfc)
+                    replacements, problems = check_links(article, body, where[file], parsed, body_of, drafts, nfc,
+                                                          withheld)
                 except Exception as exc:  # a bug: say which file
                     raise ProcessingError(article.source, exc) from exc
                 diags.extend(problems)
@@ -815,10 +920,54 @@ def load_site(config: Config, articles_dir: Path, drafts: bool = False,
                 diags.append(error(display, line, col,
                                    f"link to '{href}': there is no article at {display_path(target_file)}, "
                                    "check the path (it is relative to this file)"))
-    site = gather_site(config, articles, drafts, diags, people)
+    site = dataclasses.replace(gather_site(config, articles, drafts, diags, people), scheduled=frozenset(scheduled))
+    diags.extend(check_nav(config, site.categories))
     files = gather_files(site, folders, articles_dir, others, diags)
+    site = dataclasses.replace(site, files=files, bodies=bodies, body_of=body_of, link_map=link_map)
+    site = dataclasses.replace(site, image_sizes=check_images(site, folders, diags))
+    diags.extend(alias_problems(site))
     diags.extend(root_relative_problems(site, body_of, files))
-    return dataclasses.replace(site, files=files, bodies=bodies, body_of=body_of, link_map=link_map), diags
+    return site, diags
+
+
+def check_images(site: Site, folders: dict[str, Path], diags: list[Diagnostic]) -> dict:
+    """The size of every image articles show (output path -> (bytes, ImageSize)). A
+    missing image is an error at its line; a file Pillow cannot read is a warning
+    (it is published as it is)."""
+    sizes: dict = {}
+    problems: dict[str, str] = {}
+    for article in site.articles:
+        body = site.body_of.get(article.source)
+        pos = article.positions.get("image")
+        if article.image and article.image not in site.files:
+            written = posixpath.relpath(article.image, posixpath.dirname(article.path))
+            diags.append(error(article.source, pos.line if pos else 1, pos.col if pos else 1,
+                               f"'image' is '{written}': there is no such file next to the article, "
+                               "check the name (it is relative to this article's file)"))
+        if body is None or not body.images:
+            continue
+        for src, line, col in body.images:
+            target = posixpath.normpath(posixpath.join(posixpath.dirname(article.path), unquote(urlsplit(src).path)))
+            data = site.files.get(target)
+            if data is None:
+                on_disk = folders[article.source] / unquote(urlsplit(src).path)
+                where = display_path(on_disk)
+                diags.append(error(article.source, line, col,
+                                   f"image '{src}': there is no file {where}, check the name (it is relative "
+                                   "to this article's file)" if not on_disk.is_file() else
+                                   f"image '{src}': {where} is outside this article's folder and is not "
+                                   "published, move it next to the article"))
+                continue
+            if not target.lower().endswith(RASTER_SUFFIXES):
+                continue  # SVG and others are shown as they are
+            if target not in sizes and target not in problems:
+                try:
+                    sizes[target] = (data, probe(data))
+                except NotAnImage as exc:
+                    problems[target] = str(exc)
+            if target in problems:  # published as it is, without sizes or smaller copies
+                diags.append(warning(article.source, line, col, f"image '{src}' {problems[target]}"))
+    return sizes
 
 
 def gather_files(site: Site, folders: dict[str, Path], articles_dir: Path, others: list[Path],
@@ -841,8 +990,11 @@ def gather_files(site: Site, folders: dict[str, Path], articles_dir: Path, other
     pages_dirs = {f"{c.slug}/page" for c in site.categories}
     files: dict[str, bytes] = {}
     origin: dict[str, str] = {}
+    snippets_folder = (articles_dir / SNIPPETS_FOLDER).resolve()
     for path in others:
         here = path.parent.resolve()  # the folder, not a symbolic link's target
+        if here == snippets_folder or snippets_folder in here.parents:
+            continue
         folder = next((f for f in (here, *here.parents) if f in categories), None)
         if folder is None:
             continue
@@ -896,7 +1048,8 @@ def _escape_attr(value: str) -> str:
 
 def check_links(article: Article, body: Body, folder: Path, parsed: dict[str, Article],
                 body_of: dict[str, Body], drafts: bool,
-                nfc: dict[str, Article] | None = None) -> tuple[tuple[tuple[str, str], ...], list[Diagnostic]]:
+                nfc: dict[str, Article] | None = None,
+                withheld: dict[str, str] | None = None) -> tuple[tuple[tuple[str, str], ...], list[Diagnostic]]:
     """Links to other articles' .md files become links to their pages: (href, URL) for
     each; a link to a missing file or a missing #anchor is an error at its place in the file.
     `nfc`: the articles with non-ASCII file names, by the NFC form of the name."""
@@ -922,6 +1075,11 @@ def check_links(article: Article, body: Body, folder: Path, parsed: dict[str, Ar
             diags.append(error(article.source, line, col,
                                f"link to '{href}': there is no article at {display_path(target_file)}, "
                                "check the path (it is relative to this file)"))
+            continue
+        if withheld and os.fspath(target_file) in withheld:
+            diags.append(error(article.source, line, col,
+                               f"link to '{href}': that article is {withheld[os.fspath(target_file)]} and is not "
+                               "published today, remove the link or link to another article"))
             continue
         if target.draft and not drafts:
             diags.append(error(article.source, line, col,

@@ -12,7 +12,7 @@ from __future__ import annotations
 import posixpath
 import re
 import unicodedata
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 _NOT_WORD = re.compile(r"[^\w]+", re.UNICODE)
 _SAFE_SLUG = re.compile(r"[^\W_](?:[\w-]*[^\W_])?", re.UNICODE)
@@ -176,3 +176,21 @@ def name_key(name: str) -> str:
     accent) are one; 'Rh+' and 'Rh-' are not, although both slugify to 'rh'."""
     text = unicodedata.normalize("NFKC", name).casefold()
     return _NAME_SEPARATORS.sub("-", text).strip("-")
+
+
+def address_path(address: str, base_url: str = "") -> str | None:
+    """An address as an author writes it ('/old/page.html', 'old/', '/2019/04/x/',
+    or a full URL starting with the site's base_url) -> the site path the page had
+    ('old/page.html', 'old/index.html'), or None when it is not a place inside the
+    site. Paths are from the site's root; a folder address means its index.html,
+    as every static host serves it."""
+    value = address.strip()
+    if re.match(r"https?://", value):
+        if not base_url or not value.startswith(base_url):
+            return None
+        value = value[len(base_url):]
+    value = value.split("#")[0].split("?")[0]
+    value = unquote(value).lstrip("/")
+    if not value or value.endswith("/"):
+        value += "index.html"
+    return value if is_inside(value) else None

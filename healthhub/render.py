@@ -22,7 +22,8 @@ from typing import Callable, Sequence
 import jinja2
 from markupsafe import Markup
 
-from . import __version__, feeds, paths, theme
+from . import __version__, addresses, feeds, paths, theme
+from .navigation import TOPICS_PATH, NavLink, header_links, topic_groups, top_categories
 from .config import Config
 from .bodies import BodyMissing
 from .content import Article, Category, Site, Tag
@@ -138,11 +139,13 @@ class SiteView:
     whole article list and the topics are recorded in `read` when a template
     asks for them, so only pages that showed them depend on them."""
 
-    def __init__(self, site: Site, nav: tuple[CategoryLink, ...], tags: tuple[TagInfo, ...]):
+    def __init__(self, site: Site, nav: "Navigation", tags: tuple[TagInfo, ...]):
         self._site = site
         self._tags = tags
         self.config = site.config
-        self.categories = nav
+        self.categories = nav.categories  # every category (for links to an article's category)
+        self.nav = nav.header  # the header's few links (navigation.header_links)
+        self.topics_path = TOPICS_PATH
         self.people = site.people
         self.drafts_shown = site.drafts_shown
         self.read: set[str] = set()
@@ -176,8 +179,18 @@ class SiteView:
         return self._site.work_of(person_id)
 
 
-def navigation(site: Site) -> tuple[CategoryLink, ...]:
-    return tuple(CategoryLink(c.name, c.slug, c.path) for c in site.categories)
+@dataclass(frozen=True)
+class Navigation:
+    """What every page may show of the site's structure: every category (name and
+    address) and the header's few links."""
+
+    categories: tuple[CategoryLink, ...]
+    header: tuple[NavLink, ...]
+
+
+def navigation(site: Site) -> Navigation:
+    return Navigation(tuple(CategoryLink(c.name, c.slug, c.path) for c in site.categories),
+                      header_links(site.config, site.categories))
 
 
 def most_viewed(articles: Sequence[Article], count: int) -> tuple[Article, ...]:
@@ -331,6 +344,8 @@ def structured_data(site: Site, article: Article, category: CategoryInfo | Categ
             ],
         },
     }
+    if article.image:
+        data["image"] = link(article.image)
     if article.tags:
         data["keywords"] = ", ".join(article.tags)
     if article.reviewed and article.reviewed_by:
@@ -390,6 +405,7 @@ def make_environment(templates_dir: Path, compiled_dir: Path | None = None) -> j
     env.filters["json_script"] = json_for_script
     env.filters["shorten"] = shorten
     env.filters["tag_path"] = lambda name: paths.tag_path(paths.slugify(name))
+    env.filters["absolute_url"] = lambda path, base_url: paths.absolute_url(base_url, path)
     return env
 
 
@@ -479,9 +495,17 @@ def site_pages(site: Site, search: bool = True, memo: dict | None = None) -> lis
     pages: list[Page] = [Page("index.html", "home.html", {
         "latest": site.articles[: config.home_latest],
         "popular": most_viewed(site.articles, config.popular_count),
-        "categories": tuple(categories.values()),
+        # bounded like the header: a site with 200 categories lists a few and links the rest
+        "categories": tuple(categories[c.slug] for c in top_categories(config, site.categories, config.nav_count)),
+        "category_count": len(categories),
         "tags": tags,
     })]
+    pages.append(Page(TOPICS_PATH, "topics.html", {
+        "groups": tuple((letter, tuple(categories[c.slug] for c in group))
+                        for letter, group in topic_groups(site.categories)),
+        "category_count": len(categories),
+        "tag_count": len(tags),
+    }))
     for category in site.categories:
         popular = most_viewed(category.articles, config.popular_count)
         info = categories[category.slug]
@@ -506,6 +530,7 @@ def site_pages(site: Site, search: bool = True, memo: dict | None = None) -> lis
             "more": tuple(itertools.islice((a for a in in_category[article.category_slug] if a.path not in shown),
                                            config.related_count)),
             "body": BodyRef(article.source, site.body_key(article)),
+            "scheduled": article.path in site.scheduled,
         }))
     written: dict[str, list[Article]] = {person_id: [] for person_id in site.people}
     reviewed: dict[str, list[Article]] = {person_id: [] for person_id in site.people}
@@ -518,6 +543,13 @@ def site_pages(site: Site, search: bool = True, memo: dict | None = None) -> lis
         person = site.people[person_id]
         pages.append(Page(person.path, "person.html", {"person": person, "written": tuple(written[person_id]),
                                                        "reviewed": tuple(reviewed[person_id])}))
+    for article in site.articles:  # old addresses lead to the article (addresses.py)
+        for alias in article.aliases:
+            pages.append(Page(alias, "redirect.html", {
+                "target_title": article.title, "target_path": article.path,
+                "target_url": paths.absolute_url(config.base_url, article.path) if config.base_url else ""}))
+    for path, _line, _col in config.gone:
+        pages.append(Page(path, "gone.html", {"address": addresses.url_of(path)}))
     if search:
         pages.append(Page("search.html", "search.html", {}))
     pages.append(Page("404.html", "404.html", {}))
@@ -567,7 +599,8 @@ def discovery_values(site: Site, page: Page) -> dict:
     config = site.config
     article = page.values.get("article")
     draft = bool(article is not None and article.draft)
-    public = page.path not in ("404.html", "search.html") and not draft
+    moved = page.template in ("redirect.html", "gone.html")
+    public = page.path not in ("404.html", "search.html") and not draft and not moved
     feed_links: list[tuple[str, str]] = []
     if config.base_url:
         feed_links.append((config.site_name, paths.feed_path()))
@@ -576,7 +609,7 @@ def discovery_values(site: Site, page: Page) -> dict:
             feed_links.append((f"{category.name} | {config.site_name}", paths.feed_path(category.slug)))
     return {
         "canonical_url": paths.absolute_url(config.base_url, page.path) if config.base_url and public else "",
-        "noindex": draft,
+        "noindex": draft or moved,
         "feed_links": feed_links,
     }
 
@@ -614,6 +647,8 @@ def render_site(env: jinja2.Environment, site: Site, assets: dict[str, bytes], s
     if site.config.base_url:
         outputs.update(feeds.render_feeds(env, site, sitemap_entries(site, pages)))
     outputs["robots.txt"] = feeds.robots_txt(site.config)
+    if any(article.aliases for article in site.articles):
+        outputs["_redirects"] = addresses.redirects_file(site)
     return outputs
 
 
@@ -649,7 +684,7 @@ def sitemap_entries(site: Site, pages: Sequence[Page]) -> list[tuple[str, dt.dat
             lastmod = newest_listed(("category", values["category"].slug))
         elif "tag" in values:
             lastmod = newest_listed(("tag", values["tag"].slug))
-        elif page.path in ("index.html", "tags/index.html"):
+        elif page.path in ("index.html", "tags/index.html", TOPICS_PATH):
             entries.append((page.path, newest(site.articles)))  # listed even before any article
             continue
         else:

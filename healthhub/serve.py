@@ -94,7 +94,8 @@ class Outcome:
     """The result of one (re)build as the server shows it."""
 
     errors: tuple[str, ...] = ()  # formatted diagnostics; empty when the build succeeded
-    pages: dict[str, str] = field(default_factory=dict)  # article source -> page path
+    # article source -> page path, and CATEGORY_KEY + source -> its category's page path
+    pages: dict[str, str] = field(default_factory=dict)
     output_changed: bool = True
 
 
@@ -114,12 +115,24 @@ class ServeState:
         return f"{self.instance}-{self.generation}"
 
 
+CATEGORY_KEY = "category of "
+
+
 def moved_pages(before: dict[str, str], after: dict[str, str]) -> dict[str, str]:
     """Pages whose article moved: a new slug or category in the same file, or one file
-    renamed (one source gone and one new in the same rebuild)."""
-    moved = {before[s]: after[s] for s in before.keys() & after.keys() if before[s] != after[s]}
-    gone = [before[s] for s in before.keys() - after.keys()]
-    new = [after[s] for s in after.keys() - before.keys()]
+    renamed (one source gone and one new in the same rebuild); and category pages
+    whose articles all moved to one new category (a renamed category)."""
+    moved = {before[s]: after[s] for s in before.keys() & after.keys()
+             if before[s] != after[s] and not s.startswith(CATEGORY_KEY)}
+    targets: dict[str, set[str]] = {}
+    for key in before.keys() & after.keys():
+        if key.startswith(CATEGORY_KEY):
+            targets.setdefault(before[key], set()).add(after[key])
+    for old, new in targets.items():
+        if len(new) == 1 and old not in new and old not in after.values():
+            moved[old] = next(iter(new))
+    gone = [before[s] for s in before.keys() - after.keys() if not s.startswith(CATEGORY_KEY)]
+    new = [after[s] for s in after.keys() - before.keys() if not s.startswith(CATEGORY_KEY)]
     if len(gone) == 1 and len(new) == 1 and gone[0] != new[0]:
         moved[gone[0]] = new[0]
     return moved
@@ -277,7 +290,8 @@ class SiteHandler(HostCheck, tornado.web.RequestHandler):
             return
         status = 200
         if path is None:
-            moved = self.state.moved.get(unquote(url_path).lstrip("/"))
+            wanted = unquote(url_path).lstrip("/")
+            moved = self.state.moved.get(wanted + "index.html" if wanted.endswith("/") or not wanted else wanted)
             if moved and site_file(self.root, "/" + moved)[0] is not None:
                 self.redirect("/" + quote(moved, safe="/.-_~"), permanent=False)
                 return
@@ -418,6 +432,8 @@ def run_build(options: BuildOptions, debug: bool) -> tuple[Outcome, BuildResult 
         failing = [d for d in result.diagnostics if d.is_error or options.strict]
         return Outcome(tuple(d.format() for d in failing)), result
     pages = {a.source: a.path for a in result.site.articles} if result.site else {}
+    if result.site:
+        pages.update({CATEGORY_KEY + a.source: paths.category_path(a.category_slug) for a in result.site.articles})
     written = result.written
     changed = written is None or bool(written.written or written.removed)
     return Outcome((), pages, changed), result

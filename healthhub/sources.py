@@ -29,6 +29,7 @@ from .errors import ProcessingError, error
 from .content import (Body, Read, article_from_record, article_record, display_path, is_link, make_converter,
                       read_article)
 from .progress import Progress, Ticker
+from .snippets import Snippets, includes
 
 TASK_SIZE = 32  # articles per task sent to a worker
 PARALLEL_PARSE_MIN = 64  # below this many new files a worker pool costs more than it saves
@@ -71,7 +72,8 @@ class SourceReader:
         self.reparsed = 0
         self.state: dict = {}
 
-    def __call__(self, sources: list[Path], config: Config, people: dict) -> list[Result]:
+    def __call__(self, sources: list[Path], config: Config, people: dict,
+                 snippets: Snippets | None = None) -> list[Result]:
         started = time.time()
         base = code_version() + repr(config).encode() + repr(sorted(people.items())).encode()
         new_stat: dict[str, tuple] = {}
@@ -104,18 +106,21 @@ class SourceReader:
                     keys.append(None)
                     continue
                 known = self.stat_cache.get(name)
-                if known is not None and known[0] == signature:
-                    content = known[1]
+                if known is not None and known[0] == signature and len(known) == 3:
+                    content, used = known[1], known[2]
                 else:
                     data = source.read_bytes()
                     content = digest(data)
+                    used = snippet_names(data)
                 if started - signature[1] / 1e9 > RACY_SECONDS:
-                    new_stat[name] = (signature, content)
+                    new_stat[name] = (signature, content, used)
             except OSError:
-                failed[index] = read_article(source, display, config, make_converter(config), people, self.bodies)
+                failed[index] = read_article(source, display, config, make_converter(config), people, self.bodies,
+                                             snippets=snippets)
                 keys.append(None)
                 continue
-            key = digest(base + b"\0" + display.encode("utf-8", "surrogateescape") + b"\0" + content)
+            key = digest(base + b"\0" + display.encode("utf-8", "surrogateescape") + b"\0" + content
+                         + (snippets.digest_of(used) if used and snippets is not None else b""))
             keys.append(key)
             cached = self.parsed.get(key)
             if cached is not None and key not in results:
@@ -132,7 +137,7 @@ class SourceReader:
         self.reparsed = len(missing)
         ticker = Ticker(self.progress, "Reading articles", len(sources), len(sources) - len(missing))
         for key, result in parse_many(list(missing.items()), config, people, self.bodies, self.jobs,
-                                      ticker.advance).items():
+                                      ticker.advance, snippets).items():
             results[key] = result
             if type(result) is Stopped:
                 continue  # parsed again next time
@@ -156,7 +161,7 @@ class SourceReader:
 def _to_record(result: Result) -> tuple:
     article, diags, body = result
     return (article_record(article) if article is not None else None,
-            (body.key, body.ids, body.links, body.where) if body is not None else None,
+            (body.key, body.ids, body.links, body.where, body.images) if body is not None else None,
             to_plain(tuple(diags)) if diags else ())
 
 
@@ -169,7 +174,8 @@ def _from_record(record: tuple, classes: dict) -> Result:
 
 def parse_many(work: list[tuple[bytes, tuple[Path, str, bytes]]], config: Config, people: dict,
                bodies: BodyStore, jobs: int,
-               advance: Callable[[int], None] = lambda count: None) -> dict[bytes, Result]:
+               advance: Callable[[int], None] = lambda count: None,
+               snippets: Snippets | None = None) -> dict[bytes, Result]:
     """Parse the articles in `work`, each within config.max_convert_seconds: in worker
     processes (one per core for many articles, one for a few), so an article that
     makes Python-Markdown run away is stopped (its worker killed) and reported
@@ -182,14 +188,14 @@ def parse_many(work: list[tuple[bytes, tuple[Path, str, bytes]]], config: Config
         converter = make_converter(config)
         results = {}
         for key, (source, display, data) in work:
-            results[key] = read_article(source, display, config, converter, people, bodies, data, key)
+            results[key] = read_article(source, display, config, converter, people, bodies, data, key, snippets)
             advance(1)
         return results
     workers = max(1, min(jobs, len(work) // PARALLEL_PARSE_MIN or 1))
     # Small tasks: a worker that finishes early takes the next one, so no core
     # waits long for the last big one.
     size = max(1, min(TASK_SIZE, -(-len(work) // (workers * 4))))
-    return _GuardedParse(work, config, people, bodies, workers, size, advance).run()
+    return _GuardedParse(work, config, people, bodies, workers, size, advance, snippets).run()
 
 
 class Stopped(tuple):
@@ -284,8 +290,9 @@ class _Worker:
 
 class _GuardedParse:
     def __init__(self, work, config: Config, people: dict, bodies: BodyStore, workers: int, size: int,
-                 advance: Callable[[int], None]):
+                 advance: Callable[[int], None], snippets: Snippets | None = None):
         self.work, self.config, self.people, self.bodies = work, config, people, bodies
+        self.snippets = snippets
         self.workers, self.advance = workers, advance
         # Made here, before the workers fork, so they inherit it: making one loads
         # Python-Markdown's extensions (a second at first), which a long-running
@@ -319,7 +326,7 @@ class _GuardedParse:
                                        (allowed if hard == resource.RLIM_INFINITY else min(allowed, hard), hard))
                     try:
                         result = read_article(source, display, self.config, converter, self.people, self.bodies,
-                                              data, key)
+                                              data, key, self.snippets)
                     except ProcessingError as exc:  # a bug: the parent raises it, naming the file
                         original = exc.original
                         if not _picklable(original):
@@ -415,3 +422,11 @@ def _picklable(exc: BaseException) -> bool:
         return True
     except Exception:
         return False
+
+
+def snippet_names(data: bytes) -> tuple[str, ...]:
+    """The snippets an article's bytes include directly (snippets.closure finds the rest):
+    with their contents, part of the article's cache key."""
+    if b"[[snippet:" not in data:
+        return ()
+    return tuple(sorted({name for name, _, _, _ in includes(data.decode("utf-8", "replace").replace("\r\n", "\n"))}))

@@ -54,15 +54,18 @@ TEMPLATE_EDITS = [
 ]
 DAMAGES = ["truncate", "random-bytes", "swap-files", "swap-bodies"]
 CONFIGS = ["", "per_page: 2\n", "site_name: Other\nrelated_count: 1\n", "popular_count: 1\nhome_latest: 2\n",
-           "default_author: \"Dr. Q\"\n"]
+           "default_author: \"Dr. Q\"\n", "nav_count: 1\n", "nav: [Sleep]\ngone: [/old/gone.html]\n"]
+SNIPPETS = ["Call 111.\n", "!!! urgent\n    Call 999.\n\n[[snippet: inner]]\n", "Ask a pharmacist.\n"]
 
 articles_st = st.fixed_dictionaries({
     "title": st.sampled_from(["Sleep well", "Salt facts", "Walk more", "Calm mind", "Drink water"]),
     "category": st.sampled_from(["Health", "Sleep", "Fitness"]),
-    "date": st.sampled_from(["2024-01-05", "2024-06-01", "2025-02-10"]),
+    "date": st.sampled_from(["2024-01-05", "2024-06-01", "2025-02-10", "2099-01-01"]),  # 2099: scheduled
     "views": st.integers(0, 40),
     "tags": st.lists(st.sampled_from(WORDS), max_size=3),
     "body": st.lists(st.sampled_from(WORDS), min_size=1, max_size=8).map(lambda w: "## Part\n\n" + " ".join(w) + ".\n"),
+    "snippet": st.booleans(),
+    "aliases": st.sampled_from(["", "[/old/page.html]", "[/2019/x/]"]),
 })
 names_st = st.sampled_from(["a", "b", "c", "d", "e"])
 steps_st = st.lists(st.one_of(
@@ -73,6 +76,7 @@ steps_st = st.lists(st.one_of(
     st.tuples(st.just("config"), st.integers(0, len(CONFIGS) - 1)),
     st.tuples(st.just("static"), st.integers(0, 3)),  # a binary file among the templates
     st.tuples(st.just("damage"), st.sampled_from(DAMAGES), st.integers(0, 2**32)),  # to the build cache
+    st.tuples(st.just("snippet"), st.sampled_from(["note", "inner"]), st.integers(0, len(SNIPPETS) - 1)),
 ), min_size=1, max_size=5)
 
 
@@ -102,7 +106,9 @@ def damage_cache(site: SiteDir, how: str, seed: int) -> None:
 
 def source(fields: dict) -> str:
     tags = "[" + ", ".join(fields["tags"]) + "]"
-    return article(fields["title"], fields["category"], fields["date"], fields["body"], views=fields["views"], tags=tags)
+    body = fields["body"] + ("\n[[snippet: note]]\n" if fields.get("snippet") else "")
+    more = {"aliases": fields["aliases"]} if fields.get("aliases") else {}
+    return article(fields["title"], fields["category"], fields["date"], body, views=fields["views"], tags=tags, **more)
 
 
 def apply(site: SiteDir, step: tuple) -> None:
@@ -128,6 +134,8 @@ def apply(site: SiteDir, step: tuple) -> None:
         age(site.write("templates/static/logo.png", write_bytes))
     elif kind == "damage":
         damage_cache(site, step[1], step[2])
+    elif kind == "snippet":
+        write(site, f"articles/_snippets/{step[1]}.md", SNIPPETS[step[2]])
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -136,6 +144,8 @@ def test_incremental_build_equals_a_clean_build_after_every_change(steps):
     with tempfile.TemporaryDirectory() as tmp:
         site = SiteDir(Path(tmp) / "project")
         (site.articles / "sub").mkdir()
+        write(site, "articles/_snippets/note.md", SNIPPETS[0])
+        write(site, "articles/_snippets/inner.md", SNIPPETS[2])
         write(site, "articles/a.md", article("First", body="Hello.\n", tags="[sleep]"))
         write(site, "articles/sub/b.md", article("Second", "Sleep", "2024-02-02", views=3))
         assert site.build(search=False).ok

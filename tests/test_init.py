@@ -35,7 +35,9 @@ def test_init_writes_a_site_that_builds_and_checks_clean(tmp_path):
     assert "Speak to a pharmacist or doctor" in page and "Sources" in page
     # the .gitignore covers everything the build and the preview make
     ignored = (site / ".gitignore").read_text().split()
-    made = {p.name for p in site.iterdir()} - {".gitignore", "README.md", "articles", "authors.yaml", "healthhub.yaml"}
+    # (published-addresses.txt, the removed-page guard's list, is meant to be committed)
+    made = {p.name for p in site.iterdir()} - {".gitignore", "README.md", "articles", "authors.yaml", "healthhub.yaml",
+                                               "published-addresses.txt"}
     assert made and all(any(re.fullmatch(rule.rstrip("/").replace("*", ".*"), name) for rule in ignored)
                         for name in made), (made, ignored)
 
@@ -93,7 +95,7 @@ def test_version_and_help(tmp_path):
     assert healthhub("--version", cwd=tmp_path).stdout == f"HealthHub {__version__}\n"
     text = healthhub("build", "--help", cwd=tmp_path).stdout
     options = re.findall(r"^  (?:-\w, )?(--[a-z-]+)", text, flags=re.M)
-    assert options == ["--help", "--articles", "--templates", "--out", "--config", "--authors", "--drafts",
+    assert options == ["--help", "--articles", "--templates", "--out", "--config", "--authors", "--drafts", "--future", "--today",
                        "--strict", "--no-search", "--force", "--timings", "--quiet", "--verbose", "--debug"]
     help_of = re.split(r"\n  (?=-)", text.split("options:", 1)[1])
     described = [part for part in help_of if part.strip() and not part.strip().startswith("-h")]

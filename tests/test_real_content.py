@@ -58,6 +58,13 @@ def test_warnings_are_grouped_by_kind_counted_and_listed_with_verbose(site_dir):
 
 
 def test_summary_falls_back_to_the_first_paragraph_with_text(site_dir):
+    import io
+
+    from PIL import Image
+
+    png = io.BytesIO()
+    Image.new("RGB", (8, 8), "white").save(png, "PNG")
+    site_dir.write("articles/health/knee.png", png.getvalue())
     site_dir.write("articles/health/a.md", article("A", summary='""', body="""\
         ![A knee](knee.png)
 

@@ -216,6 +216,31 @@ def test_a_renamed_article_takes_the_open_page_to_its_new_address(site_dir, star
     assert not (site_dir.out / "health" / "knee.html").exists()
 
 
+def test_a_renamed_category_takes_the_open_category_page_to_its_new_address(site_dir, start, page):
+    for name in ("knee", "back"):
+        site_dir.write(f"articles/health/{name}.md", article(name.title(), category="Health"))
+    site_dir.write("articles/sleep.md", article("Naps", category="Sleep"))
+    server = start()
+    page.goto(server.url + "health/")
+    live(page)
+    for name in ("knee", "back"):
+        site_dir.write(f"articles/health/{name}.md", article(name.title(), category="Wellbeing"))
+    expect(page).to_have_url(server.url + "wellbeing/index.html", timeout=WAIT_MS)
+    expect(page.locator("h1")).to_have_text("Wellbeing")
+
+
+def test_moved_pages_follows_a_renamed_category_but_not_a_split_one():
+    from healthhub.serve import CATEGORY_KEY, moved_pages
+    before = {"a.md": "health/a.html", "b.md": "health/b.html",
+              CATEGORY_KEY + "a.md": "health/index.html", CATEGORY_KEY + "b.md": "health/index.html"}
+    renamed = {"a.md": "care/a.html", "b.md": "care/b.html",
+               CATEGORY_KEY + "a.md": "care/index.html", CATEGORY_KEY + "b.md": "care/index.html"}
+    assert moved_pages(before, renamed) == {"health/a.html": "care/a.html", "health/b.html": "care/b.html",
+                                            "health/index.html": "care/index.html"}
+    split = dict(renamed, **{"b.md": "sleep/b.html", CATEGORY_KEY + "b.md": "sleep/index.html"})
+    assert "health/index.html" not in moved_pages(before, split)
+
+
 def test_editor_swap_and_backup_files_change_nothing(site_dir, start, page):
     knee = site_dir.write("articles/health/knee.md", article("Knee pain", body="Original.\n"))
     server = start()

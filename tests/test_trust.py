@@ -324,6 +324,10 @@ def test_check_reports_unknown_people(site_dir, capsys):
     assert out.startswith("articles/health/a.md:11:9: error: unknown author 'amara-okafr' (did you mean 'amara-okafor'?)")
 
 
+TINY_PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010802000000907753de0000000c4944415478"
+                         "9c63f8cfc000000301010018dd8db00000000049454e44ae426082")
+
+
 def test_check_images_headings_and_second_h1(site_dir, capsys):
     body = """\
     Text.
@@ -346,6 +350,8 @@ def test_check_images_headings_and_second_h1(site_dir, capsys):
     """
     site_dir.write("articles/health/a.md", clean(body=body))
     site_dir.write("articles/health/b.md", clean("B", body="## One\n\n### Two\n\n![Alt](x.png)\n"))
+    for name in ("chart.png", "x.png"):  # a missing image is an error of its own (test_images.py)
+        site_dir.write(f"articles/health/{name}", TINY_PNG)
     code, out = check(site_dir, capsys)
     assert code == 1
     assert out.splitlines() == [

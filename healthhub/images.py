@@ -1,0 +1,207 @@
+"""Responsive images with Pillow: the size of every image an article shows, smaller
+copies (WebP beside the original format, AVIF when Pillow can write it) made once
+and kept in the build cache by content hash, and the <img>/<picture> markup that
+uses them: width and height (no layout shift), srcset/sizes, loading="lazy"
+after the first image, decoding="async", and a <figure> with <figcaption> for
+`![alt](photo.jpg "Caption")` alone in its paragraph.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import io
+import posixpath
+import re
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+from PIL import Image, UnidentifiedImageError, features
+
+WIDTHS = (480, 720, 960, 1600)  # the article column is at most ~44rem: 1600 covers it at 2x; 720 fits phones at ~2x
+FULL_WEBP_MAX = 2400  # a WebP at the original width only for images up to this wide
+SIZES = "(min-width: 48rem) 44rem, 100vw"
+# Image.MAX_IMAGE_PIXELS (89 Mpx) guards against decompression bombs; a camera's
+# 8000x6000 (48 Mpx) is below it. Beyond this an image is refused with a message.
+MAX_PIXELS = 120_000_000
+RASTER_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".gif", ".avif", ".bmp")
+_FORMATS = {"JPEG": ("jpg", "image/jpeg"), "PNG": ("png", "image/png"), "WEBP": ("webp", "image/webp"),
+            "GIF": ("gif", "image/gif"), "AVIF": ("avif", "image/avif")}
+
+
+class NotAnImage(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class ImageSize:
+    width: int
+    height: int
+    format: str  # Pillow's name: JPEG, PNG, ...
+
+
+@dataclass(frozen=True)
+class Picture:
+    """An image as pages show it: its size and its smaller copies, by MIME type:
+    ((mime, ((file name, width), ...)), ...), file names beside the original."""
+
+    width: int
+    height: int
+    sources: tuple[tuple[str, tuple[tuple[str, int], ...]], ...] = ()
+    own: str = ""  # the MIME type of the original's format
+
+
+def probe(data: bytes) -> ImageSize:
+    """The image's size and format, read from its header (nothing is decoded)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as image:
+                width, height = image.size
+                fmt = image.format or ""
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        raise NotAnImage("is not an image Pillow can read, save it as JPEG, PNG or WebP") from exc
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise NotAnImage("has too many pixels to be a photo (a decompression bomb?), "
+                         "resize it to at most 8000x8000") from None
+    if width * height > MAX_PIXELS:
+        raise NotAnImage(f"is {width}x{height} pixels, resize it to at most 8000x8000")
+    return ImageSize(width, height, fmt)
+
+
+def variant_plan(name: str, size: ImageSize, avif: bool) -> list[tuple[str, int, str]]:
+    """(file name, width, Pillow format) of each smaller copy of the image `name`."""
+    stem, _ = posixpath.splitext(name)
+    own = size.format if size.format in ("JPEG", "PNG", "WEBP") else ""
+    plan = []
+    widths = [w for w in WIDTHS if w < size.width]
+    for fmt in (("AVIF",) if avif else ()) + ("WEBP",) + ((own,) if own and own != "WEBP" else ()):
+        extra = [size.width] if fmt != own and size.width <= FULL_WEBP_MAX else []
+        for width in widths + extra:
+            plan.append((f"{stem}-{width}w.{_FORMATS[fmt][0]}", width, fmt))
+    return plan
+
+
+def avif_supported() -> bool:
+    return bool(features.check("avif"))
+
+
+def make_variant(data: bytes, width: int, fmt: str) -> bytes:
+    """One smaller copy. JPEGs are decoded at a reduced scale (draft), so an
+    8000x6000 photo never needs its full 144 MB in memory."""
+    with Image.open(io.BytesIO(data)) as image:
+        height = max(1, round(image.height * width / image.width))
+        if image.format == "JPEG":
+            image.draft("RGB", (width, height))
+        image = image.convert("RGBA" if image.mode in ("RGBA", "LA", "P") and fmt != "JPEG" else "RGB")
+        if image.width != width:
+            factor = image.width // (width * 2)
+            if factor >= 2:  # a quick integer shrink first, then a good filter for the last step
+                image = image.reduce(factor)
+            image = image.resize((width, height), Image.LANCZOS)
+        out = io.BytesIO()
+        options = {"JPEG": {"quality": 82, "optimize": True, "progressive": True},
+                   "WEBP": {"quality": 80, "method": 4}, "AVIF": {"quality": 60, "speed": 8},
+                   "PNG": {"optimize": True}}[fmt]
+        image.save(out, fmt, **options)
+        return out.getvalue()
+
+
+def build_pictures(images: dict[str, tuple[bytes, ImageSize]], cache_dir: Path | None,
+                   avif: bool | None = None) -> tuple[dict[str, Picture], dict[str, bytes]]:
+    """For every image (output path -> bytes and size): its Picture and the smaller
+    copies' files (output path -> bytes). A copy already made for the same bytes is
+    taken from cache_dir/images/ (checked by its own name: the content hash)."""
+    avif = avif_supported() if avif is None else avif
+    pictures: dict[str, Picture] = {}
+    files: dict[str, bytes] = {}
+    store = cache_dir / "images" if cache_dir is not None else None
+    for path, (data, size) in sorted(images.items()):
+        folder, name = posixpath.split(path)
+        content = hashlib.blake2b(data, digest_size=16).hexdigest()
+        by_type: dict[str, list[tuple[str, int]]] = {}
+        for file_name, width, fmt in variant_plan(name, size, avif):
+            cached = store / f"{content}-{width}.{_FORMATS[fmt][0]}" if store is not None else None
+            made = None
+            if cached is not None:
+                try:
+                    made = cached.read_bytes()
+                except OSError:
+                    made = None
+            if not made:
+                made = make_variant(data, width, fmt)
+                if cached is not None:
+                    try:
+                        store.mkdir(parents=True, exist_ok=True)
+                        tmp = cached.with_name(cached.name + ".tmp")
+                        tmp.write_bytes(made)
+                        tmp.replace(cached)
+                    except OSError:
+                        pass  # made again next time
+            files[posixpath.join(folder, file_name)] = made
+            by_type.setdefault(_FORMATS[fmt][1], []).append((file_name, width))
+        own = _FORMATS.get(size.format, ("", ""))[1]
+        if own in by_type and size.width <= FULL_WEBP_MAX:
+            by_type[own].append((name, size.width))  # the original is the largest of its type
+        pictures[path] = Picture(size.width, size.height, tuple((mime, tuple(v)) for mime, v in by_type.items()), own)
+    return pictures, files
+
+
+_IMG = re.compile(r"<img\b[^>]*>")
+_ALONE = re.compile(r"<p>\s*(<img\b[^>]*>)\s*</p>")
+_ATTR = re.compile(r'([\w:-]+)="([^"]*)"')
+
+
+def rewrite_images(body: str, pictures: dict[str, Picture]) -> str:
+    """The body's <img> elements with sizes, srcset and lazy loading; an image with a
+    title alone in its paragraph becomes a <figure> captioned by the title.
+    `pictures`: by the src as written in the body (unescaped)."""
+    if "<img" not in body:
+        return body
+    count = [0]
+
+    def img(tag: str, caption: bool = False) -> tuple[str, str]:
+        attrs = dict(_ATTR.findall(tag))
+        src = html.unescape(attrs.get("src", ""))
+        picture = pictures.get(src)
+        first = count[0] == 0
+        count[0] += 1
+        title = attrs.pop("title", "") if caption and attrs.get("title") else ""
+        attrs["decoding"] = "async"
+        if not first:
+            attrs["loading"] = "lazy"  # the first image may be on the first screen
+        if picture is None:  # not measured (SVG, unreadable): the tag as it was, plus the loading hints
+            extra = "".join(f' {k}="{attrs[k]}"' for k in ("decoding", "loading") if k in attrs and f'{k}="' not in tag)
+            return tag[:-1].rstrip("/ ") + extra + ">", ""
+        attrs["width"], attrs["height"] = str(picture.width), str(picture.height)
+        base = src.rpartition("/")[0]
+        own_type = picture.own
+
+        def srcset(variants) -> str:
+            return ", ".join(f"{html.escape(posixpath.join(base, n) if base else n)} {w}w" for n, w in variants)
+
+        sources = "".join(f'<source type="{mime}" srcset="{srcset(variants)}" sizes="{SIZES}">'
+                          for mime, variants in picture.sources if mime != own_type)
+        for mime, variants in picture.sources:
+            if mime == own_type:
+                attrs["srcset"], attrs["sizes"] = srcset(variants), SIZES
+                if variants[-1][1] < picture.width:  # a huge original is not the fallback either
+                    attrs["src"] = html.escape(posixpath.join(base, variants[-1][0]) if base else variants[-1][0])
+        tag = "<img " + " ".join(f'{k}="{v}"' for k, v in attrs.items()) + ">"
+        return (f"<picture>{sources}{tag}</picture>" if sources else tag), title
+
+    def alone(match: re.Match) -> str:
+        markup, title = img(match.group(1), caption=True)
+        if title:
+            return f'<figure class="figure">{markup}<figcaption>{title}</figcaption></figure>'
+        return f"<p>{markup}</p>"
+
+    parts = []
+    last = 0
+    for match in re.finditer(f"{_ALONE.pattern}|{_IMG.pattern}", body):
+        parts.append(body[last:match.start()])
+        parts.append(alone(match) if match.group(1) else img(match.group(0))[0])
+        last = match.end()
+    parts.append(body[last:])
+    return "".join(parts)
