@@ -52,6 +52,19 @@ class Source:
     pmid: str = ""
 
 
+HISTORY_CHANGES = ("created", "updated", "reviewed")
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One entry of an article's `history:` list (`by` is a person id in authors.yaml)."""
+
+    date: dt.date
+    change: str  # one of HISTORY_CHANGES
+    by: str
+    note: str = ""
+
+
 @dataclass(frozen=True)
 class Article:
     source: str  # as shown in messages, e.g. articles/health/knee-pain.md
@@ -75,6 +88,12 @@ class Article:
     next_review: dt.date | None = None
     sources: tuple[Source, ...] = ()
     reading_minutes: int = 1
+    # Other names the A to Z lists the article under ("piles" for haemorrhoids).
+    also_known_as: tuple[str, ...] = ()
+    # The page history, oldest first as written; `questions`: the "Common questions"
+    # section's (question, answer text) pairs, for FAQPage structured data.
+    history: tuple[HistoryEntry, ...] = ()
+    questions: tuple[tuple[str, str], ...] = ()
     # Where things are in the source file, for messages and `check` (not part of the page).
     body_first_line: int = field(default=1, compare=False)
     positions: dict = field(default_factory=dict, compare=False, repr=False)
@@ -84,6 +103,19 @@ class Article:
     @property
     def modified(self) -> dt.date:
         return self.updated or self.date
+
+    @property
+    def last_changed(self) -> dt.date:
+        """The newest date the page history or `updated` gives (JSON-LD dateModified)."""
+        return max([self.modified, *(entry.date for entry in self.history)])
+
+    @property
+    def last_reviewed(self) -> dt.date | None:
+        """The newest medical review: `reviewed`, or a later 'reviewed' history entry."""
+        dates = [entry.date for entry in self.history if entry.change == "reviewed"]
+        if self.reviewed is not None:
+            dates.append(self.reviewed)
+        return max(dates) if dates else None
 
 
 @dataclass(frozen=True)
@@ -189,6 +221,8 @@ FIELDS: dict[str, FieldRule] = {
     "reviewed": FieldRule("date", example="2026-03-01"),
     "next_review": FieldRule("date", example="2028-03-01"),
     "sources": FieldRule("sources", example='[{title: "High blood pressure", url: "https://www.nhs.uk/", publisher: NHS, year: 2023}]'),
+    "also_known_as": FieldRule("list", example="[piles]"),
+    "history": FieldRule("history", example="[{date: 2025-03-30, change: created, by: amara-okafor}]"),
 }
 
 
@@ -230,6 +264,11 @@ def read_front_matter(text: str, display: str) -> tuple[dict[str, object], dict[
         positions[entry.key] = entry.pos
         if rule.kind == "sources":
             values[entry.key], problems = read_sources(entry, display)
+            diags.extend(problems)
+            continue
+        if rule.kind == "history":
+            values[entry.key], found, problems = read_history(entry, display)
+            positions.update(found)
             diags.extend(problems)
             continue
         try:
@@ -332,6 +371,72 @@ def read_sources(entry: fm.Entry, display: str) -> tuple[tuple[Source, ...], lis
     return tuple(sources), diags
 
 
+HISTORY_FIELDS = ("date", "change", "by", "note")
+_HISTORY_EXAMPLE = "- {date: 2025-03-30, change: created, by: amara-okafor, note: First published}"
+
+
+def read_history(entry: fm.Entry, display: str) -> tuple[tuple[HistoryEntry, ...], dict[str, fm.Position], list[Diagnostic]]:
+    """The `history:` list, its positions ('history.N' for entry N, 'history.N.by' for
+    a field) and every mistake at its own line and column."""
+    def at(node) -> fm.Position:
+        return fm.Position(node.start_mark.line + entry.pos.line - entry.node.start_mark.line,
+                           node.start_mark.column + 1)
+
+    node = entry.node
+    if isinstance(node, yaml.ScalarNode) and node.tag == fm.NULL:
+        return (), {}, []
+    if not isinstance(node, yaml.SequenceNode):
+        return (), {}, [error(display, entry.pos.line, entry.pos.col,
+                              f"'history' must be a list with one '- ' item per change, e.g.  {_HISTORY_EXAMPLE}")]
+    history: list[HistoryEntry] = []
+    positions: dict[str, fm.Position] = {}
+    diags: list[Diagnostic] = []
+    for number, item in enumerate(node.value, start=1):
+        pos = at(item)
+        if not isinstance(item, yaml.MappingNode):
+            diags.append(error(display, pos.line, pos.col,
+                               f"history entry {number} must have fields date, change and by, e.g.  {_HISTORY_EXAMPLE}"))
+            continue
+        fields: dict[str, object] = {}
+        where: dict[str, fm.Position] = {}
+        ok = True
+        for key_node, value_node in item.value:
+            key = str(key_node.value)
+            vpos = at(value_node)
+            if key not in HISTORY_FIELDS:
+                kpos = at(key_node)
+                diags.append(warning(display, kpos.line, kpos.col,
+                                     f"unknown field '{key}' in history entry {number}{did_you_mean(key, HISTORY_FIELDS)}, "
+                                     f"known fields are: {', '.join(HISTORY_FIELDS)}"))
+                continue
+            try:
+                if key == "date":
+                    value = fm.to_date(value_node, "date")
+                else:
+                    value = fm.to_text(value_node, key)
+                    if key == "change" and value not in HISTORY_CHANGES:
+                        raise fm.FieldError(f"'change' is '{value}'{did_you_mean(value, HISTORY_CHANGES)}, "
+                                            f"use one of: {', '.join(HISTORY_CHANGES)}")
+            except fm.FieldError as exc:
+                diags.append(error(display, vpos.line, vpos.col, str(exc)))
+                ok = False
+                continue
+            fields[key] = value
+            where[key] = vpos
+        missing = [k for k in ("date", "change", "by") if k not in fields]
+        if missing and ok:
+            diags.append(error(display, pos.line, pos.col,
+                               f"history entry {number} has no {' and no '.join(repr(k) for k in missing)}, "
+                               "every entry needs date, change and by"))
+        if not missing and ok:
+            index = len(history)
+            positions[f"history.{index}"] = pos
+            positions.update({f"history.{index}.{k}": p for k, p in where.items()})
+            history.append(HistoryEntry(fields["date"], str(fields["change"]), str(fields["by"]),
+                                        str(fields.get("note", ""))))
+    return tuple(history), positions, diags
+
+
 def add_months(date: dt.date, months: int) -> dt.date:
     """The same day `months` later (the month's last day when it is shorter)."""
     index = date.month - 1 + months
@@ -377,6 +482,13 @@ def parse_article(text: str, display: str, file_stem: str, config: Config,
             problem = _person_problem(display, positions, key, str(values[key]), people)
             if problem:
                 diags.append(problem)
+    for index, change in enumerate(values.get("history", ())):
+        if change.by not in people:
+            pos = positions[f"history.{index}.by"]
+            diags.append(error(display, pos.line, pos.col,
+                               f"unknown person '{change.by}' in history entry {index + 1}"
+                               f"{did_you_mean(change.by, tuple(people))}, use a person id from authors.yaml "
+                               f"(known: {', '.join(sorted(people)) or 'nobody yet'}) or add the person there"))
     reviewed, reviewed_by = values.get("reviewed"), values.get("reviewed_by")
     if (reviewed is None) != (reviewed_by is None):
         key = "reviewed" if reviewed is not None else "reviewed_by"
@@ -459,6 +571,9 @@ def parse_article(text: str, display: str, file_stem: str, config: Config,
         next_review=next_review,
         sources=tuple(values.get("sources", ())),
         reading_minutes=reading_minutes(rendered.html),
+        also_known_as=tuple(dict.fromkeys(values.get("also_known_as", ()))),
+        history=tuple(values.get("history", ())),
+        questions=rendered.questions,
         body_first_line=body_first_line,
         positions=positions,
         draft=bool(values.get("draft", False)),
@@ -489,7 +604,8 @@ def article_record(article: Article) -> tuple:
             a.updated.toordinal() if a.updated else None, a.views, a.summary, a.description, a.tags, a.author,
             a.draft, tuple(tuple(h) for h in a.headings), a.path, a.reviewed_by,
             a.reviewed.toordinal() if a.reviewed else None, a.next_review.toordinal() if a.next_review else None,
-            tuple(dataclasses.astuple(x) for x in a.sources), a.reading_minutes, a.body_first_line, {k: (p.line, p.col) for k, p in a.positions.items()}, a.digest)
+            tuple(dataclasses.astuple(x) for x in a.sources), a.reading_minutes, a.also_known_as,
+            tuple((h.date.toordinal(), h.change, h.by, h.note) for h in a.history), a.questions, a.body_first_line, {k: (p.line, p.col) for k, p in a.positions.items()}, a.digest)
 
 
 def article_from_record(r: tuple) -> Article:
@@ -498,7 +614,8 @@ def article_from_record(r: tuple) -> Article:
               r[10], r[11], r[12], tuple([_heading(Heading, h) for h in r[13]]), r[14], r[15],
               date(r[16]) if r[16] is not None else None, date(r[17]) if r[17] is not None else None,
               tuple([Source(*x) for x in r[18]]) if r[18] else (), r[19], r[20],
-              {k: _position(p) for k, p in r[21].items()}, r[22])
+              tuple([HistoryEntry(date(h[0]), *h[1:]) for h in r[21]]) if r[21] else (), r[22], r[23],
+              {k: _position(p) for k, p in r[24].items()}, r[25])
     article = object.__new__(Article)  # frozen: filled without running __init__ again
     article.__dict__.update(zip(_ARTICLE_FIELDS, values))
     return article

@@ -111,3 +111,8 @@ def is_inside(path: str) -> bool:
 
 def person_path(person_id: str) -> str:
     return f"people/{person_id}.html"
+
+
+def atoz_path(prefix: str = "") -> str:
+    """The A to Z page; `prefix` is a language's folder ('es/') on a site with several."""
+    return f"{prefix}a-z.html"

@@ -22,7 +22,7 @@ from typing import Callable, Sequence
 import jinja2
 from markupsafe import Markup
 
-from . import __version__, feeds, paths
+from . import __version__, atoz, feeds, paths
 from .config import Config
 from .bodies import BodyMissing
 from .content import Article, Category, Site, Tag
@@ -290,7 +290,7 @@ def structured_data(site: Site, article: Article, category: CategoryInfo | Categ
         "description": article.description,
         "url": link(article.path),
         "datePublished": article.date.isoformat(),
-        "dateModified": article.modified.isoformat(),
+        "dateModified": article.last_changed.isoformat(),
         "inLanguage": config.language,
         "author": person(article.author) if article.author else publisher,
         "publisher": publisher,
@@ -307,9 +307,27 @@ def structured_data(site: Site, article: Article, category: CategoryInfo | Categ
     if article.tags:
         data["keywords"] = ", ".join(article.tags)
     if article.reviewed and article.reviewed_by:
-        data["lastReviewed"] = article.reviewed.isoformat()
+        data["lastReviewed"] = article.last_reviewed.isoformat()
         data["reviewedBy"] = person(article.reviewed_by)
+    elif article.last_reviewed:
+        data["lastReviewed"] = article.last_reviewed.isoformat()
     return data
+
+
+def questions_data(article: Article, language: str) -> dict | None:
+    """schema.org FAQPage JSON-LD for the article's "Common questions" section (the
+    same questions and answer text the page shows), or None when it has none."""
+    if not article.questions:
+        return None
+    return {
+        "@context": "https://schema.org",
+        "@type": "FAQPage",
+        "inLanguage": language,
+        "mainEntity": [
+            {"@type": "Question", "name": question, "acceptedAnswer": {"@type": "Answer", "text": answer}}
+            for question, answer in article.questions
+        ],
+    }
 
 
 # --- assets -----------------------------------------------------------------
@@ -358,6 +376,7 @@ def make_environment(templates_dir: Path, compiled_dir: Path | None = None) -> j
     env.globals["format_date"] = _format_date
     env.globals["inline_asset"] = _inline_asset
     env.globals["structured_data"] = _structured_data
+    env.globals["questions_data"] = questions_data
     env.jsonld_links = {}  # structured_data's memo, as relative_urls
     env.globals["generator"] = f"HealthHub {__version__}"
     env.filters["json_script"] = json_for_script
@@ -491,10 +510,18 @@ def site_pages(site: Site, search: bool = True, memo: dict | None = None) -> lis
         person = site.people[person_id]
         pages.append(Page(person.path, "person.html", {"person": person, "written": tuple(written[person_id]),
                                                        "reviewed": tuple(reviewed[person_id])}))
+    pages.append(atoz_page(site.articles, config.language))
     if search:
         pages.append(Page("search.html", "search.html", {}))
     pages.append(Page("404.html", "404.html", {}))
     return pages
+
+
+def atoz_page(articles: Sequence[Article], language: str, prefix: str = "") -> Page:
+    """The A to Z page of `articles` in `language`'s alphabet, at paths.atoz_path(prefix)
+    (a site with several languages makes one per language)."""
+    return Page(paths.atoz_path(prefix), "atoz.html", {"letters": atoz.atoz_index(articles, language),
+                                                        "atoz_language": language})
 
 
 def render_page(env: jinja2.Environment, site: Site, page: Page, assets: dict[str, bytes],
@@ -615,7 +642,7 @@ def sitemap_entries(site: Site, pages: Sequence[Page]) -> list[tuple[str, dt.dat
             lastmod = newest(listed["category", values["category"].slug])
         elif "tag" in values:
             lastmod = newest(listed["tag", values["tag"].slug])
-        elif page.path in ("index.html", "tags/index.html"):
+        elif page.path in ("index.html", "tags/index.html") or "letters" in values:
             entries.append((page.path, newest(site.articles)))  # listed even before any article
             continue
         else:
