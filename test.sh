@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Run the whole HealthHub test suite, installing what it needs first:
-#   Debian: chromium (browser tests), default-jre-headless (Nu HTML checker),
+#   Debian: chromium (browser tests), libicu-dev + pkg-config + g++ (to build PyICU), default-jre-headless (Nu HTML checker),
 #           libxml2-utils (xmllint for the sitemap), nodejs + npm (test tools)
 #   npm:    vnu-jar, axe-core, sitemap (its sitemap.xsd), lighthouse  (package-lock.json)
 #   PyPI:   the package with its `test` extra (pytest, playwright, feedparser, ...)
@@ -14,6 +14,12 @@ command -v java >/dev/null 2>&1 || missing+=(default-jre-headless)
 command -v xmllint >/dev/null 2>&1 || missing+=(libxml2-utils)
 command -v node >/dev/null 2>&1 || missing+=(nodejs)
 command -v npm >/dev/null 2>&1 || missing+=(npm)
+# PyICU (the A to Z's collation) is built from source against Debian's ICU.
+if ! python3 -c "import icu" >/dev/null 2>&1; then
+  pkg-config --exists icu-i18n 2>/dev/null || missing+=(libicu-dev)
+  command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
+  command -v g++ >/dev/null 2>&1 || missing+=(g++)
+fi
 if ((${#missing[@]})); then
   sudo=()
   [ "$(id -u)" -eq 0 ] || sudo=(sudo)

@@ -41,6 +41,7 @@ def check_site(site: Site, today: dt.date) -> list[Diagnostic]:
         diags += check_sources(article)
         diags += check_markdown(article, markdown)
         diags += check_summary(article)
+        diags += check_history(article)
     diags += check_duplicate_titles(site.articles)
     return diags
 
@@ -121,6 +122,33 @@ def check_markdown(article: Article, body_markdown: str) -> list[Diagnostic]:
                                      f"heading '{item.text}' skips from level {previous} to {item.level}, "
                                      f"use {'#' * (previous + 1)} here"))
             previous = item.level
+    return diags
+
+
+def check_history(article: Article) -> list[Diagnostic]:
+    """Page history entries in date order, and `reviewed:` agreeing with the latest review entry."""
+    diags: list[Diagnostic] = []
+    for index in range(1, len(article.history)):
+        before, entry = article.history[index - 1], article.history[index]
+        if entry.date < before.date:
+            pos = _at(article, f"history.{index}.date")
+            diags.append(warning(article.source, pos.line, pos.col,
+                                 f"history entry {index + 1} ({entry.date}) is dated before entry {index} "
+                                 f"({before.date}), list the entries oldest first"))
+    reviews = [(i, e) for i, e in enumerate(article.history) if e.change == "reviewed"]
+    if reviews and article.reviewed is not None:
+        index, latest = max(reviews, key=lambda pair: (pair[1].date, pair[0]))
+        if latest.date != article.reviewed:
+            pos = _at(article, "reviewed")
+            entry_pos = _at(article, f"history.{index}")
+            diags.append(warning(article.source, pos.line, pos.col,
+                                 f"'reviewed' is {article.reviewed} but the latest review in 'history' "
+                                 f"(line {entry_pos.line}) is {latest.date}, make them the same date"))
+        elif latest.by != article.reviewed_by:
+            pos = _at(article, f"history.{index}.by")
+            diags.append(warning(article.source, pos.line, pos.col,
+                                 f"the latest review in 'history' is by '{latest.by}' but 'reviewed_by' is "
+                                 f"'{article.reviewed_by}', make them the same person"))
     return diags
 
 

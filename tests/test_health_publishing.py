@@ -1,0 +1,291 @@
+"""Health publishing: the A to Z, FAQPage structured data from "Common questions",
+and the page history (front matter, page, JSON-LD and `check`)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from typing import NamedTuple
+
+import pytest
+
+import checkers
+from conftest import article
+from healthhub import cli
+from healthhub.atoz import atoz_index
+
+PEOPLE = """\
+amara-okafor:
+  name: Dr. Amara Okafor
+  credentials: MBBS, MRCGP
+lena-hart:
+  name: Dr. Lena Hart
+  credentials: MBChB, MRCP
+"""
+
+SOURCES = """
+  - title: "Piles (haemorrhoids)"
+    url: https://www.nhs.uk/conditions/piles-haemorrhoids/
+    publisher: NHS
+    year: 2023"""
+
+
+class Entry(NamedTuple):  # what atoz_index reads from an Article
+    title: str
+    path: str
+    also_known_as: tuple[str, ...] = ()
+
+
+def letters_of(articles, language):
+    return {letter.label: [(e.name, e.see) for e in letter.entries] for letter in atoz_index(articles, language)}
+
+
+# --- A to Z: the language's alphabet and collation ------------------------------------
+
+def test_english_a_to_z_sorts_accents_with_their_base_letter_and_lists_other_names():
+    found = letters_of([Entry("Ebola", "a.html"), Entry("Éczema", "b.html"), Entry("eating well", "c.html"),
+                        Entry("Haemorrhoids", "h.html", ("Piles",)), Entry("5:2 diet", "d.html")], "en")
+    assert list(found)[:26] == [chr(c) for c in range(ord("A"), ord("Z") + 1)]
+    assert found["E"] == [("eating well", ""), ("Ebola", ""), ("Éczema", "")]  # not É after Z, not by case
+    assert found["P"] == [("Piles", "Haemorrhoids")]
+    assert found["H"] == [("Haemorrhoids", "")]
+    assert found["B"] == []  # shown in the letter bar without a link
+    assert list(found)[-1] == "#" and found["#"] == [("5:2 diet", "")]  # digits after the alphabet
+
+
+def test_spanish_has_its_own_letter_n_tilde_and_swedish_puts_a_ring_after_z():
+    spanish = letters_of([Entry("Náuseas", "a.html"), Entry("Ñandú", "b.html")], "es")
+    assert spanish["N"] == [("Náuseas", "")] and spanish["Ñ"] == [("Ñandú", "")]
+    assert list(spanish).index("Ñ") == list(spanish).index("N") + 1
+    swedish = list(letters_of([Entry("Ångest", "a.html")], "sv"))
+    assert swedish[25:29] == ["Z", "Å", "Ä", "Ö"]
+
+
+def test_arabic_a_to_z_uses_the_arabic_alphabet():
+    found = letters_of([Entry("ضغط الدم", "a.html"), Entry("أنيميا", "b.html"), Entry("Asthma", "c.html")], "ar")
+    labels = list(found)
+    assert labels[:3] == ["ا", "ب", "ت"] and "ي" in labels
+    assert found["ا"] == [("أنيميا", "")]  # hamza on alif sorts with alif
+    assert found["ض"] == [("ضغط الدم", "")]
+    assert found["#"] == [("Asthma", "")]  # another script goes last
+
+
+# --- A to Z page in a built site ------------------------------------------------------
+
+def a_to_z_site(site_dir):
+    site_dir.write("healthhub.yaml", "base_url: https://example.org/\n")
+    site_dir.write("authors.yaml", PEOPLE)
+    site_dir.write("articles/health/haemorrhoids.md", article(
+        "Haemorrhoids", also_known_as="[Piles]", body="Swollen blood vessels in the back passage.\n"))
+    site_dir.write("articles/health/asthma.md", article("Asthma", body="A condition of the airways.\n"))
+    site_dir.write("articles/health/eczema.md", article("Éczema & itching <care>", body="Dry, itchy skin.\n"))
+    return site_dir.build()
+
+
+def test_a_to_z_page_lists_every_article_under_its_letter_with_a_letter_bar(site_dir):
+    result = a_to_z_site(site_dir)
+    assert result.ok, [d.format() for d in result.diagnostics]
+    html = site_dir.read("a-z.html")
+    bar = html[html.index('<nav class="atoz-letters"'): html.index("</nav>", html.index('<nav class="atoz-letters"'))]
+    assert re.findall(r'<a href="#(letter-\w)">(\w)</a>', bar) == [
+        ("letter-a", "A"), ("letter-e", "E"), ("letter-h", "H"), ("letter-p", "P")]
+    assert '<span class="atoz-empty">B<span class="visually-hidden"> (no articles)</span></span>' in bar
+    assert '<h2 id="letter-p">P</h2>' in html
+    assert '<li>Piles, see <a href="health/haemorrhoids.html">Haemorrhoids</a></li>' in html
+    assert '<a href="health/eczema.html">Éczema &amp; itching &lt;care&gt;</a>' in html  # escaped, under E
+    assert html.count('<a href="#atoz-top">Back to top</a>') == 4 and 'id="atoz-top"' in html
+    # Every page links to it from the footer; it is in the sitemap.
+    assert '<a href="../a-z.html">A to Z</a>' in site_dir.read("health/asthma.html")
+    assert '<a href="a-z.html">A to Z</a>' in site_dir.read("index.html")
+    assert "<loc>https://example.org/a-z.html</loc>" in site_dir.read("sitemap.xml")
+
+
+def test_a_to_z_follows_a_new_title_or_other_name_in_an_incremental_build(site_dir):
+    assert a_to_z_site(site_dir).ok
+    site_dir.write("articles/health/asthma.md", article("Breathing problems", also_known_as="[Wheezing]",
+                                                        body="A condition of the airways.\n"))
+    os.utime(site_dir.articles / "health/asthma.md", (1, 1))  # an old stat: the content must decide
+    assert site_dir.build().ok
+    html = site_dir.read("a-z.html")
+    assert '<h2 id="letter-a">' not in html and "Wheezing, see" in html and '<h2 id="letter-b">B</h2>' in html
+    incremental = site_dir.tree()
+    assert site_dir.build(use_cache=False).ok
+    assert site_dir.tree() == incremental
+
+
+# --- Common questions -> FAQPage ------------------------------------------------------
+
+QUESTIONS_BODY = """\
+Piles are swollen blood vessels.
+
+## Common questions
+
+### Is blood in my poo always caused by piles?
+
+No. Bleeding from the bottom has **other causes** too, so speak to a GP about it.
+
+- especially if your poo is dark
+
+### Can I use a cream while pregnant & breastfeeding?
+
+Ask a pharmacist first: some are <not> suitable.
+
+## Sources
+
+### Not a question
+
+This section is not part of the questions.
+"""
+
+
+def json_ld(html: str) -> list[dict]:
+    return [json.loads(block) for block in re.findall(r'<script type="application/ld\+json">(.*?)</script>', html, re.S)]
+
+
+PAGE_QUESTIONS = """() => {
+    const h2 = [...document.querySelectorAll('.article-body h2')].find(h => h.textContent.trim() === 'Common questions');
+    const pairs = [];
+    for (let el = h2.nextElementSibling; el && el.tagName !== 'H2'; el = el.nextElementSibling) {
+        if (el.tagName === 'H3') pairs.push([el.textContent.trim(), '']);
+        else if (pairs.length) pairs[pairs.length - 1][1] += ' ' + el.textContent;
+    }
+    return pairs.map(([q, a]) => [q, a.replace(/\\s+/g, ' ').trim()]);
+}"""
+
+
+def test_common_questions_become_faqpage_json_ld_that_says_what_the_page_says(site_dir, browser):
+    site_dir.write("articles/health/piles.md", article("Piles", body=QUESTIONS_BODY))
+    site_dir.write("articles/health/other.md", article("Other", body="## Common questions\n\nNo questions here.\n"))
+    assert site_dir.build(search=False).ok
+    html = site_dir.read("health/piles.html")
+    blocks = json_ld(html)
+    assert [b["@type"] for b in blocks] == ["MedicalWebPage", "FAQPage"]
+    faq = blocks[1]
+    assert faq["@context"] == "https://schema.org" and faq["inLanguage"] == "en"
+    data = [(q["name"], q["acceptedAnswer"]["text"]) for q in faq["mainEntity"]]
+    assert all(q["@type"] == "Question" and q["acceptedAnswer"]["@type"] == "Answer" for q in faq["mainEntity"])
+    assert data[1] == ("Can I use a cream while pregnant & breastfeeding?",
+                       "Ask a pharmacist first: some are suitable.")  # raw <not> is an HTML tag, not text
+    assert "<not>" not in html.split('"FAQPage"')[1].split("</script>")[0]  # escaped by the one JSON-LD helper
+    page = browser.new_page()
+    try:
+        page.goto((site_dir.out / "health/piles.html").as_uri())
+        assert [tuple(pair) for pair in page.evaluate(PAGE_QUESTIONS)] == data  # the data says what the page says
+    finally:
+        page.close()
+    assert len(data) == 2
+    assert [b["@type"] for b in json_ld(site_dir.read("health/other.html"))] == ["MedicalWebPage"]
+
+
+# --- page history -----------------------------------------------------------------------
+
+HISTORY = """
+  - {date: 2025-01-10, change: created, by: amara-okafor, note: First published}
+  - {date: 2025-06-01, change: reviewed, by: lena-hart}
+  - {date: 2026-02-01, change: updated, by: amara-okafor, note: "New advice <b>on</b> creams"}"""
+
+
+def test_page_history_is_a_closed_details_section_and_feeds_the_json_ld_dates(site_dir):
+    site_dir.write("authors.yaml", PEOPLE)
+    site_dir.write("articles/health/a.md", article("A", date="2025-01-10", reviewed_by="lena-hart",
+                                                   reviewed="2025-06-01", history=HISTORY))
+    result = site_dir.build(search=False)
+    assert result.ok, [d.format() for d in result.diagnostics]
+    html = site_dir.read("health/a.html")
+    section = html[html.index('<details class="page-history">'): html.index("</details>")]
+    assert "<details class=\"page-history\">\n  <summary>Page history</summary>" in section  # no `open`: collapsed
+    items = re.findall(r"<li>(.*?)</li>", section, re.S)
+    assert [re.sub(r"<[^>]+>", "", i) for i in items] == [
+        "February 1, 2026: Updated by Dr. Amara Okafor. New advice &lt;b&gt;on&lt;/b&gt; creams",
+        "June 1, 2025: Medically reviewed by Dr. Lena Hart",
+        "January 10, 2025: Created by Dr. Amara Okafor. First published",
+    ]
+    assert '<a href="../people/lena-hart.html">Dr. Lena Hart</a>' in items[1]
+    data = json_ld(html)[0]
+    assert (data["dateModified"], data["lastReviewed"]) == ("2026-02-01", "2025-06-01")
+
+
+def test_page_history_mistakes_are_errors_at_their_place(site_dir):
+    site_dir.write("authors.yaml", PEOPLE)
+    history = """
+  - {date: 2025-01-10, change: made, by: amara-okafor}
+  - {date: 2025-02-30, change: updated, by: amara-okafor}
+  - {date: 2025-03-01, change: updated, by: nobody}
+  - {date: 2025-03-02, change: updated}
+  - {date: 2025-03-03, change: reviewed, by: lena-hart, notes: x}"""
+    site_dir.write("articles/health/a.md", article("A", history=history))
+    result = site_dir.build(search=False)
+    assert not result.ok
+    P = "articles/health/a.md"
+    assert [d.format() for d in result.diagnostics] == [
+        f"{P}:6:32: error: 'change' is 'made', use one of: created, updated, reviewed",
+        f"{P}:7:12: error: 'date' is '2025-02-30', which is not a real date, check the month and day (YYYY-MM-DD)",
+        f"{P}:9:5: error: history entry 4 has no 'by', every entry needs date, change and by",
+        f"{P}:10:57: warning: unknown field 'notes' in history entry 5 (did you mean 'note'?), "
+        "known fields are: date, change, by, note",
+    ]
+    site_dir.write("articles/health/a.md", article("A", history=history.split("\n  - {date: 2025-02-30")[0]
+                                                   .replace("made", "created") + "\n  - {date: 2025-03-01, change: updated, by: amara-okafr}"))
+    assert [d.format() for d in site_dir.build(search=False).diagnostics] == [
+        f"{P}:7:45: error: unknown person 'amara-okafr' in history entry 2 (did you mean 'amara-okafor'?), "
+        "use a person id from authors.yaml (known: amara-okafor, lena-hart) or add the person there"]
+
+
+def check(site_dir, capsys, *args):
+    cwd = os.getcwd()
+    os.chdir(site_dir.root)
+    try:
+        code = cli.main(["check", "--today", "2026-03-01", *args])
+    finally:
+        os.chdir(cwd)
+    return code, capsys.readouterr().out
+
+
+def test_check_reports_history_out_of_order_and_a_review_date_that_disagrees(site_dir, capsys):
+    site_dir.write("authors.yaml", PEOPLE)
+    history = """
+  - {date: 2025-06-01, change: reviewed, by: lena-hart}
+  - {date: 2025-01-10, change: created, by: amara-okafor}
+  - {date: 2025-09-01, change: reviewed, by: lena-hart}"""
+    site_dir.write("articles/health/a.md", article("A", summary='"S."', sources=SOURCES, reviewed_by="lena-hart",
+                                                   reviewed="2025-06-01", history=history, body="Short text.\n"))
+    code, out = check(site_dir, capsys)
+    assert code == 0
+    assert out.splitlines() == [
+        "articles/health/a.md:12:11: warning: 'reviewed' is 2025-06-01 but the latest review in 'history' (line 16) "
+        "is 2025-09-01, make them the same date",
+        "articles/health/a.md:15:12: warning: history entry 2 (2025-01-10) is dated before entry 1 (2025-06-01), "
+        "list the entries oldest first",
+        "Checked 1 article: 0 errors and 2 warnings in 1 file.",
+    ]
+
+
+# --- the new pages pass the Nu checker and axe, light and dark -------------------------
+
+def test_a_to_z_and_an_article_with_questions_and_history_pass_nu_and_axe(site_dir, browser):
+    site_dir.write("authors.yaml", PEOPLE)
+    site_dir.write("articles/health/piles.md", article("Haemorrhoids", also_known_as="[Piles]", reviewed_by="lena-hart",
+                                                       reviewed="2025-06-01", history=HISTORY,
+                                                       body=QUESTIONS_BODY.replace("<not>", "not")))
+    site_dir.write("articles/health/asthma.md", article("Asthma"))
+    assert site_dir.build(search=False).ok
+    pages = ["a-z.html", "health/piles.html"]
+    assert checkers.run_vnu([site_dir.out / p for p in pages], site_dir.out) == []
+    problems = []
+    for scheme in ("light", "dark"):
+        context = browser.new_context(color_scheme=scheme)
+        try:
+            page = context.new_page()
+            for rel in pages:
+                page.goto((site_dir.out / rel).as_uri())
+                page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
+                problems += [f"{rel} ({scheme}): {p}" for p in checkers.run_axe(page)]
+            # The page history opens from the keyboard, no script needed.
+            page.goto((site_dir.out / "health/piles.html").as_uri())
+            page.focus(".page-history summary")
+            page.keyboard.press("Enter")
+            assert page.evaluate("document.querySelector('.page-history').open")
+        finally:
+            context.close()
+    assert not problems, "\n".join(problems)
