@@ -82,3 +82,9 @@ def anchor_id(label: str, position: int) -> str:
     """'A' -> 'letter-a'; a letter of any script keeps its letter ('letter-ب')."""
     text = label.lower()
     return f"letter-{text}" if text.isalnum() else f"letter-{position + 1}"
+
+
+def collated(items, name, language: str) -> tuple:
+    """`items` sorted by `name(item)` in the language's collation order."""
+    collator = icu.Collator.createInstance(icu_locale(language))
+    return tuple(sorted(items, key=lambda item: (collator.getSortKey(name(item)), name(item))))

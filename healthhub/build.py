@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import fcntl
 import gc
 import os
@@ -19,6 +20,7 @@ from .content import Site, display_path, load_site, scan_articles
 from .errors import ConfigError, Diagnostic, HasDiagnostics, error, warning
 from .incremental import PageCache
 from .progress import Progress
+from .glossary import DEFAULT_GLOSSARY_FILE, load_glossary
 from .people import DEFAULT_AUTHORS_FILE, Person, load_people
 from .render import load_assets, make_environment, render_site
 from .search import SearchIndexError, index_site
@@ -104,6 +106,16 @@ def resolve_people(options: BuildOptions) -> tuple[dict[str, Person], list[Diagn
     return load_people(path, display_path(path) if path else DEFAULT_AUTHORS_FILE)
 
 
+def resolve_glossary(options: BuildOptions, config: Config) -> tuple[Config, list[Diagnostic]]:
+    """The config with the glossary's terms: glossary.yaml in the working directory, else
+    in the articles folder (as authors.yaml). Held in the config, every cache keyed by
+    the config (parsed articles, every page's fingerprint) changes with the glossary."""
+    candidates = (Path(DEFAULT_GLOSSARY_FILE), options.articles_dir / DEFAULT_GLOSSARY_FILE)
+    path = next((c for c in candidates if c.is_file()), None)
+    terms, diags = load_glossary(path, display_path(path) if path else DEFAULT_GLOSSARY_FILE)
+    return dataclasses.replace(config, glossary=terms), diags
+
+
 def build(options: BuildOptions, progress: Progress | None = None) -> BuildResult:
     """Build the site (see _build)."""
     # A big site model is hundreds of thousands of long-lived objects, built in
@@ -144,8 +156,9 @@ def _build(options: BuildOptions, progress: Progress | None, enabled: bool) -> B
     Every build is incremental: what the cache shows to be unchanged is neither
     parsed, rendered nor written again (see cache.py, sources.py, incremental.py)."""
     started = time.perf_counter()
-    config = resolve_config(options)
+    config, glossary_diags = resolve_glossary(options, resolve_config(options))
     people, people_diags = resolve_people(options)
+    people_diags += glossary_diags
     cache = Cache(options.cache_folder())
     jobs = max(1, options.job_count())
     out_dir = options.out_dir.absolute()

@@ -183,7 +183,7 @@ def cmd_serve(args) -> int:
 
 
 def cmd_check(args) -> int:
-    from .build import resolve_config, resolve_people
+    from .build import resolve_config, resolve_glossary, resolve_people
     from .check import FORMATS, run_check
 
     try:
@@ -192,9 +192,9 @@ def cmd_check(args) -> int:
         print(f"error: --today '{args.today}' is not a date, write it as YYYY-MM-DD", file=sys.stderr)
         return EXIT_USAGE
     options = BuildOptions(articles_dir=args.articles, config_path=args.config, authors_path=args.authors)
-    config = resolve_config(options)
+    config, glossary_diags = resolve_glossary(options, resolve_config(options))
     people, people_diags = resolve_people(options)
-    result = run_check(config, args.articles, people, people_diags, today, drafts=args.drafts)
+    result = run_check(config, args.articles, people, people_diags + glossary_diags, today, drafts=args.drafts)
     sys.stdout.write(FORMATS[args.format](result))
     if result.errors or (args.strict and result.warnings):
         return EXIT_CONTENT

@@ -40,6 +40,9 @@ class Config:
     disclaimer: str = ("This article is for general information only. It does not replace advice "
                        "from a doctor, nurse or pharmacist who knows you.")
     readability_target: float = 9.0
+    # The glossary's terms (glossary.Term), read from glossary.yaml by the build, not a
+    # config key: kept here so that every cache keyed by the config sees a change to it.
+    glossary: tuple = ()
     # Where the config file was read from ('' for built-in defaults).
     source: str = field(default="", compare=False)
 

@@ -544,7 +544,7 @@ def parse_article(text: str, display: str, file_stem: str, config: Config,
     if any(d.is_error for d in diags):
         return None, diags, None, ""
     try:
-        rendered = converter.convert(body)
+        rendered = converter.convert(body, paths.relative_url(paths.article_path(category_slug, slug), "glossary.html"))
     except RecursionError:
         return None, diags + [error(
             display, 1, 1,
@@ -740,7 +740,7 @@ ArticleReader = Callable[[list[Path], Config, dict], list[Read]]
 
 def make_converter(config: Config) -> MarkdownConverter:
     return MarkdownConverter(callout_titles(config.emergency_number, config.emergency_advice),
-                             safe_html=config.safe_html)
+                             safe_html=config.safe_html, glossary=config.glossary)
 
 
 

@@ -152,10 +152,14 @@ class CalloutExtension(Extension):
 class MarkdownConverter:
     """One Python-Markdown instance, reset between documents (building one is slow)."""
 
-    def __init__(self, titles: dict[str, str] | None = None, safe_html: bool = False) -> None:
+    def __init__(self, titles: dict[str, str] | None = None, safe_html: bool = False, glossary: tuple = ()) -> None:
+        from .glossary import GlossaryExtension  # glossary imports nothing from here
+
         self.safe_html = safe_html
+        self._glossary = GlossaryExtension(glossary) if glossary else None
         self._md = markdown.Markdown(
-            extensions=[*EXTENSIONS, CalloutExtension(titles or callout_titles())],
+            extensions=[*EXTENSIONS, CalloutExtension(titles or callout_titles()),
+                        *([self._glossary] if self._glossary else [])],
             extension_configs={
                 "toc": {"slugify": slugify_unicode, "permalink": False},
                 "footnotes": {"BACKLINK_TEXT": "↩\ufe0e"},
@@ -164,7 +168,10 @@ class MarkdownConverter:
             output_format="html",
         )
 
-    def convert(self, text: str) -> Rendered:
+    def convert(self, text: str, glossary_href: str = "") -> Rendered:
+        """`glossary_href`: the glossary page's address relative to the page the body goes on."""
+        if self._glossary is not None:
+            self._glossary.marker.href = glossary_href or "glossary.html"
         self._md.reset()
         body = self._md.convert(text)
         if self.safe_html:

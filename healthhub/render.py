@@ -27,6 +27,7 @@ from .config import Config
 from .bodies import BodyMissing
 from .content import Article, Category, Site, Tag
 from .errors import ProcessingError
+from .glossary import glossary_path
 from .markup import shorten
 from .people import Person
 
@@ -511,6 +512,9 @@ def site_pages(site: Site, search: bool = True, memo: dict | None = None) -> lis
         pages.append(Page(person.path, "person.html", {"person": person, "written": tuple(written[person_id]),
                                                        "reviewed": tuple(reviewed[person_id])}))
     pages.append(atoz_page(site.articles, config.language))
+    if config.glossary:
+        pages.append(Page(glossary_path(), "glossary.html",
+                          {"terms": atoz.collated(config.glossary, lambda t: t.term, config.language)}))
     if search:
         pages.append(Page("search.html", "search.html", {}))
     pages.append(Page("404.html", "404.html", {}))
