@@ -73,19 +73,20 @@ def parse_glossary(text: str, display: str) -> tuple[tuple[Term, ...], list[Diag
         return (), [error(display, exc.line, exc.col, message)]
     terms: list[Term] = []
     diags: list[Diagnostic] = []
-    claimed: dict[str, tuple[str, fm.Position]] = {}  # a word (case folded) -> the term that has it, where
+    # a word (case folded) -> the term that has it, whether it is that term itself, where
+    claimed: dict[str, tuple[str, bool, fm.Position]] = {}
 
     def claim(word: str, term: str, pos: fm.Position) -> bool:
         key = " ".join(word.casefold().split())
         found = claimed.get(key)
         if found is not None:
-            other, where = found
-            what = "the term" if other == word else f"a form of '{other}'"
+            other, itself, where = found
+            what = f"the term '{other}'" if itself else f"a form of '{other}'"
             diags.append(error(display, pos.line, pos.col,
                                f"'{word}' is already {what} (line {where.line}), "
                                "give each word to one term only"))
             return False
-        claimed[key] = (term, pos)
+        claimed[key] = (term, word == term, pos)
         return True
 
     for entry in entries:

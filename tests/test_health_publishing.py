@@ -289,3 +289,120 @@ def test_a_to_z_and_an_article_with_questions_and_history_pass_nu_and_axe(site_d
         finally:
             context.close()
     assert not problems, "\n".join(problems)
+
+
+# --- glossary ---------------------------------------------------------------------------
+
+GLOSSARY = """\
+haemorrhoids:
+  definition: Swollen blood vessels in and around the back passage.
+  forms: [haemorrhoid, piles]
+GP:
+  definition: A family doctor.
+  stands_for: general practitioner
+blood pressure:
+  definition: The force of blood <pushing> on artery walls.
+"""
+
+GLOSSARY_BODY = """\
+Piles are common. Haemorrhoids often settle; piles may come back.
+
+## Haemorrhoids in pregnancy
+
+See a [GP about haemorrhoids](https://example.org/) or run `gp --help`. Then ask your GP.
+
+Check your Blood
+pressure too, and your blood pressure again.
+"""
+
+
+def test_the_first_use_of_each_term_links_to_its_glossary_entry(site_dir):
+    site_dir.write("articles/glossary.yaml", GLOSSARY)
+    site_dir.write("articles/health/piles.md", article("Piles", body=GLOSSARY_BODY))
+    result = site_dir.build(search=False)
+    assert result.ok, [d.format() for d in result.diagnostics]
+    html = site_dir.read("health/piles.html")
+    body = html[html.index('<div class="article-body"'): html.index("</div>", html.index('<div class="article-body"'))]
+    assert re.findall(r'<a class="glossary-term" href="([^"]+)">(.*?)</a>', body, re.S) == [
+        ("../glossary.html#term-haemorrhoids", "Piles"),  # a form counts as the term: "Haemorrhoids" is not marked again
+        ("../glossary.html#term-gp", '<abbr title="general practitioner">GP</abbr>'),  # not in the heading, link or code
+        ("../glossary.html#term-blood-pressure", "Blood\npressure"),
+    ]
+    assert '<h2 id="haemorrhoids-in-pregnancy">Haemorrhoids in pregnancy</h2>' in body
+    assert '<a href="https://example.org/">GP about haemorrhoids</a>' in body and "<code>gp --help</code>" in body
+    glossary = site_dir.read("glossary.html")
+    assert re.findall(r'<div class="glossary-entry" id="([^"]+)">', glossary) == [
+        "term-blood-pressure", "term-gp", "term-haemorrhoids"]  # every term, in collation order
+    assert "The force of blood &lt;pushing&gt; on artery walls." in glossary
+    assert "Also: haemorrhoid, piles" in glossary
+    assert '<a href="../glossary.html">Glossary</a>' in html
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("gp:\n  definition: A doctor.\nGP:\n  definition: Again.\n",
+     "articles/glossary.yaml:3:1: error: 'GP' is already the term 'gp' (line 1), give each word to one term only"),
+    ("piles:\n  definition: Swollen veins.\nhaemorrhoids:\n  definition: The same.\n  forms: [Piles]\n",
+     "articles/glossary.yaml:5:10: error: 'Piles' is already the term 'piles' (line 1), give each word to one term only"),
+    ("gp:\n  definition: A doctor.\ngp:\n  definition: Again.\n",
+     "articles/glossary.yaml:3:1: error: 'gp' is given twice (first on line 1), keep only one 'gp:' line"),
+    ("gp:\n  definiton: A doctor.\n",
+     "articles/glossary.yaml:2:3: error: unknown field 'definiton' for 'gp' (did you mean 'definition'?), "
+     "known fields are: definition, forms, stands_for"),
+    ("gp:\n  forms: [doctor]\n",
+     "articles/glossary.yaml:1:1: error: 'gp' has no 'definition', add a line like  "
+     "definition: \"A short, plain explanation.\""),
+])
+def test_glossary_mistakes_are_errors_at_their_place(site_dir, text, expected):
+    site_dir.write("articles/glossary.yaml", text)
+    site_dir.write("articles/health/a.md", article("A"))
+    result = site_dir.build(search=False)
+    assert [d.format() for d in result.diagnostics] == [expected]
+    assert not result.ok and not site_dir.out.exists()
+
+
+def test_a_changed_glossary_re_renders_the_pages_that_use_it(site_dir):
+    site_dir.write("articles/glossary.yaml", GLOSSARY)
+    site_dir.write("articles/health/piles.md", article("Piles", body=GLOSSARY_BODY))
+    site_dir.write("articles/health/other.md", article("Other", body="Nothing to explain.\n"))
+    assert site_dir.build(search=False).ok
+    glossary = site_dir.root / "articles/glossary.yaml"
+    glossary.write_text(GLOSSARY.replace("blood pressure:", "settle:"), encoding="utf-8")
+    os.utime(glossary, (1, 1))  # an old stat: the content must decide
+    assert site_dir.build(search=False).ok
+    html = site_dir.read("health/piles.html")
+    assert "term-blood-pressure" not in html
+    assert '<a class="glossary-term" href="../glossary.html#term-settle">settle</a>' in html
+    assert 'id="term-settle"' in site_dir.read("glossary.html")
+    incremental = site_dir.tree()
+    assert site_dir.build(search=False, use_cache=False).ok
+    assert site_dir.tree() == incremental
+
+
+def test_glossary_page_and_terms_pass_nu_and_axe_and_work_by_keyboard(site_dir, browser):
+    site_dir.write("articles/glossary.yaml", GLOSSARY)
+    site_dir.write("articles/health/piles.md", article("Piles", body=GLOSSARY_BODY))
+    assert site_dir.build(search=False).ok
+    pages = ["glossary.html", "health/piles.html"]
+    assert checkers.run_vnu([site_dir.out / p for p in pages], site_dir.out) == []
+    problems = []
+    for scheme in ("light", "dark"):
+        context = browser.new_context(color_scheme=scheme)
+        try:
+            page = context.new_page()
+            for rel in pages:
+                page.goto((site_dir.out / rel).as_uri())
+                problems += [f"{rel} ({scheme}): {p}" for p in checkers.run_axe(page)]
+        finally:
+            context.close()
+    assert not problems, "\n".join(problems)
+    page = browser.new_page()
+    try:
+        page.goto((site_dir.out / "health/piles.html").as_uri())
+        page.focus("a.glossary-term")  # a link: reached with Tab, opened with Enter or a tap
+        with page.expect_navigation():
+            page.keyboard.press("Enter")
+        assert page.url.endswith("glossary.html#term-haemorrhoids")
+        assert page.evaluate("document.querySelector(':target dd').textContent") == (
+            "Swollen blood vessels in and around the back passage.Also: haemorrhoid, piles")
+    finally:
+        page.close()
