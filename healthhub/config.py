@@ -7,6 +7,7 @@ line and column and suggest the closest known key.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,6 +41,12 @@ class Config:
     disclaimer: str = ("This article is for general information only. It does not replace advice "
                        "from a doctor, nurse or pharmacist who knows you.")
     readability_target: float = 9.0
+    # Accessibility statement (accessibility.html, made when a contact is given) and the
+    # "Was this page helpful?" form on articles (shown when feedback_url is set).
+    accessibility_contact: str = ""
+    accessibility_issues: tuple[str, ...] = ()
+    accessibility_tested: "dt.date | None" = None
+    feedback_url: str = ""
     # The glossary's terms (glossary.Term), read from glossary.yaml by the build, not a
     # config key: kept here so that every cache keyed by the config sees a change to it.
     glossary: tuple = ()
@@ -66,6 +73,10 @@ _KINDS = {
     "emergency_advice": "text",
     "disclaimer": "text",
     "readability_target": "grade",
+    "accessibility_contact": "contact",
+    "accessibility_issues": "list",
+    "accessibility_tested": "date",
+    "feedback_url": "form_url",
 }
 KNOWN_KEYS = tuple(_KINDS)
 
@@ -139,6 +150,20 @@ def _convert(kind: str, entry: fm.Entry):
         value = fm.to_text(node, key, "en")
         if not re.fullmatch(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*", value):
             raise fm.FieldError(f"'language' is '{value}', use a language tag such as en, en-GB or fr")
+        return value
+    if kind == "date":
+        return fm.to_date(node, key)
+    if kind == "contact":
+        value = fm.to_text(node, key, "access@example.org")
+        if not (re.fullmatch(r"[^\s@]+@[^\s@]+\.[^\s@]+", value) or re.fullmatch(r"https?://[^\s/?#]+\S*", value)):
+            raise fm.FieldError(f"'{key}' is '{value}', write an email address or a web address, "
+                                "e.g. access@example.org or https://example.org/contact")
+        return value
+    if kind == "form_url":
+        value = fm.to_text(node, key, "https://forms.example.org/feedback")
+        if not re.fullmatch(r"https?://[^\s/?#]+\S*", value):
+            raise fm.FieldError(f"'{key}' is '{value}', write the full address the form is sent to, "
+                                "e.g. https://forms.example.org/feedback")
         return value
     if kind == "url":
         if node.tag == fm.NULL:

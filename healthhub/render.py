@@ -512,6 +512,8 @@ def site_pages(site: Site, search: bool = True, memo: dict | None = None) -> lis
         pages.append(Page(person.path, "person.html", {"person": person, "written": tuple(written[person_id]),
                                                        "reviewed": tuple(reviewed[person_id])}))
     pages.append(atoz_page(site.articles, config.language))
+    if config.accessibility_contact:
+        pages.append(Page("accessibility.html", "accessibility.html", {}))
     if config.glossary:
         pages.append(Page(glossary_path(), "glossary.html",
                           {"terms": atoz.collated(config.glossary, lambda t: t.term, config.language)}))

@@ -406,3 +406,123 @@ def test_glossary_page_and_terms_pass_nu_and_axe_and_work_by_keyboard(site_dir, 
             "Swollen blood vessels in and around the back passage.Also: haemorrhoid, piles")
     finally:
         page.close()
+
+
+# --- accessibility statement and "Was this page helpful?" -----------------------------
+
+STATEMENT_CONFIG = """\
+accessibility_contact: access@example.org
+accessibility_tested: 2026-11-20
+accessibility_issues:
+  - "Some tables have no caption <yet>."
+"""
+
+
+def test_accessibility_statement_comes_from_the_config_and_is_linked_from_the_footer(site_dir):
+    site_dir.write("articles/health/a.md", article("A"))
+    assert site_dir.build(search=False).ok
+    assert not (site_dir.out / "accessibility.html").exists()  # nothing to say without a contact
+    assert "accessibility.html" not in site_dir.read("health/a.html")
+    site_dir.write("healthhub.yaml", STATEMENT_CONFIG)
+    assert site_dir.build(search=False).ok
+    html = site_dir.read("accessibility.html")
+    assert "<li>Some tables have no caption &lt;yet&gt;.</li>" in html
+    assert '<a href="mailto:access@example.org">access@example.org</a>' in html
+    assert '<time datetime="2026-11-20">November 20, 2026</time>' in html
+    assert '<a href="../accessibility.html">Accessibility</a>' in site_dir.read("health/a.html")
+    site_dir.write("healthhub.yaml", "accessibility_contact: https://example.org/contact\n")
+    assert site_dir.build(search=False).ok
+    html = site_dir.read("accessibility.html")
+    assert '<a href="https://example.org/contact">' in html and "We are not aware of any accessibility problems" in html
+
+
+def test_accessibility_and_feedback_config_mistakes_are_errors_at_the_value(site_dir):
+    site_dir.write("healthhub.yaml", "accessibility_contact: call us\naccessibility_tested: 20/11/2026\n"
+                                     "feedback_url: /feedback\n")
+    site_dir.write("articles/health/a.md", article("A"))
+    result = site_dir.cli("build")
+    assert result.returncode == 2
+    assert result.stderr.splitlines()[:3] == [
+        "healthhub.yaml:1:24: error: 'accessibility_contact' is 'call us', write an email address or a web address, "
+        "e.g. access@example.org or https://example.org/contact",
+        "healthhub.yaml:2:23: error: 'accessibility_tested' is '20/11/2026', write the date as YYYY-MM-DD, "
+        "e.g. accessibility_tested: 2025-03-30",
+        "healthhub.yaml:3:15: error: 'feedback_url' is '/feedback', write the full address the form is sent to, "
+        "e.g. https://forms.example.org/feedback",
+    ]
+
+
+class FormHandler:
+    """A form address on 127.0.0.1 that records what it is sent."""
+
+    def __init__(self):
+        import http.server
+        import threading
+        from urllib.parse import parse_qs
+
+        received = self.received = []
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                length = int(self.headers.get("Content-Length", 0))
+                received.append(parse_qs(self.rfile.read(length).decode("utf-8")))
+                body = b"<!DOCTYPE html><title>Thanks</title><p>Thank you"
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/feedback"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_was_this_page_helpful_posts_to_the_form_address_without_javascript(site_dir, browser):
+    site_dir.write("articles/health/a.md", article("A", body="Some text.\n"))
+    assert site_dir.build(search=False).ok
+    assert "Was this page helpful?" not in site_dir.read("health/a.html")  # hidden when not configured
+    handler = FormHandler()
+    try:
+        site_dir.write("healthhub.yaml", f"base_url: https://example.org/\nfeedback_url: {handler.url}\n"
+                                         + STATEMENT_CONFIG)
+        assert site_dir.build(search=False).ok
+        html = site_dir.read("health/a.html")
+        assert f'<form class="feedback" action="{handler.url}" method="post"' in html
+        assert "<script" not in html.split('<form class="feedback"')[1].split("</form>")[0]
+        context = browser.new_context(java_script_enabled=False)
+        try:
+            page = context.new_page()
+            page.goto((site_dir.out / "health/a.html").as_uri())
+            page.get_by_role("radio", name="No").check()
+            page.get_by_label("Tell us more (optional)", exact=False).fill("The advice on creams was unclear & short.")
+            with page.expect_navigation():
+                page.get_by_role("button", name="Send feedback").click()
+            assert page.inner_text("p") == "Thank you"
+        finally:
+            context.close()
+        assert handler.received == [{"page": ["https://example.org/health/a.html"], "helpful": ["no"],
+                                     "comment": ["The advice on creams was unclear & short."]}]
+    finally:
+        handler.close()
+    pages = ["accessibility.html", "health/a.html"]
+    assert checkers.run_vnu([site_dir.out / p for p in pages], site_dir.out) == []
+    problems = []
+    for scheme in ("light", "dark"):
+        context = browser.new_context(color_scheme=scheme)
+        try:
+            page = context.new_page()
+            for rel in pages:
+                page.goto((site_dir.out / rel).as_uri())
+                problems += [f"{rel} ({scheme}): {p}" for p in checkers.run_axe(page)]
+        finally:
+            context.close()
+    assert not problems, "\n".join(problems)
