@@ -222,7 +222,11 @@ def format_github(result: CheckResult) -> str:
 FORMATS = {"text": format_text, "json": format_json, "github": format_github}
 
 
-def run_check(config, articles_dir, people, people_diags, today: dt.date, drafts: bool = False) -> CheckResult:
+def run_check(config, articles_dir, people, people_diags, today: dt.date, drafts: bool = False,
+              external=None) -> CheckResult:
+    """`external`: a function of the site giving more diagnostics (`check --external`)."""
     site, diags = load_site(config, articles_dir, drafts=drafts, people=people)
     diags = list(diags) + list(people_diags) + check_site(site, today)
+    if external is not None:
+        diags += external(site)
     return CheckResult(sorted(set(diags)), len(site.articles))

@@ -49,6 +49,13 @@ def make_parser() -> argparse.ArgumentParser:
     check_cmd.add_argument("--strict", action="store_true", help="fail (exit 1) on warnings too")
     check_cmd.add_argument("--format", choices=("text", "json", "github"), default="text",
                            help="text (default), json, or github (workflow annotations)")
+    check_cmd.add_argument("--external", action="store_true",
+                           help="also check that every source url and doi still resolves (needs the network; "
+                           "answers are cached for the day in .healthhub-cache/)")
+    check_cmd.add_argument("--doi-resolver", default="https://doi.org/", metavar="URL",
+                           help="where DOIs are looked up with --external (default: https://doi.org/)")
+    check_cmd.add_argument("--timeout", type=float, default=8.0, metavar="SECONDS",
+                           help="how long --external waits for each answer (default: 8)")
     check_cmd.add_argument("--today", default=None, help="the date review deadlines are checked against, YYYY-MM-DD "
                            "(default: today)")
 
@@ -194,7 +201,16 @@ def cmd_check(args) -> int:
     options = BuildOptions(articles_dir=args.articles, config_path=args.config, authors_path=args.authors)
     config, glossary_diags = resolve_glossary(options, resolve_config(options))
     people, people_diags = resolve_people(options)
-    result = run_check(config, args.articles, people, people_diags + glossary_diags, today, drafts=args.drafts)
+    external = None
+    if args.external:
+        from .cache import DEFAULT_DIR_NAME, Cache
+        from .external import check_external
+
+        resolver = args.doi_resolver if args.doi_resolver.endswith("/") else args.doi_resolver + "/"
+        external = lambda site: check_external(list(site.articles), Cache(Path(DEFAULT_DIR_NAME)), today,  # noqa: E731
+                                               resolver=resolver, timeout=args.timeout)
+    result = run_check(config, args.articles, people, people_diags + glossary_diags, today, drafts=args.drafts,
+                       external=external)
     sys.stdout.write(FORMATS[args.format](result))
     if result.errors or (args.strict and result.warnings):
         return EXIT_CONTENT

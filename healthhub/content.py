@@ -263,7 +263,7 @@ def read_front_matter(text: str, display: str) -> tuple[dict[str, object], dict[
             continue
         positions[entry.key] = entry.pos
         if rule.kind == "sources":
-            values[entry.key], problems = read_sources(entry, display)
+            values[entry.key], problems = read_sources(entry, display, positions)
             diags.extend(problems)
             continue
         if rule.kind == "history":
@@ -311,8 +311,10 @@ SOURCE_FIELDS = ("title", "url", "publisher", "year", "doi", "pmid")
 _SOURCE_EXAMPLE = '- {title: "High blood pressure", url: "https://www.nhs.uk/conditions/high-blood-pressure/", publisher: NHS, year: 2023}'
 
 
-def read_sources(entry: fm.Entry, display: str) -> tuple[tuple[Source, ...], list[Diagnostic]]:
-    """The `sources:` list, every mistake at its own line and column."""
+def read_sources(entry: fm.Entry, display: str,
+                 positions: dict[str, fm.Position] | None = None) -> tuple[tuple[Source, ...], list[Diagnostic]]:
+    """The `sources:` list, every mistake at its own line and column; the positions of
+    each kept source's url and doi go into `positions` ('sources.N.url', N from 0)."""
     def at(node) -> fm.Position:
         return fm.Position(node.start_mark.line + entry.pos.line - entry.node.start_mark.line,
                            node.start_mark.column + 1)
@@ -332,10 +334,12 @@ def read_sources(entry: fm.Entry, display: str) -> tuple[tuple[Source, ...], lis
                                f"source {number} must have fields title, url, publisher and year, e.g.  {_SOURCE_EXAMPLE}"))
             continue
         fields: dict[str, object] = {}
+        where: dict[str, fm.Position] = {}
         ok = True
         for key_node, value_node in item.value:
             key = str(key_node.value)
             vpos = at(value_node)
+            where[key] = vpos
             if key not in SOURCE_FIELDS:
                 kpos = at(key_node)
                 diags.append(warning(display, kpos.line, kpos.col,
@@ -366,6 +370,8 @@ def read_sources(entry: fm.Entry, display: str) -> tuple[tuple[Source, ...], lis
                                f"source {number} has no {' and no '.join(repr(k) for k in missing)}, "
                                "every source needs title, url, publisher and year"))
         if not missing and ok:
+            if positions is not None:
+                positions.update({f"sources.{len(sources)}.{k}": where[k] for k in ("url", "doi") if k in where})
             sources.append(Source(str(fields["title"]), str(fields["url"]), str(fields["publisher"]),
                                   int(fields["year"]), str(fields.get("doi", "")), str(fields.get("pmid", ""))))
     return tuple(sources), diags

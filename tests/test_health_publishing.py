@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import time
 from typing import NamedTuple
 
 import pytest
@@ -14,6 +15,7 @@ import checkers
 from conftest import article
 from healthhub import cli
 from healthhub.atoz import atoz_index
+from healthhub.external import USER_AGENT
 
 PEOPLE = """\
 amara-okafor:
@@ -526,3 +528,149 @@ def test_was_this_page_helpful_posts_to_the_form_address_without_javascript(site
         finally:
             context.close()
     assert not problems, "\n".join(problems)
+
+
+# --- check --external against a local server --------------------------------------------
+
+class SourceServer:
+    """An HTTP server on 127.0.0.1 standing in for the web and the DOI resolver."""
+
+    def __init__(self):
+        import http.server
+        import threading
+
+        self.requests: list[tuple[str, str, str]] = []  # (method, path, user agent)
+        self.flaky_left = 1
+        outer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def answer(self, send_body):
+                outer.requests.append((self.command, self.path, self.headers.get("User-Agent", "")))
+                path = self.path
+                if path == "/flaky" and outer.flaky_left:
+                    outer.flaky_left -= 1
+                    return self.reply(503, send_body)
+                if path == "/slow":
+                    time.sleep(1.0)
+                if path == "/no-head" and self.command == "HEAD":
+                    return self.reply(405, send_body)
+                routes = {"/ok": (200, ""), "/flaky": (200, ""), "/no-head": (200, ""), "/gone": (410, ""),
+                          "/missing": (404, ""), "/moved": (301, "/new-home"), "/new-home": (200, ""),
+                          "/for-now": (302, "/ok"), "/doi/10.1234/real": (302, "/ok"),
+                          "/doi/10.1234/unknown": (404, "")}
+                status, location = routes.get(path, (404, ""))
+                self.reply(status, send_body, location)
+
+            def reply(self, status, send_body, location=""):
+                body = b"<!DOCTYPE html><title>x</title>"
+                self.send_response(status)
+                if location:
+                    self.send_header("Location", location)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                if send_body:
+                    self.wfile.write(body)
+
+            def do_HEAD(self):
+                self.answer(False)
+
+            def do_GET(self):
+                self.answer(True)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def source_server():
+    server = SourceServer()
+    yield server
+    server.close()
+
+
+def closed_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]  # nothing listens there once the socket is closed
+
+
+def test_check_external_reports_dead_moved_and_unknown_sources_at_their_lines(site_dir, capsys, source_server):
+    base = source_server.base
+    names = ["ok", "missing", "gone", "moved", "for-now", "flaky", "no-head"]
+    sources = "".join(f"\n  - {{title: {n}, url: \"{base}/{n}\", publisher: P, year: 2024}}" for n in names)
+    dead_url = f"http://127.0.0.1:{closed_port()}/x"
+    sources += f"\n  - {{title: dead, url: \"{dead_url}\", publisher: P, year: 2024}}"
+    sources += f"\n  - {{title: d1, url: \"{base}/ok\", publisher: P, year: 2024, doi: 10.1234/real}}"
+    sources += f"\n  - {{title: d2, url: \"{base}/ok\", publisher: P, year: 2024, doi: 10.1234/unknown}}"
+    text = article("A", summary='"S."', sources=sources, body="Short text.\n")
+    site_dir.write("articles/health/a.md", text)
+
+    def at(needle: str) -> str:  # line:col of a value in the file, counted here independently
+        lines = text.split("\n")
+        number = next(n for n, line in enumerate(lines) if needle in line)
+        return f"articles/health/a.md:{number + 1}:{lines[number].index(needle) + 1}"
+
+    args = ("--external", "--doi-resolver", f"{base}/doi/", "--timeout", "2")
+    code, out = check(site_dir, capsys, *args)
+    dead = [line for line in out.splitlines() if "cannot be reached" in line]
+    assert code == 0 and len(dead) == 1
+    quote = '"'
+    assert dead == [f"{at(quote + dead_url)}: warning: source 8's url {dead_url} cannot be reached "
+                    "(the connection was refused), check the address"]
+    assert [line for line in out.splitlines() if line not in dead] == [
+        f"{at(quote + base + '/missing')}: warning: source 2's url {base}/missing answers 404 Not Found, "
+        "find the page's new address or replace the source",
+        f"{at(quote + base + '/gone')}: warning: source 3's url {base}/gone answers 410 Gone (removed for good), "
+        "replace the source",
+        f"{at(quote + base + '/moved')}: warning: source 4's url {base}/moved has moved to {base}/new-home, "
+        "update the url",
+        f"{at('10.1234/unknown')}: warning: source 10's doi 10.1234/unknown is not known to the DOI resolver (404), "
+        "check the DOI",
+        "Checked 1 article: 0 errors and 5 warnings in 1 file.",
+    ]
+    paths = [path for _, path, _ in source_server.requests]
+    assert paths.count("/flaky") == 2  # a 503 is tried again
+    assert ("GET", "/no-head", USER_AGENT) in source_server.requests  # HEAD refused: asked with GET
+    assert {agent for _, _, agent in source_server.requests} == {USER_AGENT}
+    assert paths.count("/ok") == 3  # once for the three sources that name it, once at the end of each redirect
+    # The same day again: the answers come from the cache, no request is sent.
+    before = len(source_server.requests)
+    assert check(site_dir, capsys, *args)[1] == out
+    assert len(source_server.requests) == before
+    # Another day asks again.
+    cwd = os.getcwd()
+    os.chdir(site_dir.root)
+    try:
+        cli.main(["check", "--today", "2026-03-02", *args])
+    finally:
+        os.chdir(cwd)
+    capsys.readouterr()
+    assert len(source_server.requests) > before
+
+
+def test_check_without_external_sends_no_request(site_dir, capsys, source_server):
+    site_dir.write("articles/health/a.md", article("A", summary='"S."', body="Short text.\n",
+                                                   sources=f"\n  - {{title: x, url: \"{source_server.base}/missing\", "
+                                                           "publisher: P, year: 2024}"))
+    assert check(site_dir, capsys) == (0, "Checked 1 article: no problems found.\n")
+    assert source_server.requests == []
+
+
+def test_check_external_gives_up_on_a_slow_server_after_retries(site_dir, capsys, source_server):
+    site_dir.write("articles/health/a.md", article("A", summary='"S."', body="Short text.\n",
+                                                   sources=f"\n  - {{title: x, url: \"{source_server.base}/slow\", "
+                                                           "publisher: P, year: 2024}"))
+    code, out = check(site_dir, capsys, "--external", "--timeout", "0.3")
+    assert out.splitlines()[0] == (f"articles/health/a.md:7:21: warning: source 1's url {source_server.base}/slow "
+                                   "cannot be reached (no answer within 0.3 s, tried 3 times), check the address")
+    assert [path for _, path, _ in source_server.requests] == ["/slow"] * 3
