@@ -648,6 +648,9 @@ def sitemap_entries(site: Site, pages: Sequence[Page]) -> list[tuple[str, dt.dat
             lastmod = newest(listed["category", values["category"].slug])
         elif "tag" in values:
             lastmod = newest(listed["tag", values["tag"].slug])
+        elif page.template in ("glossary.html", "accessibility.html"):
+            entries.append((page.path, site.config.accessibility_tested if page.template == "accessibility.html" else None))
+            continue
         elif page.path in ("index.html", "tags/index.html") or "letters" in values:
             entries.append((page.path, newest(site.articles)))  # listed even before any article
             continue
