@@ -550,7 +550,8 @@ def parse_article(text: str, display: str, file_stem: str, config: Config,
     if any(d.is_error for d in diags):
         return None, diags, None, ""
     try:
-        rendered = converter.convert(body, paths.relative_url(paths.article_path(category_slug, slug), "glossary.html"))
+        converter.glossary_href = paths.relative_url(paths.article_path(category_slug, slug), "glossary.html")
+        rendered = converter.convert(body)
     except RecursionError:
         return None, diags + [error(
             display, 1, 1,

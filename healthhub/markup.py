@@ -168,10 +168,12 @@ class MarkdownConverter:
             output_format="html",
         )
 
-    def convert(self, text: str, glossary_href: str = "") -> Rendered:
-        """`glossary_href`: the glossary page's address relative to the page the body goes on."""
+    # The glossary page's address relative to the page the next body goes on (set per article).
+    glossary_href = "glossary.html"
+
+    def convert(self, text: str) -> Rendered:
         if self._glossary is not None:
-            self._glossary.marker.href = glossary_href or "glossary.html"
+            self._glossary.marker.href = self.glossary_href
         self._md.reset()
         body = self._md.convert(text)
         if self.safe_html:

@@ -649,7 +649,7 @@ def sitemap_entries(site: Site, pages: Sequence[Page]) -> list[tuple[str, dt.dat
         elif "tag" in values:
             lastmod = newest(listed["tag", values["tag"].slug])
         elif page.template in ("glossary.html", "accessibility.html"):
-            entries.append((page.path, site.config.accessibility_tested if page.template == "accessibility.html" else None))
+            entries.append((page.path, None))  # they change with the config, which has no date
             continue
         elif page.path in ("index.html", "tags/index.html") or "letters" in values:
             entries.append((page.path, newest(site.articles)))  # listed even before any article
