@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Run the whole HealthHub test suite, installing what it needs first:
-#   Debian: chromium (browser tests), default-jre-headless (Nu HTML checker),
+#   Debian: chromium (browser tests), libicu-dev + pkg-config + g++ (to build PyICU), default-jre-headless (Nu HTML checker),
 #           libxml2-utils (xmllint for the sitemap), nodejs + npm (test tools)
 #   npm:    vnu-jar, axe-core, sitemap (its sitemap.xsd), lighthouse  (package-lock.json)
 #   PyPI:   the exact versions in requirements.lock (the package's dependencies and
@@ -21,6 +21,10 @@ command -v node >/dev/null 2>&1 || missing+=(nodejs)
 command -v npm >/dev/null 2>&1 || missing+=(npm)
 # Debian's python3 makes virtual environments only with python3-venv installed.
 [ -x .venv/bin/python ] || python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || missing+=(python3-venv)
+# PyICU (the A to Z's collation) has no wheels: it is built from source against Debian's ICU.
+pkg-config --exists icu-i18n 2>/dev/null || missing+=(libicu-dev)
+command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
+command -v g++ >/dev/null 2>&1 || missing+=(g++)
 if ((${#missing[@]})); then
   sudo=()
   [ "$(id -u)" -eq 0 ] || sudo=(sudo)
@@ -44,7 +48,8 @@ if [ ! -x .venv/bin/python ] || [ "$(cat .venv/.healthhub-lock-hash 2>/dev/null)
   echo "test.sh: installing requirements.lock into .venv/" >&2
   [ -x .venv/bin/python ] || python3 -m venv .venv
   pip=(.venv/bin/python -m pip --quiet --disable-pip-version-check)
-  "${pip[@]}" install --require-hashes --only-binary :all: -r requirements.lock
+  # Wheels only, except PyICU, which PyPI has only as source (built once per lock change).
+  "${pip[@]}" install --require-hashes --only-binary :all: --no-binary pyicu -r requirements.lock
   "${pip[@]}" install --no-deps --no-build-isolation -e .
   echo "$py_hash" > .venv/.healthhub-lock-hash
 fi

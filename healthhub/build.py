@@ -23,6 +23,7 @@ from .errors import ConfigError, Diagnostic, HasDiagnostics, error, warning
 from .images import build_pictures
 from .incremental import PageCache
 from .progress import Progress
+from .glossary import DEFAULT_GLOSSARY_FILE, load_glossary
 from .people import DEFAULT_AUTHORS_FILE, Person, load_people
 from .render import make_environment, render_site
 from .search import SearchIndexError, index_site
@@ -142,6 +143,14 @@ def check_output(options: BuildOptions) -> Path:
 
     check_output_folder(display_path(options.out_dir), out_dir, inputs, options.force, previous_files)
     return out_dir
+def resolve_glossary(options: BuildOptions, config: Config) -> tuple[Config, list[Diagnostic]]:
+    """The config with the glossary's terms: glossary.yaml in the working directory, else
+    in the articles folder (as authors.yaml). Held in the config, every cache keyed by
+    the config (parsed articles, every page's fingerprint) changes with the glossary."""
+    candidates = (Path(DEFAULT_GLOSSARY_FILE), options.articles_dir / DEFAULT_GLOSSARY_FILE)
+    path = next((c for c in candidates if c.is_file()), None)
+    terms, diags = load_glossary(path, display_path(path) if path else DEFAULT_GLOSSARY_FILE)
+    return dataclasses.replace(config, glossary=terms), diags
 
 
 def build(options: BuildOptions, progress: Progress | None = None) -> BuildResult:
@@ -193,8 +202,9 @@ def _build(options: BuildOptions, progress: Progress | None) -> BuildResult:
     parsed, rendered nor written again (see cache.py, sources.py, incremental.py)."""
     started = time.perf_counter()
     timings = Timings()
-    config = resolve_config(options)
+    config, glossary_diags = resolve_glossary(options, resolve_config(options))
     people, people_diags = resolve_people(options)
+    people_diags += glossary_diags
     out_dir = check_output(options)
     cache = Cache(options.cache_folder())
     jobs = max(1, options.job_count())

@@ -46,6 +46,7 @@ def check_site(site: Site, today: dt.date) -> list[Diagnostic]:
         diags += check_sources(article)
         diags += check_markdown(article, markdown)
         diags += check_summary(article)
+        diags += check_history(article)
     diags += check_duplicate_titles(site.articles)
     return diags
 
@@ -129,6 +130,33 @@ def check_markdown(article: Article, body_markdown: str) -> list[Diagnostic]:
     return diags
 
 
+def check_history(article: Article) -> list[Diagnostic]:
+    """Page history entries in date order, and `reviewed:` agreeing with the latest review entry."""
+    diags: list[Diagnostic] = []
+    for index in range(1, len(article.history)):
+        before, entry = article.history[index - 1], article.history[index]
+        if entry.date < before.date:
+            pos = _at(article, f"history.{index}.date")
+            diags.append(warning(article.source, pos.line, pos.col,
+                                 f"history entry {index + 1} ({entry.date}) is dated before entry {index} "
+                                 f"({before.date}), list the entries oldest first"))
+    reviews = [(i, e) for i, e in enumerate(article.history) if e.change == "reviewed"]
+    if reviews and article.reviewed is not None:
+        index, latest = max(reviews, key=lambda pair: (pair[1].date, pair[0]))
+        if latest.date != article.reviewed:
+            pos = _at(article, "reviewed")
+            entry_pos = _at(article, f"history.{index}")
+            diags.append(warning(article.source, pos.line, pos.col,
+                                 f"'reviewed' is {article.reviewed} but the latest review in 'history' "
+                                 f"(line {entry_pos.line}) is {latest.date}, make them the same date"))
+        elif latest.by != article.reviewed_by:
+            pos = _at(article, f"history.{index}.by")
+            diags.append(warning(article.source, pos.line, pos.col,
+                                 f"the latest review in 'history' is by '{latest.by}' but 'reviewed_by' is "
+                                 f"'{article.reviewed_by}', make them the same person"))
+    return diags
+
+
 def check_summary(article: Article) -> list[Diagnostic]:
     if len(article.summary) <= DESCRIPTION_LIMIT:
         return []
@@ -175,6 +203,9 @@ RULES: tuple[tuple[str, re.Pattern], ...] = tuple((code, re.compile(pattern)) fo
     ("link-nowhere", r"^link to '/.*' leads nowhere"),
     ("broken-link", r"^link to '"),
     ("same-address", r"would both be published at|would replace the page"),
+    ("history-order", r"^history entry \d+ .* is dated before entry"),
+    ("history-review", r"latest review in 'history'"),
+    ("source-link", r"^source \d+'s (url|doi) "),
 ))
 FALLBACK_ERROR, FALLBACK_WARNING = "content", "content-warning"
 RULE_CODES = tuple(code for code, _ in RULES) + (FALLBACK_ERROR, FALLBACK_WARNING)
@@ -287,9 +318,10 @@ FORMATS = {"text": format_text, "json": format_json, "github": format_github}
 
 
 def run_check(config, articles_dir, people, people_diags, today: dt.date, drafts: bool = False,
-              disabled: tuple[str, ...] = (), jobs: int = 0) -> CheckResult:
+              disabled: tuple[str, ...] = (), jobs: int = 0, external=None) -> CheckResult:
     """Load the site as the build does (articles parsed on every core), add the
-    editorial checks, leave out the rules switched off."""
+    editorial checks, leave out the rules switched off. `external`: a function of the
+    site giving more diagnostics (`check --external`)."""
     from .bodies import TemporaryBodies
     from .sources import SourceReader
 
@@ -307,6 +339,8 @@ def run_check(config, articles_dir, people, people_diags, today: dt.date, drafts
         site, diags = load_site(config, articles_dir, drafts=drafts, people=people, read_articles=read_articles,
                                 bodies=bodies, today=today, future=True)  # scheduled articles are checked too
         diags = list(diags) + list(people_diags) + check_site(site, today)
+        if external is not None:
+            diags += external(site)
     diags = [d for d in diags if rule_of(d) not in disabled]
     return CheckResult(sorted(set(diags)), len(site.articles), unparsed, scheduled_events(site, today))
 

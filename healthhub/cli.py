@@ -58,6 +58,13 @@ def make_parser() -> argparse.ArgumentParser:
                            help="text (default), json, or github (workflow annotations)")
     check_cmd.add_argument("-v", "--verbose", action="store_true",
                            help="list every finding (by default a rule with many shows its first few)")
+    check_cmd.add_argument("--external", action="store_true",
+                           help="also check that every source url and doi still resolves (needs the network; "
+                           "answers are cached for the day in .healthhub-cache/)")
+    check_cmd.add_argument("--doi-resolver", default="https://doi.org/", metavar="URL",
+                           help="where DOIs are looked up with --external (default: https://doi.org/)")
+    check_cmd.add_argument("--timeout", type=float, default=8.0, metavar="SECONDS",
+                           help="how long --external waits for each answer (default: 8)")
     check_cmd.add_argument("--today", default=None, help="the date review deadlines are checked against, YYYY-MM-DD "
                            "(default: today)")
 
@@ -301,7 +308,7 @@ def cmd_serve(args) -> int:
 
 
 def cmd_check(args) -> int:
-    from .build import resolve_config, resolve_people
+    from .build import resolve_config, resolve_glossary, resolve_people
     from .check import FORMATS, RULE_CODES, run_check
     from .errors import did_you_mean, error
 
@@ -315,7 +322,7 @@ def cmd_check(args) -> int:
               file=sys.stderr)
         return EXIT_USAGE
     options = BuildOptions(articles_dir=args.articles, config_path=args.config, authors_path=args.authors)
-    config = resolve_config(options)
+    config, glossary_diags = resolve_glossary(options, resolve_config(options))
     unknown = [code for code in config.check_disable if code not in RULE_CODES]
     if unknown:
         raise ConfigError([error(config.source or "healthhub.yaml", 1, 1,
@@ -323,8 +330,16 @@ def cmd_check(args) -> int:
                                  f"{did_you_mean(code, RULE_CODES)}; rules: {', '.join(RULE_CODES)}")
                            for code in unknown])
     people, people_diags = resolve_people(options)
-    result = run_check(config, args.articles, people, people_diags, today, drafts=args.drafts,
-                       disabled=config.check_disable)
+    external = None
+    if args.external:
+        from .cache import DEFAULT_DIR_NAME, Cache
+        from .external import check_external
+
+        resolver = args.doi_resolver if args.doi_resolver.endswith("/") else args.doi_resolver + "/"
+        external = lambda site: check_external(list(site.articles), Cache(Path(DEFAULT_DIR_NAME)), today,  # noqa: E731
+                                               resolver=resolver, timeout=args.timeout)
+    result = run_check(config, args.articles, people, people_diags + glossary_diags, today, drafts=args.drafts,
+                       disabled=config.check_disable, external=external)
     sys.stdout.write(FORMATS[args.format](result, verbose=args.verbose))
     if result.errors or (args.strict and result.warnings):
         return EXIT_CONTENT

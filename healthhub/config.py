@@ -7,6 +7,7 @@ line and column and suggest the closest known key.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -55,6 +56,15 @@ class Config:
     nav_count: int = 5
     # Published addresses removed on purpose (see addresses.py): (site path, line, col).
     gone: tuple[tuple[str, int, int], ...] = ()
+    # Accessibility statement (accessibility.html, made when a contact is given) and the
+    # "Was this page helpful?" form on articles (shown when feedback_url is set).
+    accessibility_contact: str = ""
+    accessibility_issues: tuple[str, ...] = ()
+    accessibility_tested: "dt.date | None" = None
+    feedback_url: str = ""
+    # The glossary's terms (glossary.Term), read from glossary.yaml by the build, not a
+    # config key: kept here so that every cache keyed by the config sees a change to it.
+    glossary: tuple = ()
     # Where the config file was read from ('' for built-in defaults).
     source: str = field(default="", compare=False)
     # Where each key's value is in that file (line, col), for messages about it.
@@ -89,6 +99,10 @@ _KINDS = {
     "nav": "nav",
     "nav_count": "count",
     "gone": "addresses",
+    "accessibility_contact": "contact",
+    "accessibility_issues": "list",
+    "accessibility_tested": "date",
+    "feedback_url": "form_url",
 }
 KNOWN_KEYS = tuple(_KINDS)
 
@@ -173,6 +187,20 @@ def _convert(kind: str, entry: fm.Entry):
         value = fm.to_text(node, key, "en")
         if not re.fullmatch(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*", value):
             raise fm.FieldError(f"'language' is '{value}', use a language tag such as en, en-GB or fr")
+        return value
+    if kind == "date":
+        return fm.to_date(node, key)
+    if kind == "contact":
+        value = fm.to_text(node, key, "access@example.org")
+        if not (re.fullmatch(r"[^\s@]+@[^\s@]+\.[^\s@]+", value) or re.fullmatch(r"https?://[^\s/?#]+\S*", value)):
+            raise fm.FieldError(f"'{key}' is '{value}', write an email address or a web address, "
+                                "e.g. access@example.org or https://example.org/contact")
+        return value
+    if kind == "form_url":
+        value = fm.to_text(node, key, "https://forms.example.org/feedback")
+        if not re.fullmatch(r"https?://[^\s/?#]+\S*", value):
+            raise fm.FieldError(f"'{key}' is '{value}', write the full address the form is sent to, "
+                                "e.g. https://forms.example.org/feedback")
         return value
     if kind == "url":
         if node.tag == fm.NULL:

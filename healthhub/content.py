@@ -59,6 +59,19 @@ class Source:
     pmid: str = ""
 
 
+HISTORY_CHANGES = ("created", "updated", "reviewed")
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One entry of an article's `history:` list (`by` is a person id in authors.yaml)."""
+
+    date: dt.date
+    change: str  # one of HISTORY_CHANGES
+    by: str
+    note: str = ""
+
+
 @dataclass(frozen=True)
 class Article:
     source: str  # as shown in messages, e.g. articles/health/knee-pain.md
@@ -91,6 +104,12 @@ class Article:
     expires: dt.date | None = None
     # The article's picture for Open Graph and structured data: its output path.
     image: str = ""
+    # Other names the A to Z lists the article under ("piles" for haemorrhoids).
+    also_known_as: tuple[str, ...] = ()
+    # The page history, oldest first as written; `questions`: the "Common questions"
+    # section's (question, answer text) pairs, for FAQPage structured data.
+    history: tuple[HistoryEntry, ...] = ()
+    questions: tuple[tuple[str, str], ...] = ()
     # Where things are in the source file, for messages and `check` (not part of the page).
     body_first_line: int = field(default=1, compare=False)
     positions: dict = field(default_factory=dict, compare=False, repr=False)
@@ -100,6 +119,19 @@ class Article:
     @property
     def modified(self) -> dt.date:
         return self.updated or self.date
+
+    @property
+    def last_changed(self) -> dt.date:
+        """The newest date the page history or `updated` gives (JSON-LD dateModified)."""
+        return max([self.modified, *(entry.date for entry in self.history)])
+
+    @property
+    def last_reviewed(self) -> dt.date | None:
+        """The newest medical review: `reviewed`, or a later 'reviewed' history entry."""
+        dates = [entry.date for entry in self.history if entry.change == "reviewed"]
+        if self.reviewed is not None:
+            dates.append(self.reviewed)
+        return max(dates) if dates else None
 
 
 @dataclass(frozen=True)
@@ -224,6 +256,8 @@ FIELDS: dict[str, FieldRule] = {
     "expires": FieldRule("date", example="2027-01-31"),
     "image": FieldRule("text", example="photos/knee.jpg"),
     "sources": FieldRule("sources", example='[{title: "High blood pressure", url: "https://www.nhs.uk/", publisher: NHS, year: 2023}]'),
+    "also_known_as": FieldRule("list", example="[piles]"),
+    "history": FieldRule("history", example="[{date: 2025-03-30, change: created, by: amara-okafor}]"),
 }
 
 
@@ -280,7 +314,12 @@ def read_front_matter(text: str, display: str) -> tuple[dict[str, object], dict[
             values["summary"] = ""  # empty: the first paragraph is used, as with no summary
             continue
         if rule.kind == "sources":
-            values[entry.key], problems = read_sources(entry, display)
+            values[entry.key], problems = read_sources(entry, display, positions)
+            diags.extend(problems)
+            continue
+        if rule.kind == "history":
+            values[entry.key], found, problems = read_history(entry, display)
+            positions.update(found)
             diags.extend(problems)
             continue
         try:
@@ -329,8 +368,10 @@ SOURCE_FIELDS = ("title", "url", "publisher", "year", "doi", "pmid")
 _SOURCE_EXAMPLE = '- {title: "High blood pressure", url: "https://www.nhs.uk/conditions/high-blood-pressure/", publisher: NHS, year: 2023}'
 
 
-def read_sources(entry: fm.Entry, display: str) -> tuple[tuple[Source, ...], list[Diagnostic]]:
-    """The `sources:` list, every mistake at its own line and column."""
+def read_sources(entry: fm.Entry, display: str,
+                 positions: dict[str, fm.Position] | None = None) -> tuple[tuple[Source, ...], list[Diagnostic]]:
+    """The `sources:` list, every mistake at its own line and column; the positions of
+    each kept source's url and doi go into `positions` ('sources.N.url', N from 0)."""
     def at(node) -> fm.Position:
         return fm.Position(node.start_mark.line + entry.pos.line - entry.node.start_mark.line,
                            node.start_mark.column + 1)
@@ -350,10 +391,12 @@ def read_sources(entry: fm.Entry, display: str) -> tuple[tuple[Source, ...], lis
                                f"source {number} must have fields title, url, publisher and year, e.g.  {_SOURCE_EXAMPLE}"))
             continue
         fields: dict[str, object] = {}
+        where: dict[str, fm.Position] = {}
         ok = True
         for key_node, value_node in item.value:
             key = str(key_node.value)
             vpos = at(value_node)
+            where[key] = vpos
             if key not in SOURCE_FIELDS:
                 kpos = at(key_node)
                 diags.append(warning(display, kpos.line, kpos.col,
@@ -384,9 +427,77 @@ def read_sources(entry: fm.Entry, display: str) -> tuple[tuple[Source, ...], lis
                                f"source {number} has no {' and no '.join(repr(k) for k in missing)}, "
                                "every source needs title, url, publisher and year"))
         if not missing and ok:
+            if positions is not None:
+                positions.update({f"sources.{len(sources)}.{k}": where[k] for k in ("url", "doi") if k in where})
             sources.append(Source(str(fields["title"]), str(fields["url"]), str(fields["publisher"]),
                                   int(fields["year"]), str(fields.get("doi", "")), str(fields.get("pmid", ""))))
     return tuple(sources), diags
+
+
+HISTORY_FIELDS = ("date", "change", "by", "note")
+_HISTORY_EXAMPLE = "- {date: 2025-03-30, change: created, by: amara-okafor, note: First published}"
+
+
+def read_history(entry: fm.Entry, display: str) -> tuple[tuple[HistoryEntry, ...], dict[str, fm.Position], list[Diagnostic]]:
+    """The `history:` list, its positions ('history.N' for entry N, 'history.N.by' for
+    a field) and every mistake at its own line and column."""
+    def at(node) -> fm.Position:
+        return fm.Position(node.start_mark.line + entry.pos.line - entry.node.start_mark.line,
+                           node.start_mark.column + 1)
+
+    node = entry.node
+    if isinstance(node, yaml.ScalarNode) and node.tag == fm.NULL:
+        return (), {}, []
+    if not isinstance(node, yaml.SequenceNode):
+        return (), {}, [error(display, entry.pos.line, entry.pos.col,
+                              f"'history' must be a list with one '- ' item per change, e.g.  {_HISTORY_EXAMPLE}")]
+    history: list[HistoryEntry] = []
+    positions: dict[str, fm.Position] = {}
+    diags: list[Diagnostic] = []
+    for number, item in enumerate(node.value, start=1):
+        pos = at(item)
+        if not isinstance(item, yaml.MappingNode):
+            diags.append(error(display, pos.line, pos.col,
+                               f"history entry {number} must have fields date, change and by, e.g.  {_HISTORY_EXAMPLE}"))
+            continue
+        fields: dict[str, object] = {}
+        where: dict[str, fm.Position] = {}
+        ok = True
+        for key_node, value_node in item.value:
+            key = str(key_node.value)
+            vpos = at(value_node)
+            if key not in HISTORY_FIELDS:
+                kpos = at(key_node)
+                diags.append(warning(display, kpos.line, kpos.col,
+                                     f"unknown field '{key}' in history entry {number}{did_you_mean(key, HISTORY_FIELDS)}, "
+                                     f"known fields are: {', '.join(HISTORY_FIELDS)}"))
+                continue
+            try:
+                if key == "date":
+                    value = fm.to_date(value_node, "date")
+                else:
+                    value = fm.to_text(value_node, key)
+                    if key == "change" and value not in HISTORY_CHANGES:
+                        raise fm.FieldError(f"'change' is '{value}'{did_you_mean(value, HISTORY_CHANGES)}, "
+                                            f"use one of: {', '.join(HISTORY_CHANGES)}")
+            except fm.FieldError as exc:
+                diags.append(error(display, vpos.line, vpos.col, str(exc)))
+                ok = False
+                continue
+            fields[key] = value
+            where[key] = vpos
+        missing = [k for k in ("date", "change", "by") if k not in fields]
+        if missing and ok:
+            diags.append(error(display, pos.line, pos.col,
+                               f"history entry {number} has no {' and no '.join(repr(k) for k in missing)}, "
+                               "every entry needs date, change and by"))
+        if not missing and ok:
+            index = len(history)
+            positions[f"history.{index}"] = pos
+            positions.update({f"history.{index}.{k}": p for k, p in where.items()})
+            history.append(HistoryEntry(fields["date"], str(fields["change"]), str(fields["by"]),
+                                        str(fields.get("note", ""))))
+    return tuple(history), positions, diags
 
 
 def add_months(date: dt.date, months: int) -> dt.date:
@@ -442,6 +553,13 @@ def parse_article(text: str, display: str, file_stem: str, config: Config,
             problem = _person_problem(display, positions, key, str(values[key]), people)
             if problem:
                 diags.append(problem)
+    for index, change in enumerate(values.get("history", ())):
+        if change.by not in people:
+            pos = positions[f"history.{index}.by"]
+            diags.append(error(display, pos.line, pos.col,
+                               f"unknown person '{change.by}' in history entry {index + 1}"
+                               f"{did_you_mean(change.by, tuple(people))}, use a person id from authors.yaml "
+                               f"(known: {', '.join(sorted(people)) or 'nobody yet'}) or add the person there"))
     reviewed, reviewed_by = values.get("reviewed"), values.get("reviewed_by")
     if (reviewed is None) != (reviewed_by is None):
         key = "reviewed" if reviewed is not None else "reviewed_by"
@@ -547,6 +665,7 @@ def parse_article(text: str, display: str, file_stem: str, config: Config,
         if problems:
             return None, diags + problems, None, ""
     try:
+        converter.glossary_href = paths.relative_url(paths.article_path(category_slug, slug), "glossary.html")
         rendered = converter.convert(markdown_text)
     except RecursionError:
         return None, diags + [error(
@@ -581,6 +700,9 @@ def parse_article(text: str, display: str, file_stem: str, config: Config,
         aliases=tuple(aliases),
         expires=values.get("expires"),
         image=image,
+        also_known_as=tuple(dict.fromkeys(values.get("also_known_as", ()))),
+        history=tuple(values.get("history", ())),
+        questions=rendered.questions,
         body_first_line=body_first_line,
         positions=positions,
         draft=bool(values.get("draft", False)),
@@ -652,7 +774,8 @@ def article_record(article: Article) -> tuple:
             a.draft, tuple(tuple(h) for h in a.headings), a.path, a.reviewed_by,
             a.reviewed.toordinal() if a.reviewed else None, a.next_review.toordinal() if a.next_review else None,
             tuple(dataclasses.astuple(x) for x in a.sources), a.reading_minutes, a.extra, a.aliases,
-            a.expires.toordinal() if a.expires else None, a.image, a.body_first_line, {k: (p.line, p.col) for k, p in a.positions.items()}, a.digest)
+            a.expires.toordinal() if a.expires else None, a.image, a.also_known_as,
+            tuple((h.date.toordinal(), h.change, h.by, h.note) for h in a.history), a.questions, a.body_first_line, {k: (p.line, p.col) for k, p in a.positions.items()}, a.digest)
 
 
 def article_from_record(r: tuple) -> Article:
@@ -662,7 +785,8 @@ def article_from_record(r: tuple) -> Article:
               date(r[16]) if r[16] is not None else None, date(r[17]) if r[17] is not None else None,
               tuple([Source(*x) for x in r[18]]) if r[18] else (), r[19], r[20], r[21],
               date(r[22]) if r[22] is not None else None, r[23], r[24],
-              {k: _position(p) for k, p in r[25].items()}, r[26])
+              tuple([HistoryEntry(date(h[0]), *h[1:]) for h in r[25]]) if r[25] else (), r[26], r[27],
+              {k: _position(p) for k, p in r[28].items()}, r[29])
     article = object.__new__(Article)  # frozen: filled without running __init__ again
     article.__dict__.update(zip(_ARTICLE_FIELDS, values))
     return article
@@ -784,7 +908,7 @@ ArticleReader = Callable[[list[Path], Config, dict, Snippets], list[Read]]
 
 def make_converter(config: Config) -> MarkdownConverter:
     return MarkdownConverter(callout_titles(config.emergency_number, config.emergency_advice),
-                             safe_html=config.safe_html)
+                             safe_html=config.safe_html, glossary=config.glossary)
 
 
 

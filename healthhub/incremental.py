@@ -27,7 +27,9 @@ from typing import Callable, Sequence
 import jinja2
 import jinja2.meta
 
+from .atoz import AtoZLetter
 from .cache import code_version, digest
+from .glossary import Term
 from .content import Article, Site
 from .people import Person
 from .progress import Progress, Ticker
@@ -100,7 +102,7 @@ def _template_fingerprints(env: jinja2.Environment, names: list[str], sources: d
 
 
 _PLAIN = frozenset({str, int, float, bool, type(None), dt.date})
-_RECORDS = frozenset({CategoryInfo, CategoryLink, TagInfo, Person})
+_RECORDS = frozenset({CategoryInfo, CategoryLink, TagInfo, Person, AtoZLetter, Term})
 
 
 def fingerprint(value, out: list[bytes], memo: dict[int, bytes] | None = None) -> None:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 import math
+from html.parser import HTMLParser
 import xml.etree.ElementTree as etree
 
 import markdown
@@ -32,6 +33,7 @@ class Heading(NamedTuple):
 class Rendered:
     html: str
     headings: tuple[Heading, ...]
+    questions: tuple[tuple[str, str], ...] = ()  # see common_questions
 
 
 def _flatten(tokens, out: list[Heading]) -> None:
@@ -167,10 +169,14 @@ def heading_id(text: str, separator: str) -> str:
 class MarkdownConverter:
     """One Python-Markdown instance, reset between documents (building one is slow)."""
 
-    def __init__(self, titles: dict[str, str] | None = None, safe_html: bool = False) -> None:
+    def __init__(self, titles: dict[str, str] | None = None, safe_html: bool = False, glossary: tuple = ()) -> None:
+        from .glossary import GlossaryExtension  # glossary imports nothing from here
+
         self.safe_html = safe_html
+        self._glossary = GlossaryExtension(glossary) if glossary else None
         self._md = markdown.Markdown(
-            extensions=[*EXTENSIONS, CalloutExtension(titles or callout_titles())],
+            extensions=[*EXTENSIONS, CalloutExtension(titles or callout_titles()),
+                        *([self._glossary] if self._glossary else [])],
             extension_configs={
                 "toc": {"slugify": heading_id, "permalink": False},
                 "footnotes": {"BACKLINK_TEXT": "↩\ufe0e"},
@@ -179,14 +185,77 @@ class MarkdownConverter:
             output_format="html",
         )
 
+    # The glossary page's address relative to the page the next body goes on (set per article).
+    glossary_href = "glossary.html"
+
     def convert(self, text: str) -> Rendered:
+        if self._glossary is not None:
+            self._glossary.marker.href = self.glossary_href
         self._md.reset()
         body = self._md.convert(text)
         if self.safe_html:
             body = sanitize(body)
         headings: list[Heading] = []
         _flatten(getattr(self._md, "toc_tokens", []), headings)
-        return Rendered(body, tuple(headings))
+        questions = common_questions(body) if "<h3" in body else ()
+        return Rendered(body, tuple(headings), questions)
+
+
+QUESTIONS_HEADING = "Common questions"
+
+
+class _QuestionsParser(HTMLParser):
+    """Walks a body's HTML: inside the `## Common questions` section, each <h3> is a
+    question and the text up to the next heading is its answer."""
+
+    def __init__(self, heading: str):
+        super().__init__(convert_charrefs=True)
+        self.heading = " ".join(heading.casefold().split())
+        self.in_section = False
+        self.heading_level = 0  # the heading being read, 0 outside headings
+        self.heading_text: list[str] = []
+        self.pairs: list[tuple[str, list[str]]] = []
+
+    def handle_starttag(self, tag, attrs):
+        if len(tag) == 2 and tag[0] == "h" and tag[1] in "123456":
+            self.heading_level = int(tag[1])
+            self.heading_text = []
+            if self.heading_level <= 2 or (self.in_section and self.heading_level == 3):
+                return
+            if self.in_section and self.pairs:  # an h4 inside an answer: its text is part of the answer
+                self.heading_level = 0
+
+    def handle_endtag(self, tag):
+        if len(tag) == 2 and tag[0] == "h" and tag[1] in "123456" and self.heading_level:
+            text = " ".join("".join(self.heading_text).split())
+            if self.heading_level <= 2:
+                self.in_section = " ".join(text.casefold().split()) == self.heading
+                if not self.in_section and self.pairs:
+                    self.in_section = None  # the section is over: later h3s are not questions
+            elif self.heading_level == 3 and self.in_section:
+                self.pairs.append((text, []))
+            self.heading_level = 0
+
+    def handle_data(self, data):
+        if self.heading_level:
+            self.heading_text.append(data)
+        elif self.in_section and self.pairs:
+            self.pairs[-1][1].append(data)
+
+
+def common_questions(body_html: str, heading: str = QUESTIONS_HEADING) -> tuple[tuple[str, str], ...]:
+    """(question, answer text) for each `###` heading under the `## Common questions`
+    heading: what the page shows, as plain text, for FAQPage structured data.
+    A question without an answer is left out."""
+    parser = _QuestionsParser(heading)
+    parser.feed(body_html)
+    parser.close()
+    pairs = []
+    for question, parts in parser.pairs:
+        answer = " ".join("".join(parts).split())
+        if question and answer:
+            pairs.append((question, answer))
+    return tuple(pairs)
 
 
 _TAG = re.compile(r"<[^>]+>")

@@ -22,12 +22,13 @@ from typing import Callable, Sequence
 import jinja2
 from markupsafe import Markup
 
-from . import __version__, addresses, feeds, paths, theme
+from . import __version__, addresses, atoz, feeds, paths, theme
 from .navigation import TOPICS_PATH, NavLink, header_links, topic_groups, top_categories
 from .config import Config
 from .bodies import BodyMissing
 from .content import Article, Category, Site, Tag
 from .errors import ProcessingError
+from .glossary import glossary_path
 from .markup import shorten
 from .people import Person
 
@@ -330,7 +331,7 @@ def structured_data(site: Site, article: Article, category: CategoryInfo | Categ
         "description": article.description,
         "url": link(article.path),
         "datePublished": article.date.isoformat(),
-        "dateModified": article.modified.isoformat(),
+        "dateModified": article.last_changed.isoformat(),
         "inLanguage": config.language,
         "author": person(article.author) if article.author else publisher,
         "publisher": publisher,
@@ -349,9 +350,27 @@ def structured_data(site: Site, article: Article, category: CategoryInfo | Categ
     if article.tags:
         data["keywords"] = ", ".join(article.tags)
     if article.reviewed and article.reviewed_by:
-        data["lastReviewed"] = article.reviewed.isoformat()
+        data["lastReviewed"] = article.last_reviewed.isoformat()
         data["reviewedBy"] = person(article.reviewed_by)
+    elif article.last_reviewed:
+        data["lastReviewed"] = article.last_reviewed.isoformat()
     return data
+
+
+def questions_data(article: Article, language: str) -> dict | None:
+    """schema.org FAQPage JSON-LD for the article's "Common questions" section (the
+    same questions and answer text the page shows), or None when it has none."""
+    if not article.questions:
+        return None
+    return {
+        "@context": "https://schema.org",
+        "@type": "FAQPage",
+        "inLanguage": language,
+        "mainEntity": [
+            {"@type": "Question", "name": question, "acceptedAnswer": {"@type": "Answer", "text": answer}}
+            for question, answer in article.questions
+        ],
+    }
 
 
 # --- assets -----------------------------------------------------------------
@@ -400,6 +419,7 @@ def make_environment(templates_dir: Path, compiled_dir: Path | None = None) -> j
     env.globals["format_date"] = _format_date
     env.globals["inline_asset"] = _inline_asset
     env.globals["structured_data"] = _structured_data
+    env.globals["questions_data"] = questions_data
     env.jsonld_links = {}  # structured_data's memo, as relative_urls
     env.globals["generator"] = f"HealthHub {__version__}"
     env.filters["json_script"] = json_for_script
@@ -550,10 +570,23 @@ def site_pages(site: Site, search: bool = True, memo: dict | None = None) -> lis
                 "target_url": paths.absolute_url(config.base_url, article.path) if config.base_url else ""}))
     for path, _line, _col in config.gone:
         pages.append(Page(path, "gone.html", {"address": addresses.url_of(path)}))
+    pages.append(atoz_page(site.articles, config.language))
+    if config.accessibility_contact:
+        pages.append(Page("accessibility.html", "accessibility.html", {}))
+    if config.glossary:
+        pages.append(Page(glossary_path(), "glossary.html",
+                          {"terms": atoz.collated(config.glossary, lambda t: t.term, config.language)}))
     if search:
         pages.append(Page("search.html", "search.html", {}))
     pages.append(Page("404.html", "404.html", {}))
     return pages
+
+
+def atoz_page(articles: Sequence[Article], language: str, prefix: str = "") -> Page:
+    """The A to Z page of `articles` in `language`'s alphabet, at paths.atoz_path(prefix)
+    (a site with several languages makes one per language)."""
+    return Page(paths.atoz_path(prefix), "atoz.html", {"letters": atoz.atoz_index(articles, language),
+                                                        "atoz_language": language})
 
 
 def render_page(env: jinja2.Environment, site: Site, page: Page, assets: dict[str, bytes],
@@ -684,7 +717,10 @@ def sitemap_entries(site: Site, pages: Sequence[Page]) -> list[tuple[str, dt.dat
             lastmod = newest_listed(("category", values["category"].slug))
         elif "tag" in values:
             lastmod = newest_listed(("tag", values["tag"].slug))
-        elif page.path in ("index.html", "tags/index.html", TOPICS_PATH):
+        elif page.template in ("glossary.html", "accessibility.html"):
+            entries.append((page.path, None))  # they change with the config, which has no date
+            continue
+        elif page.path in ("index.html", "tags/index.html", TOPICS_PATH) or "letters" in values:
             entries.append((page.path, newest(site.articles)))  # listed even before any article
             continue
         else:

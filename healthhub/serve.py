@@ -67,11 +67,11 @@ class ServeOptions:
 # --- watching the sources ---------------------------------------------------------
 
 def watched_roots(options: BuildOptions) -> list[Path]:
-    """What a rebuild depends on: articles (with the authors.yaml that may sit there),
-    templates (with static assets), the config file and the people file."""
+    """What a rebuild depends on: articles (with the authors.yaml and glossary.yaml that
+    may sit there), templates (with static assets), the config, people and glossary files."""
     config = options.config_path if options.config_path is not None else Path(DEFAULT_CONFIG_FILE)
     authors = options.authors_path if options.authors_path is not None else Path(DEFAULT_AUTHORS_FILE)
-    return [options.articles_dir, options.templates_dir, config, authors]
+    return [options.articles_dir, options.templates_dir, config, authors, Path("glossary.yaml")]
 
 
 def stylesheets_only(changed: list[str], static_dir: Path) -> list[str] | None:

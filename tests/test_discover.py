@@ -89,7 +89,7 @@ def test_every_feed_parses_cleanly_and_lists_the_newest_articles_in_full(sample_
             assert entry.content[0].type == "text/html"
             assert "<p>" in entry.content[0].value
     whole = feedparser.parse((sample_site / "feed.xml").read_bytes())
-    assert len(whole.entries) == 15
+    assert len(whole.entries) == 16  # every sample article (under the 20 a feed holds)
     assert whole.entries[0].link == BASE + "nutrition/how-much-protein-do-you-need.html"
 
 
@@ -243,7 +243,11 @@ def test_only_article_pages_carry_json_ld_one_each(sample_site):
         scripts = json_ld((sample_site / rel).read_text())
         is_article = (rel.count("/") == 1 and not rel.endswith("/index.html")
                       and not rel.startswith(("tags/", "people/")))
-        assert len(scripts) == (1 if is_article else 0), rel
+        types = [script["@type"] for script in scripts]
+        # An article with a "Common questions" section also has FAQPage data.
+        assert types in ([["MedicalWebPage"], ["MedicalWebPage", "FAQPage"]] if is_article else [[]]), rel
+    assert [s["@type"] for s in json_ld((sample_site / "health/haemorrhoids.html").read_text())] == [
+        "MedicalWebPage", "FAQPage"]
 
 
 @pytest.mark.parametrize("title", [

@@ -16,7 +16,8 @@ def page_types(sample_site) -> dict[str, str]:
     types = {"home": "index.html", "category": sample_site.category, "tag": sample_site.tag,
              "article": sample_site.article, "404": "404.html"}
     # Pages other features add, checked once they exist.
-    for name, path in (("search", "search.html"), ("topics", "tags/index.html")):
+    for name, path in (("search", "search.html"), ("topics", "tags/index.html"), ("a-z", "a-z.html"),
+                       ("glossary", "glossary.html"), ("accessibility", "accessibility.html")):
         if (sample_site.out / path).is_file():
             types[name] = path
     people = sorted((sample_site.out / "people").glob("*.html"))
