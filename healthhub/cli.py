@@ -109,7 +109,7 @@ def add_build_options(cmd: argparse.ArgumentParser) -> None:
     cmd.add_argument("--no-search", dest="search", action="store_false",
                      help="skip the search index: a faster build, and a site without search (default: off)")
     cmd.add_argument("--force", action="store_true",
-                     help="replace the output folder even though HealthHub did not build it (everything in it goes; default: off)")
+                     help="replace the output folder even though HealthHub did not build it, everything in it goes (default: off)")
     cmd.add_argument("--timings", action="store_true",
                      help="print how long each stage of the build took, its share and the work it did (default: off)")
     cmd.add_argument("-q", "--quiet", action="store_true", help="print only errors: no warnings, no summary (default: off)")
