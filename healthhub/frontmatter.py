@@ -470,3 +470,14 @@ def to_text_list(node: yaml.Node, key: str, example: str = "[running, back pain]
         values.append(to_text(item, key, example))
     return values
 
+
+
+def construct(node: yaml.Node, key: str):
+    """Plain Python data for a free-form value (lists and mappings of scalars): the
+    front-matter fields HealthHub does not know, kept for templates as article.extra."""
+    _check_tag(node)
+    if isinstance(node, yaml.ScalarNode):
+        return str(node.value)
+    if isinstance(node, yaml.SequenceNode):
+        return [construct(item, key) for item in node.value]
+    return {str(k.value): construct(v, key) for k, v in node.value}
