@@ -16,9 +16,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable
 
-import icu
+import unicodedata
 
 from .content import Article
+
+try:
+    import icu  # PyICU: pip install 'healthhub[collation]' (builds against the system's ICU)
+except ImportError:  # without it: base letters of the Latin alphabet, accents folded, code-point order
+    icu = None
 
 OTHER_LABEL = "#"  # names that start with a digit, a symbol or another script's letter
 
@@ -47,6 +52,8 @@ def icu_locale(language: str) -> "icu.Locale":
 def atoz_index(articles: Iterable[Article], language: str) -> tuple[AtoZLetter, ...]:
     """The letters of the language's alphabet in order, each with its entries in
     collation order; names outside the alphabet come last under '#'."""
+    if icu is None:
+        return _plain_index(articles)
     index = icu.AlphabeticIndex(icu_locale(language))
     entries: dict[str, AtoZEntry] = {}
     for article in sorted(articles, key=lambda a: a.path):
@@ -86,5 +93,29 @@ def anchor_id(label: str, position: int) -> str:
 
 def collated(items, name, language: str) -> tuple:
     """`items` sorted by `name(item)` in the language's collation order."""
+    if icu is None:
+        return tuple(sorted(items, key=lambda item: (plain_key(name(item)), name(item))))
     collator = icu.Collator.createInstance(icu_locale(language))
     return tuple(sorted(items, key=lambda item: (collator.getSortKey(name(item)), name(item))))
+
+
+def plain_key(name: str) -> str:
+    """Without ICU: the name with accents folded and case ignored ('Ébola' sorts as 'ebola')."""
+    decomposed = unicodedata.normalize("NFKD", name)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+def _plain_index(articles: Iterable[Article]) -> tuple[AtoZLetter, ...]:
+    """The A to Z without ICU: A to Z of the Latin alphabet (accents folded), every other
+    first character under '#'."""
+    found: dict[str, list[AtoZEntry]] = {}
+    for article in sorted(articles, key=lambda a: a.path):
+        for name, see in [(article.title, "")] + [(other, article.title) for other in article.also_known_as]:
+            first = plain_key(name)[:1].upper()
+            found.setdefault(first if "A" <= first <= "Z" else OTHER_LABEL, []).append(AtoZEntry(name, article.path, see))
+    order = lambda e: (plain_key(e.name), e.name, e.path, e.see)  # noqa: E731
+    letters = [AtoZLetter(letter, anchor_id(letter, n), tuple(sorted(found.get(letter, ()), key=order)))
+               for n, letter in enumerate("ABCDEFGHIJKLMNOPQRSTUVWXYZ")]
+    if OTHER_LABEL in found:
+        letters.append(AtoZLetter(OTHER_LABEL, "letter-other", tuple(sorted(found[OTHER_LABEL], key=order))))
+    return tuple(letters)

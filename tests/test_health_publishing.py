@@ -674,3 +674,20 @@ def test_check_external_gives_up_on_a_slow_server_after_retries(site_dir, capsys
     assert out.splitlines()[0] == (f"articles/health/a.md:7:21: warning: source 1's url {source_server.base}/slow "
                                    "cannot be reached (no answer within 0.3 s, tried 3 times), check the address [source-link]")
     assert [path for _, path, _ in source_server.requests] == ["/slow"] * 3
+
+
+def test_without_pyicu_the_a_to_z_uses_the_latin_alphabet_with_accents_folded(monkeypatch):
+    from types import SimpleNamespace
+
+    from healthhub import atoz
+
+    monkeypatch.setattr(atoz, "icu", None)
+    made = [SimpleNamespace(path=f"health/{n}.html", title=t, also_known_as=aka)
+            for n, t, aka in (("a", "Ébola", ()), ("b", "asthma", ()), ("c", "Haemorrhoids", ("Piles",)),
+                              ("d", "3-day fever", ()))]
+    letters = {letter.label: [(e.name, e.see) for e in letter.entries] for letter in atoz.atoz_index(made, "en")}
+    assert list(letters)[:3] == ["A", "B", "C"] and list(letters)[-1] == "#"
+    assert letters["A"] == [("asthma", "")] and letters["E"] == [("Ébola", "")]
+    assert letters["P"] == [("Piles", "Haemorrhoids")] and letters["#"] == [("3-day fever", "")]
+    assert letters["Z"] == []
+    assert atoz.collated(["b", "É", "a"], str, "en") == ("a", "b", "É")
