@@ -20,7 +20,8 @@ from .errors import ConfigError, Diagnostic, HasDiagnostics, error, warning
 from .incremental import PageCache
 from .progress import Progress
 from .people import DEFAULT_AUTHORS_FILE, Person, load_people
-from .render import load_assets, make_environment, render_site
+from .i18n import catalog_warnings, load_catalogs
+from .render import load_assets, make_environment, render_site, site_languages
 from .search import SearchIndexError, index_site
 from .sources import SourceReader, source_signatures
 from .write import Staging, WriteResult, output_intact, scan_output, write_outputs
@@ -182,6 +183,8 @@ def _build(options: BuildOptions, progress: Progress | None, enabled: bool) -> B
         # Pagefind refuses a site with nothing to index: no published article, no search.
         search = options.search and any(not article.draft for article in site.articles)
         env = make_environment(options.templates_dir, cache.compiled_templates())
+        catalogs, catalog_problems = load_catalogs(options.templates_dir, site_languages(config), display_path)
+        diagnostics += catalog_problems + catalog_warnings(env, catalogs)
         with Staging(out_dir) as staging:
             stored = cache.load("pages")
             manifest = cache.load("manifest")
@@ -195,7 +198,7 @@ def _build(options: BuildOptions, progress: Progress | None, enabled: bool) -> B
             memo = dict(related)
             try:
                 outputs = render_site(env, site, load_assets(options.templates_dir / "static"), search=search,
-                                      render_pages=pages.render_pages, memo=memo)
+                                      render_pages=pages.render_pages, memo=memo, catalogs=catalogs)
             except jinja2.TemplateError as exc:
                 diagnostics.append(template_diagnostic(exc, options.templates_dir))
                 return BuildResult(False, diagnostics, site, None, time.perf_counter() - started, reader.reparsed)

@@ -11,10 +11,30 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import yaml
+
 from . import frontmatter as fm
 from .errors import ConfigError, Diagnostic, did_you_mean, error
 
 DEFAULT_CONFIG_FILE = "healthhub.yaml"
+LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*")
+
+
+@dataclass(frozen=True)
+class Language:
+    """One entry of `languages:`: its tag, its name in itself, and names of
+    categories and tags in this language (source name -> translated name)."""
+
+    code: str
+    name: str
+    categories: tuple[tuple[str, str], ...] = ()
+    tags: tuple[tuple[str, str], ...] = ()
+
+    def category_name(self, name: str) -> str:
+        return dict(self.categories).get(name, name)
+
+    def tag_name(self, name: str) -> str:
+        return dict(self.tags).get(name, name)
 
 
 @dataclass(frozen=True)
@@ -40,6 +60,8 @@ class Config:
     disclaimer: str = ("This article is for general information only. It does not replace advice "
                        "from a doctor, nurse or pharmacist who knows you.")
     readability_target: float = 9.0
+    # A site in several languages (README "Sites in several languages"); empty: one language.
+    languages: tuple["Language", ...] = ()
     # Where the config file was read from ('' for built-in defaults).
     source: str = field(default="", compare=False)
 
@@ -63,6 +85,7 @@ _KINDS = {
     "emergency_advice": "text",
     "disclaimer": "text",
     "readability_target": "grade",
+    "languages": "languages",
 }
 KNOWN_KEYS = tuple(_KINDS)
 
@@ -105,6 +128,15 @@ def parse_config(text: str, display: str) -> Config:
             values[entry.key] = _convert(kind, entry)
         except fm.FieldError as exc:
             problems.append(error(display, entry.pos.line, entry.pos.col, str(exc)))
+    languages = values.get("languages")
+    if languages:
+        given = next((e for e in entries if e.key == "language"), None)
+        if given is not None and values.get("language") != languages[0].code:
+            problems.append(error(display, given.pos.line, given.pos.col,
+                                  f"'language' is '{values.get('language')}' but the first of 'languages' is "
+                                  f"'{languages[0].code}', the first language is the default: make them the same "
+                                  "or remove 'language'"))
+        values["language"] = languages[0].code
     if problems:
         raise ConfigError(problems)
     return dataclasses.replace(Config(), source=display, **values)
@@ -132,9 +164,11 @@ def _convert(kind: str, entry: fm.Entry):
         return value
     if kind == "list":
         return tuple(fm.to_text_list(node, key, "[Health, Fitness, Nutrition]"))
+    if kind == "languages":
+        return _languages(entry)
     if kind == "language":
         value = fm.to_text(node, key, "en")
-        if not re.fullmatch(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*", value):
+        if not LANGUAGE_TAG.fullmatch(value):
             raise fm.FieldError(f"'language' is '{value}', use a language tag such as en, en-GB or fr")
         return value
     if kind == "url":
@@ -148,3 +182,46 @@ def _convert(kind: str, entry: fm.Entry):
             )
         return value.rstrip("/") + "/"
     raise AssertionError(kind)
+
+
+_LANGUAGES_EXAMPLE = "languages: {en: {name: English}, ar: {name: العربية}}"
+_LANGUAGE_FIELDS = ("name", "categories", "tags")
+
+
+def _languages(entry: fm.Entry) -> tuple[Language, ...]:
+    """`languages:` a mapping of language tag -> {name, categories, tags}; the first is the default."""
+    node = entry.node
+    if isinstance(node, yaml.ScalarNode) and node.tag == fm.NULL:
+        return ()
+    if not isinstance(node, yaml.MappingNode):
+        raise fm.FieldError(f"'languages' must list language tags with their names, e.g. {_LANGUAGES_EXAMPLE}")
+    found: list[Language] = []
+    for key_node, value_node in node.value:
+        code = str(key_node.value)
+        if not LANGUAGE_TAG.fullmatch(code):
+            raise fm.FieldError(f"'{code}' in 'languages' is not a language tag, use one such as en, es, ar or pt-BR")
+        if any(language.code.lower() == code.lower() for language in found):
+            raise fm.FieldError(f"'{code}' is listed twice in 'languages', keep one")
+        if isinstance(value_node, yaml.ScalarNode) and value_node.tag != fm.NULL:
+            found.append(Language(code, fm.to_text(value_node, code)))  # `ar: العربية` is allowed too
+            continue
+        if not isinstance(value_node, yaml.MappingNode):
+            raise fm.FieldError(f"'{code}' in 'languages' needs a name, e.g. {code}: {{name: ...}}")
+        fields: dict[str, object] = {}
+        for field_key, field_value in value_node.value:
+            name = str(field_key.value)
+            if name not in _LANGUAGE_FIELDS:
+                raise fm.FieldError(f"unknown field '{name}' for language '{code}'"
+                                    f"{did_you_mean(name, _LANGUAGE_FIELDS)}, known fields are: "
+                                    f"{', '.join(_LANGUAGE_FIELDS)}")
+            if name == "name":
+                fields[name] = fm.to_text(field_value, "name", "English")
+            else:
+                if not isinstance(field_value, yaml.MappingNode):
+                    raise fm.FieldError(f"'{name}' of language '{code}' maps names to their translation, "
+                                        f"e.g. {name}: {{Health: Salud}}")
+                fields[name] = tuple((str(k.value), fm.to_text(v, str(k.value))) for k, v in field_value.value)
+        if "name" not in fields:
+            raise fm.FieldError(f"language '{code}' has no name, add its name in itself, e.g. {code}: {{name: ...}}")
+        found.append(Language(code, str(fields["name"]), fields.get("categories", ()), fields.get("tags", ())))
+    return tuple(found)

@@ -22,7 +22,7 @@ import yaml
 
 from . import frontmatter as fm
 from . import paths
-from .config import Config
+from .config import LANGUAGE_TAG, Config
 from .errors import Diagnostic, ProcessingError, did_you_mean, error, warning
 from .markup import (Heading, MarkdownConverter, callout_titles, first_paragraph, reading_minutes,
                      scan_source, shorten)
@@ -38,6 +38,7 @@ SAFE_FILE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".avif", ".bmp",
 # Top-level folders the site itself uses; a category may not take them.
 RESERVED_SLUGS = frozenset({"tags", "assets", "pagefind", "search", "people", "404", "index"})
 DESCRIPTION_LIMIT = 160
+VARIANTS = ("easy-read",)
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,11 @@ class Article:
     next_review: dt.date | None = None
     sources: tuple[Source, ...] = ()
     reading_minutes: int = 1
+    # Languages: the article's language ('' on a site without `languages:`, where the
+    # site's language applies), what links its translations, and `easy-read` or ''.
+    language: str = ""
+    translation_key: str = ""
+    variant: str = ""
     # Where things are in the source file, for messages and `check` (not part of the page).
     body_first_line: int = field(default=1, compare=False)
     positions: dict = field(default_factory=dict, compare=False, repr=False)
@@ -136,6 +142,9 @@ class Site:
     body_of: dict[str, Body] = field(default_factory=dict, compare=False, repr=False)  # by article source
     # Per article source: (href, page URL) for its links to other articles' .md files.
     link_map: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict, compare=False, repr=False)
+    # Per article path: its translations and its other variants (see link_translations).
+    translations: dict[str, tuple[Article, ...]] = field(default_factory=dict, compare=False, repr=False)
+    variants: dict[str, tuple[Article, ...]] = field(default_factory=dict, compare=False, repr=False)
 
     def body_key(self, article: Article) -> tuple:
         """What the article's HTML body depends on: its stored body and where its links lead."""
@@ -188,6 +197,9 @@ FIELDS: dict[str, FieldRule] = {
     "reviewed_by": FieldRule("text", example="amara-okafor"),
     "reviewed": FieldRule("date", example="2026-03-01"),
     "next_review": FieldRule("date", example="2028-03-01"),
+    "language": FieldRule("language", example="es"),
+    "translation_key": FieldRule("text", example="back-pain-running"),
+    "variant": FieldRule("variant", example="easy-read"),
     "sources": FieldRule("sources", example='[{title: "High blood pressure", url: "https://www.nhs.uk/", publisher: NHS, year: 2023}]'),
 }
 
@@ -257,6 +269,17 @@ def _convert(rule: FieldRule, entry: fm.Entry) -> object:
         return fm.to_bool(node, key)
     if rule.kind == "list":
         return tuple(fm.to_text_list(node, key, rule.example))
+    if rule.kind == "language":
+        value = fm.to_text(node, key, rule.example)
+        if not LANGUAGE_TAG.fullmatch(value):
+            raise fm.FieldError(f"'language' is '{value}', use a language tag such as en, es, ar or pt-BR")
+        return value
+    if rule.kind == "variant":
+        value = fm.to_text(node, key, rule.example)
+        if value not in VARIANTS:
+            raise fm.FieldError(f"'variant' is '{value}', the only variant is easy-read (variant: easy-read); "
+                                "leave it out for the standard version")
+        return value
     if rule.kind == "slug":
         value = fm.to_text(node, key, rule.example)
         if not paths.is_safe_slug(value):
@@ -459,6 +482,9 @@ def parse_article(text: str, display: str, file_stem: str, config: Config,
         next_review=next_review,
         sources=tuple(values.get("sources", ())),
         reading_minutes=reading_minutes(rendered.html),
+        language=str(values.get("language", "")),
+        translation_key=str(values.get("translation_key", "")),
+        variant=str(values.get("variant", "")),
         body_first_line=body_first_line,
         positions=positions,
         draft=bool(values.get("draft", False)),
@@ -489,7 +515,8 @@ def article_record(article: Article) -> tuple:
             a.updated.toordinal() if a.updated else None, a.views, a.summary, a.description, a.tags, a.author,
             a.draft, tuple(tuple(h) for h in a.headings), a.path, a.reviewed_by,
             a.reviewed.toordinal() if a.reviewed else None, a.next_review.toordinal() if a.next_review else None,
-            tuple(dataclasses.astuple(x) for x in a.sources), a.reading_minutes, a.body_first_line, {k: (p.line, p.col) for k, p in a.positions.items()}, a.digest)
+            tuple(dataclasses.astuple(x) for x in a.sources), a.reading_minutes,
+            (a.language, a.translation_key, a.variant), a.body_first_line, {k: (p.line, p.col) for k, p in a.positions.items()}, a.digest)
 
 
 def article_from_record(r: tuple) -> Article:
@@ -497,8 +524,8 @@ def article_from_record(r: tuple) -> Article:
     values = (r[0], r[1], r[2], r[3], r[4], date(r[5]), date(r[6]) if r[6] is not None else None, r[7], r[8], r[9],
               r[10], r[11], r[12], tuple([_heading(Heading, h) for h in r[13]]), r[14], r[15],
               date(r[16]) if r[16] is not None else None, date(r[17]) if r[17] is not None else None,
-              tuple([Source(*x) for x in r[18]]) if r[18] else (), r[19], r[20],
-              {k: _position(p) for k, p in r[21].items()}, r[22])
+              tuple([Source(*x) for x in r[18]]) if r[18] else (), r[19], *r[20], r[21],
+              {k: _position(p) for k, p in r[22].items()}, r[23])
     article = object.__new__(Article)  # frozen: filled without running __init__ again
     article.__dict__.update(zip(_ARTICLE_FIELDS, values))
     return article
@@ -688,8 +715,15 @@ def load_site(config: Config, articles_dir: Path, drafts: bool = False,
     resolved: dict[str, tuple[Path, str]] = {}
     where: dict[str, Path] = {}  # resolved file name -> its (resolved) folder
     body_of: dict[str, Body] = {}
+    codes = {language.code: language for language in config.languages}
+    root = os.path.join(os.fspath(articles_dir), "")
     for source, (article, problems, body) in zip(sources, results):
         diags.extend(problems)
+        if article is not None and codes:
+            name = os.fspath(source)
+            first = name[len(root):].split(os.sep, 1) if name.startswith(root) else []
+            folder_language = first[0] if len(first) == 2 and first[0] in codes else ""
+            article = localize(article, folder_language, config, diags)
         if article is not None:
             body_of[article.source] = body
             if is_link(source, sources):
@@ -833,6 +867,35 @@ def check_links(article: Article, body: Body, folder: Path, parsed: dict[str, Ar
     return tuple(replacements.items()), diags
 
 
+def localize(article: Article, folder_language: str, config: Config, diags: list[Diagnostic]) -> Article:
+    """On a site with `languages:`: the article's language (its own `language:`, else the
+    first folder of its path when that is a language, else the default), and where its
+    pages go: the default language at the root, others under /<lang>/, with category
+    and topic names as that language's entry in the config translates them."""
+    codes = {language.code: language for language in config.languages}
+    code = article.language or folder_language or config.language
+    if code not in codes:
+        pos = article.positions.get("language", fm.Position(1, 1))
+        diags.append(error(article.source, pos.line, pos.col,
+                           f"'language' is '{code}', which is not one of the site's languages "
+                           f"({', '.join(codes)}){did_you_mean(code, tuple(codes))}, "
+                           "use one of them or add it to 'languages' in the config"))
+        code = config.language
+    language = codes[code]
+    prefix = paths.language_prefix(code, config.language)
+    category = language.category_name(article.category)
+    category_slug = paths.slugify(category) or article.category_slug
+    if category_slug in codes:
+        pos = article.positions.get("category", fm.Position(1, 1))
+        diags.append(error(article.source, pos.line, pos.col,
+                           f"category '{category}' would clash with the '{category_slug}/' folder of the "
+                           f"language '{category_slug}', choose another name"))
+    category_slug = prefix + category_slug
+    tags = tuple(dict.fromkeys(language.tag_name(tag) for tag in article.tags))
+    return with_digest(dataclasses.replace(article, language=code, category=category, category_slug=category_slug,
+                                           tags=tags, path=paths.article_path(category_slug, article.slug)))
+
+
 def newest_first(articles) -> tuple[Article, ...]:
     return tuple(sorted(articles, key=lambda a: (-a.date.toordinal(), a.title.lower(), a.path)))
 
@@ -862,28 +925,73 @@ def gather_site(config: Config, articles: list[Article], drafts: bool, diags: li
                 f"category '{article.category}' is spelled '{known}' in other articles, use one spelling",
             ))
     order = {paths.slugify(name): index for index, name in enumerate(config.category_order)}
+    for language in config.languages:  # translated names take the place of their source name
+        for index, name in enumerate(config.category_order):
+            order.setdefault(paths.slugify(language.category_name(name)), index)
+    language_rank = {language.code: rank for rank, language in enumerate(config.languages)}
     in_category: dict[str, list[Article]] = {slug: [] for slug in category_names}
     for article in kept:
         in_category[article.category_slug].append(article)
     categories = tuple(
         Category(name, slug, tuple(in_category[slug]))
-        for slug, name in sorted(category_names.items(), key=lambda item: (order.get(item[0], len(order)), item[1].lower()))
+        for slug, name in sorted(category_names.items(),
+                                 key=lambda item: (language_rank.get(item[0].rpartition("/")[0], 0),
+                                                   order.get(item[0].rpartition("/")[2], len(order)), item[1].lower()))
     )
     slugs: dict[str, str] = {}
+    # A topic belongs to one language: its slug starts with the language's folder ('es/')
+    # except in the default language (see paths.tag_path).
+    prefixes = {language.code: paths.language_prefix(language.code, config.language) for language in config.languages}
     for article in kept:
         for tag in article.tags:
             if tag not in slugs:
                 slugs[tag] = paths.slugify(tag)
     tag_names: dict[str, str] = {}
     for article in sorted(kept, key=lambda a: a.source):
+        prefix = prefixes.get(article.language, "")
         for tag in article.tags:
-            tag_names.setdefault(slugs[tag], tag)
+            tag_names.setdefault(prefix + slugs[tag], tag)
     in_tag: dict[str, list[Article]] = {slug: [] for slug in tag_names}
     for article in kept:  # newest first, each article once per tag slug
-        for slug in dict.fromkeys(slugs[t] for t in article.tags):
+        prefix = prefixes.get(article.language, "")
+        for slug in dict.fromkeys(prefix + slugs[t] for t in article.tags):
             in_tag[slug].append(article)
     tags = tuple(
         Tag(name, slug, tuple(in_tag[slug]))
-        for slug, name in sorted(tag_names.items(), key=lambda item: item[1].lower())
+        for slug, name in sorted(tag_names.items(), key=lambda item: (language_rank.get(item[0].rpartition("/")[0], 0),
+                                                                     item[1].lower()))
     )
-    return Site(config, kept, categories, tags, drafts, by_path, dict(people or {}))
+    translations, variants = link_translations(config, kept)
+    return Site(config, kept, categories, tags, drafts, by_path, dict(people or {}),
+                translations=translations, variants=variants)
+
+
+def translation_key(article: Article) -> str:
+    """What links an article to its translations: `translation_key`, else its slug."""
+    return article.translation_key or f"slug:{article.slug}"
+
+
+def link_translations(config: Config, articles) -> tuple[dict[str, tuple[Article, ...]], dict[str, tuple[Article, ...]]]:
+    """Per article path: its versions in the other languages (same variant, in the
+    config's language order), and its other variants in its own language (the
+    easy-read version of a standard one, and back). A key held by two articles of
+    one language and variant links nothing there (which one would it be?)."""
+    if not config.languages:
+        return {}, {}
+    rank = {language.code: index for index, language in enumerate(config.languages)}
+    groups: dict[str, dict[tuple[str, str], list[Article]]] = {}
+    for article in sorted(articles, key=lambda a: a.path):
+        groups.setdefault(translation_key(article), {}).setdefault((article.language, article.variant), []).append(article)
+    translations: dict[str, tuple[Article, ...]] = {}
+    variants: dict[str, tuple[Article, ...]] = {}
+    for group in groups.values():
+        single = {place: found[0] for place, found in group.items() if len(found) == 1}
+        for (language, variant), article in single.items():
+            others = sorted((other for (lang, var), other in single.items() if var == variant and lang != language),
+                            key=lambda a: rank.get(a.language, len(rank)))
+            if others:
+                translations[article.path] = tuple(others)
+            same = tuple(other for (lang, var), other in sorted(single.items()) if lang == language and var != variant)
+            if same:
+                variants[article.path] = same
+    return translations, variants

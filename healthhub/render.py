@@ -22,7 +22,7 @@ from typing import Callable, Sequence
 import jinja2
 from markupsafe import Markup
 
-from . import __version__, feeds, paths
+from . import __version__, feeds, i18n, paths
 from .config import Config
 from .bodies import BodyMissing
 from .content import Article, Category, Site, Tag
@@ -133,24 +133,37 @@ class BodyRef:
 
 
 class SiteView:
-    """`site` as templates see it. What every page may read (the configuration,
-    people, the category navigation) is part of every page's fingerprint; the
-    whole article list and the topics are recorded in `read` when a template
-    asks for them, so only pages that showed them depend on them."""
+    """`site` as templates see it, in one language. What every page may read (the
+    configuration, people, the category navigation) is part of every page's
+    fingerprint; the whole article list and the topics are recorded in `read` when
+    a template asks for them, so only pages that showed them depend on them.
+    On a site in several languages, `categories`, `articles` and `tags` hold the
+    view's language only: listings never mix languages."""
 
-    def __init__(self, site: Site, nav: tuple[CategoryLink, ...], tags: tuple[TagInfo, ...]):
+    def __init__(self, site: Site, nav: tuple[CategoryLink, ...], tags: tuple[TagInfo, ...], language: str = ""):
         self._site = site
-        self._tags = tags
+        self._all_nav = nav
+        self.language = language
         self.config = site.config
-        self.categories = nav
         self.people = site.people
         self.drafts_shown = site.drafts_shown
         self.read: set[str] = set()
+        if site.config.languages and language:
+            default = site.config.language
+            self.categories = tuple(c for c in nav if slug_language(c.slug, default) == language)
+            self._tags = tuple(t for t in tags if slug_language(t.slug, default) == language)
+            self._articles = None
+        else:
+            self.categories = nav
+            self._tags = tags
+            self._articles = site.articles
 
     @property
     def articles(self) -> tuple[Article, ...]:
         self.read.add("articles")
-        return self._site.articles
+        if self._articles is None:
+            self._articles = tuple(a for a in self._site.articles if a.language == self.language)
+        return self._articles
 
     @property
     def by_path(self) -> dict[str, Article]:
@@ -166,7 +179,7 @@ class SiteView:
         return self._site.person(person_id)
 
     def category_of(self, article: Article) -> CategoryLink:
-        for link in self.categories:
+        for link in self._all_nav:
             if link.slug == article.category_slug:
                 return link
         raise LookupError(f"no category '{article.category_slug}'")
@@ -174,6 +187,16 @@ class SiteView:
     def work_of(self, person_id: str) -> tuple[tuple[Article, ...], tuple[Article, ...]]:
         self.read.add("articles")
         return self._site.work_of(person_id)
+
+
+def slug_language(slug: str, default: str) -> str:
+    """The language of a category or topic slug: its folder ('ar/...'), else the default."""
+    folder = slug.rpartition("/")[0]
+    return folder or default
+
+
+def site_languages(config: Config) -> tuple[str, ...]:
+    return tuple(language.code for language in config.languages) or (config.language,)
 
 
 def navigation(site: Site) -> tuple[CategoryLink, ...]:
@@ -250,7 +273,7 @@ class RelatedIndex:
 
 
 def structured_data(site: Site, article: Article, category: CategoryInfo | Category,
-                    links: dict[tuple[str, str], str] | None = None) -> dict:
+                    links: dict[tuple[str, str], str] | None = None, language: str = "", home: str = "HOME") -> dict:
     """schema.org JSON-LD for an article page: a MedicalWebPage with its breadcrumb.
 
     URLs are absolute when the site has a base_url, otherwise relative to the page
@@ -291,14 +314,15 @@ def structured_data(site: Site, article: Article, category: CategoryInfo | Categ
         "url": link(article.path),
         "datePublished": article.date.isoformat(),
         "dateModified": article.modified.isoformat(),
-        "inLanguage": config.language,
+        "inLanguage": language or article.language or config.language,
         "author": person(article.author) if article.author else publisher,
         "publisher": publisher,
         "isPartOf": {"@type": "WebSite", "name": config.site_name, "url": link("index.html")},
         "breadcrumb": {
             "@type": "BreadcrumbList",
             "itemListElement": [
-                {"@type": "ListItem", "position": 1, "name": "HOME", "item": link("index.html")},
+                {"@type": "ListItem", "position": 1, "name": home,
+                 "item": link(paths.home_path(paths.language_prefix(article.language, config.language)))},
                 {"@type": "ListItem", "position": 2, "name": category.name, "item": link(category.path)},
                 {"@type": "ListItem", "position": 3, "name": article.title, "item": link(article.path)},
             ],
@@ -356,14 +380,22 @@ def make_environment(templates_dir: Path, compiled_dir: Path | None = None) -> j
     env.relative_urls = {}  # (folder of the page, target) -> relative URL: every page links the same few places
     env.globals["asset"] = _asset
     env.globals["format_date"] = _format_date
+    env.globals["format_number"] = _format_number
     env.globals["inline_asset"] = _inline_asset
     env.globals["structured_data"] = _structured_data
     env.jsonld_links = {}  # structured_data's memo, as relative_urls
     env.globals["generator"] = f"HealthHub {__version__}"
     env.filters["json_script"] = json_for_script
     env.filters["shorten"] = shorten
-    env.filters["tag_path"] = lambda name: paths.tag_path(paths.slugify(name))
+    env.filters["tag_path"] = _tag_path
+    i18n.install(env)
     return env
+
+
+@jinja2.pass_context
+def _tag_path(ctx, name: str) -> str:
+    """A topic's page in the page's language (topics of each language have their own pages)."""
+    return paths.tag_path(ctx.get("language_prefix", "") + paths.slugify(name))
 
 
 @jinja2.pass_context
@@ -407,12 +439,23 @@ def _structured_data(ctx, article: Article, category: CategoryInfo) -> dict:
     links = getattr(ctx.environment, "jsonld_links", None)
     if links is not None and len(links) > 50_000:
         links.clear()
-    return structured_data(ctx["site"]._site, article, category, links)
+    translator = ctx.get("i18n")
+    return structured_data(ctx["site"]._site, article, category, links,
+                           language=ctx.get("lang", ""), home=translator.gettext("HOME") if translator else "HOME")
 
 
 @jinja2.pass_context
 def _format_date(ctx, date: dt.date) -> str:
-    return format_date(date, ctx["config"].date_format)
+    translator = ctx.get("i18n")
+    if translator is None:
+        return format_date(date, ctx["config"].date_format)
+    return translator.date(date)
+
+
+@jinja2.pass_context
+def _format_number(ctx, value: int) -> str:
+    translator = ctx.get("i18n")
+    return str(value) if translator is None else translator.number(value)
 
 
 # --- pages ----------------------------------------------------------------------
@@ -424,6 +467,7 @@ class Page:
     path: str
     template: str
     values: dict
+    language: str = ""  # '' : the site's default language
 
 
 def related_lists(site: Site, count: int, memo: dict | None = None) -> list[tuple[Article, ...]]:
@@ -431,55 +475,85 @@ def related_lists(site: Site, count: int, memo: dict | None = None) -> list[tupl
     data, kept in the build cache) holds the last answer, reused while the
     articles' order, paths, categories and tags are the same."""
     articles = site.articles
-    key = hashlib.blake2b(marshal.dumps([(a.path, a.category_slug, a.tags) for a in articles], 0)
+    key = hashlib.blake2b(marshal.dumps([(a.path, a.category_slug, a.tags, a.language) for a in articles], 0)
                           + str(count).encode(), digest_size=16).digest()
     if memo is not None and memo.get("key") == key:
         return [tuple([articles[i] for i in found]) for found in memo["lists"]]
-    index = RelatedIndex(articles)
-    lists = [index.related(article, count) for article in articles]
+    # Related articles are in the article's own language (each language its own index).
+    by_language: dict[str, list[Article]] = {}
+    for article in articles:
+        by_language.setdefault(article.language, []).append(article)
+    indexes = {language: RelatedIndex(group) for language, group in by_language.items()}
+    lists = [indexes[article.language].related(article, count) for article in articles]
     if memo is not None:
+        position = {a.path: i for i, a in enumerate(articles)}
         memo.clear()
-        memo.update(key=key, lists=[tuple([index.position[a.path] for a in found]) for found in lists])
+        memo.update(key=key, lists=[tuple([position[a.path] for a in found]) for found in lists])
     return lists
 
 
 def site_pages(site: Site, search: bool = True, memo: dict | None = None) -> list[Page]:
     """Every HTML page of the site, in a stable order. A page's values are all it
-    shows besides `site` (a SiteView) and the configuration. `memo`: see related_lists."""
+    shows besides `site` (a SiteView) and the configuration. `memo`: see related_lists.
+    On a site in several languages each language has its own home, topics and search
+    pages (the default language at the root, others under /<lang>/)."""
     config = site.config
+    default = config.language
     categories = {category.slug: CategoryInfo.of(category) for category in site.categories}
     tags = tuple(TagInfo.of(tag) for tag in site.tags)
-    pages: list[Page] = [Page("index.html", "home.html", {
-        "latest": site.articles[: config.home_latest],
-        "popular": most_viewed(site.articles, config.popular_count),
-        "categories": tuple(categories.values()),
-        "tags": tags,
-    })]
+    languages = site_languages(config)
+    several = bool(config.languages)
+    homes = tuple((code, paths.home_path(paths.language_prefix(code, default))) for code in languages) if several else ()
+    pages: list[Page] = []
+    for code in languages:
+        prefix = paths.language_prefix(code, default) if several else ""
+        articles = tuple(a for a in site.articles if a.language == code) if several else site.articles
+        in_language = tuple(info for info in categories.values() if slug_language(info.slug, default) == code) \
+            if several else tuple(categories.values())
+        language_tags = tuple(t for t in tags if slug_language(t.slug, default) == code) if several else tags
+        values = {
+            "latest": articles[: config.home_latest],
+            "popular": most_viewed(articles, config.popular_count),
+            "categories": in_language,
+            "tags": language_tags,
+        }
+        if several:
+            values["alternates"] = homes
+        pages.append(Page(paths.home_path(prefix), "home.html", values, code if several else ""))
     for category in site.categories:
         popular = most_viewed(category.articles, config.popular_count)
         info = categories[category.slug]
+        language = slug_language(category.slug, default) if several else ""
         for pager in paginate(category.articles, config.per_page, lambda n, s=category.slug: paths.category_path(s, n)):
             pages.append(Page(pager.path, "category.html", {
                 "category": info,
                 "pager": pager,
                 "popular": popular,
-            }))
+            }, language))
     for tag, info in zip(site.tags, tags):
+        language = slug_language(tag.slug, default) if several else ""
         for pager in paginate(tag.articles, config.per_page, lambda n, s=tag.slug: paths.tag_path(s, n)):
-            pages.append(Page(pager.path, "tag.html", {"tag": info, "pager": pager}))
-    if site.tags:
-        pages.append(Page("tags/index.html", "tags.html", {"tags": tags}))
+            pages.append(Page(pager.path, "tag.html", {"tag": info, "pager": pager}, language))
+    for code in languages:
+        language_tags = tuple(t for t in tags if slug_language(t.slug, default) == code) if several else tags
+        if language_tags:
+            prefix = paths.language_prefix(code, default) if several else ""
+            pages.append(Page(paths.tags_index_path(prefix), "tags.html", {"tags": language_tags},
+                              code if several else ""))
     in_category = {category.slug: category.articles for category in site.categories}
     for article, related in zip(site.articles, related_lists(site, config.related_count, memo)):
         shown = {article.path} | {a.path for a in related}  # paths are unique: faster than comparing articles
-        pages.append(Page(article.path, "article.html", {
+        values = {
             "article": article,
             "category": categories[article.category_slug],
             "related": related,
             "more": tuple(itertools.islice((a for a in in_category[article.category_slug] if a.path not in shown),
                                            config.related_count)),
             "body": BodyRef(article.source, site.body_key(article)),
-        }))
+        }
+        values["translations"] = site.translations.get(article.path, ())
+        values["variants"] = site.variants.get(article.path, ())
+        pages.append(Page(article.path, "article.html", values, article.language if several else ""))
     written: dict[str, list[Article]] = {person_id: [] for person_id in site.people}
     reviewed: dict[str, list[Article]] = {person_id: [] for person_id in site.people}
     for article in site.articles:  # one pass, not one per person (Site.work_of)
@@ -492,38 +566,91 @@ def site_pages(site: Site, search: bool = True, memo: dict | None = None) -> lis
         pages.append(Page(person.path, "person.html", {"person": person, "written": tuple(written[person_id]),
                                                        "reviewed": tuple(reviewed[person_id])}))
     if search:
-        pages.append(Page("search.html", "search.html", {}))
+        for code in languages:
+            prefix = paths.language_prefix(code, default) if several else ""
+            pages.append(Page(paths.search_path(prefix), "search.html", {}, code if several else ""))
     pages.append(Page("404.html", "404.html", {}))
     return pages
 
 
+def alternate_links(site: Site, page: Page) -> list[tuple[str, str]]:
+    """(hreflang, path) of every language version of the page, itself included, and
+    'x-default' for the default language's version (else the first in config order)."""
+    config = site.config
+    if not config.languages:
+        return []
+    article = page.values.get("article")
+    if article is not None:
+        versions = [(article.language, article.path)] + [(a.language, a.path) for a in page.values.get("translations", ())]
+    else:
+        versions = list(page.values.get("alternates", ()))
+    if len(versions) < 2:
+        return []
+    rank = {language.code: index for index, language in enumerate(config.languages)}
+    versions.sort(key=lambda item: rank.get(item[0], len(rank)))
+    return versions + [("x-default", versions[0][1])]
+
+
 def render_page(env: jinja2.Environment, site: Site, page: Page, assets: dict[str, bytes],
                 versions: dict[str, str], search: bool = True,
-                view: SiteView | None = None) -> tuple[bytes, frozenset[str]]:
+                view: SiteView | None = None, translator: i18n.Translator | None = None) -> tuple[bytes, frozenset[str]]:
     """The page's bytes, and which parts of SiteView it read (see SiteView)."""
     template = env.get_template(page.template)
-    root = _root_prefix(site.config, page)
+    config = site.config
+    root = _root_prefix(config, page)
+    language = page.language or config.language
     if view is None:
-        view = SiteView(site, navigation(site), tuple(TagInfo.of(tag) for tag in site.tags))
+        view = SiteView(site, navigation(site), tuple(TagInfo.of(tag) for tag in site.tags), page.language)
+    if translator is None:
+        translator = i18n.make_translator(language, {}, config.date_format)
     view.read = set()
     values = page.values
     body = values.get("body")
     if type(body) is BodyRef:
-        values = dict(values, body=Markup(site.body_html(values["article"])))
+        values = dict(values, body=Markup(i18n.localize_body(site.body_html(values["article"]), translator, config)))
+    prefix = paths.language_prefix(page.language, config.language) if config.languages else ""
     html = template.render(
         site=view,
-        config=site.config,
+        config=config,
         page_path=page.path,
         root_path=root,
         asset_versions=versions,
         assets=assets,
         # The 404 page is served at any depth: without a base URL it cannot
         # point at search.html reliably, so it has no search box.
-        search=search and (page.path != "404.html" or bool(site.config.base_url)),
+        search=search and (page.path != "404.html" or bool(config.base_url)),
+        lang=language,
+        dir=translator.direction,
+        i18n=translator,
+        language_prefix=prefix,
+        home_path=paths.home_path(prefix),
+        search_path=paths.search_path(prefix),
+        tags_index_path=paths.tags_index_path(prefix),
+        **language_values(site, page),
         **discovery_values(site, page),
         **values,
     )
     return html.encode("utf-8"), frozenset(view.read)
+
+
+def language_values(site: Site, page: Page) -> dict:
+    """What a page of a site in several languages shows about them: <link rel=alternate
+    hreflang> targets, the language switcher (the other versions, each named in its own
+    language) and the Open Graph locales."""
+    config = site.config
+    if not config.languages:
+        return {"alternates": (), "switcher": (), "og_locale": "", "og_locale_alternates": ()}
+    names = {language.code: language.name for language in config.languages}
+    alternates = alternate_links(site, page)
+    own = page.language or config.language
+    others = [(code, path) for code, path in alternates if code not in ("x-default", own)]
+    return {
+        "alternates": tuple((code, paths.absolute_url(config.base_url, path) if config.base_url else path,
+                             bool(config.base_url)) for code, path in alternates),
+        "switcher": tuple((code, names.get(code, code), path) for code, path in others),
+        "og_locale": i18n.og_locale(own),
+        "og_locale_alternates": tuple(i18n.og_locale(code) for code, _ in others),
+    }
 
 
 def _root_prefix(config: Config, page: Page) -> str:
@@ -543,7 +670,8 @@ def discovery_values(site: Site, page: Page) -> dict:
     public = page.path not in ("404.html", "search.html") and not draft
     feed_links: list[tuple[str, str]] = []
     if config.base_url:
-        feed_links.append((config.site_name, paths.feed_path()))
+        prefix = paths.language_prefix(page.language, config.language) if config.languages else ""
+        feed_links.append((config.site_name, prefix + paths.feed_path()))
         category = page.values.get("category")
         if category is not None:
             feed_links.append((f"{category.name} | {config.site_name}", paths.feed_path(category.slug)))
@@ -559,7 +687,8 @@ PageRenderer = Callable[[Sequence[Page], Callable[[Page], tuple[bytes, frozenset
 
 
 def render_site(env: jinja2.Environment, site: Site, assets: dict[str, bytes], search: bool = True,
-                render_pages: PageRenderer | None = None, memo: dict | None = None) -> Outputs:
+                render_pages: PageRenderer | None = None, memo: dict | None = None,
+                catalogs: dict[str, i18n.Catalog] | None = None) -> Outputs:
     """Every output file. `render_pages` may stand in for rendering the pages one by
     one (the build passes incremental.PageCache.render_pages, which leaves
     unchanged pages as incremental.Kept markers instead of bytes)."""
@@ -567,11 +696,18 @@ def render_site(env: jinja2.Environment, site: Site, assets: dict[str, bytes], s
     outputs: Outputs = dict(site.files)
     outputs.update({paths.asset_path(name): data for name, data in assets.items()})
     pages = site_pages(site, search, memo)
-    view = SiteView(site, navigation(site), tuple(TagInfo.of(tag) for tag in site.tags))
+    catalogs = catalogs or {}
+    nav, tag_infos = navigation(site), tuple(TagInfo.of(tag) for tag in site.tags)
+    languages = site_languages(site.config)
+    views = {"": SiteView(site, nav, tag_infos)}
+    views.update({code: SiteView(site, nav, tag_infos, code) for code in languages if site.config.languages})
+    translators = {code: i18n.make_translator(code, catalogs, site.config.date_format) for code in languages}
+    translators[""] = translators[site.config.language]
 
     def render_one(page: Page) -> tuple[bytes, frozenset[str]]:
         try:
-            return render_page(env, site, page, assets, versions, search, view)
+            return render_page(env, site, page, assets, versions, search, views[page.language],
+                               translators[page.language])
         except (jinja2.TemplateError, BodyMissing):
             raise
         except Exception as exc:  # a bug, not an author mistake: say which page
@@ -580,17 +716,18 @@ def render_site(env: jinja2.Environment, site: Site, assets: dict[str, bytes], s
             raise ProcessingError(where, exc) from exc
 
     if render_pages is not None:
-        outputs.update(render_pages(pages, render_one, repr((sorted(versions.items()), search))))
+        outputs.update(render_pages(pages, render_one, repr((sorted(versions.items()), search,
+                                                             sorted((c, x.digest) for c, x in catalogs.items())))))
     else:
         for page in pages:
             outputs[page.path] = render_one(page)[0]
     if site.config.base_url:
-        outputs.update(feeds.render_feeds(env, site, sitemap_entries(site, pages)))
+        outputs.update(feeds.render_feeds(env, site, sitemap_entries(site, pages), translators))
     outputs["robots.txt"] = feeds.robots_txt(site.config)
     return outputs
 
 
-def sitemap_entries(site: Site, pages: Sequence[Page]) -> list[tuple[str, dt.date | None]]:
+def sitemap_entries(site: Site, pages: Sequence[Page]) -> list[tuple]:
     """(path, last modified) of every public page: drafts, the search page and
     the 404 page are left out; a listing changes when its newest article does."""
     def last_change(article: Article) -> dt.date:
@@ -608,6 +745,11 @@ def sitemap_entries(site: Site, pages: Sequence[Page]) -> list[tuple[str, dt.dat
         values = page.values
         if "article" in values:
             lastmod = None if values["article"].draft else last_change(values["article"])
+            if lastmod is not None and site.config.languages:
+                alternates = tuple((code, path) for code, path in alternate_links(site, page)
+                                   if code == "x-default" or not site.by_path[path].draft)
+                entries.append((page.path, lastmod, alternates if len(alternates) > 2 else ()))
+                continue
         elif "person" in values:
             entries.append((page.path, newest(values["written"] + values["reviewed"])))
             continue
@@ -615,7 +757,10 @@ def sitemap_entries(site: Site, pages: Sequence[Page]) -> list[tuple[str, dt.dat
             lastmod = newest(listed["category", values["category"].slug])
         elif "tag" in values:
             lastmod = newest(listed["tag", values["tag"].slug])
-        elif page.path in ("index.html", "tags/index.html"):
+        elif page.template == "home.html" and site.config.languages:
+            entries.append((page.path, newest(values["latest"]) or newest(site.articles), alternate_links(site, page)))
+            continue
+        elif page.path in ("index.html", "tags/index.html") or page.template == "tags.html":
             entries.append((page.path, newest(site.articles)))  # listed even before any article
             continue
         else:
