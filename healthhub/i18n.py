@@ -45,7 +45,6 @@ PYTHON_MESSAGES: tuple[str, ...] = (
     "Tip",
     "see a GP or pharmacist",
     "call {number} or go to A&E",
-    "Easy read",
 )
 
 

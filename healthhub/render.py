@@ -518,7 +518,7 @@ def site_pages(site: Site, search: bool = True, memo: dict | None = None) -> lis
             "tags": language_tags,
         }
         if several:
-            values["alternates"] = homes
+            values["home_versions"] = homes
         pages.append(Page(paths.home_path(prefix), "home.html", values, code if several else ""))
     for category in site.categories:
         popular = most_viewed(category.articles, config.popular_count)
@@ -583,7 +583,7 @@ def alternate_links(site: Site, page: Page) -> list[tuple[str, str]]:
     if article is not None:
         versions = [(article.language, article.path)] + [(a.language, a.path) for a in page.values.get("translations", ())]
     else:
-        versions = list(page.values.get("alternates", ()))
+        versions = list(page.values.get("home_versions", ()))
     if len(versions) < 2:
         return []
     rank = {language.code: index for index, language in enumerate(config.languages)}
