@@ -29,6 +29,8 @@ class Language:
     name: str
     categories: tuple[tuple[str, str], ...] = ()
     tags: tuple[tuple[str, str], ...] = ()
+    description: str = ""  # the site's description and disclaimer in this language
+    disclaimer: str = ""
 
     def category_name(self, name: str) -> str:
         return dict(self.categories).get(name, name)
@@ -185,7 +187,7 @@ def _convert(kind: str, entry: fm.Entry):
 
 
 _LANGUAGES_EXAMPLE = "languages: {en: {name: English}, ar: {name: العربية}}"
-_LANGUAGE_FIELDS = ("name", "categories", "tags")
+_LANGUAGE_FIELDS = ("name", "categories", "tags", "description", "disclaimer")
 
 
 def _languages(entry: fm.Entry) -> tuple[Language, ...]:
@@ -214,8 +216,8 @@ def _languages(entry: fm.Entry) -> tuple[Language, ...]:
                 raise fm.FieldError(f"unknown field '{name}' for language '{code}'"
                                     f"{did_you_mean(name, _LANGUAGE_FIELDS)}, known fields are: "
                                     f"{', '.join(_LANGUAGE_FIELDS)}")
-            if name == "name":
-                fields[name] = fm.to_text(field_value, "name", "English")
+            if name in ("name", "description", "disclaimer"):
+                fields[name] = fm.to_text(field_value, name, "English")
             else:
                 if not isinstance(field_value, yaml.MappingNode):
                     raise fm.FieldError(f"'{name}' of language '{code}' maps names to their translation, "
@@ -223,5 +225,6 @@ def _languages(entry: fm.Entry) -> tuple[Language, ...]:
                 fields[name] = tuple((str(k.value), fm.to_text(v, str(k.value))) for k, v in field_value.value)
         if "name" not in fields:
             raise fm.FieldError(f"language '{code}' has no name, add its name in itself, e.g. {code}: {{name: ...}}")
-        found.append(Language(code, str(fields["name"]), fields.get("categories", ()), fields.get("tags", ())))
+        found.append(Language(code, str(fields["name"]), fields.get("categories", ()), fields.get("tags", ()),
+                              str(fields.get("description", "")), str(fields.get("disclaimer", ""))))
     return tuple(found)

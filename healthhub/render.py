@@ -381,6 +381,7 @@ def make_environment(templates_dir: Path, compiled_dir: Path | None = None) -> j
     env.globals["asset"] = _asset
     env.globals["format_date"] = _format_date
     env.globals["format_number"] = _format_number
+    env.globals["site_text"] = _site_text
     env.globals["inline_asset"] = _inline_asset
     env.globals["structured_data"] = _structured_data
     env.jsonld_links = {}  # structured_data's memo, as relative_urls
@@ -450,6 +451,21 @@ def _format_date(ctx, date: dt.date) -> str:
     if translator is None:
         return format_date(date, ctx["config"].date_format)
     return translator.date(date)
+
+
+@jinja2.pass_context
+def _site_text(ctx, name: str, markup: bool = True):
+    """The config's `description` or `disclaimer` in the page's language: from the
+    language's entry in `languages:` when it has one; otherwise the default
+    language's text, marked with its language so it is read and laid out as such."""
+    config, lang = ctx["config"], ctx.get("lang", "")
+    language = next((item for item in config.languages if item.code == lang), None)
+    text = getattr(language, name, "") if language is not None else ""
+    if text or not markup or not config.languages or lang == config.language:
+        return text or getattr(config, name)
+    default = config.language
+    return Markup('<span lang="{}" dir="{}">{}</span>').format(default, i18n.text_direction(default),
+                                                               getattr(config, name))
 
 
 @jinja2.pass_context
