@@ -153,7 +153,7 @@ class Translator:
         """English pages keep plain digits (3667); other languages follow CLDR."""
         if self.english or self.locale is None:
             return str(value)
-        return format_decimal(value, locale=self.locale).translate(self.digits)
+        return format_decimal(value, locale=self.locale, numbering_system="default").translate(self.digits)
 
     def date(self, value: dt.date) -> str:
         if self.english or self.locale is None:

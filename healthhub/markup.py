@@ -167,6 +167,8 @@ class MarkdownConverter:
         body = self._md.convert(text)
         if self.safe_html:
             body = sanitize(body)
+        if "<pre>" in body:  # a code block scrolls sideways: keyboard users must reach it (axe)
+            body = body.replace("<pre>", '<pre tabindex="0">')
         headings: list[Heading] = []
         _flatten(getattr(self._md, "toc_tokens", []), headings)
         return Rendered(body, tuple(headings))
