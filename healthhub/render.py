@@ -716,7 +716,9 @@ def render_site(env: jinja2.Environment, site: Site, assets: dict[str, bytes], s
     nav, tag_infos = navigation(site), tuple(TagInfo.of(tag) for tag in site.tags)
     languages = site_languages(site.config)
     views = {"": SiteView(site, nav, tag_infos)}
-    views.update({code: SiteView(site, nav, tag_infos, code) for code in languages if site.config.languages})
+    if site.config.languages:  # pages of no language of their own (404, people) are in the default one
+        views = {code: SiteView(site, nav, tag_infos, code) for code in languages}
+        views[""] = views[site.config.language]
     translators = {code: i18n.make_translator(code, catalogs, site.config.date_format) for code in languages}
     translators[""] = translators[site.config.language]
 
