@@ -211,9 +211,12 @@ def _build(options: BuildOptions, progress: Progress | None, enabled: bool) -> B
             cache.update("pages", stored, pages.state)
             cache.update("related", related, memo)
             cache.update("manifest", manifest, {"out": str(out_dir), "files": written.files})
-            if not racy:
-                cache.store("summary", {"inputs": inputs, "out": str(out_dir), "diagnostics": to_plain(diagnostics),
-                                        "counts": (len(site.articles), len(site.categories))})
+            # The summary says "this output is what these inputs give". After a build whose
+            # inputs could not be trusted by stat (a file changed seconds ago), no summary may
+            # stand: an older one would match once that file is deleted again.
+            cache.store("summary", {} if racy else {
+                "inputs": inputs, "out": str(out_dir), "diagnostics": to_plain(diagnostics),
+                "counts": (len(site.articles), len(site.categories))})
         return BuildResult(True, diagnostics, site, written, time.perf_counter() - started,
                            reader.reparsed, pages.rendered)
 

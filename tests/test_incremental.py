@@ -270,3 +270,25 @@ def test_a_big_site_built_by_worker_processes_equals_one_built_in_one_process(si
     write(site_dir, "templates/article.html",
           (site_dir.templates / "article.html").read_text(encoding="utf-8") + "{# again #}\n")
     assert check("damaged") == 420  # a damaged body is never used: everything parsed again
+
+
+def test_article_deleted_right_after_a_build_that_added_it_leaves_every_listing(site_dir):
+    """A file saved seconds before a build cannot be trusted by its stat signature; the
+    next build must not mistake the site for the one before that file existed."""
+    write(site_dir, "articles/health/knee.md", article("Knee pain"))
+    assert site_dir.build(search=False).ok
+    naps = site_dir.write("articles/sleep/naps.md", article("Short naps", category="Sleep", date="2025-04-02"))
+    assert site_dir.build(search=False).ok  # naps.md is seconds old: racy
+    assert "Short naps" in site_dir.read("index.html")
+    naps.unlink()
+    result = site_dir.build(search=False)
+    assert result.ok
+    assert "Short naps" not in site_dir.read("index.html")
+    assert not (site_dir.out / "sleep" / "naps.html").exists()
+    assert tree(site_dir.out) == tree_of_clean_build(site_dir)
+
+
+def tree_of_clean_build(site: SiteDir) -> dict[str, bytes]:
+    out = site.root / "clean"
+    assert clean_build(site, out).ok
+    return tree(out)
