@@ -342,3 +342,21 @@ def test_adding_a_translation_rerenders_the_pages_that_link_to_it(tmp_path):
         if page.is_file():
             rel = page.relative_to(clean.out)
             assert (site.out / rel).read_bytes() == page.read_bytes(), rel
+
+
+def test_check_warns_about_stale_and_orphan_translations(tmp_path):
+    site = make_site(tmp_path / "project")
+    site.write("articles/es/health/orphan.md", article("Huérfano", translation_key="nothing-here"))
+    result = site.cli("check", "--today", "2025-06-01")
+    lines = [line for line in result.stdout.splitlines() if "translation" in line]
+    assert lines == [
+        "articles/ar/health/daght.md:4:7: warning: this translation may be out of date: its source "
+        "articles/health/blood-pressure.md changed on 2025-05-01, after this translation (2025-03-30); "
+        "update the translation and its 'updated:' date",
+        "articles/es/health/orphan.md:5:18: warning: translation_key 'nothing-here' is not used by any 'en' "
+        "article, so this translation has no source; check the key or give the source article the same "
+        "translation_key",
+        "articles/es/health/tension.md:4:7: warning: this translation may be out of date: its source "
+        "articles/health/blood-pressure.md changed on 2025-05-01, after this translation (2025-03-30); "
+        "update the translation and its 'updated:' date",
+    ], result.stdout + result.stderr
