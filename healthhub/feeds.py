@@ -112,7 +112,7 @@ def render_feeds(env: jinja2.Environment, site: Site, sitemap_entries: Sequence[
         published = feed_articles(category.articles)
         if published:
             path = paths.feed_path(category.slug)
-            code = published[0].language
+            code = published[0].language if config.languages else ""
             outputs[path] = render_feed(env, site, path, f"{category.name} | {config.site_name}",
                                         category.path, published, code, translators.get(code))
     outputs["sitemap.xml"] = render_sitemap(env, site, sitemap_entries)

@@ -569,7 +569,9 @@ def site_pages(site: Site, search: bool = True, memo: dict | None = None) -> lis
         }
         values["translations"] = site.translations.get(article.path, ())
         values["variants"] = site.variants.get(article.path, ())
-        pages.append(Page(article.path, "article.html", values, article.language if several else ""))
+        # on a site of one language an article may still say it is in another (`language: fr`)
+        pages.append(Page(article.path, "article.html", values,
+                          article.language if several or article.language != default else ""))
     written: dict[str, list[Article]] = {person_id: [] for person_id in site.people}
     reviewed: dict[str, list[Article]] = {person_id: [] for person_id in site.people}
     for article in site.articles:  # one pass, not one per person (Site.work_of)
@@ -723,9 +725,12 @@ def render_site(env: jinja2.Environment, site: Site, assets: dict[str, bytes], s
     translators[""] = translators[site.config.language]
 
     def render_one(page: Page) -> tuple[bytes, frozenset[str]]:
+        language = page.language
+        if language not in translators:  # an article in a language the site does not list
+            translators[language] = i18n.make_translator(language, catalogs, site.config.date_format)
         try:
-            return render_page(env, site, page, assets, versions, search, views[page.language],
-                               translators[page.language])
+            return render_page(env, site, page, assets, versions, search, views.get(language, views[""]),
+                               translators[language])
         except (jinja2.TemplateError, BodyMissing):
             raise
         except Exception as exc:  # a bug, not an author mistake: say which page
@@ -776,7 +781,8 @@ def sitemap_entries(site: Site, pages: Sequence[Page]) -> list[tuple]:
         elif "tag" in values:
             lastmod = newest(listed["tag", values["tag"].slug])
         elif page.template == "home.html" and site.config.languages:
-            entries.append((page.path, newest(values["latest"]) or newest(site.articles), alternate_links(site, page)))
+            own = [a for a in site.articles if a.language == page.language]
+            entries.append((page.path, newest(own) or newest(site.articles), alternate_links(site, page)))
             continue
         elif page.path in ("index.html", "tags/index.html") or page.template == "tags.html":
             entries.append((page.path, newest(site.articles)))  # listed even before any article

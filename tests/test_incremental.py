@@ -52,7 +52,9 @@ TEMPLATE_EDITS = [
     ("home.html", "<h1", "{{ site.tags|map(attribute='name')|join(' ') }}<h1"),
 ]
 CONFIGS = ["", "per_page: 2\n", "site_name: Other\nrelated_count: 1\n", "popular_count: 1\nhome_latest: 2\n",
-           "default_author: \"Dr. Q\"\n"]
+           "default_author: \"Dr. Q\"\n",
+           # several languages: es/ and ar/ folders and `language:` fields move pages under /<lang>/
+           "languages:\n  en: {name: English}\n  es: {name: Español, categories: {Health: Salud}}\n  ar: {name: العربية}\n"]
 
 articles_st = st.fixed_dictionaries({
     "title": st.sampled_from(["Sleep well", "Salt facts", "Walk more", "Calm mind", "Drink water"]),
@@ -61,6 +63,8 @@ articles_st = st.fixed_dictionaries({
     "views": st.integers(0, 40),
     "tags": st.lists(st.sampled_from(WORDS), max_size=3),
     "body": st.lists(st.sampled_from(WORDS), min_size=1, max_size=8).map(lambda w: "## Part\n\n" + " ".join(w) + ".\n"),
+    "language": st.sampled_from(["", "", "es", "ar"]),
+    "translation_key": st.sampled_from(["", "k"]),
 })
 names_st = st.sampled_from(["a", "b", "c", "d", "e"])
 steps_st = st.lists(st.one_of(
@@ -74,7 +78,9 @@ steps_st = st.lists(st.one_of(
 
 def source(fields: dict) -> str:
     tags = "[" + ", ".join(fields["tags"]) + "]"
-    return article(fields["title"], fields["category"], fields["date"], fields["body"], views=fields["views"], tags=tags)
+    extra = {key: fields[key] for key in ("language", "translation_key") if fields.get(key)}
+    return article(fields["title"], fields["category"], fields["date"], fields["body"], views=fields["views"], tags=tags,
+                   **extra)
 
 
 def apply(site: SiteDir, step: tuple) -> None:
@@ -84,10 +90,11 @@ def apply(site: SiteDir, step: tuple) -> None:
     elif kind == "delete":
         (site.articles / f"{step[1]}.md").unlink(missing_ok=True)
         (site.articles / "sub" / f"{step[1]}.md").unlink(missing_ok=True)
-    elif kind == "rename":  # to another name, in another folder
+        (site.articles / "es" / f"{step[1]}.md").unlink(missing_ok=True)
+    elif kind == "rename":  # to another name, in another folder (es/: Spanish on a site in several languages)
         old = site.articles / f"{step[1]}.md"
         if old.exists():
-            old.rename(site.articles / "sub" / f"{step[2]}.md")
+            old.rename(site.articles / ("es" if step[2] in "ce" else "sub") / f"{step[2]}.md")
     elif kind == "template":
         name, anchor, replacement = TEMPLATE_EDITS[step[1]]
         path = site.templates / name
@@ -103,6 +110,7 @@ def test_incremental_build_equals_a_clean_build_after_every_change(steps):
     with tempfile.TemporaryDirectory() as tmp:
         site = SiteDir(Path(tmp) / "project")
         (site.articles / "sub").mkdir()
+        (site.articles / "es").mkdir()
         write(site, "articles/a.md", article("First", body="Hello.\n", tags="[sleep]"))
         write(site, "articles/sub/b.md", article("Second", "Sleep", "2024-02-02", views=3))
         assert site.build(search=False).ok

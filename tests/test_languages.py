@@ -360,3 +360,12 @@ def test_check_warns_about_stale_and_orphan_translations(tmp_path):
         "articles/health/blood-pressure.md changed on 2025-05-01, after this translation (2025-03-30); "
         "update the translation and its 'updated:' date",
     ], result.stdout + result.stderr
+
+
+def test_an_article_of_a_one_language_site_may_name_its_own_language(tmp_path):
+    site = SiteDir(tmp_path)
+    site.write("articles/health/x.md", article("X", language="fr"))
+    site.write("articles/health/y.md", article("Y"))
+    assert site.build().ok
+    assert html_tag(read(site, "health/x.html")) == '<html lang="fr" dir="ltr">'
+    assert html_tag(read(site, "health/y.html")) == '<html lang="en" dir="ltr">'
