@@ -382,6 +382,7 @@ def make_environment(templates_dir: Path, compiled_dir: Path | None = None) -> j
     env.globals["format_date"] = _format_date
     env.globals["format_number"] = _format_number
     env.globals["site_text"] = _site_text
+    env.globals["lang_attrs"] = _lang_attrs
     env.globals["inline_asset"] = _inline_asset
     env.globals["structured_data"] = _structured_data
     env.jsonld_links = {}  # structured_data's memo, as relative_urls
@@ -451,6 +452,14 @@ def _format_date(ctx, date: dt.date) -> str:
     if translator is None:
         return format_date(date, ctx["config"].date_format)
     return translator.date(date)
+
+
+@jinja2.pass_context
+def _lang_attrs(ctx, article: Article) -> Markup:
+    """` lang="ar" dir="rtl"` for an article title shown on a page in another language."""
+    if not article.language or article.language == ctx.get("lang"):
+        return Markup("")
+    return Markup(' lang="{}" dir="{}"').format(article.language, i18n.text_direction(article.language))
 
 
 @jinja2.pass_context

@@ -369,3 +369,14 @@ def test_an_article_of_a_one_language_site_may_name_its_own_language(tmp_path):
     assert site.build().ok
     assert html_tag(read(site, "health/x.html")) == '<html lang="fr" dir="ltr">'
     assert html_tag(read(site, "health/y.html")) == '<html lang="en" dir="ltr">'
+
+
+def test_titles_in_another_language_are_marked_on_a_page(tmp_path):
+    site = make_site(tmp_path / "project")
+    site.write("authors.yaml", "sam:\n  name: Sam\n")
+    site.write("articles/ar/health/maa.md", article("شرب الماء", date="2025-02-01", author="sam", body="اشرب.\n"))
+    site.write("articles/health/knees.md", article("Knees", date="2025-01-01", author="sam", body="Knee text.\n"))
+    assert site.build(search=False).ok
+    person = read(site, "people/sam.html")
+    assert re.search(r'<a href="[^"]+" lang="ar" dir="rtl">شرب الماء</a>', person)
+    assert re.search(r'<a href="../health/knees.html">Knees</a>', person)
