@@ -198,8 +198,12 @@ def template_messages(env: jinja2.Environment) -> dict[str, tuple[str, int]]:
     (A plural entry is named by its singular.)"""
     found: dict[str, tuple[str, int]] = {}
     for name in sorted(env.list_templates(filter_func=lambda n: n.endswith((".html", ".xml", ".txt")))):
-        source = env.loader.get_source(env, name)[0]
-        for line, _function, message in env.extract_translations(source):
+        try:
+            source = env.loader.get_source(env, name)[0]
+            found_here = list(env.extract_translations(source))
+        except (jinja2.TemplateError, OSError, UnicodeDecodeError):
+            continue  # a broken template is reported, at its line, when it is rendered
+        for line, _function, message in found_here:
             singular = message[0] if isinstance(message, tuple) else message
             if isinstance(singular, str):
                 found.setdefault(singular, (name, line))

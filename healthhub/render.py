@@ -449,7 +449,7 @@ def _structured_data(ctx, article: Article, category: CategoryInfo) -> dict:
 @jinja2.pass_context
 def _format_date(ctx, date: dt.date) -> str:
     translator = ctx.get("i18n")
-    if translator is None:
+    if translator is None or translator.english:  # English keeps the config's date_format
         return format_date(date, ctx["config"].date_format)
     return translator.date(date)
 
