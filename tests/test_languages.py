@@ -268,12 +268,9 @@ def served(built):
 
 
 @pytest.fixture(scope="module")
-def chromium():
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as playwright:
-        browser = checkers.launch_chromium(playwright)
-        yield browser
-        browser.close()
+def chromium(browser):
+    """The session's one Chromium (qa_fixtures.browser): Playwright allows one sync driver."""
+    return browser
 
 
 def test_every_language_passes_the_nu_checker(built):
