@@ -21,9 +21,10 @@ from .incremental import PageCache
 from .progress import Progress
 from .people import DEFAULT_AUTHORS_FILE, Person, load_people
 from .i18n import catalog_warnings, load_catalogs
-from .render import load_assets, make_environment, render_site, site_languages
+from .render import make_environment, render_site, site_languages
 from .search import SearchIndexError, index_site
 from .sources import SourceReader, source_signatures
+from .theme import load_assets as load_theme_assets, theme_files
 from .write import Staging, WriteResult, output_intact, scan_output, write_outputs
 
 
@@ -197,7 +198,7 @@ def _build(options: BuildOptions, progress: Progress | None, enabled: bool) -> B
             related = cache.load("related")
             memo = dict(related)
             try:
-                outputs = render_site(env, site, load_assets(options.templates_dir / "static"), search=search,
+                outputs = render_site(env, site, load_theme_assets(options.templates_dir), search=search,
                                       render_pages=pages.render_pages, memo=memo, catalogs=catalogs)
             except jinja2.TemplateError as exc:
                 diagnostics.append(template_diagnostic(exc, options.templates_dir))
@@ -228,10 +229,7 @@ def inputs_digest(options: BuildOptions, config: Config, people: dict[str, Perso
     that its signature cannot be trusted; and the signatures by file name."""
     sources, others, problems = scanned or ([], [], [])
     signatures, racy = source_signatures(sources + others)
-    templates = []
-    for path in sorted(options.templates_dir.rglob("*")) if options.templates_dir.is_dir() else ():
-        if path.is_file():
-            templates.append((path.as_posix(), path.read_bytes()))
+    templates = [(layer, name, path.read_bytes()) for layer, name, path in theme_files(options.templates_dir)]
     where = (os.getcwd(), str(options.articles_dir.absolute()), str(options.templates_dir.absolute()),
              str(options.out_dir.absolute()), scanned is None, options.drafts, options.strict, options.search)
     text = repr((where, repr(config), repr(sorted(people.items())), [len(sources)], signatures, problems,

@@ -16,7 +16,7 @@ from pathlib import Path
 import textstat
 
 from .content import DESCRIPTION_LIMIT, Article, Site, decode, load_site, translation_key
-from .errors import Diagnostic, HasDiagnostics, error, warning
+from .errors import Diagnostic, HasDiagnostics, error, one_line, warning
 from .frontmatter import FrontMatterError, Position, split
 from .markup import CALLOUT_LABELS, prose_text, scan_source
 
@@ -214,6 +214,10 @@ def format_json(result: CheckResult) -> str:
 
 
 def _github_escape(text: str, property_value: bool = False) -> str:
+    """GitHub's workflow-command escaping (%, CR and LF; in properties also ':' and ','),
+    after every other control character is shown as an escape, as in text output
+    (a raw ESC would reach the log as a terminal command)."""
+    text = one_line(text)
     text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
     if property_value:
         text = text.replace(":", "%3A").replace(",", "%2C")
@@ -233,6 +237,6 @@ FORMATS = {"text": format_text, "json": format_json, "github": format_github}
 
 
 def run_check(config, articles_dir, people, people_diags, today: dt.date, drafts: bool = False) -> CheckResult:
-    site, diags = load_site(config, articles_dir, drafts=drafts, people=people)
+    site, diags = load_site(config, articles_dir, drafts=drafts, people=people, today=today)
     diags = list(diags) + list(people_diags) + check_site(site, today)
     return CheckResult(sorted(set(diags)), len(site.articles))

@@ -1,14 +1,16 @@
-"""Command line: `healthhub [build|serve|new] ...` (also `python build.py ...`)."""
+"""Command line: `healthhub [build|serve|new|check|init] ...` (also `python build.py ...`,
+`python -m healthhub ...`)."""
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import sys
 import traceback
 from pathlib import Path
 
-from . import __version__, paths
+from . import __version__, errors, paths
 from .build import BuildLocked, BuildOptions, build
 from .content import display_path
 from .errors import ConfigError, ProcessingError
@@ -18,17 +20,18 @@ EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
 # The live preview (drafts included) is built here, never into site/, so a
 # preview can not end up deployed.
 PREVIEW_DIR = Path(".healthhub-preview/site")  # its cache: .healthhub-preview/.healthhub-cache
-COMMANDS = ("build", "serve", "new", "check")
+COMMANDS = ("build", "serve", "new", "check", "init")
 
 
 class Parser(argparse.ArgumentParser):
     def error(self, message):  # usage errors exit 2 with one clear line
         self.print_usage(sys.stderr)
-        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {errors.one_line(message)}\n")
 
 
 def make_parser() -> argparse.ArgumentParser:
-    parser = Parser(prog="healthhub", description="Build a HealthHub site from Markdown articles.")
+    parser = Parser(prog="healthhub", description="Build a HealthHub site from Markdown articles. "
+                    "Start a new site with: healthhub init mysite")
     parser.add_argument("--version", action="version", version=f"HealthHub {__version__}")
     commands = parser.add_subparsers(dest="command", parser_class=Parser)
 
@@ -36,7 +39,7 @@ def make_parser() -> argparse.ArgumentParser:
     add_build_options(build_cmd)
 
     serve_cmd = commands.add_parser("serve", help="live preview: build, serve, rebuild and reload on every save")
-    serve_cmd.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, this computer only)")
+    serve_cmd.add_argument("--host", type=host_name, default="127.0.0.1", help="address to listen on (default: 127.0.0.1, this computer only)")
     serve_cmd.add_argument("--port", type=port_number, default=8000, help="port to listen on (default: 8000)")
     serve_cmd.add_argument("--open", action="store_true", help="open the site in a browser tab")
     add_source_options(serve_cmd, out=PREVIEW_DIR)
@@ -52,6 +55,12 @@ def make_parser() -> argparse.ArgumentParser:
     check_cmd.add_argument("--today", default=None, help="the date review deadlines are checked against, YYYY-MM-DD "
                            "(default: today)")
 
+    init_cmd = commands.add_parser("init", help="start a new site in a folder: config, people, two sample articles")
+    init_cmd.add_argument("folder", type=Path, help="the folder to make the site in, e.g. mysite (made if missing)")
+    init_cmd.add_argument("--force", action="store_true",
+                          help="use a folder that is not empty, adding only the files that are missing "
+                          "(no file is ever overwritten; default: refuse)")
+
     new_cmd = commands.add_parser("new", help="start a new article with valid front matter")
     new_cmd.add_argument("title", help='the article title, e.g. "Knee pain after running"')
     new_cmd.add_argument("--category", required=True, help="the category, e.g. Health")
@@ -65,7 +74,9 @@ def add_source_options(cmd: argparse.ArgumentParser, templates: bool = True, out
     """Where the articles, templates, config and people file are, and where the site goes."""
     cmd.add_argument("--articles", type=Path, default=Path("articles"), help="articles folder (default: articles)")
     if templates:
-        cmd.add_argument("--templates", type=Path, default=Path("templates"), help="templates folder (default: templates)")
+        cmd.add_argument("--templates", type=Path, default=Path("templates"),
+                         help="the site's own templates and static/ files, used over HealthHub's default theme "
+                         "(default: templates, when it exists)")
     if out is not None:
         cmd.add_argument("--out", type=Path, default=out, help=f"output folder (default: {out})")
     cmd.add_argument("--config", type=Path, default=None, help="config file (default: healthhub.yaml if present)")
@@ -75,12 +86,22 @@ def add_source_options(cmd: argparse.ArgumentParser, templates: bool = True, out
 
 def add_build_options(cmd: argparse.ArgumentParser) -> None:
     add_source_options(cmd)
-    cmd.add_argument("--drafts", action="store_true", help="include articles marked draft: true")
-    cmd.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    cmd.add_argument("--drafts", action="store_true", help="include articles marked draft: true (default: off)")
+    cmd.add_argument("--strict", action="store_true", help="treat warnings as errors (default: off)")
     cmd.add_argument("--no-search", dest="search", action="store_false",
-                     help="skip building the search index (faster; the site has no search)")
-    cmd.add_argument("-q", "--quiet", action="store_true", help="print only problems")
-    cmd.add_argument("--debug", action="store_true", help="show the full traceback of an unexpected failure")
+                     help="skip the search index: a faster build, and a site without search (default: off)")
+    cmd.add_argument("-q", "--quiet", action="store_true", help="print only problems (default: off)")
+    cmd.add_argument("--debug", action="store_true",
+                     help="show the full traceback of an unexpected failure (default: off)")
+
+
+def host_name(text: str) -> str:
+    """A host name or IP address to listen on: not empty, no spaces or control characters."""
+    if not text or len(text) > 253 or not all(c.isprintable() and not c.isspace() for c in text):
+        raise argparse.ArgumentTypeError(
+            f"'{errors.one_line(text[:60])}' is not a host name or address, use 127.0.0.1 (this computer) "
+            "or 0.0.0.0 (every network)")
+    return text
 
 
 def port_number(text: str) -> int:
@@ -99,6 +120,8 @@ def main(argv: list[str] | None = None) -> int:
         argv.insert(0, "build")
     args = make_parser().parse_args(argv)
     try:
+        if args.command == "init":
+            return cmd_init(args)
         if args.command == "new":
             return cmd_new(args)
         if args.command == "serve":
@@ -118,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
             traceback.print_exc()
         elif isinstance(exc, ProcessingError):
             original = exc.original
-            print(f"error: unexpected failure while processing {exc.where}: {type(original).__name__}: "
+            print(f"error: unexpected failure while processing {errors.one_line(exc.where)}: {type(original).__name__}: "
                   f"{one_line(original)} (run again with --debug to see the traceback)", file=sys.stderr)
         else:
             print(f"error: unexpected failure: {type(exc).__name__}: {one_line(exc)} "
@@ -127,7 +150,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def one_line(exc: BaseException) -> str:
-    return " ".join(str(exc).split())
+    """The exception's message on one line, control characters shown as escapes."""
+    return errors.one_line(" ".join(str(exc).split()))
 
 
 def _progress(phase: str, done: int, total: int) -> None:
@@ -137,7 +161,53 @@ def _progress(phase: str, done: int, total: int) -> None:
     sys.stderr.flush()
 
 
+def no_site_here(args) -> str | None:
+    """One line for a command run where there is no site, or None."""
+    if args.articles.is_dir():
+        return None
+    if args.articles == Path("articles"):
+        return (f"error: there is no articles/ folder in {Path.cwd()}, so no site to work on here; "
+                "run it in your site's folder, or start a site with: healthhub init mysite")
+    return f"error: the articles folder {display_path(args.articles)} does not exist, check the --articles path"
+
+
+def missing_templates(args) -> str | None:
+    """A --templates folder that is not there is a typo, not a wish for the default theme."""
+    templates = getattr(args, "templates", None)
+    if templates is None or templates == Path("templates") or templates.is_dir():
+        return None
+    return f"error: the templates folder {display_path(templates)} does not exist, check the --templates path"
+
+
+def cmd_init(args) -> int:
+    from .scaffold import InitRefused, init_site
+
+    try:
+        result = init_site(args.folder, force=args.force)
+    except InitRefused as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except OSError as exc:
+        print(f"error: cannot write the new site into {display_path(args.folder)}: {exc.strerror or exc}",
+              file=sys.stderr)
+        return EXIT_CONTENT
+    folder = display_path(args.folder)
+    for path in result.kept:
+        print(f"kept {display_path(path)} (already there)")
+    if not result.written:
+        print(f"Nothing to add: every starter file is already in {folder}/")
+        return EXIT_OK
+    print(f"Created a HealthHub site in {folder}/ ({len(result.written)} files). Next:\n"
+          f"  cd {folder}\n"
+          "  healthhub serve --open   # preview while you write\n"
+          "  healthhub build          # the finished site, in site/")
+    return EXIT_OK
+
+
 def cmd_build(args) -> int:
+    if (problem := no_site_here(args) or missing_templates(args)) is not None:
+        print(problem, file=sys.stderr)
+        return EXIT_USAGE
     options = BuildOptions(
         articles_dir=args.articles, templates_dir=args.templates, out_dir=args.out,
         config_path=args.config, authors_path=args.authors, drafts=args.drafts, strict=args.strict,
@@ -175,6 +245,10 @@ def cmd_build(args) -> int:
 def cmd_serve(args) -> int:
     from .serve import ServeOptions, serve  # the server's libraries load only when serving
 
+    if (problem := no_site_here(args) or missing_templates(args)) is not None:
+        print(problem, file=sys.stderr)
+        return EXIT_USAGE
+
     options = BuildOptions(
         articles_dir=args.articles, templates_dir=args.templates, out_dir=args.out,
         config_path=args.config, authors_path=args.authors, drafts=True, search=args.search,
@@ -186,10 +260,14 @@ def cmd_check(args) -> int:
     from .build import resolve_config, resolve_people
     from .check import FORMATS, run_check
 
+    if (problem := no_site_here(args) or missing_templates(args)) is not None:
+        print(problem, file=sys.stderr)
+        return EXIT_USAGE
     try:
         today = dt.date.fromisoformat(args.today) if args.today else dt.date.today()
     except ValueError:
-        print(f"error: --today '{args.today}' is not a date, write it as YYYY-MM-DD", file=sys.stderr)
+        print(f"error: --today '{errors.one_line(args.today[:100])}' is not a date, write it as YYYY-MM-DD",
+              file=sys.stderr)
         return EXIT_USAGE
     options = BuildOptions(articles_dir=args.articles, config_path=args.config, authors_path=args.authors)
     config = resolve_config(options)
@@ -202,25 +280,28 @@ def cmd_check(args) -> int:
 
 
 def cmd_new(args) -> int:
-    slug = args.slug or paths.slugify(args.title)
-    category_slug = paths.slugify(args.category)
-    if not slug or not paths.is_safe_slug(slug):
-        print(f"error: cannot make a file name from '{args.slug or args.title}', pass --slug my-article", file=sys.stderr)
+    """Write a new draft article, only when the build would accept it: the file is
+    read back with the build's own rules before it is written."""
+    from .config import Config
+    from .content import make_converter, parse_article
+
+    if args.slug is not None and not paths.is_safe_slug(args.slug):
+        suggestion = paths.shorten_slug(paths.slugify(args.slug, limit=None), 80) or "my-article"
+        print(f"error: --slug '{errors.one_line(args.slug[:100])}': {paths.slug_problem(args.slug)}, "
+              f"use e.g. --slug {suggestion}", file=sys.stderr)
         return EXIT_USAGE
-    if not category_slug:
-        print(f"error: category '{args.category}' has no letters or digits, use a name like Health", file=sys.stderr)
+    slug = args.slug or paths.shorten_slug(paths.slugify(args.title))
+    if not slug:
+        print(f"error: cannot make a file name from '{errors.one_line(args.title[:100])}', pass --slug my-article",
+              file=sys.stderr)
         return EXIT_USAGE
     try:
         date = dt.date.fromisoformat(args.date) if args.date else dt.date.today()
     except ValueError:
-        print(f"error: --date '{args.date}' is not a date, write it as YYYY-MM-DD", file=sys.stderr)
+        print(f"error: --date '{errors.one_line(args.date[:100])}' is not a date, write it as YYYY-MM-DD",
+              file=sys.stderr)
         return EXIT_USAGE
-    target = args.articles / category_slug / f"{slug}.md"
-    if target.exists():
-        print(f"error: {display_path(target)} already exists, choose another title or --slug", file=sys.stderr)
-        return EXIT_USAGE
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(
+    text = (
         "---\n"
         f"title: {yaml_quote(args.title)}\n"
         f"category: {yaml_quote(args.category)}\n"
@@ -232,15 +313,42 @@ def cmd_new(args) -> int:
         "---\n\n"
         "Write the opening paragraph here.\n\n"
         "## First section\n\n"
-        "Use `##` for sections and `###` for subsections.\n",
-        encoding="utf-8",
+        "Use `##` for sections and `###` for subsections.\n"
     )
+    config = Config()
+    article, problems, _, _ = parse_article(text, "new", slug, config, make_converter(config))
+    refused = [d for d in problems if d.is_error]
+    if article is None or refused:
+        options = {"title": "the title", "category": "--category", "date": "--date", "slug": "--slug"}
+        for problem in refused or problems:
+            field = next((k for k, pos in _front_matter_lines(text).items() if pos == problem.line), None)
+            print(f"error: {options.get(field, 'the article')}: {errors.one_line(problem.message)}", file=sys.stderr)
+        return EXIT_USAGE
+    target = args.articles / article.category_slug / f"{slug}.md"
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with open(target, "x", encoding="utf-8") as file:  # never replaces a file
+            file.write(text)
+    except FileExistsError:
+        print(f"error: {display_path(target)} already exists, choose another title or --slug", file=sys.stderr)
+        return EXIT_USAGE
+    except OSError as exc:
+        print(f"error: cannot write {display_path(target)} ({exc.strerror}), check the --articles folder",
+              file=sys.stderr)
+        return EXIT_CONTENT
     print(f"Created {display_path(target)} (a draft: remove 'draft: true' to publish it)")
     return EXIT_OK
 
 
+def _front_matter_lines(text: str) -> dict[str, int]:
+    """The line of each `key:` of the front matter new writes."""
+    return {line.split(":", 1)[0]: number for number, line in enumerate(text.split("\n"), start=1) if ":" in line}
+
+
 def yaml_quote(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    """A YAML double-quoted scalar (JSON's string syntax is one): every character
+    survives, a line break or a quote in it cannot end the value."""
+    return json.dumps(text, ensure_ascii=False)
 
 
 if __name__ == "__main__":

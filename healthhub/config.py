@@ -10,6 +10,7 @@ import dataclasses
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import quote, urlsplit
 
 import yaml
 
@@ -66,6 +67,11 @@ class Config:
     languages: tuple["Language", ...] = ()
     # Where the config file was read from ('' for built-in defaults).
     source: str = field(default="", compare=False)
+    # Where each key's value is in that file (line, col), for messages about it.
+    positions: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def at(self, key: str) -> tuple[int, int]:
+        return self.positions.get(key, (1, 1))
 
 
 _KINDS = {
@@ -79,7 +85,7 @@ _KINDS = {
     "popular_count": "count",
     "related_count": "count",
     "title_max": "count",
-    "date_format": "text",
+    "date_format": "date_format",
     "default_author": "text",
     "safe_html": "bool",
     "review_interval_months": "count",
@@ -101,12 +107,14 @@ def load_config(path: Path | None, display: str | None = None) -> Config:
         return Config()
     display = display or str(path)
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        text = fm.read_data_file(path, "config file")
     except FileNotFoundError:
         raise ConfigError([error(display, 1, 1, "config file not found, check the --config path")]) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError([error(display, 1, 1, f"cannot read the config file ({exc})")]) from None
-    return parse_config(text.replace("\r\n", "\n"), display)
+    except fm.FrontMatterError as exc:
+        raise ConfigError([error(display, exc.line, exc.col, exc.message)]) from None
+    except OSError as exc:
+        raise ConfigError([error(display, 1, 1, f"cannot read the config file ({exc.strerror})")]) from None
+    return parse_config(text, display)
 
 
 def parse_config(text: str, display: str) -> Config:
@@ -117,7 +125,9 @@ def parse_config(text: str, display: str) -> Config:
         message = exc.message.replace("the front matter", "the config file").replace("front matter", "the config file")
         raise ConfigError([error(display, exc.line, exc.col, message)]) from None
     values: dict[str, object] = {}
+    positions: dict[str, tuple[int, int]] = {}
     for entry in entries:
+        positions[entry.key] = (entry.pos.line, entry.pos.col)
         kind = _KINDS.get(entry.key)
         if kind is None:
             problems.append(error(
@@ -141,13 +151,15 @@ def parse_config(text: str, display: str) -> Config:
         values["language"] = languages[0].code
     if problems:
         raise ConfigError(problems)
-    return dataclasses.replace(Config(), source=display, **values)
+    return dataclasses.replace(Config(), source=display, positions=positions, **values)
 
 
 def _convert(kind: str, entry: fm.Entry):
     key, node = entry.key, entry.node
     if kind == "text":
         return fm.to_text(node, key)
+    if kind == "date_format":
+        return date_format(fm.to_text(node, key, '"%B %-d, %Y"'))
     if kind == "count":
         value = fm.to_int(node, key, minimum=1)
         if value > 1000:
@@ -176,13 +188,7 @@ def _convert(kind: str, entry: fm.Entry):
     if kind == "url":
         if node.tag == fm.NULL:
             return ""
-        value = fm.to_text(node, key, "https://example.org/")
-        if not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", value):
-            raise fm.FieldError(
-                f"'base_url' is '{value}', write the full address the site is served from, "
-                "e.g. https://example.org/ or https://example.org/hub/"
-            )
-        return value.rstrip("/") + "/"
+        return normal_base_url(fm.to_text(node, key, "https://example.org/"))
     raise AssertionError(kind)
 
 
@@ -228,3 +234,67 @@ def _languages(entry: fm.Entry) -> tuple[Language, ...]:
         found.append(Language(code, str(fields["name"]), fields.get("categories", ()), fields.get("tags", ()),
                               str(fields.get("description", "")), str(fields.get("disclaimer", ""))))
     return tuple(found)
+
+
+def normal_base_url(value: str) -> str:
+    """The base URL every absolute link starts with, checked and written one way:
+    http or https, a host, no user, query or fragment, a path without empty, '.'
+    or '..' parts (`https://example.org//hub/` made the 404 page link to the host
+    `hub`), percent-encoded, ending in '/'. Raises FieldError."""
+    example = "e.g. https://example.org/ or https://example.org/hub/"
+    shown = value if len(value) <= 100 else value[:100] + "…"
+    if re.search(r"[\s\\]", value):
+        raise fm.FieldError(f"'base_url' is '{shown}', which holds a space or backslash, write the address the "
+                            f"site is served from, {example}")
+    try:
+        parts = urlsplit(value)
+        port = parts.port
+        host = parts.hostname or ""
+    except ValueError:
+        raise fm.FieldError(f"'base_url' is '{shown}', which is not a web address (check the port), {example}") from None
+    if parts.scheme.lower() not in ("http", "https") or not host:
+        raise fm.FieldError(f"'base_url' is '{shown}', write the full address the site is served from, "
+                            f"starting with https:// and a host name, {example}")
+    if parts.username is not None or parts.password is not None:
+        raise fm.FieldError(f"'base_url' is '{shown}', which holds a user name or password, "
+                            f"leave them out: every page would show them, {example}")
+    if parts.query or parts.fragment or value.endswith(("?", "#")):
+        raise fm.FieldError(f"'base_url' is '{shown}', which has a '?' or '#' part, leave it out, {example}")
+    segments = [s for s in parts.path.split("/") if s]
+    if any(s in (".", "..") for s in segments):
+        raise fm.FieldError(f"'base_url' is '{shown}', whose path has '.' or '..' in it, "
+                            f"write the folder the site is served from, {example}")
+    try:
+        host = host.encode("idna").decode("ascii") if not host.isascii() else host
+    except UnicodeError:
+        raise fm.FieldError(f"'base_url' is '{shown}', whose host name is not valid, {example}") from None
+    if not re.fullmatch(r"[a-z0-9.-]+|\[[0-9a-f:.]+\]", host if ":" not in host else f"[{host}]"):
+        raise fm.FieldError(f"'base_url' is '{shown}', whose host name '{host}' is not valid, {example}")
+    netloc = (f"[{host}]" if ":" in host else host) + (f":{port}" if port is not None else "")
+    path = "/" + "".join(quote(s, safe="%!$&'()*+,;=:@-._~") + "/" for s in segments)
+    return f"{parts.scheme.lower()}://{netloc}{path}"
+
+
+# strftime directives that show a part of a date (a '-' after '%' drops the leading zero).
+_DATE_DIRECTIVE = re.compile(r"%(-?)(.?)")
+DATE_DIRECTIVES = "aAbBdejmyYUW"
+
+
+def date_format(value: str) -> str:
+    """A date_format that shows every date as a date: only the strftime directives for
+    parts of a date (a width such as %1000000000Y made every date empty)."""
+    shown = value if len(value) <= 60 else value[:60] + "…"
+    parts = 0
+    for match in _DATE_DIRECTIVE.finditer(value):
+        flag, letter = match.groups()
+        if letter == "%" and not flag:
+            continue
+        if letter not in DATE_DIRECTIVES or not letter or flag and letter not in "dm":
+            raise fm.FieldError(
+                f"'date_format' is '{shown}', and '{match.group()}' is not a part of a date it can show, "
+                f"use %d, %-d, %m, %-m, %b, %B, %a, %A, %y or %Y, e.g. date_format: \"%B %-d, %Y\"")
+        parts += 1
+    if not parts:
+        raise fm.FieldError(f"'date_format' is '{shown}', which shows no part of the date, "
+                            "e.g. date_format: \"%B %-d, %Y\"")
+    return value

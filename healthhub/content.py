@@ -13,6 +13,7 @@ import hashlib
 import marshal
 import os
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -24,7 +25,7 @@ from . import frontmatter as fm
 from . import paths
 from .config import LANGUAGE_TAG, Config
 from .errors import Diagnostic, ProcessingError, did_you_mean, error, warning
-from .markup import (Heading, MarkdownConverter, callout_titles, first_paragraph, reading_minutes,
+from .markup import (THEME_ID_PREFIX, Heading, MarkdownConverter, callout_titles, first_paragraph, reading_minutes,
                      scan_source, shorten)
 from .people import Person
 from .bodies import BodyStore, MemoryBodies
@@ -35,8 +36,8 @@ DATA_SUFFIXES = (".yaml", ".yml")
 # With safe_html, files next to articles that a browser cannot run as code.
 SAFE_FILE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".avif", ".bmp", ".ico", ".pdf", ".txt", ".csv",
                       ".mp3", ".m4a", ".ogg", ".oga", ".wav", ".mp4", ".m4v", ".webm", ".ogv", ".vtt")
-# Top-level folders the site itself uses; a category may not take them.
-RESERVED_SLUGS = frozenset({"tags", "assets", "pagefind", "search", "people", "404", "index"})
+# Top-level folders the site itself uses; a category that would take one is moved (paths.category_slug).
+RESERVED_SLUGS = paths.SITE_OWN_NAMES
 DESCRIPTION_LIMIT = 160
 VARIANTS = ("easy-read",)
 
@@ -283,12 +284,15 @@ def _convert(rule: FieldRule, entry: fm.Entry) -> object:
     if rule.kind == "slug":
         value = fm.to_text(node, key, rule.example)
         if not paths.is_safe_slug(value):
-            suggestion = paths.slugify(value) or "my-article"
-            raise fm.FieldError(
-                f"'slug' is '{value}', a slug may only hold letters, digits and single hyphens, e.g. slug: {suggestion}"
-            )
+            suggestion = paths.shorten_slug(paths.slugify(value, limit=None), 80) or "my-article"
+            raise fm.FieldError(f"'slug' is '{shown(value)}': {paths.slug_problem(value)}, use e.g. slug: {suggestion}")
         return value
     raise AssertionError(rule.kind)
+
+
+def shown(value: str, limit: int = 60) -> str:
+    """A long value as a message shows it: its start, and how long it is."""
+    return value if len(value) <= limit else f"{value[:limit]}… ({len(value)} characters)"
 
 
 SOURCE_FIELDS = ("title", "url", "publisher", "year", "doi", "pmid")
@@ -421,17 +425,23 @@ def parse_article(text: str, display: str, file_stem: str, config: Config,
     slug = str(values.get("slug") or paths.slugify(file_stem))
     if not slug:
         diags.append(error(display, 1, 1, "the file name gives an empty slug, add a line like  slug: my-article"))
+    elif not paths.fits_file_name(slug):  # only a slug made from the file name gets here
+        diags.append(error(display, 1, 1,
+                           f"the file name gives a slug of {len(slug.encode())} bytes, too long for the page's file "
+                           f"name ({paths.MAX_SLUG_BYTES} bytes at most), shorten the file name or add a line like  "
+                           f"slug: {paths.shorten_slug(slug, 80)}"))
+        slug = ""
     category = str(values["category"])
-    category_slug = paths.slugify(category)
-    if not category_slug:
+    category_slug = paths.category_slug(category)
+    if category_slug and not paths.fits_file_name(category_slug):
+        pos = positions["category"]
+        diags.append(error(display, pos.line, pos.col,
+                           f"category '{shown(category)}' is too long for a folder name "
+                           f"({len(category_slug.encode())} bytes, {paths.MAX_SLUG_BYTES} at most), shorten it"))
+    elif not category_slug:
         pos = positions["category"]
         diags.append(error(display, pos.line, pos.col,
                            f"category '{category}' has no letters or digits, use a name like Health"))
-    elif category_slug in RESERVED_SLUGS:
-        pos = positions["category"]
-        diags.append(error(display, pos.line, pos.col,
-                           f"category '{category}' would clash with the site's own '{category_slug}/' pages, "
-                           "choose another name"))
     elif slug and paths.article_path(category_slug, slug) == paths.category_path(category_slug):
         where = f"this article would be published at {paths.category_path(category_slug)}, the category page's address"
         if "slug" in positions:
@@ -441,9 +451,15 @@ def parse_article(text: str, display: str, file_stem: str, config: Config,
             diags.append(error(display, 1, 1, f"{where}, add a line like  slug: about-{category_slug}"))
     tags = []
     for tag in values.get("tags", ()):
-        if not paths.slugify(tag):
+        tag_slug = paths.slugify(tag)
+        if not tag_slug:
             pos = positions["tags"]
             diags.append(error(display, pos.line, pos.col, f"tag '{tag}' has no letters or digits, remove it or use a word"))
+        elif not paths.fits_file_name(tag_slug):
+            pos = positions["tags"]
+            diags.append(error(display, pos.line, pos.col,
+                               f"tag '{shown(tag)}' is too long for a folder name ({len(tag_slug.encode())} bytes, "
+                               f"{paths.MAX_SLUG_BYTES} at most), shorten it"))
         elif tag not in tags:
             tags.append(tag)
     date = values["date"]
@@ -463,6 +479,10 @@ def parse_article(text: str, display: str, file_stem: str, config: Config,
             "flatten the nesting to a few levels",
         )], None, ""
     body_first_line = fm.split(text)[2]
+    ids = element_ids(rendered.html)
+    theme_ids = sorted(i for i in ids if i.startswith(THEME_ID_PREFIX))
+    if theme_ids:
+        return None, diags + [theme_id_problem(display, body, body_first_line, i) for i in theme_ids], None, ""
     summary = str(values.get("summary", ""))
     article = Article(
         source=display,
@@ -491,8 +511,21 @@ def parse_article(text: str, display: str, file_stem: str, config: Config,
         headings=rendered.headings,
         path=paths.article_path(category_slug, slug),
     )
-    body_info = Body(body_key, tuple(sorted(element_ids(rendered.html))), body_links(body, body_first_line))
+    body_info = Body(body_key, tuple(sorted(ids)), body_links(body, body_first_line))
     return with_digest(article), diags, body_info, rendered.html
+
+
+def theme_id_problem(display: str, body: str, first_line: int, element_id: str) -> Diagnostic:
+    """An id the author wrote out ({#hh-x} or id="hh-x") in the theme's own namespace."""
+    line, col = 0, 1
+    for number, text in enumerate(body.split("\n")):
+        found = text.find(element_id)
+        if found >= 0:
+            line, col = number, found + 1
+            break
+    return error(display, first_line + line, col,
+                 f"the id '{element_id}' starts with '{THEME_ID_PREFIX}', which the theme keeps for its own "
+                 "elements (such as hh-main), choose another id")
 
 
 def body_links(body: str, first_line: int) -> tuple[tuple[str, int, int], ...]:
@@ -682,8 +715,9 @@ def read_article(source: Path, display: str, config: Config, converter: Markdown
 def load_site(config: Config, articles_dir: Path, drafts: bool = False,
               people: dict[str, Person] | None = None, read_articles: ArticleReader | None = None,
               scanned: tuple[list[Path], list[Path], list[Diagnostic]] | None = None,
-              bodies: BodyStore | None = None) -> tuple[Site, list[Diagnostic]]:
-    """`read_articles` may stand in for reading the files one by one (the build passes
+              bodies: BodyStore | None = None, today: dt.date | None = None) -> tuple[Site, list[Diagnostic]]:
+    """`today` (default: the date now) is what review dates may not be after.
+    `read_articles` may stand in for reading the files one by one (the build passes
     sources.SourceReader, which caches and parallelises, and the store it puts the
     bodies in as `bodies`); `scanned` is scan_articles' answer when the caller
     already has it. Without a store the bodies are kept in memory."""
@@ -695,7 +729,7 @@ def load_site(config: Config, articles_dir: Path, drafts: bool = False,
     parsed: dict[str, Article] = {}
     folders: dict[str, Path] = {}  # article source -> its folder
     if config.default_author and config.default_author not in people:
-        diags.append(error(config.source or "healthhub.yaml", 1, 1,
+        diags.append(error(config.source or "healthhub.yaml", *config.at("default_author"),
                            f"'default_author' is '{config.default_author}', which is not a person id in authors.yaml"
                            f"{did_you_mean(config.default_author, tuple(people))}"))
     if not articles_dir.is_dir():
@@ -717,6 +751,7 @@ def load_site(config: Config, articles_dir: Path, drafts: bool = False,
     body_of: dict[str, Body] = {}
     codes = {language.code: language for language in config.languages}
     root = os.path.join(os.fspath(articles_dir), "")
+    today = today or dt.date.today()
     for source, (article, problems, body) in zip(sources, results):
         diags.extend(problems)
         if article is not None and codes:
@@ -724,6 +759,12 @@ def load_site(config: Config, articles_dir: Path, drafts: bool = False,
             first = name[len(root):].split(os.sep, 1) if name.startswith(root) else []
             folder_language = first[0] if len(first) == 2 and first[0] in codes else ""
             article = localize(article, folder_language, config, diags)
+        if article is not None and article.reviewed is not None and article.reviewed > today:
+            # checked here, not when the file is read: that answer is cached, and today changes
+            pos = _field_at(article, "reviewed")
+            diags.append(error(article.source, pos.line, pos.col,
+                               f"'reviewed' is {article.reviewed.isoformat()}, which is after today ({today.isoformat()}), "
+                               "write the date the review was done"))
         if article is not None:
             body_of[article.source] = body
             if is_link(source, sources):
@@ -741,12 +782,13 @@ def load_site(config: Config, articles_dir: Path, drafts: bool = False,
             parsed[name] = article
             where[name] = found[0]
     link_map: dict[str, tuple[tuple[str, str], ...]] = {}
+    nfc = {unicodedata.normalize("NFC", name): a for name, a in parsed.items() if not name.isascii()}
     for file, article in parsed.items():
         if drafts or not article.draft:
             body = body_of[article.source]
             if body.links:
                 try:
-                    replacements, problems = check_links(article, body, where[file], parsed, body_of, drafts)
+                    replacements, problems = check_links(article, body, where[file], parsed, body_of, drafts, nfc)
                 except Exception as exc:  # a bug: say which file
                     raise ProcessingError(article.source, exc) from exc
                 diags.extend(problems)
@@ -772,7 +814,10 @@ def gather_files(site: Site, folders: dict[str, Path], articles_dir: Path, other
     categories: dict[Path, set[str]] = {}
     for article in site.articles:
         categories.setdefault(folders[article.source], set()).add(article.category_slug)
-    taken = set(site.by_path) | {c.path for c in site.categories}
+    # Every file the build makes inside a category folder (the feed even without a
+    # base_url, which only decides whether it is written: adding one later must not
+    # silently replace the author's file).
+    taken = set(site.by_path) | {c.path for c in site.categories} | {paths.feed_path(c.slug) for c in site.categories}
     pages_dirs = {f"{c.slug}/page" for c in site.categories}
     files: dict[str, bytes] = {}
     origin: dict[str, str] = {}
@@ -830,9 +875,11 @@ def _escape_attr(value: str) -> str:
 
 
 def check_links(article: Article, body: Body, folder: Path, parsed: dict[str, Article],
-                body_of: dict[str, Body], drafts: bool) -> tuple[tuple[tuple[str, str], ...], list[Diagnostic]]:
+                body_of: dict[str, Body], drafts: bool,
+                nfc: dict[str, Article] | None = None) -> tuple[tuple[tuple[str, str], ...], list[Diagnostic]]:
     """Links to other articles' .md files become links to their pages: (href, URL) for
-    each; a link to a missing file or a missing #anchor is an error at its place in the file."""
+    each; a link to a missing file or a missing #anchor is an error at its place in the file.
+    `nfc`: the articles with non-ASCII file names, by the NFC form of the name."""
     diags: list[Diagnostic] = []
     replacements: dict[str, str] = {}
     for href, line, col in body.links:
@@ -846,6 +893,9 @@ def check_links(article: Article, body: Body, folder: Path, parsed: dict[str, Ar
         parts = urlsplit(href)
         target_file = (folder / unquote(parts.path)).resolve()
         target = parsed.get(os.fspath(target_file))
+        if target is None and not os.fspath(target_file).isascii():
+            # café.md typed in NFC links to a file whose name the disk keeps in NFD (or the reverse)
+            target = (nfc or {}).get(unicodedata.normalize("NFC", os.fspath(target_file)))
         if target is None:
             diags.append(error(article.source, line, col,
                                f"link to '{href}': there is no article at {display_path(target_file)}, "
@@ -884,7 +934,7 @@ def localize(article: Article, folder_language: str, config: Config, diags: list
     language = codes[code]
     prefix = paths.language_prefix(code, config.language)
     category = language.category_name(article.category)
-    category_slug = paths.slugify(category) or article.category_slug
+    category_slug = paths.category_slug(category) or article.category_slug
     if category_slug in codes:
         pos = article.positions.get("category", fm.Position(1, 1))
         diags.append(error(article.source, pos.line, pos.col,
@@ -907,27 +957,42 @@ def gather_site(config: Config, articles: list[Article], drafts: bool, diags: li
     for article in sorted(articles, key=lambda a: a.source):
         other = by_path.get(article.path)
         if other is not None:
+            where = _field_at(article, "slug")
+            theirs = f"{other.source}:{_field_at(other, 'slug').line}" if "slug" in other.positions else other.source
             diags.append(error(
-                article.source, 1, 1,
-                f"this article and {other.source} would both be published at {article.path}, "
+                article.source, where.line, where.col,
+                f"this article and {theirs} would both be published at {article.path}, "
                 "give one of them a different 'slug:' or file name",
             ))
             continue
         by_path[article.path] = article
     kept = newest_first(by_path.values())
 
+    by_source = sorted(kept, key=lambda a: a.source)
     category_names: dict[str, str] = {}
-    for article in sorted(kept, key=lambda a: a.source):
-        known = category_names.setdefault(article.category_slug, article.category)
-        if known != article.category:
-            diags.append(error(
-                article.source, 1, 1,
-                f"category '{article.category}' is spelled '{known}' in other articles, use one spelling",
-            ))
-    order = {paths.slugify(name): index for index, name in enumerate(config.category_order)}
+    category_uses: dict[str, list[tuple[str, Article]]] = {}
+    for article in by_source:
+        category_uses.setdefault(article.category_slug, []).append((article.category, article))
+    for slug, uses in category_uses.items():
+        category_names[slug] = choose_name(uses, "category", "category", paths.category_path(slug), diags, True)
+    warn_lookalikes(category_names.values(), category_uses, "category", "category", diags)
+    for slug, name in category_names.items():
+        if slug.endswith(paths.OWN_NAME_SUFFIX) and paths.slugify(name) in paths.SITE_OWN_NAMES:
+            first = category_uses[slug][0][1]
+            where = _field_at(first, "category")
+            diags.append(warning(first.source, where.line, where.col,
+                                 f"category '{name}' has the name of the site's own '{paths.slugify(name)}/' pages, "
+                                 f"so it is published at {slug}/, choose another name to give it its own address"))
+    renamed = {a.path: dataclasses.replace(a, category=category_names[a.category_slug]) for a in kept
+               if a.category != category_names[a.category_slug]}
+    if renamed:  # every page shows the category under its one name
+        renamed = {path: with_digest(a) for path, a in renamed.items()}
+        kept = tuple(renamed.get(a.path, a) for a in kept)
+        by_path = {path: renamed.get(path, a) for path, a in by_path.items()}
+    order = {paths.category_slug(name): index for index, name in enumerate(config.category_order)}
     for language in config.languages:  # translated names take the place of their source name
         for index, name in enumerate(config.category_order):
-            order.setdefault(paths.slugify(language.category_name(name)), index)
+            order.setdefault(paths.category_slug(language.category_name(name)), index)
     language_rank = {language.code: rank for rank, language in enumerate(config.languages)}
     in_category: dict[str, list[Article]] = {slug: [] for slug in category_names}
     for article in kept:
@@ -942,15 +1007,17 @@ def gather_site(config: Config, articles: list[Article], drafts: bool, diags: li
     # A topic belongs to one language: its slug starts with the language's folder ('es/')
     # except in the default language (see paths.tag_path).
     prefixes = {language.code: paths.language_prefix(language.code, config.language) for language in config.languages}
-    for article in kept:
-        for tag in article.tags:
-            if tag not in slugs:
-                slugs[tag] = paths.slugify(tag)
-    tag_names: dict[str, str] = {}
+    tag_uses: dict[str, list[tuple[str, Article]]] = {}
     for article in sorted(kept, key=lambda a: a.source):
         prefix = prefixes.get(article.language, "")
         for tag in article.tags:
-            tag_names.setdefault(prefix + slugs[tag], tag)
+            slug = slugs.get(tag)
+            if slug is None:
+                slug = slugs[tag] = paths.slugify(tag)
+            tag_uses.setdefault(prefixes.get(article.language, "") + slug, []).append((tag, article))
+    tag_names = {slug: choose_name(uses, "tag", "tags", paths.tag_path(slug), diags, False)
+                 for slug, uses in tag_uses.items()}
+    warn_lookalikes(tag_names.values(), tag_uses, "tag", "tags", diags)
     in_tag: dict[str, list[Article]] = {slug: [] for slug in tag_names}
     for article in kept:  # newest first, each article once per tag slug
         prefix = prefixes.get(article.language, "")

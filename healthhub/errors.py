@@ -23,7 +23,9 @@ class Diagnostic:
         return self.severity == "error"
 
 
-_CONTROL = {code: f"\\x{code:02x}" for code in [*range(0x20), 0x7f]}
+_CONTROL = {code: f"\\x{code:02x}" for code in [*range(0x20), *range(0x7f, 0xa0)]}
+# Lone surrogates (a file name that is not UTF-8, read with surrogateescape) cannot be printed.
+_CONTROL.update({code: f"\\u{code:04x}" for code in range(0xD800, 0xE000)})
 _CONTROL.update({ord("\n"): "\\n", ord("\r"): "\\r", ord("\t"): "\\t",
                  0x85: "\\x85", 0x2028: "\\u2028", 0x2029: "\\u2029"})
 

@@ -32,6 +32,9 @@ MAX_INT_DIGITS = 15
 # Front matter is flat; deeper nesting is a mistake (or an attack on the
 # recursive YAML composer, which can crash the interpreter).
 MAX_NESTING = 20
+# Dates outside these years are typing mistakes (9999-12-01); inside them, adding a
+# review interval (at most 1000 months) can never pass the calendar's year 9999.
+MIN_YEAR, MAX_YEAR = 1800, 2200
 
 
 class FieldError(Exception):
@@ -85,6 +88,36 @@ def split(text: str) -> tuple[str, str, int]:
     )
 
 
+MAX_DATA_FILE_BYTES = 4 * 1024 * 1024
+
+
+def read_data_file(path, what: str) -> str:
+    """The text of a YAML data file (the config, the people file): a regular file of
+    at most 4 MB of UTF-8 (a BOM and CRLF allowed). Raises FrontMatterError at the
+    place of the first byte that is not UTF-8, and OSError when it cannot be read
+    (FileNotFoundError when it is not there)."""
+    import os
+    import stat
+
+    if not stat.S_ISREG(os.stat(path).st_mode):  # before opening: opening a pipe waits for a writer
+        raise FrontMatterError(1, 1, f"the {what} is not a regular file (a folder, device or pipe), "
+                                     "name a YAML file")
+    with open(path, "rb") as file:
+        data = file.read(MAX_DATA_FILE_BYTES + 1)
+    if len(data) > MAX_DATA_FILE_BYTES:
+        raise FrontMatterError(1, 1, f"the {what} is larger than {MAX_DATA_FILE_BYTES // (1024 * 1024)} MB, "
+                                     "which no such file needs, check that it is the right file")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        head = data[: exc.start]
+        line = head.count(b"\n") + 1
+        col = len(head[head.rfind(b"\n") + 1:].decode("utf-8", "replace")) + 1
+        raise FrontMatterError(line, col, f"byte {exc.start} (0x{data[exc.start]:02x}) of the {what} is not "
+                                          "UTF-8 text, save the file as UTF-8 in your editor") from None
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
 def read_mapping(yaml_text: str, first_line: int = 2) -> list[Entry]:
     """Parse YAML text that must be a mapping; first_line is its line in the file.
 
@@ -96,6 +129,7 @@ def read_mapping(yaml_text: str, first_line: int = 2) -> list[Entry]:
 
     if len(yaml_text.encode("utf-8", "surrogatepass")) > MAX_FRONT_MATTER_BYTES:
         raise FrontMatterError(first_line, 1, "the front matter is larger than 256 KB, move long text into the body")
+    _check_nesting(yaml_text, position)
     _scan_events(yaml_text, position, first_line)
     try:
         loader = Loader(yaml_text)
@@ -132,6 +166,118 @@ def read_mapping(yaml_text: str, first_line: int = 2) -> list[Entry]:
         seen[key] = key_pos
         entries.append(Entry(key, value_node, key_pos, position(value_node.start_mark)))
     return entries
+
+
+def _check_nesting(yaml_text: str, position) -> None:
+    """Refuse nesting deeper than MAX_NESTING by reading the text ourselves, before
+    the YAML library sees it: libyaml's own limit (and its wording) changed between
+    PyYAML releases, and what an author is told must not depend on which one is
+    installed. Levels are counted as YAML opens them: flow brackets outside quotes
+    and comments, and block lists and mappings by their indentation. A list written
+    at its key's own indentation is not counted (the event scan that follows counts
+    it), so this never finds more levels than YAML would."""
+    blocks: list[tuple[int, str]] = []  # open block collections: (column, "seq" | "map")
+    flow = 0  # open flow brackets
+    quote = ""  # the quote character of a scalar that continues on the next line
+    skip_deeper = -1  # lines indented more than this belong to a text value (block or plain scalar)
+
+    def opened(line: int, col: int) -> None:
+        if len(blocks) + flow > MAX_NESTING:
+            pos = position(_Mark(line, col))
+            raise FrontMatterError(
+                pos.line, pos.col,
+                f"the front matter is nested more than {MAX_NESTING} levels deep, "
+                "use plain 'name: value' lines and simple lists",
+            )
+
+    for number, text in enumerate(yaml_text.split("\n")):
+        col = 0
+        if not quote and not flow:
+            stripped = text.lstrip(" ")
+            indent = len(text) - len(stripped)
+            if not stripped or stripped.startswith("#"):
+                continue
+            if skip_deeper >= 0 and indent > skip_deeper:
+                continue
+            skip_deeper = -1
+            while blocks and blocks[-1][0] > indent:
+                blocks.pop()
+            col = indent
+            node = indent
+            while text.startswith("-", col) and (col + 1 == len(text) or text[col + 1] in " \t"):
+                if not blocks or blocks[-1][0] < col:
+                    blocks.append((col, "seq"))
+                    opened(number, col)
+                node = col
+                col += 1
+                while col < len(text) and text[col] in " \t":
+                    col += 1
+            key_end = _key_end(text, col)
+            if key_end is not None:
+                if not blocks or blocks[-1][0] < col:
+                    blocks.append((col, "map"))
+                    opened(number, col)
+                node = col
+                col = key_end
+                while col < len(text) and text[col] in " \t":
+                    col += 1
+            while col < len(text) and text[col] in "&!":  # an anchor or tag before the value
+                while col < len(text) and text[col] not in " \t":
+                    col += 1
+                while col < len(text) and text[col] in " \t":
+                    col += 1
+            if col >= len(text) or text[col] == "#":
+                continue
+            if text[col] in "|>" or text[col] not in "[{\"'":  # a text value, maybe on more lines
+                skip_deeper = node
+                continue
+        start = True  # at the start of a value, where a quote opens a quoted scalar
+        while col < len(text):
+            char = text[col]
+            if quote:
+                if char == "\\" and quote == '"':
+                    col += 1
+                elif char == quote:
+                    if quote == "'" and text.startswith("''", col):
+                        col += 1
+                    else:
+                        quote = ""
+            elif char in "\"'" and start:
+                quote = char
+            elif char == "#" and (col == 0 or text[col - 1] in " \t"):
+                break
+            elif char in "[{":
+                flow += 1
+                opened(number, col)
+            elif char in "]}":
+                flow = max(0, flow - 1)
+            start = not quote and char in " \t[{,:"
+            col += 1
+    return None
+
+
+class _Mark(NamedTuple):
+    line: int
+    column: int
+
+
+def _key_end(text: str, col: int) -> int | None:
+    """Where a block mapping key written at `col` ends (after its colon), or None."""
+    if col >= len(text) or text[col] in "[{#|>&*!%@`":
+        return None
+    if text[col] in "\"'":
+        close = text.find(text[col], col + 1)
+        if close < 0 or not text.startswith(":", close + 1):
+            return None
+        end = close + 2
+        return end if end == len(text) or text[end] in " \t" else None
+    index = col
+    while True:
+        index = text.find(":", index + 1)
+        if index < 0 or " #" in text[col:index]:
+            return None
+        if index + 1 == len(text) or text[index + 1] in " \t":
+            return index + 1
 
 
 def _scan_events(yaml_text: str, position, first_line: int) -> None:
@@ -234,7 +380,18 @@ def to_text(node: yaml.Node, key: str, example: str = '"Some text"') -> str:
     value = str(node.value).strip()
     if not value:
         raise FieldError(f"'{key}' is empty, write a value, e.g. {key}: {example}")
+    bad = UNWRITABLE.search(value)
+    if bad:
+        raise FieldError(f"'{key}' holds the control character U+{ord(bad.group()):04X}, "
+                         "which a page or feed cannot show, remove it")
     return value
+
+
+# What a text value may not hold although YAML's escapes ("\x1b", "\ud800") can make it:
+# control characters other than tab and newline (XML feeds cannot hold them, browsers
+# show them as boxes), lone surrogates (not text: writing the page would fail) and
+# the noncharacters U+FFFE and U+FFFF.
+UNWRITABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 
 
 def to_int(node: yaml.Node, key: str, minimum: int = 0) -> int:
@@ -277,8 +434,12 @@ def to_date(node: yaml.Node, key: str) -> dt.date:
     match = _DATE.fullmatch(raw)
     if not match:
         raise FieldError(f"'{key}' is '{raw}', write the date as YYYY-MM-DD, e.g. {key}: 2025-03-30")
+    year = int(match["y"])
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise FieldError(f"'{key}' is '{raw}', the year {year} cannot be right, "
+                         f"use a year from {MIN_YEAR} to {MAX_YEAR} (YYYY-MM-DD)")
     try:
-        date = dt.date(int(match["y"]), int(match["m"]), int(match["d"]))
+        date = dt.date(year, int(match["m"]), int(match["d"]))
     except ValueError:
         raise FieldError(f"'{key}' is '{raw}', which is not a real date, check the month and day (YYYY-MM-DD)") from None
     if match["H"] is not None and (int(match["H"]) > 23 or int(match["M"]) > 59 or int(match["S"] or 0) > 59):

@@ -119,12 +119,15 @@ def read_catalog(path: Path, display: str, language: str) -> tuple[Catalog | Non
 
 
 def find_catalog(templates_dir: Path, language: str) -> Path | None:
-    """templates/locales/<lang>/messages.po: the full tag first (pt-BR, pt_BR), then the language."""
-    root = templates_dir / CATALOG_DIR
-    for name in (language, language.replace("-", "_"), base_language(language)):
-        path = root / name / CATALOG_NAME
-        if path.is_file():
-            return path
+    """templates/locales/<lang>/messages.po: the full tag first (pt-BR, pt_BR), then the
+    language; in the site's templates folder first, then in the default theme."""
+    from .theme import theme_layers
+    for layer in theme_layers(templates_dir):
+        root = layer / CATALOG_DIR
+        for name in (language, language.replace("-", "_"), base_language(language)):
+            path = root / name / CATALOG_NAME
+            if path.is_file():
+                return path
     return None
 
 

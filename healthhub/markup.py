@@ -147,6 +147,20 @@ class CalloutExtension(Extension):
         md.treeprocessors.register(_CalloutProcessor(md, self.titles), "healthhub_callouts", 1)
 
 
+# Ids the theme gives its own elements (hh-main, hh-related-heading, ...) start with
+# this; an id made from a heading's text never does, so a heading called "HH main"
+# cannot take the skip link's target. An id an author writes out ({#hh-x}, id="hh-x")
+# is refused (content.theme_id_problems).
+THEME_ID_PREFIX = "hh-"
+
+
+def heading_id(text: str, separator: str) -> str:
+    """The id of a heading without one: Python-Markdown's Unicode slug, with 'h-'
+    before it when it would start like the theme's ids."""
+    slug = slugify_unicode(text, separator)
+    return "h-" + slug if slug.startswith(THEME_ID_PREFIX) else slug
+
+
 class MarkdownConverter:
     """One Python-Markdown instance, reset between documents (building one is slow)."""
 
@@ -155,7 +169,7 @@ class MarkdownConverter:
         self._md = markdown.Markdown(
             extensions=[*EXTENSIONS, CalloutExtension(titles or callout_titles())],
             extension_configs={
-                "toc": {"slugify": slugify_unicode, "permalink": False},
+                "toc": {"slugify": heading_id, "permalink": False},
                 "footnotes": {"BACKLINK_TEXT": "↩\ufe0e"},
                 "smarty": {"smart_quotes": False},
             },

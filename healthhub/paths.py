@@ -19,21 +19,75 @@ _SAFE_SLUG = re.compile(r"[^\W_](?:[\w-]*[^\W_])?", re.UNICODE)
 MAX_SLUG_LENGTH = 80
 
 
-def slugify(text: str) -> str:
+def slugify(text: str, limit: int | None = MAX_SLUG_LENGTH) -> str:
     """'Mental Health' -> 'mental-health'; 'Santé mentale' -> 'santé-mentale'.
 
     Letters of every script are kept (NFC, lower case); anything else becomes a
-    hyphen. Returns '' when nothing is left.
+    hyphen. Returns '' when nothing is left. Cut at `limit` characters (None: not cut).
     """
     text = unicodedata.normalize("NFKC", text).lower()
     slug = _NOT_WORD.sub("-", text.replace("_", "-")).strip("-")
     slug = re.sub(r"-{2,}", "-", slug)
-    return slug[:MAX_SLUG_LENGTH].strip("-")
+    return slug[:limit].strip("-") if limit is not None else slug
+
+
+# A file name holds at most 255 bytes on the usual file systems (ext4, XFS, btrfs,
+# APFS; NTFS counts UTF-16 units, which is never stricter). A slug becomes
+# `<slug>.html` or a folder, so it may take 250 bytes of UTF-8.
+MAX_FILE_NAME_BYTES = 255
+MAX_SLUG_BYTES = MAX_FILE_NAME_BYTES - len(".html")
 
 
 def is_safe_slug(slug: str) -> bool:
-    """A slug given by an author may hold only letters, digits and hyphens."""
-    return bool(_SAFE_SLUG.fullmatch(slug)) and "_" not in slug and len(slug) <= MAX_SLUG_LENGTH
+    """A slug given by an author may hold only letters, digits and hyphens, and
+    must fit in a file name."""
+    return bool(_SAFE_SLUG.fullmatch(slug)) and "_" not in slug and fits_file_name(slug)
+
+
+def fits_file_name(slug: str) -> bool:
+    """True when `<slug>.html` (and the folder `<slug>/`) fits in a file name."""
+    return len(slug.encode("utf-8", "surrogatepass")) <= MAX_SLUG_BYTES
+
+
+def slug_problem(slug: str) -> str:
+    """What is wrong with a slug is_safe_slug refuses, in words ('' when nothing is)."""
+    size = len(slug.encode("utf-8", "surrogatepass"))
+    if size > MAX_SLUG_BYTES:
+        return (f"it is {size} bytes long and a file name holds at most {MAX_FILE_NAME_BYTES} "
+                f"({MAX_SLUG_BYTES} for the slug and '.html')")
+    for index, char in enumerate(slug):
+        if char == "_" or not (char.isalnum() or char == "-"):
+            shown = f"U+{ord(char):04X}" if not char.isprintable() or char.isspace() else f"'{char}'"
+            return f"character {index + 1} is {shown}, a slug may only hold letters, digits and hyphens"
+    if slug.startswith("-") or slug.endswith("-"):
+        return "it starts or ends with a hyphen"
+    if not slug:
+        return "it is empty"
+    return ""
+
+
+def shorten_slug(slug: str, max_bytes: int = MAX_SLUG_BYTES) -> str:
+    """The slug cut to fit in max_bytes of UTF-8, after a whole word (at a hyphen)
+    when there is one to cut at."""
+    if len(slug.encode("utf-8")) <= max_bytes:
+        return slug
+    cut = slug.encode("utf-8")[:max_bytes].decode("utf-8", "ignore")
+    if "-" in cut and slug[len(cut)] != "-":
+        cut = cut[: cut.rindex("-")]
+    return cut.strip("-")
+
+
+# Top-level names the site itself uses (folders, and pages a folder would be
+# confused with); a category whose slug is one of them is published elsewhere.
+SITE_OWN_NAMES = frozenset({"tags", "assets", "pagefind", "search", "people", "404", "index"})
+OWN_NAME_SUFFIX = "-category"
+
+
+def category_slug(name: str) -> str:
+    """A category's folder: its slug, or for a name the site itself uses ('Tags',
+    'Search', 'People') that slug with '-category' after it (tags-category/)."""
+    slug = slugify(name)
+    return slug + OWN_NAME_SUFFIX if slug in SITE_OWN_NAMES else slug
 
 
 def article_path(category_slug: str, slug: str) -> str:
@@ -133,3 +187,14 @@ def is_inside(path: str) -> bool:
 
 def person_path(person_id: str) -> str:
     return f"people/{person_id}.html"
+
+
+_NAME_SEPARATORS = re.compile(r"[\s_\-\u2010-\u2015]+", re.UNICODE)
+
+
+def name_key(name: str) -> str:
+    """What makes two category or tag names the same name: 'Mental health',
+    'mental-health' and 'Mental  Health' (or 'Santé' typed with a combining
+    accent) are one; 'Rh+' and 'Rh-' are not, although both slugify to 'rh'."""
+    text = unicodedata.normalize("NFKC", name).casefold()
+    return _NAME_SEPARATORS.sub("-", text).strip("-")

@@ -44,9 +44,11 @@ def load_people(path: Path | None, display: str) -> tuple[dict[str, Person], lis
     if path is None:
         return {}, []
     try:
-        text = path.read_text(encoding="utf-8-sig").replace("\r\n", "\n")
-    except (OSError, UnicodeDecodeError) as exc:
-        return {}, [error(display, 1, 1, f"cannot read the people file ({exc}), check the --authors path")]
+        text = fm.read_data_file(path, "people file")
+    except fm.FrontMatterError as exc:
+        return {}, [error(display, exc.line, exc.col, exc.message)]
+    except OSError as exc:
+        return {}, [error(display, 1, 1, f"cannot read the people file ({exc.strerror}), check the --authors path")]
     return parse_people(text, display)
 
 
@@ -65,9 +67,13 @@ def parse_people(text: str, display: str) -> tuple[dict[str, Person], list[Diagn
     for entry in entries:
         pid = entry.key
         if not paths.is_safe_slug(pid) or pid != pid.lower():
-            diags.append(error(display, entry.key_pos.line, entry.key_pos.col,
-                               f"person id '{pid}' may only hold lower-case letters, digits and hyphens, "
-                               f"e.g. {paths.slugify(pid) or 'amara-okafor'}"))
+            suggestion = paths.shorten_slug(paths.slugify(pid, limit=None), 80) or "amara-okafor"
+            if not paths.fits_file_name(pid):
+                problem = (f"person id '{pid[:60]}…' is too long for a file name ({len(pid.encode())} bytes, "
+                           f"{paths.MAX_SLUG_BYTES} at most), shorten it")
+            else:
+                problem = f"person id '{pid}' may only hold lower-case letters, digits and hyphens"
+            diags.append(error(display, entry.key_pos.line, entry.key_pos.col, f"{problem}, e.g. {suggestion}"))
             continue
         if not isinstance(entry.node, yaml.MappingNode):
             diags.append(error(display, entry.pos.line, entry.pos.col,

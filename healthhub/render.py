@@ -22,7 +22,7 @@ from typing import Callable, Sequence
 import jinja2
 from markupsafe import Markup
 
-from . import __version__, feeds, i18n, paths
+from . import __version__, feeds, i18n, paths, theme
 from .config import Config
 from .bodies import BodyMissing
 from .content import Article, Category, Site, Tag
@@ -225,17 +225,29 @@ def related_articles(article: Article, articles: Sequence[Article], count: int) 
 
 
 class RelatedIndex:
-    """related_articles for every article of a newest-first list, in about linear time.
+    """related_articles for every article of a newest-first list, in time linear in
+    the number of tags an article has (never in the number of their combinations).
 
-    Each tag and category is a bit mask over the list's positions; "shares at
-    least k tags" is an OR of ANDs of the article's tag masks, and the lowest set
-    bit is the newest article, which is the order related_articles breaks ties in.
+    Each tag and category is a bit mask over the list's positions. For one article,
+    the tag masks it has are added up as a bit-sliced counter (plane i holds bit i
+    of "how many tags this other article shares"), so the articles sharing the most
+    tags are found by walking the planes from the top; the lowest set bit of a
+    group is its newest article, which is the order related_articles breaks ties in.
     """
 
     def __init__(self, articles: Sequence[Article]):
         self.articles = list(articles)
         self.position = {a.path: i for i, a in enumerate(self.articles)}
-        self.tag_slugs = [frozenset(paths.slugify(tag) for tag in a.tags) for a in self.articles]
+        slug_of: dict[str, str] = {}
+        self.tag_slugs = []
+        for a in self.articles:
+            slugs = set()
+            for tag in a.tags:
+                slug = slug_of.get(tag)
+                if slug is None:
+                    slug = slug_of[tag] = paths.slugify(tag)
+                slugs.add(slug)
+            self.tag_slugs.append(frozenset(slugs))
         self.tag_masks: dict[str, int] = {}
         self.category_masks: dict[str, int] = {}
         for index, article in enumerate(self.articles):
@@ -247,28 +259,43 @@ class RelatedIndex:
     def related(self, article: Article, count: int) -> tuple[Article, ...]:
         index = self.position[article.path]
         others = ~(1 << index)
-        masks = [self.tag_masks[slug] for slug in sorted(self.tag_slugs[index])]
-        at_least = [0] * (len(masks) + 2)  # at_least[k]: shares k or more tags
-        for k in range(1, len(masks) + 1):
-            for combo in itertools.combinations(masks, k):
-                both = combo[0]
-                for mask in combo[1:]:
-                    both &= mask
-                at_least[k] |= both
+        planes: list[int] = []  # planes[i]: the others whose shared-tag count has bit i set
+        for slug in self.tag_slugs[index]:
+            carry = self.tag_masks[slug] & others
+            i = 0
+            while carry:  # add one to the count of every article in the mask
+                if i == len(planes):
+                    planes.append(carry)
+                    break
+                plane = planes[i]
+                planes[i] = plane ^ carry
+                carry &= plane
+                i += 1
+        sharing = 0
+        for plane in planes:
+            sharing |= plane
         category = self.category_masks[article.category_slug]
         found: list[Article] = []
-        groups = []
-        for k in range(len(masks), 0, -1):
-            exactly = at_least[k] & ~at_least[k + 1] & others
-            groups += [exactly & category, exactly & ~category]
-        groups.append(category & ~at_least[1] & others)
-        for group in groups:
+
+        def take(group: int) -> None:
             while group and len(found) < count:
                 low = group & -group
                 found.append(self.articles[low.bit_length() - 1])
                 group ^= low
-            if len(found) >= count:
-                break
+
+        left = sharing
+        while left and len(found) < count:
+            best = left  # those of `left` that share the most tags
+            for plane in reversed(planes):
+                if best & plane:
+                    best &= plane
+                else:
+                    best &= ~plane
+            take(best & category)
+            take(best & ~category)
+            left &= ~best
+        if len(found) < count:
+            take(category & ~sharing & others)
         return tuple(found)
 
 
@@ -368,7 +395,7 @@ def make_environment(templates_dir: Path, compiled_dir: Path | None = None) -> j
         compiled_dir.mkdir(parents=True, exist_ok=True)
         bytecode_cache = jinja2.FileSystemBytecodeCache(str(compiled_dir))
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(templates_dir)),
+        loader=theme.make_loader(templates_dir),  # the site's templates over the default theme
         bytecode_cache=bytecode_cache,
         autoescape=jinja2.select_autoescape(["html", "xml", "htm"], default_for_string=True),
         undefined=jinja2.StrictUndefined,

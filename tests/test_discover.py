@@ -324,13 +324,13 @@ def test_related_articles_rank_shared_tags_then_category_then_newest(site_dir):
     site_dir.write("articles/unrelated.md", article("Unrelated", category="Nutrition", date="2025-03-29", tags="[z]"))
     assert site_dir.build(search=False).ok
     page = site_dir.read("health/main.html")
-    related = re.search(r'<h2 id="related-heading">Related articles</h2>(.*?)</section>', page, re.S).group(1)
+    related = re.search(r'<h2 id="hh-related-heading">Related articles</h2>(.*?)</section>', page, re.S).group(1)
     titles = re.findall(r'<a href="[^"]*">([^<]*)</a>', related)
     assert titles == ["Two shared", "Same category and tag", "One shared new", "One shared old"]
-    more = re.search(r'<h2 id="more-heading">More in Health</h2>(.*?)</section>', page, re.S).group(1)
+    more = re.search(r'<h2 id="hh-more-heading">More in Health</h2>(.*?)</section>', page, re.S).group(1)
     assert re.findall(r'<a href="[^"]*">([^<]*)</a>', more) == ["Same category", "All 3 articles in Health"]
     body_end = page.index('<div class="article-body"')
-    assert body_end < page.index("related-heading") < page.index("more-heading")
+    assert body_end < page.index("hh-related-heading") < page.index("hh-more-heading")
 
 
 def test_most_viewed_on_home_and_category(site_dir):
@@ -409,8 +409,8 @@ def test_search_from_the_header_box_finds_an_article_in_chromium(browser, served
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.goto(served + "sleep/index.html")
     assert page.locator(".site-search .search-offline").is_hidden()
-    page.fill("#site-search-q", "piriformis")
-    page.press("#site-search-q", "Enter")
+    page.fill("#hh-search-q", "piriformis")
+    page.press("#hh-search-q", "Enter")
     page.wait_for_url("**/search.html?q=piriformis")
     first = page.locator(".pagefind-ui__result-link").first
     first.wait_for(timeout=15000)
@@ -459,8 +459,8 @@ def test_the_search_box_is_a_plain_form_that_works_without_javascript(browser, s
     context = browser.new_context(java_script_enabled=False)
     page = context.new_page()
     page.goto(served + "health/back-pain-after-jogging.html")
-    page.fill("#site-search-q", "sleep")
-    page.press("#site-search-q", "Enter")
+    page.fill("#hh-search-q", "sleep")
+    page.press("#hh-search-q", "Enter")
     page.wait_for_url("**/search.html?q=sleep")
     assert "Search needs JavaScript" in page.locator("main").inner_text()
     assert page.locator(".search-browse a").count() == 5

@@ -22,6 +22,8 @@ RUNNER = textwrap.dedent("""
     from healthhub.cli import main
 
     action, after = sys.argv[1], int(sys.argv[2])
+    # Ctrl-C as in a terminal, even when started where SIGINT is ignored (a background job)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     count = 0
 
     def fault():

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from conftest import article
+from conftest import article, without_background_cleanup
 from healthhub import paths
 from healthhub.content import FIELDS
 
@@ -37,6 +37,7 @@ def check_build(site_dir, before: set[str]) -> None:
     for d in result.diagnostics:
         line = d.format()
         assert d.line >= 1 and d.col >= 1 and len(line.splitlines()) == 1, line
+    without_background_cleanup(site_dir.root)  # the previous site is removed in the background
     after = {p for p in files_outside(site_dir.root, site_dir.out) if not p.startswith(".healthhub-cache/")}
     assert after - before <= {".site.lock"}, after - before
     if result.ok:

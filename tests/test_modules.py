@@ -148,16 +148,20 @@ def test_two_articles_with_the_same_url_are_one_error_naming_both(site_dir):
     site_dir.write("articles/other/b.md", article("B", slug="same"))
     result = site_dir.build()
     assert [d.format() for d in result.errors] == [
-        "articles/other/b.md:1:1: error: this article and articles/health/a.md would both be published at "
+        "articles/other/b.md:5:7: error: this article and articles/health/a.md:5 would both be published at "
         "health/same.html, give one of them a different 'slug:' or file name"]
 
 
-def test_category_spelled_two_ways_is_an_error(site_dir):
+def test_category_spelled_two_ways_by_case_is_one_category_with_a_warning(site_dir):
     site_dir.write("articles/a.md", article("A", category="Mental Health"))
     site_dir.write("articles/b.md", article("B", category="Mental health"))
+    site_dir.write("articles/c.md", article("C", category="Mental Health"))
     result = site_dir.build()
-    assert [d.format() for d in result.errors] == [
-        "articles/b.md:1:1: error: category 'Mental health' is spelled 'Mental Health' in other articles, use one spelling"]
+    assert result.ok
+    assert [d.format() for d in result.diagnostics] == [
+        "articles/b.md:3:11: warning: category 'Mental health' is written 'Mental Health' in 2 other articles "
+        "(articles/a.md), both are one category shown as 'Mental Health', use one spelling"]
+    assert "Mental health" not in site_dir.read("mental-health/b.html")
 
 
 def test_categories_follow_config_order_and_unicode_slugs(site_dir):

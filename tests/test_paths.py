@@ -47,3 +47,34 @@ def test_safe_slugs():
     assert paths.is_safe_slug("santé")
     for bad in ("../x", "a/b", "-a", "a b", "a_b", ""):
         assert not paths.is_safe_slug(bad)
+
+
+@pytest.mark.parametrize("a, b, same", [
+    ("Mental health", "mental-health", True),
+    ("Santé", "Sante\u0301", True),
+    ("COVID 19", "covid_19", True),
+    ("Rh+", "Rh-", False),
+    ("Heart & lungs", "Heart lungs", False),
+])
+def test_name_key_says_which_names_are_one_name(a, b, same):
+    assert (paths.name_key(a) == paths.name_key(b)) is same
+
+
+def test_category_slug_moves_names_the_site_uses_itself():
+    assert paths.category_slug("Health") == "health"
+    assert [paths.category_slug(n) for n in ("Tags", "Search", "People", "Assets")] == [
+        "tags-category", "search-category", "people-category", "assets-category"]
+
+
+def test_slug_limits_are_in_bytes_of_a_file_name():
+    assert paths.is_safe_slug("a" * 250) and not paths.is_safe_slug("a" * 251)
+    assert paths.is_safe_slug("é" * 125) and not paths.is_safe_slug("é" * 126)
+    assert paths.slug_problem("a" * 251).startswith("it is 251 bytes long")
+    assert paths.slug_problem("knee pain") == "character 5 is U+0020, a slug may only hold letters, digits and hyphens"
+    assert paths.slug_problem("knee-pain") == ""
+
+
+def test_shorten_slug_cuts_after_a_whole_word_within_the_bytes():
+    assert paths.shorten_slug("knee-pain-after-running", 12) == "knee-pain"
+    assert paths.shorten_slug("\U00020000" * 70) == "\U00020000" * 62
+    assert paths.shorten_slug("short") == "short"
