@@ -25,7 +25,8 @@ from .incremental import PageCache
 from .progress import Progress
 from .glossary import DEFAULT_GLOSSARY_FILE, load_glossary
 from .people import DEFAULT_AUTHORS_FILE, Person, load_people
-from .render import make_environment, render_site
+from .i18n import catalog_warnings, load_catalogs
+from .render import make_environment, render_site, site_languages
 from .search import SearchIndexError, index_site
 from .sources import SourceReader, source_signatures
 from .theme import load_assets as load_theme_assets, theme_files
@@ -250,6 +251,8 @@ def _build(options: BuildOptions, progress: Progress | None) -> BuildResult:
         search = options.search and any(not article.draft for article in site.articles)
         env = make_environment(options.templates_dir)
         env.bytecode_cache = cache.compiled_templates()
+        catalogs, catalog_problems = load_catalogs(options.templates_dir, site_languages(config), display_path)
+        diagnostics += catalog_problems + catalog_warnings(env, catalogs)
         with Staging(out_dir) as staging:
             stored = cache.load("pages")
             manifest = cache.load("manifest")
@@ -262,7 +265,7 @@ def _build(options: BuildOptions, progress: Progress | None) -> BuildResult:
             memo = dict(related)
             try:
                 outputs = render_site(env, site, load_theme_assets(options.templates_dir), search=search,
-                                      render_pages=pages.render_pages, memo=memo)
+                                      render_pages=pages.render_pages, memo=memo, catalogs=catalogs)
             except jinja2.TemplateError as exc:
                 diagnostics.append(template_diagnostic(exc, options.templates_dir))
                 return BuildResult(False, diagnostics, site, None, time.perf_counter() - started, reader.reparsed)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import textstat
 
-from .content import DESCRIPTION_LIMIT, Article, Site, decode, load_site
+from .content import DESCRIPTION_LIMIT, Article, Site, decode, load_site, translation_key
 from .errors import Diagnostic, HasDiagnostics, error, one_line, warning
 from .frontmatter import FrontMatterError, Position, split
 from .markup import CALLOUT_LABELS, prose_text, scan_source
@@ -41,13 +41,51 @@ def check_site(site: Site, today: dt.date) -> list[Diagnostic]:
     diags: list[Diagnostic] = []
     for article in sorted(site.articles, key=lambda a: a.source):
         markdown = body_markdown(article)
-        diags += check_readability(article, site.body_html(article), markdown, site.config.readability_target)
+        # Flesch-Kincaid is a formula for English text
+        if (article.language or site.config.language).split("-")[0].lower() == "en":
+            diags += check_readability(article, site.body_html(article), markdown, site.config.readability_target)
         diags += check_review(article, today)
         diags += check_sources(article)
         diags += check_markdown(article, markdown)
         diags += check_summary(article)
         diags += check_history(article)
     diags += check_duplicate_titles(site.articles)
+    diags += check_translations(site)
+    return diags
+
+
+def check_translations(site: Site) -> list[Diagnostic]:
+    """On a site in several languages: a translation whose source (the default
+    language's standard version) changed after it, and a translation_key that no
+    article of the default language has."""
+    config = site.config
+    if not config.languages:
+        return []
+    sources = {}
+    for article in site.articles:
+        if article.language == config.language and not article.variant:
+            sources.setdefault(translation_key(article), article)
+    diags = []
+    for article in site.articles:
+        if article.language == config.language:
+            continue
+        source = sources.get(translation_key(article))
+        if source is None:
+            if article.translation_key:
+                pos = _at(article, "translation_key")
+                diags.append(warning(article.source, pos.line, pos.col,
+                                     f"translation_key '{article.translation_key}' is not used by any "
+                                     f"'{config.language}' article, so this translation has no source; "
+                                     "check the key or give the source article the same translation_key"))
+            continue
+        changed = max(d for d in (source.modified, source.reviewed) if d is not None)
+        own = max(d for d in (article.modified, article.reviewed) if d is not None)
+        if changed > own:
+            pos = _at(article, "updated") if "updated" in article.positions else _at(article, "date")
+            diags.append(warning(article.source, pos.line, pos.col,
+                                 f"this translation may be out of date: its source {source.source} changed on "
+                                 f"{changed.isoformat()}, after this translation ({own.isoformat()}); "
+                                 "update the translation and its 'updated:' date"))
     return diags
 
 

@@ -20,6 +20,26 @@ from . import paths
 from .errors import ConfigError, Diagnostic, did_you_mean, error
 
 DEFAULT_CONFIG_FILE = "healthhub.yaml"
+LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*")
+
+
+@dataclass(frozen=True)
+class Language:
+    """One entry of `languages:`: its tag, its name in itself, and names of
+    categories and tags in this language (source name -> translated name)."""
+
+    code: str
+    name: str
+    categories: tuple[tuple[str, str], ...] = ()
+    tags: tuple[tuple[str, str], ...] = ()
+    description: str = ""  # the site's description and disclaimer in this language
+    disclaimer: str = ""
+
+    def category_name(self, name: str) -> str:
+        return dict(self.categories).get(name, name)
+
+    def tag_name(self, name: str) -> str:
+        return dict(self.tags).get(name, name)
 
 
 @dataclass(frozen=True)
@@ -65,6 +85,8 @@ class Config:
     # The glossary's terms (glossary.Term), read from glossary.yaml by the build, not a
     # config key: kept here so that every cache keyed by the config sees a change to it.
     glossary: tuple = ()
+    # A site in several languages (README "Sites in several languages"); empty: one language.
+    languages: tuple["Language", ...] = ()
     # Where the config file was read from ('' for built-in defaults).
     source: str = field(default="", compare=False)
     # Where each key's value is in that file (line, col), for messages about it.
@@ -103,6 +125,7 @@ _KINDS = {
     "accessibility_issues": "list",
     "accessibility_tested": "date",
     "feedback_url": "form_url",
+    "languages": "languages",
 }
 KNOWN_KEYS = tuple(_KINDS)
 
@@ -150,6 +173,15 @@ def parse_config(text: str, display: str) -> Config:
         except fm.FieldError as exc:
             line, col = getattr(exc, "position", None) or (entry.pos.line, entry.pos.col)
             problems.append(error(display, line, col, str(exc)))
+    languages = values.get("languages")
+    if languages:
+        given = next((e for e in entries if e.key == "language"), None)
+        if given is not None and values.get("language") != languages[0].code:
+            problems.append(error(display, given.pos.line, given.pos.col,
+                                  f"'language' is '{values.get('language')}' but the first of 'languages' is "
+                                  f"'{languages[0].code}', the first language is the default: make them the same "
+                                  "or remove 'language'"))
+        values["language"] = languages[0].code
     if problems:
         raise ConfigError(problems)
     return dataclasses.replace(Config(), source=display, positions=positions, **values)
@@ -183,9 +215,11 @@ def _convert(kind: str, entry: fm.Entry):
         return _nav(entry)
     if kind == "addresses":
         return _gone(entry)
+    if kind == "languages":
+        return _languages(entry)
     if kind == "language":
         value = fm.to_text(node, key, "en")
-        if not re.fullmatch(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*", value):
+        if not LANGUAGE_TAG.fullmatch(value):
             raise fm.FieldError(f"'language' is '{value}', use a language tag such as en, en-GB or fr")
         return value
     if kind == "date":
@@ -207,6 +241,50 @@ def _convert(kind: str, entry: fm.Entry):
             return ""
         return normal_base_url(fm.to_text(node, key, "https://example.org/"))
     raise AssertionError(kind)
+
+
+_LANGUAGES_EXAMPLE = "languages: {en: {name: English}, ar: {name: العربية}}"
+_LANGUAGE_FIELDS = ("name", "categories", "tags", "description", "disclaimer")
+
+
+def _languages(entry: fm.Entry) -> tuple[Language, ...]:
+    """`languages:` a mapping of language tag -> {name, categories, tags}; the first is the default."""
+    node = entry.node
+    if isinstance(node, yaml.ScalarNode) and node.tag == fm.NULL:
+        return ()
+    if not isinstance(node, yaml.MappingNode):
+        raise fm.FieldError(f"'languages' must list language tags with their names, e.g. {_LANGUAGES_EXAMPLE}")
+    found: list[Language] = []
+    for key_node, value_node in node.value:
+        code = str(key_node.value)
+        if not LANGUAGE_TAG.fullmatch(code):
+            raise fm.FieldError(f"'{code}' in 'languages' is not a language tag, use one such as en, es, ar or pt-BR")
+        if any(language.code.lower() == code.lower() for language in found):
+            raise fm.FieldError(f"'{code}' is listed twice in 'languages', keep one")
+        if isinstance(value_node, yaml.ScalarNode) and value_node.tag != fm.NULL:
+            found.append(Language(code, fm.to_text(value_node, code)))  # `ar: العربية` is allowed too
+            continue
+        if not isinstance(value_node, yaml.MappingNode):
+            raise fm.FieldError(f"'{code}' in 'languages' needs a name, e.g. {code}: {{name: ...}}")
+        fields: dict[str, object] = {}
+        for field_key, field_value in value_node.value:
+            name = str(field_key.value)
+            if name not in _LANGUAGE_FIELDS:
+                raise fm.FieldError(f"unknown field '{name}' for language '{code}'"
+                                    f"{did_you_mean(name, _LANGUAGE_FIELDS)}, known fields are: "
+                                    f"{', '.join(_LANGUAGE_FIELDS)}")
+            if name in ("name", "description", "disclaimer"):
+                fields[name] = fm.to_text(field_value, name, "English")
+            else:
+                if not isinstance(field_value, yaml.MappingNode):
+                    raise fm.FieldError(f"'{name}' of language '{code}' maps names to their translation, "
+                                        f"e.g. {name}: {{Health: Salud}}")
+                fields[name] = tuple((str(k.value), fm.to_text(v, str(k.value))) for k, v in field_value.value)
+        if "name" not in fields:
+            raise fm.FieldError(f"language '{code}' has no name, add its name in itself, e.g. {code}: {{name: ...}}")
+        found.append(Language(code, str(fields["name"]), fields.get("categories", ()), fields.get("tags", ()),
+                              str(fields.get("description", "")), str(fields.get("disclaimer", ""))))
+    return tuple(found)
 
 
 def normal_base_url(value: str) -> str:

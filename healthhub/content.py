@@ -25,7 +25,7 @@ import yaml
 
 from . import frontmatter as fm
 from . import paths
-from .config import Config
+from .config import LANGUAGE_TAG, Config
 from .errors import Diagnostic, ProcessingError, did_you_mean, error, warning
 from .markup import (THEME_ID_PREFIX, Heading, MarkdownConverter, callout_titles, first_paragraph,
                      inert_template_syntax, reading_minutes, scan_source, shorten)
@@ -45,6 +45,7 @@ SAFE_FILE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".avif", ".bmp",
 # Top-level folders the site itself uses; a category that would take one is moved (paths.category_slug).
 RESERVED_SLUGS = paths.SITE_OWN_NAMES
 DESCRIPTION_LIMIT = 160
+VARIANTS = ("easy-read",)
 
 
 @dataclass(frozen=True)
@@ -110,6 +111,11 @@ class Article:
     # section's (question, answer text) pairs, for FAQPage structured data.
     history: tuple[HistoryEntry, ...] = ()
     questions: tuple[tuple[str, str], ...] = ()
+    # Languages: the article's language ('' on a site without `languages:`, where the
+    # site's language applies), what links its translations, and `easy-read` or ''.
+    language: str = ""
+    translation_key: str = ""
+    variant: str = ""
     # Where things are in the source file, for messages and `check` (not part of the page).
     body_first_line: int = field(default=1, compare=False)
     positions: dict = field(default_factory=dict, compare=False, repr=False)
@@ -190,6 +196,9 @@ class Site:
     # their smaller copies and sets `pictures` (output path -> images.Picture).
     image_sizes: dict = field(default_factory=dict, compare=False, repr=False)
     pictures: dict = field(default_factory=dict, compare=False, repr=False)
+    # Per article path: its translations and its other variants (see link_translations).
+    translations: dict[str, tuple[Article, ...]] = field(default_factory=dict, compare=False, repr=False)
+    variants: dict[str, tuple[Article, ...]] = field(default_factory=dict, compare=False, repr=False)
 
     def body_key(self, article: Article) -> tuple:
         """What the article's HTML body depends on: its stored body, where its links lead
@@ -255,6 +264,9 @@ FIELDS: dict[str, FieldRule] = {
     "aliases": FieldRule("addresses", example="[/old/page.html, /2019/04/old-slug/]"),
     "expires": FieldRule("date", example="2027-01-31"),
     "image": FieldRule("text", example="photos/knee.jpg"),
+    "language": FieldRule("language", example="es"),
+    "translation_key": FieldRule("text", example="back-pain-running"),
+    "variant": FieldRule("variant", example="easy-read"),
     "sources": FieldRule("sources", example='[{title: "High blood pressure", url: "https://www.nhs.uk/", publisher: NHS, year: 2023}]'),
     "also_known_as": FieldRule("list", example="[piles]"),
     "history": FieldRule("history", example="[{date: 2025-03-30, change: created, by: amara-okafor}]"),
@@ -350,6 +362,17 @@ def _convert(rule: FieldRule, entry: fm.Entry) -> object:
         return tuple(fm.to_text_list(node, key, rule.example))
     if rule.kind == "addresses":  # made site paths by parse_article, which knows the base_url
         return tuple(fm.to_text_list(node, key, rule.example))
+    if rule.kind == "language":
+        value = fm.to_text(node, key, rule.example)
+        if not LANGUAGE_TAG.fullmatch(value):
+            raise fm.FieldError(f"'language' is '{value}', use a language tag such as en, es, ar or pt-BR")
+        return value
+    if rule.kind == "variant":
+        value = fm.to_text(node, key, rule.example)
+        if value not in VARIANTS:
+            raise fm.FieldError(f"'variant' is '{value}', the only variant is easy-read (variant: easy-read); "
+                                "leave it out for the standard version")
+        return value
     if rule.kind == "slug":
         value = fm.to_text(node, key, rule.example)
         if not paths.is_safe_slug(value):
@@ -703,6 +726,9 @@ def parse_article(text: str, display: str, file_stem: str, config: Config,
         also_known_as=tuple(dict.fromkeys(values.get("also_known_as", ()))),
         history=tuple(values.get("history", ())),
         questions=rendered.questions,
+        language=str(values.get("language", "")),
+        translation_key=str(values.get("translation_key", "")),
+        variant=str(values.get("variant", "")),
         body_first_line=body_first_line,
         positions=positions,
         draft=bool(values.get("draft", False)),
@@ -775,7 +801,8 @@ def article_record(article: Article) -> tuple:
             a.reviewed.toordinal() if a.reviewed else None, a.next_review.toordinal() if a.next_review else None,
             tuple(dataclasses.astuple(x) for x in a.sources), a.reading_minutes, a.extra, a.aliases,
             a.expires.toordinal() if a.expires else None, a.image, a.also_known_as,
-            tuple((h.date.toordinal(), h.change, h.by, h.note) for h in a.history), a.questions, a.body_first_line, {k: (p.line, p.col) for k, p in a.positions.items()}, a.digest)
+            tuple((h.date.toordinal(), h.change, h.by, h.note) for h in a.history), a.questions,
+            (a.language, a.translation_key, a.variant), a.body_first_line, {k: (p.line, p.col) for k, p in a.positions.items()}, a.digest)
 
 
 def article_from_record(r: tuple) -> Article:
@@ -785,8 +812,8 @@ def article_from_record(r: tuple) -> Article:
               date(r[16]) if r[16] is not None else None, date(r[17]) if r[17] is not None else None,
               tuple([Source(*x) for x in r[18]]) if r[18] else (), r[19], r[20], r[21],
               date(r[22]) if r[22] is not None else None, r[23], r[24],
-              tuple([HistoryEntry(date(h[0]), *h[1:]) for h in r[25]]) if r[25] else (), r[26], r[27],
-              {k: _position(p) for k, p in r[28].items()}, r[29])
+              tuple([HistoryEntry(date(h[0]), *h[1:]) for h in r[25]]) if r[25] else (), r[26], *r[27], r[28],
+              {k: _position(p) for k, p in r[29].items()}, r[30])
     article = object.__new__(Article)  # frozen: filled without running __init__ again
     article.__dict__.update(zip(_ARTICLE_FIELDS, values))
     return article
@@ -983,9 +1010,16 @@ def load_site(config: Config, articles_dir: Path, drafts: bool = False,
     where: dict[str, Path] = {}  # resolved file name -> its (resolved) folder
     body_of: dict[str, Body] = {}
     failed_links: list[tuple[str, Path, Body]] = []  # articles with errors still have their links checked
+    codes = {language.code: language for language in config.languages}
+    root = os.path.join(os.fspath(articles_dir), "")
     today = today or dt.date.today()
     for source, (article, problems, body) in zip(sources, results):
         diags.extend(problems)
+        if article is not None and codes:
+            name = os.fspath(source)
+            first = name[len(root):].split(os.sep, 1) if name.startswith(root) else []
+            folder_language = first[0] if len(first) == 2 and first[0] in codes else ""
+            article = localize(article, folder_language, config, diags)
         if article is not None and article.reviewed is not None and article.reviewed > today:
             # checked here, not when the file is read: that answer is cached, and today changes
             pos = _field_at(article, "reviewed")
@@ -1241,6 +1275,33 @@ def root_relative_problems(site: Site, body_of: dict[str, Body], files: dict[str
                                  f"link to '{href}' leads nowhere: the built site has nothing at /{path}, "
                                  "link to the article's .md file or to a file next to this one instead"))
     return diags
+def localize(article: Article, folder_language: str, config: Config, diags: list[Diagnostic]) -> Article:
+    """On a site with `languages:`: the article's language (its own `language:`, else the
+    first folder of its path when that is a language, else the default), and where its
+    pages go: the default language at the root, others under /<lang>/, with category
+    and topic names as that language's entry in the config translates them."""
+    codes = {language.code: language for language in config.languages}
+    code = article.language or folder_language or config.language
+    if code not in codes:
+        pos = article.positions.get("language", fm.Position(1, 1))
+        diags.append(error(article.source, pos.line, pos.col,
+                           f"'language' is '{code}', which is not one of the site's languages "
+                           f"({', '.join(codes)}){did_you_mean(code, tuple(codes))}, "
+                           "use one of them or add it to 'languages' in the config"))
+        code = config.language
+    language = codes[code]
+    prefix = paths.language_prefix(code, config.language)
+    category = language.category_name(article.category)
+    category_slug = paths.category_slug(category) or article.category_slug
+    if category_slug in codes:
+        pos = article.positions.get("category", fm.Position(1, 1))
+        diags.append(error(article.source, pos.line, pos.col,
+                           f"category '{category}' would clash with the '{category_slug}/' folder of the "
+                           f"language '{category_slug}', choose another name"))
+    category_slug = prefix + category_slug
+    tags = tuple(dict.fromkeys(language.tag_name(tag) for tag in article.tags))
+    return with_digest(dataclasses.replace(article, language=code, category=category, category_slug=category_slug,
+                                           tags=tags, path=paths.article_path(category_slug, article.slug)))
 
 
 def newest_first(articles) -> tuple[Article, ...]:
@@ -1287,33 +1348,78 @@ def gather_site(config: Config, articles: list[Article], drafts: bool, diags: li
         kept = tuple(renamed.get(a.path, a) for a in kept)
         by_path = {path: renamed.get(path, a) for path, a in by_path.items()}
     order = {paths.category_slug(name): index for index, name in enumerate(config.category_order)}
+    for language in config.languages:  # translated names take the place of their source name
+        for index, name in enumerate(config.category_order):
+            order.setdefault(paths.category_slug(language.category_name(name)), index)
+    language_rank = {language.code: rank for rank, language in enumerate(config.languages)}
     in_category: dict[str, list[Article]] = {slug: [] for slug in category_names}
     for article in kept:
         in_category[article.category_slug].append(article)
     categories = tuple(
         Category(name, slug, tuple(in_category[slug]))
-        for slug, name in sorted(category_names.items(), key=lambda item: (order.get(item[0], len(order)), item[1].lower()))
+        for slug, name in sorted(category_names.items(),
+                                 key=lambda item: (language_rank.get(item[0].rpartition("/")[0], 0),
+                                                   order.get(item[0].rpartition("/")[2], len(order)), item[1].lower()))
     )
     slugs: dict[str, str] = {}
+    # A topic belongs to one language: its slug starts with the language's folder ('es/')
+    # except in the default language (see paths.tag_path).
+    prefixes = {language.code: paths.language_prefix(language.code, config.language) for language in config.languages}
     tag_uses: dict[str, list[tuple[str, Article]]] = {}
     for article in sorted(kept, key=lambda a: a.source):
+        prefix = prefixes.get(article.language, "")
         for tag in article.tags:
             slug = slugs.get(tag)
             if slug is None:
                 slug = slugs[tag] = paths.slugify(tag)
-            tag_uses.setdefault(slug, []).append((tag, article))
+            tag_uses.setdefault(prefixes.get(article.language, "") + slug, []).append((tag, article))
     tag_names = {slug: choose_name(uses, "tag", "tags", paths.tag_path(slug), diags, False)
                  for slug, uses in tag_uses.items()}
     warn_lookalikes(tag_names.values(), tag_uses, "tag", "tags", diags)
     in_tag: dict[str, list[Article]] = {slug: [] for slug in tag_names}
     for article in kept:  # newest first, each article once per tag slug
-        for slug in dict.fromkeys(slugs[t] for t in article.tags):
+        prefix = prefixes.get(article.language, "")
+        for slug in dict.fromkeys(prefix + slugs[t] for t in article.tags):
             in_tag[slug].append(article)
     tags = tuple(
         Tag(name, slug, tuple(in_tag[slug]))
-        for slug, name in sorted(tag_names.items(), key=lambda item: item[1].lower())
+        for slug, name in sorted(tag_names.items(), key=lambda item: (language_rank.get(item[0].rpartition("/")[0], 0),
+                                                                     item[1].lower()))
     )
-    return Site(config, kept, categories, tags, drafts, by_path, dict(people or {}))
+    translations, variants = link_translations(config, kept)
+    return Site(config, kept, categories, tags, drafts, by_path, dict(people or {}),
+                translations=translations, variants=variants)
+
+
+def translation_key(article: Article) -> str:
+    """What links an article to its translations: `translation_key`, else its slug."""
+    return article.translation_key or f"slug:{article.slug}"
+
+
+def link_translations(config: Config, articles) -> tuple[dict[str, tuple[Article, ...]], dict[str, tuple[Article, ...]]]:
+    """Per article path: its versions in the other languages (same variant, in the
+    config's language order), and its other variants in its own language (the
+    easy-read version of a standard one, and back). A key held by two articles of
+    one language and variant links nothing there (which one would it be?)."""
+    if not config.languages:
+        return {}, {}
+    rank = {language.code: index for index, language in enumerate(config.languages)}
+    groups: dict[str, dict[tuple[str, str], list[Article]]] = {}
+    for article in sorted(articles, key=lambda a: a.path):
+        groups.setdefault(translation_key(article), {}).setdefault((article.language, article.variant), []).append(article)
+    translations: dict[str, tuple[Article, ...]] = {}
+    variants: dict[str, tuple[Article, ...]] = {}
+    for group in groups.values():
+        single = {place: found[0] for place, found in group.items() if len(found) == 1}
+        for (language, variant), article in single.items():
+            others = sorted((other for (lang, var), other in single.items() if var == variant and lang != language),
+                            key=lambda a: rank.get(a.language, len(rank)))
+            if others:
+                translations[article.path] = tuple(others)
+            same = tuple(other for (lang, var), other in sorted(single.items()) if lang == language and var != variant)
+            if same:
+                variants[article.path] = same
+    return translations, variants
 
 
 def _field_at(article: Article, key: str) -> fm.Position:

@@ -14,7 +14,7 @@ from typing import Sequence
 
 import jinja2
 
-from . import paths
+from . import i18n, paths
 from .config import Config
 from .content import Article, Site
 
@@ -44,8 +44,10 @@ def author_name(site: Site, article: Article) -> str:
 
 
 def render_feed(env: jinja2.Environment, site: Site, path: str, title: str, page_path: str,
-                articles: Sequence[Article]) -> bytes:
+                articles: Sequence[Article], language: str = "", translator=None) -> bytes:
     config = site.config
+    localize = (lambda html: html) if translator is None else (
+        lambda html: i18n.localize_body(html, translator, config))
 
     def absolute(target: str) -> str:
         return paths.absolute_url(config.base_url, target)
@@ -53,13 +55,14 @@ def render_feed(env: jinja2.Environment, site: Site, path: str, title: str, page
     updated = max((a.modified for a in articles), default=None)
     xml = env.get_template("feed.xml").render(
         config=config,
+        lang=language or config.language,
         title=title,
         feed_url=absolute(path),
         page_url=absolute(page_path),
         updated=atom_time(updated) if updated else "1970-01-01T00:00:00Z",
         entries=[{
             "article": article,
-            "content": site.body_html(article),
+            "content": localize(site.body_html(article)),
             "url": absolute(article.path),
             "author": author_name(site, article),
             "published": atom_time(article.date),
@@ -70,10 +73,15 @@ def render_feed(env: jinja2.Environment, site: Site, path: str, title: str, page
     return xml_text(xml).encode("utf-8")
 
 
-def render_sitemap(env: jinja2.Environment, site: Site, entries: Sequence[tuple[str, dt.date | None]]) -> bytes:
-    urls = [(paths.absolute_url(site.config.base_url, path), lastmod.isoformat() if lastmod else "")
-            for path, lastmod in entries]
-    return env.get_template("sitemap.xml").render(urls=urls).encode("utf-8")
+def render_sitemap(env: jinja2.Environment, site: Site, entries: Sequence[tuple]) -> bytes:
+    """Entries are (path, last modified) or (path, last modified, alternates): a page's
+    language versions as (hreflang, path), written as xhtml:link elements."""
+    base = site.config.base_url
+    urls = [(paths.absolute_url(base, entry[0]), entry[1].isoformat() if entry[1] else "",
+             tuple((code, paths.absolute_url(base, path)) for code, path in (entry[2] if len(entry) > 2 else ())))
+            for entry in entries]
+    return env.get_template("sitemap.xml").render(
+        urls=urls, alternates=any(url[2] for url in urls)).encode("utf-8")
 
 
 def robots_txt(config: Config) -> bytes:
@@ -83,17 +91,29 @@ def robots_txt(config: Config) -> bytes:
     return ("\n".join(lines) + "\n").encode("utf-8")
 
 
-def render_feeds(env: jinja2.Environment, site: Site,
-                 sitemap_entries: Sequence[tuple[str, dt.date | None]]) -> dict[str, bytes]:
-    """feed.xml, <category>/feed.xml and sitemap.xml (the site must have a base_url)."""
+def render_feeds(env: jinja2.Environment, site: Site, sitemap_entries: Sequence[tuple],
+                 translators: dict | None = None) -> dict[str, bytes]:
+    """feed.xml, <category>/feed.xml and sitemap.xml (the site must have a base_url).
+    On a site in several languages each language has its feed (ar/feed.xml) and
+    each category is in one language."""
     config = site.config
-    outputs = {paths.feed_path(): render_feed(env, site, paths.feed_path(), config.site_name,
-                                              "index.html", feed_articles(site.articles))}
+    translators = translators or {}
+    languages = tuple(language.code for language in config.languages) or ("",)
+    outputs = {}
+    for code in languages:
+        prefix = paths.language_prefix(code, config.language)
+        articles = tuple(a for a in site.articles if a.language == code) if code else site.articles
+        if code and code != config.language and not articles:
+            continue
+        path = prefix + paths.feed_path()
+        outputs[path] = render_feed(env, site, path, config.site_name, paths.home_path(prefix),
+                                    feed_articles(articles), code, translators.get(code or ""))
     for category in site.categories:
         published = feed_articles(category.articles)
         if published:
             path = paths.feed_path(category.slug)
+            code = published[0].language if config.languages else ""
             outputs[path] = render_feed(env, site, path, f"{category.name} | {config.site_name}",
-                                        category.path, published)
+                                        category.path, published, code, translators.get(code))
     outputs["sitemap.xml"] = render_sitemap(env, site, sitemap_entries)
     return outputs

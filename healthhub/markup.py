@@ -195,6 +195,8 @@ class MarkdownConverter:
         body = self._md.convert(text)
         if self.safe_html:
             body = sanitize(body)
+        if "<pre>" in body:  # a code block scrolls sideways: keyboard users must reach it (axe)
+            body = body.replace("<pre>", '<pre tabindex="0">')
         headings: list[Heading] = []
         _flatten(getattr(self._md, "toc_tokens", []), headings)
         questions = common_questions(body) if "<h3" in body else ()

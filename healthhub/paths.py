@@ -99,7 +99,29 @@ def category_path(category_slug: str, page: int = 1) -> str:
 
 
 def tag_path(tag_slug: str, page: int = 1) -> str:
-    return f"tags/{tag_slug}/index.html" if page == 1 else f"tags/{tag_slug}/page/{page}.html"
+    """A topic's page; a topic of a language other than the default has its
+    language folder before the slug ('ar/sleep' -> ar/tags/sleep/index.html)."""
+    folder, _, slug = tag_slug.rpartition("/")
+    tags = f"{folder}/tags" if folder else "tags"
+    return f"{tags}/{slug}/index.html" if page == 1 else f"{tags}/{slug}/page/{page}.html"
+
+
+def language_prefix(language: str, default: str) -> str:
+    """Where a language's pages go: the default language at the site root, others
+    in a folder named by the language tag ('ar/')."""
+    return "" if not language or language == default else f"{language}/"
+
+
+def home_path(prefix: str = "") -> str:
+    return f"{prefix}index.html"
+
+
+def search_path(prefix: str = "") -> str:
+    return f"{prefix}search.html"
+
+
+def tags_index_path(prefix: str = "") -> str:
+    return f"{prefix}tags/index.html"
 
 
 def feed_path(category_slug: str | None = None) -> str:

@@ -22,7 +22,7 @@ from typing import Callable, Sequence
 import jinja2
 from markupsafe import Markup
 
-from . import __version__, addresses, atoz, feeds, paths, theme
+from . import __version__, addresses, atoz, feeds, i18n, paths, theme
 from .navigation import TOPICS_PATH, NavLink, header_links, topic_groups, top_categories
 from .config import Config
 from .bodies import BodyMissing
@@ -135,26 +135,39 @@ class BodyRef:
 
 
 class SiteView:
-    """`site` as templates see it. What every page may read (the configuration,
-    people, the category navigation) is part of every page's fingerprint; the
-    whole article list and the topics are recorded in `read` when a template
-    asks for them, so only pages that showed them depend on them."""
+    """`site` as templates see it, in one language. What every page may read (the
+    configuration, people, the category navigation) is part of every page's
+    fingerprint; the whole article list and the topics are recorded in `read` when
+    a template asks for them, so only pages that showed them depend on them.
+    On a site in several languages, `categories`, `articles` and `tags` hold the
+    view's language only: listings never mix languages."""
 
-    def __init__(self, site: Site, nav: "Navigation", tags: tuple[TagInfo, ...]):
+    def __init__(self, site: Site, nav: "Navigation", tags: tuple[TagInfo, ...], language: str = ""):
         self._site = site
-        self._tags = tags
+        self._all_nav = nav.categories
+        self.language = language
         self.config = site.config
-        self.categories = nav.categories  # every category (for links to an article's category)
-        self.nav = nav.header  # the header's few links (navigation.header_links)
-        self.topics_path = TOPICS_PATH
         self.people = site.people
         self.drafts_shown = site.drafts_shown
         self.read: set[str] = set()
+        self.nav = nav.header_of(language)  # the header's few links (navigation.header_links)
+        self.topics_path = TOPICS_PATH
+        if site.config.languages and language:
+            default = site.config.language
+            self.categories = tuple(c for c in nav.categories if slug_language(c.slug, default) == language)
+            self._tags = tuple(t for t in tags if slug_language(t.slug, default) == language)
+            self._articles = None
+        else:
+            self.categories = nav.categories
+            self._tags = tags
+            self._articles = site.articles
 
     @property
     def articles(self) -> tuple[Article, ...]:
         self.read.add("articles")
-        return self._site.articles
+        if self._articles is None:
+            self._articles = tuple(a for a in self._site.articles if a.language == self.language)
+        return self._articles
 
     @property
     def by_path(self) -> dict[str, Article]:
@@ -170,7 +183,7 @@ class SiteView:
         return self._site.person(person_id)
 
     def category_of(self, article: Article) -> CategoryLink:
-        for link in self.categories:
+        for link in self._all_nav:
             if link.slug == article.category_slug:
                 return link
         raise LookupError(f"no category '{article.category_slug}'")
@@ -183,15 +196,35 @@ class SiteView:
 @dataclass(frozen=True)
 class Navigation:
     """What every page may show of the site's structure: every category (name and
-    address) and the header's few links."""
+    address) and the header's few links (per language on a site with several)."""
 
     categories: tuple[CategoryLink, ...]
     header: tuple[NavLink, ...]
+    header_by_language: tuple[tuple[str, tuple[NavLink, ...]], ...] = ()
+
+    def header_of(self, language: str) -> tuple[NavLink, ...]:
+        return dict(self.header_by_language).get(language, self.header)
+
+
+def slug_language(slug: str, default: str) -> str:
+    """The language of a category or topic slug: its folder ('ar/...'), else the default."""
+    folder = slug.rpartition("/")[0]
+    return folder or default
+
+
+def site_languages(config: Config) -> tuple[str, ...]:
+    return tuple(language.code for language in config.languages) or (config.language,)
 
 
 def navigation(site: Site) -> Navigation:
+    config = site.config
+    by_language = ()
+    if config.languages:
+        by_language = tuple((code, header_links(config, tuple(c for c in site.categories
+                                                             if slug_language(c.slug, config.language) == code)))
+                            for code in site_languages(config))
     return Navigation(tuple(CategoryLink(c.name, c.slug, c.path) for c in site.categories),
-                      header_links(site.config, site.categories))
+                      header_links(config, site.categories), by_language)
 
 
 def most_viewed(articles: Sequence[Article], count: int) -> tuple[Article, ...]:
@@ -291,7 +324,7 @@ class RelatedIndex:
 
 
 def structured_data(site: Site, article: Article, category: CategoryInfo | Category,
-                    links: dict[tuple[str, str], str] | None = None) -> dict:
+                    links: dict[tuple[str, str], str] | None = None, language: str = "", home: str = "HOME") -> dict:
     """schema.org JSON-LD for an article page: a MedicalWebPage with its breadcrumb.
 
     URLs are absolute when the site has a base_url, otherwise relative to the page
@@ -332,14 +365,15 @@ def structured_data(site: Site, article: Article, category: CategoryInfo | Categ
         "url": link(article.path),
         "datePublished": article.date.isoformat(),
         "dateModified": article.last_changed.isoformat(),
-        "inLanguage": config.language,
+        "inLanguage": language or article.language or config.language,
         "author": person(article.author) if article.author else publisher,
         "publisher": publisher,
         "isPartOf": {"@type": "WebSite", "name": config.site_name, "url": link("index.html")},
         "breadcrumb": {
             "@type": "BreadcrumbList",
             "itemListElement": [
-                {"@type": "ListItem", "position": 1, "name": "HOME", "item": link("index.html")},
+                {"@type": "ListItem", "position": 1, "name": home,
+                 "item": link(paths.home_path(paths.language_prefix(article.language, config.language)))},
                 {"@type": "ListItem", "position": 2, "name": category.name, "item": link(category.path)},
                 {"@type": "ListItem", "position": 3, "name": article.title, "item": link(article.path)},
             ],
@@ -417,6 +451,9 @@ def make_environment(templates_dir: Path, compiled_dir: Path | None = None) -> j
     env.relative_urls = {}  # (folder of the page, target) -> relative URL: every page links the same few places
     env.globals["asset"] = _asset
     env.globals["format_date"] = _format_date
+    env.globals["format_number"] = _format_number
+    env.globals["site_text"] = _site_text
+    env.globals["lang_attrs"] = _lang_attrs
     env.globals["inline_asset"] = _inline_asset
     env.globals["structured_data"] = _structured_data
     env.globals["questions_data"] = questions_data
@@ -424,9 +461,16 @@ def make_environment(templates_dir: Path, compiled_dir: Path | None = None) -> j
     env.globals["generator"] = f"HealthHub {__version__}"
     env.filters["json_script"] = json_for_script
     env.filters["shorten"] = shorten
-    env.filters["tag_path"] = lambda name: paths.tag_path(paths.slugify(name))
+    env.filters["tag_path"] = _tag_path
     env.filters["absolute_url"] = lambda path, base_url: paths.absolute_url(base_url, path)
+    i18n.install(env)
     return env
+
+
+@jinja2.pass_context
+def _tag_path(ctx, name: str) -> str:
+    """A topic's page in the page's language (topics of each language have their own pages)."""
+    return paths.tag_path(ctx.get("language_prefix", "") + paths.slugify(name))
 
 
 @jinja2.pass_context
@@ -470,12 +514,46 @@ def _structured_data(ctx, article: Article, category: CategoryInfo) -> dict:
     links = getattr(ctx.environment, "jsonld_links", None)
     if links is not None and len(links) > 50_000:
         links.clear()
-    return structured_data(ctx["site"]._site, article, category, links)
+    translator = ctx.get("i18n")
+    return structured_data(ctx["site"]._site, article, category, links,
+                           language=ctx.get("lang", ""), home=translator.gettext("HOME") if translator else "HOME")
 
 
 @jinja2.pass_context
 def _format_date(ctx, date: dt.date) -> str:
-    return format_date(date, ctx["config"].date_format)
+    translator = ctx.get("i18n")
+    if translator is None or translator.english:  # English keeps the config's date_format
+        return format_date(date, ctx["config"].date_format)
+    return translator.date(date)
+
+
+@jinja2.pass_context
+def _lang_attrs(ctx, article: Article) -> Markup:
+    """` lang="ar" dir="rtl"` for an article title shown on a page in another language."""
+    if not article.language or article.language == ctx.get("lang"):
+        return Markup("")
+    return Markup(' lang="{}" dir="{}"').format(article.language, i18n.text_direction(article.language))
+
+
+@jinja2.pass_context
+def _site_text(ctx, name: str, markup: bool = True):
+    """The config's `description` or `disclaimer` in the page's language: from the
+    language's entry in `languages:` when it has one; otherwise the default
+    language's text, marked with its language so it is read and laid out as such."""
+    config, lang = ctx["config"], ctx.get("lang", "")
+    language = next((item for item in config.languages if item.code == lang), None)
+    text = getattr(language, name, "") if language is not None else ""
+    if text or not markup or not config.languages or lang == config.language:
+        return text or getattr(config, name)
+    default = config.language
+    return Markup('<span lang="{}" dir="{}">{}</span>').format(default, i18n.text_direction(default),
+                                                               getattr(config, name))
+
+
+@jinja2.pass_context
+def _format_number(ctx, value: int) -> str:
+    translator = ctx.get("i18n")
+    return str(value) if translator is None else translator.number(value)
 
 
 # --- pages ----------------------------------------------------------------------
@@ -487,6 +565,7 @@ class Page:
     path: str
     template: str
     values: dict
+    language: str = ""  # '' : the site's default language
 
 
 def related_lists(site: Site, count: int, memo: dict | None = None) -> list[tuple[Article, ...]]:
@@ -494,32 +573,54 @@ def related_lists(site: Site, count: int, memo: dict | None = None) -> list[tupl
     data, kept in the build cache) holds the last answer, reused while the
     articles' order, paths, categories and tags are the same."""
     articles = site.articles
-    key = hashlib.blake2b(marshal.dumps([(a.path, a.category_slug, a.tags) for a in articles], 0)
+    key = hashlib.blake2b(marshal.dumps([(a.path, a.category_slug, a.tags, a.language) for a in articles], 0)
                           + str(count).encode(), digest_size=16).digest()
     if memo is not None and memo.get("key") == key:
         return [tuple([articles[i] for i in found]) for found in memo["lists"]]
-    index = RelatedIndex(articles)
-    lists = [index.related(article, count) for article in articles]
+    # Related articles are in the article's own language (each language its own index).
+    by_language: dict[str, list[Article]] = {}
+    for article in articles:
+        by_language.setdefault(article.language, []).append(article)
+    indexes = {language: RelatedIndex(group) for language, group in by_language.items()}
+    lists = [indexes[article.language].related(article, count) for article in articles]
     if memo is not None:
+        position = {a.path: i for i, a in enumerate(articles)}
         memo.clear()
-        memo.update(key=key, lists=[tuple([index.position[a.path] for a in found]) for found in lists])
+        memo.update(key=key, lists=[tuple([position[a.path] for a in found]) for found in lists])
     return lists
 
 
 def site_pages(site: Site, search: bool = True, memo: dict | None = None) -> list[Page]:
     """Every HTML page of the site, in a stable order. A page's values are all it
-    shows besides `site` (a SiteView) and the configuration. `memo`: see related_lists."""
+    shows besides `site` (a SiteView) and the configuration. `memo`: see related_lists.
+    On a site in several languages each language has its own home, topics and search
+    pages (the default language at the root, others under /<lang>/)."""
     config = site.config
+    default = config.language
     categories = {category.slug: CategoryInfo.of(category) for category in site.categories}
     tags = tuple(TagInfo.of(tag) for tag in site.tags)
-    pages: list[Page] = [Page("index.html", "home.html", {
-        "latest": site.articles[: config.home_latest],
-        "popular": most_viewed(site.articles, config.popular_count),
-        # bounded like the header: a site with 200 categories lists a few and links the rest
-        "categories": tuple(categories[c.slug] for c in top_categories(config, site.categories, config.nav_count)),
-        "category_count": len(categories),
-        "tags": tags,
-    })]
+    languages = site_languages(config)
+    several = bool(config.languages)
+    homes = tuple((code, paths.home_path(paths.language_prefix(code, default))) for code in languages) if several else ()
+    pages: list[Page] = []
+    for code in languages:
+        prefix = paths.language_prefix(code, default) if several else ""
+        articles = tuple(a for a in site.articles if a.language == code) if several else site.articles
+        own_categories = tuple(c for c in site.categories if slug_language(c.slug, default) == code) \
+            if several else site.categories
+        language_tags = tuple(t for t in tags if slug_language(t.slug, default) == code) if several else tags
+        values = {
+            "latest": articles[: config.home_latest],
+            "popular": most_viewed(articles, config.popular_count),
+            # bounded like the header: a site with 200 categories lists a few and links the rest
+            "categories": tuple(categories[c.slug] for c in top_categories(config, own_categories, config.nav_count)),
+            "category_count": len(own_categories),
+            "tags": language_tags,
+        }
+        if several:
+            values["home_versions"] = homes
+        pages.append(Page(paths.home_path(prefix), "home.html", values, code if several else ""))
+        pages.append(atoz_page(articles, code, prefix) if several else atoz_page(site.articles, config.language))
     pages.append(Page(TOPICS_PATH, "topics.html", {
         "groups": tuple((letter, tuple(categories[c.slug] for c in group))
                         for letter, group in topic_groups(site.categories)),
@@ -529,21 +630,27 @@ def site_pages(site: Site, search: bool = True, memo: dict | None = None) -> lis
     for category in site.categories:
         popular = most_viewed(category.articles, config.popular_count)
         info = categories[category.slug]
+        language = slug_language(category.slug, default) if several else ""
         for pager in paginate(category.articles, config.per_page, lambda n, s=category.slug: paths.category_path(s, n)):
             pages.append(Page(pager.path, "category.html", {
                 "category": info,
                 "pager": pager,
                 "popular": popular,
-            }))
+            }, language))
     for tag, info in zip(site.tags, tags):
+        language = slug_language(tag.slug, default) if several else ""
         for pager in paginate(tag.articles, config.per_page, lambda n, s=tag.slug: paths.tag_path(s, n)):
-            pages.append(Page(pager.path, "tag.html", {"tag": info, "pager": pager}))
-    if site.tags:
-        pages.append(Page("tags/index.html", "tags.html", {"tags": tags}))
+            pages.append(Page(pager.path, "tag.html", {"tag": info, "pager": pager}, language))
+    for code in languages:
+        language_tags = tuple(t for t in tags if slug_language(t.slug, default) == code) if several else tags
+        if language_tags:
+            prefix = paths.language_prefix(code, default) if several else ""
+            pages.append(Page(paths.tags_index_path(prefix), "tags.html", {"tags": language_tags},
+                              code if several else ""))
     in_category = {category.slug: category.articles for category in site.categories}
     for article, related in zip(site.articles, related_lists(site, config.related_count, memo)):
         shown = {article.path} | {a.path for a in related}  # paths are unique: faster than comparing articles
-        pages.append(Page(article.path, "article.html", {
+        values = {
             "article": article,
             "category": categories[article.category_slug],
             "related": related,
@@ -551,7 +658,12 @@ def site_pages(site: Site, search: bool = True, memo: dict | None = None) -> lis
                                            config.related_count)),
             "body": BodyRef(article.source, site.body_key(article)),
             "scheduled": article.path in site.scheduled,
-        }))
+        }
+        values["translations"] = site.translations.get(article.path, ())
+        values["variants"] = site.variants.get(article.path, ())
+        # on a site of one language an article may still say it is in another (`language: fr`)
+        pages.append(Page(article.path, "article.html", values,
+                          article.language if several or article.language != default else ""))
     written: dict[str, list[Article]] = {person_id: [] for person_id in site.people}
     reviewed: dict[str, list[Article]] = {person_id: [] for person_id in site.people}
     for article in site.articles:  # one pass, not one per person (Site.work_of)
@@ -570,14 +682,15 @@ def site_pages(site: Site, search: bool = True, memo: dict | None = None) -> lis
                 "target_url": paths.absolute_url(config.base_url, article.path) if config.base_url else ""}))
     for path, _line, _col in config.gone:
         pages.append(Page(path, "gone.html", {"address": addresses.url_of(path)}))
-    pages.append(atoz_page(site.articles, config.language))
     if config.accessibility_contact:
         pages.append(Page("accessibility.html", "accessibility.html", {}))
     if config.glossary:
         pages.append(Page(glossary_path(), "glossary.html",
                           {"terms": atoz.collated(config.glossary, lambda t: t.term, config.language)}))
     if search:
-        pages.append(Page("search.html", "search.html", {}))
+        for code in languages:
+            prefix = paths.language_prefix(code, default) if several else ""
+            pages.append(Page(paths.search_path(prefix), "search.html", {}, code if several else ""))
     pages.append(Page("404.html", "404.html", {}))
     return pages
 
@@ -587,35 +700,84 @@ def atoz_page(articles: Sequence[Article], language: str, prefix: str = "") -> P
     (a site with several languages makes one per language)."""
     return Page(paths.atoz_path(prefix), "atoz.html", {"letters": atoz.atoz_index(articles, language),
                                                         "atoz_language": language})
+def alternate_links(site: Site, page: Page) -> list[tuple[str, str]]:
+    """(hreflang, path) of every language version of the page, itself included, and
+    'x-default' for the default language's version (else the first in config order)."""
+    config = site.config
+    if not config.languages:
+        return []
+    article = page.values.get("article")
+    if article is not None:
+        versions = [(article.language, article.path)] + [(a.language, a.path) for a in page.values.get("translations", ())]
+    else:
+        versions = list(page.values.get("home_versions", ()))
+    if len(versions) < 2:
+        return []
+    rank = {language.code: index for index, language in enumerate(config.languages)}
+    versions.sort(key=lambda item: rank.get(item[0], len(rank)))
+    return versions + [("x-default", versions[0][1])]
 
 
 def render_page(env: jinja2.Environment, site: Site, page: Page, assets: dict[str, bytes],
                 versions: dict[str, str], search: bool = True,
-                view: SiteView | None = None) -> tuple[bytes, frozenset[str]]:
+                view: SiteView | None = None, translator: i18n.Translator | None = None) -> tuple[bytes, frozenset[str]]:
     """The page's bytes, and which parts of SiteView it read (see SiteView)."""
     template = env.get_template(page.template)
-    root = _root_prefix(site.config, page)
+    config = site.config
+    root = _root_prefix(config, page)
+    language = page.language or config.language
     if view is None:
-        view = SiteView(site, navigation(site), tuple(TagInfo.of(tag) for tag in site.tags))
+        view = SiteView(site, navigation(site), tuple(TagInfo.of(tag) for tag in site.tags), page.language)
+    if translator is None:
+        translator = i18n.make_translator(language, {}, config.date_format)
     view.read = set()
     values = page.values
     body = values.get("body")
     if type(body) is BodyRef:
-        values = dict(values, body=Markup(site.body_html(values["article"])))
+        values = dict(values, body=Markup(i18n.localize_body(site.body_html(values["article"]), translator, config)))
+    prefix = paths.language_prefix(page.language, config.language) if config.languages else ""
     html = template.render(
         site=view,
-        config=site.config,
+        config=config,
         page_path=page.path,
         root_path=root,
         asset_versions=versions,
         assets=assets,
         # The 404 page is served at any depth: without a base URL it cannot
         # point at search.html reliably, so it has no search box.
-        search=search and (page.path != "404.html" or bool(site.config.base_url)),
+        search=search and (page.path != "404.html" or bool(config.base_url)),
+        lang=language,
+        dir=translator.direction,
+        i18n=translator,
+        language_prefix=prefix,
+        home_path=paths.home_path(prefix),
+        search_path=paths.search_path(prefix),
+        tags_index_path=paths.tags_index_path(prefix),
+        **language_values(site, page),
         **discovery_values(site, page),
         **values,
     )
     return html.encode("utf-8"), frozenset(view.read)
+
+
+def language_values(site: Site, page: Page) -> dict:
+    """What a page of a site in several languages shows about them: <link rel=alternate
+    hreflang> targets, the language switcher (the other versions, each named in its own
+    language) and the Open Graph locales."""
+    config = site.config
+    if not config.languages:
+        return {"alternates": (), "switcher": (), "og_locale": "", "og_locale_alternates": ()}
+    names = {language.code: language.name for language in config.languages}
+    alternates = alternate_links(site, page)
+    own = page.language or config.language
+    others = [(code, path) for code, path in alternates if code not in ("x-default", own)]
+    return {
+        "alternates": tuple((code, paths.absolute_url(config.base_url, path) if config.base_url else path,
+                             bool(config.base_url)) for code, path in alternates),
+        "switcher": tuple((code, names.get(code, code), path) for code, path in others),
+        "og_locale": i18n.og_locale(own),
+        "og_locale_alternates": tuple(i18n.og_locale(code) for code, _ in others),
+    }
 
 
 def _root_prefix(config: Config, page: Page) -> str:
@@ -636,7 +798,8 @@ def discovery_values(site: Site, page: Page) -> dict:
     public = page.path not in ("404.html", "search.html") and not draft and not moved
     feed_links: list[tuple[str, str]] = []
     if config.base_url:
-        feed_links.append((config.site_name, paths.feed_path()))
+        prefix = paths.language_prefix(page.language, config.language) if config.languages else ""
+        feed_links.append((config.site_name, prefix + paths.feed_path()))
         category = page.values.get("category")
         if category is not None:
             feed_links.append((f"{category.name} | {config.site_name}", paths.feed_path(category.slug)))
@@ -652,7 +815,8 @@ PageRenderer = Callable[[Sequence[Page], Callable[[Page], tuple[bytes, frozenset
 
 
 def render_site(env: jinja2.Environment, site: Site, assets: dict[str, bytes], search: bool = True,
-                render_pages: PageRenderer | None = None, memo: dict | None = None) -> Outputs:
+                render_pages: PageRenderer | None = None, memo: dict | None = None,
+                catalogs: dict[str, i18n.Catalog] | None = None) -> Outputs:
     """Every output file. `render_pages` may stand in for rendering the pages one by
     one (the build passes incremental.PageCache.render_pages, which leaves
     unchanged pages as incremental.Kept markers instead of bytes)."""
@@ -660,11 +824,23 @@ def render_site(env: jinja2.Environment, site: Site, assets: dict[str, bytes], s
     outputs: Outputs = dict(site.files)
     outputs.update({paths.asset_path(name): data for name, data in assets.items()})
     pages = site_pages(site, search, memo)
-    view = SiteView(site, navigation(site), tuple(TagInfo.of(tag) for tag in site.tags))
+    catalogs = catalogs or {}
+    nav, tag_infos = navigation(site), tuple(TagInfo.of(tag) for tag in site.tags)
+    languages = site_languages(site.config)
+    views = {"": SiteView(site, nav, tag_infos)}
+    if site.config.languages:  # pages of no language of their own (404, people) are in the default one
+        views = {code: SiteView(site, nav, tag_infos, code) for code in languages}
+        views[""] = views[site.config.language]
+    translators = {code: i18n.make_translator(code, catalogs, site.config.date_format) for code in languages}
+    translators[""] = translators[site.config.language]
 
     def render_one(page: Page) -> tuple[bytes, frozenset[str]]:
+        language = page.language
+        if language not in translators:  # an article in a language the site does not list
+            translators[language] = i18n.make_translator(language, catalogs, site.config.date_format)
         try:
-            return render_page(env, site, page, assets, versions, search, view)
+            return render_page(env, site, page, assets, versions, search, views.get(language, views[""]),
+                               translators[language])
         except (jinja2.TemplateError, BodyMissing):
             raise
         except Exception as exc:  # a bug, not an author mistake: say which page
@@ -673,19 +849,20 @@ def render_site(env: jinja2.Environment, site: Site, assets: dict[str, bytes], s
             raise ProcessingError(where, exc) from exc
 
     if render_pages is not None:
-        outputs.update(render_pages(pages, render_one, repr((sorted(versions.items()), search))))
+        outputs.update(render_pages(pages, render_one, repr((sorted(versions.items()), search,
+                                                             sorted((c, x.digest) for c, x in catalogs.items())))))
     else:
         for page in pages:
             outputs[page.path] = render_one(page)[0]
     if site.config.base_url:
-        outputs.update(feeds.render_feeds(env, site, sitemap_entries(site, pages)))
+        outputs.update(feeds.render_feeds(env, site, sitemap_entries(site, pages), translators))
     outputs["robots.txt"] = feeds.robots_txt(site.config)
     if any(article.aliases for article in site.articles):
         outputs["_redirects"] = addresses.redirects_file(site)
     return outputs
 
 
-def sitemap_entries(site: Site, pages: Sequence[Page]) -> list[tuple[str, dt.date | None]]:
+def sitemap_entries(site: Site, pages: Sequence[Page]) -> list[tuple]:
     """(path, last modified) of every public page: drafts, the search page and
     the 404 page are left out; a listing changes when its newest article does."""
     def last_change(article: Article) -> dt.date:
@@ -710,6 +887,11 @@ def sitemap_entries(site: Site, pages: Sequence[Page]) -> list[tuple[str, dt.dat
         values = page.values
         if "article" in values:
             lastmod = None if values["article"].draft else last_change(values["article"])
+            if lastmod is not None and site.config.languages:
+                alternates = tuple((code, path) for code, path in alternate_links(site, page)
+                                   if code == "x-default" or not site.by_path[path].draft)
+                entries.append((page.path, lastmod, alternates if len(alternates) > 2 else ()))
+                continue
         elif "person" in values:
             entries.append((page.path, newest(values["written"] + values["reviewed"])))
             continue
@@ -720,7 +902,12 @@ def sitemap_entries(site: Site, pages: Sequence[Page]) -> list[tuple[str, dt.dat
         elif page.template in ("glossary.html", "accessibility.html"):
             entries.append((page.path, None))  # they change with the config, which has no date
             continue
-        elif page.path in ("index.html", "tags/index.html", TOPICS_PATH) or "letters" in values:
+        elif page.template == "home.html" and site.config.languages:
+            own = [a for a in site.articles if a.language == page.language]
+            entries.append((page.path, newest(own) or newest(site.articles), alternate_links(site, page)))
+            continue
+        elif page.path in ("index.html", "tags/index.html", TOPICS_PATH) or page.template == "tags.html" \
+                or "letters" in values:
             entries.append((page.path, newest(site.articles)))  # listed even before any article
             continue
         else:

@@ -8,6 +8,7 @@ Only article bodies (data-pagefind-body) are indexed; drafts are not.
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -32,3 +33,17 @@ def index_site(site_dir: Path) -> None:
         if "No module named pagefind" in (result.stderr or ""):
             hint = "Pagefind is not installed; run: python -m pip install 'pagefind[bin]'"
         raise SearchIndexError(f"the search index could not be built: {hint} (or build with --no-search)")
+    sort_languages(site_dir / INDEX_FOLDER / "pagefind-entry.json")
+
+
+def sort_languages(entry: Path) -> None:
+    """Pagefind lists the index of each language in no fixed order; a site in several
+    languages is still the same bytes every build (languages sorted by tag)."""
+    try:
+        data = json.loads(entry.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return  # Pagefind wrote no entry file (nothing indexed): nothing to sort
+    languages = data.get("languages") if isinstance(data, dict) else None
+    if isinstance(languages, dict) and len(languages) > 1:
+        data["languages"] = dict(sorted(languages.items()))
+        entry.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")

@@ -20,6 +20,7 @@ import json
 import posixpath
 import shutil
 import subprocess
+import tempfile
 import threading
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
@@ -31,6 +32,13 @@ NODE_MODULES = ROOT / "node_modules"
 VNU_JAR = NODE_MODULES / "vnu-jar" / "build" / "dist" / "vnu.jar"
 AXE_JS = NODE_MODULES / "axe-core" / "axe.min.js"
 SITEMAP_XSD = NODE_MODULES / "sitemap" / "schema" / "sitemap.xsd"
+XHTML_LINK_XSD = Path(__file__).resolve().parent / "schemas" / "xhtml-link.xsd"
+SITEMAP_WITH_ALTERNATES = """<?xml version="1.0" encoding="UTF-8"?>
+<xsd:schema xmlns:xsd="http://www.w3.org/2001/XMLSchema">
+  <xsd:import namespace="http://www.sitemaps.org/schemas/sitemap/0.9" schemaLocation="{sitemap}"/>
+  <xsd:import namespace="http://www.w3.org/1999/xhtml" schemaLocation="{xhtml}"/>
+</xsd:schema>
+"""
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 INSTALL_HINT = "run `bash test.sh`, which installs the test tools"
@@ -295,8 +303,15 @@ def validate_sitemap(path: Path, site: Path, base_url: str | None = None) -> lis
     xmllint = require_command("xmllint", "libxml2-utils")
     xsd = require_file(SITEMAP_XSD, "the sitemap schema (npm package sitemap)")
     name = rel(site.resolve(), path.resolve()) if path.resolve().is_relative_to(site.resolve()) else str(path)
-    result = subprocess.run([xmllint, "--noout", "--schema", str(xsd), str(path)],
-                            capture_output=True, text=True, timeout=120)
+    with tempfile.TemporaryDirectory() as folder:
+        if b'xmlns:xhtml="http://www.w3.org/1999/xhtml"' in path.read_bytes():
+            # Language alternates (<xhtml:link>): the sitemap schema's strict wildcard
+            # needs a declaration of that element too.
+            xsd = Path(folder) / "sitemap-with-alternates.xsd"
+            xsd.write_text(SITEMAP_WITH_ALTERNATES.format(sitemap=require_file(SITEMAP_XSD, "the sitemap schema").as_uri(),
+                                                          xhtml=XHTML_LINK_XSD.as_uri()), encoding="utf-8")
+        result = subprocess.run([xmllint, "--noout", "--schema", str(xsd), str(path)],
+                                capture_output=True, text=True, timeout=120)
     if result.returncode != 0:
         lines = [line for line in result.stderr.splitlines() if line.strip() and not line.endswith("fails to validate")]
         return [f"{name}: {line.replace(str(path), name)}" for line in lines] or [f"{name}: fails to validate"]

@@ -54,7 +54,9 @@ TEMPLATE_EDITS = [
 ]
 DAMAGES = ["truncate", "random-bytes", "swap-files", "swap-bodies"]
 CONFIGS = ["", "per_page: 2\n", "site_name: Other\nrelated_count: 1\n", "popular_count: 1\nhome_latest: 2\n",
-           "default_author: \"Dr. Q\"\n", "nav_count: 1\n", "nav: [Sleep]\ngone: [/old/gone.html]\n"]
+           "default_author: \"Dr. Q\"\n", "nav_count: 1\n", "nav: [Sleep]\ngone: [/old/gone.html]\n",
+           # several languages: es/ and ar/ folders and `language:` fields move pages under /<lang>/
+           "languages:\n  en: {name: English}\n  es: {name: Español, categories: {Health: Salud}}\n  ar: {name: العربية}\n"]
 SNIPPETS = ["Call 111.\n", "!!! urgent\n    Call 999.\n\n[[snippet: inner]]\n", "Ask a pharmacist.\n"]
 
 articles_st = st.fixed_dictionaries({
@@ -66,6 +68,8 @@ articles_st = st.fixed_dictionaries({
     "body": st.lists(st.sampled_from(WORDS), min_size=1, max_size=8).map(lambda w: "## Part\n\n" + " ".join(w) + ".\n"),
     "snippet": st.booleans(),
     "aliases": st.sampled_from(["", "[/old/page.html]", "[/2019/x/]"]),
+    "language": st.sampled_from(["", "", "es", "ar"]),
+    "translation_key": st.sampled_from(["", "k"]),
 })
 names_st = st.sampled_from(["a", "b", "c", "d", "e"])
 steps_st = st.lists(st.one_of(
@@ -107,7 +111,7 @@ def damage_cache(site: SiteDir, how: str, seed: int) -> None:
 def source(fields: dict) -> str:
     tags = "[" + ", ".join(fields["tags"]) + "]"
     body = fields["body"] + ("\n[[snippet: note]]\n" if fields.get("snippet") else "")
-    more = {"aliases": fields["aliases"]} if fields.get("aliases") else {}
+    more = {key: fields[key] for key in ("aliases", "language", "translation_key") if fields.get(key)}
     return article(fields["title"], fields["category"], fields["date"], body, views=fields["views"], tags=tags, **more)
 
 
@@ -118,10 +122,11 @@ def apply(site: SiteDir, step: tuple) -> None:
     elif kind == "delete":
         (site.articles / f"{step[1]}.md").unlink(missing_ok=True)
         (site.articles / "sub" / f"{step[1]}.md").unlink(missing_ok=True)
-    elif kind == "rename":  # to another name, in another folder
+        (site.articles / "es" / f"{step[1]}.md").unlink(missing_ok=True)
+    elif kind == "rename":  # to another name, in another folder (es/: Spanish on a site in several languages)
         old = site.articles / f"{step[1]}.md"
         if old.exists():
-            old.rename(site.articles / "sub" / f"{step[2]}.md")
+            old.rename(site.articles / ("es" if step[2] in "ce" else "sub") / f"{step[2]}.md")
     elif kind == "template":
         name, anchor, replacement = TEMPLATE_EDITS[step[1]]
         path = site.templates / name
@@ -146,6 +151,7 @@ def test_incremental_build_equals_a_clean_build_after_every_change(steps):
         (site.articles / "sub").mkdir()
         write(site, "articles/_snippets/note.md", SNIPPETS[0])
         write(site, "articles/_snippets/inner.md", SNIPPETS[2])
+        (site.articles / "es").mkdir()
         write(site, "articles/a.md", article("First", body="Hello.\n", tags="[sleep]"))
         write(site, "articles/sub/b.md", article("Second", "Sleep", "2024-02-02", views=3))
         assert site.build(search=False).ok

@@ -1,0 +1,295 @@
+"""Languages: text direction, message catalogs, dates, numbers and plurals.
+
+Interface text comes from gettext catalogs in the theme,
+`templates/locales/<lang>/messages.po`, read with Babel (no compile step).
+A page is rendered with one `Translator` for its language, passed in the
+render context (never installed in the environment: a server thread may
+share it). Dates, numbers and plural rules come from Babel (CLDR).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import jinja2
+from babel import Locale, UnknownLocaleError
+from babel.dates import format_date as babel_format_date
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import PoFileError, read_po
+from babel.numbers import format_decimal
+from babel.support import NullTranslations, Translations
+from markupsafe import Markup
+
+from .errors import Diagnostic, warning
+from .markup import CALLOUT_LABELS, callout_titles
+
+CATALOG_DIR = "locales"
+CATALOG_NAME = "messages.po"
+# Scripts written right to left (by the language subtag of a BCP 47 tag).
+RTL_LANGUAGES = frozenset({"ar", "fa", "ur", "he", "iw", "ps", "sd", "ug", "yi", "dv", "ckb"})
+# Digits of the numbering systems CLDR names as some locales' default (Babel
+# formats the separators of these systems but keeps ASCII digits).
+_DIGITS = {"arab": 0x0660, "arabext": 0x06F0, "beng": 0x09E6, "deva": 0x0966, "mymr": 0x1040}
+
+# Interface strings that Python code (not a template) asks for; the completeness
+# test and the build's check look for these too.
+PYTHON_MESSAGES: tuple[str, ...] = (
+    "HOME",
+    "Urgent advice",
+    "Non-urgent advice",
+    "Information",
+    "Tip",
+    "see a GP or pharmacist",
+    "call {number} or go to A&E",
+)
+
+
+def base_language(tag: str) -> str:
+    return tag.replace("_", "-").split("-")[0].lower()
+
+
+def text_direction(tag: str) -> str:
+    """'rtl' for a language written right to left, else 'ltr'."""
+    return "rtl" if base_language(tag) in RTL_LANGUAGES else "ltr"
+
+
+def og_locale(tag: str) -> str:
+    """Open Graph writes locales as ll_TT (en_GB); a bare language gets CLDR's likely territory."""
+    try:
+        locale = Locale.parse(tag.replace("-", "_"))
+    except (UnknownLocaleError, ValueError):
+        return tag.replace("-", "_")
+    if locale.territory:
+        return f"{locale.language}_{locale.territory}"
+    likely = Locale.parse(locale.language).territory or ""
+    try:
+        from babel.core import get_global
+        full = get_global("likely_subtags").get(locale.language, "")
+        likely = full.split("_")[-1] if full else likely
+    except Exception:  # pragma: no cover - Babel data without likely subtags
+        pass
+    return f"{locale.language}_{likely}" if likely else locale.language
+
+
+def babel_locale(tag: str) -> Locale | None:
+    for candidate in (tag.replace("-", "_"), base_language(tag)):
+        try:
+            return Locale.parse(candidate)
+        except (UnknownLocaleError, ValueError):
+            continue
+    return None
+
+
+@dataclass
+class Catalog:
+    """One language's messages as read from its .po file."""
+
+    language: str
+    path: str  # as shown in messages
+    translations: NullTranslations
+    messages: frozenset  # msgids with a translation (a plural entry by its singular)
+    digest: str = ""  # of the file's bytes: pages in this language depend on it
+
+
+def read_catalog(path: Path, display: str, language: str) -> tuple[Catalog | None, list[Diagnostic]]:
+    """A .po file through Babel; a broken file is one warning (English is shown instead)."""
+    try:
+        data = path.read_bytes()
+        catalog = read_po(io.BytesIO(data), locale=babel_locale(language) or None, abort_invalid=True)
+    except (OSError, PoFileError, UnknownLocaleError, ValueError) as exc:
+        return None, [warning(display, getattr(exc, "lineno", 1) or 1, 1,
+                              f"cannot read this message catalog ({exc}), the interface is shown in English")]
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    translations = Translations(buffer)
+    known = set()
+    for message in catalog:
+        if not message.id:
+            continue
+        singular = message.id[0] if isinstance(message.id, (tuple, list)) else message.id
+        strings = message.string if isinstance(message.string, (tuple, list)) else (message.string,)
+        if all(strings) and not message.fuzzy:
+            known.add(singular)
+    return Catalog(language, display, translations, frozenset(known), hashlib.sha256(data).hexdigest()), []
+
+
+def find_catalog(templates_dir: Path, language: str) -> Path | None:
+    """templates/locales/<lang>/messages.po: the full tag first (pt-BR, pt_BR), then the
+    language; in the site's templates folder first, then in the default theme."""
+    from .theme import theme_layers
+    for layer in theme_layers(templates_dir):
+        root = layer / CATALOG_DIR
+        for name in (language, language.replace("-", "_"), base_language(language)):
+            path = root / name / CATALOG_NAME
+            if path.is_file():
+                return path
+    return None
+
+
+@dataclass
+class Translator:
+    """Interface text, dates and numbers for one language (what a page's `_()` uses)."""
+
+    language: str
+    date_format: str  # strftime format used for English
+    translations: NullTranslations = field(default_factory=NullTranslations)
+    english: bool = True
+    locale: Locale | None = None
+    digits: dict = field(default_factory=dict)
+
+    @property
+    def direction(self) -> str:
+        return text_direction(self.language)
+
+    def gettext(self, message: str) -> str:
+        return self.translations.gettext(message)
+
+    def ngettext(self, singular: str, plural: str, count: int) -> str:
+        return self.translations.ngettext(singular, plural, count)
+
+    def number(self, value: int) -> str:
+        """English pages keep plain digits (3667); other languages follow CLDR."""
+        if self.english or self.locale is None:
+            return str(value)
+        return format_decimal(value, locale=self.locale, numbering_system="default").translate(self.digits)
+
+    def date(self, value: dt.date) -> str:
+        if self.english or self.locale is None:
+            return value.strftime(self.date_format.replace("%-d", str(value.day)).replace("%-m", str(value.month)))
+        return babel_format_date(value, "long", locale=self.locale).translate(self.digits)
+
+
+def make_translator(language: str, catalogs: dict[str, Catalog], date_format: str) -> Translator:
+    locale = babel_locale(language)
+    english = base_language(language) == "en"
+    catalog = catalogs.get(language)
+    digits = {}
+    system = getattr(locale, "default_numbering_system", "latn") if locale is not None else "latn"
+    if system in _DIGITS:
+        digits = {ord("0") + i: chr(_DIGITS[system] + i) for i in range(10)}
+    return Translator(language, date_format, catalog.translations if catalog else NullTranslations(),
+                      english, locale, digits)
+
+
+def load_catalogs(templates_dir: Path, languages: tuple[str, ...],
+                  display=lambda path: path.as_posix()) -> tuple[dict[str, Catalog], list[Diagnostic]]:
+    """The catalog of each language that has one; a non-English language without one is a warning."""
+    catalogs: dict[str, Catalog] = {}
+    diags: list[Diagnostic] = []
+    for language in languages:
+        path = find_catalog(templates_dir, language)
+        if path is None:
+            if base_language(language) != "en":
+                diags.append(warning(display(templates_dir / CATALOG_DIR), 1, 1,
+                                     f"no message catalog for '{language}', the interface is shown in English; "
+                                     f"add {CATALOG_DIR}/{language}/{CATALOG_NAME} (copy the en one and translate it)"))
+            continue
+        catalog, problems = read_catalog(path, display(path), language)
+        diags.extend(problems)
+        if catalog is not None:
+            catalogs[language] = catalog
+    return catalogs, diags
+
+
+def template_messages(env: jinja2.Environment) -> dict[str, tuple[str, int]]:
+    """Every string the templates pass to _(), gettext() or ngettext(): msgid -> (template, line).
+    (A plural entry is named by its singular.)"""
+    found: dict[str, tuple[str, int]] = {}
+    for name in sorted(env.list_templates(filter_func=lambda n: n.endswith((".html", ".xml", ".txt")))):
+        try:
+            source = env.loader.get_source(env, name)[0]
+            found_here = list(env.extract_translations(source))
+        except (jinja2.TemplateError, OSError, UnicodeDecodeError):
+            continue  # a broken template is reported, at its line, when it is rendered
+        for line, _function, message in found_here:
+            singular = message[0] if isinstance(message, tuple) else message
+            if isinstance(singular, str):
+                found.setdefault(singular, (name, line))
+    return found
+
+
+def all_messages(env: jinja2.Environment) -> dict[str, tuple[str, int]]:
+    found = template_messages(env)
+    for message in PYTHON_MESSAGES:
+        found.setdefault(message, ("healthhub/i18n.py", 1))
+    return found
+
+
+def missing_messages(env: jinja2.Environment, catalogs: dict[str, Catalog]) -> dict[str, list[str]]:
+    """Per language: the interface strings its catalog lacks (sorted)."""
+    wanted = all_messages(env)
+    return {language: sorted(m for m in wanted if m not in catalog.messages)
+            for language, catalog in sorted(catalogs.items())}
+
+
+def catalog_warnings(env: jinja2.Environment, catalogs: dict[str, Catalog]) -> list[Diagnostic]:
+    """One warning per language and missing string (English is shown for it)."""
+    diags = []
+    for language, missing in missing_messages(env, catalogs).items():
+        if base_language(language) == "en":
+            continue  # the msgid is the English text
+        for message in missing:
+            diags.append(warning(catalogs[language].path, 1, 1,
+                                 f"no '{language}' translation of the interface string {message!r}, "
+                                 f"English is shown; add msgid/msgstr lines for it"))
+    return diags
+
+
+def localize_body(html: str, translator: Translator, config) -> str:
+    """Care callout titles are written in English when the body is parsed (bodies do not
+    depend on the language); a page in another language gets them in its own."""
+    if translator.english or 'class="callout-title"' not in html:
+        return html
+    escape = lambda text: str(Markup.escape(text))  # noqa: E731
+    english = callout_titles(config.emergency_number, config.emergency_advice)
+    advice = translator.gettext(config.emergency_advice).replace("{number}", config.emergency_number)
+    translated = {
+        "urgent": f"{translator.gettext('Urgent advice')}: {advice}",
+        "see-a-doctor": f"{translator.gettext('Non-urgent advice')}: {translator.gettext('see a GP or pharmacist')}",
+        "info": translator.gettext("Information"),
+        "tip": translator.gettext("Tip"),
+    }
+    for kind, title in english.items():
+        html = html.replace(f"</svg><span>{escape(title)}</span>", f"</svg><span>{escape(translated[kind])}</span>")
+    for label in CALLOUT_LABELS.values():
+        html = html.replace(f"</svg><span>{escape(label)}", f"</svg><span>{escape(translator.gettext(label))}")
+    return html
+
+
+# --- in templates ------------------------------------------------------------------
+
+def _translator(ctx) -> Translator:
+    return ctx["i18n"]
+
+
+def _format(ctx, text: str, variables: dict):
+    if ctx.eval_ctx.autoescape:
+        text = Markup(text)
+    return text % variables if variables else text
+
+
+@jinja2.pass_context
+def gettext(ctx, message: str, **variables):
+    """`_("Sources")`, `_("%(name)s's page", name=x)`: escaped like Jinja's newstyle gettext."""
+    return _format(ctx, _translator(ctx).gettext(message), variables)
+
+
+@jinja2.pass_context
+def ngettext(ctx, singular: str, plural: str, count: int, **variables):
+    """`ngettext("%(num)s view", "%(num)s views", n)`; `num` is the number in the page's digits."""
+    variables.setdefault("num", _translator(ctx).number(count))
+    return _format(ctx, _translator(ctx).ngettext(singular, plural, count), variables)
+
+
+def install(env: jinja2.Environment) -> None:
+    """The template functions; each reads the page's Translator from the render context."""
+    env.add_extension("jinja2.ext.i18n")
+    env.newstyle_gettext = True
+    env.globals["_"] = gettext
+    env.globals["gettext"] = gettext
+    env.globals["ngettext"] = ngettext

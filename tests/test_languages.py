@@ -1,0 +1,379 @@
+"""Sites in several languages and right-to-left scripts: lang/dir, translations and
+their alternates, per-language listings, feeds and sitemap, catalogs, plurals, and
+the Arabic pages in Chromium (direction, overflow, Nu checker, axe, search)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+
+import checkers
+from conftest import ROOT, SiteDir, article
+from healthhub import i18n
+from healthhub.render import make_environment
+
+BASE = "https://example.org/hub/"
+CONFIG = f"""site_name: Health Hub
+base_url: {BASE}
+languages:
+  en: {{name: English}}
+  es: {{name: Español, categories: {{Health: Salud}}}}
+  ar:
+    name: العربية
+    categories: {{Health: الصحة}}
+    disclaimer: "معلومات عامة فقط."
+"""
+CODE = "```\nprint('hello, world')  # a long line of code that must scroll sideways, not wrap or clip at all\n```\n"
+AR_BODY = """هذه فقرة عن ضغط الدم بالعربية.
+
+## القسم الأول
+
+- عنصر أول
+- عنصر ثاني
+
+!!! urgent
+    اتصل بالإسعاف.
+
+## القسم الثاني
+
+Bonjour tout le monde.
+{: lang=fr }
+
+""" + CODE + """
+## القسم الثالث
+
+نص قصير.
+"""
+
+
+def make_site(root: Path) -> SiteDir:
+    site = SiteDir(root)
+    site.write("healthhub.yaml", CONFIG)
+    site.write("articles/health/blood-pressure.md", article(
+        "Blood pressure", views=1, tags="[blood pressure]", translation_key="bp", updated="2025-05-01",
+        body="Blood pressure text.\n"))
+    site.write("articles/health/blood-pressure-easy.md", article(
+        "Blood pressure, easy read", translation_key="bp", variant="easy-read", body="Short words.\n"))
+    site.write("articles/health/knees.md", article("Knees", date="2025-01-01", body="Knee text.\n"))
+    site.write("articles/es/health/tension.md", article(
+        "Tensión arterial", views=2, translation_key="bp", tags="[tensión]", body="Texto en español.\n"))
+    # no language: field: the folder ar/ says it
+    site.write("articles/ar/health/daght.md", article(
+        "ضغط الدم", views=11, translation_key="bp", tags="[ضغط الدم]", body=AR_BODY))
+    site.write("articles/ar/health/maa.md", article("شرب الماء", date="2025-02-01", body="اشرب الماء.\n"))
+    return site
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    site = make_site(tmp_path_factory.mktemp("languages") / "project")
+    result = site.build()
+    assert result.ok, [d.format() for d in result.diagnostics]
+    return site, result
+
+
+def read(site: SiteDir, rel: str) -> str:
+    return (site.out / rel).read_text(encoding="utf-8")
+
+
+AR_ARTICLE = "ar/الصحة/daght.html"
+ES_ARTICLE = "es/salud/tension.html"
+EN_ARTICLE = "health/blood-pressure.html"
+
+
+def html_tag(html: str) -> str:
+    return re.search(r"<html[^>]*>", html).group(0)
+
+
+def test_every_page_has_the_lang_and_dir_of_its_language(built):
+    site, _ = built
+    expected = {"ar": ('lang="ar"', 'dir="rtl"'), "es": ('lang="es"', 'dir="ltr"')}
+    pages = [p for p in site.out.rglob("*.html") if "pagefind" not in p.parts]
+    assert len(pages) > 15
+    for page in pages:
+        rel = page.relative_to(site.out).as_posix()
+        lang, direction = expected.get(rel.split("/")[0], ('lang="en"', 'dir="ltr"'))
+        tag = html_tag(page.read_text(encoding="utf-8"))
+        assert lang in tag and direction in tag, f"{rel}: {tag}"
+
+
+def test_translations_are_linked_with_alternates_switcher_and_x_default(built):
+    site, _ = built
+    html = read(site, AR_ARTICLE)
+    alternates = re.findall(r'<link rel="alternate" hreflang="([^"]+)" href="([^"]+)">', html)
+    assert alternates == [("en", BASE + EN_ARTICLE), ("es", BASE + ES_ARTICLE),
+                          ("ar", BASE + quote(AR_ARTICLE)), ("x-default", BASE + EN_ARTICLE)]
+    switcher = re.search(r'<nav class="language-switcher" aria-label="اللغات">(.*?)</nav>', html, re.S).group(1)
+    assert '<a href="../../health/blood-pressure.html" hreflang="en" lang="en">English</a>' in switcher
+    assert '<a href="../../es/salud/tension.html" hreflang="es" lang="es">Español</a>' in switcher
+    assert "العربية" not in switcher  # the page's own language is not offered
+    assert '<meta property="og:locale" content="ar_EG">' in html
+    assert '"inLanguage":"ar"' in html
+    # an article without translations has no switcher and no alternates
+    knees = read(site, "health/knees.html")
+    assert "language-switcher" not in knees and "hreflang" not in knees
+
+
+def test_easy_read_and_standard_versions_link_each_other(built):
+    site, _ = built
+    assert '<a href="blood-pressure-easy.html">Easy read version</a>' in read(site, EN_ARTICLE)
+    assert '<a href="blood-pressure.html">Standard version</a>' in read(site, "health/blood-pressure-easy.html")
+    # the easy-read version is not a translation of the Spanish standard one
+    assert "blood-pressure-easy" not in read(site, ES_ARTICLE)
+
+
+def test_interface_dates_numbers_and_callouts_are_in_the_page_language(built):
+    site, _ = built
+    ar = read(site, AR_ARTICLE)
+    assert "<span>نصيحة عاجلة: اتصل بالرقم 999 أو توجّه إلى قسم الطوارئ</span>" in ar
+    assert ">الرئيسية</a>" in ar and "في هذه الصفحة" in ar and "11 مشاهدة" in ar
+    assert '<time datetime="2025-03-30">30 مارس 2025</time>' in ar
+    assert '<p lang="fr">Bonjour tout le monde.</p>' in ar
+    assert "معلومات عامة فقط." in ar  # the language's own disclaimer
+    es = read(site, ES_ARTICLE)
+    assert "30 de marzo de 2025" in es and "2 visitas" in es and ">INICIO</a>" in es
+    # the Spanish page has no disclaimer of its own: the English one, marked as English
+    assert '<span lang="en" dir="ltr">This article is for general information only.' in es
+    en = read(site, EN_ARTICLE)
+    assert "March 30, 2025" in en and "1 view<" in en and ">HOME</a>" in en
+
+
+def test_listings_never_mix_languages(built):
+    site, _ = built
+    home, ar_home, es_home = read(site, "index.html"), read(site, "ar/index.html"), read(site, "es/index.html")
+    assert "Knees" in home and "ضغط الدم" not in home and "Tensión" not in home
+    assert "ضغط الدم" in ar_home and "شرب الماء" in ar_home and "Knees" not in ar_home
+    assert "Tensión arterial" in es_home and "Knees" not in es_home
+    ar_category = read(site, "ar/الصحة/index.html")
+    assert "ضغط الدم" in ar_category and "Blood pressure" not in ar_category
+    # related and "More in" stay in the page's language
+    assert "شرب الماء" in read(site, AR_ARTICLE) and "Knees" not in read(site, AR_ARTICLE)
+    assert (site.out / "ar/tags/ضغط-الدم/index.html").is_file()
+    assert (site.out / "es/tags/tensión/index.html").is_file()
+    assert not (site.out / "tags/ضغط-الدم").exists()
+    for path in ("ar/search.html", "es/search.html", "search.html"):
+        assert (site.out / path).is_file()
+
+
+def test_feeds_and_sitemap_validate_with_language_alternates(built):
+    site, _ = built
+    import feedparser
+    for path, lang in (("feed.xml", "en"), ("ar/feed.xml", "ar"), ("es/feed.xml", "es"), ("ar/الصحة/feed.xml", "ar")):
+        feed = site.out / path
+        assert checkers.validate_feed(feed, site.out, BASE) == []
+        assert f'xml:lang="{lang}"' in feed.read_text(encoding="utf-8")
+        titles = [entry.title for entry in feedparser.parse(feed.read_bytes()).entries]
+        assert titles and ("Knees" in titles) == (lang == "en")
+    sitemap = site.out / "sitemap.xml"
+    assert checkers.validate_sitemap(sitemap, site.out, BASE) == []
+    text = sitemap.read_text(encoding="utf-8")
+    assert f'<xhtml:link rel="alternate" hreflang="ar" href="{BASE}{quote(AR_ARTICLE)}"/>' in text
+    assert f'<xhtml:link rel="alternate" hreflang="x-default" href="{BASE}{EN_ARTICLE}"/>' in text
+
+
+def test_an_unknown_language_is_an_error_at_its_line(tmp_path):
+    site = SiteDir(tmp_path)
+    site.write("healthhub.yaml", CONFIG)
+    site.write("articles/x.md", article("X", language="de"))
+    result = site.build()
+    assert not result.ok
+    assert [d.format() for d in result.errors] == [
+        "articles/x.md:5:11: error: 'language' is 'de', which is not one of the site's languages (en, es, ar), "
+        "use one of them or add it to 'languages' in the config"]
+
+
+def test_a_site_without_languages_is_as_before(tmp_path):
+    site = SiteDir(tmp_path)
+    site.write("articles/health/x.md", article("X", views=3667))
+    assert site.build().ok
+    html = read(site, "health/x.html")
+    assert html_tag(html) == '<html lang="en" dir="ltr">'
+    assert "3667 views" in html and "hreflang" not in html and "og:locale" not in html
+
+
+def test_a_missing_catalog_string_falls_back_to_english_with_one_warning(tmp_path):
+    site = SiteDir(tmp_path)
+    site.write("healthhub.yaml", CONFIG)
+    po = site.templates / "locales/es/messages.po"
+    po.write_text(po.read_text(encoding="utf-8").replace('msgstr "Fuentes"', 'msgstr ""'), encoding="utf-8")
+    site.write("articles/es/a.md", article("A", sources='[{title: T, url: "https://x.org/", publisher: P, year: 2020}]'))
+    site.write("articles/es/b.md", article("B", sources='[{title: T, url: "https://x.org/", publisher: P, year: 2020}]'))
+    result = site.build()
+    assert result.ok
+    warnings = [d.format() for d in result.warnings if "Sources" in d.message]
+    assert warnings == ["templates/locales/es/messages.po:1:1: warning: no 'es' translation of the interface "
+                        "string 'Sources', English is shown; add msgid/msgstr lines for it"]
+    assert ">Sources</h2>" in read(site, "es/salud/a.html")
+
+
+# --- catalogs and plurals -------------------------------------------------------------
+
+SHIPPED = ("en", "es", "fr", "ar", "zh")
+
+
+def test_shipped_catalogs_translate_every_interface_string():
+    """Fails when a template (or healthhub/i18n.PYTHON_MESSAGES) uses a string a catalog
+    lacks. To fix: add the msgid to templates/locales/messages.pot and every
+    templates/locales/<lang>/messages.po (see README "Interface text in your language")."""
+    env = make_environment(ROOT / "templates")
+    catalogs, problems = i18n.load_catalogs(ROOT / "templates", SHIPPED)
+    assert problems == [] and sorted(catalogs) == sorted(SHIPPED)
+    wanted = i18n.all_messages(env)
+    missing = i18n.missing_messages(env, catalogs)
+    report = "\n".join(f"  {lang}: " + ", ".join(f"{m!r} ({wanted[m][0]}:{wanted[m][1]})" for m in keys)
+                       for lang, keys in missing.items() if keys)
+    assert not report, "interface strings missing from the shipped catalogs:\n" + report
+
+
+@pytest.mark.parametrize("language,counts", [
+    ("en", {1: "1 view", 2: "2 views", 0: "0 views"}),
+    ("fr", {0: "0 vue", 1: "1 vue", 2: "2 vues", 1500: "1 500 vues"}),
+    ("es", {1: "1 visita", 7: "7 visitas", 1000000: "1.000.000 de visitas"}),
+    ("ar", {0: "0 مشاهدة", 1: "مشاهدة واحدة", 2: "مشاهدتان", 3: "3 مشاهدات", 11: "11 مشاهدة", 100: "100 مشاهدة"}),
+    ("zh", {1: "1 次浏览", 5: "5 次浏览"}),
+])
+def test_plural_forms_follow_each_language(language, counts):
+    catalogs, _ = i18n.load_catalogs(ROOT / "templates", (language,))
+    translator = i18n.make_translator(language, catalogs, "%B %-d, %Y")
+    for count, expected in counts.items():
+        text = translator.ngettext("%(num)s view", "%(num)s views", count) % {"num": translator.number(count)}
+        assert text.replace("\u202f", " ").replace("\xa0", " ") == expected
+
+
+def test_arabic_indic_digits_where_the_locale_uses_them():
+    egypt = i18n.make_translator("ar-EG", {}, "")
+    assert egypt.number(3667) == "٣٬٦٦٧"
+    assert egypt.date(dt.date(2025, 3, 30)) == "٣٠ مارس ٢٠٢٥"
+    assert i18n.make_translator("fa", {}, "").number(12) == "۱۲"
+    assert i18n.make_translator("ar", {}, "").number(12) == "12"  # CLDR: Arabic uses Latin digits by default
+
+
+@pytest.mark.parametrize("tag,direction", [("ar", "rtl"), ("fa-IR", "rtl"), ("ur", "rtl"), ("he", "rtl"), ("yi", "rtl"),
+                                           ("ps", "rtl"), ("sd", "rtl"), ("ug", "rtl"), ("en-GB", "ltr"), ("zh", "ltr")])
+def test_direction_from_the_language(tag, direction):
+    assert i18n.text_direction(tag) == direction
+
+
+# --- in Chromium -----------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def served(built):
+    site, _ = built
+    with checkers.serve(site.out) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def chromium(browser):
+    """The session's one Chromium (qa_fixtures.browser): Playwright allows one sync driver."""
+    return browser
+
+
+def test_every_language_passes_the_nu_checker(built):
+    site, _ = built
+    pages = [site.out / p for p in ("index.html", "ar/index.html", "es/index.html", EN_ARTICLE, ES_ARTICLE, AR_ARTICLE,
+                                    "ar/الصحة/index.html", "ar/search.html", "ar/tags/index.html")]
+    assert checkers.run_vnu(pages, site.out) == []
+
+
+def test_arabic_page_is_rtl_fits_320px_and_passes_axe(built, served, chromium):
+    context = chromium.new_context(viewport={"width": 320, "height": 800})
+    page = context.new_page()
+    try:
+        for path in (AR_ARTICLE, "ar/index.html", ES_ARTICLE):
+            page.goto(served + quote(path))
+            rtl = path.startswith("ar/")
+            assert page.evaluate("getComputedStyle(document.body).direction") == ("rtl" if rtl else "ltr")
+            overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+            assert overflow <= 0, f"{path} scrolls sideways by {overflow}px at 320px"
+            assert checkers.run_axe(page) == [], path
+        page.goto(served + quote(AR_ARTICLE))
+        # code stays left to right and scrolls inside its box
+        code = page.evaluate("""() => { const pre = document.querySelector('pre');
+            return {dir: getComputedStyle(pre).direction, scrolls: pre.scrollWidth > pre.clientWidth}; }""")
+        assert code == {"dir": "ltr", "scrolls": True}
+        # list markers and the callout's thick border are on the right
+        sides = page.evaluate("""() => { const li = document.querySelector('.article-body li');
+            const box = li.getBoundingClientRect(), list = li.parentElement.getBoundingClientRect();
+            const callout = getComputedStyle(document.querySelector('.callout-urgent'));
+            return {gapRight: list.right - box.right, gapLeft: box.left - list.left,
+                    right: callout.borderRightWidth, left: callout.borderLeftWidth}; }""")
+        assert sides["gapRight"] > sides["gapLeft"]  # the padding for the markers is on the right
+        assert float(sides["right"][:-2]) > float(sides["left"][:-2])
+    finally:
+        context.close()
+
+
+def test_search_in_arabic_finds_the_arabic_article(tmp_path, chromium):
+    site = make_site(tmp_path / "project")
+    assert site.build(search=True).ok
+    with checkers.serve(site.out) as url:
+        context = chromium.new_context()
+        page = context.new_page()
+        try:
+            page.goto(url + "ar/search.html?q=" + quote("ضغط"))
+            page.wait_for_selector(".pagefind-ui__result-link", timeout=15000)
+            links = page.eval_on_selector_all(".pagefind-ui__result-link", "els => els.map(e => e.textContent)")
+            assert "ضغط الدم" in links
+            assert "Blood pressure" not in links
+        finally:
+            context.close()
+
+
+# --- rebuilding -------------------------------------------------------------------------
+
+def test_adding_a_translation_rerenders_the_pages_that_link_to_it(tmp_path):
+    site = make_site(tmp_path / "project")
+    assert site.build(search=False).ok
+    site.write("articles/es/health/knees.md", article("Rodillas", body="Texto.\n"))  # same slug: a translation
+    assert site.build(search=False).ok
+    clean = make_site(tmp_path / "clean")
+    clean.write("articles/es/health/knees.md", article("Rodillas", body="Texto.\n"))
+    assert clean.build(search=False, use_cache=False).ok
+    assert 'hreflang="es"' in read(site, "health/knees.html")
+    for page in clean.out.rglob("*"):
+        if page.is_file():
+            rel = page.relative_to(clean.out)
+            assert (site.out / rel).read_bytes() == page.read_bytes(), rel
+
+
+def test_check_warns_about_stale_and_orphan_translations(tmp_path):
+    site = make_site(tmp_path / "project")
+    site.write("articles/es/health/orphan.md", article("Huérfano", translation_key="nothing-here"))
+    result = site.cli("check", "--today", "2025-06-01")
+    lines = [line for line in result.stdout.splitlines() if "translation" in line]
+    assert lines == [
+        "articles/ar/health/daght.md:4:7: warning: this translation may be out of date: its source "
+        "articles/health/blood-pressure.md changed on 2025-05-01, after this translation (2025-03-30); "
+        "update the translation and its 'updated:' date",
+        "articles/es/health/orphan.md:5:18: warning: translation_key 'nothing-here' is not used by any 'en' "
+        "article, so this translation has no source; check the key or give the source article the same "
+        "translation_key",
+        "articles/es/health/tension.md:4:7: warning: this translation may be out of date: its source "
+        "articles/health/blood-pressure.md changed on 2025-05-01, after this translation (2025-03-30); "
+        "update the translation and its 'updated:' date",
+    ], result.stdout + result.stderr
+
+
+def test_an_article_of_a_one_language_site_may_name_its_own_language(tmp_path):
+    site = SiteDir(tmp_path)
+    site.write("articles/health/x.md", article("X", language="fr"))
+    site.write("articles/health/y.md", article("Y"))
+    assert site.build().ok
+    assert html_tag(read(site, "health/x.html")) == '<html lang="fr" dir="ltr">'
+    assert html_tag(read(site, "health/y.html")) == '<html lang="en" dir="ltr">'
+
+
+def test_titles_in_another_language_are_marked_on_a_page(tmp_path):
+    site = make_site(tmp_path / "project")
+    site.write("authors.yaml", "sam:\n  name: Sam\n")
+    site.write("articles/ar/health/maa.md", article("شرب الماء", date="2025-02-01", author="sam", body="اشرب.\n"))
+    site.write("articles/health/knees.md", article("Knees", date="2025-01-01", author="sam", body="Knee text.\n"))
+    assert site.build(search=False).ok
+    person = read(site, "people/sam.html")
+    assert re.search(r'<a href="[^"]+" lang="ar" dir="rtl">شرب الماء</a>', person)
+    assert re.search(r'<a href="../health/knees.html">Knees</a>', person)
