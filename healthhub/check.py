@@ -244,6 +244,8 @@ RULES: tuple[tuple[str, re.Pattern], ...] = tuple((code, re.compile(pattern)) fo
     ("history-order", r"^history entry \d+ .* is dated before entry"),
     ("history-review", r"latest review in 'history'"),
     ("source-link", r"^source \d+'s (url|doi) "),
+    ("translation-stale", r"^this translation may be out of date"),
+    ("translation-orphan", r"so this translation has no source"),
 ))
 FALLBACK_ERROR, FALLBACK_WARNING = "content", "content-warning"
 RULE_CODES = tuple(code for code, _ in RULES) + (FALLBACK_ERROR, FALLBACK_WARNING)

@@ -620,7 +620,7 @@ def site_pages(site: Site, search: bool = True, memo: dict | None = None) -> lis
         if several:
             values["home_versions"] = homes
         pages.append(Page(paths.home_path(prefix), "home.html", values, code if several else ""))
-        pages.append(atoz_page(articles, code, prefix) if several else atoz_page(site.articles, config.language))
+        pages.append(atoz_page(articles, code, prefix, code) if several else atoz_page(site.articles, config.language))
     pages.append(Page(TOPICS_PATH, "topics.html", {
         "groups": tuple((letter, tuple(categories[c.slug] for c in group))
                         for letter, group in topic_groups(site.categories)),
@@ -695,11 +695,11 @@ def site_pages(site: Site, search: bool = True, memo: dict | None = None) -> lis
     return pages
 
 
-def atoz_page(articles: Sequence[Article], language: str, prefix: str = "") -> Page:
+def atoz_page(articles: Sequence[Article], language: str, prefix: str = "", page_language: str = "") -> Page:
     """The A to Z page of `articles` in `language`'s alphabet, at paths.atoz_path(prefix)
-    (a site with several languages makes one per language)."""
+    (a site with several languages makes one per language, in that language: page_language)."""
     return Page(paths.atoz_path(prefix), "atoz.html", {"letters": atoz.atoz_index(articles, language),
-                                                        "atoz_language": language})
+                                                        "atoz_language": language}, page_language)
 def alternate_links(site: Site, page: Page) -> list[tuple[str, str]]:
     """(hreflang, path) of every language version of the page, itself included, and
     'x-default' for the default language's version (else the first in config order)."""

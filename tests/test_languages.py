@@ -349,13 +349,13 @@ def test_check_warns_about_stale_and_orphan_translations(tmp_path):
     assert lines == [
         "articles/ar/health/daght.md:4:7: warning: this translation may be out of date: its source "
         "articles/health/blood-pressure.md changed on 2025-05-01, after this translation (2025-03-30); "
-        "update the translation and its 'updated:' date",
+        "update the translation and its 'updated:' date [translation-stale]",
         "articles/es/health/orphan.md:5:18: warning: translation_key 'nothing-here' is not used by any 'en' "
         "article, so this translation has no source; check the key or give the source article the same "
-        "translation_key",
+        "translation_key [translation-orphan]",
         "articles/es/health/tension.md:4:7: warning: this translation may be out of date: its source "
         "articles/health/blood-pressure.md changed on 2025-05-01, after this translation (2025-03-30); "
-        "update the translation and its 'updated:' date",
+        "update the translation and its 'updated:' date [translation-stale]",
     ], result.stdout + result.stderr
 
 
