@@ -103,7 +103,7 @@ def test_home_page_lists_latest_popular_and_categories(sample):
     html = sample.read("index.html")
     assert '<a href="health/back-pain-after-jogging.html"' in html
     assert "Most viewed" in html
-    assert re.search(r'<a href="health/index.html">Health</a> <span class="count">4 articles</span>', html)
+    assert re.search(r'<a href="health/index.html">Health</a> <span class="count">5 articles</span>', html)
     long_titles = [m for m in re.findall(r'class="card-title"><a [^>]*>([^<]*)</a>', html) if m.endswith("…")]
     assert long_titles and all(len(t) <= 70 for t in long_titles)
 
