@@ -95,9 +95,11 @@ def guarded(outputs: Iterable[str], site) -> set[str]:
     not the pages after a listing's first (they come and go as articles are added),
     drafts, assets, the search page and index (--no-search leaves them out) or the 404 page."""
     drafts = {a.path for a in site.articles if a.draft}
+    prefixes = [paths.language_prefix(language.code, site.config.language) for language in site.config.languages] or [""]
+    unguarded = {name for prefix in prefixes for name in (paths.not_found_path(prefix), paths.search_path(prefix))}
     kept = set()
     for path in outputs:
-        if not path.endswith((".html", ".xml")) or path in drafts or path in ("404.html", "search.html"):
+        if not path.endswith((".html", ".xml")) or path in drafts or path in unguarded:
             continue
         if path.startswith(("assets/", "pagefind/")) or _PAGINATED.search(path) or path in site.files:
             continue

@@ -688,7 +688,10 @@ def parse_article(text: str, display: str, file_stem: str, config: Config,
         if problems:
             return None, diags + problems, None, ""
     try:
-        converter.glossary_href = paths.relative_url(paths.article_path(category_slug, slug), "glossary.html")
+        # an article of another language (its category in that language's folder) links that language's glossary
+        converter.glossary_href = paths.relative_url(paths.article_path(category_slug, slug),
+                                                     paths.glossary_path(category_slug.rpartition("/")[0] + "/"
+                                                                         if "/" in category_slug else ""))
         rendered = converter.convert(markdown_text)
     except RecursionError:
         return None, diags + [error(

@@ -12,10 +12,13 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
+import re
+from html.parser import HTMLParser
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import jinja2
+from jinja2 import nodes
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date as babel_format_date
 from babel.messages.mofile import write_mo
@@ -25,6 +28,7 @@ from babel.support import NullTranslations, Translations
 from markupsafe import Markup
 
 from .errors import Diagnostic, warning
+from .theme import DEFAULT_PREFIX
 from .markup import CALLOUT_LABELS, callout_titles
 
 CATALOG_DIR = "locales"
@@ -293,3 +297,132 @@ def install(env: jinja2.Environment) -> None:
     env.globals["_"] = gettext
     env.globals["gettext"] = gettext
     env.globals["ngettext"] = ngettext
+
+
+# --- text a template writes without _() ------------------------------------------------
+
+# Attributes whose value a reader sees or hears.
+_TEXT_ATTRIBUTES = frozenset({"aria-label", "title", "placeholder", "alt", "aria-description", "aria-roledescription"})
+# Words that are the same in every language (names, abbreviations of identifiers).
+UNTRANSLATED_WORDS = frozenset({"DOI", "PubMed"})
+# Inside these nothing is interface text.
+_NOT_TEXT_ELEMENTS = frozenset({"style", "script"})
+_WORD = re.compile(r"[^\W\d_]{2,}")
+_PLACEHOLDER = "\ue000"  # where a {{ expression }} stood
+_NOT_TEXT_BLOCKS = frozenset({"og_type", "styles"})
+
+
+class _LiteralFinder(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.skip = 0
+        self.found: list[tuple[int, str]] = []
+
+    def _text(self, text: str) -> None:
+        words = [w for w in _WORD.findall(text.replace(_PLACEHOLDER, " ")) if w not in UNTRANSLATED_WORDS]
+        if words:
+            line = self.getpos()[0] + text[: len(text) - len(text.lstrip())].count("\n")
+            self.found.append((line, " ".join(text.replace(_PLACEHOLDER, "…").split())))
+
+    def handle_starttag(self, tag, attrs):
+        if tag in _NOT_TEXT_ELEMENTS:
+            self.skip += 1
+        for name, value in attrs:
+            if name in _TEXT_ATTRIBUTES and value:
+                self._text(value)
+
+    def handle_startendtag(self, tag, attrs):
+        for name, value in attrs:
+            if name in _TEXT_ATTRIBUTES and value:
+                self._text(value)
+
+    def handle_endtag(self, tag):
+        if tag in _NOT_TEXT_ELEMENTS and self.skip:
+            self.skip -= 1
+
+    def handle_data(self, data):
+        if not self.skip:
+            self._text(data)
+
+
+def _output_constants(node: nodes.Node, globals_: dict):
+    """String constants an expression writes out: not those passed to _() or to the
+    theme's functions (url('index.html')), compared, used as keys or filter arguments."""
+    if isinstance(node, nodes.Const):
+        if isinstance(node.value, str):
+            yield node
+        return
+    if isinstance(node, nodes.Call):
+        name = node.node.name if isinstance(node.node, nodes.Name) else ""
+        if name in globals_ or isinstance(node.node, nodes.Getattr):
+            return  # _(), url(), asset(), site.person(...): identifiers, not text
+        for arg in list(node.args) + [kw.value for kw in node.kwargs]:
+            yield from _output_constants(arg, globals_)  # a macro's arguments (breadcrumb)
+        return
+    if isinstance(node, (nodes.Compare, nodes.Test)):
+        return
+    if isinstance(node, nodes.Filter):
+        if node.node is not None:
+            yield from _output_constants(node.node, globals_)
+        return
+    if isinstance(node, nodes.Getitem):
+        yield from _output_constants(node.node, globals_)
+        return
+    if isinstance(node, nodes.Pair):
+        yield from _output_constants(node.value, globals_)
+        return
+    if isinstance(node, nodes.CondExpr):
+        yield from _output_constants(node.expr1, globals_)
+        if node.expr2 is not None:
+            yield from _output_constants(node.expr2, globals_)
+        return
+    for child in node.iter_child_nodes():
+        yield from _output_constants(child, globals_)
+
+
+def template_literals(env: jinja2.Environment) -> list[tuple[str, int, str]]:
+    """(template, line, text) of every piece of interface text a template writes
+    without passing it through _() or ngettext(): text between tags, text
+    attributes (aria-label, title, placeholder, alt) and string constants the
+    template prints or hands to a macro. The catalog-completeness test fails on any."""
+    found: list[tuple[str, int, str]] = []
+    for name in sorted(env.list_templates(filter_func=lambda n: n.endswith((".html", ".htm")))):
+        if name.startswith(DEFAULT_PREFIX + "/"):
+            continue  # the default theme under its other name
+        source = env.loader.get_source(env, name)[0]
+        parts: list[str] = []
+        line = 1
+        inside_variable = False
+        tokens = [t for t in env.lex(source) if t[1] != "whitespace"]
+        skipping = 0  # inside {% block og_type %} and the like
+        for index, (lineno, kind, value) in enumerate(tokens):
+            if kind == "name" and value == "block" and index + 1 < len(tokens) \
+                    and tokens[index + 1][2] in _NOT_TEXT_BLOCKS:
+                skipping += 1
+            elif kind == "name" and value == "endblock" and skipping:
+                skipping -= 1
+            elif kind == "variable_begin":
+                inside_variable = True
+                # an expression in a tag's name (<{{ heading }} ...>) stays a tag name
+                parts.append("hh" if parts and parts[-1].endswith(("<", "</")) else _PLACEHOLDER)
+            elif kind == "variable_end":
+                inside_variable = False
+            elif kind == "data" and not inside_variable and not skipping:
+                if lineno > line:  # keep lines where they were (blocks and comments are left out)
+                    parts.append("\n" * (lineno - line))
+                    line = lineno
+                parts.append(value)
+                line += value.count("\n")
+        finder = _LiteralFinder()
+        finder.feed("".join(parts))
+        finder.close()
+        found.extend((name, at, text) for at, text in finder.found)
+        tree = env.parse(source)
+        for output in tree.find_all(nodes.Output):
+            for child in output.nodes:
+                if isinstance(child, nodes.TemplateData):
+                    continue
+                for const in _output_constants(child, env.globals):
+                    if _WORD.search(const.value) and not all(w in UNTRANSLATED_WORDS for w in _WORD.findall(const.value)):
+                        found.append((name, const.lineno, const.value))
+    return sorted(set(found))

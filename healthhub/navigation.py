@@ -15,7 +15,7 @@ from . import paths
 from .config import Config
 from .errors import Diagnostic, did_you_mean, error
 
-TOPICS_PATH = "topics.html"
+TOPICS_PATH = paths.topics_path()
 
 
 @dataclass(frozen=True)
@@ -74,7 +74,7 @@ def first_letter(name: str) -> str:
     return "#"
 
 
-def topic_groups(categories) -> tuple[tuple[str, tuple], ...]:
+def topic_groups(categories, language: str = "") -> tuple[tuple[str, tuple], ...]:
     """Every category grouped by first letter: (letter, categories A to Z), '#' first."""
     groups: dict[str, list] = {}
     for category in sorted(categories, key=lambda c: (c.name.casefold(), c.slug)):

@@ -369,11 +369,28 @@ def test_an_article_of_a_one_language_site_may_name_its_own_language(tmp_path):
 
 
 def test_titles_in_another_language_are_marked_on_a_page(tmp_path):
-    site = make_site(tmp_path / "project")
+    site = SiteDir(tmp_path)
     site.write("authors.yaml", "sam:\n  name: Sam\n")
-    site.write("articles/ar/health/maa.md", article("شرب الماء", date="2025-02-01", author="sam", body="اشرب.\n"))
+    site.write("articles/health/maa.md", article("شرب الماء", language="ar", author="sam", body="اشرب.\n"))
     site.write("articles/health/knees.md", article("Knees", date="2025-01-01", author="sam", body="Knee text.\n"))
     assert site.build(search=False).ok
     person = read(site, "people/sam.html")
     assert re.search(r'<a href="[^"]+" lang="ar" dir="rtl">شرب الماء</a>', person)
     assert re.search(r'<a href="../health/knees.html">Knees</a>', person)
+
+
+def test_each_language_has_its_own_person_pages_listing_its_own_work(tmp_path):
+    site = make_site(tmp_path / "project")
+    site.write("authors.yaml", "sam:\n  name: Sam\n")
+    site.write("articles/ar/health/maa.md", article("شرب الماء", date="2025-02-01", author="sam", body="اشرب.\n"))
+    site.write("articles/health/knees.md", article("Knees", date="2025-01-01", author="sam", body="Knee text.\n"))
+    assert site.build(search=False).ok
+    english, arabic, spanish = (read(site, p) for p in ("people/sam.html", "ar/people/sam.html", "es/people/sam.html"))
+    assert "Knees" in english and "شرب الماء" not in english
+    assert "شرب الماء" in arabic and "Knees" not in arabic
+    assert html_tag(arabic) == '<html lang="ar" dir="rtl">' and ">المقالات المكتوبة<" in arabic
+    assert "لا شيء بعد." in arabic  # reviewed nothing: said in Arabic
+    assert html_tag(spanish) == '<html lang="es" dir="ltr">' and "Knees" not in spanish
+    # the byline of an Arabic article links the Arabic page of its author
+    assert 'href="../people/sam.html"' in read(site, "ar/الصحة/maa.html")
+    assert f'<link rel="alternate" hreflang="ar" href="{BASE}ar/people/sam.html">' in english
