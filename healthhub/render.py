@@ -633,7 +633,7 @@ def site_pages(site: Site, search: bool = True, memo: dict | None = None) -> lis
         language = code if several else ""
         pages.append(Page(paths.home_path(prefix), "home.html", values, language))
         pages.append(atoz_page(articles, code if several else config.language, prefix, language,
-                               versions(paths.atoz_path)))
+                               versions(paths.atoz_path), config.atoz))
         pages.append(Page(paths.topics_path(prefix), "topics.html", {
             "groups": tuple((letter, tuple(categories[c.slug] for c in group))
                             for letter, group in topic_groups(own_categories, code)),
@@ -720,10 +720,10 @@ def site_pages(site: Site, search: bool = True, memo: dict | None = None) -> lis
 
 
 def atoz_page(articles: Sequence[Article], language: str, prefix: str = "", page_language: str = "",
-              versions: tuple[tuple[str, str], ...] = ()) -> Page:
+              versions: tuple[tuple[str, str], ...] = (), entries: str = "articles") -> Page:
     """The A to Z page of `articles` in `language`'s alphabet, at paths.atoz_path(prefix)
     (a site with several languages makes one per language, in that language: page_language)."""
-    values = {"letters": atoz.atoz_index(articles, language), "atoz_language": language}
+    values = {"letters": atoz.atoz_index(articles, language, entries), "atoz_language": language}
     if versions:
         values["versions"] = versions
     return Page(paths.atoz_path(prefix), "atoz.html", values, page_language)

@@ -265,6 +265,7 @@ def test_language_site_pages_list_that_languages_content(built):
     assert ">Salud</a>" in topics_es and ">Health</a>" not in topics_es and ">الصحة</a>" not in topics_es
     assert ">الصحة</a>" in topics_ar and "موضوع واحد، مرتبة أبجديًا." in topics_ar  # Arabic plural: one
     assert "2 مقالان" not in topics_ar and ">مقالان</span>" in topics_ar  # two articles: the dual
+    assert '<h2 id="letter-1">ص</h2>' in topics_ar  # الصحة is filed under ص: the article ال is ignored
     atoz_ar = read(site, "ar/a-z.html")
     assert "شرب الماء" in atoz_ar and "Knees" not in atoz_ar and ">العودة إلى الأعلى</a>" in atoz_ar
     # glossary terms are written in the default language: marked so on other languages' pages
