@@ -272,7 +272,7 @@ def test_language_site_pages_list_that_languages_content(built):
     glossary_es = read(site, "es/glossary.html")
     assert '<dl class="glossary" lang="en" dir="ltr">' in glossary_es and "The force of blood" in glossary_es
     statement = read(site, "ar/accessibility.html")
-    assert '<li lang="en" dir="ltr">Search needs JavaScript.</li>' in statement
+    assert '<li><div lang="en" dir="ltr">Search needs JavaScript.</div></li>' in statement
     assert 'href="mailto:access@example.org">access@example.org</a>' in statement
     # the Spanish article's feedback form and the Spanish home page links are in Spanish
     assert "¿Le ha resultado útil esta página?" in read(site, ES_ARTICLE)
