@@ -698,7 +698,8 @@ def site_pages(site: Site, search: bool = True, memo: dict | None = None) -> lis
         for alias in article.aliases:
             pages.append(Page(alias, "redirect.html", {
                 "target_title": article.title, "target_path": article.path,
-                "target_url": paths.absolute_url(config.base_url, article.path) if config.base_url else ""}))
+                "target_url": paths.absolute_url(config.base_url, article.path) if config.base_url else ""},
+                article.language if several or article.language != default else ""))  # in the article's language
     for path, _line, _col in config.gone:
         pages.append(Page(path, "gone.html", {"address": addresses.url_of(path)}))
     # The glossary's terms are written in the default language: every language's glossary

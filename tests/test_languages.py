@@ -485,3 +485,13 @@ def test_each_language_has_its_own_person_pages_listing_its_own_work(tmp_path):
     # the byline of an Arabic article links the Arabic page of its author
     assert 'href="../people/sam.html"' in read(site, "ar/الصحة/maa.html")
     assert f'<link rel="alternate" hreflang="ar" href="{BASE}ar/people/sam.html">' in english
+
+
+def test_an_old_address_of_an_arabic_article_says_so_in_arabic(tmp_path):
+    site = SiteDir(tmp_path)
+    site.write("healthhub.yaml", CONFIG)
+    site.write("articles/ar/health/maa.md", article("شرب الماء", aliases="[/old/water.html]", body="اشرب.\n"))
+    assert site.build(search=False).ok
+    moved = read(site, "old/water.html")
+    assert html_tag(moved) == '<html lang="ar" dir="rtl">'
+    assert "<h1>نُقلت هذه الصفحة</h1>" in moved and "This page has moved" not in moved
