@@ -495,3 +495,13 @@ def test_an_old_address_of_an_arabic_article_says_so_in_arabic(tmp_path):
     moved = read(site, "old/water.html")
     assert html_tag(moved) == '<html lang="ar" dir="rtl">'
     assert "<h1>نُقلت هذه الصفحة</h1>" in moved and "This page has moved" not in moved
+
+
+def test_an_alias_may_not_take_a_languages_own_page(tmp_path):
+    site = SiteDir(tmp_path)
+    site.write("healthhub.yaml", CONFIG)
+    site.write("articles/es/health/a.md", article("A", aliases="[/es/a-z.html]"))
+    result = site.build(search=False)
+    assert [d.format() for d in result.errors] == [
+        "articles/es/health/a.md:5:10: error: the alias /es/a-z.html is the address of one of the site's own pages, "
+        "remove the alias"]
