@@ -397,16 +397,21 @@ def print_diagnostics(diagnostics, verbose: bool = False, quiet: bool = False, s
         print(diagnostic.format(), file=stream)
     if quiet:
         return
+    # A warning with a rule code (Diagnostic.code) is grouped by it; one without, by its
+    # message with the quoted values left out.
     kinds: dict[str, dict[str, list]] = {}
     for diagnostic in warnings:
-        kinds.setdefault(warning_kind(diagnostic.message), {}).setdefault(diagnostic.message, []).append(diagnostic)
-    for kind, messages in sorted(kinds.items(), key=lambda item: (-sum(map(len, item[1].values())), item[0])):
+        group = diagnostic.code or warning_kind(diagnostic.message)
+        kinds.setdefault(group, {}).setdefault(diagnostic.message, []).append(diagnostic)
+    for group, messages in sorted(kinds.items(), key=lambda item: (-sum(map(len, item[1].values())), item[0])):
         total = sum(map(len, messages.values()))
         if total == 1:
             print(next(iter(messages.values()))[0].format(), file=stream)
             continue
-        print(f"warning: {total} × {kind}", file=stream)
         ordered = sorted(messages.values(), key=lambda same: (-len(same), same[0]))
+        code = ordered[0][0].code
+        print(f"warning: {total} × {warning_kind(ordered[0][0].message)}" + (f" [{code}]" if code else ""),
+              file=stream)
         for same in ordered[:FIRST_FEW]:
             more = f" (and {len(same) - 1} more like it)" if len(same) > 1 else ""
             print(f"  {same[0].format()}{more}", file=stream)

@@ -43,7 +43,7 @@ def test_warnings_are_grouped_by_kind_counted_and_listed_with_verbose(site_dir):
     result = site_dir.cli("build")
     assert result.returncode == 0, result.stderr
     lines = result.stderr.splitlines()
-    assert lines[0] == "warning: 60 × unknown front-matter field '…', kept for templates as article.extra"
+    assert lines[0] == "warning: 60 × unknown front-matter field '…', kept for templates as article.extra [unknown-field]"
     assert lines[1] == ("  articles/health/a00.md:5:1: warning: unknown front-matter field 'weight', "
                         "kept for templates as article.extra (and 29 more like it)")
     assert lines[2] == ("  articles/health/a00.md:6:1: warning: unknown front-matter field 'kicker', "

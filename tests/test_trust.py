@@ -482,3 +482,27 @@ def test_check_at_scale_groups_findings_totals_rules_counts_unreadable_files_and
         os.chdir(cwd)
     assert capsys.readouterr().err.startswith("healthhub.yaml:1:1: error: check_disable names the rule 'no-source', "
                                               "which does not exist (did you mean 'no-sources'?); rules: readability,")
+
+
+def test_check_rule_codes_are_set_where_each_finding_is_made(site_dir, capsys):
+    # The codes of findings the build makes (fields, people, links, template syntax)
+    # reach text and JSON; a message that reads like another rule's does not change
+    # its rule (an author named "... is given twice" is no duplicate field).
+    site_dir.write("authors.yaml", PEOPLE)
+    site_dir.write("articles/health/a.md", "\n".join([
+        "---", "title: Codes", "category: Health", "date: 2025-03-30", 'summary: "Why walking helps."',
+        "author: kicker is given twice", "kicker: one", "kicker: two", "sources:" + SOURCES, "---", "",
+        "Walk each day. See [the old page](/old/page.html).", "", "{{< youtube abc >}}", ""]))
+    code, out = check(site_dir, capsys, "--format", "json")
+    assert code == 0
+    found = [(d["line"], d["rule"]) for d in json.loads(out)["diagnostics"]]
+    assert found == [(6, "author-profile"), (8, "duplicate-field"), (8, "unknown-field"),
+                     (16, "link-nowhere"), (18, "template-tag")]
+    assert json.loads(out)["rules"] == {code: {"errors": 0, "warnings": 1} for code in (
+        "author-profile", "duplicate-field", "link-nowhere", "template-tag", "unknown-field")}
+    code, out = check(site_dir, capsys)
+    assert [line.rsplit(" ", 1)[1] for line in out.splitlines()[:-1]] == [
+        "[author-profile]", "[duplicate-field]", "[unknown-field]", "[link-nowhere]", "[template-tag]"]
+    site_dir.write("healthhub.yaml", "check_disable: [duplicate-field, template-tag]\n")
+    code, out = check(site_dir, capsys, "--format", "json")
+    assert [d["rule"] for d in json.loads(out)["diagnostics"]] == ["author-profile", "unknown-field", "link-nowhere"]
