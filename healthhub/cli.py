@@ -241,6 +241,13 @@ def cmd_init(args) -> int:
     return EXIT_OK
 
 
+def build_options(args, **more) -> BuildOptions:
+    """The BuildOptions of the source options build and serve share, and `more`."""
+    return BuildOptions(articles_dir=args.articles, templates_dir=args.templates, out_dir=args.out,
+                        config_path=args.config, authors_path=args.authors, search=args.search, force=args.force,
+                        **more)
+
+
 def cmd_build(args) -> int:
     if (problem := no_site_here(args) or missing_templates(args)) is not None:
         print(problem, file=sys.stderr)
@@ -252,11 +259,8 @@ def cmd_build(args) -> int:
         return EXIT_USAGE
     # The list of published addresses lives next to the config (the project folder).
     addresses_file = (args.config.parent if args.config else Path(".")) / ADDRESSES_FILE
-    options = BuildOptions(
-        articles_dir=args.articles, templates_dir=args.templates, out_dir=args.out,
-        config_path=args.config, authors_path=args.authors, drafts=args.drafts, strict=args.strict,
-        search=args.search, force=args.force, future=args.future, today=today, addresses_file=addresses_file,
-    )
+    options = build_options(args, drafts=args.drafts, strict=args.strict, future=args.future, today=today,
+                            addresses_file=addresses_file)
     show_progress = sys.stderr.isatty() and not args.quiet
     try:
         result = build(options, progress=_progress if show_progress else None)
@@ -299,11 +303,8 @@ def cmd_serve(args) -> int:
         print(problem, file=sys.stderr)
         return EXIT_USAGE
 
-    options = BuildOptions(
-        articles_dir=args.articles, templates_dir=args.templates, out_dir=args.out,
-        config_path=args.config, authors_path=args.authors, drafts=True, search=args.search, force=args.force,
-        future=True,  # scheduled articles are shown with a banner, like drafts
-    )
+    # drafts and scheduled articles are shown, each with a banner
+    options = build_options(args, drafts=True, future=True)
     return serve(ServeOptions(options, host=args.host, port=args.port, open_browser=args.open, debug=args.debug))
 
 
