@@ -1,22 +1,25 @@
 """`healthhub check`: a content check for editors.
 
 It loads the site exactly as the build does (so every build error is reported
-too) and adds editorial checks: readability, review dates, sources, alt text,
-heading levels, links between articles, duplicate titles and long summaries.
-Nothing is written.
+too), through the build's cache of parsed articles, and adds editorial checks:
+readability, review dates, sources, alt text, heading levels, links between
+articles, duplicate titles and long summaries, on every core for a big site.
+Nothing but the build cache is written: the check's own result is kept there,
+keyed by a digest of everything it read, so a check with nothing changed prints
+it again without loading anything.
 """
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import datetime as dt
 import json
-import os
+import multiprocessing
 from dataclasses import dataclass
 from pathlib import Path
 
-import textstat
-
-from .content import DESCRIPTION_LIMIT, Article, Site, decode, load_site, translation_key
+from .content import DESCRIPTION_LIMIT, Article, Site, decode, translation_key
 from .errors import Diagnostic, HasDiagnostics, error, one_line, warning
 from .frontmatter import FrontMatterError, Position, split
 from .markup import CALLOUT_LABELS, prose_text, scan_source
@@ -24,6 +27,10 @@ from .markup import CALLOUT_LABELS, prose_text, scan_source
 REVIEW_WARNING_DAYS = 30
 # Readability formulas are noise on very short texts.
 READABILITY_MIN_WORDS = 100
+# Below this many articles a pool of worker processes costs more than it saves
+# (forking and sending the articles); the editorial checks run in this process.
+PARALLEL_CHECK_MIN = 200
+CHUNK = 32  # articles per task sent to a worker
 
 
 @dataclass(frozen=True)
@@ -35,22 +42,61 @@ class CheckResult(HasDiagnostics):
     scheduled: tuple[tuple[str, str, dt.date], ...] = ()
 
 
-def check_site(site: Site, today: dt.date) -> list[Diagnostic]:
-    """Editorial checks on a loaded site (load_site reports everything else)."""
+@dataclass(frozen=True)
+class ArticleChecks:
+    """What the checks of one article need besides the article (plain, to send to a worker)."""
+    today: dt.date
+    readability_target: float
+
+
+def check_site(site: Site, today: dt.date, jobs: int = 1) -> list[Diagnostic]:
+    """Editorial checks on a loaded site (load_site reports everything else): each
+    article's own checks, on `jobs` processes for a big site, then the ones across
+    articles."""
+    settings = ArticleChecks(today, site.config.readability_target)
+    # (article, its HTML body when the readability formula applies to its language)
+    work = [(article, site.body_html(article) if is_english(article, site) else None)
+            for article in sorted(site.articles, key=lambda a: a.source)]
     diags: list[Diagnostic] = []
-    for article in sorted(site.articles, key=lambda a: a.source):
+    if jobs > 1 and len(work) >= PARALLEL_CHECK_MIN and "fork" in multiprocessing.get_all_start_methods():
+        if any(html is not None for _, html in work):
+            _warm_readability()  # loaded once, before the workers fork, instead of once in each
+        chunks = [work[start:start + CHUNK] for start in range(0, len(work), CHUNK)]
+        with multiprocessing.get_context("fork").Pool(jobs) as pool:
+            for found in pool.imap(_check_chunk, [(chunk, settings) for chunk in chunks]):
+                diags += found
+    else:
+        diags += _check_chunk((work, settings))
+    diags += check_duplicate_titles(site.articles)
+    diags += check_translations(site)
+    return diags
+
+
+def is_english(article: Article, site: Site) -> bool:
+    """Flesch-Kincaid is a formula for English text."""
+    return (article.language or site.config.language).split("-")[0].lower() == "en"
+
+
+def _check_chunk(task: tuple[list[tuple[Article, str | None]], ArticleChecks]) -> list[Diagnostic]:
+    work, settings = task
+    diags: list[Diagnostic] = []
+    for article, body_html in work:
         markdown = body_markdown(article)
-        # Flesch-Kincaid is a formula for English text
-        if (article.language or site.config.language).split("-")[0].lower() == "en":
-            diags += check_readability(article, site.body_html(article), markdown, site.config.readability_target)
-        diags += check_review(article, today)
+        if body_html is not None:
+            diags += check_readability(article, body_html, markdown, settings.readability_target)
+        diags += check_review(article, settings.today)
         diags += check_sources(article)
         diags += check_markdown(article, markdown)
         diags += check_summary(article)
         diags += check_history(article)
-    diags += check_duplicate_titles(site.articles)
-    diags += check_translations(site)
     return diags
+
+
+def _warm_readability() -> None:
+    """textstat loads its pronouncing dictionary on first use (seconds)."""
+    import textstat
+
+    textstat.flesch_kincaid_grade("A short text to load the syllable dictionary.")
 
 
 def check_translations(site: Site) -> list[Diagnostic]:
@@ -103,6 +149,8 @@ def body_markdown(article: Article) -> str:
 
 
 def check_readability(article: Article, body_html: str, body_markdown: str, target: float) -> list[Diagnostic]:
+    import textstat  # slow to import: not loaded by a check whose result is stored
+
     text = prose_text(body_html)
     if len(text.split()) < READABILITY_MIN_WORDS:
         return []
@@ -339,32 +387,88 @@ def format_github(result: CheckResult, verbose: bool = False) -> str:
 FORMATS = {"text": format_text, "json": format_json, "github": format_github}
 
 
-def run_check(config, articles_dir, people, people_diags, today: dt.date, drafts: bool = False,
-              disabled: tuple[str, ...] = (), jobs: int = 0, external=None) -> CheckResult:
-    """Load the site as the build does (articles parsed on every core), add the
-    editorial checks, leave out the rules switched off. `external`: a function of the
-    site giving more diagnostics (`check --external`)."""
+def run_check(options, config, people, people_diags, today: dt.date, disabled: tuple[str, ...] = (),
+              external=None) -> CheckResult:
+    """Load the site as the build does (options: a build.BuildOptions for the articles,
+    drafts, cache and jobs), through the build's cache, add the editorial checks,
+    leave out the rules switched off. `external`: a function of the site giving more
+    diagnostics (`check --external`), whose answers are never stored.
+
+    When a check with the same inputs (every article file by its stat, the config,
+    people, templates, HealthHub's code, the day, the rules switched off) stored its
+    result, that result is the answer: nothing is parsed or checked."""
+    from .bodies import BodyMissing
+    from .build import inputs_digest
+    from .cache import Cache, digest
+    from .content import scan_articles
+
+    options = dataclasses.replace(options, future=True, today=today)  # scheduled articles are checked too
+    scanned = scan_articles(options.articles_dir)
+    inputs, racy, signatures = inputs_digest(options, config, people, scanned)
+    key = digest(inputs + repr(("check", sorted(set(people_diags)), tuple(disabled))).encode("utf-8", "surrogateescape"))
+    trusted = not racy and external is None  # a file changed seconds ago, or answers from the network: never stored
+    cache = Cache(options.cache_folder())
+    if trusted:
+        stored = stored_result(cache, key)
+        if stored is not None:
+            return stored
+    try:
+        result = _run_check(options, config, people, people_diags, cache, scanned, signatures, disabled, external)
+    except BodyMissing:  # the cache promised a body it does not have: never trust it, start from the sources
+        cache.clear()
+        cache = Cache(None)
+        result = _run_check(options, config, people, people_diags, cache, scanned, signatures, disabled, external)
+    if trusted:
+        cache.store(CHECK_STORE, {"key": key, "result": to_plain_result(result)})
+    return result
+
+
+CHECK_STORE = "check"  # the name of the stored result in the build cache
+
+
+def _run_check(options, config, people, people_diags, cache, scanned, signatures, disabled, external) -> CheckResult:
     from .bodies import TemporaryBodies
-    from .sources import SourceReader
+    from .build import BuildLocked, build_lock, load_articles
 
-    jobs = jobs or (len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
-    unparsed = 0
-    with TemporaryBodies() as bodies:
-        reader = SourceReader({}, bodies, jobs)
-
-        def read_articles(sources, config, people, *more):
-            nonlocal unparsed
-            results = reader(sources, config, people, *more)
-            unparsed = sum(1 for article, problems, _ in results if article is None)
-            return results
-
-        site, diags = load_site(config, articles_dir, drafts=drafts, people=people, read_articles=read_articles,
-                                bodies=bodies, today=today, future=True)  # scheduled articles are checked too
-        diags = list(diags) + list(people_diags) + check_site(site, today)
+    jobs = max(1, options.job_count())
+    with contextlib.ExitStack() as stack:
+        if cache.folder is not None:
+            try:  # the build cache is shared with builds: one at a time
+                stack.enter_context(build_lock(options.out_dir))
+            except BuildLocked:  # a build is running: check without the cache
+                cache = type(cache)(None)
+        bodies = stack.enter_context(cache.bodies() or TemporaryBodies())
+        loaded = load_articles(options, config, people, cache, bodies, jobs, scanned=scanned, signatures=signatures)
+        site = loaded.site
+        diags = list(loaded.diagnostics) + list(people_diags) + check_site(site, options.publish_day(), jobs)
         if external is not None:
             diags += external(site)
     diags = [d for d in diags if rule_of(d) not in disabled]
-    return CheckResult(sorted(set(diags)), len(site.articles), unparsed, scheduled_events(site, today))
+    return CheckResult(sorted(set(diags)), len(site.articles), loaded.unreadable,
+                       scheduled_events(site, options.publish_day()))
+
+
+def to_plain_result(result: CheckResult):
+    from .cache import to_plain
+
+    return to_plain((result.diagnostics, result.articles, result.unparsed, result.scheduled))
+
+
+def stored_result(cache, key: bytes) -> CheckResult | None:
+    """The stored result of a check with these inputs, or None (anything unreadable: None)."""
+    from .cache import from_plain
+
+    stored = cache.load(CHECK_STORE)
+    if stored.get("key") != key:
+        return None
+    try:
+        diagnostics, articles, unparsed, scheduled = from_plain(stored["result"], {})  # {}: classes looked up once
+        result = CheckResult(list(diagnostics), int(articles), int(unparsed), tuple(scheduled))
+        if not all(isinstance(d, Diagnostic) for d in result.diagnostics):
+            return None
+        return result
+    except Exception:  # a record of another shape: check again
+        return None
 
 
 def scheduled_events(site: Site, today: dt.date) -> tuple[tuple[str, str, dt.date], ...]:

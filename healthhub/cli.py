@@ -50,7 +50,8 @@ def make_parser() -> argparse.ArgumentParser:
     serve_cmd.add_argument("--debug", action="store_true", help="show the full traceback of an unexpected failure")
     serve_cmd.add_argument("--force", action="store_true",
                            help="build into --out even though HealthHub did not build it (everything in it goes)")
-    check_cmd = commands.add_parser("check", help="check articles for editorial problems (nothing is written)")
+    check_cmd = commands.add_parser("check", help="check articles for editorial problems (nothing is written "
+                                     "but the build cache, which makes the next check or build faster)")
     add_source_options(check_cmd, templates=False, out=None)
     check_cmd.add_argument("--drafts", action="store_true", help="check articles marked draft: true too")
     check_cmd.add_argument("--strict", action="store_true", help="fail (exit 1) on warnings too")
@@ -322,7 +323,8 @@ def cmd_check(args) -> int:
         print(f"error: --today '{errors.one_line(args.today[:100])}' is not a date, write it as YYYY-MM-DD",
               file=sys.stderr)
         return EXIT_USAGE
-    options = BuildOptions(articles_dir=args.articles, config_path=args.config, authors_path=args.authors)
+    options = BuildOptions(articles_dir=args.articles, config_path=args.config, authors_path=args.authors,
+                           drafts=args.drafts)
     config, glossary_diags = resolve_glossary(options, resolve_config(options))
     unknown = [code for code in config.check_disable if code not in RULE_CODES]
     if unknown:
@@ -339,7 +341,7 @@ def cmd_check(args) -> int:
         resolver = args.doi_resolver if args.doi_resolver.endswith("/") else args.doi_resolver + "/"
         external = lambda site: check_external(list(site.articles), Cache(Path(DEFAULT_DIR_NAME)), today,  # noqa: E731
                                                resolver=resolver, timeout=args.timeout)
-    result = run_check(config, args.articles, people, people_diags + glossary_diags, today, drafts=args.drafts,
+    result = run_check(options, config, people, people_diags + glossary_diags, today,
                        disabled=config.check_disable, external=external)
     sys.stdout.write(FORMATS[args.format](result, verbose=args.verbose))
     if result.errors or (args.strict and result.warnings):
