@@ -546,6 +546,8 @@ def _person_problem(display: str, positions, key: str, person_id: str, people: d
         found = next(p.id for p in people.values() if p.name.lower() == person_id.lower())
         hint = f" (write the person's id: {key}: {found})"
     role = "reviewer" if key == "reviewed_by" else "author"
+    if role == "author" and not people:
+        return None  # no profiles at all: one warning for the whole site (authors_without_profiles)
     if role == "author" and not hint:
         # A name without a profile is shown as written (sites bring hundreds of them).
         return warning(display, pos.line, pos.col,
@@ -1087,7 +1089,30 @@ def load_site(config: Config, articles_dir: Path, drafts: bool = False,
     site = dataclasses.replace(site, image_sizes=check_images(site, folders, diags))
     diags.extend(alias_problems(site))
     diags.extend(root_relative_problems(site, body_of, files))
+    diags.extend(authors_without_profiles(site.articles, people))
     return site, diags
+
+
+def authors_without_profiles(articles, people: dict[str, Person] | None) -> list[Diagnostic]:
+    """With no profiles at all (no authors.yaml) the `author:` names are shown as written:
+    one warning for all of them, at the first one (a site brought from elsewhere has hundreds)."""
+    if people:
+        return []
+    first: dict[str, Article] = {}
+    for article in sorted(articles, key=lambda a: a.source):
+        if article.author and "author" in article.positions:
+            first.setdefault(article.author, article)
+    if not first:
+        return []
+    names = sorted(first, key=str.casefold)
+    shown = ", ".join(f"'{name}'" for name in names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+    article = min(first.values(), key=lambda a: a.source)
+    pos = article.positions["author"]
+    count = f"{len(names)} author{'s' * (len(names) != 1)} ({shown}) ha{'ve' if len(names) != 1 else 's'}"
+    return [warning(article.source, pos.line, pos.col,
+                    f"{count} no profile, as there is no authors.yaml: each name is shown as written; to give "
+                    "authors profile pages, create authors.yaml next to healthhub.yaml with an entry per author "
+                    "(an id, then name:, credentials:, bio:) and write that id in 'author:'", "author-profile")]
 
 
 def check_images(site: Site, folders: dict[str, Path], diags: list[Diagnostic]) -> dict:

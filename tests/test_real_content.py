@@ -82,8 +82,9 @@ def test_an_author_without_a_profile_is_shown_by_name(site_dir):
     result = site_dir.build()
     assert result.ok, messages(result)
     assert messages(result) == [
-        "articles/health/a.md:5:9: warning: author 'Dr. Jane Roe' has no profile in authors.yaml, the name is shown "
-        "as written; to give authors a profile page, add them to authors.yaml (id: then name:, credentials:, bio:)"]
+        "articles/health/a.md:5:9: warning: 1 author ('Dr. Jane Roe') has no profile, as there is no authors.yaml: "
+        "each name is shown as written; to give authors profile pages, create authors.yaml next to healthhub.yaml "
+        "with an entry per author (an id, then name:, credentials:, bio:) and write that id in 'author:'"]
     assert "By Dr. Jane Roe" in site_dir.read("health/a.html")
     assert not site_dir.build(strict=True).ok
 

@@ -570,3 +570,24 @@ def test_check_on_several_processes_finds_what_one_process_finds(site_dir, monke
         several = check_module.check_site(site, dt.date(2026, 1, 1), jobs=2)
     assert several == one
     assert {d.code for d in one} == {"no-sources", "readability", "second-h1"}
+
+
+def test_without_authors_yaml_many_author_names_give_one_warning(site_dir, capsys):
+    names = ["Zoe Quinn", "ann lee", "Bo Chen", "Cy Diaz", "Di Eng"]
+    for number, name in enumerate(names):
+        site_dir.write(f"articles/health/a{number}.md", clean(f"A {number}", author=f'"{name}"'))
+    site_dir.write("articles/health/again.md", clean("Again", author='"Bo Chen"'))
+    result = site_dir.build()
+    assert result.ok
+    assert messages(result) == [
+        "articles/health/a0.md:11:9: warning: 5 authors ('ann lee', 'Bo Chen', 'Cy Diaz' and 2 more) have no "
+        "profile, as there is no authors.yaml: each name is shown as written; to give authors profile pages, "
+        "create authors.yaml next to healthhub.yaml with an entry per author (an id, then name:, credentials:, "
+        "bio:) and write that id in 'author:'"]
+    assert "Zoe Quinn" in site_dir.read("health/a0.html")
+    code, out = check(site_dir, capsys)
+    assert code == 0 and out.splitlines()[0].endswith("write that id in 'author:' [author-profile]")
+    assert len(out.splitlines()) == 2
+    assert check(site_dir, capsys, "--strict")[0] == 1  # --strict demands profiles
+    site_dir.write("authors.yaml", PEOPLE)  # with profiles, each name without one is its own warning
+    assert len(check(site_dir, capsys)[1].splitlines()) == 1 + 6
