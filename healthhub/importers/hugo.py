@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from . import body
-from .common import (MARKDOWN, extras, fill_common, file_date, has_template_code, lower_keys, plain, read_page,
+from .common import (MARKDOWN, extras, fill_common, fill_missing, has_template_code, lower_keys, plain, read_page,
                      title_from_name, walk)
 from .model import SourcePage, as_list
 from .site import SourceSite
@@ -67,8 +67,6 @@ class HugoSite(SourceSite):
         self.by_source: dict[str, SourcePage] = {}  # "lang:rel path"
         for lang in self.languages:
             self._read_language(lang, self.roots[lang], suffix_langs)
-        # Translations: the same path in more than one language.
-        self._pair_translations()
         self.index_urls()
 
     def _config(self) -> dict:
@@ -148,15 +146,10 @@ class HugoSite(SourceSite):
                     tags += as_list(value)
                     mapped.add(key)
             page.categories, page.tags = categories, tags
-            if not page.title:
-                page.title = plain(low.get("linktitle", "")) or title_from_name(
-                    (parts[-1] if (is_section or is_bundle) and parts else stem) or self.title or "Home")
-                self.report.warn("title", shown, 1, 1, f"no title, '{page.title}' made from the file name")
-            if not page.date:
-                page.date = file_date(path)
-                self.report.warn("date", shown, 1, 1, f"no date, the file's modification date {page.date} was used")
-            if not page.slug:
-                page.slug = (parts[-1] if parts else "home") if (is_section or is_bundle) else stem
+            fill_missing(page, path, shown, self.report,
+                         title=plain(low.get("linktitle", "")) or title_from_name(
+                             (parts[-1] if (is_section or is_bundle) and parts else stem) or self.title or "Home"),
+                         slug=(parts[-1] if parts else "home") if (is_section or is_bundle) else stem)
             section = parts[0] if parts else ""
             page.category_hint = self._section_title(lang, section) if section else ""
             page.translation_path = posixpath.join(folder, "" if (is_section or is_bundle) else stem) or "home"
@@ -190,14 +183,6 @@ class HugoSite(SourceSite):
         if low.get("slug") and not is_index:
             urls.append(f"{prefix}/{posixpath.join(folder, stem)}/")
         return urls
-
-    def _pair_translations(self) -> None:
-        seen: dict[str, set[str]] = {}
-        for page in self.pages:
-            seen.setdefault(page.translation_path, set()).add(page.language)
-        for page in self.pages:
-            if len(seen[page.translation_path]) < 2:
-                page.translation_path = ""
 
     # -- finding things ----------------------------------------------------------
     def find_page(self, page: SourcePage, ref: str, kind: str) -> SourcePage | None:

@@ -40,6 +40,7 @@ class Plan:
 
 def make_plan(site: SourceSite, report: Report) -> Plan:
     plan = Plan(site, report, sorted(site.pages, key=lambda p: (p.language != site.default_language, p.display, p.rel)))
+    pair_translations(plan.pages)
     place_categories(plan)
     place_files(plan)
     place_authors(plan)
@@ -64,6 +65,17 @@ def make_plan(site: SourceSite, report: Report) -> Plan:
     if re.fullmatch(r"https?://[^\s/?#]+(/\S*)?", site.base_url or ""):
         plan.config["base_url"] = site.base_url
     return plan
+
+
+def pair_translations(pages: list[SourcePage]) -> None:
+    """Translations are pages with the same translation_path in more than one
+    language; a path only one language has names no translation, and is dropped."""
+    seen: dict[str, set[str]] = {}
+    for page in pages:
+        seen.setdefault(page.translation_path, set()).add(page.language)
+    for page in pages:
+        if len(seen[page.translation_path]) < 2:
+            page.translation_path = ""
 
 
 # --- categories, slugs, files ------------------------------------------------------------
