@@ -413,8 +413,10 @@ def print_diagnostics(diagnostics, verbose: bool = False, quiet: bool = False, s
             continue
         ordered = sorted(messages.values(), key=lambda same: (-len(same), same[0]))
         code = ordered[0][0].code
-        print(f"warning: {total} × {warning_kind(ordered[0][0].message)}" + (f" [{code}]" if code else ""),
-              file=stream)
+        kinds_here = {warning_kind(same[0].message) for same in ordered}
+        # one kind of message: it says what they are; several (a rule's different cases): the rule does
+        what = next(iter(kinds_here)) + (f" [{code}]" if code else "") if len(kinds_here) == 1 else f"[{code}]"
+        print(f"warning: {total} × {what}", file=stream)
         for same in ordered[:FIRST_FEW]:
             more = f" (and {len(same) - 1} more like it)" if len(same) > 1 else ""
             print(f"  {same[0].format()}{more}", file=stream)

@@ -4,6 +4,7 @@ each imported site builds (exit 0) and passes the Nu checker, axe and the link c
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import os
 import subprocess
@@ -135,8 +136,9 @@ def test_hugo_report_lists_what_was_converted_and_every_leftover_at_its_place(im
 
 def test_jekyll_articles_and_report(imported):
     site = imported["jekyll"]
-    assert site.articles() == ["allergies/hay-fever.md", "es/vacunas/flu-season.md", "general/about.md",
-                               "guides/asthma-plan.md", "vaccines/flu-season.md", "vaccines/measles.md"]
+    assert site.articles() == ["allergies/hay-fever.md", "clinic/opening-hours.md", "es/vacunas/flu-season.md",
+                               "general/about.md", "guides/asthma-plan.md", "vaccines/flu-season.md",
+                               "vaccines/measles.md"]
     flu = site.article("vaccines/flu-season.md")
     assert flu.startswith("---\ntitle: Getting ready for flu season\ncategory: Vaccines\ndate: 2024-03-01\n"
                           "summary: Who should have the flu vaccine, and when.\ntags: [flu, winter]\nauthor: priya-shah\n"
@@ -165,6 +167,13 @@ def test_jekyll_articles_and_report(imported):
     assert f"{label}/_posts/2024-03-01-flu-season.md:19:1: warning: Liquid tag '{{% if %}}' has no HealthHub " \
            "equivalent, left as written (edit the text by hand)" in report
     assert "{% endif %}' has no" not in report  # one warning per block
+    # a placeholder date in the file name (a page kept as a post) becomes the file's date
+    hours = site.article("clinic/opening-hours.md")
+    stamp = (FIXTURES / "jekyll/_posts/0001-01-01-opening-hours.md").stat().st_mtime
+    day = dt.datetime.fromtimestamp(stamp, tz=dt.timezone.utc).date()
+    assert f"\ndate: {day.isoformat()}\n" in hours
+    assert f"{label}/_posts/0001-01-01-opening-hours.md:1:1: warning: the date 0001-01-01 is a placeholder (year 1), " \
+           f"the file's modification date {day.isoformat()} was used" in report
     assert "| HTML page or layout stub (.html), not imported | 1 |" in report
     assert "| Liquid post_url → link to .md | 1 |" in report and "| Liquid highlight → fenced code | 1 |" in report
 

@@ -17,6 +17,8 @@ from .. import paths
 from ..content import element_ids
 from ..markup import MarkdownConverter
 from . import body as bodies
+from ..frontmatter import MAX_YEAR, MIN_YEAR
+from .common import file_date
 from .model import Author, Report, SourcePage, position_of
 from .site import SourceSite
 
@@ -41,6 +43,7 @@ class Plan:
 def make_plan(site: SourceSite, report: Report) -> Plan:
     plan = Plan(site, report, sorted(site.pages, key=lambda p: (p.language != site.default_language, p.display, p.rel)))
     pair_translations(plan.pages)
+    replace_placeholder_dates(plan.pages, report)
     place_categories(plan)
     place_files(plan)
     place_authors(plan)
@@ -65,6 +68,20 @@ def make_plan(site: SourceSite, report: Report) -> Plan:
     if re.fullmatch(r"https?://[^\s/?#]+(/\S*)?", site.base_url or ""):
         plan.config["base_url"] = site.base_url
     return plan
+
+
+def replace_placeholder_dates(pages: list[SourcePage], report: Report) -> None:
+    """A date no article can have (Jekyll sites name pages that are not posts
+    `0001-01-01-x.md`) becomes the file's modification date, with a warning; the
+    old addresses, made from the old date, are kept."""
+    for page in pages:
+        if not page.date[:4].isdigit() or MIN_YEAR <= int(page.date[:4]) <= MAX_YEAR:
+            continue
+        year = int(page.date[:4])
+        old, page.date = page.date, file_date(page.path)
+        line, col = page.positions.get("date", (1, 1))
+        report.warn("date", page.display, line, col,
+                    f"the date {old} is a placeholder (year {year}), the file's modification date {page.date} was used")
 
 
 def pair_translations(pages: list[SourcePage]) -> None:
