@@ -172,6 +172,8 @@ def test_jekyll_articles_and_report(imported):
     stamp = (FIXTURES / "jekyll/_posts/0001-01-01-opening-hours.md").stat().st_mtime
     day = dt.datetime.fromtimestamp(stamp, tz=dt.timezone.utc).date()
     assert f"\ndate: {day.isoformat()}\n" in hours
+    # fields HealthHub gives a meaning to (image:, expires:) are kept under other names
+    assert "\noriginal_image: /assets/img/pollen.png\noriginal_expires: never\n" in hours
     assert f"{label}/_posts/0001-01-01-opening-hours.md:1:1: warning: the date 0001-01-01 is a placeholder (year 1), " \
            f"the file's modification date {day.isoformat()} was used" in report
     assert "| HTML page or layout stub (.html), not imported | 1 |" in report

@@ -14,7 +14,7 @@ from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
 
 from .. import paths
-from ..content import element_ids
+from ..content import FIELDS, element_ids
 from ..markup import MarkdownConverter
 from . import body as bodies
 from ..frontmatter import MAX_YEAR, MIN_YEAR
@@ -25,8 +25,7 @@ from .site import SourceSite
 DEFAULT_CATEGORY = "General"
 # Front-matter names HealthHub gives a meaning to; a source field of the same name
 # that was not mapped is kept under another name, so it is not misread.
-OUR_FIELDS = {"title", "category", "date", "views", "summary", "tags", "author", "slug", "updated", "draft",
-              "reviewed_by", "reviewed", "next_review", "sources", "language", "translation_key", "co_authors"}
+OUR_FIELDS = {*FIELDS, "co_authors"}
 
 
 @dataclass
