@@ -66,7 +66,18 @@ def make_plan(site: SourceSite, report: Report) -> Plan:
     plan.config = {"site_name": site.title or "HealthHub", "language": site.default_language}
     if re.fullmatch(r"https?://[^\s/?#]+(/\S*)?", site.base_url or ""):
         plan.config["base_url"] = site.base_url
+    if len(site.languages) > 1:  # each language's pages at its own addresses, with a language switcher
+        plan.config["languages"] = {code: {"name": language_name(code)} for code in site.languages}
     return plan
+
+
+def language_name(code: str) -> str:
+    """A language's name in itself, as a language switcher shows it (Babel's CLDR data)."""
+    from ..i18n import babel_locale
+
+    locale = babel_locale(code)
+    name = locale.get_display_name(locale) if locale is not None else None
+    return name[:1].upper() + name[1:] if name else code
 
 
 def replace_placeholder_dates(pages: list[SourcePage], report: Report) -> None:
