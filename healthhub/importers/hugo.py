@@ -8,6 +8,7 @@ import posixpath
 import re
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from . import body
 from .common import (MARKDOWN, extras, fill_common, fill_missing, has_template_code, lower_keys, plain, read_page,
@@ -155,6 +156,7 @@ class HugoSite(SourceSite):
             page.translation_path = posixpath.join(folder, "" if (is_section or is_bundle) else stem) or "home"
             page.extra = extras(meta, mapped)
             page.urls = self._urls(page, low, folder, stem, is_section or is_bundle)
+            page.aliases = [alias_address(alias, page.urls[0]) for alias in page.aliases]
             self.pages.append(page)
             self.by_source[f"{page_lang}:{rel}"] = page
 
@@ -250,6 +252,19 @@ class HugoSite(SourceSite):
     def convert(self, page: SourcePage, ctx) -> str:
         text = body.convert_hugo(page.body, page, ctx)
         return body.convert_github_alerts(text, page, ctx.report)
+
+
+def alias_address(alias: str, url: str) -> str:
+    """An alias as an address from the site's root. Hugo reads one that does not start
+    with '/' next to the page: `aliases: [manual]` on /docs/cpp/instrumentation/ is
+    /docs/cpp/manual/ (and under /es/ for the Spanish page)."""
+    if alias.startswith("/") or "://" in alias:
+        return alias
+    base = posixpath.dirname(urlsplit(url).path.rstrip("/")) or "/"
+    address = posixpath.normpath(posixpath.join(base, alias))
+    if not address.startswith("/"):
+        address = "/" + address.lstrip("./")
+    return address if posixpath.splitext(address)[1] else address.rstrip("/") + "/"
 
 
 def _dig(data, name: str):
