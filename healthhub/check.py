@@ -42,33 +42,41 @@ class CheckResult(HasDiagnostics):
     scheduled: tuple[tuple[str, str, dt.date], ...] = ()
 
 
-@dataclass(frozen=True)
-class ArticleChecks:
-    """What the checks of one article need besides the article (plain, to send to a worker)."""
-    today: dt.date
-    readability_target: float
-
-
 def check_site(site: Site, today: dt.date, jobs: int = 1) -> list[Diagnostic]:
     """Editorial checks on a loaded site (load_site reports everything else): each
     article's own checks, on `jobs` processes for a big site, then the ones across
     articles."""
-    settings = ArticleChecks(today, site.config.readability_target)
-    # (article, its HTML body when the readability formula applies to its language)
-    work = [(article, site.body_html(article) if is_english(article, site) else None)
-            for article in sorted(site.articles, key=lambda a: a.source)]
+    articles = sorted(site.articles, key=lambda a: a.source)
     diags: list[Diagnostic] = []
-    if jobs > 1 and len(work) >= PARALLEL_CHECK_MIN and "fork" in multiprocessing.get_all_start_methods():
-        if any(html is not None for _, html in work):
+    if jobs > 1 and len(articles) >= PARALLEL_CHECK_MIN and "fork" in multiprocessing.get_all_start_methods():
+        if any(is_english(article, site) for article in articles):
             _warm_readability()  # loaded once, before the workers fork, instead of once in each
-        chunks = [work[start:start + CHUNK] for start in range(0, len(work), CHUNK)]
-        with multiprocessing.get_context("fork").Pool(jobs) as pool:
-            for found in pool.imap(_check_chunk, [(chunk, settings) for chunk in chunks]):
+        chunks = [range(start, min(len(articles), start + CHUNK)) for start in range(0, len(articles), CHUNK)]
+        # The workers are forked with the site in memory and read the bodies themselves:
+        # only ranges of article numbers go to them, only findings come back.
+        with multiprocessing.get_context("fork").Pool(jobs, initializer=_worker_start,
+                                                      initargs=(site, articles, today)) as pool:
+            for found in pool.imap(_worker_check, chunks):
                 diags += found
     else:
-        diags += _check_chunk((work, settings))
+        for article in articles:
+            diags += check_article(site, article, today)
     diags += check_duplicate_titles(site.articles)
     diags += check_translations(site)
+    return diags
+
+
+def check_article(site: Site, article: Article, today: dt.date) -> list[Diagnostic]:
+    """The checks of one article on its own."""
+    markdown = body_markdown(article)
+    diags: list[Diagnostic] = []
+    if is_english(article, site):
+        diags += check_readability(article, site.body_html(article), markdown, site.config.readability_target)
+    diags += check_review(article, today)
+    diags += check_sources(article)
+    diags += check_markdown(article, markdown)
+    diags += check_summary(article)
+    diags += check_history(article)
     return diags
 
 
@@ -77,19 +85,18 @@ def is_english(article: Article, site: Site) -> bool:
     return (article.language or site.config.language).split("-")[0].lower() == "en"
 
 
-def _check_chunk(task: tuple[list[tuple[Article, str | None]], ArticleChecks]) -> list[Diagnostic]:
-    work, settings = task
-    diags: list[Diagnostic] = []
-    for article, body_html in work:
-        markdown = body_markdown(article)
-        if body_html is not None:
-            diags += check_readability(article, body_html, markdown, settings.readability_target)
-        diags += check_review(article, settings.today)
-        diags += check_sources(article)
-        diags += check_markdown(article, markdown)
-        diags += check_summary(article)
-        diags += check_history(article)
-    return diags
+# The site each worker process was forked with (a worker-process global, set once by
+# the pool's initializer, as incremental.py does for rendering).
+_WORKER: dict = {}
+
+
+def _worker_start(site: Site, articles: list[Article], today: dt.date) -> None:
+    _WORKER.update(site=site, articles=articles, today=today)
+
+
+def _worker_check(numbers: range) -> list[Diagnostic]:
+    site, articles, today = _WORKER["site"], _WORKER["articles"], _WORKER["today"]
+    return [d for number in numbers for d in check_article(site, articles[number], today)]
 
 
 def _warm_readability() -> None:
