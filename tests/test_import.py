@@ -103,8 +103,10 @@ def test_hugo_articles_front_matter_and_bodies(imported):
     spanish = site.article("es/nutrición/hydration.md")
     assert "language: es\ntranslation_key: nutrition/hydration\n" in spanish
     assert "category: Nutrición" in spanish and "![Un vaso de agua](images/water.png)" in spanish
-    # a relative alias is next to the page, in its language (Hugo's rule): no clash between translations
-    assert "aliases:\n- /nutrition/water/\n" in water and "aliases:\n- /es/nutrition/water/\n" in spanish
+    # an alias is in its page's language, a relative one next to the page (Hugo's rules): no clash
+    # between translations
+    assert "aliases:\n- /nutrition/water/\n" in water
+    assert "aliases:\n- /es/nutrition/water/\n- /es/beber-agua/\n" in spanish
     naps = site.article("sleep/naps.md")
     assert "draft: true" in naps and "aliases:\n- /old/naps/" in naps
     assert "[Watch the video on YouTube](https://www.youtube.com/watch?v=dQw4w9WgXcQ)" in naps

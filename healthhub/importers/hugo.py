@@ -156,7 +156,8 @@ class HugoSite(SourceSite):
             page.translation_path = posixpath.join(folder, "" if (is_section or is_bundle) else stem) or "home"
             page.extra = extras(meta, mapped)
             page.urls = self._urls(page, low, folder, stem, is_section or is_bundle)
-            page.aliases = [alias_address(alias, page.urls[0]) for alias in page.aliases]
+            prefix = "" if page.language == self.default_language else f"/{page.language}"
+            page.aliases = [alias_address(alias, page.urls[0], prefix) for alias in page.aliases]
             self.pages.append(page)
             self.by_source[f"{page_lang}:{rel}"] = page
 
@@ -254,12 +255,15 @@ class HugoSite(SourceSite):
         return body.convert_github_alerts(text, page, ctx.report)
 
 
-def alias_address(alias: str, url: str) -> str:
-    """An alias as an address from the site's root. Hugo reads one that does not start
-    with '/' next to the page: `aliases: [manual]` on /docs/cpp/instrumentation/ is
-    /docs/cpp/manual/ (and under /es/ for the Spanish page)."""
-    if alias.startswith("/") or "://" in alias:
+def alias_address(alias: str, url: str, prefix: str = "") -> str:
+    """An alias as an address from the site's root, as Hugo publishes it: one that does
+    not start with '/' is next to the page (`aliases: [manual]` on /docs/cpp/instrumentation/
+    is /docs/cpp/manual/); one that does is in the page's language (`/vendors` on a
+    Spanish page is /es/vendors, gohugoio/hugo#14388), so translations never share one."""
+    if "://" in alias:
         return alias
+    if alias.startswith("/"):
+        return alias if not prefix or alias == prefix or alias.startswith(prefix + "/") else prefix + alias
     base = posixpath.dirname(urlsplit(url).path.rstrip("/")) or "/"
     address = posixpath.normpath(posixpath.join(base, alias))
     if not address.startswith("/"):
