@@ -43,6 +43,7 @@ def make_plan(site: SourceSite, report: Report) -> Plan:
     plan = Plan(site, report, sorted(site.pages, key=lambda p: (p.language != site.default_language, p.display, p.rel)))
     pair_translations(plan.pages)
     replace_placeholder_dates(plan.pages, report)
+    drop_shared_aliases(plan.pages, report)
     place_categories(plan)
     place_files(plan)
     place_authors(plan)
@@ -92,6 +93,24 @@ def replace_placeholder_dates(pages: list[SourcePage], report: Report) -> None:
         line, col = page.positions.get("date", (1, 1))
         report.warn("date", page.display, line, col,
                     f"the date {old} is a placeholder (year {year}), the file's modification date {page.date} was used")
+
+
+def drop_shared_aliases(pages: list[SourcePage], report: Report) -> None:
+    """An old address that two pages give as an alias answered for only one of them
+    (the old generator wrote one over the other): the first page keeps it, a later
+    one drops it with a warning."""
+    owner: dict[str, SourcePage] = {}
+    for page in pages:
+        kept = []
+        for alias in page.aliases:
+            first = owner.setdefault(alias.rstrip("/") or "/", page)
+            if first is page:
+                kept += [alias] if alias not in kept else []
+                continue
+            line, col = page.positions.get("aliases", (1, 1))
+            report.warn("alias", page.display, line, col,
+                        f"the alias {alias} is also an alias of {first.display}, which keeps it; left out here")
+        page.aliases = kept
 
 
 def pair_translations(pages: list[SourcePage]) -> None:
