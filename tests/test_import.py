@@ -107,6 +107,8 @@ def test_hugo_articles_front_matter_and_bodies(imported):
     # between translations
     assert "aliases:\n- /nutrition/water/\n" in water
     assert "aliases:\n- /es/nutrition/water/\n- /es/beber-agua/\n" in spanish
+    # `## Heading{#id}` (no space, as Hugo allows) keeps its id and does not show '{#calor}'
+    assert "\n## Con calor {#calor}\n" in spanish and "[esta sección](#calor)" in spanish
     naps = site.article("sleep/naps.md")
     assert "draft: true" in naps and "aliases:\n- /old/naps/" in naps
     # an old address two pages claim stays with the first (in Hugo one overwrote the other)

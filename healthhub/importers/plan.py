@@ -298,6 +298,14 @@ class Converter:
         when the body has level-1 headings of its own every heading moves down a level."""
         masked = bodies.mask_code(text).split("\n")
         lines = text.split("\n")
+        for i, line in enumerate(masked):
+            # `## Setup{#setup}`: Hugo and kramdown read the id without a space before it,
+            # Python-Markdown needs one (else readers see "{#setup}" and links miss the id)
+            glued = _GLUED_ID.match(line)
+            if glued:
+                at = glued.end(1)  # masking keeps positions: the same place in the real line
+                lines[i], masked[i] = lines[i][:at] + " " + lines[i][at:], line[:at] + " " + line[at:]
+                self.report.convert("heading id {#id} set apart from the heading text")
         first = next((i for i, line in enumerate(masked) if line.strip()), None)
         if first is not None and re.fullmatch(r" {0,3}# +(.*?)[ #]*", masked[first]):
             heading = re.fullmatch(r" {0,3}# +(.*?)[ #]*", masked[first]).group(1)
@@ -414,6 +422,9 @@ class Converter:
 
 _ATX_HEADING = re.compile(r"^ {0,3}#{1,6}[ \t]+(.*?)[ \t#]*$", re.M)
 _EXPLICIT_ID = re.compile(r"""\{[^}\n]*#([\w-]+)[^}\n]*\}|\sid=["']([^"']+)["']""")
+
+
+_GLUED_ID = re.compile(r"( {0,3}#{1,6}[ \t].*?[^ \t])\{:?#[\w-]+(?:[ \t][^}\n]*)?\}[ \t]*$")
 
 
 def _quick_ids(markdown: str) -> set[str]:
