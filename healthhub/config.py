@@ -147,7 +147,7 @@ def load_config(path: Path | None, display: str | None = None) -> Config:
     except FileNotFoundError:
         raise ConfigError([error(display, 1, 1, "config file not found, check the --config path")]) from None
     except fm.FrontMatterError as exc:
-        raise ConfigError([error(display, exc.line, exc.col, exc.message)]) from None
+        raise ConfigError([error(display, exc.line, exc.col, exc.message, exc.code)]) from None
     except OSError as exc:
         raise ConfigError([error(display, 1, 1, f"cannot read the config file ({exc.strerror})")]) from None
     return parse_config(text, display)
