@@ -82,6 +82,9 @@ class Config:
     accessibility_issues: tuple[str, ...] = ()
     accessibility_tested: "dt.date | None" = None
     feedback_url: str = ""
+    # What the A to Z lists: every article, or one entry per condition (articles with
+    # `condition:`), see README "Health publishing".
+    atoz: str = "articles"
     # The glossary's terms (glossary.Term), read from glossary.yaml by the build, not a
     # config key: kept here so that every cache keyed by the config sees a change to it.
     glossary: tuple = ()
@@ -125,6 +128,7 @@ _KINDS = {
     "accessibility_issues": "list",
     "accessibility_tested": "date",
     "feedback_url": "form_url",
+    "atoz": "atoz",
     "languages": "languages",
 }
 KNOWN_KEYS = tuple(_KINDS)
@@ -235,6 +239,12 @@ def _convert(kind: str, entry: fm.Entry):
         if not re.fullmatch(r"https?://[^\s/?#]+\S*", value):
             raise fm.FieldError(f"'{key}' is '{value}', write the full address the form is sent to, "
                                 "e.g. https://forms.example.org/feedback")
+        return value
+    if kind == "atoz":
+        value = fm.to_text(node, key, "conditions")
+        if value not in ("articles", "conditions"):
+            raise fm.FieldError(f"'atoz' is '{value}', use atoz: articles (every article) or "
+                                "atoz: conditions (one entry per condition: the articles with condition:)")
         return value
     if kind == "url":
         if node.tag == fm.NULL:

@@ -30,6 +30,7 @@ from .errors import Diagnostic, ProcessingError, did_you_mean, error, warning
 from .markup import (THEME_ID_PREFIX, Heading, MarkdownConverter, callout_titles, first_paragraph,
                      inert_template_syntax, reading_minutes, scan_source, shorten)
 from .addresses import alias_problems
+from .atoz import condition_problems
 from .navigation import check_nav
 from .people import Person
 from .images import RASTER_SUFFIXES, NotAnImage, probe, rewrite_images
@@ -116,6 +117,9 @@ class Article:
     language: str = ""
     translation_key: str = ""
     variant: str = ""
+    # The condition this article is the main page of (`condition: Haemorrhoids`): with
+    # `atoz: conditions` the A to Z lists conditions, each once, under this name.
+    condition: str = ""
     # Where things are in the source file, for messages and `check` (not part of the page).
     body_first_line: int = field(default=1, compare=False)
     positions: dict = field(default_factory=dict, compare=False, repr=False)
@@ -269,6 +273,7 @@ FIELDS: dict[str, FieldRule] = {
     "variant": FieldRule("variant", example="easy-read"),
     "sources": FieldRule("sources", example='[{title: "High blood pressure", url: "https://www.nhs.uk/", publisher: NHS, year: 2023}]'),
     "also_known_as": FieldRule("list", example="[piles]"),
+    "condition": FieldRule("text", example="Haemorrhoids"),
     "history": FieldRule("history", example="[{date: 2025-03-30, change: created, by: amara-okafor}]"),
 }
 
@@ -692,7 +697,10 @@ def parse_article(text: str, display: str, file_stem: str, config: Config,
         if problems:
             return None, diags + problems, None, ""
     try:
-        converter.glossary_href = paths.relative_url(paths.article_path(category_slug, slug), "glossary.html")
+        # an article of another language (its category in that language's folder) links that language's glossary
+        converter.glossary_href = paths.relative_url(paths.article_path(category_slug, slug),
+                                                     paths.glossary_path(category_slug.rpartition("/")[0] + "/"
+                                                                         if "/" in category_slug else ""))
         rendered = converter.convert(markdown_text)
     except RecursionError:
         return None, diags + [error(
@@ -733,6 +741,7 @@ def parse_article(text: str, display: str, file_stem: str, config: Config,
         language=str(values.get("language", "")),
         translation_key=str(values.get("translation_key", "")),
         variant=str(values.get("variant", "")),
+        condition=str(values.get("condition", "")),
         body_first_line=body_first_line,
         positions=positions,
         draft=bool(values.get("draft", False)),
@@ -806,7 +815,7 @@ def article_record(article: Article) -> tuple:
             tuple(dataclasses.astuple(x) for x in a.sources), a.reading_minutes, a.extra, a.aliases,
             a.expires.toordinal() if a.expires else None, a.image, a.also_known_as,
             tuple((h.date.toordinal(), h.change, h.by, h.note) for h in a.history), a.questions,
-            (a.language, a.translation_key, a.variant), a.body_first_line, {k: (p.line, p.col) for k, p in a.positions.items()}, a.digest)
+            (a.language, a.translation_key, a.variant, a.condition), a.body_first_line, {k: (p.line, p.col) for k, p in a.positions.items()}, a.digest)
 
 
 def article_from_record(r: tuple) -> Article:
@@ -1088,6 +1097,7 @@ def load_site(config: Config, articles_dir: Path, drafts: bool = False,
     site = dataclasses.replace(site, files=files, bodies=bodies, body_of=body_of, link_map=link_map)
     site = dataclasses.replace(site, image_sizes=check_images(site, folders, diags))
     diags.extend(alias_problems(site))
+    diags.extend(condition_problems(site.articles))
     diags.extend(root_relative_problems(site, body_of, files))
     diags.extend(authors_without_profiles(site.articles, people))
     return site, diags

@@ -45,8 +45,8 @@ class Term:
         return "term-" + paths.slugify(self.term)
 
 
-def glossary_path() -> str:
-    return "glossary.html"
+def glossary_path(prefix: str = "") -> str:
+    return paths.glossary_path(prefix)
 
 
 def load_glossary(path: Path | None, display: str) -> tuple[tuple[Term, ...], list[Diagnostic]]:
