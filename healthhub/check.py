@@ -436,6 +436,7 @@ CHECK_STORE = "check"  # the name of the stored result in the build cache
 def _run_check(options, config, people, people_diags, cache, scanned, signatures, disabled, external) -> CheckResult:
     from .bodies import TemporaryBodies
     from .build import BuildLocked, build_lock, load_articles
+    from .cache import Cache
 
     jobs = max(1, options.job_count())
     with contextlib.ExitStack() as stack:
@@ -443,7 +444,7 @@ def _run_check(options, config, people, people_diags, cache, scanned, signatures
             try:  # the build cache is shared with builds: one at a time
                 stack.enter_context(build_lock(options.out_dir))
             except BuildLocked:  # a build is running: check without the cache
-                cache = type(cache)(None)
+                cache = Cache(None)
         bodies = stack.enter_context(cache.bodies() or TemporaryBodies())
         loaded = load_articles(options, config, people, cache, bodies, jobs, scanned=scanned, signatures=signatures)
         site = loaded.site

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import datetime as dt
 import re
 import json
@@ -413,10 +414,13 @@ def print_diagnostics(diagnostics, verbose: bool = False, quiet: bool = False, s
             continue
         ordered = sorted(messages.values(), key=lambda same: (-len(same), same[0]))
         code = ordered[0][0].code
-        kinds_here = {warning_kind(same[0].message) for same in ordered}
-        # one kind of message: it says what they are; several (a rule's different cases): the rule does
-        what = next(iter(kinds_here)) + (f" [{code}]" if code else "") if len(kinds_here) == 1 else f"[{code}]"
-        print(f"warning: {total} × {what}", file=stream)
+        kinds_here = sorted({warning_kind(same[0].message) for same in ordered})
+        what = kinds_here[0]
+        if len(kinds_here) > 1:  # a rule's messages that differ: what they share, up to a clause
+            shared = os.path.commonprefix(kinds_here)
+            cut = max(shared.rfind(":"), shared.rfind(","))
+            what = shared[:cut] if cut >= 15 else ""
+        print(f"warning: {total} × {what} [{code}]" if what else f"warning: {total} × [{code}]", file=stream)
         for same in ordered[:FIRST_FEW]:
             more = f" (and {len(same) - 1} more like it)" if len(same) > 1 else ""
             print(f"  {same[0].format()}{more}", file=stream)

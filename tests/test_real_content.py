@@ -165,3 +165,14 @@ def test_links_are_checked_in_an_article_that_also_has_front_matter_errors(site_
         "articles/health/a.md:7:26: error: link to 'gone.md': there is no article at articles/health/gone.md, "
         "check the path (it is relative to this file)",
     ]
+
+
+def test_a_rule_with_several_kinds_of_message_is_headed_by_what_they_share(site_dir):
+    for number in range(12):
+        site_dir.write(f"articles/health/a{number:02d}.md",
+                       article(f"A {number}", body=f"See [the old page](/old-{number % 2}/).\n"))
+    result = site_dir.cli("build", "--no-search")
+    assert result.returncode == 0, result.stderr
+    lines = result.stderr.splitlines()
+    assert lines[0] == "warning: 12 × link to '…' leads nowhere [link-nowhere]"
+    assert lines[1].startswith("  articles/health/a00.md:7:20: warning: link to '/old-0/' leads nowhere")

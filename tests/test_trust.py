@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 
 import pytest
 
@@ -426,9 +427,13 @@ def test_check_usage_errors_exit_2(site_dir, capsys):
 
 
 @pytest.mark.parametrize("today", ["2026-11-25", "2026-12-31"])
-def test_sample_site_passes_strict_check(capsys, today):
+def test_sample_site_passes_strict_check(capsys, today, tmp_path):
+    # a copy: check keeps its result in the build cache, which is never written into the repo
+    shutil.copytree(ROOT / "articles", tmp_path / "articles")
+    shutil.copy(ROOT / "healthhub.yaml", tmp_path / "healthhub.yaml")
+    shutil.copytree(ROOT / "templates", tmp_path / "templates")
     cwd = os.getcwd()
-    os.chdir(ROOT)
+    os.chdir(tmp_path)
     try:
         code = cli.main(["check", "--strict", "--today", today])
     finally:
