@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import posixpath
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,6 +48,7 @@ def check_site(site: Site, today: dt.date) -> list[Diagnostic]:
         diags += check_review(article, today)
         diags += check_sources(article)
         diags += check_markdown(article, markdown)
+        diags += check_image_alt(article)
         diags += check_summary(article)
         diags += check_history(article)
     diags += check_duplicate_titles(site.articles)
@@ -166,6 +168,17 @@ def check_markdown(article: Article, body_markdown: str) -> list[Diagnostic]:
                                      f"use {'#' * (previous + 1)} here"))
             previous = item.level
     return diags
+
+
+def check_image_alt(article: Article) -> list[Diagnostic]:
+    """The front matter's image is shown on cards: it needs alt text like the body's images."""
+    if not article.image or article.image_alt is not None:
+        return []
+    pos = _at(article, "image")
+    written = posixpath.relpath(article.image, posixpath.dirname(article.path))
+    return [error(article.source, pos.line, pos.col,
+                  f"image '{written}' has no alt text, describe it on the next line: image_alt: \"what the image "
+                  "shows\" (or image_alt: \"\" if it only decorates)")]
 
 
 def check_history(article: Article) -> list[Diagnostic]:

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import html as html_text
 import heapq
 import itertools
 import json
 import marshal
 import math
 import os
+import posixpath
 from urllib.parse import urlsplit
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +24,7 @@ from typing import Callable, Sequence
 import jinja2
 from markupsafe import Markup
 
-from . import __version__, addresses, atoz, feeds, i18n, paths, theme
+from . import __version__, addresses, atoz, feeds, i18n, images, paths, theme
 from .navigation import TOPICS_PATH, NavLink, header_links, topic_groups, top_categories
 from .config import Config
 from .bodies import BodyMissing
@@ -181,6 +183,11 @@ class SiteView:
 
     def person(self, person_id: str) -> Person | None:
         return self._site.person(person_id)
+
+    def picture(self, path: str):
+        """The images.Picture of an article's front-matter image (None if not measured)."""
+        self.read.add("pictures")
+        return self._site.pictures.get(path)
 
     def category_of(self, article: Article) -> CategoryLink:
         for link in self._all_nav:
@@ -456,6 +463,7 @@ def make_environment(templates_dir: Path, compiled_dir: Path | None = None) -> j
     env.globals["lang_attrs"] = _lang_attrs
     env.globals["inline_asset"] = _inline_asset
     env.globals["structured_data"] = _structured_data
+    env.globals["article_picture"] = _article_picture
     env.globals["questions_data"] = questions_data
     env.jsonld_links = {}  # structured_data's memo, as relative_urls
     env.globals["generator"] = f"HealthHub {__version__}"
@@ -517,6 +525,32 @@ def _structured_data(ctx, article: Article, category: CategoryInfo) -> dict:
     translator = ctx.get("i18n")
     return structured_data(ctx["site"]._site, article, category, links,
                            language=ctx.get("lang", ""), home=translator.gettext("HOME") if translator else "HOME")
+
+
+PICTURE_SIZES = {"card": images.CARD_SIZES, "card_wide": images.CARD_SIZES_WIDE, "thumb": images.THUMB_SIZES}
+
+
+@jinja2.pass_context
+def _article_picture(ctx, article: Article, sizes: str = "card", eager: bool = False, css_class: str = "card-image",
+                     alt: str | None = None) -> Markup:
+    """The article's front-matter image for a card or list, with its size, srcset and
+    `sizes` (PICTURE_SIZES: what the theme's CSS makes of it), lazy unless `eager`.
+    The alt text is the article's (see Article.image_alt) unless `alt` is given."""
+    if not article.image:
+        return Markup("")
+    if sizes not in PICTURE_SIZES:
+        raise jinja2.TemplateRuntimeError(f"article_picture: sizes '{sizes}' is not one of {', '.join(PICTURE_SIZES)}")
+    picture = ctx["site"].picture(article.image)
+    text = (article.image_alt or "") if alt is None else alt
+    attrs = {"src": html_text.escape(_url(ctx, article.image)), "alt": html_text.escape(text),
+             "class": html_text.escape(css_class), "decoding": "async"}
+    if not eager:
+        attrs["loading"] = "lazy"
+    if picture is None:  # an SVG, or a file that is not an image: shown as it is
+        return Markup("<img " + " ".join(f'{k}="{v}"' for k, v in attrs.items()) + ">")
+    folder = posixpath.dirname(article.image)
+    return Markup(images.picture_html(picture, attrs, lambda name: html_text.escape(_url(ctx, posixpath.join(folder, name))),
+                                      PICTURE_SIZES[sizes]))
 
 
 @jinja2.pass_context
