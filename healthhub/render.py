@@ -934,7 +934,11 @@ def sitemap_entries(site: Site, pages: Sequence[Page]) -> list[tuple]:
         elif "tag" in values:
             lastmod = newest_listed(("tag", values["tag"].slug))
         elif page.template in ("glossary.html", "accessibility.html"):
-            entries.append((page.path, None))  # they change with the config, which has no date
+            # Made from the config and glossary.yaml, which carry no dates (and a file's
+            # mtime would make the same input give another sitemap): the statement's
+            # date of last test when given, else the site's newest change, as the home page.
+            tested = site.config.accessibility_tested if page.template == "accessibility.html" else None
+            entries.append((page.path, tested or newest(site.articles)))
             continue
         elif page.template == "home.html" and site.config.languages:
             own = [a for a in site.articles if a.language == page.language]
