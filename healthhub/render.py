@@ -714,6 +714,10 @@ def site_pages(site: Site, search: bool = True, memo: dict | None = None) -> lis
             pages.append(Page(alias, "redirect.html", {
                 "target_title": article.title, "target_path": article.path,
                 "target_url": paths.absolute_url(config.base_url, article.path) if config.base_url else ""}))
+    for old, new, title in addresses.category_redirects(site):  # a renamed category's old addresses
+        pages.append(Page(old, "redirect.html", {
+            "target_title": title, "target_path": new,
+            "target_url": paths.absolute_url(config.base_url, new) if config.base_url else ""}))
     for path, _line, _col in config.gone:
         pages.append(Page(path, "gone.html", {"address": addresses.url_of(path)}))
     if config.accessibility_contact:
@@ -888,10 +892,13 @@ def render_site(env: jinja2.Environment, site: Site, assets: dict[str, bytes], s
     else:
         for page in pages:
             outputs[page.path] = render_one(page)[0]
+    renamed = addresses.renamed_categories(site)[0]
     if site.config.base_url:
         outputs.update(feeds.render_feeds(env, site, sitemap_entries(site, pages), translators))
+        for slug, category in renamed:  # feed readers do not follow a page's refresh: the feed itself, also here
+            outputs[paths.feed_path(slug)] = outputs[paths.feed_path(category.slug)]
     outputs["robots.txt"] = feeds.robots_txt(site.config)
-    if any(article.aliases for article in site.articles):
+    if renamed or any(article.aliases for article in site.articles):
         outputs["_redirects"] = addresses.redirects_file(site)
     return outputs
 
