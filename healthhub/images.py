@@ -211,7 +211,9 @@ def rewrite_images(body: str, pictures: dict[str, Picture]) -> str:
         title = attrs.pop("title", "") if caption and attrs.get("title") else ""
         attrs["decoding"] = "async"
         if not first:
-            attrs["loading"] = "lazy"  # the first image may be on the first screen
+            attrs["loading"] = "lazy"
+        elif picture is not None:  # the first may be on the first screen, often its largest element (LCP)
+            attrs["fetchpriority"] = "high"
         if picture is None:  # not measured (SVG, unreadable): the tag as it was, plus the loading hints
             extra = "".join(f' {k}="{attrs[k]}"' for k in ("decoding", "loading") if k in attrs and f'{k}="' not in tag)
             return tag[:-1].rstrip("/ ") + extra + ">", ""

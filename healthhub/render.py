@@ -544,7 +544,9 @@ def _article_picture(ctx, article: Article, sizes: str = "card", eager: bool = F
     text = (article.image_alt or "") if alt is None else alt
     attrs = {"src": html_text.escape(_url(ctx, article.image)), "alt": html_text.escape(text),
              "class": html_text.escape(css_class), "decoding": "async"}
-    if not eager:
+    if eager:  # the first card: on the first screen, often its largest element (LCP)
+        attrs["fetchpriority"] = "high"
+    else:
         attrs["loading"] = "lazy"
     if picture is None:  # an SVG, or a file that is not an image: shown as it is
         return Markup("<img " + " ".join(f'{k}="{v}"' for k, v in attrs.items()) + ">")
