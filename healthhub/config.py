@@ -84,6 +84,9 @@ class Config:
     accessibility_issues: tuple[str, ...] = ()
     accessibility_tested: "dt.date | None" = None
     feedback_url: str = ""
+    # What the A to Z lists: every article, or one entry per condition (articles with
+    # `condition:`), see README "Health publishing".
+    atoz: str = "articles"
     # The glossary's terms (glossary.Term), read from glossary.yaml by the build, not a
     # config key: kept here so that every cache keyed by the config sees a change to it.
     glossary: tuple = ()
@@ -128,6 +131,7 @@ _KINDS = {
     "accessibility_issues": "list",
     "accessibility_tested": "date",
     "feedback_url": "form_url",
+    "atoz": "atoz",
     "languages": "languages",
 }
 KNOWN_KEYS = tuple(_KINDS)
@@ -146,7 +150,7 @@ def load_config(path: Path | None, display: str | None = None) -> Config:
     except FileNotFoundError:
         raise ConfigError([error(display, 1, 1, "config file not found, check the --config path")]) from None
     except fm.FrontMatterError as exc:
-        raise ConfigError([error(display, exc.line, exc.col, exc.message)]) from None
+        raise ConfigError([error(display, exc.line, exc.col, exc.message, exc.code)]) from None
     except OSError as exc:
         raise ConfigError([error(display, 1, 1, f"cannot read the config file ({exc.strerror})")]) from None
     return parse_config(text, display)
@@ -240,6 +244,12 @@ def _convert(kind: str, entry: fm.Entry):
         if not re.fullmatch(r"https?://[^\s/?#]+\S*", value):
             raise fm.FieldError(f"'{key}' is '{value}', write the full address the form is sent to, "
                                 "e.g. https://forms.example.org/feedback")
+        return value
+    if kind == "atoz":
+        value = fm.to_text(node, key, "conditions")
+        if value not in ("articles", "conditions"):
+            raise fm.FieldError(f"'atoz' is '{value}', use atoz: articles (every article) or "
+                                "atoz: conditions (one entry per condition: the articles with condition:)")
         return value
     if kind == "url":
         if node.tag == fm.NULL:
