@@ -15,6 +15,7 @@ import functools
 import http.server
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -107,6 +108,8 @@ def main() -> int:
                         help="Lighthouse's form factor and throttling (default: mobile, as PageSpeed Insights)")
     parser.add_argument("--photos", action="store_true",
                         help="an article with three large photos (responsive images) instead of the sample site")
+    parser.add_argument("--runs", type=int, default=1,
+                        help="run Lighthouse this many times per page and report the medians (default 1)")
     args = parser.parse_args()
     if not (ROOT / "node_modules" / ".bin" / "lighthouse").exists():
         print("lighthouse is not installed: run `npm ci` (or `bash test.sh`) first", file=sys.stderr)
@@ -125,8 +128,25 @@ def main() -> int:
         try:
             rows = []
             for name, path in pages:
-                result = lighthouse(base + path, reports / f"{name}-{args.preset}.json", args.preset)
-                scores = {c: round(result["categories"][c]["score"] * 100) for c in CATEGORIES}
+                runs = []
+                for run in range(max(1, args.runs)):
+                    result = lighthouse(base + path, reports / f"{name}-{args.preset}-{run + 1}.json", args.preset)
+                    runs.append(result)
+                    audits = result["audits"]
+                    print(f"  {name} run {run + 1}: performance {round(result['categories']['performance']['score'] * 100)}, "
+                          f"LCP {audits['largest-contentful-paint']['numericValue'] / 1000:.2f} s, "
+                          f"CLS {audits['cumulative-layout-shift']['numericValue']:.3f}, "
+                          f"TBT {audits['total-blocking-time']['numericValue']:.0f} ms, "
+                          f"bytes {audits['total-byte-weight']['numericValue'] / 1024:.0f} KiB, "
+                          f"CPU benchmark {result['environment']['benchmarkIndex']:.0f}", file=sys.stderr)
+                scores = {c: statistics.median(round(r["categories"][c]["score"] * 100) for r in runs) for c in CATEGORIES}
+                if len(runs) > 1:
+                    def median(audit: str) -> float:
+                        return statistics.median(r["audits"][audit]["numericValue"] for r in runs)
+                    print(f"  {name} median of {len(runs)}: performance {scores['performance']}, LCP "
+                          f"{median('largest-contentful-paint') / 1000:.2f} s, CLS {median('cumulative-layout-shift'):.3f}, "
+                          f"TBT {median('total-blocking-time'):.0f} ms", file=sys.stderr)
+                result = runs[len(runs) // 2]
                 rows.append((name, path, scores))
                 for category in CATEGORIES:
                     for ref in result["categories"][category]["auditRefs"]:

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Iterable
 
 from . import paths
-from .errors import Diagnostic, error
+from .errors import Diagnostic, did_you_mean, error
 
 ADDRESSES_FILE = "published-addresses.txt"
 HEADER = ("# HealthHub: every address this site has published, kept by the build (commit this file).\n"
@@ -76,19 +76,75 @@ def alias_problems(site) -> list[Diagnostic]:
             problems.append(error(config.source or "healthhub.yaml", line, col,
                                   f"gone: {url_of(path)} is still the address of {clash}, "
                                   "remove it from 'gone' (or remove the page)"))
-    return problems
+    return problems + renamed_categories(site)[1]
+
+
+def renamed_categories(site) -> tuple[list[tuple[str, object]], list[Diagnostic]]:
+    """`category_aliases:` as (old folder, the Category that replaced it), and the
+    problems: a current name that is no category, an old name that still is one."""
+    config = site.config
+    display = config.source or "healthhub.yaml"
+    by_name = {}
+    for category in site.categories:
+        by_name.setdefault(category.name, category)
+        by_name.setdefault(category.slug.rpartition("/")[2], category)  # the folder name works too
+    current = {category.slug for category in site.categories}
+    found, problems = [], []
+    for old, new, line, col in config.category_aliases:
+        category = by_name.get(new)
+        if category is None:
+            names = sorted({c.name for c in site.categories})
+            problems.append(error(display, line, col,
+                                  f"category_aliases: '{new}' is not the category of any article"
+                                  f"{did_you_mean(new, tuple(names))}, write the current name of the category "
+                                  f"that replaced '{old}'"))
+            continue
+        slug = paths.category_slug(old)
+        folder = category.slug.rpartition("/")[0]  # a category of another language is in its folder
+        slug = f"{folder}/{slug}" if folder and slug else slug
+        if not slug:
+            problems.append(error(display, line, col, f"category_aliases: '{old}' has no letters or digits, "
+                                                      "write the old category's name"))
+        elif slug in current:
+            problems.append(error(display, line, col,
+                                  f"category_aliases: '{old}' is still a category (at /{slug}/), "
+                                  f"remove it from 'category_aliases' or move its articles to {new}"))
+        else:
+            found.append((slug, category))
+    return found, problems
+
+
+def category_redirects(site) -> list[tuple[str, str, str]]:
+    """(old address, new address, title) for every renamed category (`category_aliases:`):
+    its old page and the old address of each article it has now. An address an
+    article's `aliases:` or a `gone:` entry already gives is left to them."""
+    renamed, _ = renamed_categories(site)
+    if not renamed:
+        return []
+    taken = {alias for article in site.articles for alias in article.aliases}
+    taken.update(path for path, _line, _col in site.config.gone)
+    redirects = {}
+    for slug, category in renamed:
+        redirects.setdefault(paths.category_path(slug), (category.path, category.name))
+        for article in category.articles:
+            if not article.draft:
+                redirects.setdefault(paths.article_path(slug, article.slug), (article.path, article.title))
+    return [(old, new, title) for old, (new, title) in sorted(redirects.items()) if old not in taken]
 
 
 def redirects_file(site) -> bytes:
     """`_redirects` for hosts that read one (Netlify, Cloudflare Pages): one 301 per alias."""
     root = re.sub(r"^https?://[^/]+", "", site.config.base_url).rstrip("/")
     lines = []
-    for article in sorted(site.articles, key=lambda a: a.path):
-        for alias in article.aliases:
-            target = root + "/" + article.path
-            lines.append(f"{root}{url_of(alias)} {target} 301")
-            if alias.endswith("/index.html"):  # the folder is also reached by its index.html
-                lines.append(f"{root}/{alias} {target} 301")
+    moved = [(alias, article.path) for article in site.articles for alias in article.aliases]
+    moved += [(old, new) for old, new, _title in category_redirects(site)]
+    if site.config.base_url:  # a renamed category's feed moves with it
+        moved += [(paths.feed_path(slug), paths.feed_path(category.slug)) for slug, category in renamed_categories(site)[0]]
+    for alias, path in moved:
+        target = root + "/" + url_of(path).lstrip("/")
+        lines.append(f"{root}{url_of(alias)} {target} 301")
+        if alias.endswith("/index.html"):  # the folder is also reached by its index.html
+            lines.append(f"{root}/{alias} {target} 301")
     return "".join(line + "\n" for line in sorted(lines)).encode("utf-8")
 
 
@@ -170,8 +226,9 @@ def removed_problems(recorded: dict[str, int], published: set[str], site, displa
             hint = (f"it looks like {found.source} (\"{found.title}\", now at {url_of(found.path)}) replaced it: "
                     f"add  aliases: [{address}]  to its front matter")
         elif found is not None:
-            hint = f"it looks like the category {found.name} (now at {url_of(found.path)}) replaced it"
-            hint += ": give an article there  aliases: [" + address + "]"
+            hint = (f"it looks like the category {found.name} (now at {url_of(found.path)}) replaced it: "
+                    f"add  category_aliases: {{{posixpath.dirname(path).rpartition('/')[2]}: {found.name}}}  "
+                    f"to {config_name}")
         else:
             hint = "if another page replaced it, add  aliases: [" + address + "]  to that article's front matter"
         problems.append(error(display, line, 1,

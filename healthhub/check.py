@@ -16,6 +16,7 @@ import dataclasses
 import datetime as dt
 import json
 import multiprocessing
+import posixpath
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -75,6 +76,7 @@ def check_article(site: Site, article: Article, today: dt.date) -> list[Diagnost
     diags += check_review(article, today)
     diags += check_sources(article)
     diags += check_markdown(article, markdown)
+    diags += check_image_alt(article)
     diags += check_summary(article)
     diags += check_history(article)
     return diags
@@ -223,6 +225,17 @@ def check_markdown(article: Article, body_markdown: str) -> list[Diagnostic]:
                                      f"use {'#' * (previous + 1)} here", "heading-skip"))
             previous = item.level
     return diags
+
+
+def check_image_alt(article: Article) -> list[Diagnostic]:
+    """The front matter's image is shown on cards: it needs alt text like the body's images."""
+    if not article.image or article.image_alt is not None:
+        return []
+    pos = _at(article, "image")
+    written = posixpath.relpath(article.image, posixpath.dirname(article.path))
+    return [error(article.source, pos.line, pos.col,
+                  f"image '{written}' has no alt text, describe it on the next line: image_alt: \"what the image "
+                  "shows\" (or image_alt: \"\" if it only decorates)")]
 
 
 def check_history(article: Article) -> list[Diagnostic]:

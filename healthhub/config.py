@@ -76,6 +76,8 @@ class Config:
     nav_count: int = 5
     # Published addresses removed on purpose (see addresses.py): (site path, line, col).
     gone: tuple[tuple[str, int, int], ...] = ()
+    # Renamed categories (see addresses.category_redirects): (old name or slug, current name, line, col).
+    category_aliases: tuple[tuple[str, str, int, int], ...] = ()
     # Accessibility statement (accessibility.html, made when a contact is given) and the
     # "Was this page helpful?" form on articles (shown when feedback_url is set).
     accessibility_contact: str = ""
@@ -124,6 +126,7 @@ _KINDS = {
     "nav": "nav",
     "nav_count": "count",
     "gone": "addresses",
+    "category_aliases": "category_aliases",
     "accessibility_contact": "contact",
     "accessibility_issues": "list",
     "accessibility_tested": "date",
@@ -219,6 +222,8 @@ def _convert(kind: str, entry: fm.Entry):
         return _nav(entry)
     if kind == "addresses":
         return _gone(entry)
+    if kind == "category_aliases":
+        return _category_aliases(entry)
     if kind == "languages":
         return _languages(entry)
     if kind == "language":
@@ -394,6 +399,29 @@ def _nav_item(item: yaml.Node, line: int, col: int) -> tuple[str, str, int, int]
                                 "or a path inside the site without a leading slash, e.g. about.html")
         return fm.to_text(fields["title"], "title", "About us"), url, line, col
     return fm.to_text(item, "nav", "Health"), "", line, col
+
+
+def _category_aliases(entry: fm.Entry) -> tuple[tuple[str, str, int, int], ...]:
+    """`category_aliases: {Old name: Current name}`: each old name (or its folder name) with
+    the category that replaced it, and the old name's line and column."""
+    node = entry.node
+    if node.tag == fm.NULL:
+        return ()
+    example = "category_aliases: {Excercise: Fitness}"
+    if not isinstance(node, yaml.MappingNode):
+        raise fm.FieldError(f"'category_aliases' maps each old category name to the current one, e.g. {example}")
+    found = []
+    for key, value in node.value:
+        line = key.start_mark.line + entry.pos.line - node.start_mark.line
+        col = key.start_mark.column + 1
+        try:
+            old = fm.to_text(key, "category_aliases", example)
+            new = fm.to_text(value, old, "Fitness")
+        except fm.FieldError as exc:
+            exc.position = (line, col)
+            raise
+        found.append((old, new, line, col))
+    return tuple(found)
 
 
 def _gone(entry: fm.Entry) -> tuple[tuple[str, int, int], ...]:

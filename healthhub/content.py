@@ -104,8 +104,11 @@ class Article:
     aliases: tuple[str, ...] = ()
     # The day the article is taken down (it is published before that day only).
     expires: dt.date | None = None
-    # The article's picture for Open Graph and structured data: its output path.
+    # The article's picture for cards, Open Graph and structured data: its output path,
+    # and its alt text (`image_alt:`, else the alt text of the same image in the body;
+    # None: not given anywhere, '' : decorative, given as `image_alt: ""`).
     image: str = ""
+    image_alt: str | None = None
     # Other names the A to Z lists the article under ("piles" for haemorrhoids).
     also_known_as: tuple[str, ...] = ()
     # The page history, oldest first as written; `questions`: the "Common questions"
@@ -268,6 +271,7 @@ FIELDS: dict[str, FieldRule] = {
     "aliases": FieldRule("addresses", example="[/old/page.html, /2019/04/old-slug/]"),
     "expires": FieldRule("date", example="2027-01-31"),
     "image": FieldRule("text", example="photos/knee.jpg"),
+    "image_alt": FieldRule("text", example='"A runner stretching a calf against a wall"'),
     "language": FieldRule("language", example="es"),
     "translation_key": FieldRule("text", example="back-pain-running"),
     "variant": FieldRule("variant", example="easy-read"),
@@ -330,6 +334,10 @@ def read_front_matter(text: str, display: str) -> tuple[dict[str, object], dict[
         if entry.key == "summary" and isinstance(entry.node, yaml.ScalarNode) and \
                 (entry.node.tag == fm.NULL or not str(entry.node.value).strip()):
             values["summary"] = ""  # empty: the first paragraph is used, as with no summary
+            continue
+        if entry.key == "image_alt" and isinstance(entry.node, yaml.ScalarNode) and \
+                entry.node.tag != fm.NULL and not str(entry.node.value).strip():
+            values["image_alt"] = ""  # image_alt: "" : the image only decorates
             continue
         if rule.kind == "sources":
             values[entry.key], problems = read_sources(entry, display, positions)
@@ -677,6 +685,14 @@ def parse_article(text: str, display: str, file_stem: str, config: Config,
                                "relative to its file, e.g. image: photos/knee.jpg"))
         else:
             image = target
+    image_alt = values.get("image_alt")
+    if image_alt is not None and "image" not in values:
+        pos = positions["image_alt"]
+        diags.append(warning(display, pos.line, pos.col,
+                             "'image_alt' is given but there is no 'image', add  image: photos/knee.jpg  "
+                             "(or remove 'image_alt')"))
+    elif image and image_alt is None:
+        image_alt = alt_in_body(body, image, category_slug)
     expires = values.get("expires")
     if expires is not None and expires <= date:
         pos = positions["expires"]
@@ -735,6 +751,7 @@ def parse_article(text: str, display: str, file_stem: str, config: Config,
         aliases=tuple(aliases),
         expires=values.get("expires"),
         image=image,
+        image_alt=None if image_alt is None else str(image_alt),
         also_known_as=tuple(dict.fromkeys(values.get("also_known_as", ()))),
         history=tuple(values.get("history", ())),
         questions=rendered.questions,
@@ -764,6 +781,17 @@ def links_only(text: str, body: str) -> Body | None:
         return None
     links = tuple(link for link in body_links(body, first_line) if is_markdown_link(link[0]))
     return Body(b"", (), links) if links else None
+def alt_in_body(body: str, image: str, folder: str) -> str | None:
+    """The alt text the body gives the front matter's `image` (site path), if it shows it."""
+    if "![" not in body:
+        return None
+    for item in scan_source(body):
+        if (item.kind == "image" and item.text.strip() and not urlsplit(item.target).scheme
+                and posixpath.normpath(posixpath.join(folder, unquote(item.target))) == image):
+            return item.text.strip()
+    return None
+
+
 def body_images(body: str, first_line: int) -> tuple[tuple[str, int, int], ...]:
     """(src, line, col) of the body's images that are files of the site (not http: URLs)."""
     if "![" not in body:
@@ -813,7 +841,7 @@ def article_record(article: Article) -> tuple:
             a.draft, tuple(tuple(h) for h in a.headings), a.path, a.reviewed_by,
             a.reviewed.toordinal() if a.reviewed else None, a.next_review.toordinal() if a.next_review else None,
             tuple(dataclasses.astuple(x) for x in a.sources), a.reading_minutes, a.extra, a.aliases,
-            a.expires.toordinal() if a.expires else None, a.image, a.also_known_as,
+            a.expires.toordinal() if a.expires else None, (a.image, a.image_alt), a.also_known_as,
             tuple((h.date.toordinal(), h.change, h.by, h.note) for h in a.history), a.questions,
             (a.language, a.translation_key, a.variant, a.condition), a.body_first_line, {k: (p.line, p.col) for k, p in a.positions.items()}, a.digest)
 
@@ -824,7 +852,7 @@ def article_from_record(r: tuple) -> Article:
               r[10], r[11], r[12], tuple([_heading(Heading, h) for h in r[13]]), r[14], r[15],
               date(r[16]) if r[16] is not None else None, date(r[17]) if r[17] is not None else None,
               tuple([Source(*x) for x in r[18]]) if r[18] else (), r[19], r[20], r[21],
-              date(r[22]) if r[22] is not None else None, r[23], r[24],
+              date(r[22]) if r[22] is not None else None, *r[23], r[24],
               tuple([HistoryEntry(date(h[0]), *h[1:]) for h in r[25]]) if r[25] else (), r[26], *r[27], r[28],
               {k: _position(p) for k, p in r[29].items()}, r[30])
     article = object.__new__(Article)  # frozen: filled without running __init__ again
@@ -1139,6 +1167,17 @@ def check_images(site: Site, folders: dict[str, Path], diags: list[Diagnostic]) 
             diags.append(error(article.source, pos.line if pos else 1, pos.col if pos else 1,
                                f"'image' is '{written}': there is no such file next to the article, "
                                "check the name (it is relative to this article's file)"))
+        elif article.image and article.image.lower().endswith(RASTER_SUFFIXES):
+            # the cards show it: measured, with smaller copies, like the body's images
+            if article.image not in sizes and article.image not in problems:
+                try:
+                    sizes[article.image] = (site.files[article.image], probe(site.files[article.image]))
+                except NotAnImage as exc:
+                    problems[article.image] = str(exc)
+            if article.image in problems:
+                written = posixpath.relpath(article.image, posixpath.dirname(article.path))
+                diags.append(warning(article.source, pos.line if pos else 1, pos.col if pos else 1,
+                                     f"image '{written}' {problems[article.image]}"))
         if body is None or not body.images:
             continue
         for src, line, col in body.images:

@@ -16,12 +16,31 @@ import re
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 from PIL import Image, UnidentifiedImageError, features
 
-WIDTHS = (480, 720, 960, 1600)  # the article column is at most ~44rem: 1600 covers it at 2x; 720 fits phones at ~2x
+# The copies' widths follow the theme's columns (templates/static/style.css; CSS px)
+# at the screen widths readers have, times their device pixel ratio (1 to 3):
+#   article column: phones 294-364 (360-430 px screens), desktop 630 at most
+#   card picture:   phones 326-396, desktop 362 (542 on topic pages)
+# so a 1x screen needs up to 400 (phones, cards) or 640 (the desktop column); 2x phones
+# and 2x desktop cards 648-760; 3x phones 972-1092; the 2x desktop column 1260. Each
+# width below is the smallest that covers one of those groups; a screen needing more
+# gets the largest (the original when it is at most FULL_WEBP_MAX wide).
+WIDTHS = (400, 640, 760, 1100, 1280)
 FULL_WEBP_MAX = 2400  # a WebP at the original width only for images up to this wide
-SIZES = "(min-width: 48rem) 44rem, 100vw"
+# What `sizes` says must match the CSS, or the browser picks a copy for the wrong width:
+# the article column is the viewport less the page's and the article's padding and
+# border up to 47rem, then at most 44rem less its padding (2.25rem each side) and border.
+SIZES = "(min-width: 47rem) calc(39.5rem - 2px), (min-width: 40rem) calc(100vw - 7.5rem - 2px), calc(100vw - 4rem - 2px)"
+# A card's picture spans the card: one column on a phone, two from 40rem, and from
+# 64rem two columns beside the 20rem sidebar (home and category pages) in a page at
+# most 72rem wide. Listings without the sidebar (topic pages) pass CARD_SIZES_WIDE.
+CARD_SIZES = ("(min-width: 72rem) calc(22.75rem - 2px), (min-width: 64rem) calc(50vw - 13.25rem - 2px), "
+              "(min-width: 40rem) calc(50vw - 2rem - 2px), calc(100vw - 2rem - 2px)")
+CARD_SIZES_WIDE = "(min-width: 72rem) calc(34rem - 2px), (min-width: 40rem) calc(50vw - 2rem - 2px), calc(100vw - 2rem - 2px)"
+THUMB_SIZES = "6rem"  # the small picture beside a related article's title
 # Image.MAX_IMAGE_PIXELS (89 Mpx) guards against decompression bombs; a camera's
 # 8000x6000 (48 Mpx) is below it. Beyond this an image is refused with a message.
 MAX_PIXELS = 120_000_000
@@ -153,6 +172,28 @@ _ALONE = re.compile(r"<p>\s*(<img\b[^>]*>)\s*</p>")
 _ATTR = re.compile(r'([\w:-]+)="([^"]*)"')
 
 
+def picture_html(picture: Picture, attrs: dict[str, str], url: Callable[[str], str], sizes: str) -> str:
+    """A <picture> (or a lone <img> when there are no copies in other formats) with
+    width, height, srcset and sizes. `attrs`: the <img>'s other attributes, escaped
+    already (src, alt, loading...); `url(file name)`: the escaped address of a file
+    beside the image."""
+    attrs = dict(attrs)
+    attrs["width"], attrs["height"] = str(picture.width), str(picture.height)
+
+    def srcset(variants) -> str:
+        return ", ".join(f"{url(name)} {width}w" for name, width in variants)
+
+    sources = "".join(f'<source type="{mime}" srcset="{srcset(variants)}" sizes="{sizes}">'
+                      for mime, variants in picture.sources if mime != picture.own)
+    for mime, variants in picture.sources:
+        if mime == picture.own:
+            attrs["srcset"], attrs["sizes"] = srcset(variants), sizes
+            if variants[-1][1] < picture.width:  # a huge original is not the fallback either
+                attrs["src"] = url(variants[-1][0])
+    tag = "<img " + " ".join(f'{k}="{v}"' for k, v in attrs.items()) + ">"
+    return f"<picture>{sources}{tag}</picture>" if sources else tag
+
+
 def rewrite_images(body: str, pictures: dict[str, Picture]) -> str:
     """The body's <img> elements with sizes, srcset and lazy loading; an image with a
     title alone in its paragraph becomes a <figure> captioned by the title.
@@ -170,26 +211,15 @@ def rewrite_images(body: str, pictures: dict[str, Picture]) -> str:
         title = attrs.pop("title", "") if caption and attrs.get("title") else ""
         attrs["decoding"] = "async"
         if not first:
-            attrs["loading"] = "lazy"  # the first image may be on the first screen
+            attrs["loading"] = "lazy"
+        elif picture is not None:  # the first may be on the first screen, often its largest element (LCP)
+            attrs["fetchpriority"] = "high"
         if picture is None:  # not measured (SVG, unreadable): the tag as it was, plus the loading hints
             extra = "".join(f' {k}="{attrs[k]}"' for k in ("decoding", "loading") if k in attrs and f'{k}="' not in tag)
             return tag[:-1].rstrip("/ ") + extra + ">", ""
-        attrs["width"], attrs["height"] = str(picture.width), str(picture.height)
         base = src.rpartition("/")[0]
-        own_type = picture.own
-
-        def srcset(variants) -> str:
-            return ", ".join(f"{html.escape(posixpath.join(base, n) if base else n)} {w}w" for n, w in variants)
-
-        sources = "".join(f'<source type="{mime}" srcset="{srcset(variants)}" sizes="{SIZES}">'
-                          for mime, variants in picture.sources if mime != own_type)
-        for mime, variants in picture.sources:
-            if mime == own_type:
-                attrs["srcset"], attrs["sizes"] = srcset(variants), SIZES
-                if variants[-1][1] < picture.width:  # a huge original is not the fallback either
-                    attrs["src"] = html.escape(posixpath.join(base, variants[-1][0]) if base else variants[-1][0])
-        tag = "<img " + " ".join(f'{k}="{v}"' for k, v in attrs.items()) + ">"
-        return (f"<picture>{sources}{tag}</picture>" if sources else tag), title
+        return picture_html(picture, attrs, lambda name: html.escape(posixpath.join(base, name) if base else name),
+                            SIZES), title
 
     def alone(match: re.Match) -> str:
         markup, title = img(match.group(1), caption=True)

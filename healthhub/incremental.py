@@ -162,6 +162,9 @@ def part_fingerprints(site: Site) -> dict[str, bytes]:
     return {
         "articles": digest(b"".join(a.digest for a in site.articles)),
         "tags": digest(repr([(t.name, t.slug, len(t.articles)) for t in site.tags]).encode("utf-8", "surrogatepass")),
+        # the front-matter images' sizes and copies, which cards and related lists show
+        "pictures": digest(repr(sorted({a.image: site.pictures.get(a.image) for a in site.articles if a.image}.items()))
+                           .encode("utf-8", "surrogatepass")),
     }
 
 

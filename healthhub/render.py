@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import html as html_text
 import heapq
 import itertools
 import json
 import marshal
 import math
 import os
+import posixpath
 from urllib.parse import urlsplit
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +24,7 @@ from typing import Callable, Sequence
 import jinja2
 from markupsafe import Markup
 
-from . import __version__, addresses, atoz, feeds, i18n, paths, theme
+from . import __version__, addresses, atoz, feeds, i18n, images, paths, theme
 from .navigation import NavLink, header_links, topic_groups, top_categories
 from .config import Config
 from .bodies import BodyMissing
@@ -182,6 +184,11 @@ class SiteView:
 
     def person(self, person_id: str) -> Person | None:
         return self._site.person(person_id)
+
+    def picture(self, path: str):
+        """The images.Picture of an article's front-matter image (None if not measured)."""
+        self.read.add("pictures")
+        return self._site.pictures.get(path)
 
     def person_path(self, person_id: str) -> str:
         """The person's page in this view's language."""
@@ -463,6 +470,7 @@ def make_environment(templates_dir: Path, compiled_dir: Path | None = None) -> j
     env.globals["text_direction"] = i18n.text_direction
     env.globals["inline_asset"] = _inline_asset
     env.globals["structured_data"] = _structured_data
+    env.globals["article_picture"] = _article_picture
     env.globals["questions_data"] = questions_data
     env.jsonld_links = {}  # structured_data's memo, as relative_urls
     env.globals["generator"] = f"HealthHub {__version__}"
@@ -524,6 +532,34 @@ def _structured_data(ctx, article: Article, category: CategoryInfo) -> dict:
     translator = ctx.get("i18n")
     return structured_data(ctx["site"]._site, article, category, links,
                            language=ctx.get("lang", ""), home=translator.gettext("HOME") if translator else "HOME")
+
+
+PICTURE_SIZES = {"card": images.CARD_SIZES, "card_wide": images.CARD_SIZES_WIDE, "thumb": images.THUMB_SIZES}
+
+
+@jinja2.pass_context
+def _article_picture(ctx, article: Article, sizes: str = "card", eager: bool = False, css_class: str = "card-image",
+                     alt: str | None = None) -> Markup:
+    """The article's front-matter image for a card or list, with its size, srcset and
+    `sizes` (PICTURE_SIZES: what the theme's CSS makes of it), lazy unless `eager`.
+    The alt text is the article's (see Article.image_alt) unless `alt` is given."""
+    if not article.image:
+        return Markup("")
+    if sizes not in PICTURE_SIZES:
+        raise jinja2.TemplateRuntimeError(f"article_picture: sizes '{sizes}' is not one of {', '.join(PICTURE_SIZES)}")
+    picture = ctx["site"].picture(article.image)
+    text = (article.image_alt or "") if alt is None else alt
+    attrs = {"src": html_text.escape(_url(ctx, article.image)), "alt": html_text.escape(text),
+             "class": html_text.escape(css_class), "decoding": "async"}
+    if eager:  # the first card: on the first screen, often its largest element (LCP)
+        attrs["fetchpriority"] = "high"
+    else:
+        attrs["loading"] = "lazy"
+    if picture is None:  # an SVG, or a file that is not an image: shown as it is
+        return Markup("<img " + " ".join(f'{k}="{v}"' for k, v in attrs.items()) + ">")
+    folder = posixpath.dirname(article.image)
+    return Markup(images.picture_html(picture, attrs, lambda name: html_text.escape(_url(ctx, posixpath.join(folder, name))),
+                                      PICTURE_SIZES[sizes]))
 
 
 @jinja2.pass_context
@@ -700,6 +736,13 @@ def site_pages(site: Site, search: bool = True, memo: dict | None = None) -> lis
                 "target_title": article.title, "target_path": article.path,
                 "target_url": paths.absolute_url(config.base_url, article.path) if config.base_url else ""},
                 article.language if several or article.language != default else ""))  # in the article's language
+    for old, new, title in addresses.category_redirects(site):  # a renamed category's old addresses
+        target = site.by_path.get(new)
+        language = (target.language if target is not None else slug_language(new.rpartition("/")[0], default)) \
+            if several else ""
+        pages.append(Page(old, "redirect.html", {
+            "target_title": title, "target_path": new,
+            "target_url": paths.absolute_url(config.base_url, new) if config.base_url else ""}, language))
     for path, _line, _col in config.gone:
         pages.append(Page(path, "gone.html", {"address": addresses.url_of(path)}))
     # The glossary's terms are written in the default language: every language's glossary
@@ -883,10 +926,13 @@ def render_site(env: jinja2.Environment, site: Site, assets: dict[str, bytes], s
     else:
         for page in pages:
             outputs[page.path] = render_one(page)[0]
+    renamed = addresses.renamed_categories(site)[0]
     if site.config.base_url:
         outputs.update(feeds.render_feeds(env, site, sitemap_entries(site, pages), translators))
+        for slug, category in renamed:  # feed readers do not follow a page's refresh: the feed itself, also here
+            outputs[paths.feed_path(slug)] = outputs[paths.feed_path(category.slug)]
     outputs["robots.txt"] = feeds.robots_txt(site.config)
-    if any(article.aliases for article in site.articles):
+    if renamed or any(article.aliases for article in site.articles):
         outputs["_redirects"] = addresses.redirects_file(site)
     return outputs
 
@@ -929,8 +975,11 @@ def sitemap_entries(site: Site, pages: Sequence[Page]) -> list[tuple]:
         elif "tag" in values:
             lastmod = newest_listed(("tag", values["tag"].slug))
         elif page.template in ("glossary.html", "accessibility.html"):
-            # they change with the config, which has no date
-            entries.append((page.path, None, alternate_links(site, page)))
+            # Made from the config and glossary.yaml, which carry no dates (and a file's
+            # mtime would make the same input give another sitemap): the statement's
+            # date of last test when given, else the site's newest change, as the home page.
+            tested = site.config.accessibility_tested if page.template == "accessibility.html" else None
+            entries.append((page.path, tested or newest(site.articles), alternate_links(site, page)))
             continue
         elif page.template in ("home.html", "topics.html", "tags.html", "atoz.html"):
             # listed even before any article; a language's page changes with its articles

@@ -151,11 +151,60 @@ def test_the_cli_keeps_the_list_next_to_the_config_and_fails_on_a_removed_page(s
     assert (site_dir.out / "health/elbow.html").exists()
 
 
+def test_a_renamed_category_redirects_its_page_articles_and_feed_with_category_aliases(site_dir):
+    site_dir.write("healthhub.yaml", "base_url: https://example.org/\n")
+    for name, title in (("stretch", "Stretching"), ("walk", "Walking")):
+        site_dir.write(f"articles/excercise/{name}.md", article(title, category="Excercise"))
+    site_dir.write("articles/health/knee.md", article("Knee pain"))
+    assert guard_build(site_dir).ok
+    for name, title in (("stretch", "Stretching"), ("walk", "Walking")):
+        site_dir.write(f"articles/excercise/{name}.md", article(title, category="Exercise"))
+    result = guard_build(site_dir)
+    assert not result.ok  # the old addresses are no longer made: the guard says how to keep them
+    category_line = recorded(site_dir).index("/excercise/") + 3
+    assert f"{GUARD}:{category_line}:1: error: /excercise/ was published before but this build no longer makes it; " \
+           "it looks like the category Exercise (now at /exercise/) replaced it: add  category_aliases: " \
+           "{excercise: Exercise}  to healthhub.yaml; or, if it is gone on purpose, add it to healthhub.yaml " \
+           "under  gone: [/excercise/]" in messages(result)
+    site_dir.write("healthhub.yaml", "base_url: https://example.org/\ncategory_aliases: {Excercise: Exercise}\n")
+    result = guard_build(site_dir)
+    assert result.ok, messages(result)
+    assert '<meta http-equiv="refresh" content="0; url=../exercise/index.html">' in site_dir.read("excercise/index.html")
+    assert '<link rel="canonical" href="https://example.org/exercise/walk.html">' in site_dir.read("excercise/walk.html")
+    assert site_dir.read("excercise/feed.xml") == site_dir.read("exercise/feed.xml")  # feed readers keep working
+    assert site_dir.read("_redirects") == (
+        "/excercise/ /exercise/ 301\n/excercise/feed.xml /exercise/feed.xml 301\n/excercise/index.html /exercise/ 301\n"
+        "/excercise/stretch.html /exercise/stretch.html 301\n/excercise/walk.html /exercise/walk.html 301\n")
+    assert "excercise" not in site_dir.read("sitemap.xml")
+    assert {"/excercise/", "/excercise/walk.html", "/exercise/", "/exercise/walk.html"} <= set(recorded(site_dir))
+
+
+@pytest.mark.parametrize("config, message", [
+    ("category_aliases: {Excercise: Exersize}\n",
+     "healthhub.yaml:1:20: error: category_aliases: 'Exersize' is not the category of any article (did you mean "
+     "'Exercise'?), write the current name of the category that replaced 'Excercise'"),
+    ("category_aliases:\n  Health: Exercise\n",
+     "healthhub.yaml:2:3: error: category_aliases: 'Health' is still a category (at /health/), remove it from "
+     "'category_aliases' or move its articles to Exercise"),
+    ("category_aliases: [Health]\n",
+     "healthhub.yaml:1:19: error: 'category_aliases' maps each old category name to the current one, "
+     "e.g. category_aliases: {Excercise: Fitness}"),
+])
+def test_category_aliases_that_cannot_work_are_errors_at_their_line(site_dir, config, message):
+    site_dir.write("healthhub.yaml", config)
+    site_dir.write("articles/exercise/walk.md", article("Walking", category="Exercise"))
+    site_dir.write("articles/health/knee.md", article("Knee pain"))
+    result = site_dir.cli("--no-search")
+    assert result.returncode != 0 and message in result.stderr.splitlines(), result.stderr
+
+
 @pytest.fixture(scope="module")
 def redirect_site(tmp_path_factory):
     from conftest import SiteDir
     site = SiteDir(tmp_path_factory.mktemp("redirects") / "project")
     site.write("articles/health/knee.md", article("Knee pain", aliases="[/old/knee.html, /2019/04/knee/]"))
+    site.write("articles/exercise/walk.md", article("Walking", category="Exercise"))
+    site.write("healthhub.yaml", "category_aliases: {Excercise: Exercise}\n")
     result = site.build(search=False)
     assert result.ok, messages(result)
     return site
@@ -172,6 +221,11 @@ def test_a_redirect_page_takes_the_browser_to_the_article(redirect_site, browser
                 page.goto(base + old)
                 page.wait_for_url("**/health/knee.html", timeout=10_000)
                 assert page.locator("h1").inner_text() == "Knee pain"
+            for old, new, title in (("excercise/walk.html", "exercise/walk.html", "Walking"),
+                                    ("excercise/index.html", "exercise/index.html", "Exercise")):  # a renamed category
+                page.goto(base + old)
+                page.wait_for_url(f"**/{new}", timeout=10_000)
+                assert page.locator("h1").inner_text() == title
         if scheme == "file":
             # what a reader sees for a moment (or with refresh turned off): a link onward
             page.route("**/*", lambda route: route.abort() if route.request.url.endswith("/health/knee.html")
