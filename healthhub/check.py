@@ -368,7 +368,7 @@ def run_check(config, articles_dir, people, people_diags, today: dt.date, drafts
     jobs = jobs or (len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
     unparsed = 0
     with TemporaryBodies() as bodies:
-        reader = SourceReader({}, bodies, jobs)
+        reader = SourceReader(None, bodies, jobs)
 
         def read_articles(sources, config, people, *more):
             nonlocal unparsed

@@ -787,38 +787,9 @@ def is_root_relative(href: str) -> bool:
     return href.startswith("/") and not href.startswith("//")
 
 
-# --- articles as plain records (the cache) ------------------------------------------
+# --- articles as records with named fields (the cache) ---------------------------------
 
 _ARTICLE_FIELDS = tuple(f.name for f in dataclasses.fields(Article))
-
-
-def article_record(article: Article) -> tuple:
-    """The article as marshal-able plain data, read back by article_from_record."""
-    a = article
-    return (a.source, a.title, a.category, a.category_slug, a.slug, a.date.toordinal(),
-            a.updated.toordinal() if a.updated else None, a.views, a.summary, a.description, a.tags, a.author,
-            a.draft, tuple(tuple(h) for h in a.headings), a.path, a.reviewed_by,
-            a.reviewed.toordinal() if a.reviewed else None, a.next_review.toordinal() if a.next_review else None,
-            tuple(dataclasses.astuple(x) for x in a.sources), a.reading_minutes, a.extra, a.aliases,
-            a.expires.toordinal() if a.expires else None, a.image, a.also_known_as,
-            tuple((h.date.toordinal(), h.change, h.by, h.note) for h in a.history), a.questions,
-            (a.language, a.translation_key, a.variant), a.body_first_line, {k: (p.line, p.col) for k, p in a.positions.items()}, a.digest)
-
-
-def article_from_record(r: tuple) -> Article:
-    date = dt.date.fromordinal
-    values = (r[0], r[1], r[2], r[3], r[4], date(r[5]), date(r[6]) if r[6] is not None else None, r[7], r[8], r[9],
-              r[10], r[11], r[12], tuple([_heading(Heading, h) for h in r[13]]), r[14], r[15],
-              date(r[16]) if r[16] is not None else None, date(r[17]) if r[17] is not None else None,
-              tuple([Source(*x) for x in r[18]]) if r[18] else (), r[19], r[20], r[21],
-              date(r[22]) if r[22] is not None else None, r[23], r[24],
-              tuple([HistoryEntry(date(h[0]), *h[1:]) for h in r[25]]) if r[25] else (), r[26], *r[27], r[28],
-              {k: _position(p) for k, p in r[29].items()}, r[30])
-    article = object.__new__(Article)  # frozen: filled without running __init__ again
-    article.__dict__.update(zip(_ARTICLE_FIELDS, values))
-    return article
-
-
 _heading = tuple.__new__  # a NamedTuple made from a plain tuple without its __new__ checking arguments
 
 
@@ -826,10 +797,59 @@ def _position(pair: tuple[int, int], make=tuple.__new__) -> fm.Position:
     return make(fm.Position, pair)
 
 
+def _date_codec(optional: bool) -> tuple[Callable, Callable]:
+    if optional:
+        return (lambda d: d.toordinal() if d is not None else None,
+                lambda n: dt.date.fromordinal(n) if n is not None else None)
+    return dt.date.toordinal, dt.date.fromordinal
+
+
+# The fields that are not plain data already: how each is written into a record and read back.
+_FIELD_CODECS: dict[str, tuple[Callable, Callable]] = {
+    "date": _date_codec(False),
+    "updated": _date_codec(True),
+    "reviewed": _date_codec(True),
+    "next_review": _date_codec(True),
+    "expires": _date_codec(True),
+    "headings": (lambda hs: tuple([tuple(h) for h in hs]), lambda hs: tuple([_heading(Heading, h) for h in hs])),
+    "sources": (lambda xs: tuple([dataclasses.asdict(x) for x in xs]), lambda xs: tuple([Source(**x) for x in xs])),
+    "history": (lambda hs: tuple([{**h.__dict__, "date": h.date.toordinal()} for h in hs]),
+                lambda hs: tuple([HistoryEntry(**{**h, "date": dt.date.fromordinal(h["date"])}) for h in hs])),
+    "positions": (lambda ps: {k: tuple(p) for k, p in ps.items()}, lambda ps: {k: _position(p) for k, p in ps.items()}),
+}
+_CODED = tuple(_FIELD_CODECS.items())
+
+
+def article_record(article: Article) -> dict:
+    """The article as plain data (marshal-able) with its field names, read back by article_from_record."""
+    record = {name: getattr(article, name) for name in _ARTICLE_FIELDS}
+    for name, (write, _) in _CODED:
+        record[name] = write(record[name])
+    return record
+
+
+def article_from_record(record: dict) -> Article:
+    """Raises ValueError for a record of another shape (an Article with other fields)."""
+    if len(record) != len(_ARTICLE_FIELDS) or any(name not in record for name in _ARTICLE_FIELDS):
+        raise ValueError("an article record of another shape")
+    values = dict(record)
+    for name, (_, read) in _CODED:
+        values[name] = read(values[name])
+    article = object.__new__(Article)  # frozen: filled without running __init__ again
+    article.__dict__.update(values)
+    return article
+
+
+_NOT_DIGESTED = ("body_first_line", "positions", "digest")  # where things are in the file, and the digest itself
+
+
 def with_digest(article: Article) -> Article:
     """The article with `digest` set: a digest of everything it holds but its positions."""
-    record = article_record(article)[:-3]  # not the first body line, positions or digest
-    return dataclasses.replace(article, digest=hashlib.blake2b(marshal.dumps(record, 0), digest_size=16).digest())
+    record = article_record(article)
+    for name in _NOT_DIGESTED:
+        del record[name]
+    data = marshal.dumps(record, 0)  # version 0: no references, so the same bytes every run
+    return dataclasses.replace(article, digest=hashlib.blake2b(data, digest_size=16).digest())
 
 
 # --- finding and gathering ----------------------------------------------------
