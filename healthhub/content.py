@@ -24,7 +24,7 @@ from urllib.parse import unquote, urlsplit
 import yaml
 
 from . import frontmatter as fm
-from . import paths
+from . import paths, schema
 from .config import LANGUAGE_TAG, Config
 from .errors import Diagnostic, ProcessingError, did_you_mean, error, warning
 from .markup import (THEME_ID_PREFIX, Heading, MarkdownConverter, callout_titles, first_paragraph,
@@ -240,36 +240,115 @@ class Site:
 
 # --- reading one article ------------------------------------------------------
 
-@dataclass(frozen=True)
-class FieldRule:
-    kind: str
-    required: bool = False
-    example: str = '"Some text"'
+def _count(node, key: str, example: str) -> int:
+    return fm.to_int(node, key, minimum=0)
 
 
-FIELDS: dict[str, FieldRule] = {
-    "title": FieldRule("text", True, '"Knee pain after running"'),
-    "category": FieldRule("text", True, "Health"),
-    "date": FieldRule("date", True, "2025-03-30"),
-    "views": FieldRule("count", example="1234"),
-    "summary": FieldRule("text", example='"One or two sentences about the article."'),
-    "tags": FieldRule("list", example="[running, back pain]"),
-    "author": FieldRule("text", example="amara-okafor"),
-    "slug": FieldRule("slug", example="knee-pain"),
-    "updated": FieldRule("date", example="2025-04-02"),
-    "draft": FieldRule("bool", example="true"),
-    "reviewed_by": FieldRule("text", example="amara-okafor"),
-    "reviewed": FieldRule("date", example="2026-03-01"),
-    "next_review": FieldRule("date", example="2028-03-01"),
-    "aliases": FieldRule("addresses", example="[/old/page.html, /2019/04/old-slug/]"),
-    "expires": FieldRule("date", example="2027-01-31"),
-    "image": FieldRule("text", example="photos/knee.jpg"),
-    "language": FieldRule("language", example="es"),
-    "translation_key": FieldRule("text", example="back-pain-running"),
-    "variant": FieldRule("variant", example="easy-read"),
-    "sources": FieldRule("sources", example='[{title: "High blood pressure", url: "https://www.nhs.uk/", publisher: NHS, year: 2023}]'),
-    "also_known_as": FieldRule("list", example="[piles]"),
-    "history": FieldRule("history", example="[{date: 2025-03-30, change: created, by: amara-okafor}]"),
+def _language(node, key: str, example: str) -> str:
+    value = fm.to_text(node, key, example)
+    if not LANGUAGE_TAG.fullmatch(value):
+        raise fm.FieldError(f"'language' is '{value}', use a language tag such as en, es, ar or pt-BR")
+    return value
+
+
+def _variant(node, key: str, example: str) -> str:
+    value = fm.to_text(node, key, example)
+    if value not in VARIANTS:
+        raise fm.FieldError(f"'variant' is '{value}', the only variant is easy-read (variant: easy-read); "
+                            "leave it out for the standard version")
+    return value
+
+
+def _slug(node, key: str, example: str) -> str:
+    value = fm.to_text(node, key, example)
+    if not paths.is_safe_slug(value):
+        suggestion = paths.shorten_slug(paths.slugify(value, limit=None), 80) or "my-article"
+        raise fm.FieldError(f"'slug' is '{shown(value)}': {paths.slug_problem(value)}, use e.g. slug: {suggestion}")
+    return value
+
+
+def _year(node, key: str, example: str) -> int:
+    value = fm.to_int(node, key)
+    if not 1800 <= value <= 2200:
+        raise fm.FieldError(f"'year' is {value}, write the year the source was published, e.g. year: 2023")
+    return value
+
+
+def _matching(pattern: str, message: str):
+    """A text field whose value must match pattern (message: with {value})."""
+    def read(node, key: str, example: str) -> str:
+        value = fm.to_text(node, key)
+        if not re.fullmatch(pattern, value):
+            raise fm.FieldError(message.format(value=value))
+        return value
+    return read
+
+
+def _pmid(node, key: str, example: str) -> str:
+    value = fm.to_text(node, key)
+    if not value.isdigit():
+        raise fm.FieldError(f"'pmid' is '{value}', a PubMed id is digits only, e.g. pmid: 12345678")
+    return value
+
+
+def _change(node, key: str, example: str) -> str:
+    value = fm.to_text(node, key)
+    if value not in HISTORY_CHANGES:
+        raise fm.FieldError(f"'change' is '{value}'{did_you_mean(value, HISTORY_CHANGES)}, "
+                            f"use one of: {', '.join(HISTORY_CHANGES)}")
+    return value
+
+
+_SOURCE_EXAMPLE = '- {title: "High blood pressure", url: "https://www.nhs.uk/conditions/high-blood-pressure/", publisher: NHS, year: 2023}'
+SOURCES = schema.Records(
+    fields={
+        "title": schema.Field(schema.text, required=True),
+        "url": schema.Field(_matching(r"https?://[^\s/?#]+\S*",
+                                      "'url' is '{value}', write the full address, e.g. https://www.nhs.uk/"),
+                            required=True),
+        "publisher": schema.Field(schema.text, required=True),
+        "year": schema.Field(_year, required=True),
+        "doi": schema.Field(_matching(r"10\.\d{4,9}/\S+",
+                                      "'doi' is '{value}', write it as 10.NNNN/suffix, without https://doi.org/")),
+        "pmid": schema.Field(_pmid),
+    },
+    item="source", per="source", needs="title, url, publisher and year", every="every source needs",
+    example=_SOURCE_EXAMPLE, make=Source)
+SOURCE_FIELDS = tuple(SOURCES.fields)
+
+_HISTORY_EXAMPLE = "- {date: 2025-03-30, change: created, by: amara-okafor, note: First published}"
+HISTORY = schema.Records(
+    fields={"date": schema.Field(schema.date, required=True), "change": schema.Field(_change, required=True),
+            "by": schema.Field(schema.text, required=True), "note": schema.Field(schema.text)},
+    item="history entry", per="change", needs="date, change and by", every="every entry needs",
+    example=_HISTORY_EXAMPLE, make=HistoryEntry)
+HISTORY_FIELDS = tuple(HISTORY.fields)
+
+Field = schema.Field
+FIELDS: dict[str, Field] = {
+    "title": Field(schema.text, True, '"Knee pain after running"'),
+    "category": Field(schema.text, True, "Health"),
+    "date": Field(schema.date, True, "2025-03-30"),
+    "views": Field(_count, example="1234"),
+    "summary": Field(schema.text, example='"One or two sentences about the article."'),
+    "tags": Field(schema.text_list, example="[running, back pain]"),
+    "author": Field(schema.text, example="amara-okafor"),
+    "slug": Field(_slug, example="knee-pain"),
+    "updated": Field(schema.date, example="2025-04-02"),
+    "draft": Field(schema.boolean, example="true"),
+    "reviewed_by": Field(schema.text, example="amara-okafor"),
+    "reviewed": Field(schema.date, example="2026-03-01"),
+    "next_review": Field(schema.date, example="2028-03-01"),
+    # Made site paths by parse_article, which knows the base_url.
+    "aliases": Field(schema.text_list, example="[/old/page.html, /2019/04/old-slug/]"),
+    "expires": Field(schema.date, example="2027-01-31"),
+    "image": Field(schema.text, example="photos/knee.jpg"),
+    "language": Field(_language, example="es"),
+    "translation_key": Field(schema.text, example="back-pain-running"),
+    "variant": Field(_variant, example="easy-read"),
+    "sources": Field(records=SOURCES, example='[{title: "High blood pressure", url: "https://www.nhs.uk/", publisher: NHS, year: 2023}]'),
+    "also_known_as": Field(schema.text_list, example="[piles]"),
+    "history": Field(records=HISTORY, example="[{date: 2025-03-30, change: created, by: amara-okafor}]"),
 }
 
 
@@ -304,40 +383,28 @@ def read_front_matter(text: str, display: str) -> tuple[dict[str, object], dict[
     for key, pos, first in duplicates:
         diags.append(warning(display, pos.line, pos.col,
                              f"'{key}' is given twice (first on line {first.line}), the last one is kept"))
-    values: dict[str, object] = {}
-    positions: dict[str, fm.Position] = {}
     extra: dict[str, object] = {}
-    for entry in entries:
-        rule = FIELDS.get(entry.key)
-        if rule is None:
-            diags.append(warning(
-                display, entry.key_pos.line, entry.key_pos.col,
-                f"unknown front-matter field '{entry.key}'{did_you_mean(entry.key, tuple(FIELDS))}, "
-                "kept for templates as article.extra",
-            ))
-            try:
-                extra[entry.key] = fm.construct(entry.node, entry.key)
-            except fm.FieldError:
-                pass  # a value no template could use (a YAML tag): left out, the warning says why
-            continue
-        positions[entry.key] = entry.pos
-        if entry.key == "summary" and isinstance(entry.node, yaml.ScalarNode) and \
-                (entry.node.tag == fm.NULL or not str(entry.node.value).strip()):
-            values["summary"] = ""  # empty: the first paragraph is used, as with no summary
-            continue
-        if rule.kind == "sources":
-            values[entry.key], problems = read_sources(entry, display, positions)
-            diags.extend(problems)
-            continue
-        if rule.kind == "history":
-            values[entry.key], found, problems = read_history(entry, display)
-            positions.update(found)
-            diags.extend(problems)
-            continue
+
+    def unknown(key: str, key_pos: fm.Position, node) -> list[Diagnostic]:
         try:
-            values[entry.key] = _convert(rule, entry)
-        except fm.FieldError as exc:
-            diags.append(error(display, entry.pos.line, entry.pos.col, str(exc)))
+            extra[key] = fm.construct(node, key)
+        except fm.FieldError:
+            pass  # a value no template could use (a YAML tag): left out, the warning says why
+        return [warning(display, key_pos.line, key_pos.col,
+                        f"unknown front-matter field '{key}'{did_you_mean(key, tuple(FIELDS))}, "
+                        "kept for templates as article.extra")]
+
+    def is_empty_summary(item) -> bool:  # empty: the first paragraph is used, as with no summary
+        key, _, node, _ = item
+        return key == "summary" and isinstance(node, yaml.ScalarNode) and \
+            (node.tag == fm.NULL or not str(node.value).strip())
+    items = schema.entries_of(entries)
+    found = schema.read_fields([item for item in items if not is_empty_summary(item)], FIELDS, display,
+                               lambda node: fm.Position(node.start_mark.line + 2, node.start_mark.column + 1), unknown)
+    values, positions = found.values, found.positions
+    diags.extend(found.diagnostics)
+    for key, _, _, pos in filter(is_empty_summary, items):
+        values[key], positions[key] = "", pos
     for key, rule in FIELDS.items():
         if rule.required and key not in values and key not in positions:
             diags.append(error(
@@ -348,179 +415,9 @@ def read_front_matter(text: str, display: str) -> tuple[dict[str, object], dict[
     return values, positions, body, diags
 
 
-def _convert(rule: FieldRule, entry: fm.Entry) -> object:
-    key, node = entry.key, entry.node
-    if rule.kind == "text":
-        return fm.to_text(node, key, rule.example)
-    if rule.kind == "date":
-        return fm.to_date(node, key)
-    if rule.kind == "count":
-        return fm.to_int(node, key, minimum=0)
-    if rule.kind == "bool":
-        return fm.to_bool(node, key)
-    if rule.kind == "list":
-        return tuple(fm.to_text_list(node, key, rule.example))
-    if rule.kind == "addresses":  # made site paths by parse_article, which knows the base_url
-        return tuple(fm.to_text_list(node, key, rule.example))
-    if rule.kind == "language":
-        value = fm.to_text(node, key, rule.example)
-        if not LANGUAGE_TAG.fullmatch(value):
-            raise fm.FieldError(f"'language' is '{value}', use a language tag such as en, es, ar or pt-BR")
-        return value
-    if rule.kind == "variant":
-        value = fm.to_text(node, key, rule.example)
-        if value not in VARIANTS:
-            raise fm.FieldError(f"'variant' is '{value}', the only variant is easy-read (variant: easy-read); "
-                                "leave it out for the standard version")
-        return value
-    if rule.kind == "slug":
-        value = fm.to_text(node, key, rule.example)
-        if not paths.is_safe_slug(value):
-            suggestion = paths.shorten_slug(paths.slugify(value, limit=None), 80) or "my-article"
-            raise fm.FieldError(f"'slug' is '{shown(value)}': {paths.slug_problem(value)}, use e.g. slug: {suggestion}")
-        return value
-    raise AssertionError(rule.kind)
-
-
 def shown(value: str, limit: int = 60) -> str:
     """A long value as a message shows it: its start, and how long it is."""
     return value if len(value) <= limit else f"{value[:limit]}… ({len(value)} characters)"
-
-
-SOURCE_FIELDS = ("title", "url", "publisher", "year", "doi", "pmid")
-_SOURCE_EXAMPLE = '- {title: "High blood pressure", url: "https://www.nhs.uk/conditions/high-blood-pressure/", publisher: NHS, year: 2023}'
-
-
-def read_sources(entry: fm.Entry, display: str,
-                 positions: dict[str, fm.Position] | None = None) -> tuple[tuple[Source, ...], list[Diagnostic]]:
-    """The `sources:` list, every mistake at its own line and column; the positions of
-    each kept source's url and doi go into `positions` ('sources.N.url', N from 0)."""
-    def at(node) -> fm.Position:
-        return fm.Position(node.start_mark.line + entry.pos.line - entry.node.start_mark.line,
-                           node.start_mark.column + 1)
-
-    node = entry.node
-    if isinstance(node, yaml.ScalarNode) and node.tag == fm.NULL:
-        return (), []
-    if not isinstance(node, yaml.SequenceNode):
-        return (), [error(display, entry.pos.line, entry.pos.col,
-                          f"'sources' must be a list with one '- ' item per source, e.g.  {_SOURCE_EXAMPLE}")]
-    sources: list[Source] = []
-    diags: list[Diagnostic] = []
-    for number, item in enumerate(node.value, start=1):
-        pos = at(item)
-        if not isinstance(item, yaml.MappingNode):
-            diags.append(error(display, pos.line, pos.col,
-                               f"source {number} must have fields title, url, publisher and year, e.g.  {_SOURCE_EXAMPLE}"))
-            continue
-        fields: dict[str, object] = {}
-        where: dict[str, fm.Position] = {}
-        ok = True
-        for key_node, value_node in item.value:
-            key = str(key_node.value)
-            vpos = at(value_node)
-            where[key] = vpos
-            if key not in SOURCE_FIELDS:
-                kpos = at(key_node)
-                diags.append(warning(display, kpos.line, kpos.col,
-                                     f"unknown field '{key}' in source {number}{did_you_mean(key, SOURCE_FIELDS)}, "
-                                     f"known fields are: {', '.join(SOURCE_FIELDS)}"))
-                continue
-            try:
-                if key == "year":
-                    value = fm.to_int(value_node, "year")
-                    if not 1800 <= value <= 2200:
-                        raise fm.FieldError(f"'year' is {value}, write the year the source was published, e.g. year: 2023")
-                else:
-                    value = fm.to_text(value_node, key)
-                    if key == "url" and not re.fullmatch(r"https?://[^\s/?#]+\S*", value):
-                        raise fm.FieldError(f"'url' is '{value}', write the full address, e.g. https://www.nhs.uk/")
-                    if key == "doi" and not re.fullmatch(r"10\.\d{4,9}/\S+", value):
-                        raise fm.FieldError(f"'doi' is '{value}', write it as 10.NNNN/suffix, without https://doi.org/")
-                    if key == "pmid" and not value.isdigit():
-                        raise fm.FieldError(f"'pmid' is '{value}', a PubMed id is digits only, e.g. pmid: 12345678")
-            except fm.FieldError as exc:
-                diags.append(error(display, vpos.line, vpos.col, str(exc)))
-                ok = False
-                continue
-            fields[key] = value
-        missing = [k for k in ("title", "url", "publisher", "year") if k not in fields]
-        if missing and ok:
-            diags.append(error(display, pos.line, pos.col,
-                               f"source {number} has no {' and no '.join(repr(k) for k in missing)}, "
-                               "every source needs title, url, publisher and year"))
-        if not missing and ok:
-            if positions is not None:
-                positions.update({f"sources.{len(sources)}.{k}": where[k] for k in ("url", "doi") if k in where})
-            sources.append(Source(str(fields["title"]), str(fields["url"]), str(fields["publisher"]),
-                                  int(fields["year"]), str(fields.get("doi", "")), str(fields.get("pmid", ""))))
-    return tuple(sources), diags
-
-
-HISTORY_FIELDS = ("date", "change", "by", "note")
-_HISTORY_EXAMPLE = "- {date: 2025-03-30, change: created, by: amara-okafor, note: First published}"
-
-
-def read_history(entry: fm.Entry, display: str) -> tuple[tuple[HistoryEntry, ...], dict[str, fm.Position], list[Diagnostic]]:
-    """The `history:` list, its positions ('history.N' for entry N, 'history.N.by' for
-    a field) and every mistake at its own line and column."""
-    def at(node) -> fm.Position:
-        return fm.Position(node.start_mark.line + entry.pos.line - entry.node.start_mark.line,
-                           node.start_mark.column + 1)
-
-    node = entry.node
-    if isinstance(node, yaml.ScalarNode) and node.tag == fm.NULL:
-        return (), {}, []
-    if not isinstance(node, yaml.SequenceNode):
-        return (), {}, [error(display, entry.pos.line, entry.pos.col,
-                              f"'history' must be a list with one '- ' item per change, e.g.  {_HISTORY_EXAMPLE}")]
-    history: list[HistoryEntry] = []
-    positions: dict[str, fm.Position] = {}
-    diags: list[Diagnostic] = []
-    for number, item in enumerate(node.value, start=1):
-        pos = at(item)
-        if not isinstance(item, yaml.MappingNode):
-            diags.append(error(display, pos.line, pos.col,
-                               f"history entry {number} must have fields date, change and by, e.g.  {_HISTORY_EXAMPLE}"))
-            continue
-        fields: dict[str, object] = {}
-        where: dict[str, fm.Position] = {}
-        ok = True
-        for key_node, value_node in item.value:
-            key = str(key_node.value)
-            vpos = at(value_node)
-            if key not in HISTORY_FIELDS:
-                kpos = at(key_node)
-                diags.append(warning(display, kpos.line, kpos.col,
-                                     f"unknown field '{key}' in history entry {number}{did_you_mean(key, HISTORY_FIELDS)}, "
-                                     f"known fields are: {', '.join(HISTORY_FIELDS)}"))
-                continue
-            try:
-                if key == "date":
-                    value = fm.to_date(value_node, "date")
-                else:
-                    value = fm.to_text(value_node, key)
-                    if key == "change" and value not in HISTORY_CHANGES:
-                        raise fm.FieldError(f"'change' is '{value}'{did_you_mean(value, HISTORY_CHANGES)}, "
-                                            f"use one of: {', '.join(HISTORY_CHANGES)}")
-            except fm.FieldError as exc:
-                diags.append(error(display, vpos.line, vpos.col, str(exc)))
-                ok = False
-                continue
-            fields[key] = value
-            where[key] = vpos
-        missing = [k for k in ("date", "change", "by") if k not in fields]
-        if missing and ok:
-            diags.append(error(display, pos.line, pos.col,
-                               f"history entry {number} has no {' and no '.join(repr(k) for k in missing)}, "
-                               "every entry needs date, change and by"))
-        if not missing and ok:
-            index = len(history)
-            positions[f"history.{index}"] = pos
-            positions.update({f"history.{index}.{k}": p for k, p in where.items()})
-            history.append(HistoryEntry(fields["date"], str(fields["change"]), str(fields["by"]),
-                                        str(fields.get("note", ""))))
-    return tuple(history), positions, diags
 
 
 def add_months(date: dt.date, months: int) -> dt.date:
