@@ -687,6 +687,7 @@ def is_root_relative(href: str) -> bool:
 # --- articles as records with named fields (the cache) ---------------------------------
 
 _ARTICLE_FIELDS = tuple(f.name for f in dataclasses.fields(Article))
+_ARTICLE_FIELD_SET = frozenset(_ARTICLE_FIELDS)
 _heading = tuple.__new__  # a NamedTuple made from a plain tuple without its __new__ checking arguments
 
 
@@ -715,6 +716,7 @@ _FIELD_CODECS: dict[str, tuple[Callable, Callable]] = {
     "positions": (lambda ps: {k: tuple(p) for k, p in ps.items()}, lambda ps: {k: _position(p) for k, p in ps.items()}),
 }
 _CODED = tuple(_FIELD_CODECS.items())
+_OPTIONAL_DATES = ("updated", "reviewed", "next_review", "expires")
 
 
 def article_record(article: Article) -> dict:
@@ -726,15 +728,44 @@ def article_record(article: Article) -> dict:
 
 
 def article_from_record(record: dict) -> Article:
-    """Raises ValueError for a record of another shape (an Article with other fields)."""
-    if len(record) != len(_ARTICLE_FIELDS) or any(name not in record for name in _ARTICLE_FIELDS):
+    """The article a record holds; the record becomes its fields (it is not copied:
+    10,000 of them are read on every build). Raises ValueError for a record of
+    another shape (an Article with other fields)."""
+    if record.keys() != _ARTICLE_FIELD_SET:
         raise ValueError("an article record of another shape")
-    values = dict(record)
-    for name, (_, read) in _CODED:
-        values[name] = read(values[name])
+    # The reverse of _FIELD_CODECS written out: this runs for every article on every build.
+    date = dt.date.fromordinal
+    record["date"] = date(record["date"])
+    for name in _OPTIONAL_DATES:
+        if record[name] is not None:
+            record[name] = date(record[name])
+    record["headings"] = tuple([_heading(Heading, h) for h in record["headings"]])
+    if record["sources"]:
+        record["sources"] = tuple([Source(**x) for x in record["sources"]])
+    if record["history"]:
+        record["history"] = _FIELD_CODECS["history"][1](record["history"])
+    position = fm.Position
+    record["positions"] = {k: _heading(position, p) for k, p in record["positions"].items()}
     article = object.__new__(Article)  # frozen: filled without running __init__ again
-    article.__dict__.update(values)
+    object.__setattr__(article, "__dict__", record)
     return article
+
+
+# The cache keeps an article record as a row: its values in the order of these
+# columns, the Article's field names (a row is read back by name, zipped with
+# them). Measured on 1,000 articles: marshal reads rows in 40 ms, the same
+# records as dicts (31 keys each) in 68 ms.
+ARTICLE_COLUMNS = _ARTICLE_FIELDS
+
+
+def article_row(article: Article) -> tuple:
+    return tuple(article_record(article).values())
+
+
+def article_from_row(row: tuple) -> Article:
+    if len(row) != len(ARTICLE_COLUMNS):
+        raise ValueError("an article row of another shape")
+    return article_from_record(dict(zip(ARTICLE_COLUMNS, row)))
 
 
 _NOT_DIGESTED = ("body_first_line", "positions", "digest")  # where things are in the file, and the digest itself

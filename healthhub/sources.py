@@ -27,7 +27,7 @@ from .bodies import BodyStore, MemoryBodies
 from .cache import Cache, FileRecord, NotPlain, code_version, digest, from_plain, to_plain
 from .config import Config
 from .errors import ProcessingError, error
-from .content import (Body, Read, article_from_record, article_record, display_path, is_link, make_converter,
+from .content import (Body, Read, article_from_row, article_row, display_path, is_link, make_converter,
                       read_article)
 from .progress import Progress, Ticker
 from .snippets import Snippets, includes
@@ -169,19 +169,23 @@ class SourceReader:
         self.stat_cache, self.parsed, self.files, self.records, self.wheres = {}, {}, {}, {}, {}
 
 
-def _to_record(result: Result) -> dict:
+# A parsed file in the cache: (article row, body row, diagnostics), each row read back by
+# the names of its columns (content.ARTICLE_COLUMNS, BODY_COLUMNS).
+BODY_COLUMNS = tuple(f.name for f in dataclasses.fields(Body))
+
+
+def _to_record(result: Result) -> tuple:
     article, diags, body = result
-    return {"article": article_record(article) if article is not None else None,
-            "body": dataclasses.asdict(body) if body is not None else None,
-            "diagnostics": to_plain(tuple(diags)) if diags else ()}
+    return (article_row(article) if article is not None else None,
+            tuple(getattr(body, name) for name in BODY_COLUMNS) if body is not None else None,
+            to_plain(tuple(diags)) if diags else ())
 
 
 def _from_record(data: bytes, classes: dict) -> Result:
-    record = marshal.loads(data)
-    article, body, diags = record["article"], record["body"], record["diagnostics"]
-    return (article_from_record(article) if article is not None else None,
+    article, body, diags = marshal.loads(data)
+    return (article_from_row(article) if article is not None else None,
             list(from_plain(diags, classes)) if diags else [],
-            Body(**body) if body is not None else None)
+            Body(**dict(zip(BODY_COLUMNS, body))) if body is not None else None)
 
 
 def parse_many(work: list[tuple[bytes, tuple[Path, str, bytes]]], config: Config, people: dict,

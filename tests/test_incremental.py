@@ -53,7 +53,7 @@ TEMPLATE_EDITS = [
     ("tag.html", "<h1>", "<h1 data-n=\"{{ pager.items|map(attribute='slug')|join(',') }} {{ tag.count }}\">"),
     ("home.html", "<h1", "{{ site.tags|map(attribute='name')|join(' ') }}<h1"),
 ]
-DAMAGES = ["truncate", "random-bytes", "swap-files", "swap-bodies"]
+DAMAGES = ["truncate", "random-bytes", "swap-files", "swap-bodies", "database-cut", "database-bytes"]
 CONFIGS = ["", "per_page: 2\n", "site_name: Other\nrelated_count: 1\n", "popular_count: 1\nhome_latest: 2\n",
            "default_author: \"Dr. Q\"\n", "nav_count: 1\n", "nav: [Sleep]\ngone: [/old/gone.html]\n",
            # several languages: es/ and ar/ folders and `language:` fields move pages under /<lang>/
@@ -103,6 +103,17 @@ def damage_cache(site: SiteDir, how: str, seed: int) -> None:
                 sqlite3.connect(database).close()
             except sqlite3.DatabaseError:
                 pass  # already damaged by an earlier step
+        return
+    if how.startswith("database"):  # the SQLite file itself: cut short, or bytes changed anywhere in it
+        database = folder / cache.DATABASE
+        if database.is_file():
+            data = bytearray(database.read_bytes())
+            if how == "database-cut":
+                data = data[: rng.randrange(len(data) + 1)]
+            elif data:
+                for _ in range(rng.randrange(1, 40)):
+                    data[rng.randrange(len(data))] = rng.randrange(256)
+            database.write_bytes(bytes(data))
         return
     if how.startswith("swap"):
         if len(files) >= 2:
