@@ -248,12 +248,12 @@ class Store:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._connection: sqlite3.Connection | None = None
-        self._pid = 0
+        self._pid = 0  # the process that opened _connection
+        self._owner = os.getpid()  # only the build's own process starts a damaged file again
 
     def connection(self) -> sqlite3.Connection:
         if self._connection is None or self._pid != os.getpid():
-            parent = self._pid == 0 or self._connection is None
-            self._connection = self._open(reset_if_untrusted=parent)
+            self._connection = self._open(reset_if_untrusted=os.getpid() == self._owner)
             self._pid = os.getpid()
         return self._connection
 
@@ -316,17 +316,12 @@ class Store:
 
     def close(self, commit: bool = True) -> None:
         connection, self._connection = self._connection, None
-        if connection is not None and self._pid == os.getpid():
+        if connection is not None and self._pid == os.getpid():  # never a connection of another process
             try:
-                if commit:
-                    self.commit_on(connection)
+                if commit and connection.in_transaction:
+                    connection.execute("COMMIT")
             finally:
                 connection.close()
-
-    @staticmethod
-    def commit_on(connection: sqlite3.Connection) -> None:
-        if connection.in_transaction:
-            connection.execute("COMMIT")
 
     # bodies (see bodies.StoredBodies)
 
