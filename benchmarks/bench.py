@@ -9,7 +9,8 @@ For each shape (see corpus.SHAPES) and size it prints, from one run:
   every core;
 - HealthHub: a cold build (no cache, no output folder), a rebuild with no
   change, one article edited, one template edited, one article added, and
-  `check`; each in its own process (wall time, the median of --runs, and peak
+  `check` (with the build's cache) and `check` with nothing changed (its stored
+  result); each in its own process (wall time, the median of --runs, and peak
   memory from ru_maxrss of the process and its workers), with its ratio to the
   floor measured in the same run.
 Search indexing is left out (BuildOptions(search=False)). The table is
@@ -46,6 +47,7 @@ SCENARIOS = [  # name, label, cheap (run --runs times; the others --slow-runs ti
     ("template", "one template edited", False),
     ("add", "one article added", True),
     ("check", "check", False),
+    ("checknochange", "check (no change)", True),
 ]
 
 
@@ -55,14 +57,21 @@ def run_scenario(project: Path, scenario: str, counter: int) -> dict:
     from healthhub.build import BuildOptions, build
 
     os.chdir(project)
-    if scenario == "check":
-        from healthhub.build import resolve_config, resolve_people
-        from healthhub.check import run_check
+    if scenario in ("checkcold", "check", "checknochange"):
+        from healthhub.build import resolve_config, resolve_glossary, resolve_people
+        from healthhub.cache import Cache
+        from healthhub.check import CHECK_STORE, run_check
 
         options = BuildOptions()
+        if scenario == "checkcold":  # nothing cached: every article parsed
+            shutil.rmtree(project / ".healthhub-cache", ignore_errors=True)
+        if scenario == "check":  # with the build's cache (of the builds before), without a stored check result
+            Cache(options.cache_folder()).store(CHECK_STORE, {})
         started, cpu = time.perf_counter(), _cpu()
+        config, glossary_diags = resolve_glossary(options, resolve_config(options))
         people, people_diags = resolve_people(options)
-        result = run_check(resolve_config(options), options.articles_dir, people, people_diags, dt.date(2026, 1, 1))
+        result = run_check(options, config, people, people_diags + glossary_diags, dt.date(2026, 1, 1),
+                           disabled=config.check_disable)
         seconds = time.perf_counter() - started
         return {"seconds": seconds, "cpu": _cpu() - cpu, "pages": 0, "rendered": 0, "parsed": result.articles,
                 "peak_mb": _peak()}
@@ -193,7 +202,7 @@ def bench(shape: str, count: int, workdir: Path, runs: int, slow_runs: int) -> d
              "floor_cpu": statistics.median(f["cpu"] for f in floors), "scenarios": {}}
     counter = 0
     for name, _, cheap in SCENARIOS:
-        if name == "nochange":
+        if name in ("nochange", "checknochange"):
             time.sleep(2.5)  # let file times settle: files changed in the last 2 s are always re-read
         results = []
         for _ in range(runs if cheap else slow_runs):
@@ -214,18 +223,37 @@ def bench(shape: str, count: int, workdir: Path, runs: int, slow_runs: int) -> d
     return found
 
 
+def bench_site(project: Path, runs: int) -> list[str]:
+    """`check` on an existing site folder (e.g. one imported from ../shared/realsites):
+    with no cache, with the build cache of an earlier check, and with nothing changed."""
+    (project / ".healthhub-cache").mkdir(exist_ok=True)
+    lines = ["| site | articles | check, no cache | check, parsed articles cached | check (no change) |",
+             "|---|---:|---:|---:|---:|"]
+    found = {}
+    for name in ("checkcold", "check", "checknochange"):
+        if name == "checknochange":
+            time.sleep(2.5)  # files changed in the last 2 s are always re-read
+        results = [in_subprocess(project, name, counter) for counter in range(runs)]
+        found[name] = (statistics.median(r["seconds"] for r in results), statistics.median(r["cpu"] for r in results),
+                       results[-1]["parsed"])
+    cell = {name: f"{seconds:.2f} s ({cpu:.2f})" for name, (seconds, cpu, _) in found.items()}
+    lines.append(f"| {project.name} | {found['check'][2]:,} | {cell['checkcold']} | {cell['check']} | "
+                 f"{cell['checknochange']} |")
+    return lines
+
+
 def table(results: list[dict]) -> list[str]:
     """Wall time (median) with CPU time in brackets; the cold build's ratio to the floor in both."""
     lines = ["| shape | articles | floor | cold | cold / floor | no change | one edited | template edited | "
-             "one added | check | peak memory |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+             "one added | check | check (no change) | peak memory |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for found in results:
         s = found["scenarios"]
         cell = {name: f"{s[name]['seconds']:.2f} s ({s[name]['cpu']:.2f})" for name in s}
         lines.append(f"| {found['shape']} | {found['size']:,} | {found['floor']:.2f} s ({found['floor_cpu']:.2f}) | "
                      f"{cell['cold']} | {s['cold']['seconds'] / found['floor']:.2f}x "
                      f"({s['cold']['cpu'] / found['floor_cpu']:.2f}x) | {cell['nochange']} | {cell['edit']} | "
-                     f"{cell['template']} | {cell['add']} | {cell['check']} | "
+                     f"{cell['template']} | {cell['add']} | {cell['check']} | {cell['checknochange']} | "
                      f"{max(v['peak_mb'] for v in s.values()):.0f} MB |")
     return lines
 
@@ -273,7 +301,16 @@ def main() -> None:
     parser.add_argument("--workdir", type=Path, default=None, help="where to generate the sites (default: a temp folder)")
     parser.add_argument("--json", type=Path, default=None, help="also write the results here")
     parser.add_argument("--plot", type=Path, default=None, help="draw time against size into this PNG")
+    parser.add_argument("--site", type=Path, action="append", default=[],
+                        help="instead: time `check` on this existing site folder (repeat for several)")
     args = parser.parse_args()
+    if args.site:
+        lines = []
+        for project in args.site:
+            lines += bench_site(project.absolute(), args.runs)[0 if not lines else 2:]
+        print("\n".join(lines))
+        print(f"Medians of {args.runs} runs, wall time (CPU time); load average {os.getloadavg()[0]:.1f}.")
+        return
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="healthhub-bench-"))
     results = []
     try:

@@ -29,15 +29,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
 SAMPLE_ARTICLE = "articles/health/back-pain-after-jogging.md"
+# The sample site is in three languages: an edit to its Arabic article is measured too.
+SAMPLE_ARABIC_ARTICLE = "articles/ar/health/fahm-qiraat-daght-al-dam.md"
 
 
 # --- sites -----------------------------------------------------------------------------
 
-def sample_site(where: Path) -> tuple[Path, Path]:
+def sample_site(where: Path, article: str = SAMPLE_ARTICLE) -> tuple[Path, Path]:
     shutil.copytree(ROOT / "articles", where / "articles")
     shutil.copytree(ROOT / "templates", where / "templates")
     shutil.copy(ROOT / "healthhub.yaml", where / "healthhub.yaml")
-    return where, where / SAMPLE_ARTICLE
+    return where, where / article
 
 
 def generated_site(where: Path, count: int) -> tuple[Path, Path]:
@@ -174,7 +176,7 @@ def run(name: str, root: Path, source: Path, edits: int, browser) -> tuple[str, 
 
 def find_page(site: Path, rel: Path) -> str:
     stem = rel.name.rsplit(".", 1)[0]
-    matches = sorted(site.glob(f"*/{stem}.html"))
+    matches = sorted(site.glob(f"*/{stem}.html")) or sorted(site.glob(f"{rel.parts[0]}/*/{stem}.html"))
     if not matches:
         raise SystemExit(f"no page for {rel} in {site}")
     return matches[0].relative_to(site).as_posix()
@@ -184,6 +186,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--edits", type=int, default=7, help="saves per site (default: 7)")
     parser.add_argument("--articles", type=int, default=1000, help="size of the generated site (default: 1000)")
+    parser.add_argument("--sample-only", action="store_true", help="measure the sample site only (in English and Arabic)")
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
@@ -192,9 +195,12 @@ def main() -> None:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
         root, source = sample_site(Path(tmp) / "sample")
-        rows.append(run("sample site", root, source, args.edits, browser))
-        root, source = generated_site(Path(tmp) / "generated", args.articles)
-        rows.append(run(f"generated, {args.articles} articles", root, source, args.edits, browser))
+        rows.append(run("sample site (3 languages), English article", root, source, args.edits, browser))
+        root, source = sample_site(Path(tmp) / "sample-ar", SAMPLE_ARABIC_ARTICLE)
+        rows.append(run("sample site (3 languages), Arabic article", root, source, args.edits, browser))
+        if not args.sample_only:
+            root, source = generated_site(Path(tmp) / "generated", args.articles)
+            rows.append(run(f"generated, {args.articles} articles", root, source, args.edits, browser))
         browser.close()
 
     print()

@@ -47,6 +47,11 @@ def alias_problems(site) -> list[Diagnostic]:
         taken[person.path] = f"the page of {person.name}"
     for name in SITE_FILES:
         taken[name] = "one of the site's own pages"
+    for prefix in [paths.language_prefix(language.code, config.language) for language in config.languages] or [""]:
+        own = paths.SitePaths.of(prefix)  # each language's own A to Z, topics, glossary... (render.site_pages)
+        for name in (own.home, own.atoz, own.topics, own.glossary, own.accessibility, own.search, own.tags_index,
+                     paths.not_found_path(prefix), prefix + paths.feed_path()):
+            taken[name] = "one of the site's own pages"
     for name in site.files:
         taken[name] = "a file copied next to the articles"
     problems: list[Diagnostic] = []
@@ -95,9 +100,11 @@ def guarded(outputs: Iterable[str], site) -> set[str]:
     not the pages after a listing's first (they come and go as articles are added),
     drafts, assets, the search page and index (--no-search leaves them out) or the 404 page."""
     drafts = {a.path for a in site.articles if a.draft}
+    prefixes = [paths.language_prefix(language.code, site.config.language) for language in site.config.languages] or [""]
+    unguarded = {name for prefix in prefixes for name in (paths.not_found_path(prefix), paths.search_path(prefix))}
     kept = set()
     for path in outputs:
-        if not path.endswith((".html", ".xml")) or path in drafts or path in ("404.html", "search.html"):
+        if not path.endswith((".html", ".xml")) or path in drafts or path in unguarded:
             continue
         if path.startswith(("assets/", "pagefind/")) or _PAGINATED.search(path) or path in site.files:
             continue

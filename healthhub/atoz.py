@@ -7,6 +7,15 @@ has its own Ñ, Swedish puts Å, Ä and Ö after Z, an Arabic A to Z uses the
 Arabic letters, and accented names sort with their base letter ("Ébola"
 under E). Python's own sorting (by code point) gets none of this right.
 
+Arabic names are filed without their definite article: "الربو" (asthma) under
+ر, not under ا, as Arabic dictionaries and indexes do (al- is ignored in sorting);
+a few words whose ال belongs to the word itself ("التهاب", inflammation, and the
+other verbal nouns of that form) keep it (ARABIC_KEPT_AL).
+
+What is listed: every article (`atoz: articles`, the default), an easy-read
+version only when it has no standard version; or one entry per condition
+(`atoz: conditions`): the articles that say `condition: <name>`, under that name.
+
 Pure functions of (articles, language): a site with several languages calls
 `atoz_index` once per language with that language's articles.
 """
@@ -14,11 +23,15 @@ Pure functions of (articles, language): a site with several languages calls
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
 import unicodedata
 
-from .content import Article
+from .errors import Diagnostic, error
+from .paths import name_key
+
+if TYPE_CHECKING:
+    from .content import Article
 
 try:
     import icu  # PyICU: pip install 'healthhub[collation]' (builds against the system's ICU)
@@ -44,43 +57,104 @@ class AtoZLetter:
     entries: tuple[AtoZEntry, ...]  # empty: shown in the letter bar, not linked
 
 
+ARABIC_ARTICLE = "ال"
+# Words that start with ال which is not the article: verbal nouns of form VIII of roots
+# beginning with ل (iltihāb, inflammation: "التهاب الكبد", hepatitis, is filed under ا).
+ARABIC_KEPT_AL = frozenset({"التهاب", "التهابات", "التواء", "التصاق", "التصاقات", "التئام", "التفاف", "التقاط"})
+_ARABIC_MARKS = dict.fromkeys(range(0x064B, 0x0653))  # harakat: "الْتِهاب" is still التهاب
+
+
+def filing_name(name: str, language: str) -> str:
+    """The name as the A to Z files and sorts it: in Arabic without the definite article
+    ("الربو" -> "ربو"); otherwise the name itself."""
+    if language.replace("_", "-").split("-")[0].lower() != "ar":
+        return name
+    text = name.strip()
+    first = text.split(maxsplit=1)[0] if text else ""
+    if (first.startswith(ARABIC_ARTICLE) and len(first) > len(ARABIC_ARTICLE) + 1
+            and first.translate(_ARABIC_MARKS) not in ARABIC_KEPT_AL):
+        return text[len(ARABIC_ARTICLE):]
+    return text
+
+
+def atoz_names(articles: Iterable[Article], entries: str = "articles") -> list[AtoZEntry]:
+    """The A to Z's lines, in path order: every article and its other names; with
+    entries='conditions', each condition's main page under the condition's name. An
+    easy-read version is never a line of its own when its standard version is listed."""
+    from .content import translation_key  # content imports this module
+    articles = sorted(articles, key=lambda a: a.path)
+    standard = {(a.language, translation_key(a)) for a in articles if not a.variant}
+    found = []
+    for article in articles:
+        if article.variant and (entries == "conditions" or (article.language, translation_key(article)) in standard):
+            continue
+        if entries == "conditions":
+            if not article.condition:
+                continue
+            title = article.condition
+        else:
+            title = article.title
+        found.append(AtoZEntry(title, article.path))
+        found.extend(AtoZEntry(other, article.path, title) for other in article.also_known_as
+                     if name_key(other) != name_key(title))
+    return found
+
+
+def condition_problems(articles: Iterable[Article]) -> list[Diagnostic]:
+    """Two articles of one language that both say they are the main page of a condition:
+    an error at the second's `condition:` line (which would the A to Z link?)."""
+    seen: dict[tuple[str, str], Article] = {}
+    problems = []
+    for article in sorted(articles, key=lambda a: a.source):
+        if not article.condition or article.variant:
+            continue
+        key = (article.language, name_key(article.condition))
+        first = seen.setdefault(key, article)
+        if first is not article:
+            pos = article.positions.get("condition")
+            problems.append(error(article.source, pos.line if pos else 1, pos.col if pos else 1,
+                                  f"'{article.condition}' already has its main page, {first.source}; "
+                                  "remove condition: from one of them (the A to Z links one page per condition)"))
+    return problems
+
+
 def icu_locale(language: str) -> "icu.Locale":
     """An ICU locale for a BCP 47 tag such as en, en-GB, es or ar."""
     return icu.Locale.forLanguageTag(language or "en")
 
 
-def atoz_index(articles: Iterable[Article], language: str) -> tuple[AtoZLetter, ...]:
+def atoz_index(articles: Iterable[Article], language: str, entries: str = "articles") -> tuple[AtoZLetter, ...]:
     """The letters of the language's alphabet in order, each with its entries in
     collation order; names outside the alphabet come last under '#'."""
+    names = atoz_names(articles, entries)
     if icu is None:
-        return _plain_index(articles)
+        return _plain_index(names, language)
     index = icu.AlphabeticIndex(icu_locale(language))
-    entries: dict[str, AtoZEntry] = {}
-    for article in sorted(articles, key=lambda a: a.path):
-        names = [(article.title, "")] + [(other, article.title) for other in article.also_known_as]
-        for name, see in names:
-            entry = AtoZEntry(name, article.path, see)
-            # The record's data is a key into `entries`: the same name twice (two articles
-            # both called "Asthma") stays two lines.
-            key = f"{len(entries)}"
-            entries[key] = entry
-            index.addRecord(name, key)
     collator = icu.Collator.createInstance(icu_locale(language))
+    for number, entry in enumerate(names):
+        # The record's data is the entry's number: the same name twice (two articles
+        # both called "Asthma") stays two lines.
+        index.addRecord(filing_name(entry.name, language), str(number))
+
+    def order(entry: AtoZEntry) -> tuple:
+        # collation order of the filed name, then the name as written, then the address
+        return (collator.getSortKey(filing_name(entry.name, language)), collator.getSortKey(entry.name),
+                entry.path, entry.see)
+
     letters: list[AtoZLetter] = []
     other: list[AtoZEntry] = []
     while index.nextBucket():
         found = []
         while index.nextRecord():
-            found.append(entries[index.recordData])
-        # Within a letter: collation order, then the address (the same name twice).
-        found.sort(key=lambda e: (collator.getSortKey(e.name), e.path, e.see))
+            found.append(names[int(index.recordData)])
+        found.sort(key=order)
         if index.bucketLabelType == icu.UAlphabeticIndexLabelType.NORMAL:
             label = index.bucketLabel
             letters.append(AtoZLetter(label, anchor_id(label, len(letters)), tuple(found)))
         else:
             other.extend(found)
     if other:
-        other.sort(key=lambda e: (collator.getSortKey(e.name), e.path, e.see))
+        other.sort(key=order)
         letters.append(AtoZLetter(OTHER_LABEL, "letter-other", tuple(other)))
     return tuple(letters)
 
@@ -92,11 +166,13 @@ def anchor_id(label: str, position: int) -> str:
 
 
 def collated(items, name, language: str) -> tuple:
-    """`items` sorted by `name(item)` in the language's collation order."""
+    """`items` sorted by `name(item)` in the language's collation order (Arabic names
+    without their article, as the A to Z files them)."""
     if icu is None:
-        return tuple(sorted(items, key=lambda item: (plain_key(name(item)), name(item))))
+        return tuple(sorted(items, key=lambda item: (plain_key(filing_name(name(item), language)), name(item))))
     collator = icu.Collator.createInstance(icu_locale(language))
-    return tuple(sorted(items, key=lambda item: (collator.getSortKey(name(item)), name(item))))
+    return tuple(sorted(items, key=lambda item: (collator.getSortKey(filing_name(name(item), language)),
+                                                 collator.getSortKey(name(item)), name(item))))
 
 
 def plain_key(name: str) -> str:
@@ -105,15 +181,14 @@ def plain_key(name: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
-def _plain_index(articles: Iterable[Article]) -> tuple[AtoZLetter, ...]:
+def _plain_index(names: list[AtoZEntry], language: str) -> tuple[AtoZLetter, ...]:
     """The A to Z without ICU: A to Z of the Latin alphabet (accents folded), every other
     first character under '#'."""
     found: dict[str, list[AtoZEntry]] = {}
-    for article in sorted(articles, key=lambda a: a.path):
-        for name, see in [(article.title, "")] + [(other, article.title) for other in article.also_known_as]:
-            first = plain_key(name)[:1].upper()
-            found.setdefault(first if "A" <= first <= "Z" else OTHER_LABEL, []).append(AtoZEntry(name, article.path, see))
-    order = lambda e: (plain_key(e.name), e.name, e.path, e.see)  # noqa: E731
+    for entry in names:
+        first = plain_key(filing_name(entry.name, language))[:1].upper()
+        found.setdefault(first if "A" <= first <= "Z" else OTHER_LABEL, []).append(entry)
+    order = lambda e: (plain_key(filing_name(e.name, language)), e.name, e.path, e.see)  # noqa: E731
     letters = [AtoZLetter(letter, anchor_id(letter, n), tuple(sorted(found.get(letter, ()), key=order)))
                for n, letter in enumerate("ABCDEFGHIJKLMNOPQRSTUVWXYZ")]
     if OTHER_LABEL in found:

@@ -228,21 +228,15 @@ def _build(options: BuildOptions, progress: Progress | None, closing: contextlib
 
     # One build at a time reads and writes a site's cache and output folder.
     with build_lock(options.out_dir), (cache.bodies() or TemporaryBodies()) as bodies:
-        with cache.transaction():  # committed before rendering: render workers read the new bodies
-            reader = SourceReader(cache, bodies, jobs, progress, signatures)
-            site, diagnostics = load_site(config, options.articles_dir, drafts=options.drafts, people=people,
-                                          future=options.future, today=options.publish_day(),
-                                          read_articles=reader, scanned=scanned, bodies=bodies)
-            reader.save(cache)
-        bodies.flush()
-        reader.release()
-        timings.lap("load", f"{len(site.articles):,} articles, {reader.reparsed:,} parsed")
+        loaded = load_articles(options, config, people, cache, bodies, jobs, progress, scanned, signatures)
+        site, diagnostics, reparsed = loaded.site, loaded.diagnostics, loaded.parsed
+        timings.lap("load", f"{len(site.articles):,} articles, {reparsed:,} parsed")
         diagnostics += people_diags
         diagnostics = sorted(set(diagnostics))
         failed = any(d.is_error for d in diagnostics) or (options.strict and diagnostics)
         if failed:
             diagnostics += cache_warning(cache, options)
-            return BuildResult(False, diagnostics, site, None, time.perf_counter() - started, reader.reparsed)
+            return BuildResult(False, diagnostics, site, None, time.perf_counter() - started, reparsed)
         # A config file without base_url is told once what that costs. Not subject to
         # --strict: a site without one is a valid choice (a preview, or opened from
         # disk). With no config file at all the defaults are a local preview: quiet.
@@ -273,7 +267,7 @@ def _build(options: BuildOptions, progress: Progress | None, closing: contextlib
                                       render_pages=pages.render_pages, memo=memo, catalogs=catalogs)
             except jinja2.TemplateError as exc:
                 diagnostics.append(template_diagnostic(exc, options.templates_dir))
-                return BuildResult(False, diagnostics, site, None, time.perf_counter() - started, reader.reparsed)
+                return BuildResult(False, diagnostics, site, None, time.perf_counter() - started, reparsed)
             timings.lap("render", f"{pages.rendered:,} pages, feeds and sitemap")
             indexing: list[float] = []
 
@@ -290,13 +284,13 @@ def _build(options: BuildOptions, progress: Progress | None, closing: contextlib
                 problems += addresses.removed_problems(recorded, published, site, display_path(guard_file))
                 if problems:
                     diagnostics += problems
-                    return BuildResult(False, diagnostics, site, None, time.perf_counter() - started, reader.reparsed)
+                    return BuildResult(False, diagnostics, site, None, time.perf_counter() - started, reparsed)
             try:
                 written = write_outputs(out_dir, outputs, finish=index_timed if search else None, state=state,
                                         progress=progress, staging=staging)
             except SearchIndexError as exc:
                 diagnostics.append(error(display_path(options.out_dir), 1, 1, str(exc)))
-                return BuildResult(False, diagnostics, site, None, time.perf_counter() - started, reader.reparsed)
+                return BuildResult(False, diagnostics, site, None, time.perf_counter() - started, reparsed)
             timings.lap("write", f"{len(written.files):,} files, {written.written:,} written, "
                                  f"{written.removed:,} removed")
             if indexing:  # ran inside the writer: shown on its own
@@ -324,7 +318,39 @@ def _build(options: BuildOptions, progress: Progress | None, closing: contextlib
         diagnostics += cache_warning(cache, options)  # not subject to --strict: the site is right
         timings.lap("save cache")
         return BuildResult(True, diagnostics, site, written, time.perf_counter() - started,
-                           reader.reparsed, pages.rendered, timings=timings)
+                           reparsed, pages.rendered, timings=timings)
+
+
+@dataclass
+class Loaded:
+    site: Site
+    diagnostics: list[Diagnostic]
+    parsed: int  # articles parsed (not found in the cache)
+    unreadable: int  # article files that could not be read as an article (diagnostics say why)
+
+
+def load_articles(options: BuildOptions, config: Config, people: dict[str, Person], cache: Cache, bodies,
+                  jobs: int = 1, progress: Progress | None = None, scanned=None, signatures=None) -> Loaded:
+    """The load stage (build and check): every article parsed and validated into the
+    site model, those the cache knows taken from it, and the cache refreshed. The
+    caller holds the build lock and keeps `bodies` open while it uses the site."""
+    unreadable = 0
+    with cache.transaction():  # committed before rendering: render workers read the new bodies
+        reader = SourceReader(cache, bodies, jobs, progress, signatures)
+
+        def read_articles(*args):
+            nonlocal unreadable
+            results = reader(*args)
+            unreadable = sum(1 for article, _, _ in results if article is None)
+            return results
+
+        site, diagnostics = load_site(config, options.articles_dir, drafts=options.drafts, people=people,
+                                      future=options.future, today=options.publish_day(),
+                                      read_articles=read_articles, scanned=scanned, bodies=bodies)
+        reader.save(cache)
+    bodies.flush()
+    reader.release()
+    return Loaded(site, diagnostics, reader.reparsed, unreadable)
 
 
 def inputs_digest(options: BuildOptions, config: Config, people: dict[str, Person],

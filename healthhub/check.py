@@ -1,23 +1,25 @@
 """`healthhub check`: a content check for editors.
 
 It loads the site exactly as the build does (so every build error is reported
-too) and adds editorial checks: readability, review dates, sources, alt text,
-heading levels, links between articles, duplicate titles and long summaries.
-Nothing is written.
+too), through the build's cache of parsed articles, and adds editorial checks:
+readability, review dates, sources, alt text, heading levels, links between
+articles, duplicate titles and long summaries, on every core for a big site.
+Nothing but the build cache is written: the check's own result is kept there,
+keyed by a digest of everything it read, so a check with nothing changed prints
+it again without loading anything.
 """
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import datetime as dt
 import json
-import os
-import re
+import multiprocessing
 from dataclasses import dataclass
 from pathlib import Path
 
-import textstat
-
-from .content import DESCRIPTION_LIMIT, Article, Site, decode, load_site, translation_key
+from .content import DESCRIPTION_LIMIT, Article, Site, decode, translation_key
 from .errors import Diagnostic, HasDiagnostics, error, one_line, warning
 from .frontmatter import FrontMatterError, Position, split
 from .markup import CALLOUT_LABELS, prose_text, scan_source
@@ -25,6 +27,10 @@ from .markup import CALLOUT_LABELS, prose_text, scan_source
 REVIEW_WARNING_DAYS = 30
 # Readability formulas are noise on very short texts.
 READABILITY_MIN_WORDS = 100
+# Below this many articles a pool of worker processes costs more than it saves
+# (forking and sending the articles); the editorial checks run in this process.
+PARALLEL_CHECK_MIN = 200
+CHUNK = 32  # articles per task sent to a worker
 
 
 @dataclass(frozen=True)
@@ -36,22 +42,68 @@ class CheckResult(HasDiagnostics):
     scheduled: tuple[tuple[str, str, dt.date], ...] = ()
 
 
-def check_site(site: Site, today: dt.date) -> list[Diagnostic]:
-    """Editorial checks on a loaded site (load_site reports everything else)."""
+def check_site(site: Site, today: dt.date, jobs: int = 1) -> list[Diagnostic]:
+    """Editorial checks on a loaded site (load_site reports everything else): each
+    article's own checks, on `jobs` processes for a big site, then the ones across
+    articles."""
+    articles = sorted(site.articles, key=lambda a: a.source)
     diags: list[Diagnostic] = []
-    for article in sorted(site.articles, key=lambda a: a.source):
-        markdown = body_markdown(article)
-        # Flesch-Kincaid is a formula for English text
-        if (article.language or site.config.language).split("-")[0].lower() == "en":
-            diags += check_readability(article, site.body_html(article), markdown, site.config.readability_target)
-        diags += check_review(article, today)
-        diags += check_sources(article)
-        diags += check_markdown(article, markdown)
-        diags += check_summary(article)
-        diags += check_history(article)
+    if jobs > 1 and len(articles) >= PARALLEL_CHECK_MIN and "fork" in multiprocessing.get_all_start_methods():
+        if any(is_english(article, site) for article in articles):
+            _warm_readability()  # loaded once, before the workers fork, instead of once in each
+        chunks = [range(start, min(len(articles), start + CHUNK)) for start in range(0, len(articles), CHUNK)]
+        # The workers are forked with the site in memory and read the bodies themselves:
+        # only ranges of article numbers go to them, only findings come back.
+        with multiprocessing.get_context("fork").Pool(jobs, initializer=_worker_start,
+                                                      initargs=(site, articles, today)) as pool:
+            for found in pool.imap(_worker_check, chunks):
+                diags += found
+    else:
+        for article in articles:
+            diags += check_article(site, article, today)
     diags += check_duplicate_titles(site.articles)
     diags += check_translations(site)
     return diags
+
+
+def check_article(site: Site, article: Article, today: dt.date) -> list[Diagnostic]:
+    """The checks of one article on its own."""
+    markdown = body_markdown(article)
+    diags: list[Diagnostic] = []
+    if is_english(article, site):
+        diags += check_readability(article, site.body_html(article), markdown, site.config.readability_target)
+    diags += check_review(article, today)
+    diags += check_sources(article)
+    diags += check_markdown(article, markdown)
+    diags += check_summary(article)
+    diags += check_history(article)
+    return diags
+
+
+def is_english(article: Article, site: Site) -> bool:
+    """Flesch-Kincaid is a formula for English text."""
+    return (article.language or site.config.language).split("-")[0].lower() == "en"
+
+
+# The site each worker process was forked with (a worker-process global, set once by
+# the pool's initializer, as incremental.py does for rendering).
+_WORKER: dict = {}
+
+
+def _worker_start(site: Site, articles: list[Article], today: dt.date) -> None:
+    _WORKER.update(site=site, articles=articles, today=today)
+
+
+def _worker_check(numbers: range) -> list[Diagnostic]:
+    site, articles, today = _WORKER["site"], _WORKER["articles"], _WORKER["today"]
+    return [d for number in numbers for d in check_article(site, articles[number], today)]
+
+
+def _warm_readability() -> None:
+    """textstat loads its pronouncing dictionary on first use (seconds)."""
+    import textstat
+
+    textstat.flesch_kincaid_grade("A short text to load the syllable dictionary.")
 
 
 def check_translations(site: Site) -> list[Diagnostic]:
@@ -76,7 +128,8 @@ def check_translations(site: Site) -> list[Diagnostic]:
                 diags.append(warning(article.source, pos.line, pos.col,
                                      f"translation_key '{article.translation_key}' is not used by any "
                                      f"'{config.language}' article, so this translation has no source; "
-                                     "check the key or give the source article the same translation_key"))
+                                     "check the key or give the source article the same translation_key",
+                                     "translation-orphan"))
             continue
         changed = max(d for d in (source.modified, source.reviewed) if d is not None)
         own = max(d for d in (article.modified, article.reviewed) if d is not None)
@@ -85,7 +138,7 @@ def check_translations(site: Site) -> list[Diagnostic]:
             diags.append(warning(article.source, pos.line, pos.col,
                                  f"this translation may be out of date: its source {source.source} changed on "
                                  f"{changed.isoformat()}, after this translation ({own.isoformat()}); "
-                                 "update the translation and its 'updated:' date"))
+                                 "update the translation and its 'updated:' date", "translation-stale"))
     return diags
 
 
@@ -103,6 +156,8 @@ def body_markdown(article: Article) -> str:
 
 
 def check_readability(article: Article, body_html: str, body_markdown: str, target: float) -> list[Diagnostic]:
+    import textstat  # slow to import: not loaded by a check whose result is stored
+
     text = prose_text(body_html)
     if len(text.split()) < READABILITY_MIN_WORDS:
         return []
@@ -113,7 +168,7 @@ def check_readability(article: Article, body_html: str, body_markdown: str, targ
     first = next((n for n, line in enumerate(lines) if line.strip()), 0)
     return [warning(article.source, article.body_first_line + first, 1,
                     f"reading level is grade {grade:.1f} (Flesch-Kincaid), above the target of {target:g}, "
-                    "use shorter sentences and everyday words")]
+                    "use shorter sentences and everyday words", "readability")]
 
 
 def check_review(article: Article, today: dt.date) -> list[Diagnostic]:
@@ -125,11 +180,11 @@ def check_review(article: Article, today: dt.date) -> list[Diagnostic]:
     if due < today:
         return [error(article.source, pos.line, pos.col,
                       f"medical review is overdue: it was due on {due.isoformat()}, "
-                      "have the article reviewed and update 'reviewed'")]
+                      "have the article reviewed and update 'reviewed'", "review-overdue")]
     if (due - today).days <= REVIEW_WARNING_DAYS:
         return [warning(article.source, pos.line, pos.col,
                         f"medical review is due on {due.isoformat()} (in {(due - today).days} days), "
-                        "plan the review")]
+                        "plan the review", "review-due")]
     return []
 
 
@@ -137,7 +192,8 @@ def check_sources(article: Article) -> list[Diagnostic]:
     if article.sources:
         return []
     return [warning(article.source, 1, 1,
-                    "the article lists no sources, add a 'sources:' list with the guidance or research it is based on")]
+                    "the article lists no sources, add a 'sources:' list with the guidance or research it is based on",
+                    "no-sources")]
 
 
 def check_markdown(article: Article, body_markdown: str) -> list[Diagnostic]:
@@ -148,22 +204,23 @@ def check_markdown(article: Article, body_markdown: str) -> list[Diagnostic]:
         line = item.line + offset
         if item.kind == "image" and not item.text.strip():
             diags.append(error(article.source, line, item.col,
-                               f"image '{item.target}' has no alt text, describe it: ![what the image shows]({item.target})"))
+                               f"image '{item.target}' has no alt text, describe it: ![what the image shows]({item.target})",
+                               "alt-text"))
         elif item.kind == "callout" and item.text not in CALLOUT_LABELS:
             diags.append(warning(article.source, line, item.col,
                                  f"callout type '{item.text}' has no care style, "
-                                 f"use one of: {', '.join(CALLOUT_LABELS)}"))
+                                 f"use one of: {', '.join(CALLOUT_LABELS)}", "callout-type"))
         elif item.kind == "heading":
             if item.level == 1:
                 diags.append(error(article.source, line, item.col,
                                    f"heading '{item.text}' is a second <h1> (the title is the first), "
-                                   "use '##' for sections"))
+                                   "use '##' for sections", "second-h1"))
                 previous = 1
                 continue
             if item.level > previous + 1:
                 diags.append(warning(article.source, line, item.col,
                                      f"heading '{item.text}' skips from level {previous} to {item.level}, "
-                                     f"use {'#' * (previous + 1)} here"))
+                                     f"use {'#' * (previous + 1)} here", "heading-skip"))
             previous = item.level
     return diags
 
@@ -177,7 +234,7 @@ def check_history(article: Article) -> list[Diagnostic]:
             pos = _at(article, f"history.{index}.date")
             diags.append(warning(article.source, pos.line, pos.col,
                                  f"history entry {index + 1} ({entry.date}) is dated before entry {index} "
-                                 f"({before.date}), list the entries oldest first"))
+                                 f"({before.date}), list the entries oldest first", "history-order"))
     reviews = [(i, e) for i, e in enumerate(article.history) if e.change == "reviewed"]
     if reviews and article.reviewed is not None:
         index, latest = max(reviews, key=lambda pair: (pair[1].date, pair[0]))
@@ -186,12 +243,12 @@ def check_history(article: Article) -> list[Diagnostic]:
             entry_pos = _at(article, f"history.{index}")
             diags.append(warning(article.source, pos.line, pos.col,
                                  f"'reviewed' is {article.reviewed} but the latest review in 'history' "
-                                 f"(line {entry_pos.line}) is {latest.date}, make them the same date"))
+                                 f"(line {entry_pos.line}) is {latest.date}, make them the same date", "history-review"))
         elif latest.by != article.reviewed_by:
             pos = _at(article, f"history.{index}.by")
             diags.append(warning(article.source, pos.line, pos.col,
                                  f"the latest review in 'history' is by '{latest.by}' but 'reviewed_by' is "
-                                 f"'{article.reviewed_by}', make them the same person"))
+                                 f"'{article.reviewed_by}', make them the same person", "history-review"))
     return diags
 
 
@@ -201,7 +258,7 @@ def check_summary(article: Article) -> list[Diagnostic]:
     pos = _at(article, "summary")
     return [warning(article.source, pos.line, pos.col,
                     f"the summary is {len(article.summary)} characters, search engines show about "
-                    f"{DESCRIPTION_LIMIT}, shorten it")]
+                    f"{DESCRIPTION_LIMIT}, shorten it", "summary-length")]
 
 
 def check_duplicate_titles(articles) -> list[Diagnostic]:
@@ -214,49 +271,29 @@ def check_duplicate_titles(articles) -> list[Diagnostic]:
             pos = _at(article, "title")
             diags.append(warning(article.source, pos.line, pos.col,
                                  f"the title '{article.title}' is also used by {first.source}, "
-                                 "give each article its own title"))
+                                 "give each article its own title", "duplicate-title"))
     return diags
 
 
 # --- rules: a stable code for every kind of finding ----------------------------------
 
-# (code, pattern on the message). The first that matches names the rule; the codes
-# are part of the output (text and JSON) and of `check_disable:` in healthhub.yaml.
-RULES: tuple[tuple[str, re.Pattern], ...] = tuple((code, re.compile(pattern)) for code, pattern in (
-    ("readability", r"^reading level is grade"),
-    ("review-overdue", r"^medical review is overdue"),
-    ("review-due", r"^medical review is due"),
-    ("no-sources", r"^the article lists no sources"),
-    ("alt-text", r"^image '.*' has no alt text"),
-    ("second-h1", r"is a second <h1>"),
-    ("heading-skip", r"^heading '.*' skips from level"),
-    ("callout-type", r"^callout type '.*' has no care style"),
-    ("summary-length", r"^the summary is \d+ characters"),
-    ("duplicate-title", r"^the title '.*' is also used by"),
-    ("unknown-field", r"^unknown (front-matter )?field"),
-    ("duplicate-field", r"is given twice"),
-    ("author-profile", r"^author '.*' has no profile"),
-    ("unknown-person", r"^unknown (author|reviewer)"),
-    ("template-tag", r"is left in the text and is shown as written"),
-    ("link-nowhere", r"^link to '/.*' leads nowhere"),
-    ("broken-link", r"^link to '"),
-    ("same-address", r"would both be published at|would replace the page"),
-    ("history-order", r"^history entry \d+ .* is dated before entry"),
-    ("history-review", r"latest review in 'history'"),
-    ("source-link", r"^source \d+'s (url|doi) "),
-    ("translation-stale", r"^this translation may be out of date"),
-    ("translation-orphan", r"so this translation has no source"),
-))
+# Every code a finding can carry (Diagnostic.code, set where the finding is made). The
+# codes are part of the output (text, JSON, GitHub) and of `check_disable:` in
+# healthhub.yaml: a code, once shipped, keeps its name.
+RULES = (
+    "readability", "review-overdue", "review-due", "no-sources", "alt-text", "second-h1", "heading-skip",
+    "callout-type", "summary-length", "duplicate-title", "unknown-field", "duplicate-field", "author-profile",
+    "unknown-person", "template-tag", "link-nowhere", "broken-link", "same-address", "history-order",
+    "history-review", "source-link", "translation-stale", "translation-orphan",
+)
+# Findings without a rule of their own (a date that is not a date, broken YAML, ...).
 FALLBACK_ERROR, FALLBACK_WARNING = "content", "content-warning"
-RULE_CODES = tuple(code for code, _ in RULES) + (FALLBACK_ERROR, FALLBACK_WARNING)
+RULE_CODES = RULES + (FALLBACK_ERROR, FALLBACK_WARNING)
 FIRST_FEW = 5
 
 
 def rule_of(diagnostic: Diagnostic) -> str:
-    for code, pattern in RULES:
-        if pattern.search(diagnostic.message):
-            return code
-    return FALLBACK_ERROR if diagnostic.is_error else FALLBACK_WARNING
+    return diagnostic.code or (FALLBACK_ERROR if diagnostic.is_error else FALLBACK_WARNING)
 
 
 # --- output formats ------------------------------------------------------------
@@ -357,32 +394,88 @@ def format_github(result: CheckResult, verbose: bool = False) -> str:
 FORMATS = {"text": format_text, "json": format_json, "github": format_github}
 
 
-def run_check(config, articles_dir, people, people_diags, today: dt.date, drafts: bool = False,
-              disabled: tuple[str, ...] = (), jobs: int = 0, external=None) -> CheckResult:
-    """Load the site as the build does (articles parsed on every core), add the
-    editorial checks, leave out the rules switched off. `external`: a function of the
-    site giving more diagnostics (`check --external`)."""
+def run_check(options, config, people, people_diags, today: dt.date, disabled: tuple[str, ...] = (),
+              external=None) -> CheckResult:
+    """Load the site as the build does (options: a build.BuildOptions for the articles,
+    drafts, cache and jobs), through the build's cache, add the editorial checks,
+    leave out the rules switched off. `external`: a function of the site giving more
+    diagnostics (`check --external`), whose answers are never stored.
+
+    When a check with the same inputs (every article file by its stat, the config,
+    people, templates, HealthHub's code, the day, the rules switched off) stored its
+    result, that result is the answer: nothing is parsed or checked."""
+    from .bodies import BodyMissing
+    from .build import inputs_digest
+    from .cache import Cache, digest
+    from .content import scan_articles
+
+    options = dataclasses.replace(options, future=True, today=today)  # scheduled articles are checked too
+    scanned = scan_articles(options.articles_dir)
+    inputs, racy, signatures = inputs_digest(options, config, people, scanned)
+    key = digest(inputs + repr(("check", sorted(set(people_diags)), tuple(disabled))).encode("utf-8", "surrogateescape"))
+    trusted = not racy and external is None  # a file changed seconds ago, or answers from the network: never stored
+    cache = Cache(options.cache_folder())
+    if trusted:
+        stored = stored_result(cache, key)
+        if stored is not None:
+            return stored
+    try:
+        result = _run_check(options, config, people, people_diags, cache, scanned, signatures, disabled, external)
+    except BodyMissing:  # the cache promised a body it does not have: never trust it, start from the sources
+        cache.clear()
+        cache = Cache(None)
+        result = _run_check(options, config, people, people_diags, cache, scanned, signatures, disabled, external)
+    if trusted:
+        cache.store(CHECK_STORE, {"key": key, "result": to_plain_result(result)})
+    return result
+
+
+CHECK_STORE = "check"  # the name of the stored result in the build cache
+
+
+def _run_check(options, config, people, people_diags, cache, scanned, signatures, disabled, external) -> CheckResult:
     from .bodies import TemporaryBodies
-    from .sources import SourceReader
+    from .build import BuildLocked, build_lock, load_articles
 
-    jobs = jobs or (len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
-    unparsed = 0
-    with TemporaryBodies() as bodies:
-        reader = SourceReader(None, bodies, jobs)
-
-        def read_articles(sources, config, people, *more):
-            nonlocal unparsed
-            results = reader(sources, config, people, *more)
-            unparsed = sum(1 for article, problems, _ in results if article is None)
-            return results
-
-        site, diags = load_site(config, articles_dir, drafts=drafts, people=people, read_articles=read_articles,
-                                bodies=bodies, today=today, future=True)  # scheduled articles are checked too
-        diags = list(diags) + list(people_diags) + check_site(site, today)
+    jobs = max(1, options.job_count())
+    with contextlib.ExitStack() as stack:
+        if cache.folder is not None:
+            try:  # the build cache is shared with builds: one at a time
+                stack.enter_context(build_lock(options.out_dir))
+            except BuildLocked:  # a build is running: check without the cache
+                cache = type(cache)(None)
+        bodies = stack.enter_context(cache.bodies() or TemporaryBodies())
+        loaded = load_articles(options, config, people, cache, bodies, jobs, scanned=scanned, signatures=signatures)
+        site = loaded.site
+        diags = list(loaded.diagnostics) + list(people_diags) + check_site(site, options.publish_day(), jobs)
         if external is not None:
             diags += external(site)
     diags = [d for d in diags if rule_of(d) not in disabled]
-    return CheckResult(sorted(set(diags)), len(site.articles), unparsed, scheduled_events(site, today))
+    return CheckResult(sorted(set(diags)), len(site.articles), loaded.unreadable,
+                       scheduled_events(site, options.publish_day()))
+
+
+def to_plain_result(result: CheckResult):
+    from .cache import to_plain
+
+    return to_plain((result.diagnostics, result.articles, result.unparsed, result.scheduled))
+
+
+def stored_result(cache, key: bytes) -> CheckResult | None:
+    """The stored result of a check with these inputs, or None (anything unreadable: None)."""
+    from .cache import from_plain
+
+    stored = cache.load(CHECK_STORE)
+    if stored.get("key") != key:
+        return None
+    try:
+        diagnostics, articles, unparsed, scheduled = from_plain(stored["result"], {})  # {}: classes looked up once
+        result = CheckResult(list(diagnostics), int(articles), int(unparsed), tuple(scheduled))
+        if not all(isinstance(d, Diagnostic) for d in result.diagnostics):
+            return None
+        return result
+    except Exception:  # a record of another shape: check again
+        return None
 
 
 def scheduled_events(site: Site, today: dt.date) -> tuple[tuple[str, str, dt.date], ...]:

@@ -50,7 +50,8 @@ def make_parser() -> argparse.ArgumentParser:
     serve_cmd.add_argument("--debug", action="store_true", help="show the full traceback of an unexpected failure")
     serve_cmd.add_argument("--force", action="store_true",
                            help="build into --out even though HealthHub did not build it (everything in it goes)")
-    check_cmd = commands.add_parser("check", help="check articles for editorial problems (nothing is written)")
+    check_cmd = commands.add_parser("check", help="check articles for editorial problems (nothing is written "
+                                     "but the build cache, which makes the next check or build faster)")
     add_source_options(check_cmd, templates=False, out=None)
     check_cmd.add_argument("--drafts", action="store_true", help="check articles marked draft: true too")
     check_cmd.add_argument("--strict", action="store_true", help="fail (exit 1) on warnings too")
@@ -241,6 +242,13 @@ def cmd_init(args) -> int:
     return EXIT_OK
 
 
+def build_options(args, **more) -> BuildOptions:
+    """The BuildOptions of the source options build and serve share, and `more`."""
+    return BuildOptions(articles_dir=args.articles, templates_dir=args.templates, out_dir=args.out,
+                        config_path=args.config, authors_path=args.authors, search=args.search, force=args.force,
+                        **more)
+
+
 def cmd_build(args) -> int:
     if (problem := no_site_here(args) or missing_templates(args)) is not None:
         print(problem, file=sys.stderr)
@@ -252,11 +260,8 @@ def cmd_build(args) -> int:
         return EXIT_USAGE
     # The list of published addresses lives next to the config (the project folder).
     addresses_file = (args.config.parent if args.config else Path(".")) / ADDRESSES_FILE
-    options = BuildOptions(
-        articles_dir=args.articles, templates_dir=args.templates, out_dir=args.out,
-        config_path=args.config, authors_path=args.authors, drafts=args.drafts, strict=args.strict,
-        search=args.search, force=args.force, future=args.future, today=today, addresses_file=addresses_file,
-    )
+    options = build_options(args, drafts=args.drafts, strict=args.strict, future=args.future, today=today,
+                            addresses_file=addresses_file)
     show_progress = sys.stderr.isatty() and not args.quiet
     try:
         result = build(options, progress=_progress if show_progress else None)
@@ -299,11 +304,8 @@ def cmd_serve(args) -> int:
         print(problem, file=sys.stderr)
         return EXIT_USAGE
 
-    options = BuildOptions(
-        articles_dir=args.articles, templates_dir=args.templates, out_dir=args.out,
-        config_path=args.config, authors_path=args.authors, drafts=True, search=args.search, force=args.force,
-        future=True,  # scheduled articles are shown with a banner, like drafts
-    )
+    # drafts and scheduled articles are shown, each with a banner
+    options = build_options(args, drafts=True, future=True)
     return serve(ServeOptions(options, host=args.host, port=args.port, open_browser=args.open, debug=args.debug))
 
 
@@ -321,7 +323,8 @@ def cmd_check(args) -> int:
         print(f"error: --today '{errors.one_line(args.today[:100])}' is not a date, write it as YYYY-MM-DD",
               file=sys.stderr)
         return EXIT_USAGE
-    options = BuildOptions(articles_dir=args.articles, config_path=args.config, authors_path=args.authors)
+    options = BuildOptions(articles_dir=args.articles, config_path=args.config, authors_path=args.authors,
+                           drafts=args.drafts)
     config, glossary_diags = resolve_glossary(options, resolve_config(options))
     unknown = [code for code in config.check_disable if code not in RULE_CODES]
     if unknown:
@@ -338,7 +341,7 @@ def cmd_check(args) -> int:
         resolver = args.doi_resolver if args.doi_resolver.endswith("/") else args.doi_resolver + "/"
         external = lambda site: check_external(list(site.articles), Cache(Path(DEFAULT_DIR_NAME)), today,  # noqa: E731
                                                resolver=resolver, timeout=args.timeout)
-    result = run_check(config, args.articles, people, people_diags + glossary_diags, today, drafts=args.drafts,
+    result = run_check(options, config, people, people_diags + glossary_diags, today,
                        disabled=config.check_disable, external=external)
     sys.stdout.write(FORMATS[args.format](result, verbose=args.verbose))
     if result.errors or (args.strict and result.warnings):
@@ -397,16 +400,23 @@ def print_diagnostics(diagnostics, verbose: bool = False, quiet: bool = False, s
         print(diagnostic.format(), file=stream)
     if quiet:
         return
+    # A warning with a rule code (Diagnostic.code) is grouped by it; one without, by its
+    # message with the quoted values left out.
     kinds: dict[str, dict[str, list]] = {}
     for diagnostic in warnings:
-        kinds.setdefault(warning_kind(diagnostic.message), {}).setdefault(diagnostic.message, []).append(diagnostic)
-    for kind, messages in sorted(kinds.items(), key=lambda item: (-sum(map(len, item[1].values())), item[0])):
+        group = diagnostic.code or warning_kind(diagnostic.message)
+        kinds.setdefault(group, {}).setdefault(diagnostic.message, []).append(diagnostic)
+    for group, messages in sorted(kinds.items(), key=lambda item: (-sum(map(len, item[1].values())), item[0])):
         total = sum(map(len, messages.values()))
         if total == 1:
             print(next(iter(messages.values()))[0].format(), file=stream)
             continue
-        print(f"warning: {total} × {kind}", file=stream)
         ordered = sorted(messages.values(), key=lambda same: (-len(same), same[0]))
+        code = ordered[0][0].code
+        kinds_here = {warning_kind(same[0].message) for same in ordered}
+        # one kind of message: it says what they are; several (a rule's different cases): the rule does
+        what = next(iter(kinds_here)) + (f" [{code}]" if code else "") if len(kinds_here) == 1 else f"[{code}]"
+        print(f"warning: {total} × {what}", file=stream)
         for same in ordered[:FIRST_FEW]:
             more = f" (and {len(same) - 1} more like it)" if len(same) > 1 else ""
             print(f"  {same[0].format()}{more}", file=stream)

@@ -82,6 +82,9 @@ class Config:
     accessibility_issues: tuple[str, ...] = ()
     accessibility_tested: "dt.date | None" = None
     feedback_url: str = ""
+    # What the A to Z lists: every article, or one entry per condition (articles with
+    # `condition:`), see README "Health publishing".
+    atoz: str = "articles"
     # The glossary's terms (glossary.Term), read from glossary.yaml by the build, not a
     # config key: kept here so that every cache keyed by the config sees a change to it.
     glossary: tuple = ()
@@ -137,6 +140,14 @@ def _form_url(node, key: str, example: str) -> str:
     return value
 
 
+def _atoz(node, key: str, example: str) -> str:
+    value = fm.to_text(node, key, example)
+    if value not in ("articles", "conditions"):
+        raise fm.FieldError(f"'atoz' is '{value}', use atoz: articles (every article) or "
+                            "atoz: conditions (one entry per condition: the articles with condition:)")
+    return value
+
+
 def _base_url(node, key: str, example: str) -> str:
     if node.tag == fm.NULL:
         return ""
@@ -188,6 +199,7 @@ FIELDS: dict[str, schema.Field] = {
     "accessibility_issues": _LIST,
     "accessibility_tested": schema.Field(schema.date),
     "feedback_url": schema.Field(_form_url, example="https://forms.example.org/feedback"),
+    "atoz": schema.Field(_atoz, example="conditions"),
     "languages": schema.Field(_entry_reader(lambda entry: _languages(entry))),
 }
 KNOWN_KEYS = tuple(FIELDS)
@@ -206,7 +218,7 @@ def load_config(path: Path | None, display: str | None = None) -> Config:
     except FileNotFoundError:
         raise ConfigError([error(display, 1, 1, "config file not found, check the --config path")]) from None
     except fm.FrontMatterError as exc:
-        raise ConfigError([error(display, exc.line, exc.col, exc.message)]) from None
+        raise ConfigError([error(display, exc.line, exc.col, exc.message, exc.code)]) from None
     except OSError as exc:
         raise ConfigError([error(display, 1, 1, f"cannot read the config file ({exc.strerror})")]) from None
     return parse_config(text, display)

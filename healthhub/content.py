@@ -30,6 +30,7 @@ from .errors import Diagnostic, ProcessingError, did_you_mean, error, warning
 from .markup import (THEME_ID_PREFIX, Heading, MarkdownConverter, callout_titles, first_paragraph,
                      inert_template_syntax, reading_minutes, scan_source, shorten)
 from .addresses import alias_problems
+from .atoz import condition_problems
 from .navigation import check_nav
 from .people import Person
 from .images import RASTER_SUFFIXES, NotAnImage, probe, rewrite_images
@@ -116,6 +117,9 @@ class Article:
     language: str = ""
     translation_key: str = ""
     variant: str = ""
+    # The condition this article is the main page of (`condition: Haemorrhoids`): with
+    # `atoz: conditions` the A to Z lists conditions, each once, under this name.
+    condition: str = ""
     # Where things are in the source file, for messages and `check` (not part of the page).
     body_first_line: int = field(default=1, compare=False)
     positions: dict = field(default_factory=dict, compare=False, repr=False)
@@ -348,6 +352,7 @@ FIELDS: dict[str, Field] = {
     "variant": Field(_variant, example="easy-read"),
     "sources": Field(records=SOURCES, example='[{title: "High blood pressure", url: "https://www.nhs.uk/", publisher: NHS, year: 2023}]'),
     "also_known_as": Field(schema.text_list, example="[piles]"),
+    "condition": Field(schema.text, example="Haemorrhoids"),
     "history": Field(records=HISTORY, example="[{date: 2025-03-30, change: created, by: amara-okafor}]"),
 }
 
@@ -379,10 +384,11 @@ def read_front_matter(text: str, display: str) -> tuple[dict[str, object], dict[
         yaml_text, body, _ = fm.split(text)
         entries = fm.read_mapping(yaml_text, first_line=2, duplicates=duplicates, strict_keys=FIELDS)
     except fm.FrontMatterError as exc:
-        return {}, {}, "", [error(display, exc.line, exc.col, exc.message)]
+        return {}, {}, "", [error(display, exc.line, exc.col, exc.message, exc.code)]
     for key, pos, first in duplicates:
         diags.append(warning(display, pos.line, pos.col,
-                             f"'{key}' is given twice (first on line {first.line}), the last one is kept"))
+                             f"'{key}' is given twice (first on line {first.line}), the last one is kept",
+                             "duplicate-field"))
     extra: dict[str, object] = {}
 
     def unknown(key: str, key_pos: fm.Position, node) -> list[Diagnostic]:
@@ -392,7 +398,7 @@ def read_front_matter(text: str, display: str) -> tuple[dict[str, object], dict[
             pass  # a value no template could use (a YAML tag): left out, the warning says why
         return [warning(display, key_pos.line, key_pos.col,
                         f"unknown front-matter field '{key}'{did_you_mean(key, tuple(FIELDS))}, "
-                        "kept for templates as article.extra")]
+                        "kept for templates as article.extra", "unknown-field")]
 
     def is_empty_summary(item) -> bool:  # empty: the first paragraph is used, as with no summary
         key, _, node, _ = item
@@ -442,15 +448,18 @@ def _person_problem(display: str, positions, key: str, person_id: str, people: d
         found = next(p.id for p in people.values() if p.name.lower() == person_id.lower())
         hint = f" (write the person's id: {key}: {found})"
     role = "reviewer" if key == "reviewed_by" else "author"
+    if role == "author" and not people:
+        return None  # no profiles at all: one warning for the whole site (authors_without_profiles)
     if role == "author" and not hint:
         # A name without a profile is shown as written (sites bring hundreds of them).
         return warning(display, pos.line, pos.col,
                        f"author '{person_id}' has no profile in authors.yaml, the name is shown as written; "
-                       "to give authors a profile page, add them to authors.yaml (id: then name:, credentials:, bio:)")
+                       "to give authors a profile page, add them to authors.yaml (id: then name:, credentials:, bio:)",
+                       "author-profile")
     known = ", ".join(sorted(people)) or "nobody yet"
     return error(display, pos.line, pos.col,
                  f"unknown {role} '{person_id}'{hint}, use a person id from authors.yaml (known: {known}) "
-                 "or add the person there")
+                 "or add the person there", "unknown-person")
 
 
 # The article, its diagnostics, its Body and its HTML body (kept by the caller under the Body's key).
@@ -578,14 +587,17 @@ def parse_article(text: str, display: str, file_stem: str, config: Config,
         kind = "a Liquid tag" if snippet.startswith("{%") else "a Hugo shortcode"
         diags.append(warning(display, body_first_line + line - 1, col,
                              f"{kind} is left in the text and is shown as written: '{snippet[:80]}', "
-                             "replace it with Markdown (or remove it)"))
+                             "replace it with Markdown (or remove it)", "template-tag"))
     markdown_text = body
     if snippets is not None and "[[snippet:" in body:
         markdown_text, problems = expand(body, body_first_line, display, snippets)
         if problems:
             return None, diags + problems, None, ""
     try:
-        converter.glossary_href = paths.relative_url(paths.article_path(category_slug, slug), "glossary.html")
+        # an article of another language (its category in that language's folder) links that language's glossary
+        converter.glossary_href = paths.relative_url(paths.article_path(category_slug, slug),
+                                                     paths.glossary_path(category_slug.rpartition("/")[0] + "/"
+                                                                         if "/" in category_slug else ""))
         rendered = converter.convert(markdown_text)
     except RecursionError:
         return None, diags + [error(
@@ -626,6 +638,7 @@ def parse_article(text: str, display: str, file_stem: str, config: Config,
         language=str(values.get("language", "")),
         translation_key=str(values.get("translation_key", "")),
         variant=str(values.get("variant", "")),
+        condition=str(values.get("condition", "")),
         body_first_line=body_first_line,
         positions=positions,
         draft=bool(values.get("draft", False)),
@@ -1025,15 +1038,39 @@ def load_site(config: Config, articles_dir: Path, drafts: bool = False,
             if os.fspath(target_file) not in parsed and not target_file.is_file():
                 diags.append(error(display, line, col,
                                    f"link to '{href}': there is no article at {display_path(target_file)}, "
-                                   "check the path (it is relative to this file)"))
+                                   "check the path (it is relative to this file)", "broken-link"))
     site = dataclasses.replace(gather_site(config, articles, drafts, diags, people), scheduled=frozenset(scheduled))
     diags.extend(check_nav(config, site.categories))
     files = gather_files(site, folders, articles_dir, others, diags)
     site = dataclasses.replace(site, files=files, bodies=bodies, body_of=body_of, link_map=link_map)
     site = dataclasses.replace(site, image_sizes=check_images(site, folders, diags))
     diags.extend(alias_problems(site))
+    diags.extend(condition_problems(site.articles))
     diags.extend(root_relative_problems(site, body_of, files))
+    diags.extend(authors_without_profiles(site.articles, people))
     return site, diags
+
+
+def authors_without_profiles(articles, people: dict[str, Person] | None) -> list[Diagnostic]:
+    """With no profiles at all (no authors.yaml) the `author:` names are shown as written:
+    one warning for all of them, at the first one (a site brought from elsewhere has hundreds)."""
+    if people:
+        return []
+    first: dict[str, Article] = {}
+    for article in sorted(articles, key=lambda a: a.source):
+        if article.author and "author" in article.positions:
+            first.setdefault(article.author, article)
+    if not first:
+        return []
+    names = sorted(first, key=str.casefold)
+    shown = ", ".join(f"'{name}'" for name in names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+    article = min(first.values(), key=lambda a: a.source)
+    pos = article.positions["author"]
+    count = f"{len(names)} author{'s' * (len(names) != 1)} ({shown}) ha{'ve' if len(names) != 1 else 's'}"
+    return [warning(article.source, pos.line, pos.col,
+                    f"{count} no profile, as there is no authors.yaml: each name is shown as written; to give "
+                    "authors profile pages, create authors.yaml next to healthhub.yaml with an entry per author "
+                    "(an id, then name:, credentials:, bio:) and write that id in 'author:'", "author-profile")]
 
 
 def check_images(site: Site, folders: dict[str, Path], diags: list[Diagnostic]) -> dict:
@@ -1123,7 +1160,7 @@ def gather_files(site: Site, folders: dict[str, Path], articles_dir: Path, other
                 continue
             if target in taken or any(target.startswith(d + "/") for d in pages_dirs):
                 diags.append(error(display, 1, 1,
-                                   f"this file would replace the page {target}, rename the file"))
+                                   f"this file would replace the page {target}, rename the file", "same-address"))
             elif target in files and files[target] != data:
                 diags.append(error(display, 1, 1,
                                    f"this file and {origin[target]} would both be copied to {target}, "
@@ -1169,7 +1206,7 @@ def check_links(article: Article, body: Body, folder: Path, parsed: dict[str, Ar
             if anchor and anchor not in body.ids:
                 diags.append(error(article.source, line, col,
                                    f"link to '#{anchor}': this article has no heading with that id, "
-                                   f"use one of: {', '.join(sorted(h.id for h in article.headings)) or 'none'}"))
+                                   f"use one of: {', '.join(sorted(h.id for h in article.headings)) or 'none'}", "broken-link"))
             continue
         parts = urlsplit(href)
         target_file = (folder / unquote(parts.path)).resolve()
@@ -1180,24 +1217,24 @@ def check_links(article: Article, body: Body, folder: Path, parsed: dict[str, Ar
         if target is None:
             diags.append(error(article.source, line, col,
                                f"link to '{href}': there is no article at {display_path(target_file)}, "
-                               "check the path (it is relative to this file)"))
+                               "check the path (it is relative to this file)", "broken-link"))
             continue
         if withheld and os.fspath(target_file) in withheld:
             diags.append(error(article.source, line, col,
                                f"link to '{href}': that article is {withheld[os.fspath(target_file)]} and is not "
-                               "published today, remove the link or link to another article"))
+                               "published today, remove the link or link to another article", "broken-link"))
             continue
         if target.draft and not drafts:
             diags.append(error(article.source, line, col,
                                f"link to '{href}': that article is a draft and is not published, "
-                               "publish it or remove the link"))
+                               "publish it or remove the link", "broken-link"))
             continue
         fragment = unquote(parts.fragment)
         if fragment and fragment not in body_of[target.source].ids:
             ids = sorted(h.id for h in target.headings)
             diags.append(error(article.source, line, col,
                                f"link to '{href}': {target.source} has no heading with the id '{fragment}'"
-                               f"{did_you_mean(fragment, ids)}, use one of: {', '.join(ids) or 'none'}"))
+                               f"{did_you_mean(fragment, ids)}, use one of: {', '.join(ids) or 'none'}", "broken-link"))
             continue
         replacements.setdefault(href, paths.relative_url(article.path, target.path + (f"#{fragment}" if fragment else "")))
     return tuple(replacements.items()), diags
@@ -1221,7 +1258,7 @@ def root_relative_problems(site: Site, body_of: dict[str, Body], files: dict[str
                 continue
             diags.append(warning(article.source, line, col,
                                  f"link to '{href}' leads nowhere: the built site has nothing at /{path}, "
-                                 "link to the article's .md file or to a file next to this one instead"))
+                                 "link to the article's .md file or to a file next to this one instead", "link-nowhere"))
     return diags
 def localize(article: Article, folder_language: str, config: Config, diags: list[Diagnostic]) -> Article:
     """On a site with `languages:`: the article's language (its own `language:`, else the
@@ -1268,7 +1305,7 @@ def gather_site(config: Config, articles: list[Article], drafts: bool, diags: li
             diags.append(error(
                 article.source, where.line, where.col,
                 f"this article and {theirs} would both be published at {article.path}, "
-                "give one of them a different 'slug:' or file name",
+                "give one of them a different 'slug:' or file name", "same-address",
             ))
             continue
         by_path[article.path] = article

@@ -12,6 +12,10 @@ class Diagnostic:
     col: int
     severity: str  # "error" or "warning"
     message: str
+    # The rule the finding belongs to ('alt-text', 'unknown-field', ...), set where it
+    # is made: `check` shows it, totals and groups by it, and `check_disable:` names it;
+    # the build groups its warnings by it. '' for findings without a rule of their own.
+    code: str = ""
 
     def format(self) -> str:
         """One line, always: control characters an author's value or file name
@@ -34,12 +38,12 @@ def one_line(text: str) -> str:
     return text.translate(_CONTROL)
 
 
-def error(path: str, line: int, col: int, message: str) -> Diagnostic:
-    return Diagnostic(path, line, col, "error", message)
+def error(path: str, line: int, col: int, message: str, code: str = "") -> Diagnostic:
+    return Diagnostic(path, line, col, "error", message, code)
 
 
-def warning(path: str, line: int, col: int, message: str) -> Diagnostic:
-    return Diagnostic(path, line, col, "warning", message)
+def warning(path: str, line: int, col: int, message: str, code: str = "") -> Diagnostic:
+    return Diagnostic(path, line, col, "warning", message, code)
 
 
 class HasDiagnostics:

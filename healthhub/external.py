@@ -161,7 +161,7 @@ def check_external(articles: list[Article], cache: Cache, today: dt.date, resolv
     for target in targets:
         message = describe(target, answers[target.address])
         if message:
-            diags.append(warning(target.source, target.line, target.col, message))
+            diags.append(warning(target.source, target.line, target.col, message, "source-link"))
     return diags
 
 

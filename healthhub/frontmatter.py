@@ -57,11 +57,12 @@ class Entry:
 
 
 class FrontMatterError(Exception):
-    def __init__(self, line: int, col: int, message: str):
+    def __init__(self, line: int, col: int, message: str, code: str = ""):
         super().__init__(message)
         self.line = line
         self.col = col
         self.message = message
+        self.code = code  # the rule, as errors.Diagnostic.code
 
 
 def split(text: str) -> tuple[str, str, int]:
@@ -168,6 +169,7 @@ def read_mapping(yaml_text: str, first_line: int = 2, duplicates: list | None = 
             raise FrontMatterError(
                 key_pos.line, key_pos.col,
                 f"'{key}' is given twice (first on line {first.line}), keep only one '{key}:' line",
+                "duplicate-field",
             )
         seen[key] = key_pos
         entries.append(Entry(key, value_node, key_pos, position(value_node.start_mark)))

@@ -45,8 +45,8 @@ class Term:
         return "term-" + paths.slugify(self.term)
 
 
-def glossary_path() -> str:
-    return "glossary.html"
+def glossary_path(prefix: str = "") -> str:
+    return paths.glossary_path(prefix)
 
 
 def load_glossary(path: Path | None, display: str) -> tuple[tuple[Term, ...], list[Diagnostic]]:
@@ -70,7 +70,7 @@ def parse_glossary(text: str, display: str) -> tuple[tuple[Term, ...], list[Diag
     except fm.FrontMatterError as exc:
         message = (exc.message.replace("the front matter", "the glossary file").replace("front-matter", "glossary")
                    .replace("front matter", "the glossary file"))
-        return (), [error(display, exc.line, exc.col, message)]
+        return (), [error(display, exc.line, exc.col, message, exc.code)]
     terms: list[Term] = []
     diags: list[Diagnostic] = []
     # a word (case folded) -> the term that has it, whether it is that term itself, where
@@ -109,7 +109,7 @@ def parse_glossary(text: str, display: str) -> tuple[tuple[Term, ...], list[Diag
                 kp = _pos(key_node)
                 diags.append(error(display, kp.line, kp.col,
                                    f"unknown field '{key}' for '{term}'{did_you_mean(key, TERM_FIELDS)}, "
-                                   f"known fields are: {', '.join(TERM_FIELDS)}"))
+                                   f"known fields are: {', '.join(TERM_FIELDS)}", "unknown-field"))
                 ok = False
                 continue
             try:

@@ -10,12 +10,16 @@ share it). Dates, numbers and plural rules come from Babel (CLDR).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import io
+import re
+from html.parser import HTMLParser
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import jinja2
+from jinja2 import nodes
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date as babel_format_date
 from babel.messages.mofile import write_mo
@@ -25,6 +29,7 @@ from babel.support import NullTranslations, Translations
 from markupsafe import Markup
 
 from .errors import Diagnostic, warning
+from .theme import DEFAULT_PREFIX
 from .markup import CALLOUT_LABELS, callout_titles
 
 CATALOG_DIR = "locales"
@@ -99,10 +104,21 @@ def read_catalog(path: Path, display: str, language: str) -> tuple[Catalog | Non
     """A .po file through Babel; a broken file is one warning (English is shown instead)."""
     try:
         data = path.read_bytes()
+    except OSError as exc:
+        return None, [warning(display, 1, 1, f"cannot read this message catalog ({exc}), the interface is shown in English")]
+    catalog, problems = _parse_catalog(data, display, language)
+    return catalog, list(problems)
+
+
+@functools.lru_cache(maxsize=64)
+def _parse_catalog(data: bytes, display: str, language: str) -> tuple[Catalog | None, tuple[Diagnostic, ...]]:
+    """Parsing the catalogs took ~0.1 s of every live-preview rebuild; the answer is a pure
+    function of the file's bytes, so it is remembered (the Catalog is never changed)."""
+    try:
         catalog = read_po(io.BytesIO(data), locale=babel_locale(language) or None, abort_invalid=True)
-    except (OSError, PoFileError, UnknownLocaleError, ValueError) as exc:
-        return None, [warning(display, getattr(exc, "lineno", 1) or 1, 1,
-                              f"cannot read this message catalog ({exc}), the interface is shown in English")]
+    except (PoFileError, UnknownLocaleError, ValueError) as exc:
+        return None, (warning(display, getattr(exc, "lineno", 1) or 1, 1,
+                              f"cannot read this message catalog ({exc}), the interface is shown in English"),)
     buffer = io.BytesIO()
     write_mo(buffer, catalog)
     buffer.seek(0)
@@ -115,7 +131,7 @@ def read_catalog(path: Path, display: str, language: str) -> tuple[Catalog | Non
         strings = message.string if isinstance(message.string, (tuple, list)) else (message.string,)
         if all(strings) and not message.fuzzy:
             known.add(singular)
-    return Catalog(language, display, translations, frozenset(known), hashlib.sha256(data).hexdigest()), []
+    return Catalog(language, display, translations, frozenset(known), hashlib.sha256(data).hexdigest()), ()
 
 
 def find_catalog(templates_dir: Path, language: str) -> Path | None:
@@ -201,16 +217,42 @@ def template_messages(env: jinja2.Environment) -> dict[str, tuple[str, int]]:
     (A plural entry is named by its singular.)"""
     found: dict[str, tuple[str, int]] = {}
     for name in sorted(env.list_templates(filter_func=lambda n: n.endswith((".html", ".xml", ".txt")))):
+        if name.startswith(DEFAULT_PREFIX + "/"):
+            continue  # the default theme under its other name: the same source
         try:
             source = env.loader.get_source(env, name)[0]
-            found_here = list(env.extract_translations(source))
         except (jinja2.TemplateError, OSError, UnicodeDecodeError):
             continue  # a broken template is reported, at its line, when it is rendered
-        for line, _function, message in found_here:
-            singular = message[0] if isinstance(message, tuple) else message
-            if isinstance(singular, str):
-                found.setdefault(singular, (name, line))
+        for line, message in _messages_in(_syntax(env), source):
+            found.setdefault(message, (name, line))
     return found
+
+
+_SYNTAX = ("block_start_string", "block_end_string", "variable_start_string", "variable_end_string",
+           "comment_start_string", "comment_end_string", "line_statement_prefix", "line_comment_prefix",
+           "trim_blocks", "lstrip_blocks", "newline_sequence", "keep_trailing_newline")
+
+
+def _syntax(env: jinja2.Environment) -> tuple:
+    return tuple((name, getattr(env, name)) for name in _SYNTAX)
+
+
+@functools.lru_cache(maxsize=512)
+def _messages_in(syntax: tuple, source: str) -> tuple[tuple[int, str], ...]:
+    """(line, msgid) of every _()/ngettext() in a template source. Parsing every template
+    took ~0.3 s of each live-preview rebuild; the answer is a pure function of the source
+    and the template syntax, so it is remembered (every build makes a new environment)."""
+    parser = jinja2.Environment(extensions=["jinja2.ext.i18n"], **dict(syntax))
+    try:
+        found = list(parser.extract_translations(source))
+    except jinja2.TemplateError:
+        return ()  # a broken template is reported, at its line, when it is rendered
+    result = []
+    for line, _function, message in found:
+        singular = message[0] if isinstance(message, tuple) else message
+        if isinstance(singular, str):
+            result.append((line, singular))
+    return tuple(result)
 
 
 def all_messages(env: jinja2.Environment) -> dict[str, tuple[str, int]]:
@@ -293,3 +335,132 @@ def install(env: jinja2.Environment) -> None:
     env.globals["_"] = gettext
     env.globals["gettext"] = gettext
     env.globals["ngettext"] = ngettext
+
+
+# --- text a template writes without _() ------------------------------------------------
+
+# Attributes whose value a reader sees or hears.
+_TEXT_ATTRIBUTES = frozenset({"aria-label", "title", "placeholder", "alt", "aria-description", "aria-roledescription"})
+# Words that are the same in every language (names, abbreviations of identifiers).
+UNTRANSLATED_WORDS = frozenset({"DOI", "PubMed"})
+# Inside these nothing is interface text.
+_NOT_TEXT_ELEMENTS = frozenset({"style", "script"})
+_WORD = re.compile(r"[^\W\d_]{2,}")
+_PLACEHOLDER = "\ue000"  # where a {{ expression }} stood
+_NOT_TEXT_BLOCKS = frozenset({"og_type", "styles"})
+
+
+class _LiteralFinder(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.skip = 0
+        self.found: list[tuple[int, str]] = []
+
+    def _text(self, text: str) -> None:
+        words = [w for w in _WORD.findall(text.replace(_PLACEHOLDER, " ")) if w not in UNTRANSLATED_WORDS]
+        if words:
+            line = self.getpos()[0] + text[: len(text) - len(text.lstrip())].count("\n")
+            self.found.append((line, " ".join(text.replace(_PLACEHOLDER, "…").split())))
+
+    def handle_starttag(self, tag, attrs):
+        if tag in _NOT_TEXT_ELEMENTS:
+            self.skip += 1
+        for name, value in attrs:
+            if name in _TEXT_ATTRIBUTES and value:
+                self._text(value)
+
+    def handle_startendtag(self, tag, attrs):
+        for name, value in attrs:
+            if name in _TEXT_ATTRIBUTES and value:
+                self._text(value)
+
+    def handle_endtag(self, tag):
+        if tag in _NOT_TEXT_ELEMENTS and self.skip:
+            self.skip -= 1
+
+    def handle_data(self, data):
+        if not self.skip:
+            self._text(data)
+
+
+def _output_constants(node: nodes.Node, globals_: dict):
+    """String constants an expression writes out: not those passed to _() or to the
+    theme's functions (url('index.html')), compared, used as keys or filter arguments."""
+    if isinstance(node, nodes.Const):
+        if isinstance(node.value, str):
+            yield node
+        return
+    if isinstance(node, nodes.Call):
+        name = node.node.name if isinstance(node.node, nodes.Name) else ""
+        if name in globals_ or isinstance(node.node, nodes.Getattr):
+            return  # _(), url(), asset(), site.person(...): identifiers, not text
+        for arg in list(node.args) + [kw.value for kw in node.kwargs]:
+            yield from _output_constants(arg, globals_)  # a macro's arguments (breadcrumb)
+        return
+    if isinstance(node, (nodes.Compare, nodes.Test)):
+        return
+    if isinstance(node, nodes.Filter):
+        if node.node is not None:
+            yield from _output_constants(node.node, globals_)
+        return
+    if isinstance(node, nodes.Getitem):
+        yield from _output_constants(node.node, globals_)
+        return
+    if isinstance(node, nodes.Pair):
+        yield from _output_constants(node.value, globals_)
+        return
+    if isinstance(node, nodes.CondExpr):
+        yield from _output_constants(node.expr1, globals_)
+        if node.expr2 is not None:
+            yield from _output_constants(node.expr2, globals_)
+        return
+    for child in node.iter_child_nodes():
+        yield from _output_constants(child, globals_)
+
+
+def template_literals(env: jinja2.Environment) -> list[tuple[str, int, str]]:
+    """(template, line, text) of every piece of interface text a template writes
+    without passing it through _() or ngettext(): text between tags, text
+    attributes (aria-label, title, placeholder, alt) and string constants the
+    template prints or hands to a macro. The catalog-completeness test fails on any."""
+    found: list[tuple[str, int, str]] = []
+    for name in sorted(env.list_templates(filter_func=lambda n: n.endswith((".html", ".htm")))):
+        if name.startswith(DEFAULT_PREFIX + "/"):
+            continue  # the default theme under its other name
+        source = env.loader.get_source(env, name)[0]
+        parts: list[str] = []
+        line = 1
+        inside_variable = False
+        tokens = [t for t in env.lex(source) if t[1] != "whitespace"]
+        skipping = 0  # inside {% block og_type %} and the like
+        for index, (lineno, kind, value) in enumerate(tokens):
+            if kind == "name" and value == "block" and index + 1 < len(tokens) \
+                    and tokens[index + 1][2] in _NOT_TEXT_BLOCKS:
+                skipping += 1
+            elif kind == "name" and value == "endblock" and skipping:
+                skipping -= 1
+            elif kind == "variable_begin":
+                inside_variable = True
+                # an expression in a tag's name (<{{ heading }} ...>) stays a tag name
+                parts.append("hh" if parts and parts[-1].endswith(("<", "</")) else _PLACEHOLDER)
+            elif kind == "variable_end":
+                inside_variable = False
+            elif kind == "data" and not inside_variable and not skipping:
+                if lineno > line:  # keep lines where they were (blocks and comments are left out)
+                    parts.append("\n" * (lineno - line))
+                    line = lineno
+                parts.append(value)
+                line += value.count("\n")
+        finder = _LiteralFinder()
+        finder.feed("".join(parts))
+        finder.close()
+        found.extend((name, at, text) for at, text in finder.found)
+        tree = env.parse(source)
+        for output in tree.find_all(nodes.Output):
+            for child in output.nodes:
+                if isinstance(child, nodes.TemplateData):
+                    continue
+                for const in _output_constants(child, env.globals):
+                    if _WORD.search(const.value) and not all(w in UNTRANSLATED_WORDS for w in _WORD.findall(const.value)):
+                        found.append((name, const.lineno, const.value))
+    return sorted(set(found))

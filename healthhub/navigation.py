@@ -15,7 +15,7 @@ from . import paths
 from .config import Config
 from .errors import Diagnostic, did_you_mean, error
 
-TOPICS_PATH = "topics.html"
+TOPICS_PATH = paths.topics_path()
 
 
 @dataclass(frozen=True)
@@ -74,11 +74,13 @@ def first_letter(name: str) -> str:
     return "#"
 
 
-def topic_groups(categories) -> tuple[tuple[str, tuple], ...]:
-    """Every category grouped by first letter: (letter, categories A to Z), '#' first."""
+def topic_groups(categories, language: str = "") -> tuple[tuple[str, tuple], ...]:
+    """Every category grouped by first letter: (letter, categories A to Z), '#' first.
+    Arabic names are filed without their article, as in the A to Z (atoz.filing_name)."""
+    from .atoz import filing_name  # atoz reads the content model, which imports this module
     groups: dict[str, list] = {}
-    for category in sorted(categories, key=lambda c: (c.name.casefold(), c.slug)):
-        groups.setdefault(first_letter(category.name), []).append(category)
+    for category in sorted(categories, key=lambda c: (filing_name(c.name, language).casefold(), c.slug)):
+        groups.setdefault(first_letter(filing_name(category.name, language)), []).append(category)
     return tuple((letter, tuple(items)) for letter, items in sorted(groups.items(), key=lambda g: (g[0] != "#", g[0])))
 
 

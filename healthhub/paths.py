@@ -10,6 +10,7 @@ and opened straight from disk (file://), where `dir/` would not find
 from __future__ import annotations
 
 import posixpath
+from dataclasses import dataclass
 import re
 import unicodedata
 from urllib.parse import quote, unquote
@@ -185,8 +186,9 @@ def is_inside(path: str) -> bool:
     return normal == path and not normal.startswith("../") and normal != ".." and normal != "."
 
 
-def person_path(person_id: str) -> str:
-    return f"people/{person_id}.html"
+def person_path(person_id: str, prefix: str = "") -> str:
+    """A person's page; on a site in several languages each language has one ('es/people/x.html')."""
+    return f"{prefix}people/{person_id}.html"
 
 
 _NAME_SEPARATORS = re.compile(r"[\s_\-\u2010-\u2015]+", re.UNICODE)
@@ -219,3 +221,39 @@ def address_path(address: str, base_url: str = "") -> str | None:
 def atoz_path(prefix: str = "") -> str:
     """The A to Z page; `prefix` is a language's folder ('es/') on a site with several."""
     return f"{prefix}a-z.html"
+
+
+def topics_path(prefix: str = "") -> str:
+    """The "All topics" page (every category, by letter)."""
+    return f"{prefix}topics.html"
+
+
+def glossary_path(prefix: str = "") -> str:
+    return f"{prefix}glossary.html"
+
+
+def accessibility_path(prefix: str = "") -> str:
+    return f"{prefix}accessibility.html"
+
+
+def not_found_path(prefix: str = "") -> str:
+    """The page a host serves for a missing address (under a language's folder too)."""
+    return f"{prefix}404.html"
+
+
+@dataclass(frozen=True)
+class SitePaths:
+    """The site's own pages in one language, as templates link them (`site_paths.atoz`)."""
+
+    home: str
+    atoz: str
+    topics: str
+    glossary: str
+    accessibility: str
+    search: str
+    tags_index: str
+
+    @classmethod
+    def of(cls, prefix: str = "") -> "SitePaths":
+        return cls(home_path(prefix), atoz_path(prefix), topics_path(prefix), glossary_path(prefix),
+                   accessibility_path(prefix), search_path(prefix), tags_index_path(prefix))

@@ -55,7 +55,7 @@ def load_people(path: Path | None, display: str) -> tuple[dict[str, Person], lis
     try:
         text = fm.read_data_file(path, "people file")
     except fm.FrontMatterError as exc:
-        return {}, [error(display, exc.line, exc.col, exc.message)]
+        return {}, [error(display, exc.line, exc.col, exc.message, exc.code)]
     except OSError as exc:
         return {}, [error(display, 1, 1, f"cannot read the people file ({exc.strerror}), check the --authors path")]
     return parse_people(text, display)
@@ -70,7 +70,7 @@ def parse_people(text: str, display: str) -> tuple[dict[str, Person], list[Diagn
         entries = fm.read_mapping(text, first_line=1)
     except fm.FrontMatterError as exc:
         message = exc.message.replace("the front matter", "the people file").replace("front-matter", "people")
-        return {}, [error(display, exc.line, exc.col, message)]
+        return {}, [error(display, exc.line, exc.col, message, exc.code)]
     people: dict[str, Person] = {}
     diags: list[Diagnostic] = []
     for entry in entries:
@@ -91,7 +91,7 @@ def parse_people(text: str, display: str) -> tuple[dict[str, Person], list[Diagn
         def unknown(key: str, key_pos: fm.Position, node, pid=pid) -> list[Diagnostic]:
             return [warning(display, key_pos.line, key_pos.col,
                             f"unknown field '{key}' for '{pid}'{did_you_mean(key, PERSON_FIELDS)}, "
-                            f"known fields are: {', '.join(PERSON_FIELDS)}")]
+                            f"known fields are: {', '.join(PERSON_FIELDS)}", "unknown-field")]
         at = lambda node: _pos(node.start_mark)  # noqa: E731
         found = schema.read_fields(schema.pairs_of(entry.node, at), FIELDS, display, at, unknown)
         values, ok = found.values, found.ok

@@ -23,7 +23,7 @@ import jinja2
 from markupsafe import Markup
 
 from . import __version__, addresses, atoz, feeds, i18n, paths, theme
-from .navigation import TOPICS_PATH, NavLink, header_links, topic_groups, top_categories
+from .navigation import NavLink, header_links, topic_groups, top_categories
 from .config import Config
 from .bodies import BodyMissing
 from .content import Article, Category, Site, Tag
@@ -151,7 +151,8 @@ class SiteView:
         self.drafts_shown = site.drafts_shown
         self.read: set[str] = set()
         self.nav = nav.header_of(language)  # the header's few links (navigation.header_links)
-        self.topics_path = TOPICS_PATH
+        self.language_prefix = paths.language_prefix(language, site.config.language) if site.config.languages else ""
+        self.topics_path = paths.topics_path(self.language_prefix)
         if site.config.languages and language:
             default = site.config.language
             self.categories = tuple(c for c in nav.categories if slug_language(c.slug, default) == language)
@@ -181,6 +182,10 @@ class SiteView:
 
     def person(self, person_id: str) -> Person | None:
         return self._site.person(person_id)
+
+    def person_path(self, person_id: str) -> str:
+        """The person's page in this view's language."""
+        return paths.person_path(person_id, self.language_prefix)
 
     def category_of(self, article: Article) -> CategoryLink:
         for link in self._all_nav:
@@ -353,7 +358,8 @@ def structured_data(site: Site, article: Article, category: CategoryInfo | Categ
         found = site.person(person_id)
         if found is None:
             return {"@type": "Person", "name": person_id}
-        return {"@type": "Person", "name": found.name, "url": link(found.path)}
+        prefix = paths.language_prefix(article.language, config.language) if config.languages else ""
+        return {"@type": "Person", "name": found.name, "url": link(paths.person_path(found.id, prefix))}
 
     publisher = {"@type": "Organization", "name": config.site_name, "url": link("index.html")}
     data: dict = {
@@ -454,6 +460,7 @@ def make_environment(templates_dir: Path, compiled_dir: Path | None = None) -> j
     env.globals["format_number"] = _format_number
     env.globals["site_text"] = _site_text
     env.globals["lang_attrs"] = _lang_attrs
+    env.globals["text_direction"] = i18n.text_direction
     env.globals["inline_asset"] = _inline_asset
     env.globals["structured_data"] = _structured_data
     env.globals["questions_data"] = questions_data
@@ -601,8 +608,12 @@ def site_pages(site: Site, search: bool = True, memo: dict | None = None) -> lis
     tags = tuple(TagInfo.of(tag) for tag in site.tags)
     languages = site_languages(config)
     several = bool(config.languages)
-    homes = tuple((code, paths.home_path(paths.language_prefix(code, default))) for code in languages) if several else ()
     pages: list[Page] = []
+
+    def versions(path_of: Callable[[str], str]) -> tuple[tuple[str, str], ...]:
+        """(language, path) of a site page in every language: its hreflang alternates."""
+        return tuple((code, path_of(paths.language_prefix(code, default))) for code in languages) if several else ()
+
     for code in languages:
         prefix = paths.language_prefix(code, default) if several else ""
         articles = tuple(a for a in site.articles if a.language == code) if several else site.articles
@@ -618,15 +629,18 @@ def site_pages(site: Site, search: bool = True, memo: dict | None = None) -> lis
             "tags": language_tags,
         }
         if several:
-            values["home_versions"] = homes
-        pages.append(Page(paths.home_path(prefix), "home.html", values, code if several else ""))
-        pages.append(atoz_page(articles, code, prefix, code) if several else atoz_page(site.articles, config.language))
-    pages.append(Page(TOPICS_PATH, "topics.html", {
-        "groups": tuple((letter, tuple(categories[c.slug] for c in group))
-                        for letter, group in topic_groups(site.categories)),
-        "category_count": len(categories),
-        "tag_count": len(tags),
-    }))
+            values["versions"] = versions(paths.home_path)
+        language = code if several else ""
+        pages.append(Page(paths.home_path(prefix), "home.html", values, language))
+        pages.append(atoz_page(articles, code if several else config.language, prefix, language,
+                               versions(paths.atoz_path), config.atoz))
+        pages.append(Page(paths.topics_path(prefix), "topics.html", {
+            "groups": tuple((letter, tuple(categories[c.slug] for c in group))
+                            for letter, group in topic_groups(own_categories, code)),
+            "category_count": len(own_categories),
+            "tag_count": len(language_tags),
+            "versions": versions(paths.topics_path),
+        }, language))
     for category in site.categories:
         popular = most_viewed(category.articles, config.popular_count)
         info = categories[category.slug]
@@ -673,33 +687,47 @@ def site_pages(site: Site, search: bool = True, memo: dict | None = None) -> lis
             reviewed[article.reviewed_by].append(article)
     for person_id in sorted(site.people):
         person = site.people[person_id]
-        pages.append(Page(person.path, "person.html", {"person": person, "written": tuple(written[person_id]),
-                                                       "reviewed": tuple(reviewed[person_id])}))
+        for code in languages:  # each language's page lists the person's work in that language
+            in_language = (lambda found, code=code: tuple(a for a in found if a.language == code)) if several else tuple
+            pages.append(Page(paths.person_path(person_id, paths.language_prefix(code, default) if several else ""),
+                              "person.html", {"person": person, "written": in_language(written[person_id]),
+                                              "reviewed": in_language(reviewed[person_id]),
+                                              "versions": versions(lambda p, i=person_id: paths.person_path(i, p))},
+                              code if several else ""))
     for article in site.articles:  # old addresses lead to the article (addresses.py)
         for alias in article.aliases:
             pages.append(Page(alias, "redirect.html", {
                 "target_title": article.title, "target_path": article.path,
-                "target_url": paths.absolute_url(config.base_url, article.path) if config.base_url else ""}))
+                "target_url": paths.absolute_url(config.base_url, article.path) if config.base_url else ""},
+                article.language if several or article.language != default else ""))  # in the article's language
     for path, _line, _col in config.gone:
         pages.append(Page(path, "gone.html", {"address": addresses.url_of(path)}))
-    if config.accessibility_contact:
-        pages.append(Page("accessibility.html", "accessibility.html", {}))
-    if config.glossary:
-        pages.append(Page(glossary_path(), "glossary.html",
-                          {"terms": atoz.collated(config.glossary, lambda t: t.term, config.language)}))
-    if search:
-        for code in languages:
-            prefix = paths.language_prefix(code, default) if several else ""
-            pages.append(Page(paths.search_path(prefix), "search.html", {}, code if several else ""))
-    pages.append(Page("404.html", "404.html", {}))
+    # The glossary's terms are written in the default language: every language's glossary
+    # page lists them (marked as that language), with its own interface.
+    terms = atoz.collated(config.glossary, lambda t: t.term, config.language) if config.glossary else ()
+    for code in languages:
+        prefix = paths.language_prefix(code, default) if several else ""
+        language = code if several else ""
+        if config.accessibility_contact:
+            pages.append(Page(paths.accessibility_path(prefix), "accessibility.html",
+                              {"versions": versions(paths.accessibility_path)}, language))
+        if terms:
+            pages.append(Page(glossary_path(prefix), "glossary.html",
+                              {"terms": terms, "versions": versions(glossary_path)}, language))
+        if search:
+            pages.append(Page(paths.search_path(prefix), "search.html", {}, language))
+        pages.append(Page(paths.not_found_path(prefix), "404.html", {}, language))
     return pages
 
 
-def atoz_page(articles: Sequence[Article], language: str, prefix: str = "", page_language: str = "") -> Page:
+def atoz_page(articles: Sequence[Article], language: str, prefix: str = "", page_language: str = "",
+              versions: tuple[tuple[str, str], ...] = (), entries: str = "articles") -> Page:
     """The A to Z page of `articles` in `language`'s alphabet, at paths.atoz_path(prefix)
     (a site with several languages makes one per language, in that language: page_language)."""
-    return Page(paths.atoz_path(prefix), "atoz.html", {"letters": atoz.atoz_index(articles, language),
-                                                        "atoz_language": language}, page_language)
+    values = {"letters": atoz.atoz_index(articles, language, entries), "atoz_language": language}
+    if versions:
+        values["versions"] = versions
+    return Page(paths.atoz_path(prefix), "atoz.html", values, page_language)
 def alternate_links(site: Site, page: Page) -> list[tuple[str, str]]:
     """(hreflang, path) of every language version of the page, itself included, and
     'x-default' for the default language's version (else the first in config order)."""
@@ -710,7 +738,7 @@ def alternate_links(site: Site, page: Page) -> list[tuple[str, str]]:
     if article is not None:
         versions = [(article.language, article.path)] + [(a.language, a.path) for a in page.values.get("translations", ())]
     else:
-        versions = list(page.values.get("home_versions", ()))
+        versions = list(page.values.get("versions", ()))
     if len(versions) < 2:
         return []
     rank = {language.code: index for index, language in enumerate(config.languages)}
@@ -745,7 +773,7 @@ def render_page(env: jinja2.Environment, site: Site, page: Page, assets: dict[st
         assets=assets,
         # The 404 page is served at any depth: without a base URL it cannot
         # point at search.html reliably, so it has no search box.
-        search=search and (page.path != "404.html" or bool(config.base_url)),
+        search=search and (page.template != "404.html" or bool(config.base_url)),
         lang=language,
         dir=translator.direction,
         i18n=translator,
@@ -753,6 +781,7 @@ def render_page(env: jinja2.Environment, site: Site, page: Page, assets: dict[st
         home_path=paths.home_path(prefix),
         search_path=paths.search_path(prefix),
         tags_index_path=paths.tags_index_path(prefix),
+        site_paths=paths.SitePaths.of(prefix),
         **language_values(site, page),
         **discovery_values(site, page),
         **values,
@@ -783,7 +812,7 @@ def language_values(site: Site, page: Page) -> dict:
 def _root_prefix(config: Config, page: Page) -> str:
     """The 404 page is served at any depth, so it links from the site's root path
     when the base URL says what that is; other pages link relatively."""
-    if page.path == "404.html" and config.base_url:
+    if page.template == "404.html" and config.base_url:
         return urlsplit(config.base_url).path
     return ""
 
@@ -795,7 +824,7 @@ def discovery_values(site: Site, page: Page) -> dict:
     article = page.values.get("article")
     draft = bool(article is not None and article.draft)
     moved = page.template in ("redirect.html", "gone.html")
-    public = page.path not in ("404.html", "search.html") and not draft and not moved
+    public = page.template not in ("404.html", "search.html") and not draft and not moved
     feed_links: list[tuple[str, str]] = []
     if config.base_url:
         prefix = paths.language_prefix(page.language, config.language) if config.languages else ""
@@ -893,22 +922,20 @@ def sitemap_entries(site: Site, pages: Sequence[Page]) -> list[tuple]:
                 entries.append((page.path, lastmod, alternates if len(alternates) > 2 else ()))
                 continue
         elif "person" in values:
-            entries.append((page.path, newest(values["written"] + values["reviewed"])))
+            entries.append((page.path, newest(values["written"] + values["reviewed"]), alternate_links(site, page)))
             continue
         elif "category" in values:
             lastmod = newest_listed(("category", values["category"].slug))
         elif "tag" in values:
             lastmod = newest_listed(("tag", values["tag"].slug))
         elif page.template in ("glossary.html", "accessibility.html"):
-            entries.append((page.path, None))  # they change with the config, which has no date
+            # they change with the config, which has no date
+            entries.append((page.path, None, alternate_links(site, page)))
             continue
-        elif page.template == "home.html" and site.config.languages:
-            own = [a for a in site.articles if a.language == page.language]
+        elif page.template in ("home.html", "topics.html", "tags.html", "atoz.html"):
+            # listed even before any article; a language's page changes with its articles
+            own = [a for a in site.articles if a.language == page.language] if site.config.languages else ()
             entries.append((page.path, newest(own) or newest(site.articles), alternate_links(site, page)))
-            continue
-        elif page.path in ("index.html", "tags/index.html", TOPICS_PATH) or page.template == "tags.html" \
-                or "letters" in values:
-            entries.append((page.path, newest(site.articles)))  # listed even before any article
             continue
         else:
             lastmod = None

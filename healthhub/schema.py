@@ -118,7 +118,8 @@ def read_records(key: str, node: yaml.Node, pos: fm.Position, records: Records, 
         def unknown(field_key: str, key_pos: fm.Position, _node) -> list[Diagnostic]:
             return [warning(display, key_pos.line, key_pos.col,
                             f"unknown field '{field_key}' in {records.item} {number}"
-                            f"{did_you_mean(field_key, names)}, known fields are: {', '.join(names)}")]
+                            f"{did_you_mean(field_key, names)}, known fields are: {', '.join(names)}",
+                            "unknown-field")]
         found = read_fields(pairs_of(item, at), records.fields, display, at, unknown)
         diags.extend(found.diagnostics)
         missing = [name for name, spec in records.fields.items() if spec.required and name not in found.values]

@@ -164,8 +164,13 @@ def parse_page(path: Path) -> PageParser:
 
 
 # Pages that a server shows at any URL depth, so they link from the site's root
-# path (render._root_prefix); every other page must link relatively.
+# path (render._root_prefix): the 404 page, and each language's (es/404.html);
+# every other page must link relatively.
 ROOT_RELATIVE_PAGES = frozenset({"404.html"})
+
+
+def links_from_root(page_rel: str) -> bool:
+    return posixpath.basename(page_rel) in ROOT_RELATIVE_PAGES
 
 
 def check_links(site: Path, root_path: str = "/") -> list[str]:
@@ -193,7 +198,7 @@ def check_url(site: Path, page_rel: str, url: str, root_path: str = "/") -> str 
         return None  # external (https:, mailto:, data:, ...): not ours to crawl
     target_rel = page_rel
     if parts.path.startswith("/"):
-        if page_rel not in ROOT_RELATIVE_PAGES:
+        if not links_from_root(page_rel):
             return "is root-relative: it breaks under a subpath and from file://, use a relative URL"
         if not parts.path.startswith(root_path):
             return f"is outside the site's root path {root_path}"

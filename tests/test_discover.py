@@ -153,7 +153,7 @@ def test_sitemap_lists_every_public_page_and_is_valid(sample_site):
     sitemap = (sample_site / "sitemap.xml").read_text()
     listed = re.findall(r"<loc>(.*?)</loc>", sitemap)
     expected = {BASE + quote(re.sub(r"(^|/)index\.html$", r"\1", page))
-                for page in html_pages(sample_site) if page != "404.html" and not page.endswith("search.html")}
+                for page in html_pages(sample_site) if not page.endswith(("404.html", "search.html"))}
     assert set(listed) == expected
     assert len(listed) == len(expected)
     entries = dict(re.findall(r"<loc>(.*?)</loc>\s*<lastmod>(.*?)</lastmod>", sitemap))

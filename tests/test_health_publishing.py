@@ -15,6 +15,7 @@ import checkers
 from conftest import article
 from healthhub import cli
 from healthhub.atoz import atoz_index
+from healthhub.errors import ConfigError
 from healthhub.external import USER_AGENT
 
 PEOPLE = """\
@@ -37,10 +38,16 @@ class Entry(NamedTuple):  # what atoz_index reads from an Article
     title: str
     path: str
     also_known_as: tuple[str, ...] = ()
+    slug: str = ""
+    language: str = ""
+    translation_key: str = ""
+    variant: str = ""
+    condition: str = ""
 
 
-def letters_of(articles, language):
-    return {letter.label: [(e.name, e.see) for e in letter.entries] for letter in atoz_index(articles, language)}
+def letters_of(articles, language, entries="articles"):
+    return {letter.label: [(e.name, e.see) for e in letter.entries]
+            for letter in atoz_index(articles, language, entries)}
 
 
 # --- A to Z: the language's alphabet and collation ------------------------------------
@@ -71,6 +78,62 @@ def test_arabic_a_to_z_uses_the_arabic_alphabet():
     assert found["ا"] == [("أنيميا", "")]  # hamza on alif sorts with alif
     assert found["ض"] == [("ضغط الدم", "")]
     assert found["#"] == [("Asthma", "")]  # another script goes last
+
+
+def test_arabic_a_to_z_files_names_without_the_definite_article():
+    """Arabic indexes ignore al- (ال): الربو (asthma) is under ر, not under ا with every
+    other name that has the article; التهاب (inflammation) keeps its ال, which is not the
+    article."""
+    found = letters_of([Entry("الربو", "a.html"), Entry("رعاف", "b.html"), Entry("السكري", "c.html"),
+                        Entry("التهاب الكبد", "d.html"), Entry("ألم الظهر", "e.html"),
+                        Entry("الصداع", "f.html", ("صداع نصفي",))], "ar")
+    assert found["ر"] == [("الربو", ""), ("رعاف", "")]  # ربو before رعاف: sorted without the article too
+    assert found["س"] == [("السكري", "")]
+    assert found["ص"] == [("الصداع", ""), ("صداع نصفي", "الصداع")]
+    assert sorted(found["ا"]) == sorted([("التهاب الكبد", ""), ("ألم الظهر", "")])
+    # English keeps every letter: "Al" is not an article there
+    assert letters_of([Entry("Allergy", "a.html")], "en")["A"] == [("Allergy", "")]
+
+
+def test_easy_read_versions_are_not_entries_of_their_own():
+    articles = [Entry("Haemorrhoids", "h.html", ("Piles",), "haemorrhoids", translation_key="piles"),
+                Entry("Piles: easy read", "h-easy.html", (), "piles-easy", translation_key="piles", variant="easy-read"),
+                Entry("Gout: easy read", "g.html", (), "gout", variant="easy-read")]  # no standard version: listed
+    found = letters_of(articles, "en")
+    assert found["H"] == [("Haemorrhoids", "")] and found["P"] == [("Piles", "Haemorrhoids")]
+    assert found["G"] == [("Gout: easy read", "")]
+
+
+def test_a_to_z_of_conditions_lists_each_condition_once():
+    articles = [Entry("Piles (haemorrhoids): symptoms and treatment", "h.html", ("Piles",), "h",
+                      translation_key="piles", condition="Haemorrhoids"),
+                Entry("Piles: easy read", "h-easy.html", (), "he", translation_key="piles", variant="easy-read",
+                      condition="Haemorrhoids"),
+                Entry("Ten tips for better sleep", "s.html", (), "s"),  # not about one condition
+                Entry("Asthma attacks: what to do", "a.html", (), "a", condition="Asthma")]
+    found = letters_of(articles, "en", "conditions")
+    assert {letter: names for letter, names in found.items() if names} == {
+        "A": [("Asthma", "")], "H": [("Haemorrhoids", "")], "P": [("Piles", "Haemorrhoids")]}
+
+
+def test_conditions_config_and_a_second_main_page_are_checked(site_dir):
+    site_dir.write("healthhub.yaml", "atoz: condition\n")
+    site_dir.write("articles/health/a.md", article("Asthma", condition="Asthma"))
+    site_dir.write("articles/health/b.md", article("Asthma attacks", condition="asthma"))
+    with pytest.raises(ConfigError) as caught:
+        site_dir.build()
+    assert [d.format() for d in caught.value.diagnostics] == [
+        "healthhub.yaml:1:7: error: 'atoz' is 'condition', use atoz: articles (every article) or "
+        "atoz: conditions (one entry per condition: the articles with condition:)"]
+    site_dir.write("healthhub.yaml", "atoz: conditions\n")
+    result = site_dir.build()
+    assert [d.format() for d in result.errors] == [
+        "articles/health/b.md:5:12: error: 'asthma' already has its main page, articles/health/a.md; "
+        "remove condition: from one of them (the A to Z links one page per condition)"]
+    site_dir.write("articles/health/b.md", article("Asthma attacks"))
+    assert site_dir.build().ok
+    html = site_dir.read("a-z.html")
+    assert ">Asthma</a>" in html and "Asthma attacks" not in html
 
 
 # --- A to Z page in a built site ------------------------------------------------------
@@ -677,12 +740,10 @@ def test_check_external_gives_up_on_a_slow_server_after_retries(site_dir, capsys
 
 
 def test_without_pyicu_the_a_to_z_uses_the_latin_alphabet_with_accents_folded(monkeypatch):
-    from types import SimpleNamespace
-
     from healthhub import atoz
 
     monkeypatch.setattr(atoz, "icu", None)
-    made = [SimpleNamespace(path=f"health/{n}.html", title=t, also_known_as=aka)
+    made = [Entry(t, f"health/{n}.html", aka, n)
             for n, t, aka in (("a", "Ébola", ()), ("b", "asthma", ()), ("c", "Haemorrhoids", ("Piles",)),
                               ("d", "3-day fever", ()))]
     letters = {letter.label: [(e.name, e.see) for e in letter.entries] for letter in atoz.atoz_index(made, "en")}
@@ -691,3 +752,5 @@ def test_without_pyicu_the_a_to_z_uses_the_latin_alphabet_with_accents_folded(mo
     assert letters["P"] == [("Piles", "Haemorrhoids")] and letters["#"] == [("3-day fever", "")]
     assert letters["Z"] == []
     assert atoz.collated(["b", "É", "a"], str, "en") == ("a", "b", "É")
+    # the Arabic article is ignored without ICU too
+    assert atoz.collated(["الربو", "باء"], str, "ar") == ("باء", "الربو")

@@ -4,6 +4,7 @@ each imported site builds (exit 0) and passes the Nu checker, axe and the link c
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import os
 import subprocess
@@ -102,8 +103,16 @@ def test_hugo_articles_front_matter_and_bodies(imported):
     spanish = site.article("es/nutrición/hydration.md")
     assert "language: es\ntranslation_key: nutrition/hydration\n" in spanish
     assert "category: Nutrición" in spanish and "![Un vaso de agua](images/water.png)" in spanish
+    # an alias is in its page's language, a relative one next to the page (Hugo's rules): no clash
+    # between translations
+    assert "aliases:\n- /nutrition/water/\n" in water
+    assert "aliases:\n- /es/nutrition/water/\n- /es/beber-agua/\n" in spanish
+    # `## Heading{#id}` (no space, as Hugo allows) keeps its id and does not show '{#calor}'
+    assert "\n## Con calor {#calor}\n" in spanish and "[esta sección](#calor)" in spanish
     naps = site.article("sleep/naps.md")
     assert "draft: true" in naps and "aliases:\n- /old/naps/" in naps
+    # an old address two pages claim stays with the first (in Hugo one overwrote the other)
+    assert "/old/rest/" not in naps and "aliases:\n- /old/rest/" in site.article("sleep/sleep.md")
     assert "[Watch the video on YouTube](https://www.youtube.com/watch?v=dQw4w9WgXcQ)" in naps
     # the later page whose address was taken gets a distinct slug
     assert site.article("nutrition/labels-fibre.md").startswith("---\ntitle: Fibre and salt on food labels\n")
@@ -126,7 +135,9 @@ def test_hugo_report_lists_what_was_converted_and_every_leftover_at_its_place(im
            f"{label}/content/en/nutrition/fibre/index.md, written with the slug 'labels-fibre'" in lines
     assert f"{label}/content/en/nutrition/fibre/index.md:30:61: warning: link to '#nowhere': no heading has this id, " \
            "the link now leads to the top of the page" in lines
-    assert len(lines) == 3, lines
+    assert f"{label}/content/en/sleep/naps.md:5:1: warning: the alias /old/rest/ is also an alias of " \
+           f"{label}/content/en/sleep/_index.md, which keeps it; left out here" in lines
+    assert len(lines) == 4, lines
     assert "| nutrition" not in report  # table cells are source, written, kind, title
     assert f"| {label}/content/en/nutrition/fibre/index.md | articles/nutrition/fibre.md | bundle | Fibre: why it matters |" in report
     # the terminal says the same, grouped by kind
@@ -135,8 +146,9 @@ def test_hugo_report_lists_what_was_converted_and_every_leftover_at_its_place(im
 
 def test_jekyll_articles_and_report(imported):
     site = imported["jekyll"]
-    assert site.articles() == ["allergies/hay-fever.md", "es/vacunas/flu-season.md", "general/about.md",
-                               "guides/asthma-plan.md", "vaccines/flu-season.md", "vaccines/measles.md"]
+    assert site.articles() == ["allergies/hay-fever.md", "clinic/opening-hours.md", "es/vacunas/flu-season.md",
+                               "general/about.md", "guides/asthma-plan.md", "vaccines/flu-season.md",
+                               "vaccines/measles.md"]
     flu = site.article("vaccines/flu-season.md")
     assert flu.startswith("---\ntitle: Getting ready for flu season\ncategory: Vaccines\ndate: 2024-03-01\n"
                           "summary: Who should have the flu vaccine, and when.\ntags: [flu, winter]\nauthor: priya-shah\n"
@@ -165,6 +177,15 @@ def test_jekyll_articles_and_report(imported):
     assert f"{label}/_posts/2024-03-01-flu-season.md:19:1: warning: Liquid tag '{{% if %}}' has no HealthHub " \
            "equivalent, left as written (edit the text by hand)" in report
     assert "{% endif %}' has no" not in report  # one warning per block
+    # a placeholder date in the file name (a page kept as a post) becomes the file's date
+    hours = site.article("clinic/opening-hours.md")
+    stamp = (FIXTURES / "jekyll/_posts/0001-01-01-opening-hours.md").stat().st_mtime
+    day = dt.datetime.fromtimestamp(stamp, tz=dt.timezone.utc).date()
+    assert f"\ndate: {day.isoformat()}\n" in hours
+    # fields HealthHub gives a meaning to (image:, expires:) are kept under other names
+    assert "\noriginal_image: /assets/img/pollen.png\noriginal_expires: never\n" in hours
+    assert f"{label}/_posts/0001-01-01-opening-hours.md:1:1: warning: the date 0001-01-01 is a placeholder (year 1), " \
+           f"the file's modification date {day.isoformat()} was used" in report
     assert "| HTML page or layout stub (.html), not imported | 1 |" in report
     assert "| Liquid post_url → link to .md | 1 |" in report and "| Liquid highlight → fenced code | 1 |" in report
 

@@ -5,9 +5,10 @@ the Arabic pages in Chromium (direction, overflow, Nu checker, axe, search)."""
 from __future__ import annotations
 
 import datetime as dt
+import posixpath
 import re
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import pytest
 
@@ -26,6 +27,10 @@ languages:
     name: العربية
     categories: {{Health: الصحة}}
     disclaimer: "معلومات عامة فقط."
+accessibility_contact: access@example.org
+accessibility_tested: 2026-11-20
+accessibility_issues: ["Search needs JavaScript."]
+feedback_url: https://example.org/feedback
 """
 CODE = "```\nprint('hello, world')  # a long line of code that must scroll sideways, not wrap or clip at all\n```\n"
 AR_BODY = """هذه فقرة عن ضغط الدم بالعربية.
@@ -65,6 +70,7 @@ def make_site(root: Path) -> SiteDir:
     site.write("articles/ar/health/daght.md", article(
         "ضغط الدم", views=11, translation_key="bp", tags="[ضغط الدم]", body=AR_BODY))
     site.write("articles/ar/health/maa.md", article("شرب الماء", date="2025-02-01", body="اشرب الماء.\n"))
+    site.write("articles/glossary.yaml", "blood pressure:\n  definition: The force of blood on the walls of the arteries.\n")
     return site
 
 
@@ -208,6 +214,91 @@ def test_a_missing_catalog_string_falls_back_to_english_with_one_warning(tmp_pat
     assert warnings == ["templates/locales/es/messages.po:1:1: warning: no 'es' translation of the interface "
                         "string 'Sources', English is shown; add msgid/msgstr lines for it"]
     assert ">Sources</h2>" in read(site, "es/salud/a.html")
+
+
+def site_path(page: str, href: str) -> str:
+    """The site path a link on `page` leads to (the 404 page links from the base URL's path)."""
+    if href.startswith("/"):
+        return href[len(urlsplit(BASE).path):]
+    return posixpath.normpath(posixpath.join(posixpath.dirname(page), href))
+
+
+SITE_PAGES = {"a-z.html": ("A to Z", "Índice A-Z", "الفهرس الأبجدي"),
+              "topics.html": ("All topics", "Todos los temas", "كل المواضيع"),
+              "glossary.html": ("Glossary", "Glosario", "معجم المصطلحات"),
+              "accessibility.html": ("Accessibility statement", "Declaración de accesibilidad", "بيان إمكانية الوصول"),
+              "404.html": ("Page not found", "Página no encontrada", "الصفحة غير موجودة")}
+
+
+@pytest.mark.parametrize("name", sorted(SITE_PAGES))
+def test_each_language_has_its_own_site_pages(built, name):
+    """A to Z, All topics, glossary, accessibility statement and 404 in every language:
+    its lang/dir, its interface, its own content, alternates between them, in the sitemap."""
+    site, _ = built
+    sitemap = read(site, "sitemap.xml")
+    for prefix, heading, lang in zip(("", "es/", "ar/"), SITE_PAGES[name], ("en", "es", "ar")):
+        html = read(site, prefix + name)
+        assert html_tag(html) == f'<html lang="{lang}" dir="{"rtl" if lang == "ar" else "ltr"}">'
+        assert re.search(rf"<h1[^>]*>{re.escape(heading)}</h1>", html), (prefix + name, heading)
+        # the footer links this language's own A to Z, glossary and statement
+        assert re.search(r'<a href="[^"]*\ba-z.html">', html)
+        footer = html[html.index('<nav class="footer-links"'):]
+        for target in ("a-z.html", "glossary.html", "accessibility.html"):
+            href = re.search(rf'href="([^"]*{target})"', footer).group(1)
+            assert site_path(prefix + name, href) == prefix + target, (lang, href)
+        if name == "404.html":
+            assert f"<loc>{BASE}{prefix}404.html</loc>" not in sitemap
+            continue
+        for code, other in (("en", ""), ("es", "es/"), ("ar", "ar/"), ("x-default", "")):
+            assert f'<link rel="alternate" hreflang="{code}" href="{BASE}{other}{name}">' in html
+        assert f"<loc>{BASE}{prefix}{name}</loc>" in sitemap
+    if name == "404.html":
+        return
+    entry = sitemap[sitemap.index(f"<loc>{BASE}es/{name}</loc>"):]
+    entry = entry[: entry.index("</url>")]
+    assert f'<xhtml:link rel="alternate" hreflang="ar" href="{BASE}ar/{name}"/>' in entry
+
+
+def test_language_site_pages_list_that_languages_content(built):
+    site, _ = built
+    topics_es, topics_ar = read(site, "es/topics.html"), read(site, "ar/topics.html")
+    assert ">Salud</a>" in topics_es and ">Health</a>" not in topics_es and ">الصحة</a>" not in topics_es
+    assert ">الصحة</a>" in topics_ar and "موضوع واحد، مرتبة أبجديًا." in topics_ar  # Arabic plural: one
+    assert "2 مقالان" not in topics_ar and ">مقالان</span>" in topics_ar  # two articles: the dual
+    assert '<h2 id="letter-1">ص</h2>' in topics_ar  # الصحة is filed under ص: the article ال is ignored
+    atoz_ar = read(site, "ar/a-z.html")
+    assert "شرب الماء" in atoz_ar and "Knees" not in atoz_ar and ">العودة إلى الأعلى</a>" in atoz_ar
+    # glossary terms are written in the default language: marked so on other languages' pages
+    glossary_es = read(site, "es/glossary.html")
+    assert '<dl class="glossary" lang="en" dir="ltr">' in glossary_es and "The force of blood" in glossary_es
+    statement = read(site, "ar/accessibility.html")
+    assert '<li><div lang="en" dir="ltr">Search needs JavaScript.</div></li>' in statement
+    assert 'href="mailto:access@example.org">access@example.org</a>' in statement
+    # the Spanish article's feedback form and the Spanish home page links are in Spanish
+    assert "¿Le ha resultado útil esta página?" in read(site, ES_ARTICLE)
+    assert "Was this page helpful?" not in read(site, AR_ARTICLE)
+
+
+def test_templates_write_no_interface_text_outside_the_catalog():
+    """Fails when a template writes words a reader sees without _() or ngettext(): they
+    would stay English on every Spanish and Arabic page."""
+    env = make_environment(ROOT / "templates")
+    assert i18n.template_literals(env) == []
+
+
+def test_the_literal_check_finds_text_attributes_and_macro_arguments(tmp_path):
+    (tmp_path / "mine.html").write_text(
+        '{% extends "base.html" %}{% from "_macros.html" import breadcrumb with context %}\n'
+        '{% block og_type %}article{% endblock %}\n'
+        '{% block main %}{{ breadcrumb([], "A to Z") }}\n'
+        '<p class="lead" title="{{ _(\'Fine\') }}">Back to top</p>\n'
+        '<nav aria-label="Letters"><{{ tag }} class="x">{{ _("Fine") }}</{{ tag }}></nav>\n'
+        '<style>body { color: red }</style><p>{{ "x" if a == "rtl" else y }} DOI: {{ url("a.html") }}</p>\n'
+        '{{ {"created": "Created"}[kind] }}{% endblock %}\n', encoding="utf-8")
+    found = [(name, line, text) for name, line, text in i18n.template_literals(make_environment(tmp_path))
+             if name == "mine.html"]
+    assert found == [("mine.html", 3, "A to Z"), ("mine.html", 4, "Back to top"), ("mine.html", 5, "Letters"),
+                     ("mine.html", 7, "Created")]
 
 
 # --- catalogs and plurals -------------------------------------------------------------
@@ -369,11 +460,48 @@ def test_an_article_of_a_one_language_site_may_name_its_own_language(tmp_path):
 
 
 def test_titles_in_another_language_are_marked_on_a_page(tmp_path):
-    site = make_site(tmp_path / "project")
+    site = SiteDir(tmp_path)
     site.write("authors.yaml", "sam:\n  name: Sam\n")
-    site.write("articles/ar/health/maa.md", article("شرب الماء", date="2025-02-01", author="sam", body="اشرب.\n"))
+    site.write("articles/health/maa.md", article("شرب الماء", language="ar", author="sam", body="اشرب.\n"))
     site.write("articles/health/knees.md", article("Knees", date="2025-01-01", author="sam", body="Knee text.\n"))
     assert site.build(search=False).ok
     person = read(site, "people/sam.html")
     assert re.search(r'<a href="[^"]+" lang="ar" dir="rtl">شرب الماء</a>', person)
     assert re.search(r'<a href="../health/knees.html">Knees</a>', person)
+
+
+def test_each_language_has_its_own_person_pages_listing_its_own_work(tmp_path):
+    site = make_site(tmp_path / "project")
+    site.write("authors.yaml", "sam:\n  name: Sam\n")
+    site.write("articles/ar/health/maa.md", article("شرب الماء", date="2025-02-01", author="sam", body="اشرب.\n"))
+    site.write("articles/health/knees.md", article("Knees", date="2025-01-01", author="sam", body="Knee text.\n"))
+    assert site.build(search=False).ok
+    english, arabic, spanish = (read(site, p) for p in ("people/sam.html", "ar/people/sam.html", "es/people/sam.html"))
+    assert "Knees" in english and "شرب الماء" not in english
+    assert "شرب الماء" in arabic and "Knees" not in arabic
+    assert html_tag(arabic) == '<html lang="ar" dir="rtl">' and ">المقالات المكتوبة<" in arabic
+    assert "لا شيء بعد." in arabic  # reviewed nothing: said in Arabic
+    assert html_tag(spanish) == '<html lang="es" dir="ltr">' and "Knees" not in spanish
+    # the byline of an Arabic article links the Arabic page of its author
+    assert 'href="../people/sam.html"' in read(site, "ar/الصحة/maa.html")
+    assert f'<link rel="alternate" hreflang="ar" href="{BASE}ar/people/sam.html">' in english
+
+
+def test_an_old_address_of_an_arabic_article_says_so_in_arabic(tmp_path):
+    site = SiteDir(tmp_path)
+    site.write("healthhub.yaml", CONFIG)
+    site.write("articles/ar/health/maa.md", article("شرب الماء", aliases="[/old/water.html]", body="اشرب.\n"))
+    assert site.build(search=False).ok
+    moved = read(site, "old/water.html")
+    assert html_tag(moved) == '<html lang="ar" dir="rtl">'
+    assert "<h1>نُقلت هذه الصفحة</h1>" in moved and "This page has moved" not in moved
+
+
+def test_an_alias_may_not_take_a_languages_own_page(tmp_path):
+    site = SiteDir(tmp_path)
+    site.write("healthhub.yaml", CONFIG)
+    site.write("articles/es/health/a.md", article("A", aliases="[/es/a-z.html]"))
+    result = site.build(search=False)
+    assert [d.format() for d in result.errors] == [
+        "articles/es/health/a.md:5:10: error: the alias /es/a-z.html is the address of one of the site's own pages, "
+        "remove the alias"]

@@ -43,7 +43,7 @@ def test_warnings_are_grouped_by_kind_counted_and_listed_with_verbose(site_dir):
     result = site_dir.cli("build")
     assert result.returncode == 0, result.stderr
     lines = result.stderr.splitlines()
-    assert lines[0] == "warning: 60 × unknown front-matter field '…', kept for templates as article.extra"
+    assert lines[0] == "warning: 60 × unknown front-matter field '…', kept for templates as article.extra [unknown-field]"
     assert lines[1] == ("  articles/health/a00.md:5:1: warning: unknown front-matter field 'weight', "
                         "kept for templates as article.extra (and 29 more like it)")
     assert lines[2] == ("  articles/health/a00.md:6:1: warning: unknown front-matter field 'kicker', "
@@ -82,8 +82,9 @@ def test_an_author_without_a_profile_is_shown_by_name(site_dir):
     result = site_dir.build()
     assert result.ok, messages(result)
     assert messages(result) == [
-        "articles/health/a.md:5:9: warning: author 'Dr. Jane Roe' has no profile in authors.yaml, the name is shown "
-        "as written; to give authors a profile page, add them to authors.yaml (id: then name:, credentials:, bio:)"]
+        "articles/health/a.md:5:9: warning: 1 author ('Dr. Jane Roe') has no profile, as there is no authors.yaml: "
+        "each name is shown as written; to give authors profile pages, create authors.yaml next to healthhub.yaml "
+        "with an entry per author (an id, then name:, credentials:, bio:) and write that id in 'author:'"]
     assert "By Dr. Jane Roe" in site_dir.read("health/a.html")
     assert not site_dir.build(strict=True).ok
 

@@ -314,10 +314,12 @@ def test_the_404_page_links_inside_the_site_with_a_doubled_slash_in_base_url(sit
 
 def test_check_github_format_escapes_control_characters(site_dir, capsys):
     from healthhub.check import format_github, format_text
+    from healthhub.build import BuildOptions
     from healthhub.check import run_check
     from healthhub.config import Config
     site_dir.write("articles/a.md", article("A", **{'"ti\\etle\\r\\nx"': "1"}))
-    result = run_check(Config(), site_dir.articles, {}, [], dt.date(2025, 4, 1))
+    options = BuildOptions(articles_dir=site_dir.articles, out_dir=site_dir.out)
+    result = run_check(options, Config(), {}, [], dt.date(2025, 4, 1))
     for out in (format_github(result), format_text(result)):
         assert "\x1b" not in out and "\r" not in out
         assert out.count("\n") == len(result.diagnostics) + 1

@@ -482,3 +482,112 @@ def test_check_at_scale_groups_findings_totals_rules_counts_unreadable_files_and
         os.chdir(cwd)
     assert capsys.readouterr().err.startswith("healthhub.yaml:1:1: error: check_disable names the rule 'no-source', "
                                               "which does not exist (did you mean 'no-sources'?); rules: readability,")
+
+
+def test_check_rule_codes_are_set_where_each_finding_is_made(site_dir, capsys):
+    # The codes of findings the build makes (fields, people, links, template syntax)
+    # reach text and JSON; a message that reads like another rule's does not change
+    # its rule (an author named "... is given twice" is no duplicate field).
+    site_dir.write("authors.yaml", PEOPLE)
+    site_dir.write("articles/health/a.md", "\n".join([
+        "---", "title: Codes", "category: Health", "date: 2025-03-30", 'summary: "Why walking helps."',
+        "author: kicker is given twice", "kicker: one", "kicker: two", "sources:" + SOURCES, "---", "",
+        "Walk each day. See [the old page](/old/page.html).", "", "{{< youtube abc >}}", ""]))
+    code, out = check(site_dir, capsys, "--format", "json")
+    assert code == 0
+    found = [(d["line"], d["rule"]) for d in json.loads(out)["diagnostics"]]
+    assert found == [(6, "author-profile"), (8, "duplicate-field"), (8, "unknown-field"),
+                     (16, "link-nowhere"), (18, "template-tag")]
+    assert json.loads(out)["rules"] == {code: {"errors": 0, "warnings": 1} for code in (
+        "author-profile", "duplicate-field", "link-nowhere", "template-tag", "unknown-field")}
+    code, out = check(site_dir, capsys)
+    assert [line.rsplit(" ", 1)[1] for line in out.splitlines()[:-1]] == [
+        "[author-profile]", "[duplicate-field]", "[unknown-field]", "[link-nowhere]", "[template-tag]"]
+    site_dir.write("healthhub.yaml", "check_disable: [duplicate-field, template-tag]\n")
+    code, out = check(site_dir, capsys, "--format", "json")
+    assert [d["rule"] for d in json.loads(out)["diagnostics"]] == ["author-profile", "unknown-field", "link-nowhere"]
+
+
+def test_check_prints_its_stored_result_when_nothing_changed_and_checks_again_when_anything_did(
+        site_dir, capsys, monkeypatch):
+    import time
+
+    from healthhub import check as check_module
+    from healthhub.cache import Cache
+
+    site_dir.write("authors.yaml", PEOPLE)
+    site_dir.write("articles/health/a.md", clean("A", reviewed_by="amara-okafor", reviewed="2025-01-01",
+                                                 next_review="2026-12-20"))
+    site_dir.write("articles/health/b.md", article("B", summary='"S."', body=SIMPLE))
+    old = time.time() - 60  # files changed in the last 2 s are never trusted by their stat
+    for path in site_dir.articles.rglob("*.md"):
+        os.utime(path, (old, old))
+    checked = []
+    real_check_site = check_module.check_site
+    monkeypatch.setattr(check_module, "check_site", lambda *args: checked.append(1) or real_check_site(*args))
+    first = check(site_dir, capsys)
+    assert first[0] == 0 and "[review-due]" in first[1] and "[no-sources]" in first[1]
+    assert len(checked) == 1
+    assert check(site_dir, capsys) == first
+    assert len(checked) == 1  # nothing changed: the stored result
+    # another day: checked again
+    assert "[review-overdue]" in check(site_dir, capsys, "--today", "2026-12-21")[1]
+    assert len(checked) == 2
+    site_dir.write("healthhub.yaml", "check_disable: [no-sources]\n")
+    assert "[no-sources]" not in check(site_dir, capsys)[1]
+    site_dir.write("healthhub.yaml", "")
+    # an edited article is checked again (its stat changed)
+    site_dir.write("articles/health/b.md", clean("B"))
+    os.utime(site_dir.articles / "health/b.md", (old + 1, old + 1))
+    assert check(site_dir, capsys)[1].splitlines()[-1] == "Checked 2 articles: 0 errors and 1 warning in 1 file."
+    # a stored result that cannot be read means checking again, never a wrong answer
+    cache = Cache(site_dir.root / ".healthhub-cache")
+    stored = cache.load(check_module.CHECK_STORE)
+    assert stored["key"]
+    cache.store(check_module.CHECK_STORE, {"key": stored["key"], "result": ("not", "a", "result")})
+    assert check(site_dir, capsys)[1].splitlines()[-1] == "Checked 2 articles: 0 errors and 1 warning in 1 file."
+
+
+def test_check_on_several_processes_finds_what_one_process_finds(site_dir, monkeypatch):
+    import datetime as dt
+
+    from healthhub import check as check_module
+    from healthhub.bodies import TemporaryBodies
+    from healthhub.build import BuildOptions, load_articles
+    from healthhub.cache import Cache
+    from healthhub.config import Config
+
+    long_words = "Cardiovascular considerations notwithstanding, hypertension management necessitates multidisciplinary evaluation. " * 20
+    for number in range(6):
+        body = (long_words if number % 2 else SIMPLE) + ("\n# Second title\n" if number == 3 else "")
+        site_dir.write(f"articles/health/a{number}.md", article(f"A {number}", summary='"S."', body=body))
+    options = BuildOptions(articles_dir=site_dir.articles, out_dir=site_dir.out, future=True)
+    with TemporaryBodies() as bodies:
+        site = load_articles(options, Config(), {}, Cache(None), bodies).site
+        one = check_module.check_site(site, dt.date(2026, 1, 1), jobs=1)
+        monkeypatch.setattr(check_module, "PARALLEL_CHECK_MIN", 2)
+        monkeypatch.setattr(check_module, "CHUNK", 1)
+        several = check_module.check_site(site, dt.date(2026, 1, 1), jobs=2)
+    assert several == one
+    assert {d.code for d in one} == {"no-sources", "readability", "second-h1"}
+
+
+def test_without_authors_yaml_many_author_names_give_one_warning(site_dir, capsys):
+    names = ["Zoe Quinn", "ann lee", "Bo Chen", "Cy Diaz", "Di Eng"]
+    for number, name in enumerate(names):
+        site_dir.write(f"articles/health/a{number}.md", clean(f"A {number}", author=f'"{name}"'))
+    site_dir.write("articles/health/again.md", clean("Again", author='"Bo Chen"'))
+    result = site_dir.build()
+    assert result.ok
+    assert messages(result) == [
+        "articles/health/a0.md:11:9: warning: 5 authors ('ann lee', 'Bo Chen', 'Cy Diaz' and 2 more) have no "
+        "profile, as there is no authors.yaml: each name is shown as written; to give authors profile pages, "
+        "create authors.yaml next to healthhub.yaml with an entry per author (an id, then name:, credentials:, "
+        "bio:) and write that id in 'author:'"]
+    assert "Zoe Quinn" in site_dir.read("health/a0.html")
+    code, out = check(site_dir, capsys)
+    assert code == 0 and out.splitlines()[0].endswith("write that id in 'author:' [author-profile]")
+    assert len(out.splitlines()) == 2
+    assert check(site_dir, capsys, "--strict")[0] == 1  # --strict demands profiles
+    site_dir.write("authors.yaml", PEOPLE)  # with profiles, each name without one is its own warning
+    assert len(check(site_dir, capsys)[1].splitlines()) == 1 + 6

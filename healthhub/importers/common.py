@@ -90,6 +90,20 @@ def fill_common(page: SourcePage, meta: dict, mapped: set[str]) -> None:
         mapped.update(k for k in meta if str(k).lower() == key)
 
 
+def fill_missing(page: SourcePage, path: Path, shown: str, report, title: str, slug: str) -> None:
+    """A page's title, date and slug when its front matter has none: the title and
+    slug given (made from the file name), the file's modification date; the report
+    says so for the title and date."""
+    if not page.title:
+        page.title = title
+        report.warn("title", shown, 1, 1, f"no title, '{page.title}' made from the file name")
+    if not page.date:
+        page.date = file_date(path)
+        report.warn("date", shown, 1, 1, f"no date, the file's modification date {page.date} was used")
+    if not page.slug:
+        page.slug = slug
+
+
 _MD_AUTHOR = re.compile(r"\[([^\]]+)\]\(([^)\s]*)\)")
 
 

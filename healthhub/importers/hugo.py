@@ -8,9 +8,10 @@ import posixpath
 import re
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from . import body
-from .common import (MARKDOWN, extras, fill_common, file_date, has_template_code, lower_keys, plain, read_page,
+from .common import (MARKDOWN, extras, fill_common, fill_missing, has_template_code, lower_keys, plain, read_page,
                      title_from_name, walk)
 from .model import SourcePage, as_list
 from .site import SourceSite
@@ -67,8 +68,6 @@ class HugoSite(SourceSite):
         self.by_source: dict[str, SourcePage] = {}  # "lang:rel path"
         for lang in self.languages:
             self._read_language(lang, self.roots[lang], suffix_langs)
-        # Translations: the same path in more than one language.
-        self._pair_translations()
         self.index_urls()
 
     def _config(self) -> dict:
@@ -148,20 +147,17 @@ class HugoSite(SourceSite):
                     tags += as_list(value)
                     mapped.add(key)
             page.categories, page.tags = categories, tags
-            if not page.title:
-                page.title = plain(low.get("linktitle", "")) or title_from_name(
-                    (parts[-1] if (is_section or is_bundle) and parts else stem) or self.title or "Home")
-                self.report.warn("title", shown, 1, 1, f"no title, '{page.title}' made from the file name")
-            if not page.date:
-                page.date = file_date(path)
-                self.report.warn("date", shown, 1, 1, f"no date, the file's modification date {page.date} was used")
-            if not page.slug:
-                page.slug = (parts[-1] if parts else "home") if (is_section or is_bundle) else stem
+            fill_missing(page, path, shown, self.report,
+                         title=plain(low.get("linktitle", "")) or title_from_name(
+                             (parts[-1] if (is_section or is_bundle) and parts else stem) or self.title or "Home"),
+                         slug=(parts[-1] if parts else "home") if (is_section or is_bundle) else stem)
             section = parts[0] if parts else ""
             page.category_hint = self._section_title(lang, section) if section else ""
             page.translation_path = posixpath.join(folder, "" if (is_section or is_bundle) else stem) or "home"
             page.extra = extras(meta, mapped)
             page.urls = self._urls(page, low, folder, stem, is_section or is_bundle)
+            prefix = "" if page.language == self.default_language else f"/{page.language}"
+            page.aliases = [alias_address(alias, page.urls[0], prefix) for alias in page.aliases]
             self.pages.append(page)
             self.by_source[f"{page_lang}:{rel}"] = page
 
@@ -190,14 +186,6 @@ class HugoSite(SourceSite):
         if low.get("slug") and not is_index:
             urls.append(f"{prefix}/{posixpath.join(folder, stem)}/")
         return urls
-
-    def _pair_translations(self) -> None:
-        seen: dict[str, set[str]] = {}
-        for page in self.pages:
-            seen.setdefault(page.translation_path, set()).add(page.language)
-        for page in self.pages:
-            if len(seen[page.translation_path]) < 2:
-                page.translation_path = ""
 
     # -- finding things ----------------------------------------------------------
     def find_page(self, page: SourcePage, ref: str, kind: str) -> SourcePage | None:
@@ -265,6 +253,22 @@ class HugoSite(SourceSite):
     def convert(self, page: SourcePage, ctx) -> str:
         text = body.convert_hugo(page.body, page, ctx)
         return body.convert_github_alerts(text, page, ctx.report)
+
+
+def alias_address(alias: str, url: str, prefix: str = "") -> str:
+    """An alias as an address from the site's root, as Hugo publishes it: one that does
+    not start with '/' is next to the page (`aliases: [manual]` on /docs/cpp/instrumentation/
+    is /docs/cpp/manual/); one that does is in the page's language (`/vendors` on a
+    Spanish page is /es/vendors, gohugoio/hugo#14388), so translations never share one."""
+    if "://" in alias:
+        return alias
+    if alias.startswith("/"):
+        return alias if not prefix or alias == prefix or alias.startswith(prefix + "/") else prefix + alias
+    base = posixpath.dirname(urlsplit(url).path.rstrip("/")) or "/"
+    address = posixpath.normpath(posixpath.join(base, alias))
+    if not address.startswith("/"):
+        address = "/" + address.lstrip("./")
+    return address if posixpath.splitext(address)[1] else address.rstrip("/") + "/"
 
 
 def _dig(data, name: str):

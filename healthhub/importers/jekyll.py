@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 from . import body
-from .common import MARKDOWN, extras, fill_common, file_date, has_template_code, lower_keys, plain, read_page, \
+from .common import MARKDOWN, extras, fill_common, fill_missing, has_template_code, lower_keys, plain, read_page, \
     title_from_name, walk
 from .model import SourcePage, as_list
 from .site import SourceSite
@@ -81,7 +81,6 @@ class JekyllSite(SourceSite):
         for path, kind, (meta, text, body_line, positions) in read:
             self._add(path, kind, meta, text, body_line, positions)
         self.languages = sorted({p.language for p in self.pages}, key=lambda l: (l != self.default_language, l))
-        self._pair_translations()
         self.index_urls()
 
     def _excluded(self, low: dict) -> set[str]:
@@ -146,14 +145,7 @@ class JekyllSite(SourceSite):
             page.category_hint = title_from_name(kind.split(" ", 1)[1])
         elif plain_folders:
             page.category_hint = title_from_name(plain_folders[0])
-        if not page.title:
-            page.title = title_from_name(stem)
-            self.report.warn("title", shown, 1, 1, f"no title, '{page.title}' made from the file name")
-        if not page.date:
-            page.date = file_date(path)
-            self.report.warn("date", shown, 1, 1, f"no date, the file's modification date {page.date} was used")
-        if not page.slug:
-            page.slug = stem
+        fill_missing(page, path, shown, self.report, title=title_from_name(stem), slug=stem)
         page.translation_path = "/".join([*(f for f in parts[:-1] if f.lower() not in self.language_codes), stem])
         page.extra = extras(meta, mapped)
         page.urls = self._urls(page, low, kind, parts, stem, url_categories)
@@ -188,14 +180,6 @@ class JekyllSite(SourceSite):
             url = url.replace(key, values[key])
         urls.append(re.sub(r"/{2,}", "/", "/" + url))
         return urls
-
-    def _pair_translations(self) -> None:
-        seen: dict[str, set[str]] = {}
-        for page in self.pages:
-            seen.setdefault(page.translation_path, set()).add(page.language)
-        for page in self.pages:
-            if len(seen[page.translation_path]) < 2:
-                page.translation_path = ""
 
     # -- finding things ----------------------------------------------------------
     def find_page(self, page: SourcePage, ref: str, kind: str) -> SourcePage | None:

@@ -14,17 +14,18 @@ from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
 
 from .. import paths
-from ..content import element_ids
+from ..content import FIELDS, element_ids
 from ..markup import MarkdownConverter
 from . import body as bodies
+from ..frontmatter import MAX_YEAR, MIN_YEAR
+from .common import file_date
 from .model import Author, Report, SourcePage, position_of
 from .site import SourceSite
 
 DEFAULT_CATEGORY = "General"
 # Front-matter names HealthHub gives a meaning to; a source field of the same name
 # that was not mapped is kept under another name, so it is not misread.
-OUR_FIELDS = {"title", "category", "date", "views", "summary", "tags", "author", "slug", "updated", "draft",
-              "reviewed_by", "reviewed", "next_review", "sources", "language", "translation_key", "co_authors"}
+OUR_FIELDS = {*FIELDS, "co_authors"}
 
 
 @dataclass
@@ -40,6 +41,9 @@ class Plan:
 
 def make_plan(site: SourceSite, report: Report) -> Plan:
     plan = Plan(site, report, sorted(site.pages, key=lambda p: (p.language != site.default_language, p.display, p.rel)))
+    pair_translations(plan.pages)
+    replace_placeholder_dates(plan.pages, report)
+    drop_shared_aliases(plan.pages, report)
     place_categories(plan)
     place_files(plan)
     place_authors(plan)
@@ -63,7 +67,61 @@ def make_plan(site: SourceSite, report: Report) -> Plan:
     plan.config = {"site_name": site.title or "HealthHub", "language": site.default_language}
     if re.fullmatch(r"https?://[^\s/?#]+(/\S*)?", site.base_url or ""):
         plan.config["base_url"] = site.base_url
+    if len(site.languages) > 1:  # each language's pages at its own addresses, with a language switcher
+        plan.config["languages"] = {code: {"name": language_name(code)} for code in site.languages}
     return plan
+
+
+def language_name(code: str) -> str:
+    """A language's name in itself, as a language switcher shows it (Babel's CLDR data)."""
+    from ..i18n import babel_locale
+
+    locale = babel_locale(code)
+    name = locale.get_display_name(locale) if locale is not None else None
+    return name[:1].upper() + name[1:] if name else code
+
+
+def replace_placeholder_dates(pages: list[SourcePage], report: Report) -> None:
+    """A date no article can have (Jekyll sites name pages that are not posts
+    `0001-01-01-x.md`) becomes the file's modification date, with a warning; the
+    old addresses, made from the old date, are kept."""
+    for page in pages:
+        if not page.date[:4].isdigit() or MIN_YEAR <= int(page.date[:4]) <= MAX_YEAR:
+            continue
+        year = int(page.date[:4])
+        old, page.date = page.date, file_date(page.path)
+        line, col = page.positions.get("date", (1, 1))
+        report.warn("date", page.display, line, col,
+                    f"the date {old} is a placeholder (year {year}), the file's modification date {page.date} was used")
+
+
+def drop_shared_aliases(pages: list[SourcePage], report: Report) -> None:
+    """An old address that two pages give as an alias answered for only one of them
+    (the old generator wrote one over the other): the first page keeps it, a later
+    one drops it with a warning."""
+    owner: dict[str, SourcePage] = {}
+    for page in pages:
+        kept = []
+        for alias in page.aliases:
+            first = owner.setdefault(alias.rstrip("/") or "/", page)
+            if first is page:
+                kept += [alias] if alias not in kept else []
+                continue
+            line, col = page.positions.get("aliases", (1, 1))
+            report.warn("alias", page.display, line, col,
+                        f"the alias {alias} is also an alias of {first.display}, which keeps it; left out here")
+        page.aliases = kept
+
+
+def pair_translations(pages: list[SourcePage]) -> None:
+    """Translations are pages with the same translation_path in more than one
+    language; a path only one language has names no translation, and is dropped."""
+    seen: dict[str, set[str]] = {}
+    for page in pages:
+        seen.setdefault(page.translation_path, set()).add(page.language)
+    for page in pages:
+        if len(seen[page.translation_path]) < 2:
+            page.translation_path = ""
 
 
 # --- categories, slugs, files ------------------------------------------------------------
@@ -240,6 +298,14 @@ class Converter:
         when the body has level-1 headings of its own every heading moves down a level."""
         masked = bodies.mask_code(text).split("\n")
         lines = text.split("\n")
+        for i, line in enumerate(masked):
+            # `## Setup{#setup}`: Hugo and kramdown read the id without a space before it,
+            # Python-Markdown needs one (else readers see "{#setup}" and links miss the id)
+            glued = _GLUED_ID.match(line)
+            if glued:
+                at = glued.end(1)  # masking keeps positions: the same place in the real line
+                lines[i], masked[i] = lines[i][:at] + " " + lines[i][at:], line[:at] + " " + line[at:]
+                self.report.convert("heading id {#id} set apart from the heading text")
         first = next((i for i, line in enumerate(masked) if line.strip()), None)
         if first is not None and re.fullmatch(r" {0,3}# +(.*?)[ #]*", masked[first]):
             heading = re.fullmatch(r" {0,3}# +(.*?)[ #]*", masked[first]).group(1)
@@ -356,6 +422,9 @@ class Converter:
 
 _ATX_HEADING = re.compile(r"^ {0,3}#{1,6}[ \t]+(.*?)[ \t#]*$", re.M)
 _EXPLICIT_ID = re.compile(r"""\{[^}\n]*#([\w-]+)[^}\n]*\}|\sid=["']([^"']+)["']""")
+
+
+_GLUED_ID = re.compile(r"( {0,3}#{1,6}[ \t].*?[^ \t])\{:?#[\w-]+(?:[ \t][^}\n]*)?\}[ \t]*$")
 
 
 def _quick_ids(markdown: str) -> set[str]:

@@ -54,7 +54,6 @@ def write_site(plan, into: Path, replace: bool) -> tuple[list[str], Path]:
     files["healthhub.yaml"] = (
         "# Written by `healthhub import`; see README, Configuration.\n"
         + yaml_block(plan.config)
-        + (f"# The source site's languages: {', '.join(plan.site.languages)}\n" if len(plan.site.languages) > 1 else "")
     )
     files[REPORT_FILE] = ""  # written last, below
     previous = _previous_import(into, replace)
