@@ -360,17 +360,9 @@ FIELDS: dict[str, Field] = {
 def decode(data: bytes, display: str) -> tuple[str | None, list[Diagnostic]]:
     """UTF-8 (a BOM is allowed), CRLF and CR turned into LF."""
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        head = data[: exc.start]
-        line = head.count(b"\n") + 1
-        col = len(head[head.rfind(b"\n") + 1:].decode("utf-8", "replace")) + 1
-        return None, [error(
-            display, line, col,
-            f"byte {exc.start} (0x{data[exc.start]:02x}) is not UTF-8 text, "
-            "save the file as UTF-8 in your editor",
-        )]
-    return text.replace("\r\n", "\n").replace("\r", "\n"), []
+        return fm.utf8_text(data), []
+    except fm.FrontMatterError as exc:
+        return None, [error(display, exc.line, exc.col, exc.message, exc.code)]
 
 
 EXTRA = object()  # read_front_matter's key for the unknown fields (no field name can be it)
