@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import errno
 import datetime as dt
@@ -16,7 +17,7 @@ import jinja2
 
 from . import addresses
 from .bodies import BodyMissing, TemporaryBodies
-from .cache import DEFAULT_DIR_NAME, Cache, code_version, digest, from_plain, to_plain
+from .cache import DEFAULT_DIR_NAME, Cache, code_version, digest, from_plain, read_value, to_plain
 from .config import DEFAULT_CONFIG_FILE, Config, load_config
 from .content import Site, display_path, load_site, scan_articles
 from .errors import ConfigError, Diagnostic, HasDiagnostics, error, warning
@@ -32,7 +33,6 @@ from .sources import SourceReader, source_signatures
 from .theme import load_assets as load_theme_assets, theme_files
 from .write import (MARKER, OutputRefused, Staging, WriteResult, check_output_folder, output_folder, output_intact,
                     scan_output, write_outputs)
-from . import cache as cache_files
 
 
 
@@ -136,9 +136,8 @@ def check_output(options: BuildOptions) -> Path:
               "the folder you are in": Path.cwd(), "the build cache": options.cache_folder()}
 
     def previous_files() -> dict | None:
-        folder = options.cache_folder()
-        manifest = cache_files.load(folder / "manifest") if folder is not None else None
-        if isinstance(manifest, dict) and manifest.get("out") == str(out_dir):
+        manifest = read_value(options.cache_folder(), "manifest")
+        if manifest.get("out") == str(out_dir):
             return manifest.get("files")
         return None
 
@@ -157,16 +156,24 @@ def resolve_glossary(options: BuildOptions, config: Config) -> tuple[Config, lis
 def build(options: BuildOptions, progress: Progress | None = None) -> BuildResult:
     """Build the site (see _build)."""
     try:
-        return _build(options, progress)
+        return _cached_build(options, progress)
     except BodyMissing:
         # A body the cache promised is gone or damaged: never trust the rest
         # of that cache either, build again from the sources.
-        if not Cache(options.cache_folder()).clear():
+        cache = Cache(options.cache_folder())
+        if not cache.clear():
             options = dataclasses.replace(options, use_cache=False)
+        cache.close()
         try:
-            return _build(options, progress)
+            return _cached_build(options, progress)
         except BodyMissing:  # the cache could not be emptied: without it
-            return _build(dataclasses.replace(options, use_cache=False), progress)
+            return _cached_build(dataclasses.replace(options, use_cache=False), progress)
+
+
+def _cached_build(options: BuildOptions, progress: Progress | None) -> BuildResult:
+    """_build, with the cache it opens closed after it (even when it fails)."""
+    with contextlib.ExitStack() as closing:
+        return _build(options, progress, closing)
 
 
 class Timings:
@@ -195,7 +202,7 @@ class Timings:
         return "\n".join(lines)
 
 
-def _build(options: BuildOptions, progress: Progress | None) -> BuildResult:
+def _build(options: BuildOptions, progress: Progress | None, closing: contextlib.ExitStack) -> BuildResult:
     """Build the site. Content problems come back as diagnostics (ok=False) and
     leave the output folder untouched; config problems raise ConfigError.
 
@@ -207,7 +214,7 @@ def _build(options: BuildOptions, progress: Progress | None) -> BuildResult:
     people, people_diags = resolve_people(options)
     people_diags += glossary_diags
     out_dir = check_output(options)
-    cache = Cache(options.cache_folder())
+    cache = closing.enter_context(Cache(options.cache_folder()))
     jobs = max(1, options.job_count())
     scanned = scan_articles(options.articles_dir) if options.articles_dir.is_dir() else None
     inputs, racy, signatures = inputs_digest(options, config, people, scanned)
@@ -245,13 +252,14 @@ def _build(options: BuildOptions, progress: Progress | None) -> BuildResult:
         catalogs, catalog_problems = load_catalogs(options.templates_dir, site_languages(config), display_path)
         diagnostics += catalog_problems + catalog_warnings(env, catalogs)
         with Staging(out_dir) as staging:
-            stored = cache.load("pages")
+            stored, templates = cache.load_pages(), cache.load("templates")
             manifest = cache.load("manifest")
             if manifest.get("out") != str(out_dir):
                 stored, manifest = {}, {}
             state = scan_output(out_dir, manifest.get("files"))
             staging.prelink(sorted(state.files))  # in another process, while the pages are worked out
-            pages = PageCache(env, site, stored, state.verified, jobs, progress, staging, lap=timings.lap)
+            pages = PageCache(env, site, stored, templates.get("memo"), state.verified, jobs, progress, staging,
+                              lap=timings.lap)
             related = cache.load("related")
             memo = dict(related)
             try:
@@ -296,15 +304,17 @@ def _build(options: BuildOptions, progress: Progress | None) -> BuildResult:
                     diagnostics.append(warning(display_path(options.addresses_file), 1, 1,
                                                f"cannot update the list of published addresses ({exc.strerror}), "
                                                "check the folder's permissions"))
-            cache.update("pages", stored, pages.state)
-            cache.update("related", related, memo)
-            cache.update("manifest", manifest, {"out": str(out_dir), "files": written.files})
-            # The summary says "this output is what these inputs give". After a build whose
-            # inputs could not be trusted by stat (a file changed seconds ago), no summary may
-            # stand: an older one would match once that file is deleted again.
-            cache.store("summary", {} if racy else {
-                "inputs": inputs, "out": str(out_dir), "diagnostics": to_plain(diagnostics),
-                "counts": (len(site.articles), len(site.categories))})
+            with cache.transaction():
+                cache.update_pages(stored, pages.pages)
+                cache.update("templates", templates, {"memo": pages.template_memo})
+                cache.update("related", related, memo)
+                cache.update("manifest", manifest, {"out": str(out_dir), "files": written.files})
+                # The summary says "this output is what these inputs give". After a build whose
+                # inputs could not be trusted by stat (a file changed seconds ago), no summary may
+                # stand: an older one would match once that file is deleted again.
+                cache.store("summary", {} if racy else {
+                    "inputs": inputs, "out": str(out_dir), "diagnostics": to_plain(diagnostics),
+                    "counts": (len(site.articles), len(site.categories))})
         diagnostics += cache_warning(cache, options)  # not subject to --strict: the site is right
         timings.lap("save cache")
         return BuildResult(True, diagnostics, site, written, time.perf_counter() - started,
@@ -324,24 +334,21 @@ def load_articles(options: BuildOptions, config: Config, people: dict[str, Perso
     """The load stage (build and check): every article parsed and validated into the
     site model, those the cache knows taken from it, and the cache refreshed. The
     caller holds the build lock and keeps `bodies` open while it uses the site."""
-    stored_sources = cache.load_shards("sources")
-    reader = SourceReader(stored_sources, bodies, jobs, progress, signatures)
     unreadable = 0
+    with cache.transaction():  # committed before rendering: render workers read the new bodies
+        reader = SourceReader(cache, bodies, jobs, progress, signatures)
 
-    def read_articles(*args):
-        nonlocal unreadable
-        results = reader(*args)
-        unreadable = sum(1 for article, _, _ in results if article is None)
-        return results
+        def read_articles(*args):
+            nonlocal unreadable
+            results = reader(*args)
+            unreadable = sum(1 for article, _, _ in results if article is None)
+            return results
 
-    site, diagnostics = load_site(config, options.articles_dir, drafts=options.drafts, people=people,
-                                  future=options.future, today=options.publish_day(),
-                                  read_articles=read_articles, scanned=scanned, bodies=bodies)
-    known_bodies = stored_sources.get("parsed", {}).keys()
-    if reader.reparsed or known_bodies != reader.state.get("parsed", {}).keys():
-        bodies.keep_only({record[1][3] for record in reader.state.get("parsed", {}).values() if record[1]})
-    cache.update_shards("sources", stored_sources, reader.state)
-    del stored_sources, known_bodies
+        site, diagnostics = load_site(config, options.articles_dir, drafts=options.drafts, people=people,
+                                      future=options.future, today=options.publish_day(),
+                                      read_articles=read_articles, scanned=scanned, bodies=bodies)
+        reader.save(cache)
+    bodies.flush()
     reader.release()
     return Loaded(site, diagnostics, reader.reparsed, unreadable)
 
@@ -381,10 +388,13 @@ def unchanged_build(options: BuildOptions, config: Config, people: dict[str, Per
 
     def load_site_from_cache() -> Site:
         bodies = cache.bodies()
-        reader = SourceReader(cache.load_shards("sources"), bodies)
-        return load_site(config, options.articles_dir, drafts=options.drafts, people=people, read_articles=reader,
-                         future=options.future, today=options.publish_day(),
-                         bodies=bodies)[0]
+        reader = SourceReader(cache, bodies)
+        try:
+            return load_site(config, options.articles_dir, drafts=options.drafts, people=people,
+                             read_articles=reader, future=options.future, today=options.publish_day(),
+                             bodies=bodies)[0]
+        finally:
+            cache.close()  # opened again when a body is read
 
     written = WriteResult(0, sum(1 for rel, entry in files.items() if entry[3] is not None and rel != MARKER), 0, files)
     return BuildResult(True, diagnostics, None, written, 0.0, 0, 0,

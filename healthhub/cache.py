@@ -1,42 +1,50 @@
-"""The build cache in `.healthhub-cache/`: checked files, never trusted blindly.
+"""The build cache: one SQLite file in `.healthhub-cache/`, never trusted blindly.
 
-Each cache file holds plain data (marshal) and starts with a header (magic, HealthHub version, length and a
-BLAKE2 checksum of the payload). A file that is missing, truncated, corrupt or
-written by another HealthHub version reads as empty, so the build simply does
-more work; it never uses bytes it cannot verify.
-
-Stores (one file each, rewritten atomically after a successful build):
-- `sources`: per article file its stat signature and content digest, and per
-  content digest the parsed Article with its diagnostics;
-- `bodies/`: the HTML body of each parsed article, one checked file each
-  (see bodies.py);
+`cache.sqlite` holds named records in named tables:
+- `files`: per article file its stat signature (size, mtime, inode, ctime),
+  the digest of its bytes and the snippets it includes (see sources.py);
+- `articles`: per parse key the parsed article, its body's facts and its
+  diagnostics, a record with named fields (see content.article_record);
+- `bodies`: the HTML body of each parsed article, by its key;
 - `pages`: per output page the fingerprint of its inputs, the parts of the
   site it read and the hash of its bytes (see incremental.py);
-- `manifest`: per output folder, every file in it with size, mtime and hash,
-  so unchanged files need not be read to be compared.
+- `named`: plain values stored by name with `store`/`update` and read with
+  `load` (the manifest of the output folder, the build's summary, `check`'s
+  answers...).
+
+Integrity: SQLite's own (journal, page structure) plus a BLAKE2 checksum per
+blob row, so a flipped byte inside a record is caught too, and a key holding
+HealthHub's code version (a digest of its own source). A file that SQLite
+cannot read, that fails a check or that another HealthHub wrote is removed
+and started again: the build does more work, it never uses what it cannot
+verify. Compiled templates stay files (Jinja's bytecode cache interface),
+each checked the same way.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
+import errno
 import hashlib
 import importlib
 import marshal
 import os
 import shutil
+import sqlite3
 import tempfile
-import zlib
 from pathlib import Path
+from typing import Iterable, NamedTuple
 
 import jinja2
 import jinja2.bccache
 
 from . import __version__
-from .bodies import FolderBodies
 
-MAGIC = b"HHCACHE\x01"
 DEFAULT_DIR_NAME = ".healthhub-cache"
+DATABASE = "cache.sqlite"
+SCHEMA = 1  # raise when a table changes: an older file is then started again
 
 
 def digest(data: bytes) -> bytes:
@@ -47,40 +55,10 @@ def code_version() -> bytes:
     """HealthHub's version and a digest of its own source, so a changed generator
     (even an unreleased edit) never reuses what an older one cached."""
     package = Path(__file__).parent
-    parts = [__version__.encode()]
+    parts = [__version__.encode(), str(SCHEMA).encode()]
     for path in sorted(package.glob("*.py")):
         parts.append(path.name.encode() + b"\0" + path.read_bytes())
     return digest(b"\0".join(parts))
-
-
-def _header(payload: bytes) -> bytes:
-    version = __version__.encode()
-    return MAGIC + len(version).to_bytes(1, "big") + version + len(payload).to_bytes(8, "big") + digest(payload)
-
-
-def load(path: Path) -> object | None:
-    """The object stored at path, or None when it is absent or cannot be verified."""
-    try:
-        data = path.read_bytes()
-    except OSError:
-        return None
-    payload_start = len(_header(b""))
-    expected = _header(data[payload_start:])
-    if len(data) < payload_start or data[:payload_start] != expected:
-        return None
-    try:
-        return marshal.loads(data[payload_start:])
-    except Exception:  # cannot happen with a matching checksum, but never trust it
-        return None
-
-
-def store(path: Path, value: object) -> None:
-    """Write atomically: a crash leaves the old file or the new one, never half of it.
-
-    The value must be plain data (see to_plain): marshal reads it many times
-    faster than pickle reads objects, and cannot run code."""
-    payload = marshal.dumps(value)
-    store_bytes(path, _header(payload) + payload)
 
 
 def store_bytes(path: Path, data: bytes) -> None:
@@ -97,7 +75,6 @@ def store_bytes(path: Path, data: bytes) -> None:
         except OSError:
             pass
         raise
-
 
 # --- plain data ------------------------------------------------------------------
 # Dataclass instances (Article, Heading, Diagnostic and whatever fields are
@@ -180,15 +157,6 @@ def _make(name: str, names: tuple, values: list, classes: dict | None):
     return obj
 
 
-SHARDS = 32
-
-
-def shard_of(key) -> int:
-    if type(key) is bytes and len(key) == 16:  # already a digest
-        return key[0] % SHARDS
-    return zlib.crc32(repr(key).encode("utf-8", "surrogatepass")) % SHARDS
-
-
 class CheckedBytecodeCache(jinja2.BytecodeCache):
     """Jinja's compiled templates in the cache folder, each file checked before it
     is loaded: compiled code is never read from bytes that fail their checksum
@@ -228,6 +196,154 @@ class CheckedBytecodeCache(jinja2.BytecodeCache):
             pass  # compiled again next time
 
 
+
+# --- the store ---------------------------------------------------------------------
+
+_TABLES = """
+CREATE TABLE meta(name TEXT PRIMARY KEY, value BLOB NOT NULL);
+CREATE TABLE named(name TEXT PRIMARY KEY, value BLOB NOT NULL, checksum BLOB NOT NULL);
+CREATE TABLE files(path TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,
+                   inode INTEGER NOT NULL, ctime_ns INTEGER NOT NULL, content BLOB NOT NULL,
+                   snippets TEXT NOT NULL, checksum BLOB NOT NULL);
+CREATE TABLE articles(key BLOB PRIMARY KEY, record BLOB NOT NULL, checksum BLOB NOT NULL);
+CREATE TABLE bodies(key BLOB PRIMARY KEY, html BLOB NOT NULL, checksum BLOB NOT NULL);
+CREATE TABLE pages(path TEXT PRIMARY KEY, fingerprint BLOB NOT NULL, parts BLOB NOT NULL, hash BLOB NOT NULL);
+"""
+
+# SQLite's result codes as the errno a user's fix depends on (see build.cache_warning).
+_ERRNO = {13: errno.ENOSPC, 8: errno.EROFS, 3: errno.EACCES, 14: errno.EACCES, 23: errno.EACCES, 10: errno.EIO,
+          5: errno.EBUSY, 6: errno.EBUSY}
+
+
+def as_os_error(exc: sqlite3.Error) -> OSError:
+    code = getattr(exc, "sqlite_errorcode", None)
+    number = _ERRNO.get(code & 0xFF if code is not None else -1, errno.EIO)
+    return OSError(number, os.strerror(number) if number != errno.EIO else str(exc))
+
+
+class StoreDamaged(Exception):
+    """The database cannot be read or verified (its tables are started again)."""
+
+
+class FileRecord(NamedTuple):
+    """What the last build knew of an article file, by its stat signature."""
+
+    signature: tuple[int, int, int, int]  # size, mtime_ns, inode, ctime_ns
+    content: bytes  # digest of its bytes
+    snippets: tuple[str, ...]  # the snippets it includes directly
+
+
+class PageRecord(NamedTuple):
+    """What the last build wrote for an output page."""
+
+    fingerprint: bytes  # of its inputs (see incremental.py)
+    parts: tuple[tuple[str, bytes], ...]  # the parts of the site it read, with their digests
+    hash: bytes  # of the bytes written
+
+
+class Store:
+    """One SQLite file. Each process opens its own connection (forked render workers
+    read bodies through theirs). Writes collect in one transaction until commit()."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._connection: sqlite3.Connection | None = None
+        self._pid = 0  # the process that opened _connection
+        self._owner = os.getpid()  # only the build's own process starts a damaged file again
+
+    def connection(self) -> sqlite3.Connection:
+        if self._connection is None or self._pid != os.getpid():
+            self._connection = self._open(reset_if_untrusted=os.getpid() == self._owner)
+            self._pid = os.getpid()
+        return self._connection
+
+    def _open(self, reset_if_untrusted: bool) -> sqlite3.Connection:
+        if os.path.lexists(self.path) and not self.path.is_file():
+            raise OSError(errno.EEXIST, "File exists")
+        try:
+            connection = self._connect()
+            if self._trusted(connection):
+                return connection
+            connection.close()
+        except sqlite3.DatabaseError:
+            pass
+        if not reset_if_untrusted:
+            raise StoreDamaged(str(self.path))
+        self.remove()
+        connection = self._connect()
+        with connection:
+            connection.executescript(_TABLES)
+            connection.execute("INSERT INTO meta VALUES ('code', ?)", (code_version(),))
+        return connection
+
+    def _connect(self) -> sqlite3.Connection:
+        connection = sqlite3.connect(self.path, timeout=60, isolation_level=None, check_same_thread=False)
+        # WAL: readers (render workers) never wait for the writer; NORMAL: a commit
+        # is not synced to disk, a power cut can lose the last build's writes (then
+        # SQLite's WAL checksums drop them) but not damage what came before.
+        connection.execute("PRAGMA journal_mode=WAL")
+        connection.execute("PRAGMA synchronous=NORMAL")
+        return connection
+
+    @staticmethod
+    def _trusted(connection: sqlite3.Connection) -> bool:
+        try:
+            row = connection.execute("SELECT value FROM meta WHERE name = 'code'").fetchone()
+        except sqlite3.DatabaseError:
+            return False
+        return row is not None and row[0] == code_version()
+
+    def remove(self) -> None:
+        """Delete the file (and SQLite's files next to it)."""
+        self.close(commit=False)
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            try:
+                os.unlink(f"{self.path}{suffix}")
+            except FileNotFoundError:
+                pass
+
+    def write(self) -> sqlite3.Connection:
+        """The connection, inside this build's write transaction."""
+        connection = self.connection()
+        if not connection.in_transaction:
+            connection.execute("BEGIN IMMEDIATE")
+        return connection
+
+    def commit(self) -> None:
+        connection = self._connection
+        if connection is not None and self._pid == os.getpid() and connection.in_transaction:
+            connection.execute("COMMIT")
+
+    def close(self, commit: bool = True) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None and self._pid == os.getpid():  # never a connection of another process
+            try:
+                if commit and connection.in_transaction:
+                    connection.execute("COMMIT")
+            finally:
+                connection.close()
+
+    # bodies (see bodies.StoredBodies)
+
+    def put_body(self, key: bytes, html: bytes) -> None:
+        self.write().execute("INSERT OR REPLACE INTO bodies VALUES (?, ?, ?)", (key, html, digest(key + html)))
+
+    def get_body(self, key: bytes) -> bytes | None:
+        """The body stored under key, None when it is missing or fails its checksum."""
+        row = self.connection().execute("SELECT html, checksum FROM bodies WHERE key = ?", (key,)).fetchone()
+        if row is None or digest(key + row[0]) != row[1]:
+            return None
+        return row[0]
+
+    def keep_bodies(self, keys: Iterable[bytes]) -> None:
+        connection = self.write()
+        connection.execute("CREATE TEMP TABLE IF NOT EXISTS wanted(key BLOB PRIMARY KEY)")
+        connection.execute("DELETE FROM wanted")
+        connection.executemany("INSERT OR IGNORE INTO wanted VALUES (?)", ((key,) for key in keys))
+        connection.execute("DELETE FROM bodies WHERE key NOT IN (SELECT key FROM wanted)")
+        connection.execute("DELETE FROM wanted")
+
+
 class Cache:
     """The cache folder; `None` as folder gives a cache that remembers nothing.
 
@@ -235,47 +351,208 @@ class Cache:
     a read-only disk) gives a cache that remembers nothing either, with the
     reason in `problem`; so does one that fails while it is written (after
     which nothing in it vouches for the output folder). The build then works
-    from the sources and says so once."""
+    from the sources and says so once.
+
+    Reads answer "nothing known" for whatever cannot be read or verified; a
+    database SQLite finds damaged is started again at the next write. Writes
+    collect in one transaction, committed by commit() (or at once outside a
+    `with cache.transaction():`)."""
 
     def __init__(self, folder: Path | None):
         self.folder = folder
-        self.damaged: set[str] = set()
         self.problem: OSError | None = None
+        self.db: Store | None = None
+        self._depth = 0
+        self._damaged = False
         if folder is not None:
             try:
                 folder.mkdir(parents=True, exist_ok=True)
                 ignore = folder / ".gitignore"
                 if not ignore.is_file():
                     ignore.write_text("# HealthHub build cache: safe to delete\n*\n", encoding="utf-8")
-                (folder / "bodies").mkdir(exist_ok=True)
-                for place in (folder, folder / "bodies"):  # may files be made, read and removed there?
-                    fd, probe = tempfile.mkstemp(prefix=".probe-", dir=place)
-                    os.close(fd)
-                    os.unlink(probe)
-                    os.listdir(place)
+                fd, probe = tempfile.mkstemp(prefix=".probe-", dir=folder)  # may files be made and removed there?
+                os.close(fd)
+                os.unlink(probe)
+                self.db = Store(folder / DATABASE)
+                self.db.connection()
             except OSError as exc:
                 self._give_up(exc)
+            except sqlite3.Error as exc:
+                self._give_up(as_os_error(exc))
 
     def _give_up(self, exc: OSError) -> None:
         if self.problem is None:
             self.problem = exc
-        if self.folder is not None:
-            for name in ("summary", "manifest"):  # vouch for nothing
-                try:
-                    os.unlink(self.folder / name)
-                except OSError:
-                    pass
+        if self.db is not None:
+            try:  # vouch for nothing
+                self.db.remove()
+            except (OSError, sqlite3.Error):
+                pass
+        self.db = None
         self.folder = None
 
-    def bodies(self) -> FolderBodies | None:
-        """The store of article bodies (see bodies.py), or None without a cache folder."""
-        if self.folder is None:
+    # reading: anything unreadable is "not known"
+
+    def _read(self, query: str, args: tuple = ()) -> list:
+        if self.db is None or self._damaged:
+            return []
+        try:
+            return self.db.connection().execute(query, args).fetchall()
+        except (sqlite3.DatabaseError, StoreDamaged, OSError):
+            self._damaged = True  # started again at the next write
+            return []
+
+    def _write(self) -> sqlite3.Connection | None:
+        if self.db is None:
             return None
         try:
-            return FolderBodies(self.folder / "bodies")
+            if self._damaged:
+                self._damaged = False
+                self.db.remove()
+            return self.db.write()
         except OSError as exc:
             self._give_up(exc)
+        except sqlite3.Error as exc:
+            self._give_up(as_os_error(exc))
+        return None
+
+    @contextlib.contextmanager
+    def transaction(self):
+        """Writes made inside are committed together when it ends."""
+        self._depth += 1
+        try:
+            yield self
+        finally:
+            self._depth -= 1
+            if self._depth == 0:
+                self.commit()
+
+    def commit(self) -> None:
+        if self.db is not None:
+            try:
+                self.db.commit()
+            except sqlite3.Error as exc:
+                self._give_up(as_os_error(exc))
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Commit and close the file (it is opened again when used)."""
+        if self.db is not None:
+            try:
+                self.db.close()
+            except sqlite3.Error as exc:
+                self._give_up(as_os_error(exc))
+
+    def _written(self, do) -> bool:
+        """Run a write; False when the cache failed (and gave up) instead."""
+        connection = self._write()
+        if connection is None:
+            return False
+        try:
+            do(connection)
+            if self._depth == 0:
+                self.db.commit()
+            return True
+        except sqlite3.Error as exc:
+            self._give_up(as_os_error(exc))
+        except OSError as exc:
+            self._give_up(exc)
+        return False
+
+    # named values
+
+    def load(self, name: str) -> dict:
+        """The plain value stored under name, {} when there is none or it fails its checksum."""
+        rows = self._read("SELECT value, checksum FROM named WHERE name = ?", (name,))
+        return _named_value(name, rows[0] if rows else None)
+
+    def store(self, name: str, value: dict) -> None:
+        """Store plain data (see to_plain): marshal reads it many times faster than
+        pickle reads objects, and cannot run code."""
+        data = marshal.dumps(value)
+        self._written(lambda c: c.execute("INSERT OR REPLACE INTO named VALUES (?, ?, ?)",
+                                          (name, data, digest(name.encode() + b"\0" + data))))
+
+    def update(self, name: str, old: dict, new: dict) -> None:
+        """Store `new` unless it equals what was loaded (a no-change build writes nothing)."""
+        if new != old:
+            self.store(name, new)
+
+    def forget(self, name: str) -> None:
+        self._written(lambda c: c.execute("DELETE FROM named WHERE name = ?", (name,)))
+
+    # article files and parsed articles (see sources.py)
+
+    def load_files(self) -> dict[str, FileRecord]:
+        files = {}
+        for path, size, mtime, inode, ctime, content, snippets, checksum in self._read("SELECT * FROM files"):
+            row = (path, size, mtime, inode, ctime, content, snippets)
+            if _row_checksum(row) == checksum:  # a damaged snippet list would key the article wrongly
+                files[path] = FileRecord((size, mtime, inode, ctime), content,
+                                         tuple(snippets.split("\0")) if snippets else ())
+        return files
+
+    def load_articles(self) -> dict[bytes, bytes]:
+        """Parse key -> the record (see content.article_record), each verified by its checksum."""
+        return {key: record for key, record, checksum in self._read("SELECT * FROM articles")
+                if digest(key + record) == checksum}
+
+    def update_sources(self, old_files: dict[str, FileRecord], new_files: dict[str, FileRecord],
+                       old_articles: Iterable[bytes], new_articles: dict[bytes, bytes]) -> None:
+        """Write the rows that changed and delete the ones that went."""
+        gone_files = [(path,) for path in old_files.keys() - new_files.keys()]
+        changed_files = [(*row, _row_checksum(row)) for row in (
+            (path, *record.signature, record.content, "\0".join(record.snippets))
+            for path, record in new_files.items() if old_files.get(path) != record)]
+        old_keys = set(old_articles)
+        gone = [(key,) for key in old_keys - new_articles.keys()]
+        added = [(key, record, digest(key + record)) for key, record in new_articles.items() if key not in old_keys]
+        if not (gone_files or changed_files or gone or added):
+            return
+
+        def do(c: sqlite3.Connection) -> None:
+            c.executemany("DELETE FROM files WHERE path = ?", gone_files)
+            c.executemany("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?)", changed_files)
+            c.executemany("DELETE FROM articles WHERE key = ?", gone)
+            c.executemany("INSERT OR REPLACE INTO articles VALUES (?, ?, ?)", added)
+        self._written(do)
+
+    # output pages (see incremental.py)
+
+    def load_pages(self) -> dict[str, PageRecord]:
+        """No checksum here: a damaged fingerprint, part or hash cannot match the
+        page's inputs and output, so the page is rendered again."""
+        pages = {}
+        for path, fingerprint, parts, hash_ in self._read("SELECT * FROM pages"):
+            try:
+                pages[path] = PageRecord(fingerprint, marshal.loads(parts), hash_)
+            except Exception:  # damaged: rendered again
+                pass
+        return pages
+
+    def update_pages(self, old: dict[str, PageRecord], new: dict[str, PageRecord]) -> None:
+        gone = [(path,) for path in old.keys() - new.keys()]
+        changed = [(path, record.fingerprint, marshal.dumps(record.parts), record.hash)
+                   for path, record in new.items() if old.get(path) != record]
+        if gone or changed:
+            def do(c: sqlite3.Connection) -> None:
+                c.executemany("DELETE FROM pages WHERE path = ?", gone)
+                c.executemany("INSERT OR REPLACE INTO pages VALUES (?, ?, ?, ?)", changed)
+            self._written(do)
+
+    # bodies and compiled templates
+
+    def bodies(self):
+        """The store of article bodies (see bodies.py), or None without a cache folder."""
+        if self.db is None:
             return None
+        from .bodies import StoredBodies
+        return StoredBodies(self.db, self._written)
 
     def compiled_templates(self) -> CheckedBytecodeCache | None:
         """Where Jinja keeps compiled templates: a folder per HealthHub code version
@@ -300,52 +577,44 @@ class Cache:
         if self.folder is None:
             return True
         try:
+            if self.db is not None:
+                self.db.remove()
             for path in self.folder.iterdir():
                 if path.name != ".gitignore":
                     shutil.rmtree(path) if path.is_dir() and not path.is_symlink() else path.unlink()
-        except OSError:
+        except (OSError, sqlite3.Error):
             return False
         return True
 
-    def load(self, name: str) -> dict:
-        if self.folder is None:
-            return {}
-        path = self.folder / name
-        value = load(path)
-        if not isinstance(value, dict):
-            if os.path.lexists(path):
-                self.damaged.add(name)  # rewritten by the next update, even with nothing in it
-            return {}
-        return value
 
-    def load_shards(self, name: str) -> dict:
-        """A store kept in SHARDS files (by the first byte of each key's digest), so
-        a small change rewrites a small file. Values are dicts of such keys."""
-        merged: dict = {"shards": {}}
-        for index in range(SHARDS):
-            part = self.load(f"{name}.{index:02x}")
-            merged["shards"][index] = part
-            for field, values in part.items():
-                merged.setdefault(field, {}).update(values)
-        return merged
+def _row_checksum(row: tuple) -> bytes:
+    return digest(repr(row).encode("utf-8", "surrogatepass"))
 
-    def update_shards(self, name: str, old: dict, new: dict) -> None:
-        parts: dict[int, dict] = {index: {} for index in range(SHARDS)}
-        for field, values in new.items():
-            for key, value in values.items():
-                parts[shard_of(key)].setdefault(field, {})[key] = value
-        for index, part in parts.items():
-            self.update(f"{name}.{index:02x}", old.get("shards", {}).get(index, {}), part)
 
-    def update(self, name: str, old: dict, new: dict) -> None:
-        """Store `new` unless it equals what was loaded (a no-change build writes nothing)."""
-        if new != old or name in self.damaged:
-            self.damaged.discard(name)
-            self.store(name, new)
+def read_value(folder: Path | None, name: str) -> dict:
+    """A named value from a cache folder, opened read-only ({} when there is no
+    cache there or it cannot be read or verified)."""
+    path = folder / DATABASE if folder is not None else None
+    if path is None or not path.is_file():
+        return {}
+    try:
+        connection = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True, timeout=60)
+        try:
+            if not Store._trusted(connection):
+                return {}
+            row = connection.execute("SELECT value, checksum FROM named WHERE name = ?", (name,)).fetchone()
+        finally:
+            connection.close()
+    except sqlite3.Error:
+        return {}
+    return _named_value(name, row)
 
-    def store(self, name: str, value: dict) -> None:
-        if self.folder is not None:
-            try:
-                store(self.folder / name, value)
-            except OSError as exc:
-                self._give_up(exc)
+
+def _named_value(name: str, row: tuple | None) -> dict:
+    if row is None or digest(name.encode() + b"\0" + row[0]) != row[1]:
+        return {}
+    try:
+        value = marshal.loads(row[0])
+    except Exception:  # cannot happen with a matching checksum, but never trust it
+        return {}
+    return value if isinstance(value, dict) else {}

@@ -16,7 +16,7 @@ from urllib.parse import quote, urlsplit
 import yaml
 
 from . import frontmatter as fm
-from . import paths
+from . import paths, schema
 from .errors import ConfigError, Diagnostic, did_you_mean, error
 
 DEFAULT_CONFIG_FILE = "healthhub.yaml"
@@ -101,40 +101,111 @@ class Config:
         return self.positions.get(key, (1, 1))
 
 
-_KINDS = {
-    "site_name": "text",
-    "base_url": "url",
-    "language": "language",
-    "description": "text",
-    "category_order": "list",
-    "per_page": "count",
-    "home_latest": "count",
-    "popular_count": "count",
-    "related_count": "count",
-    "title_max": "count",
-    "date_format": "date_format",
-    "default_author": "text",
-    "safe_html": "bool",
-    "review_interval_months": "count",
-    "emergency_number": "text",
-    "emergency_advice": "text",
-    "disclaimer": "text",
-    "readability_target": "grade",
-    "check_disable": "list",
-    "max_convert_seconds": "count",
-    "max_article_mb": "count",
-    "nav": "nav",
-    "nav_count": "count",
-    "gone": "addresses",
-    "category_aliases": "category_aliases",
-    "accessibility_contact": "contact",
-    "accessibility_issues": "list",
-    "accessibility_tested": "date",
-    "feedback_url": "form_url",
-    "atoz": "atoz",
-    "languages": "languages",
+def _count(node, key: str, example: str) -> int:
+    value = fm.to_int(node, key, minimum=1)
+    if value > 1000:
+        raise fm.FieldError(f"'{key}' is {value}, use a number from 1 to 1000")
+    return value
+
+
+def _grade(node, key: str, example: str) -> float:
+    node = fm._scalar(node, key, example)
+    try:
+        value = float(str(node.value).strip())
+    except ValueError:
+        value = -1.0
+    if not 1 <= value <= 20:
+        raise fm.FieldError(f"'{key}' is '{node.value}', use a school grade from 1 to 20, e.g. {key}: 9")
+    return value
+
+
+def _language(node, key: str, example: str) -> str:
+    value = fm.to_text(node, key, example)
+    if not LANGUAGE_TAG.fullmatch(value):
+        raise fm.FieldError(f"'language' is '{value}', use a language tag such as en, en-GB or fr")
+    return value
+
+
+def _contact(node, key: str, example: str) -> str:
+    value = fm.to_text(node, key, example)
+    if not (re.fullmatch(r"[^\s@]+@[^\s@]+\.[^\s@]+", value) or re.fullmatch(r"https?://[^\s/?#]+\S*", value)):
+        raise fm.FieldError(f"'{key}' is '{value}', write an email address or a web address, "
+                            "e.g. access@example.org or https://example.org/contact")
+    return value
+
+
+def _form_url(node, key: str, example: str) -> str:
+    value = fm.to_text(node, key, example)
+    if not re.fullmatch(r"https?://[^\s/?#]+\S*", value):
+        raise fm.FieldError(f"'{key}' is '{value}', write the full address the form is sent to, "
+                            "e.g. https://forms.example.org/feedback")
+    return value
+
+
+def _atoz(node, key: str, example: str) -> str:
+    value = fm.to_text(node, key, example)
+    if value not in ("articles", "conditions"):
+        raise fm.FieldError(f"'atoz' is '{value}', use atoz: articles (every article) or "
+                            "atoz: conditions (one entry per condition: the articles with condition:)")
+    return value
+
+
+def _base_url(node, key: str, example: str) -> str:
+    if node.tag == fm.NULL:
+        return ""
+    return normal_base_url(fm.to_text(node, key, example))
+
+
+def _date_format(node, key: str, example: str) -> str:
+    return date_format(fm.to_text(node, key, example))
+
+
+def _entry_reader(read):
+    """A reader of the whole entry (nav, gone, languages: they name positions inside the value)."""
+    return lambda node, key, example: read(fm.Entry(key, node, fm.Position(1, 1), _node_pos(node)))
+
+
+def _node_pos(node) -> fm.Position:
+    return fm.Position(node.start_mark.line + 1, node.start_mark.column + 1)
+
+
+_TEXT = schema.Field(schema.text)
+_COUNT = schema.Field(_count)
+_LIST = schema.Field(schema.text_list, example="[Health, Fitness, Nutrition]")
+FIELDS: dict[str, schema.Field] = {
+    "site_name": _TEXT,
+    "base_url": schema.Field(_base_url, example="https://example.org/"),
+    "language": schema.Field(_language, example="en"),
+    "description": _TEXT,
+    "category_order": _LIST,
+    "per_page": _COUNT,
+    "home_latest": _COUNT,
+    "popular_count": _COUNT,
+    "related_count": _COUNT,
+    "title_max": _COUNT,
+    "date_format": schema.Field(_date_format, example='"%B %-d, %Y"'),
+    "default_author": _TEXT,
+    "safe_html": schema.Field(schema.boolean),
+    "review_interval_months": _COUNT,
+    "emergency_number": _TEXT,
+    "emergency_advice": _TEXT,
+    "disclaimer": _TEXT,
+    "readability_target": schema.Field(_grade, example="9"),
+    "check_disable": _LIST,
+    "max_convert_seconds": _COUNT,
+    "max_article_mb": _COUNT,
+    "nav": schema.Field(_entry_reader(lambda entry: _nav(entry))),
+    "nav_count": _COUNT,
+    "gone": schema.Field(_entry_reader(lambda entry: _gone(entry))),
+    "category_aliases": schema.Field(_entry_reader(lambda entry: _category_aliases(entry))),
+    "accessibility_contact": schema.Field(_contact, example="access@example.org"),
+    "accessibility_issues": _LIST,
+    "accessibility_tested": schema.Field(schema.date),
+    "feedback_url": schema.Field(_form_url, example="https://forms.example.org/feedback"),
+    "atoz": schema.Field(_atoz, example="conditions"),
+    "languages": schema.Field(_entry_reader(lambda entry: _languages(entry))),
 }
-KNOWN_KEYS = tuple(_KINDS)
+KNOWN_KEYS = tuple(FIELDS)
 
 
 def load_config(path: Path | None, display: str | None = None) -> Config:
@@ -163,23 +234,14 @@ def parse_config(text: str, display: str) -> Config:
     except fm.FrontMatterError as exc:
         message = exc.message.replace("the front matter", "the config file").replace("front matter", "the config file")
         raise ConfigError([error(display, exc.line, exc.col, message)]) from None
-    values: dict[str, object] = {}
-    positions: dict[str, tuple[int, int]] = {}
-    for entry in entries:
-        positions[entry.key] = (entry.pos.line, entry.pos.col)
-        kind = _KINDS.get(entry.key)
-        if kind is None:
-            problems.append(error(
-                display, entry.key_pos.line, entry.key_pos.col,
-                f"unknown config key '{entry.key}'{did_you_mean(entry.key, KNOWN_KEYS)}, "
-                f"known keys are: {', '.join(KNOWN_KEYS)}",
-            ))
-            continue
-        try:
-            values[entry.key] = _convert(kind, entry)
-        except fm.FieldError as exc:
-            line, col = getattr(exc, "position", None) or (entry.pos.line, entry.pos.col)
-            problems.append(error(display, line, col, str(exc)))
+
+    def unknown(key: str, key_pos: fm.Position, node) -> list[Diagnostic]:
+        return [error(display, key_pos.line, key_pos.col,
+                      f"unknown config key '{key}'{did_you_mean(key, KNOWN_KEYS)}, known keys are: {', '.join(KNOWN_KEYS)}")]
+    found = schema.read_fields(schema.entries_of(entries), FIELDS, display, _node_pos, unknown)
+    values = found.values
+    positions = {key: (pos.line, pos.col) for key, pos in found.positions.items()}
+    problems.extend(found.diagnostics)
     languages = values.get("languages")
     if languages:
         given = next((e for e in entries if e.key == "language"), None)
@@ -192,70 +254,6 @@ def parse_config(text: str, display: str) -> Config:
     if problems:
         raise ConfigError(problems)
     return dataclasses.replace(Config(), source=display, positions=positions, **values)
-
-
-def _convert(kind: str, entry: fm.Entry):
-    key, node = entry.key, entry.node
-    if kind == "text":
-        return fm.to_text(node, key)
-    if kind == "date_format":
-        return date_format(fm.to_text(node, key, '"%B %-d, %Y"'))
-    if kind == "count":
-        value = fm.to_int(node, key, minimum=1)
-        if value > 1000:
-            raise fm.FieldError(f"'{key}' is {value}, use a number from 1 to 1000")
-        return value
-    if kind == "bool":
-        return fm.to_bool(node, key)
-    if kind == "grade":
-        node = fm._scalar(node, key, "9")
-        try:
-            value = float(str(node.value).strip())
-        except ValueError:
-            value = -1.0
-        if not 1 <= value <= 20:
-            raise fm.FieldError(f"'{key}' is '{node.value}', use a school grade from 1 to 20, e.g. {key}: 9")
-        return value
-    if kind == "list":
-        return tuple(fm.to_text_list(node, key, "[Health, Fitness, Nutrition]"))
-    if kind == "nav":
-        return _nav(entry)
-    if kind == "addresses":
-        return _gone(entry)
-    if kind == "category_aliases":
-        return _category_aliases(entry)
-    if kind == "languages":
-        return _languages(entry)
-    if kind == "language":
-        value = fm.to_text(node, key, "en")
-        if not LANGUAGE_TAG.fullmatch(value):
-            raise fm.FieldError(f"'language' is '{value}', use a language tag such as en, en-GB or fr")
-        return value
-    if kind == "date":
-        return fm.to_date(node, key)
-    if kind == "contact":
-        value = fm.to_text(node, key, "access@example.org")
-        if not (re.fullmatch(r"[^\s@]+@[^\s@]+\.[^\s@]+", value) or re.fullmatch(r"https?://[^\s/?#]+\S*", value)):
-            raise fm.FieldError(f"'{key}' is '{value}', write an email address or a web address, "
-                                "e.g. access@example.org or https://example.org/contact")
-        return value
-    if kind == "form_url":
-        value = fm.to_text(node, key, "https://forms.example.org/feedback")
-        if not re.fullmatch(r"https?://[^\s/?#]+\S*", value):
-            raise fm.FieldError(f"'{key}' is '{value}', write the full address the form is sent to, "
-                                "e.g. https://forms.example.org/feedback")
-        return value
-    if kind == "atoz":
-        value = fm.to_text(node, key, "conditions")
-        if value not in ("articles", "conditions"):
-            raise fm.FieldError(f"'atoz' is '{value}', use atoz: articles (every article) or "
-                                "atoz: conditions (one entry per condition: the articles with condition:)")
-        return value
-    if kind == "url":
-        if node.tag == fm.NULL:
-            return ""
-        return normal_base_url(fm.to_text(node, key, "https://example.org/"))
-    raise AssertionError(kind)
 
 
 _LANGUAGES_EXAMPLE = "languages: {en: {name: English}, ar: {name: العربية}}"

@@ -108,13 +108,20 @@ def read_data_file(path, what: str) -> str:
     if len(data) > MAX_DATA_FILE_BYTES:
         raise FrontMatterError(1, 1, f"the {what} is larger than {MAX_DATA_FILE_BYTES // (1024 * 1024)} MB, "
                                      "which no such file needs, check that it is the right file")
+    return utf8_text(data, f" of the {what}")
+
+
+def utf8_text(data: bytes, of: str = "") -> str:
+    """UTF-8 text (a BOM is allowed) with CRLF and CR turned into LF. Raises
+    FrontMatterError at the line and column of the first byte that is not UTF-8
+    (`of` names the file in the message: ' of the config file')."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         head = data[: exc.start]
         line = head.count(b"\n") + 1
         col = len(head[head.rfind(b"\n") + 1:].decode("utf-8", "replace")) + 1
-        raise FrontMatterError(line, col, f"byte {exc.start} (0x{data[exc.start]:02x}) of the {what} is not "
+        raise FrontMatterError(line, col, f"byte {exc.start} (0x{data[exc.start]:02x}){of} is not "
                                           "UTF-8 text, save the file as UTF-8 in your editor") from None
     return text.replace("\r\n", "\n").replace("\r", "\n")
 

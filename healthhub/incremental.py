@@ -28,7 +28,7 @@ import jinja2
 import jinja2.meta
 
 from .atoz import AtoZLetter
-from .cache import code_version, digest
+from .cache import PageRecord, code_version, digest
 from .glossary import Term
 from .content import Article, Site
 from .people import Person
@@ -171,7 +171,8 @@ def part_fingerprints(site: Site) -> dict[str, bytes]:
 class PageCache:
     """Decides which pages need rendering, renders them, and remembers their fingerprints."""
 
-    def __init__(self, env: jinja2.Environment, site: Site, stored: dict, verified: dict[str, bytes],
+    def __init__(self, env: jinja2.Environment, site: Site, stored: dict[str, PageRecord], template_memo: tuple,
+                 verified: dict[str, bytes],
                  jobs: int = 1, progress: Progress | None = None, staging: Staging | None = None,
                  lap: Callable[[str, str], None] = lambda stage, work: None):
         self.lap = lap  # told when a stage ends (see build.Timings)
@@ -179,10 +180,11 @@ class PageCache:
         self.staging = staging  # rendered pages go straight into it, not into memory
         self.progress = progress
         self.site = site
-        self.stored = stored
+        self.stored = stored  # what the last build wrote, by output path
+        self.template_memo = template_memo  # see template_fingerprints
         self.verified = verified  # output path -> hash of the file now on disk, when known to be intact
         self.jobs = jobs
-        self.state: dict = {}
+        self.pages: dict[str, PageRecord] = {}  # what this build wrote, for the cache
         self.rendered = 0
         self.kept = 0
 
@@ -191,12 +193,12 @@ class PageCache:
         self.lap("plan pages", f"{len(pages):,} pages")
         common = site_fingerprint(self.env, self.site, extra)
         try:
-            templates, template_memo = template_fingerprints(self.env, self.stored.get("templates"))
-            old_pages: dict[str, tuple] = self.stored.get("pages", {})
+            templates, template_memo = template_fingerprints(self.env, self.template_memo)
+            old_pages = self.stored
         except Unfingerprintable:
             templates, template_memo, old_pages = {}, (), {}  # nothing is known to be unchanged
         parts = part_fingerprints(self.site)
-        new_pages: dict[str, tuple] = {}
+        new_pages: dict[str, PageRecord] = {}
         outputs: dict[str, bytes | Kept] = {}
         dirty: list[tuple[Page, bytes]] = []
         verified = self.verified
@@ -208,9 +210,10 @@ class PageCache:
             fingerprint(page.values, out, memo)
             key = blake2b(b"\0".join(out), digest_size=16).digest()
             record = old_pages.get(page.path)
-            if (template is not None and record is not None and record[0] == key and verified.get(page.path) == record[2]
-                    and all(parts.get(name) == value for name, value in record[1])):
-                outputs[page.path] = Kept(record[2])
+            if (template is not None and record is not None and record.fingerprint == key
+                    and verified.get(page.path) == record.hash
+                    and all(parts.get(name) == value for name, value in record.parts)):
+                outputs[page.path] = Kept(record.hash)
                 new_pages[page.path] = record
             else:
                 dirty.append((page, key))
@@ -221,9 +224,9 @@ class PageCache:
         for page, key, data, read in self._render(dirty, render_one):
             ticker.advance()
             outputs[page.path] = data
-            new_pages[page.path] = (key, tuple((name, parts[name]) for name in sorted(read)),
-                                    data.hash if type(data) is Staged else digest(data))
-        self.state = {"pages": new_pages, "templates": template_memo}
+            new_pages[page.path] = PageRecord(key, tuple((name, parts[name]) for name in sorted(read)),
+                                              data.hash if type(data) is Staged else digest(data))
+        self.pages, self.template_memo = new_pages, template_memo
         return outputs
 
     def _render(self, dirty: list[tuple[Page, bytes]], render_one: RenderOne):

@@ -19,11 +19,20 @@ from pathlib import Path
 import yaml
 
 from . import frontmatter as fm
-from . import paths
+from . import paths, schema
 from .errors import Diagnostic, did_you_mean, error, warning
 
 DEFAULT_AUTHORS_FILE = "authors.yaml"
-PERSON_FIELDS = ("name", "credentials", "bio", "url")
+def _url(node, key: str, example: str) -> str:
+    value = fm.to_text(node, key, example)
+    if not re.fullmatch(r"https?://\S+", value):
+        raise fm.FieldError(f"'url' is '{value}', write a full address such as https://example.org/")
+    return value
+
+
+FIELDS = {"name": schema.Field(schema.text, required=True, example='"Dr. Amara Okafor"'),
+          "credentials": schema.Field(schema.text), "bio": schema.Field(schema.text), "url": schema.Field(_url)}
+PERSON_FIELDS = tuple(FIELDS)
 
 
 @dataclass(frozen=True)
@@ -79,27 +88,14 @@ def parse_people(text: str, display: str) -> tuple[dict[str, Person], list[Diagn
             diags.append(error(display, entry.pos.line, entry.pos.col,
                                f"'{pid}' must hold fields on indented lines: name:, credentials:, bio: and url:"))
             continue
-        values: dict[str, str] = {}
-        ok = True
-        for key_node, value_node in entry.node.value:
-            key = str(key_node.value)
-            if key not in PERSON_FIELDS:
-                kp = _pos(key_node.start_mark)
-                diags.append(warning(display, kp.line, kp.col,
-                                     f"unknown field '{key}' for '{pid}'{did_you_mean(key, PERSON_FIELDS)}, "
-                                     f"known fields are: {', '.join(PERSON_FIELDS)}", "unknown-field"))
-                continue
-            vp = _pos(value_node.start_mark)
-            try:
-                values[key] = fm.to_text(value_node, key, '"Dr. Amara Okafor"' if key == "name" else '"Some text"')
-            except fm.FieldError as exc:
-                diags.append(error(display, vp.line, vp.col, str(exc)))
-                ok = False
-                continue
-            if key == "url" and not re.fullmatch(r"https?://\S+", values[key]):
-                diags.append(error(display, vp.line, vp.col,
-                                   f"'url' is '{values[key]}', write a full address such as https://example.org/"))
-                ok = False
+        def unknown(key: str, key_pos: fm.Position, node, pid=pid) -> list[Diagnostic]:
+            return [warning(display, key_pos.line, key_pos.col,
+                            f"unknown field '{key}' for '{pid}'{did_you_mean(key, PERSON_FIELDS)}, "
+                            f"known fields are: {', '.join(PERSON_FIELDS)}", "unknown-field")]
+        at = lambda node: _pos(node.start_mark)  # noqa: E731
+        found = schema.read_fields(schema.pairs_of(entry.node, at), FIELDS, display, at, unknown)
+        values, ok = found.values, found.ok
+        diags.extend(found.diagnostics)
         if "name" not in values:
             if ok:
                 diags.append(error(display, entry.key_pos.line, entry.key_pos.col,

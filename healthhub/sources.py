@@ -11,6 +11,7 @@ before the cache was written is always read again.
 from __future__ import annotations
 
 import dataclasses
+import marshal
 import math
 import os
 import pickle
@@ -22,11 +23,11 @@ import traceback
 from pathlib import Path
 from typing import Callable
 
-from .bodies import BodyStore, FolderBodies
-from .cache import NotPlain, code_version, digest, from_plain, to_plain
+from .bodies import BodyStore, MemoryBodies
+from .cache import Cache, FileRecord, NotPlain, code_version, digest, from_plain, to_plain
 from .config import Config
 from .errors import ProcessingError, error
-from .content import (Body, Read, article_from_record, article_record, display_path, is_link, make_converter,
+from .content import (Body, Read, article_from_row, article_row, display_path, is_link, make_converter,
                       read_article)
 from .progress import Progress, Ticker
 from .snippets import Snippets, includes
@@ -59,28 +60,31 @@ def source_signatures(sources: list[Path]) -> tuple[tuple, bool]:
 
 
 class SourceReader:
-    """A `read_articles` for content.load_site that uses and refreshes the cache."""
+    """A `read_articles` for content.load_site that uses the cache (None: no cache);
+    `save` then writes what changed back into it."""
 
-    def __init__(self, stored: dict, bodies: BodyStore, jobs: int = 1, progress: Progress | None = None,
+    def __init__(self, cache: Cache | None, bodies: BodyStore, jobs: int = 1, progress: Progress | None = None,
                  signatures: dict[str, tuple] | None = None):
         self.signatures = signatures or {}  # name -> (size, mtime, inode, ctime) when the caller just took them
         self.progress = progress
         self.bodies = bodies  # where parsed articles' bodies go (and where cached ones already are)
-        self.stat_cache: dict[str, tuple] = stored.get("stat", {})
-        self.parsed: dict[bytes, object] = stored.get("parsed", {})  # key -> plain (article, diagnostics)
-        self.jobs = jobs if isinstance(bodies, FolderBodies) else 1  # workers share bodies through files
+        self.stat_cache: dict[str, FileRecord] = cache.load_files() if cache is not None else {}
+        self.parsed: dict[bytes, bytes] = cache.load_articles() if cache is not None else {}  # key -> record
+        self.jobs = jobs
         self.reparsed = 0
-        self.state: dict = {}
+        self.files: dict[str, FileRecord] = {}  # what this build knows of each file, for the cache
+        self.records: dict[bytes, bytes] = {}  # key -> record of every article read, for the cache
+        self.wheres: dict[bytes, str] = {}  # key -> where its body is stored
 
     def __call__(self, sources: list[Path], config: Config, people: dict,
                  snippets: Snippets | None = None) -> list[Result]:
         started = time.time()
         base = code_version() + repr(config).encode() + repr(sorted(people.items())).encode()
-        new_stat: dict[str, tuple] = {}
+        new_stat: dict[str, FileRecord] = {}
         keys: list[bytes | None] = []
         missing: dict[bytes, tuple[Path, str, bytes]] = {}
         results: dict[bytes, Result] = {}
-        plain: dict[bytes, object] = {}
+        plain: dict[bytes, bytes] = {}
         classes: dict = {}
         failed: dict[int, Result] = {}
         folders: dict[str, str] = {}
@@ -106,14 +110,14 @@ class SourceReader:
                     keys.append(None)
                     continue
                 known = self.stat_cache.get(name)
-                if known is not None and known[0] == signature and len(known) == 3:
-                    content, used = known[1], known[2]
+                if known is not None and known.signature == signature:
+                    content, used = known.content, known.snippets
                 else:
                     data = source.read_bytes()
                     content = digest(data)
                     used = snippet_names(data)
                 if started - signature[1] / 1e9 > RACY_SECONDS:
-                    new_stat[name] = (signature, content, used)
+                    new_stat[name] = FileRecord(signature, content, used)
             except OSError:
                 failed[index] = read_article(source, display, config, make_converter(config), people, self.bodies,
                                              snippets=snippets)
@@ -142,34 +146,46 @@ class SourceReader:
             if type(result) is Stopped:
                 continue  # parsed again next time
             try:
-                plain[key] = _to_record(result)
-            except NotPlain:
+                plain[key] = marshal.dumps(_to_record(result))
+            except (NotPlain, ValueError):
                 pass  # parsed again next time
         ticker.finish()
         ordered: list[Result] = []
         for index, key in enumerate(keys):
             ordered.append(failed[index] if key is None else results[key])
-        self.state = {"stat": new_stat, "parsed": {key: plain[key] for key in keys if key in plain}}
+        self.files = new_stat
+        self.records = {key: plain[key] for key in keys if key in plain}
+        self.wheres = {key: results[key][2].where for key in self.records if results[key][2] is not None}
         return ordered
 
+    def save(self, cache: Cache) -> None:
+        """Write what changed into the cache (and drop the bodies no article has any more)."""
+        if self.reparsed or self.parsed.keys() != self.records.keys():
+            self.bodies.keep_only(self.wheres.values())
+        cache.update_sources(self.stat_cache, self.files, self.parsed.keys(), self.records)
 
     def release(self) -> None:
         """Forget the cached data once the site model is built (and the cache updated)."""
-        self.stat_cache, self.parsed, self.state = {}, {}, {}
+        self.stat_cache, self.parsed, self.files, self.records, self.wheres = {}, {}, {}, {}, {}
+
+
+# A parsed file in the cache: (article row, body row, diagnostics), each row read back by
+# the names of its columns (content.ARTICLE_COLUMNS, BODY_COLUMNS).
+BODY_COLUMNS = tuple(f.name for f in dataclasses.fields(Body))
 
 
 def _to_record(result: Result) -> tuple:
     article, diags, body = result
-    return (article_record(article) if article is not None else None,
-            (body.key, body.ids, body.links, body.where, body.images) if body is not None else None,
+    return (article_row(article) if article is not None else None,
+            tuple(getattr(body, name) for name in BODY_COLUMNS) if body is not None else None,
             to_plain(tuple(diags)) if diags else ())
 
 
-def _from_record(record: tuple, classes: dict) -> Result:
-    article, body, diags = record
-    return (article_from_record(article) if article is not None else None,
+def _from_record(data: bytes, classes: dict) -> Result:
+    article, body, diags = marshal.loads(data)
+    return (article_from_row(article) if article is not None else None,
             list(from_plain(diags, classes)) if diags else [],
-            Body(*body) if body is not None else None)
+            Body(**dict(zip(BODY_COLUMNS, body))) if body is not None else None)
 
 
 def parse_many(work: list[tuple[bytes, tuple[Path, str, bytes]]], config: Config, people: dict,
@@ -305,7 +321,9 @@ class _GuardedParse:
     def serve(self, tasks: int, results: int) -> None:
         """In a worker: parse what the parent asks for until it closes the pipe."""
         converter = self.converter
-        in_memory = not isinstance(self.bodies, FolderBodies)
+        # Bodies go back to the parent with the results, which stores them: one
+        # writer for the cache's database (a connection is not shared across fork).
+        bodies = MemoryBodies()
         # The time limit counts processor time, not wall time (on a busy machine
         # an article waits for a core too): the kernel stops this worker with
         # SIGXCPU once an article used more than the limit. No core file.
@@ -316,27 +334,26 @@ class _GuardedParse:
             if task is None:
                 return
             done = []
-            with self.bodies.batch():  # the task's bodies go into one file, written before results are sent
-                for index in task:
-                    _send(results, ("start", index))
-                    key, (source, display, data) = self.work[index]
-                    usage = resource.getrusage(resource.RUSAGE_SELF)
-                    allowed = math.ceil(usage.ru_utime + usage.ru_stime) + self.config.max_convert_seconds
-                    resource.setrlimit(resource.RLIMIT_CPU,
-                                       (allowed if hard == resource.RLIM_INFINITY else min(allowed, hard), hard))
-                    try:
-                        result = read_article(source, display, self.config, converter, self.people, self.bodies,
-                                              data, key, self.snippets)
-                    except ProcessingError as exc:  # a bug: the parent raises it, naming the file
-                        original = exc.original
-                        if not _picklable(original):
-                            original = RuntimeError(f"{type(original).__name__}: {original}")
-                        where = "".join(traceback.format_exception(exc.original))
-                        _send(results, ("failed", exc.where, original, where))
-                        return
-                    body = result[2]
-                    html = self.bodies.get(body.where) if in_memory and body is not None else None
-                    done.append((index, result, html))
+            for index in task:
+                _send(results, ("start", index))
+                key, (source, display, data) = self.work[index]
+                usage = resource.getrusage(resource.RUSAGE_SELF)
+                allowed = math.ceil(usage.ru_utime + usage.ru_stime) + self.config.max_convert_seconds
+                resource.setrlimit(resource.RLIMIT_CPU,
+                                   (allowed if hard == resource.RLIM_INFINITY else min(allowed, hard), hard))
+                try:
+                    result = read_article(source, display, self.config, converter, self.people, bodies,
+                                          data, key, self.snippets)
+                except ProcessingError as exc:  # a bug: the parent raises it, naming the file
+                    original = exc.original
+                    if not _picklable(original):
+                        original = RuntimeError(f"{type(original).__name__}: {original}")
+                    where = "".join(traceback.format_exception(exc.original))
+                    _send(results, ("failed", exc.where, original, where))
+                    return
+                body = result[2]
+                html = bodies.bodies.pop(body.where) if body is not None else None
+                done.append((index, result, html))
             _send(results, ("done", done))
 
     def run(self) -> dict[bytes, Result]:

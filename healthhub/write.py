@@ -179,7 +179,12 @@ class Staging:
     def prelink(self, rels: list[str]) -> None:
         """Start hard-linking every current file into the folder, in a child process
         (so it runs on another core while the parent renders); see settle().
-        write_outputs then only replaces what changed and removes what is stale."""
+        write_outputs then only replaces what changed and removes what is stale.
+
+        Worth its fork: linking the 1,388 files of a 1,000-article site takes
+        40-70 ms (measured 2026-11-30 on the shared 2-core machine, load 5.7),
+        so about 0.5 s at 10,000 articles, which an edit build (target 0.5 s)
+        would otherwise spend after rendering instead of beside it."""
         if not rels or not hasattr(os, "fork") or self._linker is not None:
             return
         folder = self.folder()
@@ -269,7 +274,12 @@ class Staging:
         """Remove the folder (after the swap: the previous site) in the background:
         it is renamed out of the way (.site-trash-*) and a detached process deletes
         it, so neither the build nor a reader waits for 13,000 unlinks. A trash
-        folder a killed process left is removed by the next build."""
+        folder a killed process left is removed by the next build.
+
+        Worth its double fork: removing the 1,388 files of a 1,000-article site
+        takes 100-250 ms (measured 2026-11-30, shared 2-core machine, load 5.7),
+        1-2.5 s at 10,000 articles, which every build that writes a file would
+        otherwise wait for."""
         if self.path is None or not hasattr(os, "fork"):
             return
         try:

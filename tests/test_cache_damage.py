@@ -6,6 +6,7 @@ from __future__ import annotations
 import errno
 import os
 import random
+import sqlite3
 import tempfile
 
 import pytest
@@ -29,12 +30,13 @@ def touch_template(site_dir, name="article.html", note="x"):
     path.write_text(path.read_text(encoding="utf-8") + f"{{# {note} #}}\n", encoding="utf-8")
 
 
-def test_swapped_body_files_never_put_one_articles_text_under_anothers_title(two):
-    bodies = sorted(p for p in (two.root / ".healthhub-cache/bodies").rglob("*") if p.is_file())
-    assert len(bodies) == 2
-    first, second = bodies[0].read_bytes(), bodies[1].read_bytes()
-    bodies[0].write_bytes(second)
-    bodies[1].write_bytes(first)
+def test_swapped_bodies_never_put_one_articles_text_under_anothers_title(two):
+    database = two.root / ".healthhub-cache" / cache.DATABASE
+    with sqlite3.connect(database) as connection:
+        (a, first), (b, second) = connection.execute("SELECT key, html FROM bodies").fetchall()
+        connection.execute("UPDATE bodies SET html = ? WHERE key = ?", (second, a))
+        connection.execute("UPDATE bodies SET html = ? WHERE key = ?", (first, b))
+    sqlite3.connect(database).close()
     touch_template(two)  # every article page is rendered again, from the stored bodies
     result = two.cli("--quiet", "--no-search")
     assert result.returncode == 0 and result.stderr == ""
@@ -82,17 +84,17 @@ def test_a_file_where_the_cache_folder_goes_gives_one_warning_and_a_correct_site
     assert (site_dir.root / ".healthhub-cache").read_text() == "not a folder"
 
 
-def test_a_file_where_the_body_folder_goes_gives_one_warning(two):
-    bodies = two.root / ".healthhub-cache/bodies"
-    for path in sorted(bodies.rglob("*"), reverse=True):
-        path.rmdir() if path.is_dir() else path.unlink()
-    bodies.rmdir()
-    bodies.write_text("in the way")
+def test_a_folder_where_the_cache_file_goes_gives_one_warning_and_is_left_alone(two):
+    database = two.root / ".healthhub-cache" / cache.DATABASE
+    database.unlink()
+    database.mkdir()
+    (database / "mine.txt").write_text("in the way")
     touch_template(two)
     result = two.cli("--no-search")
     assert result.returncode == 0
     assert "warning: cannot use the build cache" in result.stderr and len(result.stderr.splitlines()) == 1
     assert "Take two tablets of Alpha." in two.read("health/a.html")
+    assert (database / "mine.txt").read_text() == "in the way"
 
 
 @pytest.mark.parametrize("error, fix", [
@@ -122,19 +124,22 @@ def test_a_cache_that_cannot_be_written_gives_one_warning_and_a_correct_site(two
 
 def test_a_cache_that_fails_while_being_written_vouches_for_nothing(two, monkeypatch, capsys):
     monkeypatch.chdir(two.root)
-    real_store = cache.store_bytes
+    real_write = cache.Store.write
     calls = []
 
-    def fails_midway(path, data):
-        calls.append(path)
-        if len(calls) > 3:
-            raise OSError(errno.ENOSPC, "No space left on device")
-        return real_store(path, data)
-    monkeypatch.setattr(cache, "store_bytes", fails_midway)
+    def fails_midway(store):
+        calls.append(store)
+        if store.path.name == cache.DATABASE and len(calls) > 3:
+            full = sqlite3.OperationalError("database or disk is full")
+            full.sqlite_errorcode = 13  # SQLITE_FULL
+            raise full
+        return real_write(store)
+    monkeypatch.setattr(cache.Store, "write", fails_midway)
     two.write("articles/health/a.md", article("Alpha", body="Take one tablet of Alpha.\n"))
     assert cli.main(["build", "--no-search"]) == 0
     assert "no space left on device" in capsys.readouterr().err
-    monkeypatch.setattr(cache, "store_bytes", real_store)
+    assert not (two.root / ".healthhub-cache" / cache.DATABASE).exists()  # nothing half-written vouches for the site
+    monkeypatch.setattr(cache.Store, "write", real_write)
     two.write("articles/health/b.md", article("Beta", body="Beta, revised.\n"))
     assert cli.main(["build", "--no-search"]) == 0
     assert "Take one tablet of Alpha." in two.read("health/a.html")

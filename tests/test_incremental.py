@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import random
+import sqlite3
 import tempfile
 import time
 from pathlib import Path
@@ -52,7 +53,7 @@ TEMPLATE_EDITS = [
     ("tag.html", "<h1>", "<h1 data-n=\"{{ pager.items|map(attribute='slug')|join(',') }} {{ tag.count }}\">"),
     ("home.html", "<h1", "{{ site.tags|map(attribute='name')|join(' ') }}<h1"),
 ]
-DAMAGES = ["truncate", "random-bytes", "swap-files", "swap-bodies"]
+DAMAGES = ["truncate", "random-bytes", "swap-files", "swap-bodies", "database-cut", "database-bytes"]
 CONFIGS = ["", "per_page: 2\n", "site_name: Other\nrelated_count: 1\n", "popular_count: 1\nhome_latest: 2\n",
            "default_author: \"Dr. Q\"\n", "nav_count: 1\n", "nav: [Sleep]\ngone: [/old/gone.html]\n",
            # several languages: es/ and ar/ folders and `language:` fields move pages under /<lang>/
@@ -89,8 +90,31 @@ def damage_cache(site: SiteDir, how: str, seed: int) -> None:
     rng = random.Random(seed)
     folder = site.root / ".healthhub-cache"
     files = sorted(p for p in folder.rglob("*") if p.is_file() and p.name != ".gitignore")
-    if how == "swap-bodies":
-        files = [p for p in files if "bodies" in p.parts]
+    if how == "swap-bodies":  # one article's body stored under another's key
+        database = folder / cache.DATABASE
+        if database.is_file():
+            try:
+                with sqlite3.connect(database) as connection:
+                    keys = [k for (k,) in connection.execute("SELECT key FROM bodies ORDER BY key")]
+                    if len(keys) >= 2:
+                        a, b = rng.sample(keys, 2)
+                        connection.execute("UPDATE bodies SET key = CASE key WHEN ? THEN ? ELSE ? END "
+                                           "WHERE key IN (?, ?)", (a, b, a, a, b))
+                sqlite3.connect(database).close()
+            except sqlite3.DatabaseError:
+                pass  # already damaged by an earlier step
+        return
+    if how.startswith("database"):  # the SQLite file itself: cut short, or bytes changed anywhere in it
+        database = folder / cache.DATABASE
+        if database.is_file():
+            data = bytearray(database.read_bytes())
+            if how == "database-cut":
+                data = data[: rng.randrange(len(data) + 1)]
+            elif data:
+                for _ in range(rng.randrange(1, 40)):
+                    data[rng.randrange(len(data))] = rng.randrange(256)
+            database.write_bytes(bytes(data))
+        return
     if how.startswith("swap"):
         if len(files) >= 2:
             a, b = rng.sample(files, 2)
@@ -188,44 +212,66 @@ def test_unchanged_files_are_left_alone_and_a_no_change_build_does_nothing(site_
     assert result.counts == (2, 2) and len(result.site.articles) == 2
 
 
+def set_code_version(path: Path, value: bytes) -> None:
+    with sqlite3.connect(path) as connection:
+        connection.execute("UPDATE meta SET value = ? WHERE name = 'code'", (value,))
+    sqlite3.connect(path).close()  # the last connection closed: the WAL is folded into the file
+
+
+def flip_text(path: Path, old: bytes, new: bytes) -> None:
+    data = path.read_bytes()
+    assert old in data
+    path.write_bytes(data.replace(old, new))
+
+
 def test_a_corrupt_or_truncated_cache_is_rebuilt_not_trusted(site_dir, tmp_path):
     write(site_dir, "articles/a.md", article("Alpha", body="First words.\n"))
-    write(site_dir, "articles/b.md", article("Beta", "Sleep", "2024-01-01", tags="[rest]"))
+    write(site_dir, "articles/b.md", article("Beta", "Sleep", "2024-01-01", tags="[rest]", body="Beta body.\n"))
     assert site_dir.build(search=False).ok
     folder = site_dir.root / ".healthhub-cache"
-    names = sorted(p.name for p in folder.iterdir() if not p.name.startswith(".") and p.is_file())
-    assert {"pages", "manifest", "summary"} <= set(names) and any(n.startswith("sources.") for n in names)
-    damages = [
-        lambda data: data[: len(data) // 2],  # truncated
-        lambda data: data[:-5] + bytes([data[-5] ^ 0xFF]) + data[-4:],  # one byte flipped
-        lambda data: data.replace(b"0.1.0", b"9.9.9", 1),  # written by another version
-        lambda data: b"",
+    database = folder / cache.DATABASE
+    assert sorted(p.name for p in folder.iterdir() if p.is_file()) == [".gitignore", cache.DATABASE]
+    damages = [  # (damage, whether nothing at all can be taken from the cache)
+        (lambda p: p.write_bytes(p.read_bytes()[: p.stat().st_size // 2]), True),  # truncated
+        (lambda p: p.write_bytes(b""), True),
+        (lambda p: p.write_bytes(b"SQLite format 3\0" + bytes(range(256)) * 40), True),  # garbage
+        (lambda p: set_code_version(p, b"another HealthHub"), True),  # written by another version
+        (lambda p: flip_text(p, b"Beta body.", b"Beta BODY."), False),  # a body changed: its checksum fails
+        (lambda p: flip_text(p, b"Beta", b"Zeta"), False),  # the article record and its body changed
     ]
-    for number, damage in enumerate(damages):
-        for name in names:
-            path = folder / name
-            data = path.read_bytes()
-            path.write_bytes(damage(data))
-            assert cache.load(path) is None
+    for number, (damage, everything) in enumerate(damages):
+        damage(database)
         write(site_dir, "articles/a.md", article("Alpha", body=f"Words, version {number}.\n"))
+        write(site_dir, "templates/article.html",
+              (site_dir.templates / "article.html").read_text(encoding="utf-8") + f"{{# {number} #}}")
         result = site_dir.build(search=False)
-        assert result.ok and result.parsed == 2  # nothing was taken from the damaged cache
+        assert result.ok, number
+        if everything:
+            assert result.parsed == 2, number  # nothing was taken from the damaged cache
         fresh = clean_build(site_dir, tmp_path / f"fresh-{number}")
-        assert fresh.ok and tree(site_dir.out) == tree(tmp_path / f"fresh-{number}")
-        assert all(cache.load(folder / name) is not None for name in names)  # rewritten, valid
+        assert fresh.ok and tree(site_dir.out) == tree(tmp_path / f"fresh-{number}"), number
+        assert "Beta body." in (site_dir.out / "sleep" / "b.html").read_text(encoding="utf-8")
+        assert cache.read_value(folder, "summary"), number  # written again, valid
+        again = site_dir.build(search=False)
+        assert again.ok and again.rendered == 0 and tree(site_dir.out) == tree(tmp_path / f"fresh-{number}")
 
 
 def test_a_damaged_or_missing_article_body_in_the_cache_is_never_used(site_dir, tmp_path):
     write(site_dir, "articles/a.md", article("Alpha", body="First words.\n"))
     write(site_dir, "articles/b.md", article("Beta", "Sleep", "2024-01-01", tags="[rest]"))
     assert site_dir.build(search=False).ok
-    bodies = site_dir.root / ".healthhub-cache" / "bodies"
-    assert len([p for p in bodies.rglob("*") if p.is_file()]) == 2
-    for number, damage in enumerate([lambda p: p.write_bytes(p.read_bytes().replace(b"words", b"WORDS")),
-                                     lambda p: p.write_bytes(p.read_bytes()[:20]),
-                                     lambda p: p.unlink()]):
-        for path in [p for p in bodies.rglob("*") if p.is_file()]:
-            damage(path)
+    database = site_dir.root / ".healthhub-cache" / cache.DATABASE
+
+    def bodies(statement: str) -> None:
+        with sqlite3.connect(database) as connection:
+            connection.execute(statement)
+        sqlite3.connect(database).close()
+    for number, damage in enumerate([
+            lambda: bodies("UPDATE bodies SET html = CAST(replace(CAST(html AS TEXT), 'words', 'WORDS') AS BLOB)"),
+            lambda: bodies("UPDATE bodies SET html = substr(html, 1, length(html) - 4)"),
+            lambda: bodies("UPDATE bodies SET html = (SELECT html FROM bodies AS b WHERE b.key != bodies.key)"),  # swapped
+            lambda: bodies("DELETE FROM bodies")]):
+        damage()
         write(site_dir, "templates/article.html",
               (site_dir.templates / "article.html").read_text(encoding="utf-8") + f"{{# {number} #}}")
         result = site_dir.build(search=False)
@@ -247,7 +293,7 @@ def test_an_edited_output_file_is_rendered_again(site_dir, tmp_path):
 def test_the_cache_folder_is_an_option_and_can_be_switched_off(site_dir, tmp_path):
     write(site_dir, "articles/a.md", article("Alpha"))
     assert site_dir.build(cache_dir=tmp_path / "elsewhere").ok
-    assert (tmp_path / "elsewhere" / "summary").is_file()
+    assert cache.read_value(tmp_path / "elsewhere", "summary")
     assert not (site_dir.root / ".healthhub-cache").exists()
     assert site_dir.build(use_cache=False, out_dir=tmp_path / "out").ok
     assert not (site_dir.root / ".healthhub-cache").exists()
@@ -306,16 +352,17 @@ def test_a_big_site_built_by_worker_processes_equals_one_built_in_one_process(si
         return result.parsed
 
     assert check("cold") == 420
-    bodies = site_dir.root / ".healthhub-cache" / "bodies"
-    assert 0 < len([p for p in bodies.rglob("*") if p.is_file()]) < 100  # a file per batch, not per article
+    database = site_dir.root / ".healthhub-cache" / cache.DATABASE
+    with sqlite3.connect(database) as connection:
+        assert connection.execute("SELECT count(*) FROM bodies").fetchone() == (420,)
     write(site_dir, "articles/health/a0.md", article("Article 0", body="New words.\n", tags="[sleep]"))
     write(site_dir, "articles/sleep/a1.md", article("Retitled", "Sleep", "2024-02-02"))
     assert check("edits") == 2  # the stored bodies of the others were used, not parsed again
     write(site_dir, "templates/article.html",
           (site_dir.templates / "article.html").read_text(encoding="utf-8") + "{# changed #}\n")
     assert check("template") == 0
-    for path in [p for p in bodies.rglob("*") if p.is_file()]:
-        path.write_bytes(path.read_bytes()[:-3])  # every batch file cut short
+    with sqlite3.connect(database) as connection:  # every body cut short
+        connection.execute("UPDATE bodies SET html = substr(html, 1, length(html) - 3)")
     write(site_dir, "templates/article.html",
           (site_dir.templates / "article.html").read_text(encoding="utf-8") + "{# again #}\n")
     assert check("damaged") == 420  # a damaged body is never used: everything parsed again
