@@ -265,7 +265,7 @@ class Store:
             if self._trusted(connection):
                 return connection
             connection.close()
-        except sqlite3.DatabaseError:
+        except (sqlite3.DatabaseError, UnicodeDecodeError):  # damaged text reads as bytes that are not UTF-8
             pass
         if not reset_if_untrusted:
             raise StoreDamaged(str(self.path))
@@ -289,7 +289,7 @@ class Store:
     def _trusted(connection: sqlite3.Connection) -> bool:
         try:
             row = connection.execute("SELECT value FROM meta WHERE name = 'code'").fetchone()
-        except sqlite3.DatabaseError:
+        except (sqlite3.DatabaseError, UnicodeDecodeError):  # damaged text reads as bytes that are not UTF-8
             return False
         return row is not None and row[0] == code_version()
 
@@ -398,7 +398,7 @@ class Cache:
             return []
         try:
             return self.db.connection().execute(query, args).fetchall()
-        except (sqlite3.DatabaseError, StoreDamaged, OSError):
+        except (sqlite3.DatabaseError, UnicodeDecodeError, StoreDamaged, OSError):
             self._damaged = True  # started again at the next write
             return []
 
@@ -605,7 +605,7 @@ def read_value(folder: Path | None, name: str) -> dict:
             row = connection.execute("SELECT value, checksum FROM named WHERE name = ?", (name,)).fetchone()
         finally:
             connection.close()
-    except sqlite3.Error:
+    except (sqlite3.Error, UnicodeDecodeError):
         return {}
     return _named_value(name, row)
 
