@@ -84,6 +84,13 @@ def test_many_translations_fold_into_a_disclosure_in_the_page_language(sites):
     assert 'hreflang="fa" lang="fa">فارسی</a>' in arabic
 
 
+def test_folded_and_inline_switchers_pass_the_nu_checker(sites):
+    many, _ = sites["many"]
+    two, _ = sites["two"]
+    assert checkers.run_vnu([many.out / page_path("en"), many.out / page_path("ar")], many.out) == []
+    assert checkers.run_vnu([two.out / page_path("ar")], two.out) == []
+
+
 def header_height(browser, url: str, width: int = 390) -> float:
     context = browser.new_context(viewport={"width": width, "height": 844})
     try:
