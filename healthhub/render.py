@@ -835,10 +835,10 @@ def render_page(env: jinja2.Environment, site: Site, page: Page, assets: dict[st
 def language_values(site: Site, page: Page) -> dict:
     """What a page of a site in several languages shows about them: <link rel=alternate
     hreflang> targets, the language switcher (the other versions, each named in its own
-    language) and the Open Graph locales."""
+    language; the page's own language by name) and the Open Graph locales."""
     config = site.config
     if not config.languages:
-        return {"alternates": (), "switcher": (), "og_locale": "", "og_locale_alternates": ()}
+        return {"alternates": (), "switcher": (), "language_name": "", "og_locale": "", "og_locale_alternates": ()}
     names = {language.code: language.name for language in config.languages}
     alternates = alternate_links(site, page)
     own = page.language or config.language
@@ -847,6 +847,7 @@ def language_values(site: Site, page: Page) -> dict:
         "alternates": tuple((code, paths.absolute_url(config.base_url, path) if config.base_url else path,
                              bool(config.base_url)) for code, path in alternates),
         "switcher": tuple((code, names.get(code, code), path) for code, path in others),
+        "language_name": names.get(own, own),
         "og_locale": i18n.og_locale(own),
         "og_locale_alternates": tuple(i18n.og_locale(code) for code, _ in others),
     }

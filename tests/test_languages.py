@@ -114,8 +114,8 @@ def test_translations_are_linked_with_alternates_switcher_and_x_default(built):
     assert alternates == [("en", BASE + EN_ARTICLE), ("es", BASE + ES_ARTICLE),
                           ("ar", BASE + quote(AR_ARTICLE)), ("x-default", BASE + EN_ARTICLE)]
     switcher = re.search(r'<nav class="language-switcher" aria-label="اللغات">(.*?)</nav>', html, re.S).group(1)
-    assert '<a href="../../health/blood-pressure.html" hreflang="en" lang="en">English</a>' in switcher
-    assert '<a href="../../es/salud/tension.html" hreflang="es" lang="es">Español</a>' in switcher
+    assert '<a href="../../health/blood-pressure.html" hreflang="en" lang="en" dir="ltr">English</a>' in switcher
+    assert '<a href="../../es/salud/tension.html" hreflang="es" lang="es" dir="ltr">Español</a>' in switcher
     assert "العربية" not in switcher  # the page's own language is not offered
     assert '<meta property="og:locale" content="ar_EG">' in html
     assert '"inLanguage":"ar"' in html
