@@ -59,8 +59,8 @@ def run_scenario(project: Path, scenario: str, counter: int) -> dict:
     os.chdir(project)
     if scenario in ("checkcold", "check", "checknochange"):
         from healthhub.build import resolve_config, resolve_glossary, resolve_people
-        from healthhub.cache import Cache
-        from healthhub.check import CHECK_STORE, run_check
+        from healthhub.caching.cache import Cache
+        from healthhub.checking.check import CHECK_STORE, run_check
 
         options = BuildOptions()
         if scenario == "checkcold":  # nothing cached: every article parsed
@@ -149,7 +149,7 @@ def _floor_chunk(task: tuple[list[str], str]) -> int:
     import markupsafe
     import yaml
 
-    from healthhub.markup import MarkdownConverter
+    from healthhub.loading.markup import MarkdownConverter
 
     files, out = task
     converter = MarkdownConverter()

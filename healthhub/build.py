@@ -15,24 +15,41 @@ from typing import Callable
 
 import jinja2
 
-from . import addresses
-from .bodies import BodyMissing, TemporaryBodies
-from .cache import DEFAULT_DIR_NAME, Cache, code_version, digest, from_plain, read_value, to_plain
-from .config import DEFAULT_CONFIG_FILE, Config, load_config
-from .content import Site, display_path, load_site, scan_articles
+from .rendering import addresses
+from .caching.bodies import BodyMissing, TemporaryBodies
+from .caching.cache import (
+    DEFAULT_DIR_NAME,
+    Cache,
+    code_version,
+    digest,
+    from_plain,
+    read_value,
+    to_plain,
+)
+from .loading.config import DEFAULT_CONFIG_FILE, Config, load_config
+from .loading.content import Site, display_path, load_site, scan_articles
 from .errors import ConfigError, Diagnostic, HasDiagnostics, error, warning
-from .images import build_pictures
-from .incremental import PageCache
+from .rendering.images import build_pictures
+from .caching.incremental import PageCache
 from .progress import Progress
-from .glossary import DEFAULT_GLOSSARY_FILE, load_glossary
-from .people import DEFAULT_AUTHORS_FILE, Person, load_people
-from .i18n import catalog_warnings, load_catalogs
-from .render import make_environment, render_site, site_languages
-from .search import SearchIndexError, index_site
-from .sources import SourceReader, source_signatures
+from .loading.glossary import DEFAULT_GLOSSARY_FILE, load_glossary
+from .loading.people import DEFAULT_AUTHORS_FILE, Person, load_people
+from .rendering.i18n import catalog_warnings, load_catalogs
+from .rendering.render import make_environment, render_site, site_languages
+from .rendering.search import SearchIndexError, index_site
+from .loading.sources import SourceReader, source_signatures
 from .theme import load_assets as load_theme_assets, theme_files
-from .write import (MARKER, OutputRefused, Staging, WriteResult, check_output_folder, output_folder, output_intact,
-                    scan_output, write_outputs)
+from .writing.write import (
+    MARKER,
+    OutputRefused,
+    Staging,
+    WriteResult,
+    check_output_folder,
+    output_folder,
+    output_intact,
+    scan_output,
+    write_outputs,
+)
 
 
 

@@ -13,11 +13,11 @@ import traceback
 from pathlib import Path
 
 from . import __version__, errors, paths
-from .addresses import ADDRESSES_FILE
+from .rendering.addresses import ADDRESSES_FILE
 from .build import BuildLocked, BuildOptions, build
-from .content import display_path
+from .loading.content import display_path
 from .errors import ConfigError, ProcessingError
-from .write import OutputRefused, WriteError
+from .writing.write import OutputRefused, WriteError
 
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
 # The live preview (drafts included) is built here, never into site/, so a
@@ -299,7 +299,7 @@ def cmd_build(args) -> int:
 
 
 def cmd_serve(args) -> int:
-    from .serve import ServeOptions, serve  # the server's libraries load only when serving
+    from .serving.serve import ServeOptions, serve
 
     if (problem := no_site_here(args) or missing_templates(args)) is not None:
         print(problem, file=sys.stderr)
@@ -312,7 +312,7 @@ def cmd_serve(args) -> int:
 
 def cmd_check(args) -> int:
     from .build import resolve_config, resolve_glossary, resolve_people
-    from .check import FORMATS, RULE_CODES, run_check
+    from .checking.check import FORMATS, RULE_CODES, run_check
     from .errors import did_you_mean, error
 
     if (problem := no_site_here(args) or missing_templates(args)) is not None:
@@ -336,8 +336,8 @@ def cmd_check(args) -> int:
     people, people_diags = resolve_people(options)
     external = None
     if args.external:
-        from .cache import DEFAULT_DIR_NAME, Cache
-        from .external import check_external
+        from .caching.cache import DEFAULT_DIR_NAME, Cache
+        from .checking.external import check_external
 
         resolver = args.doi_resolver if args.doi_resolver.endswith("/") else args.doi_resolver + "/"
         external = lambda site: check_external(list(site.articles), Cache(Path(DEFAULT_DIR_NAME)), today,  # noqa: E731
@@ -447,8 +447,8 @@ def print_grouped(lines: list[tuple[str, str]], verbose: bool = False, more: str
 def cmd_new(args) -> int:
     """Write a new draft article, only when the build would accept it: the file is
     read back with the build's own rules before it is written."""
-    from .config import Config
-    from .content import make_converter, parse_article
+    from .loading.config import Config
+    from .loading.content import make_converter, parse_article
 
     if args.slug is not None and not paths.is_safe_slug(args.slug):
         suggestion = paths.shorten_slug(paths.slugify(args.slug, limit=None), 80) or "my-article"

@@ -19,8 +19,8 @@ from babel.messages.pofile import read_po, write_po
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from healthhub import i18n  # noqa: E402
-from healthhub.render import make_environment  # noqa: E402
+from healthhub.rendering import i18n
+from healthhub.rendering.render import make_environment  # noqa: E402
 
 WIDTH = 100
 STAMP = dt.datetime(2026, 11, 30, 15, 33, tzinfo=dt.timezone.utc)  # fixed: same input, same files
@@ -42,7 +42,7 @@ def template_catalog() -> Catalog:
             flags = ("python-format",) if "%(" in (message[0] if isinstance(message, tuple) else message) else ()
             catalog.add(message, locations=[(f"templates/{name}", line)], flags=flags)
     for message in i18n.PYTHON_MESSAGES:
-        catalog.add(message, locations=[("healthhub/i18n.py", 1)])
+        catalog.add(message, locations=[("healthhub/rendering/i18n.py", 1)])
     return catalog
 
 

@@ -12,7 +12,8 @@ import tempfile
 import pytest
 
 from conftest import article
-from healthhub import cache, cli
+from healthhub.caching import cache
+from healthhub import cli
 
 TEMPLATE_CACHE = ".healthhub-cache/templates"
 
@@ -158,7 +159,7 @@ def test_a_binary_file_among_the_templates_does_not_stop_template_edits_from_sho
 
 
 def test_template_fingerprints_that_cannot_be_worked_out_render_every_page(two, monkeypatch):
-    from healthhub import incremental
+    from healthhub.caching import incremental
 
     def broken(*args, **kwargs):
         raise incremental.Unfingerprintable("cannot read a template")

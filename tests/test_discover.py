@@ -440,7 +440,7 @@ def test_from_disk_search_says_it_needs_a_server(browser, sample_site):
 
 def test_a_failed_search_index_leaves_the_previous_site(site_dir, monkeypatch):
     from healthhub import build as build_module
-    from healthhub.search import SearchIndexError
+    from healthhub.rendering.search import SearchIndexError
 
     site_dir.write("articles/a.md", article("First"))
     assert site_dir.build().ok

@@ -13,12 +13,15 @@ import textwrap
 import pytest
 
 from conftest import ROOT, article, without_background_cleanup
-from healthhub import cli, content, render, write
+from healthhub import cli
+from healthhub.loading import content
+from healthhub.rendering import render
+from healthhub.writing import write
 
 # Runs the CLI in a child process whose writer misbehaves after `after` files.
 RUNNER = textwrap.dedent("""
     import builtins, os, signal, sys
-    import healthhub.write as write
+    import healthhub.writing.write as write
     from healthhub.cli import main
 
     action, after = sys.argv[1], int(sys.argv[2])

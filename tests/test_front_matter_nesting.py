@@ -3,7 +3,7 @@ whatever PyYAML (and libyaml) version is installed."""
 
 import pytest
 
-from healthhub import frontmatter as fm
+from healthhub.loading import frontmatter as fm
 
 MESSAGE = "the front matter is nested more than 20 levels deep, use plain 'name: value' lines and simple lists"
 

@@ -543,7 +543,7 @@ def test_safe_html_changes_nothing_markdown_makes_in_the_sample_articles():
     import re
 
     from conftest import SAMPLE_ARTICLES
-    from healthhub.markup import MarkdownConverter
+    from healthhub.loading.markup import MarkdownConverter
 
     plain, safe = MarkdownConverter(), MarkdownConverter(safe_html=True)
 

@@ -14,9 +14,9 @@ import pytest
 import checkers
 from conftest import article
 from healthhub import cli
-from healthhub.atoz import atoz_index
+from healthhub.rendering.atoz import atoz_index
 from healthhub.errors import ConfigError
-from healthhub.external import USER_AGENT
+from healthhub.checking.external import USER_AGENT
 
 PEOPLE = """\
 amara-okafor:
@@ -740,7 +740,7 @@ def test_check_external_gives_up_on_a_slow_server_after_retries(site_dir, capsys
 
 
 def test_without_pyicu_the_a_to_z_uses_the_latin_alphabet_with_accents_folded(monkeypatch):
-    from healthhub import atoz
+    from healthhub.rendering import atoz
 
     monkeypatch.setattr(atoz, "icu", None)
     made = [Entry(t, f"health/{n}.html", aka, n)

@@ -13,7 +13,7 @@ from PIL import Image
 
 import checkers
 from conftest import ROOT, SiteDir, article
-from healthhub.images import CARD_SIZES, CARD_SIZES_WIDE, avif_supported
+from healthhub.rendering.images import CARD_SIZES, CARD_SIZES_WIDE, avif_supported
 
 
 def jpeg(width: int, height: int, color=(90, 140, 200)) -> bytes:
@@ -135,7 +135,7 @@ def test_an_8000_by_6000_photo_is_resized_in_little_memory(tmp_path):
     script = textwrap.dedent(f"""
         import resource, sys
         sys.path.insert(0, {str(ROOT)!r})
-        from healthhub.images import make_variant, probe
+        from healthhub.rendering.images import make_variant, probe
         data = open({str(photo)!r}, "rb").read()
         before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         size = probe(data)

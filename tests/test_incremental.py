@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import SiteDir, article
-from healthhub import cache
+from healthhub.caching import cache
 from healthhub.build import build
 
 PAST = time.time() - 3600

@@ -6,7 +6,7 @@ import subprocess
 import sys
 
 from conftest import ROOT
-from healthhub.config import KNOWN_KEYS, load_config, parse_config
+from healthhub.loading.config import KNOWN_KEYS, load_config, parse_config
 
 
 def healthhub(*args, cwd):

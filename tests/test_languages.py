@@ -14,8 +14,8 @@ import pytest
 
 import checkers
 from conftest import ROOT, SiteDir, article
-from healthhub import i18n
-from healthhub.render import make_environment
+from healthhub.rendering import i18n
+from healthhub.rendering.render import make_environment
 
 BASE = "https://example.org/hub/"
 CONFIG = f"""site_name: Health Hub

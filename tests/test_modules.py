@@ -8,11 +8,11 @@ import re
 import pytest
 
 from conftest import without_background_cleanup
-from healthhub.config import Config, parse_config
+from healthhub.loading.config import Config, parse_config
 from healthhub.errors import ConfigError
-from healthhub.markup import MarkdownConverter, first_paragraph, shorten
-from healthhub.render import format_date, json_for_script, paginate
-from healthhub.write import UnsafeOutputPath, write_outputs
+from healthhub.loading.markup import MarkdownConverter, first_paragraph, shorten
+from healthhub.rendering.render import format_date, json_for_script, paginate
+from healthhub.writing.write import UnsafeOutputPath, write_outputs
 from conftest import article
 
 

@@ -8,7 +8,7 @@ import os
 import pytest
 
 from conftest import article, without_background_cleanup
-from healthhub import write
+from healthhub.writing import write
 
 
 def sources(site_dir) -> dict[str, bytes]:

@@ -14,8 +14,8 @@ import pytest
 
 from conftest import ROOT, article
 from healthhub import paths
-from healthhub.content import Article
-from healthhub.render import RelatedIndex, related_articles
+from healthhub.loading.content import Article
+from healthhub.rendering.render import RelatedIndex, related_articles
 
 
 # --- related articles ------------------------------------------------------------------
@@ -46,8 +46,8 @@ def test_thousands_of_shared_tags_rank_without_trying_their_combinations():
     script = textwrap.dedent("""
         import datetime as dt, sys
         sys.path.insert(0, sys.argv[1])
-        from healthhub.content import Article
-        from healthhub.render import RelatedIndex
+        from healthhub.loading.content import Article
+        from healthhub.rendering.render import RelatedIndex
         def make(n, tags, category="Health"):
             return Article(source=f"a{n}.md", title=f"A{n}", category=category, category_slug=category.lower(),
                            slug=f"a{n}", date=dt.date(2025, 1, 1) - dt.timedelta(days=n), updated=None, views=0,
@@ -283,7 +283,7 @@ def test_a_next_review_that_would_pass_the_calendar_cannot_happen(site_dir):
     ("http://127.0.0.1:8080/x/", "http://127.0.0.1:8080/x/"),
 ])
 def test_base_url_is_written_one_way(written, normal):
-    from healthhub.config import parse_config
+    from healthhub.loading.config import parse_config
     assert parse_config(f"base_url: {written}\n", "healthhub.yaml").base_url == normal
 
 
@@ -313,10 +313,10 @@ def test_the_404_page_links_inside_the_site_with_a_doubled_slash_in_base_url(sit
 
 
 def test_check_github_format_escapes_control_characters(site_dir, capsys):
-    from healthhub.check import format_github, format_text
+    from healthhub.checking.check import format_github, format_text
     from healthhub.build import BuildOptions
-    from healthhub.check import run_check
-    from healthhub.config import Config
+    from healthhub.checking.check import run_check
+    from healthhub.loading.config import Config
     site_dir.write("articles/a.md", article("A", **{'"ti\\etle\\r\\nx"': "1"}))
     options = BuildOptions(articles_dir=site_dir.articles, out_dir=site_dir.out)
     result = run_check(options, Config(), {}, [], dt.date(2025, 4, 1))
@@ -432,7 +432,7 @@ def test_hostile_config_values_are_one_error_each(site_dir, text, message):
 
 def test_a_lone_surrogate_from_a_yaml_escape_is_refused_as_text():
     import yaml
-    from healthhub import frontmatter as fm
+    from healthhub.loading import frontmatter as fm
     node = yaml.ScalarNode(fm.STR, "A\ud800")
     with pytest.raises(fm.FieldError, match="U\\+D800"):
         fm.to_text(node, "title")

@@ -24,8 +24,8 @@ import pytest
 from playwright.sync_api import expect
 
 from conftest import ROOT, article
-from healthhub import serve as hs
-from healthhub import watch as hw
+from healthhub.serving import serve as hs
+from healthhub.serving import watch as hw
 
 WAIT_MS = 15_000
 
@@ -230,7 +230,7 @@ def test_a_renamed_category_takes_the_open_category_page_to_its_new_address(site
 
 
 def test_moved_pages_follows_a_renamed_category_but_not_a_split_one():
-    from healthhub.serve import CATEGORY_KEY, moved_pages
+    from healthhub.serving.serve import CATEGORY_KEY, moved_pages
     before = {"a.md": "health/a.html", "b.md": "health/b.html",
               CATEGORY_KEY + "a.md": "health/index.html", CATEGORY_KEY + "b.md": "health/index.html"}
     renamed = {"a.md": "care/a.html", "b.md": "care/b.html",

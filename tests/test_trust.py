@@ -517,8 +517,8 @@ def test_check_prints_its_stored_result_when_nothing_changed_and_checks_again_wh
         site_dir, capsys, monkeypatch):
     import time
 
-    from healthhub import check as check_module
-    from healthhub.cache import Cache
+    from healthhub.checking import check as check_module
+    from healthhub.caching.cache import Cache
 
     site_dir.write("authors.yaml", PEOPLE)
     site_dir.write("articles/health/a.md", clean("A", reviewed_by="amara-okafor", reviewed="2025-01-01",
@@ -556,11 +556,11 @@ def test_check_prints_its_stored_result_when_nothing_changed_and_checks_again_wh
 def test_check_on_several_processes_finds_what_one_process_finds(site_dir, monkeypatch):
     import datetime as dt
 
-    from healthhub import check as check_module
-    from healthhub.bodies import TemporaryBodies
+    from healthhub.checking import check as check_module
+    from healthhub.caching.bodies import TemporaryBodies
     from healthhub.build import BuildOptions, load_articles
-    from healthhub.cache import Cache
-    from healthhub.config import Config
+    from healthhub.caching.cache import Cache
+    from healthhub.loading.config import Config
 
     long_words = "Cardiovascular considerations notwithstanding, hypertension management necessitates multidisciplinary evaluation. " * 20
     for number in range(6):

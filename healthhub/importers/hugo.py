@@ -11,8 +11,18 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from . import body
-from .common import (MARKDOWN, extras, fill_common, fill_missing, has_template_code, lower_keys, plain, read_page,
-                     title_from_name, walk)
+from .common import (
+    MARKDOWN,
+    extras,
+    fill_common,
+    fill_missing,
+    has_template_code,
+    lower_keys,
+    plain,
+    read_page,
+    title_from_name,
+    walk,
+)
 from .model import SourcePage, as_list
 from .site import SourceSite
 from .sourcefile import FrontMatterProblem, load_yaml, read_text, split_front_matter

@@ -14,10 +14,10 @@ from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
 
 from .. import paths
-from ..content import FIELDS, element_ids
-from ..markup import MarkdownConverter
+from ..loading.content import FIELDS, element_ids
+from ..loading.markup import MarkdownConverter
 from . import body as bodies
-from ..frontmatter import MAX_YEAR, MIN_YEAR
+from ..loading.frontmatter import MAX_YEAR, MIN_YEAR
 from .common import file_date
 from .model import Author, Report, SourcePage, position_of
 from .site import SourceSite
@@ -74,7 +74,7 @@ def make_plan(site: SourceSite, report: Report) -> Plan:
 
 def language_name(code: str) -> str:
     """A language's name in itself, as a language switcher shows it (Babel's CLDR data)."""
-    from ..i18n import babel_locale
+    from ..rendering.i18n import babel_locale
 
     locale = babel_locale(code)
     name = locale.get_display_name(locale) if locale is not None else None

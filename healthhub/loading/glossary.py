@@ -26,8 +26,8 @@ from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
 
 from . import frontmatter as fm
-from . import paths
-from .errors import Diagnostic, did_you_mean, error
+from .. import paths
+from ..errors import Diagnostic, did_you_mean, error
 
 DEFAULT_GLOSSARY_FILE = "glossary.yaml"
 TERM_FIELDS = ("definition", "forms", "stands_for")

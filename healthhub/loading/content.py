@@ -24,18 +24,28 @@ from urllib.parse import unquote, urlsplit
 import yaml
 
 from . import frontmatter as fm
-from . import paths, schema
+from .. import paths
+from . import schema
 from .config import LANGUAGE_TAG, Config
-from .errors import Diagnostic, ProcessingError, did_you_mean, error, warning
-from .markup import (THEME_ID_PREFIX, Heading, MarkdownConverter, callout_titles, first_paragraph,
-                     inert_template_syntax, reading_minutes, scan_source, shorten)
-from .addresses import alias_problems
-from .atoz import condition_problems
-from .navigation import check_nav
+from ..errors import Diagnostic, ProcessingError, did_you_mean, error, warning
+from .markup import (
+    THEME_ID_PREFIX,
+    Heading,
+    MarkdownConverter,
+    callout_titles,
+    first_paragraph,
+    inert_template_syntax,
+    reading_minutes,
+    scan_source,
+    shorten,
+)
+from ..rendering.addresses import alias_problems
+from ..rendering.atoz import condition_problems
+from ..rendering.navigation import check_nav
 from .people import Person
-from .images import RASTER_SUFFIXES, NotAnImage, probe, rewrite_images
+from ..rendering.images import RASTER_SUFFIXES, NotAnImage, probe, rewrite_images
 from .snippets import SNIPPETS_FOLDER, Snippets, expand, includes, load_snippets
-from .bodies import BodyStore, MemoryBodies
+from ..caching.bodies import BodyStore, MemoryBodies
 
 MARKDOWN_SUFFIXES = (".md", ".markdown")
 # Data files (authors.yaml) may sit among the articles; they are read, never published.

@@ -15,7 +15,7 @@ from typing import Callable, Iterable
 import yaml
 
 from . import frontmatter as fm
-from .errors import Diagnostic, did_you_mean, error, warning
+from ..errors import Diagnostic, did_you_mean, error, warning
 
 # node, key, the field's example -> the value; raises fm.FieldError (with an optional
 # `position` attribute when the problem is inside the value).

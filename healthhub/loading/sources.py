@@ -23,13 +23,21 @@ import traceback
 from pathlib import Path
 from typing import Callable
 
-from .bodies import BodyStore, MemoryBodies
-from .cache import Cache, FileRecord, NotPlain, code_version, digest, from_plain, to_plain
+from ..caching.bodies import BodyStore, MemoryBodies
+from ..caching.cache import Cache, FileRecord, NotPlain, code_version, digest, from_plain, to_plain
 from .config import Config
-from .errors import ProcessingError, error
-from .content import (Body, Read, article_from_row, article_row, display_path, is_link, make_converter,
-                      read_article)
-from .progress import Progress, Ticker
+from ..errors import ProcessingError, error
+from .content import (
+    Body,
+    Read,
+    article_from_row,
+    article_row,
+    display_path,
+    is_link,
+    make_converter,
+    read_article,
+)
+from ..progress import Progress, Ticker
 from .snippets import Snippets, includes
 
 TASK_SIZE = 32  # articles per task sent to a worker

@@ -24,15 +24,16 @@ from typing import Callable, Sequence
 import jinja2
 from markupsafe import Markup
 
-from . import __version__, addresses, atoz, feeds, i18n, images, paths, theme
+from .. import __version__, paths, theme
+from . import addresses, atoz, feeds, i18n, images
 from .navigation import NavLink, header_links, topic_groups, top_categories
-from .config import Config
-from .bodies import BodyMissing
-from .content import Article, Category, Site, Tag
-from .errors import ProcessingError
-from .glossary import glossary_path
-from .markup import shorten
-from .people import Person
+from ..loading.config import Config
+from ..caching.bodies import BodyMissing
+from ..loading.content import Article, Category, Site, Tag
+from ..errors import ProcessingError
+from ..loading.glossary import glossary_path
+from ..loading.markup import shorten
+from ..loading.people import Person
 
 Outputs = dict[str, bytes]
 

@@ -17,7 +17,7 @@ import sys
 import time
 from pathlib import Path
 
-from .content import is_ignored_name
+from ..loading.content import is_ignored_name
 
 Snapshot = dict[str, tuple[int, int, int]]  # path -> (mtime_ns, size, inode)
 

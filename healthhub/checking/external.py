@@ -24,10 +24,10 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from . import __version__
-from .cache import Cache
-from .content import Article
-from .errors import Diagnostic, warning
+from .. import __version__
+from ..caching.cache import Cache
+from ..loading.content import Article
+from ..errors import Diagnostic, warning
 
 DOI_RESOLVER = "https://doi.org/"
 USER_AGENT = f"HealthHub/{__version__} (source link check; +https://pypi.org/project/healthhub/)"

@@ -20,10 +20,10 @@ import posixpath
 from dataclasses import dataclass
 from pathlib import Path
 
-from .content import DESCRIPTION_LIMIT, Article, Site, decode, translation_key
-from .errors import Diagnostic, HasDiagnostics, error, one_line, warning
-from .frontmatter import FrontMatterError, Position, split
-from .markup import CALLOUT_LABELS, prose_text, scan_source
+from ..loading.content import DESCRIPTION_LIMIT, Article, Site, decode, translation_key
+from ..errors import Diagnostic, HasDiagnostics, error, one_line, warning
+from ..loading.frontmatter import FrontMatterError, Position, split
+from ..loading.markup import CALLOUT_LABELS, prose_text, scan_source
 
 REVIEW_WARNING_DAYS = 30
 # Readability formulas are noise on very short texts.
@@ -417,10 +417,10 @@ def run_check(options, config, people, people_diags, today: dt.date, disabled: t
     When a check with the same inputs (every article file by its stat, the config,
     people, templates, HealthHub's code, the day, the rules switched off) stored its
     result, that result is the answer: nothing is parsed or checked."""
-    from .bodies import BodyMissing
-    from .build import inputs_digest
-    from .cache import Cache, digest
-    from .content import scan_articles
+    from ..caching.bodies import BodyMissing
+    from ..build import inputs_digest
+    from ..caching.cache import Cache, digest
+    from ..loading.content import scan_articles
 
     options = dataclasses.replace(options, future=True, today=today)  # scheduled articles are checked too
     scanned = scan_articles(options.articles_dir)
@@ -447,9 +447,9 @@ CHECK_STORE = "check"  # the name of the stored result in the build cache
 
 
 def _run_check(options, config, people, people_diags, cache, scanned, signatures, disabled, external) -> CheckResult:
-    from .bodies import TemporaryBodies
-    from .build import BuildLocked, build_lock, load_articles
-    from .cache import Cache
+    from ..caching.bodies import TemporaryBodies
+    from ..build import BuildLocked, build_lock, load_articles
+    from ..caching.cache import Cache
 
     jobs = max(1, options.job_count())
     with contextlib.ExitStack() as stack:
@@ -470,14 +470,14 @@ def _run_check(options, config, people, people_diags, cache, scanned, signatures
 
 
 def to_plain_result(result: CheckResult):
-    from .cache import to_plain
+    from ..caching.cache import to_plain
 
     return to_plain((result.diagnostics, result.articles, result.unparsed, result.scheduled))
 
 
 def stored_result(cache, key: bytes) -> CheckResult | None:
     """The stored result of a check with these inputs, or None (anything unreadable: None)."""
-    from .cache import from_plain
+    from ..caching.cache import from_plain
 
     stored = cache.load(CHECK_STORE)
     if stored.get("key") != key:

@@ -11,9 +11,9 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 
-from . import paths
-from .config import Config
-from .errors import Diagnostic, did_you_mean, error
+from .. import paths
+from ..loading.config import Config
+from ..errors import Diagnostic, did_you_mean, error
 
 TOPICS_PATH = paths.topics_path()
 
@@ -77,7 +77,7 @@ def first_letter(name: str) -> str:
 def topic_groups(categories, language: str = "") -> tuple[tuple[str, tuple], ...]:
     """Every category grouped by first letter: (letter, categories A to Z), '#' first.
     Arabic names are filed without their article, as in the A to Z (atoz.filing_name)."""
-    from .atoz import filing_name  # atoz reads the content model, which imports this module
+    from .atoz import filing_name
     groups: dict[str, list] = {}
     for category in sorted(categories, key=lambda c: (filing_name(c.name, language).casefold(), c.slug)):
         groups.setdefault(first_letter(filing_name(category.name, language)), []).append(category)

@@ -170,7 +170,7 @@ class MarkdownConverter:
     """One Python-Markdown instance, reset between documents (building one is slow)."""
 
     def __init__(self, titles: dict[str, str] | None = None, safe_html: bool = False, glossary: tuple = ()) -> None:
-        from .glossary import GlossaryExtension  # glossary imports nothing from here
+        from .glossary import GlossaryExtension
 
         self.safe_html = safe_html
         self._glossary = GlossaryExtension(glossary) if glossary else None

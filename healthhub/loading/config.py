@@ -16,8 +16,9 @@ from urllib.parse import quote, urlsplit
 import yaml
 
 from . import frontmatter as fm
-from . import paths, schema
-from .errors import ConfigError, Diagnostic, did_you_mean, error
+from .. import paths
+from . import schema
+from ..errors import ConfigError, Diagnostic, did_you_mean, error
 
 DEFAULT_CONFIG_FILE = "healthhub.yaml"
 LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*")

@@ -39,14 +39,21 @@ import tornado.web
 from livereload.handlers import LiveReloadHandler, LiveReloadJSHandler
 from tornado.websocket import WebSocketHandler
 
-from .build import BuildLocked, BuildOptions, BuildResult, build, check_output
-from . import paths
-from .config import DEFAULT_CONFIG_FILE
-from .content import display_path
-from .errors import ConfigError
-from .people import DEFAULT_AUTHORS_FILE
-from .write import OutputRefused
-from .watch import PollingWaker, Snapshot, changed_paths, make_waker, take_snapshot, watched_folders
+from ..build import BuildLocked, BuildOptions, BuildResult, build, check_output
+from .. import paths
+from ..loading.config import DEFAULT_CONFIG_FILE
+from ..loading.content import display_path
+from ..errors import ConfigError
+from ..loading.people import DEFAULT_AUTHORS_FILE
+from ..writing.write import OutputRefused
+from .watch import (
+    PollingWaker,
+    Snapshot,
+    changed_paths,
+    make_waker,
+    take_snapshot,
+    watched_folders,
+)
 
 SETTLE_SECONDS = 0.02  # a save that comes as several file events is taken as one
 SETTLE_LIMIT_SECONDS = 1.0  # a folder that keeps changing is built anyway

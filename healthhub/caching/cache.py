@@ -40,7 +40,7 @@ from typing import Iterable, NamedTuple
 import jinja2
 import jinja2.bccache
 
-from . import __version__
+from .. import __version__
 
 DEFAULT_DIR_NAME = ".healthhub-cache"
 DATABASE = "cache.sqlite"
@@ -54,10 +54,10 @@ def digest(data: bytes) -> bytes:
 def code_version() -> bytes:
     """HealthHub's version and a digest of its own source, so a changed generator
     (even an unreleased edit) never reuses what an older one cached."""
-    package = Path(__file__).parent
+    package = Path(__file__).parent.parent  # healthhub/, with its subpackages
     parts = [__version__.encode(), str(SCHEMA).encode()]
-    for path in sorted(package.glob("*.py")):
-        parts.append(path.name.encode() + b"\0" + path.read_bytes())
+    for path in sorted(package.rglob("*.py")):
+        parts.append(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
     return digest(b"\0".join(parts))
 
 

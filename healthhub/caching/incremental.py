@@ -27,14 +27,22 @@ from typing import Callable, Sequence
 import jinja2
 import jinja2.meta
 
-from .atoz import AtoZLetter
+from ..rendering.atoz import AtoZLetter
 from .cache import PageRecord, code_version, digest
-from .glossary import Term
-from .content import Article, Site
-from .people import Person
-from .progress import Progress, Ticker
-from .render import BodyRef, CategoryInfo, CategoryLink, Page, Pager, TagInfo, navigation
-from .write import Staged, Staging
+from ..loading.glossary import Term
+from ..loading.content import Article, Site
+from ..loading.people import Person
+from ..progress import Progress, Ticker
+from ..rendering.render import (
+    BodyRef,
+    CategoryInfo,
+    CategoryLink,
+    Page,
+    Pager,
+    TagInfo,
+    navigation,
+)
+from ..writing.write import Staged, Staging
 
 PARALLEL_RENDER_MIN = 400  # below this, starting worker processes costs more than it saves
 

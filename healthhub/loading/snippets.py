@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import Diagnostic, error
+from ..errors import Diagnostic, error
 
 SNIPPETS_FOLDER = "_snippets"
 INCLUDE = re.compile(r"^(?P<indent>[ \t]*)\[\[snippet:[ \t]*(?P<name>[^\]]*?)[ \t]*\]\][ \t]*$")

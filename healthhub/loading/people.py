@@ -19,8 +19,9 @@ from pathlib import Path
 import yaml
 
 from . import frontmatter as fm
-from . import paths, schema
-from .errors import Diagnostic, did_you_mean, error, warning
+from .. import paths
+from . import schema
+from ..errors import Diagnostic, did_you_mean, error, warning
 
 DEFAULT_AUTHORS_FILE = "authors.yaml"
 def _url(node, key: str, example: str) -> str:

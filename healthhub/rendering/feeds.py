@@ -14,9 +14,10 @@ from typing import Sequence
 
 import jinja2
 
-from . import i18n, paths
-from .config import Config
-from .content import Article, Site
+from . import i18n
+from .. import paths
+from ..loading.config import Config
+from ..loading.content import Article, Site
 
 FEED_SIZE = 20
 # Characters XML 1.0 forbids even when escaped; Markdown passes them through.

@@ -28,9 +28,9 @@ from babel.numbers import format_decimal
 from babel.support import NullTranslations, Translations
 from markupsafe import Markup
 
-from .errors import Diagnostic, warning
-from .theme import DEFAULT_PREFIX
-from .markup import CALLOUT_LABELS, callout_titles
+from ..errors import Diagnostic, warning
+from ..theme import DEFAULT_PREFIX
+from ..loading.markup import CALLOUT_LABELS, callout_titles
 
 CATALOG_DIR = "locales"
 CATALOG_NAME = "messages.po"
@@ -137,7 +137,7 @@ def _parse_catalog(data: bytes, display: str, language: str) -> tuple[Catalog | 
 def find_catalog(templates_dir: Path, language: str) -> Path | None:
     """templates/locales/<lang>/messages.po: the full tag first (pt-BR, pt_BR), then the
     language; in the site's templates folder first, then in the default theme."""
-    from .theme import theme_layers
+    from ..theme import theme_layers
     for layer in theme_layers(templates_dir):
         root = layer / CATALOG_DIR
         for name in (language, language.replace("-", "_"), base_language(language)):
@@ -258,7 +258,7 @@ def _messages_in(syntax: tuple, source: str) -> tuple[tuple[int, str], ...]:
 def all_messages(env: jinja2.Environment) -> dict[str, tuple[str, int]]:
     found = template_messages(env)
     for message in PYTHON_MESSAGES:
-        found.setdefault(message, ("healthhub/i18n.py", 1))
+        found.setdefault(message, ("healthhub/rendering/i18n.py", 1))
     return found
 
 

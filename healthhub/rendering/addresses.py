@@ -17,8 +17,8 @@ import re
 from pathlib import Path
 from typing import Iterable
 
-from . import paths
-from .errors import Diagnostic, did_you_mean, error
+from .. import paths
+from ..errors import Diagnostic, did_you_mean, error
 
 ADDRESSES_FILE = "published-addresses.txt"
 HEADER = ("# HealthHub: every address this site has published, kept by the build (commit this file).\n"

@@ -20,9 +20,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from . import paths
-from .cache import digest
-from .progress import Progress, Ticker
+from .. import paths
+from ..caching.cache import digest
+from ..progress import Progress, Ticker
 
 
 class UnsafeOutputPath(ValueError):

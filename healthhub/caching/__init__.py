@@ -1,0 +1,1 @@
+"""Caching: what changed since the last build, and the one cache that remembers it."""

@@ -1,0 +1,1 @@
+"""Checking: `healthhub check` and `check --external`."""

@@ -1,0 +1,1 @@
+"""Loading: the config, front matter, articles, people, glossary and snippets read into one site model."""

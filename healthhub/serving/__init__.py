@@ -1,0 +1,1 @@
+"""Serving: the live preview, a client of build()."""

@@ -1,0 +1,1 @@
+"""Writing: the output folder, replaced all at once."""
