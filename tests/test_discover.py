@@ -160,7 +160,11 @@ def test_sitemap_lists_every_public_page_and_is_valid(sample_site):
     assert entries[BASE + "sleep/napping-smart.html"] == "2026-05-19"  # its medical review
     assert entries[BASE + "sleep/"] == max(entries[BASE + "sleep/" + name + ".html"] for name in (
         "napping-smart", "sleep-hygiene-basics", "when-snoring-might-be-sleep-apnea"))
-    assert entries[BASE] == max(entries.values())
+    # the home page changes with its newest article (the statement's test date may be later)
+    articles = [day for loc, day in entries.items() if re.fullmatch(re.escape(BASE) + r"[^/]+/[^/]+\.html", loc)
+                and not loc.startswith(tuple(BASE + folder for folder in ("es/", "ar/", "people/", "tags/")))]
+    assert len(articles) >= 15
+    assert entries[BASE] == max(articles)
     robots = (sample_site / "robots.txt").read_text()
     assert f"Sitemap: {BASE}sitemap.xml" in robots
 
