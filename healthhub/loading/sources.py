@@ -360,7 +360,8 @@ class _GuardedParse:
                     _send(results, ("failed", exc.where, original, where))
                     return
                 body = result[2]
-                html = bodies.bodies.pop(body.where) if body is not None else None
+                # an article with front-matter errors has a body (its links are checked) but stores none
+                html = bodies.bodies.pop(body.where) if body is not None and body.where else None
                 done.append((index, result, html))
             _send(results, ("done", done))
 
