@@ -120,7 +120,8 @@ def _grade(node, key: str, example: str) -> float:
     return value
 
 
-def _language(node, key: str, example: str) -> str:
+def language_tag(node, key: str, example: str) -> str:
+    """A BCP 47 language tag (the config's `language`, an article's `language:`)."""
     value = fm.to_text(node, key, example)
     if not LANGUAGE_TAG.fullmatch(value):
         raise fm.FieldError(f"'language' is '{value}', use a language tag such as en, en-GB or fr")
@@ -176,7 +177,7 @@ _LIST = schema.Field(schema.text_list, example="[Health, Fitness, Nutrition]")
 FIELDS: dict[str, schema.Field] = {
     "site_name": _TEXT,
     "base_url": schema.Field(_base_url, example="https://example.org/"),
-    "language": schema.Field(_language, example="en"),
+    "language": schema.Field(language_tag, example="en"),
     "description": _TEXT,
     "category_order": _LIST,
     "per_page": _COUNT,

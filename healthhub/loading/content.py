@@ -26,7 +26,7 @@ import yaml
 from . import frontmatter as fm
 from .. import paths
 from . import schema
-from .config import LANGUAGE_TAG, Config
+from .config import Config, language_tag
 from ..errors import Diagnostic, ProcessingError, did_you_mean, error, warning
 from .markup import (
     THEME_ID_PREFIX,
@@ -261,13 +261,6 @@ def _count(node, key: str, example: str) -> int:
     return fm.to_int(node, key, minimum=0)
 
 
-def _language(node, key: str, example: str) -> str:
-    value = fm.to_text(node, key, example)
-    if not LANGUAGE_TAG.fullmatch(value):
-        raise fm.FieldError(f"'language' is '{value}', use a language tag such as en, es, ar or pt-BR")
-    return value
-
-
 def _variant(node, key: str, example: str) -> str:
     value = fm.to_text(node, key, example)
     if value not in VARIANTS:
@@ -361,7 +354,7 @@ FIELDS: dict[str, Field] = {
     "expires": Field(schema.date, example="2027-01-31"),
     "image": Field(schema.text, example="photos/knee.jpg"),
     "image_alt": Field(schema.text, example='"A runner stretching a calf against a wall"'),
-    "language": Field(_language, example="es"),
+    "language": Field(language_tag, example="es"),
     "translation_key": Field(schema.text, example="back-pain-running"),
     "variant": Field(_variant, example="easy-read"),
     "sources": Field(records=SOURCES, example='[{title: "High blood pressure", url: "https://www.nhs.uk/", publisher: NHS, year: 2023}]'),
