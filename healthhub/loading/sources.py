@@ -352,16 +352,19 @@ class _GuardedParse:
                 try:
                     result = read_article(source, display, self.config, converter, self.people, bodies,
                                           data, key, self.snippets)
-                except ProcessingError as exc:  # a bug: the parent raises it, naming the file
-                    original = exc.original
+                    body = result[2]
+                    # an article with front-matter errors has a body (its links are checked) but stores none
+                    html = bodies.bodies.pop(body.where) if body is not None and body.where else None
+                except MemoryError:
+                    raise  # the worker ends; the parent reports the article it was on
+                except Exception as exc:  # a bug: the parent raises it, naming the file
+                    failure = exc if isinstance(exc, ProcessingError) else ProcessingError(display, exc)
+                    original = failure.original
                     if not _picklable(original):
                         original = RuntimeError(f"{type(original).__name__}: {original}")
-                    where = "".join(traceback.format_exception(exc.original))
-                    _send(results, ("failed", exc.where, original, where))
+                    where = "".join(traceback.format_exception(failure.original))
+                    _send(results, ("failed", failure.where, original, where))
                     return
-                body = result[2]
-                # an article with front-matter errors has a body (its links are checked) but stores none
-                html = bodies.bodies.pop(body.where) if body is not None and body.where else None
                 done.append((index, result, html))
             _send(results, ("done", done))
 
