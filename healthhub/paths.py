@@ -218,6 +218,8 @@ def address_path(address: str, base_url: str = "") -> str | None:
     if not value or value.endswith("/"):
         value += "index.html"
     return value if is_inside(value) else None
+
+
 def atoz_path(prefix: str = "") -> str:
     """The A to Z page; `prefix` is a language's folder ('es/') on a site with several."""
     return f"{prefix}a-z.html"
