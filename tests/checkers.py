@@ -366,6 +366,21 @@ def run_axe(page) -> list[str]:
     return problems
 
 
+def axe_light_and_dark(browser, site: Path, pages: list[str]) -> list[str]:
+    """axe on each page (relative to site, opened from disk) in the light and the dark scheme."""
+    problems = []
+    for scheme in ("light", "dark"):
+        context = browser.new_context(color_scheme=scheme)
+        try:
+            page = context.new_page()
+            for rel in pages:
+                page.goto((site / rel).as_uri())
+                problems += [f"{rel} ({scheme}): {p}" for p in run_axe(page)]
+        finally:
+            context.close()
+    return problems
+
+
 class BrowserErrors:
     """Console errors, uncaught exceptions and failed requests of a page."""
 

@@ -449,16 +449,7 @@ def test_glossary_page_and_terms_pass_nu_and_axe_and_work_by_keyboard(site_dir, 
     assert site_dir.build(search=False).ok
     pages = ["glossary.html", "health/piles.html"]
     assert checkers.run_vnu([site_dir.out / p for p in pages], site_dir.out) == []
-    problems = []
-    for scheme in ("light", "dark"):
-        context = browser.new_context(color_scheme=scheme)
-        try:
-            page = context.new_page()
-            for rel in pages:
-                page.goto((site_dir.out / rel).as_uri())
-                problems += [f"{rel} ({scheme}): {p}" for p in checkers.run_axe(page)]
-        finally:
-            context.close()
+    problems = checkers.axe_light_and_dark(browser, site_dir.out, pages)
     assert not problems, "\n".join(problems)
     page = browser.new_page()
     try:
@@ -580,16 +571,7 @@ def test_was_this_page_helpful_posts_to_the_form_address_without_javascript(site
         handler.close()
     pages = ["accessibility.html", "health/a.html"]
     assert checkers.run_vnu([site_dir.out / p for p in pages], site_dir.out) == []
-    problems = []
-    for scheme in ("light", "dark"):
-        context = browser.new_context(color_scheme=scheme)
-        try:
-            page = context.new_page()
-            for rel in pages:
-                page.goto((site_dir.out / rel).as_uri())
-                problems += [f"{rel} ({scheme}): {p}" for p in checkers.run_axe(page)]
-        finally:
-            context.close()
+    problems = checkers.axe_light_and_dark(browser, site_dir.out, pages)
     assert not problems, "\n".join(problems)
 
 
