@@ -93,12 +93,12 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, extra: tuple[str, ...] = ()):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/"
         self.lines: list[str] = []
         self.proc = subprocess.Popen(
-            [sys.executable, str(ROOT / "build.py"), "serve", "--port", str(self.port)],
+            [sys.executable, str(ROOT / "build.py"), "serve", "--port", str(self.port), *extra],
             cwd=root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
             env={**os.environ, "PYTHONPATH": str(ROOT)},
         )
@@ -157,8 +157,9 @@ def measure(page, server: Server, source: Path, page_url: str, edits: int) -> tu
     return latencies, builds
 
 
-def run(name: str, root: Path, source: Path, edits: int, browser) -> tuple[str, int, int, float, float, float, float]:
-    server = Server(root)
+def run(name: str, root: Path, source: Path, edits: int, browser,
+        extra: tuple[str, ...] = ()) -> tuple[str, int, int, float, float, float, float]:
+    server = Server(root, extra)
     try:
         context = browser.new_context()
         page = context.new_page()
@@ -187,7 +188,9 @@ def main() -> None:
     parser.add_argument("--edits", type=int, default=7, help="saves per site (default: 7)")
     parser.add_argument("--articles", type=int, default=1000, help="size of the generated site (default: 1000)")
     parser.add_argument("--sample-only", action="store_true", help="measure the sample site only (in English and Arabic)")
+    parser.add_argument("--serve-args", default="", help="more options for `build.py serve`, e.g. '--no-search'")
     args = parser.parse_args()
+    extra = tuple(args.serve_args.split())
     from playwright.sync_api import sync_playwright
 
     rows = []
@@ -195,12 +198,12 @@ def main() -> None:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
         root, source = sample_site(Path(tmp) / "sample")
-        rows.append(run("sample site (3 languages), English article", root, source, args.edits, browser))
+        rows.append(run("sample site (3 languages), English article", root, source, args.edits, browser, extra))
         root, source = sample_site(Path(tmp) / "sample-ar", SAMPLE_ARABIC_ARTICLE)
-        rows.append(run("sample site (3 languages), Arabic article", root, source, args.edits, browser))
+        rows.append(run("sample site (3 languages), Arabic article", root, source, args.edits, browser, extra))
         if not args.sample_only:
             root, source = generated_site(Path(tmp) / "generated", args.articles)
-            rows.append(run(f"generated, {args.articles} articles", root, source, args.edits, browser))
+            rows.append(run(f"generated, {args.articles} articles", root, source, args.edits, browser, extra))
         browser.close()
 
     print()

@@ -36,7 +36,7 @@ from .loading.glossary import DEFAULT_GLOSSARY_FILE, load_glossary
 from .loading.people import DEFAULT_AUTHORS_FILE, Person, load_people
 from .rendering.i18n import catalog_warnings, load_catalogs
 from .rendering.render import make_environment, render_site, site_languages
-from .rendering.search import SearchIndexError, index_site
+from .rendering.search import SearchIndexError, has_searchable_pages, index_site
 from .loading.sources import SourceReader, source_signatures
 from .theme import load_assets as load_theme_assets, theme_files
 from .writing.write import (
@@ -63,6 +63,9 @@ class BuildOptions:
     drafts: bool = False
     strict: bool = False
     search: bool = True  # build the Pagefind search index (--no-search skips it)
+    # False: the pages have search, but the build does not make the index (the live
+    # preview makes it in the background after showing the new pages).
+    index_search: bool = True
     cache_dir: Path | None = None  # None: .healthhub-cache/ next to the output folder
     use_cache: bool = True  # False: a clean build that neither reads nor writes the cache
     jobs: int = 0  # worker processes for many new articles or pages; 0: one per core
@@ -263,7 +266,7 @@ def _build(options: BuildOptions, progress: Progress | None, closing: contextlib
             pictures, copies = build_pictures(site.image_sizes, options.cache_folder())
             site = dataclasses.replace(site, pictures=pictures, files={**copies, **site.files})
         # Pagefind refuses a site with nothing to index: no published article, no search.
-        search = options.search and any(not article.draft for article in site.articles)
+        search = options.search and has_searchable_pages(site.articles)
         env = make_environment(options.templates_dir)
         env.bytecode_cache = cache.compiled_templates()
         catalogs, catalog_problems = load_catalogs(options.templates_dir, site_languages(config), display_path)
@@ -303,8 +306,9 @@ def _build(options: BuildOptions, progress: Progress | None, closing: contextlib
                     diagnostics += problems
                     return BuildResult(False, diagnostics, site, None, time.perf_counter() - started, reparsed)
             try:
-                written = write_outputs(out_dir, outputs, finish=index_timed if search else None, state=state,
-                                        progress=progress, staging=staging)
+                finish = index_timed if search and options.index_search else None
+                written = write_outputs(out_dir, outputs, finish=finish, state=state, progress=progress,
+                                        staging=staging)
             except SearchIndexError as exc:
                 diagnostics.append(error(display_path(options.out_dir), 1, 1, str(exc)))
                 return BuildResult(False, diagnostics, site, None, time.perf_counter() - started, reparsed)
@@ -380,7 +384,8 @@ def inputs_digest(options: BuildOptions, config: Config, people: dict[str, Perso
     templates = [(layer, name, path.read_bytes()) for layer, name, path in theme_files(options.templates_dir)]
     where = (os.getcwd(), str(options.articles_dir.absolute()), str(options.templates_dir.absolute()),
              str(options.out_dir.absolute()), scanned is None, options.drafts, options.strict, options.search,
-             options.future, options.publish_day().toordinal(), options.record_addresses, addresses_state(options))
+             options.index_search, options.future, options.publish_day().toordinal(), options.record_addresses,
+             addresses_state(options))
     text = repr((where, repr(config), repr(sorted(people.items())), [len(sources)], signatures, problems,
                  digest(repr(templates).encode())))
     by_name = {entry[0]: entry[1:] for entry in signatures if len(entry) == 5}

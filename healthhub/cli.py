@@ -46,8 +46,11 @@ def make_parser() -> argparse.ArgumentParser:
     serve_cmd.add_argument("--port", type=port_number, default=8000, help="port to listen on (default: 8000)")
     serve_cmd.add_argument("--open", action="store_true", help="open the site in a browser tab")
     add_source_options(serve_cmd, out=PREVIEW_DIR)
-    serve_cmd.add_argument("--search", action="store_true",
-                           help="build the search index on every rebuild too (slower; off by default while previewing)")
+    serve_cmd.add_argument("--no-search", dest="search", action="store_false",
+                           help="leave search out of the preview (by default the index is brought up to date "
+                           "in the background after each save's pages are shown)")
+    serve_cmd.add_argument("--search", dest="search", action="store_true",
+                           help=argparse.SUPPRESS)  # the default since search no longer slows a save down
     serve_cmd.add_argument("--debug", action="store_true", help="show the full traceback of an unexpected failure")
     serve_cmd.add_argument("--force", action="store_true",
                            help="build into --out even though HealthHub did not build it (everything in it goes)")

@@ -412,11 +412,63 @@ def test_after_many_changes_the_served_site_equals_a_clean_build(site_dir, start
     change(lambda: site_dir.write("healthhub.yaml", "site_name: Clinic notes\n"))
     served = site_dir.tree()
     assert not (site_dir.root / "site").exists(), "the preview (with drafts) must never be written into site/"
-    site_dir.cli("--drafts", "--no-search", "--out", "clean", check=True)
+    site_dir.cli("--drafts", "--out", "clean", check=True)
     clean = {p.relative_to(site_dir.root / "clean").as_posix(): p.read_bytes()
              for p in sorted((site_dir.root / "clean").rglob("*")) if p.is_file()}
-    assert served.keys() == clean.keys()
+    # The preview's search index is kept outside the site folder and served at /pagefind/:
+    # once it has caught up with the last change it is the clean build's, file for file.
+    index = {path: data for path, data in clean.items() if path.startswith("pagefind/")}
+    assert "pagefind/pagefind-entry.json" in index
+    assert served.keys() == clean.keys() - index.keys()
     assert [path for path in served if served[path] != clean[path]] == []
+    last_build = server.output.rindex("\nBuilt ")
+    server.wait_for_output(r"Built [^\n]*\n(.*\n)*Search index up to date")
+    assert server.output.rindex("Search index up to date") > last_build
+    assert [path for path, data in index.items() if raw_get(server.port, "/" + path) != (200, data)] == []
+
+
+def search_results(page, url: str, word: str) -> list[str]:
+    """The titles the preview's search page lists for `word` (empty: none found)."""
+    page.goto(f"{url}search.html?q={word}")
+    page.locator(".pagefind-ui__result-link, .pagefind-ui__message").first.wait_for(timeout=WAIT_MS)
+    page.wait_for_function("() => !document.querySelector('.pagefind-ui__message')"
+                           " || !/^Searching/.test(document.querySelector('.pagefind-ui__message').textContent)",
+                           timeout=WAIT_MS)
+    return page.locator(".pagefind-ui__result-link").all_inner_texts()
+
+
+def test_a_save_reloads_the_page_first_and_search_finds_the_new_text_after(site_dir, start, page, browser):
+    knee = site_dir.write("articles/health/knee.md", article("Knee pain", body="First version about stairs.\n"))
+    server = start()
+    server.wait_for_output("Search index up to date")
+    search_page = browser.new_page()
+    try:
+        assert search_results(search_page, server.url, "stairs") == ["Knee pain"]
+        page.goto(server.url + "health/knee.html")
+        live(page)
+        builds = server.output.count("\nBuilt ")
+        save(knee, article("Knee pain", body="Second version about quadriceps.\n"))
+        expect(page.locator(".article-body")).to_contain_text("quadriceps", timeout=WAIT_MS)
+        # the page was reloaded by the build; Pagefind runs after it, in the background
+        server.wait_for_output(r"after a change to [^\n]*knee.md")
+        assert server.output.count("\nBuilt ") == builds + 1
+        deadline = time.monotonic() + 60
+        while (found := search_results(search_page, server.url, "quadriceps")) != ["Knee pain"]:
+            assert found == [] and time.monotonic() < deadline, (found, server.output)
+            time.sleep(0.2)
+        assert server.output.rindex("Search index up to date") > server.output.rindex("\nBuilt ")
+        assert search_results(search_page, server.url, "stairs") == []
+    finally:
+        search_page.close()
+
+
+def test_a_preview_without_search_has_no_box_and_no_index(site_dir, start):
+    site_dir.write("articles/health/knee.md", article("Knee pain"))
+    server = start("--no-search")
+    status, body = raw_get(server.port, "/health/knee.html")
+    assert status == 200 and b"hh-search-q" not in body
+    assert raw_get(server.port, "/pagefind/pagefind-entry.json")[0] == 404
+    assert "Search index" not in server.output
 
 
 def test_missing_pages_get_the_sites_404_page(site_dir, start):

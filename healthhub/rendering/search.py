@@ -20,19 +20,35 @@ class SearchIndexError(Exception):
     pass
 
 
+def has_searchable_pages(articles) -> bool:
+    """Whether a site has anything to index: Pagefind refuses a site with no
+    published article (drafts carry no data-pagefind-body)."""
+    return any(not article.draft for article in articles)
+
+
+def pagefind_command(site_dir: Path, output: Path | None = None) -> list[str]:
+    """Pagefind indexing site_dir into site_dir/pagefind/, or into `output` (a folder of its own)."""
+    where = ["--output-path", str(output.absolute())] if output is not None else ["--output-subdir", INDEX_FOLDER]
+    return [sys.executable, "-m", "pagefind", "--site", str(site_dir.absolute()), *where, "--quiet"]
+
+
+def index_failure(returncode: int, stderr: str, stdout: str = "") -> SearchIndexError:
+    """The one-line error for a Pagefind run that failed."""
+    detail = (stderr or stdout).strip().splitlines()
+    hint = detail[-1] if detail else f"exit code {returncode}"
+    if "No module named pagefind" in (stderr or ""):
+        hint = "Pagefind is not installed; run: python -m pip install 'pagefind[bin]'"
+    return SearchIndexError(f"the search index could not be built: {hint} (or build with --no-search)")
+
+
 def index_site(site_dir: Path) -> None:
     """Write site_dir/pagefind/ (the index and the Pagefind UI files)."""
-    command = [sys.executable, "-m", "pagefind", "--site", str(site_dir), "--output-subdir", INDEX_FOLDER, "--quiet"]
     try:
-        result = subprocess.run(command, capture_output=True, text=True, timeout=600)
+        result = subprocess.run(pagefind_command(site_dir), capture_output=True, text=True, timeout=600)
     except FileNotFoundError as exc:  # pragma: no cover - python itself is missing
         raise SearchIndexError(f"cannot run Pagefind ({exc})") from None
     if result.returncode != 0:
-        detail = (result.stderr or result.stdout).strip().splitlines()
-        hint = detail[-1] if detail else f"exit code {result.returncode}"
-        if "No module named pagefind" in (result.stderr or ""):
-            hint = "Pagefind is not installed; run: python -m pip install 'pagefind[bin]'"
-        raise SearchIndexError(f"the search index could not be built: {hint} (or build with --no-search)")
+        raise index_failure(result.returncode, result.stderr, result.stdout)
     sort_languages(site_dir / INDEX_FOLDER / "pagefind-entry.json")
 
 

@@ -7,7 +7,9 @@ output folder as it was; the browser then shows the errors over the page.
 
 Pieces: a watcher thread polls the sources (articles, templates, config) and
 rebuilds; the Tornado loop serves files from the output folder and tells the
-open pages to reload through livereload's WebSocket protocol and script.
+open pages to reload through livereload's WebSocket protocol and script; after
+each build, the search index is brought up to date in the background
+(searchindex.py) and served from a folder of its own.
 livereload's own watcher is not used: it drops any change that comes less than
 three seconds after a reload, and an author must see every save.
 """
@@ -45,7 +47,9 @@ from ..loading.config import DEFAULT_CONFIG_FILE
 from ..loading.content import display_path
 from ..errors import ConfigError
 from ..loading.people import DEFAULT_AUTHORS_FILE
+from ..rendering.search import INDEX_FOLDER, has_searchable_pages
 from ..writing.write import OutputRefused
+from .searchindex import BackgroundIndex
 from .watch import (
     PollingWaker,
     Snapshot,
@@ -115,6 +119,7 @@ class ServeState:
     instance: str = field(default_factory=lambda: secrets.token_hex(4))  # tells server runs apart
     moved: dict[str, str] = field(default_factory=dict)  # old page path -> new page path
     clients: set = field(default_factory=set)  # the open pages' WebSocket connections
+    search: tuple[Path, ...] = ()  # the finished search indexes /pagefind/ is answered from, newest first
 
     @property
     def version(self) -> str:
@@ -289,7 +294,7 @@ class SiteHandler(HostCheck, tornado.web.RequestHandler):
 
     def _respond(self, include_body: bool):
         url_path = self.request.path
-        path, is_folder = site_file(self.root, url_path)
+        path, is_folder = self._search_file(url_path) or site_file(self.root, url_path)
         if is_folder:  # to the folder's index page, with the slash its relative links need
             segments = [s for s in unquote(url_path).split("/") if s]
             query = f"?{self.request.query}" if self.request.query else ""
@@ -322,6 +327,17 @@ class SiteHandler(HostCheck, tornado.web.RequestHandler):
         if include_body:
             self.write(data)
         self.finish()
+
+    def _search_file(self, url_path: str) -> tuple[Path, bool] | None:
+        """A file of the newest search index that has it (see searchindex.KEPT_INDEXES)."""
+        prefix = f"/{INDEX_FOLDER}/"
+        if not url_path.startswith(prefix):
+            return None
+        for folder in self.state.search:
+            path, _ = site_file(folder, url_path[len(prefix) - 1:])
+            if path is not None:
+                return path, False
+        return None
 
     @staticmethod
     def _read(path: Path | None) -> bytes | None:
@@ -452,8 +468,11 @@ class Rebuilder:
     when the sources changed while it ran (it may have read a half-written save)."""
 
     def __init__(self, options: ServeOptions, on_outcome: Callable[[Outcome, list[str] | None], None],
-                 say: Callable[[str], None], tell: Callable[[str], None]):
+                 say: Callable[[str], None], tell: Callable[[str], None], index: BackgroundIndex | None = None):
         self.options = options
+        self.index = index  # the search index, brought up to date after each build
+        self.site_version = 0  # counts the builds that changed the site folder
+        self.searchable = False  # whether the site folder has pages to index
         self.on_outcome = on_outcome
         self.say = say  # problems, to stderr
         self.tell = tell  # progress, to stdout
@@ -482,12 +501,18 @@ class Rebuilder:
     def build_now(self, changed: list[str]) -> Outcome:
         """Build, print what happened, return the outcome (no browser message)."""
         self.building.set()
+        if self.index is not None:
+            self.index.pause()  # Pagefind must not read a site folder being swapped
         try:
             started = time.perf_counter()
             outcome, result = run_build(self.options.build, self.options.debug)
             seconds = time.perf_counter() - started
         finally:
             self.building.clear()
+        if not outcome.errors and (outcome.output_changed or not self.site_version):
+            self.site_version += 1
+            self.searchable = (self.options.build.search and result is not None and result.site is not None
+                               and has_searchable_pages(result.site.articles))
         if not self.stopping:  # Ctrl-C also stops a build's helpers (Pagefind): not worth a report
             self.report(outcome, result, changed, seconds)
         return outcome
@@ -510,6 +535,11 @@ class Rebuilder:
         elif result is not None and result.site is not None:
             n = len(result.site.articles)
             self.tell(f"Built {n} article{'s' * (n != 1)}{what} in {seconds:.2f} s")
+
+    def update_index(self) -> None:
+        """After the browser is told: index the site folder as it now is (in the background)."""
+        if self.index is not None:
+            self.index.resume(self.site_version if self.searchable else 0)
 
     def start(self) -> None:
         self.thread.start()
@@ -546,6 +576,7 @@ class Rebuilder:
                 continue  # saved again during the build: build that before showing errors
             stylesheets = stylesheets_only(changed, self.options.build.templates_dir / "static")
             self.on_outcome(outcome, stylesheets)
+            self.update_index()
 
 
 # --- the command --------------------------------------------------------------------
@@ -590,7 +621,11 @@ def serve(options: ServeOptions) -> int:
     url = url_for(options.host, port)
 
     state = ServeState()
-    rebuilder = Rebuilder(options, on_outcome=lambda o, s: None, say=say, tell=tell)
+    index = None
+    if options.build.search:  # the pages link to the index; it is made after each build, in the background
+        options = replace(options, build=replace(options.build, index_search=False))
+        index = BackgroundIndex(options.build.out_dir, on_ready=lambda folders: None, say=say, tell=tell)
+    rebuilder = Rebuilder(options, on_outcome=lambda o, s: None, say=say, tell=tell, index=index)
     rebuilder.rewatch()
     rebuilder.snapshot = rebuilder.take()
     try:
@@ -599,6 +634,8 @@ def serve(options: ServeOptions) -> int:
         say(f"error: {exc}")
         for sock in sockets:
             sock.close()
+        if index is not None:
+            index.stop()
         return 1
 
     out_dir = options.build.out_dir
@@ -617,8 +654,18 @@ def serve(options: ServeOptions) -> int:
             except RuntimeError:  # the loop has closed: the server is stopping
                 pass
 
+        def on_index(folders: tuple[Path, ...]) -> None:
+            try:
+                loop.call_soon_threadsafe(setattr, state, "search", folders)
+            except RuntimeError:  # the loop has closed: the server is stopping
+                pass
+
         rebuilder.on_outcome = on_outcome
         server.add_sockets(sockets)
+        if index is not None:
+            index.on_ready = on_index
+            index.start()
+            rebuilder.update_index()
         rebuilder.start()
         if not loopback:
             say(f"warning: listening on {options.host}: other computers on the network can open the preview")
@@ -643,5 +690,8 @@ def serve(options: ServeOptions) -> int:
         pass
     else:
         rebuilder.waker.close()
+    finally:
+        if index is not None:
+            index.stop()
     tell("Stopped.")
     return EXIT_OK
