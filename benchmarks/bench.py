@@ -13,7 +13,11 @@ For each shape (see corpus.SHAPES) and size it prints, from one run:
   result); each in its own process (wall time, the median of --runs, and peak
   memory from ru_maxrss of the process and its workers), with its ratio to the
   floor measured in the same run.
-Search indexing is left out (BuildOptions(search=False)). The table is
+Search indexing is left out (BuildOptions(search=False)). With --preview, the
+live preview too: `build.py serve` on the site, an article open in headless
+Chromium, and the time from a save to the new text painted (serve_latency.py),
+with the build and the search index brought up after it (in the background).
+The table is
 Markdown; --plot draws time against size, one line per shape (matplotlib is
 a benchmark-only dependency: `pip install matplotlib`).
 """
@@ -138,6 +142,36 @@ def in_subprocess(project: Path, scenario: str, counter: int) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def preview(project: Path, saves: int) -> dict:
+    """The live preview's save-to-screen time (serve_latency.py), after each save waiting
+    for the search index too: what an author sees, then when search catches up."""
+    from playwright.sync_api import sync_playwright
+    from serve_latency import CHROMIUM, Server, find_page, measure
+
+    source = _some_article(project)
+    original = source.read_text(encoding="utf-8")
+    settle(project)
+    started = time.perf_counter()
+    server = Server(project)
+    first = time.perf_counter() - started
+    indexing: list[float] = []
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+            page = browser.new_page()
+            rel = source.relative_to(project / "articles")
+            page_url = server.url + find_page(project / ".healthhub-preview" / "site", rel)
+            latencies, builds = measure(page, server, source, page_url, saves, indexing)
+            browser.close()
+    finally:
+        server.stop()
+        source.write_text(original, encoding="utf-8")
+    return {"seconds": statistics.median(latencies) / 1000, "build": statistics.median(builds) / 1000,
+            "index": statistics.median(indexing) / 1000, "start": first,
+            "all": [round(ms / 1000, 3) for ms in latencies]}
+
+
 # --- the floor ------------------------------------------------------------------------------
 
 FLOOR_PAGE = ("<!doctype html><html lang=en><head><meta charset=utf-8><title>{{ title }}</title></head>"
@@ -192,7 +226,7 @@ def floor_in_subprocess(articles: Path) -> dict:
 
 # --- the table ----------------------------------------------------------------------------
 
-def bench(shape: str, count: int, workdir: Path, runs: int, slow_runs: int) -> dict:
+def bench(shape: str, count: int, workdir: Path, runs: int, slow_runs: int, previews: int = 0) -> dict:
     project = workdir / f"{shape}-{count}"
     shutil.rmtree(project, ignore_errors=True)
     generate(count, project / "articles", seed=1, shape=shape)
@@ -220,6 +254,8 @@ def bench(shape: str, count: int, workdir: Path, runs: int, slow_runs: int) -> d
             "rendered": results[-1]["rendered"], "parsed": results[-1]["parsed"], "pages": results[-1]["pages"],
             "stages": results[-1].get("stages", []),
         }
+    if previews:
+        found["preview"] = preview(project, previews)
     return found
 
 
@@ -255,6 +291,14 @@ def table(results: list[dict]) -> list[str]:
                      f"({s['cold']['cpu'] / found['floor_cpu']:.2f}x) | {cell['nochange']} | {cell['edit']} | "
                      f"{cell['template']} | {cell['add']} | {cell['check']} | {cell['checknochange']} | "
                      f"{max(v['peak_mb'] for v in s.values()):.0f} MB |")
+    previews = [found for found in results if "preview" in found]
+    if previews:  # the live preview (--preview): its own table, its numbers are not build times
+        lines += ["", "| shape | articles | preview: save → new text painted | of which the build | "
+                  "then the search index (background) | server start (cold build) |", "|---|---:|---:|---:|---:|---:|"]
+        for found in previews:
+            p = found["preview"]
+            lines.append(f"| {found['shape']} | {found['size']:,} | {p['seconds'] * 1000:.0f} ms | "
+                         f"{p['build'] * 1000:.0f} ms | {p['index']:.2f} s | {p['start']:.1f} s |")
     return lines
 
 
@@ -301,6 +345,9 @@ def main() -> None:
     parser.add_argument("--workdir", type=Path, default=None, help="where to generate the sites (default: a temp folder)")
     parser.add_argument("--json", type=Path, default=None, help="also write the results here")
     parser.add_argument("--plot", type=Path, default=None, help="draw time against size into this PNG")
+    parser.add_argument("--preview", type=int, default=0, metavar="SAVES",
+                        help="also time the live preview's save-to-screen over this many saves (default 0: not); "
+                        "needs Playwright and Chromium")
     parser.add_argument("--site", type=Path, action="append", default=[],
                         help="instead: time `check` on this existing site folder (repeat for several)")
     args = parser.parse_args()
@@ -316,7 +363,7 @@ def main() -> None:
     try:
         for size in (int(s) for s in args.sizes.split(",")):
             for shape in args.shapes.split(","):
-                results.append(bench(shape, size, workdir, args.runs, args.slow_runs))
+                results.append(bench(shape, size, workdir, args.runs, args.slow_runs, args.preview))
                 shutil.rmtree(workdir / f"{shape}-{size}", ignore_errors=True)
                 print("\n".join(table(results)), flush=True)
                 print(flush=True)

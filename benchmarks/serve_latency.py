@@ -134,7 +134,10 @@ PAINTED_AT = """() => {
 }"""
 
 
-def measure(page, server: Server, source: Path, page_url: str, edits: int) -> tuple[list[float], list[float]]:
+def measure(page, server: Server, source: Path, page_url: str, edits: int,
+            indexing: list[float] | None = None) -> tuple[list[float], list[float]]:
+    """Save-to-screen and build times (ms) of `edits` saves; with `indexing`, each save's
+    search index is waited for too and its time (ms) appended there."""
     from playwright.sync_api import expect
 
     page.goto(page_url)
@@ -151,6 +154,9 @@ def measure(page, server: Server, source: Path, page_url: str, edits: int) -> tu
         latencies.append(page.evaluate(PAINTED_AT) - saved_at)
         built = server.wait_for(r"^Built \d+ articles? after a change .* in ([\d.]+) s", start_line)
         builds.append(float(built.group(1)) * 1000)
+        if indexing is not None:
+            indexed = server.wait_for(r"^Search index up to date in ([\d.]+) s", start_line, timeout=900)
+            indexing.append(float(indexed.group(1)) * 1000)
         page.wait_for_function("() => window.LiveReload && window.LiveReload.connector.protocol >= 7",
                                timeout=60_000)
         time.sleep(0.3)  # let the machine settle between edits

@@ -3,7 +3,9 @@
 Pagefind reads the finished HTML, so it runs on the staging folder after every
 page is written and before the new site is swapped in (write_outputs' finish
 step): a build either has a matching index or leaves the old site alone.
-Only article bodies (data-pagefind-body) are indexed; drafts are not.
+The live preview instead indexes after the new pages are shown, into a folder
+of its own (serving/searchindex.py). Only article bodies (data-pagefind-body)
+are indexed; drafts are not.
 """
 
 from __future__ import annotations
