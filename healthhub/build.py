@@ -41,7 +41,6 @@ from .loading.sources import SourceReader, source_signatures
 from .theme import load_assets as load_theme_assets, theme_files
 from .writing.write import (
     MARKER,
-    OutputRefused,
     Staging,
     WriteResult,
     check_output_folder,
