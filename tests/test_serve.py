@@ -430,10 +430,15 @@ def test_after_many_changes_the_served_site_equals_a_clean_build(site_dir, start
 def search_results(page, url: str, word: str) -> list[str]:
     """The titles the preview's search page lists for `word` (empty: none found)."""
     page.goto(f"{url}search.html?q={word}")
-    page.locator(".pagefind-ui__result-link, .pagefind-ui__message").first.wait_for(timeout=WAIT_MS)
-    page.wait_for_function("() => !document.querySelector('.pagefind-ui__message')"
-                           " || !/^Searching/.test(document.querySelector('.pagefind-ui__message').textContent)",
-                           timeout=WAIT_MS)
+    # Pagefind's message says how many pages it found ("1 result for ...", "No results for
+    # ...") before the results themselves are shown: wait for both.
+    page.wait_for_function("""() => {
+        const message = document.querySelector('.pagefind-ui__message');
+        if (!message || /^Searching/.test(message.textContent)) return false;
+        const found = /^(\\d+) result/.exec(message.textContent.trim());
+        const shown = document.querySelectorAll('.pagefind-ui__result-link').length;
+        return found ? shown === Math.min(Number(found[1]), 5) : /^No results/.test(message.textContent.trim());
+    }""", timeout=WAIT_MS)
     return page.locator(".pagefind-ui__result-link").all_inner_texts()
 
 
