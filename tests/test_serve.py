@@ -7,6 +7,7 @@ to show the result.
 
 from __future__ import annotations
 
+import json
 import os
 import queue
 import re
@@ -26,6 +27,7 @@ from playwright.sync_api import expect
 from conftest import ROOT, article
 from healthhub.serving import serve as hs
 from healthhub.serving import watch as hw
+from healthhub.serving.searchindex import BackgroundIndex
 
 WAIT_MS = 15_000
 
@@ -465,6 +467,39 @@ def test_a_save_reloads_the_page_first_and_search_finds_the_new_text_after(site_
         assert search_results(search_page, server.url, "stairs") == []
     finally:
         search_page.close()
+
+
+def test_a_build_drops_the_index_being_made_and_only_finished_ones_are_served(site_dir):
+    """What a save during indexing does: Pagefind is stopped, its folder never served;
+    the next version's index is, and the one before it stays for pages that loaded it."""
+    site_dir.write("articles/health/knee.md", article("Knee pain", body="About stairs.\n"))
+    assert site_dir.build(index_search=False).ok
+    ready: queue.Queue = queue.Queue()
+    lines: list[str] = []
+    index = BackgroundIndex(site_dir.out, on_ready=ready.put, say=lines.append, tell=lines.append)
+    index.start()
+    try:
+        index.resume(1)
+        deadline = time.monotonic() + 30
+        while index.process is None:  # Pagefind has started on version 1: a save comes in
+            assert time.monotonic() < deadline
+            time.sleep(0.005)
+        index.pause()
+        while any(index.folder.iterdir()):  # its folder is removed, never served
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+        index.resume(2)
+        first = ready.get(timeout=60)
+        assert ready.empty() and len(first) == 1
+        assert json.loads((first[0] / "pagefind-entry.json").read_text())["languages"]
+        index.pause()
+        index.resume(3)
+        second = ready.get(timeout=60)
+        assert len(second) == 2 and second[1] == first[0] and second[0] != first[0]
+    finally:
+        index.stop()
+    assert not index.folder.exists()
+    assert [line for line in lines if "Search index up to date" not in line] == []
 
 
 def test_a_preview_without_search_has_no_box_and_no_index(site_dir, start):
