@@ -12,12 +12,15 @@ temporary folder and measures, median of --runs:
       edit build spends planning and rendering); the cost is what the build waits
       for beyond that work;
   (b) removing the previous site: inline (shutil.rmtree), against renaming it aside
-      and leaving it to a detached process (`rm -rf` started with start_new_session);
+      and leaving it to a detached `rm -rf` (files.remove_in_background);
   (c) swapping the staging folder in: renameat2(RENAME_EXCHANGE) against two
-      renames, and how many reads of index.html by a reader in another process
-      failed during 200 swaps each (a web server serving the folder sees that gap);
+      renames, and how many reads of a page by a reader in another process failed
+      during 200 swaps each (a web server serving the folder sees that gap);
   (d) the whole write: Staging + scan_output + write_outputs (healthhub.writing)
-      with one page changed, the rest vouched for by the manifest.
+      with one page changed, the rest vouched for by the manifest, without and
+      with Staging.prelink (then the --overlap work, then the write).
+
+The writer's own functions (healthhub.writing.files) do the work in (a)-(c).
 
 Prints a Markdown table.
 """
@@ -25,14 +28,12 @@ Prints a Markdown table.
 from __future__ import annotations
 
 import argparse
-import ctypes
 import hashlib
 import multiprocessing
 import os
 import random
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -41,7 +42,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from healthhub.writing import write  # noqa: E402
+from healthhub.writing import files as writer_files, write  # noqa: E402
 
 
 # --- trees -------------------------------------------------------------------------------
@@ -74,24 +75,7 @@ def make_tree(root: Path, files: dict[str, bytes]) -> None:
         path.write_bytes(data)
 
 
-# --- primitives, as the writer would do them -----------------------------------------------
-
-def link_tree(source: str, target: str, rels: list[str]) -> None:
-    folders: dict[str, list[str]] = {}
-    for rel in rels:
-        parent, _, name = rel.rpartition("/")
-        folders.setdefault(parent, []).append(name)
-    for folder, names in folders.items():
-        os.makedirs(os.path.join(target, folder), exist_ok=True)
-        src = os.open(os.path.join(source, folder), os.O_RDONLY | os.O_DIRECTORY)
-        dst = os.open(os.path.join(target, folder), os.O_RDONLY | os.O_DIRECTORY)
-        try:
-            for name in names:
-                os.link(name, name, src_dir_fd=src, dst_dir_fd=dst, follow_symlinks=False)
-        finally:
-            os.close(src)
-            os.close(dst)
-
+# --- the measurements ----------------------------------------------------------------------
 
 def other_work(seconds: float) -> None:
     """CPU-bound Python, as rendering is."""
@@ -108,12 +92,8 @@ def timed(work) -> float:
     return time.perf_counter() - started
 
 
-LIBC = ctypes.CDLL(None, use_errno=True)  # the C library Python runs on (glibc on Linux)
-
-
 def rename_exchange(a: Path, b: Path) -> None:
-    if LIBC.renameat2(-100, os.fsencode(a), -100, os.fsencode(b), 2) != 0:
-        raise OSError(ctypes.get_errno(), "renameat2")
+    assert writer_files._exchange(a, b)
 
 
 def two_renames(a: Path, b: Path) -> None:
@@ -152,8 +132,6 @@ def us(values: list[float]) -> str:
     return f"{statistics.median(values) * 1e6:,.0f} µs"
 
 
-# --- the measurements ----------------------------------------------------------------------
-
 def measure(articles: int, runs: int, overlap: float, where: Path) -> list[Row]:
     files = tree_files(articles)
     rels = sorted(files)
@@ -165,7 +143,7 @@ def measure(articles: int, runs: int, overlap: float, where: Path) -> list[Row]:
     inline, forked = [], []
     for run in range(runs):
         target = where / f"stage-{run}"
-        inline.append(timed(lambda: link_tree(str(site), str(target), rels)))
+        inline.append(timed(lambda: writer_files.link_files(site, target, rels, set())))
         shutil.rmtree(target)
         alone = timed(lambda: other_work(overlap))
 
@@ -173,7 +151,7 @@ def measure(articles: int, runs: int, overlap: float, where: Path) -> list[Row]:
             pid = os.fork()
             if pid == 0:
                 try:
-                    link_tree(str(site), str(target), rels)
+                    writer_files.link_files(site, target, rels, set())
                 finally:
                     os._exit(0)
             other_work(overlap)
@@ -188,14 +166,13 @@ def measure(articles: int, runs: int, overlap: float, where: Path) -> list[Row]:
     for run in range(runs):
         old = where / f"old-{run}"
         shutil.copytree(site, old, copy_function=os.link)
-        inline.append(timed(lambda: shutil.rmtree(old)))
+        inline.append(timed(lambda: writer_files.remove_tree(old)))
         shutil.copytree(site, old, copy_function=os.link)
 
         def hand_off():
             trash = old.with_name(old.name + "-trash")
             os.rename(old, trash)
-            subprocess.Popen(["rm", "-rf", "--", str(trash)], start_new_session=True, stdin=subprocess.DEVNULL,
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            writer_files.remove_in_background(trash)
         detached.append(timed(hand_off))
         while any(p.name.endswith("-trash") for p in where.iterdir()):
             time.sleep(0.01)
@@ -224,28 +201,30 @@ def measure(articles: int, runs: int, overlap: float, where: Path) -> list[Row]:
                     f"two renames {us(results['two renames'][0])}, {results['two renames'][1]:,} failed reads",
                     f"renameat2 {us(results['renameat2'][0])}, {results['renameat2'][1]:,} failed reads"))
 
-    # (d) the whole write with one page changed
-    first = write.write_outputs(site, dict(files))
-    manifest = first.files
-    totals = []
+    # (d) the whole write with one page changed, without and with prelink() beside other work
+    manifest = write.write_outputs(site, dict(files)).files
     changed = rels[len(rels) // 2]
+    totals: dict[bool, list[float]] = {False: [], True: []}
     for run in range(runs):
-        new = files[changed] + f"<!-- run {run} -->".encode()
-        started = time.perf_counter()
-        with write.Staging(site) as staging:
-            state = write.scan_output(site, manifest)
-            prelink = getattr(staging, "prelink", None)
-            if prelink is not None:
-                prelink(sorted(state.files))
-            outputs = {rel: Vouched(state.verified[rel]) for rel in rels if rel != changed}
-            outputs[changed] = staging.put(changed, new)
-            result = write.write_outputs(site, outputs, state=state, staging=staging)
-        totals.append(time.perf_counter() - started)
-        assert result.written == 1, result
-        manifest = result.files
-        wait_for_trash(where)
-    rows.append(Row(articles, len(files), "(d) the whole write (healthhub.writing), one page changed",
-                    "", ms(totals)))
+        for prelink in (False, True):
+            new = files[changed] + f"<!-- run {run} {prelink} -->".encode()
+            alone = timed(lambda: other_work(overlap))
+            started = time.perf_counter()
+            with write.Staging(site) as staging:
+                state = write.scan_output(site, manifest)
+                if prelink:
+                    staging.prelink(sorted(state.files))
+                other_work(overlap)
+                outputs = {rel: Vouched(state.verified[rel]) for rel in rels if rel != changed}
+                outputs[changed] = staging.put(changed, new)
+                result = write.write_outputs(site, outputs, state=state, staging=staging)
+            totals[prelink].append(time.perf_counter() - started - alone)
+            assert result.written == 1, result
+            manifest = result.files
+            wait_for_trash(where)
+    rows.append(Row(articles, len(files), "(d) the whole write (healthhub.writing), one page changed, "
+                    f"beside {overlap:.1f} s of work", f"linking inline {ms(totals[False])}",
+                    f"prelink forked {ms(totals[True])}"))
     return rows
 
 

@@ -39,7 +39,7 @@ from .rendering.render import make_environment, render_site, site_languages
 from .rendering.search import SearchIndexError, index_site
 from .loading.sources import SourceReader, source_signatures
 from .theme import load_assets as load_theme_assets, theme_files
-from .writing.safety import MARKER, OutputRefused, check_output_folder, output_folder
+from .writing.safety import MARKER, check_output_folder, output_folder
 from .writing.write import Staging, WriteResult, output_intact, scan_output, write_outputs
 
 
@@ -265,7 +265,6 @@ def _build(options: BuildOptions, progress: Progress | None, closing: contextlib
             if manifest.get("out") != str(out_dir):
                 stored, manifest = {}, {}
             state = scan_output(out_dir, manifest.get("files"))
-            staging.prelink(sorted(state.files))  # in another process, while the pages are worked out
             pages = PageCache(env, site, stored, templates.get("memo"), state.verified, jobs, progress, staging,
                               lap=timings.lap)
             related = cache.load("related")

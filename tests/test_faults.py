@@ -247,25 +247,7 @@ def clean_tree(site_dir, tmp_path) -> dict[str, bytes]:
     return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
 
 
-def test_a_linking_child_that_dies_midway_still_gives_the_whole_new_site(built, monkeypatch, tmp_path):
-    # The staging folder is filled with links to the current site by a child
-    # process; if it dies, the build finds out what it did link and does the rest.
-    site_dir, _ = built
-    assert site_dir.build(search=False).ok
-    site_dir.write("articles/health/a1.md", article("Changed again"))
-    real = write._link_while_parent_lives
-
-    def dies_midway(source, target, rels, parent):
-        real(source, target, rels[: len(rels) // 2], parent)
-        os._exit(1)
-
-    monkeypatch.setattr(write, "_link_while_parent_lives", dies_midway)
-    assert site_dir.build(search=False).ok
-    assert site_dir.tree() == clean_tree(site_dir, tmp_path) and leftovers(site_dir) == []
-    assert "Changed again" in site_dir.read("health/a1.html")
-
-
-def test_without_fork_the_build_links_and_removes_in_process(built, monkeypatch, tmp_path):
+def test_without_fork_the_build_still_gives_the_whole_new_site(built, monkeypatch, tmp_path):
     site_dir, _ = built
     assert site_dir.build(search=False).ok
     site_dir.write("articles/health/a1.md", article("Changed again"))

@@ -37,18 +37,16 @@ def list_files(root: Path) -> dict[str, FileStat]:
 
 def link_files(source: Path, target: Path, rels, made: set[str]) -> list[str]:
     """Hard-link source/rel as target/rel for each rel, making folders as needed (the
-    ones in `made` exist already). A name already taken in target is left as it is.
-    The rels that could not be linked."""
+    ones in `made` exist already); the rels that could not be linked."""
+    source, target = os.fspath(source), os.fspath(target)
     failed = []
     for rel in rels:
-        parent = os.path.dirname(rel)
+        parent = rel.rpartition("/")[0]
         try:
             if parent and parent not in made:
-                os.makedirs(os.path.join(target, parent), exist_ok=True)
+                os.makedirs(f"{target}/{parent}", exist_ok=True)
                 made.add(parent)
-            os.link(os.path.join(source, rel), os.path.join(target, rel), follow_symlinks=False)
-        except FileExistsError:
-            pass
+            os.link(f"{source}/{rel}", f"{target}/{rel}", follow_symlinks=False)
         except OSError:
             failed.append(rel)
     return failed

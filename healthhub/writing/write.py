@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import errno
 import os
-import signal
+import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -114,8 +114,6 @@ class Staging:
     def __init__(self, out_dir: Path):
         self.out_dir = out_dir.absolute()
         self.path: Path | None = None
-        self.linked: set[str] = set()  # current files prelink() linked into the folder
-        self._linker: tuple[int, int, list[str]] | None = None  # pid, pipe, rels of a prelink() still running
         self._made: set[str] = set()  # folders made in it (by this process)
 
     def folder(self) -> Path:
@@ -129,7 +127,7 @@ class Staging:
         return self.path
 
     def put(self, rel: str, data: bytes) -> Staged:
-        """Write one output into the folder (never into a link prelink() made)."""
+        """Write one output into the folder."""
         check_output_paths([rel])
         try:
             st = self._write(rel, data)
@@ -145,74 +143,13 @@ class Staging:
             self._made.add(parent)
         return files.write_file(os.path.join(folder, rel), data)
 
-    def prelink(self, rels: list[str]) -> None:
-        """Start hard-linking the current site's files into the folder in a child
-        process, which runs on the other core while this one works out the pages;
-        write_outputs then only replaces what changed.
-
-        Worth its fork (benchmarks/writer.py, 2026-11-30, 2-core machine, load
-        4-7): linking 13,500 files (10,000 articles) inline takes TODO; forked
-        beside 0.3 s of rendering the build waits TODO for it."""
-        if not rels or not hasattr(os, "fork") or self._linker is not None:
-            return
-        folder = self.folder()
-        read, write = os.pipe()
-        parent = os.getpid()
-        pid = os.fork()
-        if pid == 0:  # the child: link, report what failed, and leave without running any cleanup
-            status = 1
-            try:
-                os.close(read)
-                failed = _link_while_parent_lives(self.out_dir, folder, rels, parent)
-                with os.fdopen(write, "wb") as handle:
-                    handle.write("\0".join(failed).encode("utf-8", "surrogateescape"))
-                status = 0
-            finally:
-                os._exit(status)
-        os.close(write)
-        self._linker = (pid, read, rels)
-
-    def settle(self) -> None:
-        """Wait for prelink(); afterwards `linked` names the files it linked (none
-        when the child did not finish: write_outputs then links what it needs)."""
-        if self._linker is None:
-            return
-        pid, read, rels = self._linker
-        self._linker = None
-        with os.fdopen(read, "rb") as handle:
-            report = handle.read()
-        _, status = os.waitpid(pid, 0)
-        if status == 0:
-            failed = set(report.decode("utf-8", "surrogateescape").split("\0")) if report else set()
-            self.linked = set(rels) - failed
-
     def __enter__(self):
         return self
 
     def __exit__(self, *exc_info):
-        if self._linker is not None:
-            pid, read, _ = self._linker
-            self._linker = None
-            os.close(read)
-            try:
-                os.kill(pid, signal.SIGKILL)
-                os.waitpid(pid, 0)
-            except OSError:
-                pass
         if self.path is not None:
             _remove_later(self.path, self.out_dir)
             self.path = None
-
-
-def _link_while_parent_lives(source: Path, target: Path, rels: list[str], parent: int) -> list[str]:
-    """prelink's child: link_files, stopping when the build that started it is gone."""
-    failed: list[str] = []
-    made: set[str] = set()
-    for start in range(0, len(rels), 500):
-        if os.getppid() != parent:
-            os._exit(1)
-        failed += link_files(source, target, rels[start:start + 500], made)
-    return failed
 
 
 def write_outputs(out_dir: Path, outputs: dict, finish: Callable[[Path], None] | None = None,
@@ -249,25 +186,25 @@ def _write(out_dir: Path, outputs: dict, finish: Callable[[Path], None] | None, 
         kept = {rel: state.files[rel] + (hashes[rel],) for rel in outputs}
         kept.update({rel: state.files[rel] + (None,) for rel in stale})
         return WriteResult(0, unchanged, 0, kept)
-    staging.settle()
     folder = staging.folder()
-    for rel in stale:  # linked by prelink, but not in the new site (or `finish` makes it again)
-        try:
-            os.unlink(os.path.join(folder, rel))
-        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
-            pass
+    # Unchanged files: the current ones, linked (a page put() wrote again with the
+    # same bytes is replaced by its link too, below).
+    linked = [rel for rel in sorted(same) if type(outputs[rel]) is not Staged]
+    failed = set(link_files(out_dir, folder, linked, staging._made))
     written: dict = {}
     ticker = Ticker(progress, "Writing files", len(outputs))
     for rel in sorted(outputs):
         ticker.advance()
         data = outputs[rel]
-        if rel in same and _keep_current(out_dir, rel, data, staging):
+        if rel in same and (rel not in failed if type(data) is not Staged else _link_over(out_dir, folder, rel)):
             written[rel] = state.files[rel] + (same[rel],)
         elif type(data) is Staged:
             written[rel] = data.stat + (data.hash,)
-        else:
+        elif isinstance(data, (bytes, bytearray)):
             st = staging._write(rel, data)
             written[rel] = (st.st_size, st.st_mtime_ns, st.st_ino, hashes[rel])
+        else:  # a Kept whose file went away since it was vouched for
+            raise RuntimeError(f"{rel} changed while the site was being built, run the build again")
     if finish is not None:
         indexing = Ticker(progress, "Indexing for search", 1)
         finish(folder)
@@ -307,18 +244,10 @@ def _same_bytes(out_dir: Path, rel: str, data, staging: Staging) -> bool:
         return False
 
 
-def _keep_current(out_dir: Path, rel: str, data, staging: Staging) -> bool:
-    """Put the current file (its inode and mtime) into the new site for rel; False
-    when it cannot be linked and the new bytes are to be used."""
-    folder = staging.folder()
-    if type(data) is not Staged:  # prelink() linked it, or it is linked now
-        if rel in staging.linked or not link_files(out_dir, folder, [rel], staging._made):
-            return True
-        if isinstance(data, (bytes, bytearray)):
-            return False
-        raise RuntimeError(f"{rel} changed while the site was being built, run the build again")
+def _link_over(out_dir: Path, folder: Path, rel: str) -> bool:
+    """Put the current file for rel (its inode and mtime) in place of the copy put() wrote."""
     target = os.path.join(folder, rel)
-    try:  # in place of the copy put() wrote
+    try:
         os.link(out_dir / rel, target + ".same", follow_symlinks=False)
         os.replace(target + ".same", target)
         return True
@@ -345,16 +274,20 @@ def _remove_later(folder: Path, out_dir: Path) -> None:
 
 def _remove_leftovers(out_dir: Path) -> None:
     """Remove the staging folders killed builds left beside out_dir (and previous
-    sites whose removal was killed). Only while holding the build lock."""
+    sites whose removal was killed): only folders named as a build names them
+    (.site-new-, -old- or -trash- and tempfile's 8 characters), so a folder of
+    someone else's is never taken for one. Only while holding the build lock."""
     try:
         names = os.listdir(out_dir.parent)
     except OSError:
         return
+    ours = re.compile(rf"\.{re.escape(out_dir.name)}-(new|old|trash)-[a-z0-9_]{{8}}")
     for name in names:
         leftover = out_dir.parent / name
-        if not leftover.is_dir() or leftover.is_symlink():
+        kind = ours.fullmatch(name)
+        if kind is None or not leftover.is_dir() or leftover.is_symlink():
             continue
-        if name.startswith((f".{out_dir.name}-new-", f".{out_dir.name}-old-")):
-            _remove_later(leftover, out_dir)
-        elif name.startswith(f".{out_dir.name}-trash-"):
+        if kind[1] == "trash":
             files.remove_in_background(leftover)  # its remover was killed (or still runs: twice is harmless)
+        else:
+            _remove_later(leftover, out_dir)
