@@ -17,8 +17,7 @@ temporary folder and measures, median of --runs:
       renames, and how many reads of a page by a reader in another process failed
       during 200 swaps each (a web server serving the folder sees that gap);
   (d) the whole write: Staging + scan_output + write_outputs (healthhub.writing)
-      with one page changed, the rest vouched for by the manifest, without and
-      with Staging.prelink (then the --overlap work, then the write).
+      with one page changed, the rest vouched for by the manifest.
 
 The writer's own functions (healthhub.writing.files) do the work in (a)-(c).
 
@@ -201,30 +200,24 @@ def measure(articles: int, runs: int, overlap: float, where: Path) -> list[Row]:
                     f"two renames {us(results['two renames'][0])}, {results['two renames'][1]:,} failed reads",
                     f"renameat2 {us(results['renameat2'][0])}, {results['renameat2'][1]:,} failed reads"))
 
-    # (d) the whole write with one page changed, without and with prelink() beside other work
+    # (d) the whole write with one page changed
     manifest = write.write_outputs(site, dict(files)).files
     changed = rels[len(rels) // 2]
-    totals: dict[bool, list[float]] = {False: [], True: []}
+    totals = []
     for run in range(runs):
-        for prelink in (False, True):
-            new = files[changed] + f"<!-- run {run} {prelink} -->".encode()
-            alone = timed(lambda: other_work(overlap))
-            started = time.perf_counter()
-            with write.Staging(site) as staging:
-                state = write.scan_output(site, manifest)
-                if prelink:
-                    staging.prelink(sorted(state.files))
-                other_work(overlap)
-                outputs = {rel: Vouched(state.verified[rel]) for rel in rels if rel != changed}
-                outputs[changed] = staging.put(changed, new)
-                result = write.write_outputs(site, outputs, state=state, staging=staging)
-            totals[prelink].append(time.perf_counter() - started - alone)
-            assert result.written == 1, result
-            manifest = result.files
-            wait_for_trash(where)
-    rows.append(Row(articles, len(files), "(d) the whole write (healthhub.writing), one page changed, "
-                    f"beside {overlap:.1f} s of work", f"linking inline {ms(totals[False])}",
-                    f"prelink forked {ms(totals[True])}"))
+        new = files[changed] + f"<!-- run {run} -->".encode()
+        started = time.perf_counter()
+        with write.Staging(site) as staging:
+            state = write.scan_output(site, manifest)
+            outputs = {rel: Vouched(state.verified[rel]) for rel in rels if rel != changed}
+            outputs[changed] = staging.put(changed, new)
+            result = write.write_outputs(site, outputs, state=state, staging=staging)
+        totals.append(time.perf_counter() - started)
+        assert result.written == 1, result
+        manifest = result.files
+        wait_for_trash(where)
+    rows.append(Row(articles, len(files), "(d) the whole write (healthhub.writing), one page changed", "",
+                    ms(totals)))
     return rows
 
 

@@ -83,10 +83,10 @@ def swap(new: Path, current: Path) -> None:
         os.mkdir(new)
         return
     # One atomic exchange where Linux has it: with two renames there is a moment
-    # with no site at all. benchmarks/writer.py, 2026-11-30 (2-core machine, load
-    # 4-7): a process reading a page of the site during 200 swaps failed 578 times
-    # (1,000 articles) with two renames, never with renameat2; each swap takes
-    # well under a millisecond either way.
+    # with no site at all. benchmarks/writer.py (2026-11-30, shared 2-core
+    # machine, load 5-8): a process reading a page during 200 swaps failed 154-640
+    # times with two renames (0-6 times at 10,000 articles), never with renameat2;
+    # each swap takes 0.1 ms either way.
     if _exchange(new, current):
         return
     aside = Path(tempfile.mkdtemp(prefix=f".{current.name}-old-", dir=current.parent))
@@ -134,9 +134,10 @@ def remove_in_background(folder: Path) -> None:
     of its files open (`rm -rf`, which never follows a link either); inline where
     that cannot be started.
 
-    benchmarks/writer.py, 2026-11-30 (2-core machine, load 4-7): removing the
-    previous site inline takes 166 ms at 1,000 articles and TODO at 10,000;
-    starting `rm` takes about 1 ms."""
+    Worth its process (benchmarks/writer.py, 2026-11-30, shared 2-core machine,
+    load 5-8): removing the previous site inline takes 139 ms at 1,000 articles
+    and 436-519 ms at 10,000 (13,500 files), which every build that writes a file
+    would wait for; starting `rm` takes 2-13 ms."""
     try:
         subprocess.run(["/bin/sh", "-c", 'rm -rf -- "$0" &', os.fspath(folder)], check=True, start_new_session=True,
                        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -187,8 +187,11 @@ def _write(out_dir: Path, outputs: dict, finish: Callable[[Path], None] | None, 
         kept.update({rel: state.files[rel] + (None,) for rel in stale})
         return WriteResult(0, unchanged, 0, kept)
     folder = staging.folder()
-    # Unchanged files: the current ones, linked (a page put() wrote again with the
-    # same bytes is replaced by its link too, below).
+    # Unchanged files: links to the current ones (a page put() wrote again with the
+    # same bytes is replaced by its link below). Linked here, not by a child process
+    # beside rendering: benchmarks/writer.py (2026-11-30, shared 2-core machine,
+    # load 5-8) found that no faster at 10,000 articles (455 ms inline, 417 ms
+    # waited for the child beside 0.3 s of rendering).
     linked = [rel for rel in sorted(same) if type(outputs[rel]) is not Staged]
     failed = set(link_files(out_dir, folder, linked, staging._made))
     written: dict = {}
