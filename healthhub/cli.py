@@ -24,7 +24,6 @@ EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
 # The live preview (drafts included) is built here, never into site/, so a
 # preview can not end up deployed.
 PREVIEW_DIR = Path(".healthhub-preview/site")  # its cache: .healthhub-preview/.healthhub-cache
-COMMANDS = ("build", "serve", "new", "check", "init", "import")
 
 
 class Parser(argparse.ArgumentParser):
