@@ -48,7 +48,7 @@ from ..loading.content import display_path
 from ..errors import ConfigError
 from ..loading.people import DEFAULT_AUTHORS_FILE
 from ..rendering.search import INDEX_FOLDER, has_searchable_pages
-from ..writing.write import OutputRefused
+from ..writing.safety import OutputRefused
 from .searchindex import BackgroundIndex
 from .watch import (
     PollingWaker,
