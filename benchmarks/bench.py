@@ -258,11 +258,30 @@ def table(results: list[dict]) -> list[str]:
     return lines
 
 
+def growth(results: list[dict]) -> list[str]:
+    """How each shape grows with size: cold CPU seconds per 1,000 articles at each size and
+    the ratio of the largest size's to the smallest's (the target: within 1.3x), and the
+    one-article edit at each size (it should not grow with the site)."""
+    lines = ["| shape | sizes | cold CPU s per 1,000 articles | largest / smallest | one edited (wall) |",
+             "|---|---|---|---:|---|"]
+    for shape in dict.fromkeys(r["shape"] for r in results):
+        rows = sorted((r for r in results if r["shape"] == shape), key=lambda r: r["size"])
+        if len(rows) < 2:
+            continue
+        per = [r["scenarios"]["cold"]["cpu"] / r["size"] * 1000 for r in rows]
+        sizes = " / ".join(f"{r['size']:,}" for r in rows)
+        cold = " / ".join(f"{value:.2f}" for value in per)
+        edits = " / ".join(f"{r['scenarios']['edit']['seconds']:.2f} s" for r in rows)
+        lines.append(f"| {shape} | {sizes} | {cold} | {per[-1] / per[0]:.2f}x | {edits} |")
+    return lines if len(lines) > 2 else []
+
+
 def plot(results: list[dict], path: Path) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    import matplotlib.ticker
 
     figure, (cold, edit) = plt.subplots(1, 2, figsize=(11, 4.5))
     for shape in dict.fromkeys(r["shape"] for r in results):
@@ -276,6 +295,11 @@ def plot(results: list[dict], path: Path) -> None:
     for axes, title in ((cold, "cold build"), (edit, "one article edited")):
         axes.set_xscale("log")
         axes.set_yscale("log")
+        axes.set_xticks(sorted({r["size"] for r in results}))
+        axes.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda value, _: f"{value:,.0f}"))
+        axes.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
+        for formatter in (axes.yaxis.set_major_formatter, axes.yaxis.set_minor_formatter):
+            formatter(matplotlib.ticker.FuncFormatter(lambda value, _: f"{value:g}"))
         axes.set_xlabel("articles")
         axes.set_ylabel("seconds (median)")
         axes.set_title(title)
@@ -301,6 +325,9 @@ def main() -> None:
     parser.add_argument("--workdir", type=Path, default=None, help="where to generate the sites (default: a temp folder)")
     parser.add_argument("--json", type=Path, default=None, help="also write the results here")
     parser.add_argument("--plot", type=Path, default=None, help="draw time against size into this PNG")
+    parser.add_argument("--add-to", type=Path, default=None,
+                        help="start from the results in this --json file of an earlier run (e.g. 30,000 articles "
+                             "for one shape only) and show, plot and save them all together")
     parser.add_argument("--site", type=Path, action="append", default=[],
                         help="instead: time `check` on this existing site folder (repeat for several)")
     args = parser.parse_args()
@@ -312,7 +339,7 @@ def main() -> None:
         print(f"Medians of {args.runs} runs, wall time (CPU time); load average {os.getloadavg()[0]:.1f}.")
         return
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="healthhub-bench-"))
-    results = []
+    results = json.loads(args.add_to.read_text(encoding="utf-8")) if args.add_to else []
     try:
         for size in (int(s) for s in args.sizes.split(",")):
             for shape in args.shapes.split(","):
@@ -325,6 +352,8 @@ def main() -> None:
     finally:
         if args.workdir is None:
             shutil.rmtree(workdir, ignore_errors=True)
+    if growth(results):
+        print("\n".join(growth(results)), flush=True)
     if args.plot:
         plot(results, args.plot)
     print(f"Python {sys.version.split()[0]}, {os.cpu_count()} cores; medians of {args.runs} runs "

@@ -39,17 +39,8 @@ from .rendering.render import make_environment, render_site, site_languages
 from .rendering.search import SearchIndexError, index_site
 from .loading.sources import SourceReader, source_signatures
 from .theme import load_assets as load_theme_assets, theme_files
-from .writing.write import (
-    MARKER,
-    OutputRefused,
-    Staging,
-    WriteResult,
-    check_output_folder,
-    output_folder,
-    output_intact,
-    scan_output,
-    write_outputs,
-)
+from .writing.safety import MARKER, check_output_folder, output_folder
+from .writing.write import Staging, WriteResult, output_intact, scan_output, write_outputs
 
 
 
@@ -142,8 +133,8 @@ def resolve_people(options: BuildOptions) -> tuple[dict[str, Person], list[Diagn
 
 
 def check_output(options: BuildOptions) -> Path:
-    """The folder the site goes into (see write.output_folder); raises OutputRefused
-    when building there could destroy something (see write.check_output_folder)."""
+    """The folder the site goes into (see safety.output_folder); raises OutputRefused
+    when building there could destroy something (see safety.check_output_folder)."""
     out_dir = output_folder(options.out_dir)
     config_path = options.config_path
     if config_path is None and Path(DEFAULT_CONFIG_FILE).is_file():
@@ -274,7 +265,6 @@ def _build(options: BuildOptions, progress: Progress | None, closing: contextlib
             if manifest.get("out") != str(out_dir):
                 stored, manifest = {}, {}
             state = scan_output(out_dir, manifest.get("files"))
-            staging.prelink(sorted(state.files))  # in another process, while the pages are worked out
             pages = PageCache(env, site, stored, templates.get("memo"), state.verified, jobs, progress, staging,
                               lap=timings.lap)
             related = cache.load("related")

@@ -17,13 +17,13 @@ from .rendering.addresses import ADDRESSES_FILE
 from .build import BuildLocked, BuildOptions, build
 from .loading.content import display_path
 from .errors import ConfigError, ProcessingError
-from .writing.write import OutputRefused, WriteError
+from .writing.safety import OutputRefused
+from .writing.write import WriteError
 
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
 # The live preview (drafts included) is built here, never into site/, so a
 # preview can not end up deployed.
 PREVIEW_DIR = Path(".healthhub-preview/site")  # its cache: .healthhub-preview/.healthhub-cache
-COMMANDS = ("build", "serve", "new", "check", "init", "import")
 
 
 class Parser(argparse.ArgumentParser):

@@ -29,7 +29,7 @@ def article(title="A title", category="Health", date="2025-03-30", body="Some te
 
 def without_background_cleanup(folder: Path, timeout: float = 30.0) -> list[str]:
     """The names in folder once the previous sites being removed in the background
-    (`.<site>-trash-*`, see write.Staging.remove_later) are gone."""
+    (`.<site>-trash-*`, see write._remove_later) are gone."""
     deadline = time.monotonic() + timeout
     while any("-trash-" in p.name for p in folder.iterdir()) and time.monotonic() < deadline:
         time.sleep(0.02)

@@ -83,6 +83,20 @@ def test_redirects_under_a_base_url_path_and_canonical_links(site_dir):
     assert "old/knee.html" not in site_dir.read("sitemap.xml")
 
 
+def test_a_site_in_several_languages_sends_each_language_folders_missing_pages_to_its_404(site_dir):
+    site_dir.write("healthhub.yaml", "base_url: https://example.org/hub/\nlanguage: en\n"
+                   "languages: {en: {name: English}, es: {name: Español}, ar: {name: العربية}}\n")
+    site_dir.write("articles/health/knee.md", article("Knee", aliases="[/old/knee.html]"))
+    site_dir.write("articles/es/salud/rodilla.md", article("Rodilla", category="Salud", lang="es"))
+    result = guard_build(site_dir)
+    assert result.ok, messages(result)
+    # the aliases' 301s first (Netlify takes the first rule that matches), then one rule per language folder
+    assert site_dir.read("_redirects") == ("/hub/old/knee.html /hub/health/knee.html 301\n"
+                                           "/hub/ar/* /hub/ar/404.html 404\n"
+                                           "/hub/es/* /hub/es/404.html 404\n")
+    assert 'lang="es"' in site_dir.read("es/404.html") and 'dir="rtl"' in site_dir.read("ar/404.html")
+
+
 def test_gone_addresses_get_a_removed_page_with_onward_links(site_dir):
     site_dir.write("articles/health/knee.md", article("Knee"))
     old = site_dir.write("articles/health/fad.md", article("A fad diet"))

@@ -16,12 +16,12 @@ from conftest import ROOT, article, without_background_cleanup
 from healthhub import cli
 from healthhub.loading import content
 from healthhub.rendering import render
-from healthhub.writing import write
+from healthhub.writing import files, write
 
 # Runs the CLI in a child process whose writer misbehaves after `after` files.
 RUNNER = textwrap.dedent("""
     import builtins, os, signal, sys
-    import healthhub.writing.write as write
+    import healthhub.writing.files as files
     from healthhub.cli import main
 
     action, after = sys.argv[1], int(sys.argv[2])
@@ -42,15 +42,15 @@ RUNNER = textwrap.dedent("""
             fault()
         return builtins.open(*args, **kwargs)
 
-    real_swap = write._swap
+    real_swap = files.swap
 
     def swap(new, current):
         if after < 0:
             fault()
         return real_swap(new, current)
 
-    write.open = counting_open
-    write._swap = swap
+    files.open = counting_open
+    files.swap = swap
     sys.exit(main(["build", "--quiet"]))
 """)
 
@@ -126,7 +126,7 @@ def failing_open(error: OSError, after: int = 2):
 ], ids=["disk-full", "read-only", "no-permission"])
 def test_a_disk_that_cannot_be_written_leaves_the_site_and_says_why(built, monkeypatch, capsys, error, message):
     site_dir, before = built
-    monkeypatch.setattr(write, "open", failing_open(error), raising=False)
+    monkeypatch.setattr(files, "open", failing_open(error), raising=False)
     code, err = run_in_process(site_dir, monkeypatch, capsys)
     assert code == 1
     assert err == [f"error: cannot write site/: {message}; the previous site was left as it was"]
@@ -148,7 +148,7 @@ def test_a_folder_that_cannot_be_created_leaves_the_site(built, monkeypatch, cap
 
 def test_a_crash_while_writing_leaves_the_site(built, monkeypatch, capsys):
     site_dir, before = built
-    monkeypatch.setattr(write, "open", failing_open(RuntimeError("writer\nbroke")), raising=False)
+    monkeypatch.setattr(files, "open", failing_open(RuntimeError("writer\nbroke")), raising=False)
     code, err = run_in_process(site_dir, monkeypatch, capsys)
     assert (code, err) == (1, ["error: unexpected failure: RuntimeError: writer broke "
                                "(run again with --debug to see the traceback)"])
@@ -247,25 +247,7 @@ def clean_tree(site_dir, tmp_path) -> dict[str, bytes]:
     return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
 
 
-def test_a_linking_child_that_dies_midway_still_gives_the_whole_new_site(built, monkeypatch, tmp_path):
-    # The staging folder is filled with links to the current site by a child
-    # process; if it dies, the build finds out what it did link and does the rest.
-    site_dir, _ = built
-    assert site_dir.build(search=False).ok
-    site_dir.write("articles/health/a1.md", article("Changed again"))
-    real = write._link_tree
-
-    def dies_midway(source, target, rels, parent):
-        real(source, target, rels[: len(rels) // 2], parent)
-        os._exit(1)
-
-    monkeypatch.setattr(write, "_link_tree", dies_midway)
-    assert site_dir.build(search=False).ok
-    assert site_dir.tree() == clean_tree(site_dir, tmp_path) and leftovers(site_dir) == []
-    assert "Changed again" in site_dir.read("health/a1.html")
-
-
-def test_without_fork_the_build_links_and_removes_in_process(built, monkeypatch, tmp_path):
+def test_without_fork_the_build_still_gives_the_whole_new_site(built, monkeypatch, tmp_path):
     site_dir, _ = built
     assert site_dir.build(search=False).ok
     site_dir.write("articles/health/a1.md", article("Changed again"))

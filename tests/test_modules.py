@@ -12,7 +12,8 @@ from healthhub.loading.config import Config, parse_config
 from healthhub.errors import ConfigError
 from healthhub.loading.markup import MarkdownConverter, first_paragraph, shorten
 from healthhub.rendering.render import format_date, json_for_script, paginate
-from healthhub.writing.write import UnsafeOutputPath, write_outputs
+from healthhub.writing.safety import UnsafeOutputPath
+from healthhub.writing.write import write_outputs
 from conftest import article
 
 

@@ -8,7 +8,7 @@ import os
 import pytest
 
 from conftest import article, without_background_cleanup
-from healthhub.writing import write
+from healthhub.writing import files, safety
 
 
 def sources(site_dir) -> dict[str, bytes]:
@@ -86,7 +86,7 @@ def test_a_folder_healthhub_did_not_build_is_replaced_only_with_force(project):
     assert project.cli("--out", "public", "--force").returncode == 0
     public = project.root / "public"
     assert not (public / "notes.txt").exists() and (public / "health/a.html").is_file()
-    assert (public / write.MARKER).read_bytes() == write.MARKER_TEXT
+    assert (public / safety.MARKER).read_bytes() == safety.MARKER_TEXT
     project.write("articles/health/a.md", article("Knee pain, revised"))
     assert project.cli("--out", "public").returncode == 0  # marked now: no --force needed
     assert "Knee pain, revised" in (public / "health/a.html").read_text()
@@ -100,13 +100,13 @@ def test_an_empty_existing_folder_is_used(project):
 
 def test_a_site_built_before_the_marker_existed_is_taken_over_when_its_cache_vouches_for_it(project):
     project.cli(check=True)
-    (project.out / write.MARKER).unlink()  # as an older HealthHub left it
+    (project.out / safety.MARKER).unlink()  # as an older HealthHub left it
     project.write("articles/health/a.md", article("Knee pain, revised"))
     assert project.cli().returncode == 0
-    assert (project.out / write.MARKER).is_file()
+    assert (project.out / safety.MARKER).is_file()
     assert "Knee pain, revised" in project.read("health/a.html")
     # ... but not once someone put a file of their own in it
-    (project.out / write.MARKER).unlink()
+    (project.out / safety.MARKER).unlink()
     project.write("site/their-own.html", "hello")
     result = project.cli()
     assert result.returncode == 2 and "HealthHub did not build it" in result.stderr
@@ -129,7 +129,7 @@ def test_site_as_a_link_to_a_web_root_stays_a_link_and_its_target_gets_the_new_s
     assert project.cli("--force").returncode == 0
     assert project.out.is_symlink() and os.readlink(project.out) == str(webroot)
     assert "Knee pain" in (webroot / "health/a.html").read_text()
-    assert (webroot / write.MARKER).is_file()
+    assert (webroot / safety.MARKER).is_file()
 
     project.write("articles/health/a.md", article("Knee pain, revised"))
     assert project.cli().returncode == 0
@@ -149,11 +149,11 @@ def test_removing_an_old_site_never_follows_a_link(tmp_path):
     (trash / "sub/page.html").write_text("old")
     os.symlink(outside, trash / "sub/link")
     os.symlink(outside / "precious.txt", trash / "file-link")
-    write.remove_tree(trash)
+    files.remove_tree(trash)
     assert not trash.exists()
     link = tmp_path / ".site-trash-y"
     os.symlink(outside, link)
-    write.remove_tree(link)
+    files.remove_tree(link)
     assert not os.path.lexists(link)
     assert (outside / "precious.txt").read_text() == "precious"
 

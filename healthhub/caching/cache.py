@@ -483,9 +483,6 @@ class Cache:
         if new != old:
             self.store(name, new)
 
-    def forget(self, name: str) -> None:
-        self._written(lambda c: c.execute("DELETE FROM named WHERE name = ?", (name,)))
-
     # article files and parsed articles (see sources.py)
 
     def load_files(self) -> dict[str, FileRecord]:

@@ -15,8 +15,6 @@ from .model import Report
 from .plan import Plan, make_plan
 from .write import ImportRefused, write_site
 
-KINDS = ("hugo", "jekyll", "wordpress")
-
 
 @dataclass
 class ImportResult:

@@ -9,7 +9,6 @@ column in the source file. Code (fenced blocks and `inline` spans) is never touc
 from __future__ import annotations
 
 import re
-import shlex
 from dataclasses import dataclass
 from typing import Callable, Protocol
 
@@ -304,7 +303,6 @@ def _md_text(text: str) -> str:
 # --- Liquid (Jekyll) ----------------------------------------------------------------
 
 _LIQUID = re.compile(r"\{%-?\s*(?P<name>\w+)(?P<args>.*?)-?%\}|\{\{-?\s*(?P<expr>.*?)\s*-?\}\}", re.S)
-_RAW = re.compile(r"\{%-?\s*raw\s*-?%\}(.*?)\{%-?\s*endraw\s*-?%\}", re.S)
 _PAIRED_LIQUID = {"highlight": "endhighlight", "comment": "endcomment", "capture": "endcapture", "if": "endif",
                   "unless": "endunless", "for": "endfor", "case": "endcase"}
 
@@ -315,14 +313,6 @@ def convert_liquid(text: str, page: SourcePage, ctx: Context) -> str:
     masked = mask_code(text)
     if "{%" not in masked and "{{" not in masked:
         return text
-    # {% raw %} ... {% endraw %}: what is inside is shown as written.
-    raws: list[str] = []
-
-    def keep_raw(match: re.Match) -> str:
-        raws.append(text[match.start(1):match.end(1)])
-        report.convert("Liquid raw → its text")
-        return f"\x00RAW{len(raws) - 1}\x00" + " " * (len(match.group(0)) - len(f"\x00RAW{len(raws) - 1}\x00"))
-
     out: list[str] = []
     last = 0
     matches = list(_LIQUID.finditer(masked))
@@ -471,8 +461,3 @@ def leftovers(text: str) -> list[tuple[int, str]]:
     return [(m.start(), text[m.start():m.end()]) for m in _LEFTOVER.finditer(masked)]
 
 
-def shlex_split(text: str) -> list[str]:
-    try:
-        return shlex.split(text)
-    except ValueError:
-        return text.split()

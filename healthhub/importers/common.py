@@ -6,7 +6,7 @@ import datetime as dt
 import html
 import os
 import re
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from .model import Report, SourcePage, as_list, date_text
 from .sourcefile import FrontMatterProblem, read_text, split_front_matter
@@ -157,10 +157,6 @@ def plain_data(value):
 def file_date(path: Path) -> str:
     stamp = dt.datetime.fromtimestamp(path.stat().st_mtime, tz=dt.timezone.utc)
     return stamp.strftime("%Y-%m-%d")
-
-
-def posix(path: Path | str) -> str:
-    return PurePosixPath(Path(path).as_posix()).as_posix()
 
 
 def has_template_code(text: str) -> bool:

@@ -215,7 +215,7 @@ class WordPressSite(SourceSite):
         report = ctx.report
 
         def replace(match: re.Match) -> str:
-            closing, name, args = match.group(1), match.group(2), match.group(3)
+            closing, name = match.group(1), match.group(2)
             if name in ("caption", "wp_caption"):
                 if closing:
                     report.convert("WordPress caption → figure")

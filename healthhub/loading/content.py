@@ -54,8 +54,6 @@ DATA_SUFFIXES = (".yaml", ".yml")
 # With safe_html, files next to articles that a browser cannot run as code.
 SAFE_FILE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".avif", ".bmp", ".ico", ".pdf", ".txt", ".csv",
                       ".mp3", ".m4a", ".ogg", ".oga", ".wav", ".mp4", ".m4v", ".webm", ".ogv", ".vtt")
-# Top-level folders the site itself uses; a category that would take one is moved (paths.category_slug).
-RESERVED_SLUGS = paths.SITE_OWN_NAMES
 DESCRIPTION_LIMIT = 160
 VARIANTS = ("easy-read",)
 
@@ -325,7 +323,6 @@ SOURCES = schema.Records(
     },
     item="source", per="source", needs="title, url, publisher and year", every="every source needs",
     example=_SOURCE_EXAMPLE, make=Source)
-SOURCE_FIELDS = tuple(SOURCES.fields)
 
 _HISTORY_EXAMPLE = "- {date: 2025-03-30, change: created, by: amara-okafor, note: First published}"
 HISTORY = schema.Records(
@@ -333,7 +330,6 @@ HISTORY = schema.Records(
             "by": schema.Field(schema.text, required=True), "note": schema.Field(schema.text)},
     item="history entry", per="change", needs="date, change and by", every="every entry needs",
     example=_HISTORY_EXAMPLE, make=HistoryEntry)
-HISTORY_FIELDS = tuple(HISTORY.fields)
 
 Field = schema.Field
 FIELDS: dict[str, Field] = {

@@ -133,7 +133,11 @@ def category_redirects(site) -> list[tuple[str, str, str]]:
 
 
 def redirects_file(site) -> bytes:
-    """`_redirects` for hosts that read one (Netlify, Cloudflare Pages): one 301 per alias."""
+    """`_redirects` for hosts that read one (Netlify, Cloudflare Pages): one 301 per alias;
+    then, on a site in several languages, a not-found rule per language folder, so a
+    missing /es/... address gets the Spanish 404 page (a rule never hides a file that
+    exists: Netlify applies it only when no file matches; Cloudflare Pages skips a 404
+    rule and serves the nearest 404.html, which is the same page)."""
     root = re.sub(r"^https?://[^/]+", "", site.config.base_url).rstrip("/")
     lines = []
     moved = [(alias, article.path) for article in site.articles for alias in article.aliases]
@@ -145,7 +149,11 @@ def redirects_file(site) -> bytes:
         lines.append(f"{root}{url_of(alias)} {target} 301")
         if alias.endswith("/index.html"):  # the folder is also reached by its index.html
             lines.append(f"{root}/{alias} {target} 301")
-    return "".join(line + "\n" for line in sorted(lines)).encode("utf-8")
+    config = site.config
+    not_found = [f"{root}/{prefix}* {root}/{paths.not_found_path(prefix)} 404"
+                 for prefix in sorted(paths.language_prefix(language.code, config.language)
+                                      for language in config.languages) if prefix]
+    return "".join(line + "\n" for line in sorted(lines) + not_found).encode("utf-8")
 
 
 _PAGINATED = re.compile(r"(^|/)page/\d+\.html$")

@@ -15,7 +15,6 @@ from .. import paths
 from ..loading.config import Config
 from ..errors import Diagnostic, did_you_mean, error
 
-TOPICS_PATH = paths.topics_path()
 
 
 @dataclass(frozen=True)

@@ -45,7 +45,7 @@ from ..loading.config import DEFAULT_CONFIG_FILE
 from ..loading.content import display_path
 from ..errors import ConfigError
 from ..loading.people import DEFAULT_AUTHORS_FILE
-from ..writing.write import OutputRefused
+from ..writing.safety import OutputRefused
 from .watch import (
     PollingWaker,
     Snapshot,
