@@ -9,6 +9,7 @@ and opened straight from disk (file://), where `dir/` would not find
 
 from __future__ import annotations
 
+import functools
 import posixpath
 from dataclasses import dataclass
 import re
@@ -194,10 +195,13 @@ def person_path(person_id: str, prefix: str = "") -> str:
 _NAME_SEPARATORS = re.compile(r"[\s_\-\u2010-\u2015]+", re.UNICODE)
 
 
+@functools.lru_cache(maxsize=4096)
 def name_key(name: str) -> str:
     """What makes two category or tag names the same name: 'Mental health',
     'mental-health' and 'Mental  Health' (or 'Santé' typed with a combining
-    accent) are one; 'Rh+' and 'Rh-' are not, although both slugify to 'rh'."""
+    accent) are one; 'Rh+' and 'Rh-' are not, although both slugify to 'rh'.
+    Remembered (a pure function): gathering asks once per article and tag, about
+    70,000 times for the same few hundred names on a site of 10,000 articles."""
     text = unicodedata.normalize("NFKC", name).casefold()
     return _NAME_SEPARATORS.sub("-", text).strip("-")
 

@@ -57,7 +57,8 @@ DAMAGES = ["truncate", "random-bytes", "swap-files", "swap-bodies", "database-cu
 CONFIGS = ["", "per_page: 2\n", "site_name: Other\nrelated_count: 1\n", "popular_count: 1\nhome_latest: 2\n",
            "default_author: \"Dr. Q\"\n", "nav_count: 1\n", "nav: [Sleep]\ngone: [/old/gone.html]\n",
            # several languages: es/ and ar/ folders and `language:` fields move pages under /<lang>/
-           "languages:\n  en: {name: English}\n  es: {name: Español, categories: {Health: Salud}}\n  ar: {name: العربية}\n"]
+           "languages:\n  en: {name: English}\n  es: {name: Español, categories: {Health: Salud}}\n  ar: {name: العربية}\n",
+           "atoz: conditions\n"]  # the A to Z lists conditions (its index is remembered in the cache)
 SNIPPETS = ["Call 111.\n", "!!! urgent\n    Call 999.\n\n[[snippet: inner]]\n", "Ask a pharmacist.\n"]
 
 articles_st = st.fixed_dictionaries({
@@ -71,6 +72,9 @@ articles_st = st.fixed_dictionaries({
     "aliases": st.sampled_from(["", "[/old/page.html]", "[/2019/x/]"]),
     "language": st.sampled_from(["", "", "es", "ar"]),
     "translation_key": st.sampled_from(["", "k"]),
+    # other names and conditions in the A to Z (whose index the cache remembers)
+    "also_known_as": st.sampled_from(["", "", "[Rest]", "[Zinc, Sleep well]"]),
+    "condition": st.sampled_from(["", "", "", "Insomnia", "Asthma"]),
 })
 names_st = st.sampled_from(["a", "b", "c", "d", "e"])
 steps_st = st.lists(st.one_of(
@@ -135,7 +139,8 @@ def damage_cache(site: SiteDir, how: str, seed: int) -> None:
 def source(fields: dict) -> str:
     tags = "[" + ", ".join(fields["tags"]) + "]"
     body = fields["body"] + ("\n[[snippet: note]]\n" if fields.get("snippet") else "")
-    more = {key: fields[key] for key in ("aliases", "language", "translation_key") if fields.get(key)}
+    more = {key: fields[key] for key in ("aliases", "language", "translation_key", "also_known_as", "condition")
+            if fields.get(key)}
     return article(fields["title"], fields["category"], fields["date"], body, views=fields["views"], tags=tags, **more)
 
 
@@ -388,3 +393,41 @@ def tree_of_clean_build(site: SiteDir) -> dict[str, bytes]:
     out = site.root / "clean"
     assert clean_build(site, out).ok
     return tree(out)
+
+
+def test_the_a_to_z_is_taken_from_the_cache_only_when_its_names_are_the_same():
+    from healthhub.rendering import atoz
+    from healthhub.loading.content import Article
+
+    def one(title: str, path: str, also: tuple[str, ...] = ()) -> Article:
+        return Article(source=path, title=title, category="Health", category_slug="health", slug=path,
+                       date=None, updated=None, views=0, summary="", description="", tags=(), author="",
+                       draft=False, headings=(), path=f"health/{path}.html", also_known_as=also)
+
+    articles = [one("Zinc", "z"), one("Asthma", "a", ("Wheeze",)), one("Back pain", "b")]
+    fresh = atoz.atoz_index(articles, "en")
+    memo, kept = {}, {}
+    assert atoz.atoz_index(articles, "en", memo=memo, keep=kept) == fresh and len(kept) == 1
+    assert atoz.atoz_index(articles, "en", memo=kept, keep={}) == fresh  # from the memo
+    renamed = [one("Apnoea", "z")] + articles[1:]
+    assert atoz.atoz_index(renamed, "en", memo=kept, keep={}) == atoz.atoz_index(renamed, "en")
+    # a memo entry that is not what this code stores is worked out again, never trusted
+    key = next(iter(kept))
+    for garbage in ((("A", "letter-a", (99,)),), (("A",),), 7, "A"):
+        assert atoz.atoz_index(articles, "en", memo={key: garbage}, keep={}) == fresh
+
+
+def test_an_article_read_from_the_cache_has_the_positions_and_headings_of_a_parsed_one(site_dir):
+    write(site_dir, "articles/a.md", article("Alpha", tags="[sleep]", body="## One\n\nText.\n\n### Two\n\nMore.\n"))
+    parsed = site_dir.build(search=False)
+    write(site_dir, "articles/b.md", article("Beta"))  # a real build, which reads a.md from the cache
+    cached = site_dir.build(search=False)
+    assert parsed.parsed == 1 and cached.parsed == 1
+    for result in (parsed, cached):
+        found = next(a for a in result.site.articles if a.title == "Alpha")
+        assert found.positions["tags"].line == 5 and found.positions.get("tags").col == 7
+        assert found.positions.get("reviewed") is None and "title" in found.positions
+        assert [(h.level, h.id, h.text) for h in found.headings] == [(2, "one", "One"), (3, "two", "Two")]
+        assert found.headings[0].text == "One" and len(found.headings[:1]) == 1
+    assert [a for a in parsed.site.articles if a.title == "Alpha"] == [a for a in cached.site.articles
+                                                                       if a.title == "Alpha"]

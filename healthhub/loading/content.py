@@ -31,6 +31,7 @@ from ..errors import Diagnostic, ProcessingError, did_you_mean, error, warning
 from .markup import (
     THEME_ID_PREFIX,
     Heading,
+    Headings,
     MarkdownConverter,
     callout_titles,
     first_paragraph,
@@ -648,9 +649,9 @@ def parse_article(text: str, display: str, file_stem: str, config: Config,
         variant=str(values.get("variant", "")),
         condition=str(values.get("condition", "")),
         body_first_line=body_first_line,
-        positions=positions,
+        positions=fm.Positions.of(positions),
         draft=bool(values.get("draft", False)),
-        headings=rendered.headings,
+        headings=Headings.of(rendered.headings),
         path=paths.article_path(category_slug, slug),
     )
     body_info = Body(body_key, tuple(sorted(ids)), body_links(body, body_first_line),
@@ -720,11 +721,6 @@ def is_root_relative(href: str) -> bool:
 
 _ARTICLE_FIELDS = tuple(f.name for f in dataclasses.fields(Article))
 _ARTICLE_FIELD_SET = frozenset(_ARTICLE_FIELDS)
-_heading = tuple.__new__  # a NamedTuple made from a plain tuple without its __new__ checking arguments
-
-
-def _position(pair: tuple[int, int], make=tuple.__new__) -> fm.Position:
-    return make(fm.Position, pair)
 
 
 def _date_codec(optional: bool) -> tuple[Callable, Callable]:
@@ -741,11 +737,11 @@ _FIELD_CODECS: dict[str, tuple[Callable, Callable]] = {
     "reviewed": _date_codec(True),
     "next_review": _date_codec(True),
     "expires": _date_codec(True),
-    "headings": (lambda hs: tuple([tuple(h) for h in hs]), lambda hs: tuple([_heading(Heading, h) for h in hs])),
+    "headings": (lambda hs: tuple([tuple(h) for h in hs]), Headings),
     "sources": (lambda xs: tuple([dataclasses.asdict(x) for x in xs]), lambda xs: tuple([Source(**x) for x in xs])),
     "history": (lambda hs: tuple([{**h.__dict__, "date": h.date.toordinal()} for h in hs]),
                 lambda hs: tuple([HistoryEntry(**{**h, "date": dt.date.fromordinal(h["date"])}) for h in hs])),
-    "positions": (lambda ps: {k: tuple(p) for k, p in ps.items()}, lambda ps: {k: _position(p) for k, p in ps.items()}),
+    "positions": (lambda ps: {k: tuple(p) for k, p in ps.items()}, fm.Positions),
 }
 _CODED = tuple(_FIELD_CODECS.items())
 _OPTIONAL_DATES = ("updated", "reviewed", "next_review", "expires")
@@ -771,13 +767,12 @@ def article_from_record(record: dict) -> Article:
     for name in _OPTIONAL_DATES:
         if record[name] is not None:
             record[name] = date(record[name])
-    record["headings"] = tuple([_heading(Heading, h) for h in record["headings"]])
+    record["headings"] = Headings(record["headings"])
     if record["sources"]:
         record["sources"] = tuple([Source(**x) for x in record["sources"]])
     if record["history"]:
         record["history"] = _FIELD_CODECS["history"][1](record["history"])
-    position = fm.Position
-    record["positions"] = {k: _heading(position, p) for k, p in record["positions"].items()}
+    record["positions"] = fm.Positions(record["positions"])
     article = object.__new__(Article)  # frozen: filled without running __init__ again
     object.__setattr__(article, "__dict__", record)
     return article

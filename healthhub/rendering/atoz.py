@@ -22,10 +22,11 @@ Pure functions of (articles, language): a site with several languages calls
 
 from __future__ import annotations
 
+import hashlib
+import marshal
+import unicodedata
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterable
-
-import unicodedata
 
 from ..errors import Diagnostic, error
 from ..paths import name_key
@@ -123,10 +124,43 @@ def icu_locale(language: str) -> "icu.Locale":
     return icu.Locale.forLanguageTag(language or "en")
 
 
-def atoz_index(articles: Iterable[Article], language: str, entries: str = "articles") -> tuple[AtoZLetter, ...]:
+def atoz_index(articles: Iterable[Article], language: str, entries: str = "articles",
+               memo: dict | None = None, keep: dict | None = None) -> tuple[AtoZLetter, ...]:
     """The letters of the language's alphabet in order, each with its entries in
-    collation order; names outside the alphabet come last under '#'."""
+    collation order; names outside the alphabet come last under '#'.
+
+    `memo` (plain data, kept in the build cache) holds earlier answers by a digest
+    of the lines, the language and the collation's version; this answer goes into
+    `keep` (the next build's memo). Collating 10,000 names took about 0.2 s of
+    every build, and an edit rarely changes a title."""
     names = atoz_names(articles, entries)
+    if memo is None and keep is None:
+        return _index(names, language)
+    key = hashlib.blake2b(marshal.dumps(([(e.name, e.path, e.see) for e in names], language, entries,
+                                         _collation_version()), 0), digest_size=16).digest()
+    found = (memo or {}).get(key)
+    if found is not None:
+        try:  # each letter's lines as their numbers in `names`
+            letters = tuple(AtoZLetter(label, anchor, tuple([names[i] for i in numbers]))
+                            for label, anchor, numbers in found)
+            if keep is not None:
+                keep[key] = found
+            return letters
+        except (TypeError, ValueError, IndexError):  # not what this code stores: worked out again
+            pass
+    letters = _index(names, language)
+    if keep is not None:
+        number = {id(entry): i for i, entry in enumerate(names)}
+        keep[key] = tuple((letter.label, letter.anchor, tuple([number[id(e)] for e in letter.entries]))
+                          for letter in letters)
+    return letters
+
+
+def _collation_version() -> str:
+    return f"icu {icu.ICU_VERSION} {icu.VERSION}" if icu is not None else "plain"
+
+
+def _index(names: list[AtoZEntry], language: str) -> tuple[AtoZLetter, ...]:
     if icu is None:
         return _plain_index(names, language)
     index = icu.AlphabeticIndex(icu_locale(language))

@@ -264,6 +264,8 @@ def all_messages(env: jinja2.Environment) -> dict[str, tuple[str, int]]:
 
 def missing_messages(env: jinja2.Environment, catalogs: dict[str, Catalog]) -> dict[str, list[str]]:
     """Per language: the interface strings its catalog lacks (sorted)."""
+    if not catalogs:
+        return {}
     wanted = all_messages(env)
     return {language: sorted(m for m in wanted if m not in catalog.messages)
             for language, catalog in sorted(catalogs.items())}
@@ -272,9 +274,10 @@ def missing_messages(env: jinja2.Environment, catalogs: dict[str, Catalog]) -> d
 def catalog_warnings(env: jinja2.Environment, catalogs: dict[str, Catalog]) -> list[Diagnostic]:
     """One warning per language and missing string (English is shown for it)."""
     diags = []
+    # English catalogs lack nothing (the msgid is the English text): a site in English
+    # alone does not read its templates for their strings (about 0.15 s of every build).
+    catalogs = {language: catalog for language, catalog in catalogs.items() if base_language(language) != "en"}
     for language, missing in missing_messages(env, catalogs).items():
-        if base_language(language) == "en":
-            continue  # the msgid is the English text
         for message in missing:
             diags.append(warning(catalogs[language].path, 1, 1,
                                  f"no '{language}' translation of the interface string {message!r}, "

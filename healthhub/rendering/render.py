@@ -636,7 +636,10 @@ def related_lists(site: Site, count: int, memo: dict | None = None) -> list[tupl
 
 def site_pages(site: Site, search: bool = True, memo: dict | None = None) -> list[Page]:
     """Every HTML page of the site, in a stable order. A page's values are all it
-    shows besides `site` (a SiteView) and the configuration. `memo`: see related_lists.
+    shows besides `site` (a SiteView) and the configuration. `memo`: plain data kept
+    in the build cache, updated here: its "related" see related_lists, its "atoz"
+    see atoz.atoz_index (each replaced, never changed in place: the caller compares
+    the memo with what it loaded to know whether to store it).
     On a site in several languages each language has its own home, topics and search
     pages (the default language at the root, others under /<lang>/)."""
     config = site.config
@@ -646,6 +649,9 @@ def site_pages(site: Site, search: bool = True, memo: dict | None = None) -> lis
     languages = site_languages(config)
     several = bool(config.languages)
     pages: list[Page] = []
+    atoz_memo = memo.get("atoz") if memo is not None else None
+    atoz_memo = atoz_memo if type(atoz_memo) is dict else {}
+    atoz_kept: dict = {}  # this build's answers only: the memo does not grow with every edit
 
     def versions(path_of: Callable[[str], str]) -> tuple[tuple[str, str], ...]:
         """(language, path) of a site page in every language: its hreflang alternates."""
@@ -670,7 +676,7 @@ def site_pages(site: Site, search: bool = True, memo: dict | None = None) -> lis
         language = code if several else ""
         pages.append(Page(paths.home_path(prefix), "home.html", values, language))
         pages.append(atoz_page(articles, code if several else config.language, prefix, language,
-                               versions(paths.atoz_path), config.atoz))
+                               versions(paths.atoz_path), config.atoz, atoz_memo, atoz_kept))
         pages.append(Page(paths.topics_path(prefix), "topics.html", {
             "groups": tuple((letter, tuple(categories[c.slug] for c in group))
                             for letter, group in topic_groups(own_categories, code)),
@@ -699,7 +705,12 @@ def site_pages(site: Site, search: bool = True, memo: dict | None = None) -> lis
             pages.append(Page(paths.tags_index_path(prefix), "tags.html", {"tags": language_tags},
                               code if several else ""))
     in_category = {category.slug: category.articles for category in site.categories}
-    for article, related in zip(site.articles, related_lists(site, config.related_count, memo)):
+    related_memo = memo.get("related") if memo is not None else None
+    related_memo = dict(related_memo) if type(related_memo) is dict else {}
+    related_all = related_lists(site, config.related_count, related_memo)
+    if memo is not None:
+        memo["related"], memo["atoz"] = related_memo, atoz_kept
+    for article, related in zip(site.articles, related_all):
         shown = {article.path} | {a.path for a in related}  # paths are unique: faster than comparing articles
         values = {
             "article": article,
@@ -765,10 +776,12 @@ def site_pages(site: Site, search: bool = True, memo: dict | None = None) -> lis
 
 
 def atoz_page(articles: Sequence[Article], language: str, prefix: str = "", page_language: str = "",
-              versions: tuple[tuple[str, str], ...] = (), entries: str = "articles") -> Page:
+              versions: tuple[tuple[str, str], ...] = (), entries: str = "articles", memo: dict | None = None,
+              keep: dict | None = None) -> Page:
     """The A to Z page of `articles` in `language`'s alphabet, at paths.atoz_path(prefix)
-    (a site with several languages makes one per language, in that language: page_language)."""
-    values = {"letters": atoz.atoz_index(articles, language, entries), "atoz_language": language}
+    (a site with several languages makes one per language, in that language: page_language).
+    `memo`, `keep`: see atoz.atoz_index."""
+    values = {"letters": atoz.atoz_index(articles, language, entries, memo, keep), "atoz_language": language}
     if versions:
         values["versions"] = versions
     return Page(paths.atoz_path(prefix), "atoz.html", values, page_language)
