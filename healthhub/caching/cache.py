@@ -27,6 +27,7 @@ import contextlib
 import dataclasses
 import datetime as dt
 import errno
+import functools
 import hashlib
 import importlib
 import marshal
@@ -51,9 +52,13 @@ def digest(data: bytes) -> bytes:
     return hashlib.blake2b(data, digest_size=16).digest()
 
 
+@functools.cache
 def code_version() -> bytes:
     """HealthHub's version and a digest of its own source, so a changed generator
-    (even an unreleased edit) never reuses what an older one cached."""
+    (even an unreleased edit) never reuses what an older one cached. Read once per
+    process: the code that runs is the code imported when it started (a live
+    preview keeps running it after its files are edited), and reading every
+    module again took 20 ms in each of a build's five uses."""
     package = Path(__file__).parent.parent  # healthhub/, with its subpackages
     parts = [__version__.encode(), str(SCHEMA).encode()]
     for path in sorted(package.rglob("*.py")):
