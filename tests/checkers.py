@@ -366,8 +366,9 @@ def run_axe(page) -> list[str]:
     return problems
 
 
-def axe_light_and_dark(browser, site: Path, pages: list[str]) -> list[str]:
-    """axe on each page (relative to site, opened from disk) in the light and the dark scheme."""
+def axe_light_and_dark(browser, site: Path, pages: list[str], before: str = "") -> list[str]:
+    """axe on each page (relative to site, opened from disk) in the light and the dark scheme;
+    `before`: script run on each page first (e.g. to open its <details>)."""
     problems = []
     for scheme in ("light", "dark"):
         context = browser.new_context(color_scheme=scheme)
@@ -375,6 +376,8 @@ def axe_light_and_dark(browser, site: Path, pages: list[str]) -> list[str]:
             page = context.new_page()
             for rel in pages:
                 page.goto((site / rel).as_uri())
+                if before:
+                    page.evaluate(before)
                 problems += [f"{rel} ({scheme}): {p}" for p in run_axe(page)]
         finally:
             context.close()

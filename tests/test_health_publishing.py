@@ -337,15 +337,12 @@ def test_a_to_z_and_an_article_with_questions_and_history_pass_nu_and_axe(site_d
     assert site_dir.build(search=False).ok
     pages = ["a-z.html", "health/piles.html"]
     assert checkers.run_vnu([site_dir.out / p for p in pages], site_dir.out) == []
-    problems = []
+    problems = checkers.axe_light_and_dark(browser, site_dir.out, pages,
+                                           before="document.querySelectorAll('details').forEach(d => d.open = true)")
     for scheme in ("light", "dark"):
         context = browser.new_context(color_scheme=scheme)
         try:
             page = context.new_page()
-            for rel in pages:
-                page.goto((site_dir.out / rel).as_uri())
-                page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
-                problems += [f"{rel} ({scheme}): {p}" for p in checkers.run_axe(page)]
             # The page history opens from the keyboard, no script needed.
             page.goto((site_dir.out / "health/piles.html").as_uri())
             page.focus(".page-history summary")
