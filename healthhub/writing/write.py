@@ -217,7 +217,8 @@ def _write(out_dir: Path, outputs: dict, finish: Callable[[Path], None] | None, 
     os.chmod(folder, 0o755)
     files.swap(folder, out_dir)  # the staging folder now holds the previous site, removed on leaving `staging`
     new = len(outputs) - len(same) - (MARKER not in same)
-    return WriteResult(new, unchanged, len(stale), written)
+    # removed: gone from the site (not the previous search index, which `finish` made again)
+    return WriteResult(new, unchanged, len(stale - written.keys()), written)
 
 
 def _compare(out_dir: Path, outputs: dict, state: OutputState, staging: Staging) -> tuple[dict, dict]:
