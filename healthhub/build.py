@@ -249,9 +249,12 @@ def _build(options: BuildOptions, progress: Progress | None, closing: contextlib
     if warm is not None and not options.use_cache:
         warm.forget()  # its bodies are in the cache
         warm = None
-    warm_pages = None
+    warm_pages, warm_named = None, {}
     if warm is not None and warm.usable(cache):
-        warm_pages = warm.pages
+        warm_pages, warm_named = warm.pages, warm.named
+
+    def load_named(name: str) -> dict:
+        return warm_named[name] if name in warm_named else cache.load(name)
     if warm is not None:
         resets = cache.resets()
         closing.callback(lambda: warm.check_kept(cache, resets))  # after the build, however it ends
@@ -283,14 +286,14 @@ def _build(options: BuildOptions, progress: Progress | None, closing: contextlib
         diagnostics += catalog_problems + catalog_warnings(env, catalogs)
         with Staging(out_dir) as staging:
             stored = warm_pages if warm_pages is not None else cache.load_pages()
-            templates = cache.load("templates")
-            manifest = cache.load("manifest")
+            templates = load_named("templates")
+            manifest = load_named("manifest")
             if manifest.get("out") != str(out_dir):
                 stored, manifest = {}, {}
             state = scan_output(out_dir, manifest.get("files"))
             pages = PageCache(env, site, stored, templates.get("memo"), state.verified, jobs, progress, staging,
                               lap=timings.lap)
-            related = cache.load("related")
+            related = load_named("related")
             memo = dict(related)
             try:
                 outputs = render_site(env, site, load_theme_assets(options.templates_dir), search=search,
@@ -337,9 +340,11 @@ def _build(options: BuildOptions, progress: Progress | None, closing: contextlib
                                                "check the folder's permissions"))
             with cache.transaction():
                 cache.update_pages(stored, pages.pages)
-                cache.update("templates", templates, {"memo": pages.template_memo})
-                cache.update("related", related, memo)
-                cache.update("manifest", manifest, {"out": str(out_dir), "files": written.files})
+                loaded = {"templates": templates, "related": related, "manifest": manifest}
+                named = {"templates": {"memo": pages.template_memo}, "related": memo,
+                         "manifest": {"out": str(out_dir), "files": written.files}}
+                for name, value in named.items():
+                    cache.update(name, loaded[name], value)
                 # The summary says "this output is what these inputs give". After a build whose
                 # inputs could not be trusted by stat (a file changed seconds ago), no summary may
                 # stand: an older one would match once that file is deleted again.
@@ -347,7 +352,7 @@ def _build(options: BuildOptions, progress: Progress | None, closing: contextlib
                     "inputs": inputs, "out": str(out_dir), "diagnostics": to_plain(diagnostics),
                     "counts": (len(site.articles), len(site.categories))})
             if warm is not None:
-                warm.pages = pages.pages
+                warm.pages, warm.named = pages.pages, named
         diagnostics += cache_warning(cache, options)  # not subject to --strict: the site is right
         timings.lap("save cache")
         return BuildResult(True, diagnostics, site, written, time.perf_counter() - started,

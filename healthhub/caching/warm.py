@@ -12,7 +12,9 @@ again passes one WarmState to every `build()` and these are kept in memory:
   key digests the file's bytes, the config, the people, the snippets it
   includes and HealthHub's code, so a decoded result is a pure function of
   it; Articles and Bodies are frozen and nothing changes them after parsing;
-- `pages`: what the last build wrote for each output page (the `pages` table).
+- `pages`: what the last build wrote for each output page (the `pages` table);
+- `named`: the output folder's manifest and the build's memos (templates,
+  related articles) as the last build stored them.
 
 It never decides correctness on its own: each build first checks that the
 cache database is still the one this state was filled from and has not been
@@ -38,11 +40,12 @@ class WarmState:
     records: dict[bytes, bytes] = field(default_factory=dict)
     decoded: dict[bytes, tuple] = field(default_factory=dict)  # key -> (Article | None, (Diagnostic...), Body | None)
     pages: dict[str, PageRecord] | None = None  # None: not known, read from the cache
+    named: dict[str, dict] = field(default_factory=dict)  # named values (the manifest, memos) as last stored
     token: bytes = b""  # b"": nothing known
 
     def forget(self) -> None:
         """Drop everything: the next build reads the cache."""
-        self.files, self.records, self.decoded, self.pages = {}, {}, {}, None
+        self.files, self.records, self.decoded, self.pages, self.named = {}, {}, {}, None, {}
         self.token = b""
 
     def usable(self, cache: Cache) -> bool:
