@@ -15,7 +15,7 @@ from pathlib import Path
 from . import __version__, errors, paths
 from .rendering.addresses import ADDRESSES_FILE
 from .build import BuildLocked, BuildOptions, build
-from .loading.content import display_path
+from .loading.scan import display_path
 from .errors import ConfigError, ProcessingError
 from .writing.safety import OutputRefused
 from .writing.write import WriteError
