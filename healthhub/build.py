@@ -13,8 +13,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
-import jinja2
-
 from .rendering import addresses
 from .caching.bodies import BodyMissing, TemporaryBodies
 from .caching.cache import (
@@ -38,6 +36,8 @@ from .writing.safety import MARKER, check_output_folder, output_folder
 from .writing.write import Staging, WriteResult, output_intact, scan_output, write_outputs
 
 if TYPE_CHECKING:
+    import jinja2
+
     from .loading.content import Site
 
 
@@ -233,8 +233,10 @@ def _build(options: BuildOptions, progress: Progress | None, closing: contextlib
         unchanged.seconds = time.perf_counter() - started
         unchanged.timings = timings
         return unchanged
-    # Imported only now: a build where nothing changed needs none of them (nor Markdown,
-    # Pillow, ICU or Babel, which they import).
+    # Imported only now: a build where nothing changed needs none of them (nor Jinja,
+    # Markdown, Pillow, ICU or Babel, which they import).
+    import jinja2
+
     from .caching.incremental import PageCache
     from .rendering.i18n import catalog_warnings, load_catalogs
     from .rendering.images import build_pictures
