@@ -15,7 +15,6 @@ import contextlib
 import dataclasses
 import datetime as dt
 import json
-import multiprocessing
 import posixpath
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,6 +50,8 @@ def check_site(site: Site, today: dt.date, jobs: int = 1) -> list[Diagnostic]:
     """Editorial checks on a loaded site (load_site reports everything else): each
     article's own checks, on `jobs` processes for a big site, then the ones across
     articles."""
+    import multiprocessing  # here: a check with nothing changed starts no workers
+
     articles = sorted(site.articles, key=lambda a: a.source)
     diags: list[Diagnostic] = []
     if jobs > 1 and len(articles) >= PARALLEL_CHECK_MIN and "fork" in multiprocessing.get_all_start_methods():
