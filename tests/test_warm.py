@@ -162,7 +162,7 @@ def test_what_the_warm_state_holds_is_what_the_build_uses(site_dir, tmp_path):
 
 
 def test_a_build_that_raises_drops_the_warm_state(site_dir, tmp_path, monkeypatch):
-    import healthhub.build
+    import healthhub.rendering.render
 
     write(site_dir, "articles/a.md", article("Alpha"))
     write(site_dir, "articles/b.md", article("Beta"))
@@ -171,7 +171,7 @@ def test_a_build_that_raises_drops_the_warm_state(site_dir, tmp_path, monkeypatc
 
     def broken(*args, **kwargs):
         raise RuntimeError("a bug while rendering")
-    monkeypatch.setattr(healthhub.build, "render_site", broken)
+    monkeypatch.setattr(healthhub.rendering.render, "render_site", broken)  # the build imports it when it renders
     write(site_dir, "articles/a.md", article("Alpha", body="Changed.\n"))
     try:
         warm_build(site_dir, warm)
