@@ -38,6 +38,7 @@ from .writing.write import Staging, WriteResult, output_intact, scan_output, wri
 if TYPE_CHECKING:
     import jinja2
 
+    from .caching.warm import WarmState
     from .loading.content import Site
 
 
@@ -161,27 +162,35 @@ def resolve_glossary(options: BuildOptions, config: Config) -> tuple[Config, lis
     return dataclasses.replace(config, glossary=terms), diags
 
 
-def build(options: BuildOptions, progress: Progress | None = None) -> BuildResult:
-    """Build the site (see _build)."""
+def build(options: BuildOptions, progress: Progress | None = None, warm: WarmState | None = None) -> BuildResult:
+    """Build the site (see _build). A process that builds the same site again and again
+    (the live preview) passes the same `warm` state each time (see warm.py)."""
     try:
-        return _cached_build(options, progress)
-    except BodyMissing:
-        # A body the cache promised is gone or damaged: never trust the rest
-        # of that cache either, build again from the sources.
-        cache = Cache(options.cache_folder())
-        if not cache.clear():
-            options = dataclasses.replace(options, use_cache=False)
-        cache.close()
         try:
-            return _cached_build(options, progress)
-        except BodyMissing:  # the cache could not be emptied: without it
-            return _cached_build(dataclasses.replace(options, use_cache=False), progress)
+            return _cached_build(options, progress, warm)
+        except BodyMissing:
+            # A body the cache promised is gone or damaged: never trust the rest
+            # of that cache either, build again from the sources.
+            if warm is not None:
+                warm.forget()
+            cache = Cache(options.cache_folder())
+            if not cache.clear():
+                options = dataclasses.replace(options, use_cache=False)
+            cache.close()
+            try:
+                return _cached_build(options, progress, warm)
+            except BodyMissing:  # the cache could not be emptied: without it
+                return _cached_build(dataclasses.replace(options, use_cache=False), progress, None)
+    except BaseException:
+        if warm is not None:  # whatever went wrong, the next build starts from the cache
+            warm.forget()
+        raise
 
 
-def _cached_build(options: BuildOptions, progress: Progress | None) -> BuildResult:
+def _cached_build(options: BuildOptions, progress: Progress | None, warm: WarmState | None = None) -> BuildResult:
     """_build, with the cache it opens closed after it (even when it fails)."""
     with contextlib.ExitStack() as closing:
-        return _build(options, progress, closing)
+        return _build(options, progress, closing, warm)
 
 
 class Timings:
@@ -210,7 +219,8 @@ class Timings:
         return "\n".join(lines)
 
 
-def _build(options: BuildOptions, progress: Progress | None, closing: contextlib.ExitStack) -> BuildResult:
+def _build(options: BuildOptions, progress: Progress | None, closing: contextlib.ExitStack,
+           warm: WarmState | None = None) -> BuildResult:
     """Build the site. Content problems come back as diagnostics (ok=False) and
     leave the output folder untouched; config problems raise ConfigError.
 
@@ -233,6 +243,19 @@ def _build(options: BuildOptions, progress: Progress | None, closing: contextlib
         unchanged.seconds = time.perf_counter() - started
         unchanged.timings = timings
         return unchanged
+    if warm is not None and not options.use_cache:
+        warm.forget()  # its bodies are in the cache
+        warm = None
+    warm_pages, warm_named = None, {}
+    if warm is not None and warm.usable(cache):
+        warm_pages, warm_named = warm.pages, warm.named
+
+    def load_named(name: str) -> dict:
+        return warm_named[name] if name in warm_named else cache.load(name)
+    if warm is not None:
+        resets = cache.resets()
+        closing.callback(lambda: warm.check_kept(cache, resets))  # after the build, however it ends
+
     # Imported only now: a build where nothing changed needs none of them (nor Jinja,
     # Markdown, Pillow, ICU or Babel, which they import).
     import jinja2
@@ -245,7 +268,7 @@ def _build(options: BuildOptions, progress: Progress | None, closing: contextlib
     # One build at a time reads and writes a site's cache and output folder.
     with build_lock(options.out_dir), (cache.bodies() or TemporaryBodies()) as bodies:
         loaded = load_articles(options, config, people, cache, bodies, jobs, progress,
-                               as_paths(scanned) if scanned else None, signatures)
+                               as_paths(scanned) if scanned else None, signatures, warm)
         site, diagnostics, reparsed = loaded.site, loaded.diagnostics, loaded.parsed
         timings.lap("load", f"{len(site.articles):,} articles, {reparsed:,} parsed")
         diagnostics += people_diags
@@ -269,14 +292,15 @@ def _build(options: BuildOptions, progress: Progress | None, closing: contextlib
         catalogs, catalog_problems = load_catalogs(options.templates_dir, site_languages(config), display_path)
         diagnostics += catalog_problems + catalog_warnings(env, catalogs)
         with Staging(out_dir) as staging:
-            stored, templates = cache.load_pages(), cache.load("templates")
-            manifest = cache.load("manifest")
+            stored = warm_pages if warm_pages is not None else cache.load_pages()
+            templates = load_named("templates")
+            manifest = load_named("manifest")
             if manifest.get("out") != str(out_dir):
                 stored, manifest = {}, {}
             state = scan_output(out_dir, manifest.get("files"))
             pages = PageCache(env, site, stored, templates.get("memo"), state.verified, jobs, progress, staging,
                               lap=timings.lap)
-            related = cache.load("related")
+            related = load_named("related")
             memo = dict(related)
             try:
                 outputs = render_site(env, site, load_theme_assets(options.templates_dir), search=search,
@@ -323,15 +347,19 @@ def _build(options: BuildOptions, progress: Progress | None, closing: contextlib
                                                "check the folder's permissions"))
             with cache.transaction():
                 cache.update_pages(stored, pages.pages)
-                cache.update("templates", templates, {"memo": pages.template_memo})
-                cache.update("related", related, memo)
-                cache.update("manifest", manifest, {"out": str(out_dir), "files": written.files})
+                loaded = {"templates": templates, "related": related, "manifest": manifest}
+                named = {"templates": {"memo": pages.template_memo}, "related": memo,
+                         "manifest": {"out": str(out_dir), "files": written.files}}
+                for name, value in named.items():
+                    cache.update(name, loaded[name], value)
                 # The summary says "this output is what these inputs give". After a build whose
                 # inputs could not be trusted by stat (a file changed seconds ago), no summary may
                 # stand: an older one would match once that file is deleted again.
                 cache.store("summary", {} if racy else {
                     "inputs": inputs, "out": str(out_dir), "diagnostics": to_plain(diagnostics),
                     "counts": (len(site.articles), len(site.categories))})
+            if warm is not None:
+                warm.pages, warm.named = pages.pages, named
         diagnostics += cache_warning(cache, options)  # not subject to --strict: the site is right
         timings.lap("save cache")
         return BuildResult(True, diagnostics, site, written, time.perf_counter() - started,
@@ -347,16 +375,19 @@ class Loaded:
 
 
 def load_articles(options: BuildOptions, config: Config, people: dict[str, Person], cache: Cache, bodies,
-                  jobs: int = 1, progress: Progress | None = None, scanned=None, signatures=None) -> Loaded:
+                  jobs: int = 1, progress: Progress | None = None, scanned=None, signatures=None,
+                  warm: WarmState | None = None) -> Loaded:
     """The load stage (build and check): every article parsed and validated into the
-    site model, those the cache knows taken from it, and the cache refreshed. The
-    caller holds the build lock and keeps `bodies` open while it uses the site."""
+    site model, those the cache knows taken from it (or from a `warm` state the caller
+    checked), and the cache refreshed. The caller holds the build lock and keeps
+    `bodies` open while it uses the site."""
+    from .caching.warm import store_token
     from .loading.content import load_site  # with Markdown: not needed when nothing changed
     from .loading.sources import SourceReader
 
     unreadable = 0
     with cache.transaction():  # committed before rendering: render workers read the new bodies
-        reader = SourceReader(cache, bodies, jobs, progress, signatures)
+        reader = SourceReader(cache, bodies, jobs, progress, signatures, warm)
 
         def read_articles(*args):
             nonlocal unreadable
@@ -368,7 +399,10 @@ def load_articles(options: BuildOptions, config: Config, people: dict[str, Perso
                                       future=options.future, today=options.publish_day(),
                                       read_articles=read_articles, scanned=scanned, bodies=bodies)
         reader.save(cache)
+        store_token(cache, warm)  # which warm state, if any, the cache now matches
     bodies.flush()
+    if warm is not None:
+        warm.files, warm.records, warm.decoded = reader.files, reader.records, reader.decoded
     reader.release()
     return Loaded(site, diagnostics, reader.reparsed, unreadable)
 

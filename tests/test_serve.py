@@ -11,6 +11,7 @@ import json
 import os
 import queue
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -398,15 +399,21 @@ def test_after_many_changes_the_served_site_equals_a_clean_build(site_dir, start
     back = site_dir.write("articles/health/back.md", article("Back pain", date="2025-01-02"))
     server = start()
 
-    def change(action) -> None:
-        done = len(re.findall(r"^Built ", server.output, re.M))
+    def change(action, outcome: str = "Built ") -> None:
+        done = len(re.findall(f"^{outcome}", server.output, re.M))
         action()
         deadline = time.monotonic() + 60
-        while len(re.findall(r"^Built ", server.output, re.M)) <= done:
+        while len(re.findall(f"^{outcome}", server.output, re.M)) <= done:
             assert time.monotonic() < deadline, server.output
             time.sleep(0.05)
 
     change(lambda: save(knee, article("Knee pain", tags="[running, joints]", body="New advice.\n")))
+    # An error, then fixed; the build cache deleted under the running server (which keeps
+    # parsed articles in memory between builds: it must notice and start again).
+    change(lambda: save(knee, article("Knee pain", date="2025-02-30")), outcome="Build failed")
+    change(lambda: save(knee, article("Knee pain", tags="[running, joints]", body="Fixed advice.\n")))
+    shutil.rmtree(site_dir.root / ".healthhub-preview" / ".healthhub-cache")
+    change(lambda: save(back, article("Back pain", date="2025-01-02", body="Rest a little.\n")))
     change(lambda: site_dir.write("articles/sleep/naps.md", article("Naps", category="Sleep", draft="true")))
     change(lambda: os.rename(back, back.with_name("lower-back.md")))
     change(lambda: (site_dir.articles / "sleep" / "naps.md").unlink())

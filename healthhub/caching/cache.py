@@ -215,6 +215,7 @@ class Store:
         self._connection: sqlite3.Connection | None = None
         self._pid = 0  # the process that opened _connection
         self._owner = os.getpid()  # only the build's own process starts a damaged file again
+        self.removed = 0  # how often the file was removed (started again) through this object
 
     def connection(self) -> sqlite3.Connection:
         if self._connection is None or self._pid != os.getpid():
@@ -260,6 +261,7 @@ class Store:
 
     def remove(self) -> None:
         """Delete the file (and SQLite's files next to it)."""
+        self.removed += 1
         self.close(commit=False)
         for suffix in ("", "-wal", "-shm", "-journal"):
             try:
@@ -428,6 +430,10 @@ class Cache:
         except OSError as exc:
             self._give_up(exc)
         return False
+
+    def resets(self) -> int:
+        """How often the database was started again since this Cache opened it (-1: not in use)."""
+        return self.db.removed if self.db is not None and self.problem is None else -1
 
     # named values
 

@@ -42,6 +42,7 @@ from livereload.handlers import LiveReloadHandler, LiveReloadJSHandler
 from tornado.websocket import WebSocketHandler
 
 from ..build import BuildLocked, BuildOptions, BuildResult, build, check_output
+from ..caching.warm import WarmState
 from .. import paths
 from ..loading.config import DEFAULT_CONFIG_FILE
 from ..loading.content import display_path
@@ -435,10 +436,10 @@ def publish(state: ServeState, outcome: Outcome, stylesheets: list[str] | None) 
 
 # --- building -----------------------------------------------------------------------
 
-def run_build(options: BuildOptions, debug: bool) -> tuple[Outcome, BuildResult | None]:
+def run_build(options: BuildOptions, debug: bool, warm: WarmState | None = None) -> tuple[Outcome, BuildResult | None]:
     """One build, as the server reports it; never raises for an author's mistake."""
     try:
-        result = build(options)
+        result = build(options, warm=warm)
     except ConfigError as exc:
         return Outcome(tuple(d.format() for d in exc.diagnostics)), None
     except BuildLocked:
@@ -483,6 +484,9 @@ class Rebuilder:
         self.snapshot: Snapshot = {}
         self.thread = threading.Thread(target=self._run, name="healthhub-rebuild", daemon=True)
         self.last_diagnostics: tuple[str, ...] | None = None
+        # What this server's builds keep between them (parsed articles, page records): a
+        # rebuild after one save at 10,000 articles need not read them from the cache again.
+        self.warm = WarmState()
 
     def take(self) -> Snapshot:
         return take_snapshot(self.roots, skip=self.options.build.out_dir)
@@ -505,7 +509,7 @@ class Rebuilder:
             self.index.pause()  # Pagefind must not read a site folder being swapped
         try:
             started = time.perf_counter()
-            outcome, result = run_build(self.options.build, self.options.debug)
+            outcome, result = run_build(self.options.build, self.options.debug, self.warm)
             seconds = time.perf_counter() - started
         finally:
             self.building.clear()
