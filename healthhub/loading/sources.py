@@ -11,6 +11,7 @@ before the cache was written is always read again.
 from __future__ import annotations
 
 import dataclasses
+import gc
 import marshal
 import math
 import os
@@ -347,6 +348,7 @@ class _GuardedParse:
     def serve(self, tasks: int, results: int) -> None:
         """In a worker: parse what the parent asks for until it closes the pipe."""
         converter = self.converter
+        gc.freeze()  # as incremental._worker_start: inherited objects stay shared with the parent
         # Bodies go back to the parent with the results, which stores them: one
         # writer for the cache's database (a connection is not shared across fork).
         bodies = MemoryBodies()
