@@ -14,7 +14,12 @@ For each shape (see corpus.SHAPES) and size it prints, from one run:
   memory twice: ru_maxrss of the largest process, which counts the pages a
   forked worker shares with the main process, and the peak of all the
   processes' PSS summed, sampled from /proc: what the machine spends), with
-  its ratio to the floor measured in the same run.
+  its ratio to the floor measured in the same run;
+- the edit floor: the least one edited article can cost with HealthHub's
+  guarantees, whatever the generator: a stat of every article file (to find
+  the edited one), that one article converted as in the floor, and the new
+  site given to readers all at once (every other file of the last build
+  hard-linked into a new folder beside the new page, then renamed in).
 Search indexing is left out (BuildOptions(search=False)). With --preview, the
 live preview too: `build.py serve` on the site, an article open in headless
 Chromium, and the time from a save to the new text painted (serve_latency.py),
@@ -257,6 +262,52 @@ def floor(articles: Path) -> dict:
     return {"seconds": seconds, "cpu": cpu, "jobs": jobs, "peak_mb": _peak()}
 
 
+def edit_floor(project: Path) -> dict:
+    """The edit floor (see the module's docstring), on a site built by the scenarios.
+    Like the scenarios it is timed after the imports; it leaves the site as it was."""
+    import jinja2
+    import markupsafe
+    import yaml
+
+    from healthhub.loading.markup import MarkdownConverter
+
+    site, new = project / "site", project / ".site-floor-new"
+    shutil.rmtree(new, ignore_errors=True)
+    converter = MarkdownConverter()
+    page = jinja2.Environment(autoescape=True).from_string(FLOOR_PAGE)
+    edited = os.fspath(_some_article(project))
+    started, cpu = time.perf_counter(), _cpu()
+    folders = [os.fspath(project / "articles")]
+    stats = 0
+    while folders:  # every article file's stat: which one changed?
+        with os.scandir(folders.pop()) as entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    folders.append(entry.path)
+                else:
+                    entry.stat()
+                    stats += 1
+    with open(edited, "rb") as handle:
+        text = handle.read().decode("utf-8")
+    _, front, body = text.split("---\n", 2)
+    meta = yaml.safe_load(front)
+    data = page.render(title=meta["title"], date=meta["date"], category=meta["category"],
+                       body=markupsafe.Markup(converter.convert(body).html)).encode()
+    linked = 0
+    for folder, _, files in os.walk(site):  # the rest of the site, as it was, into the new folder
+        target = os.path.join(new, os.path.relpath(folder, site))
+        os.makedirs(target, exist_ok=True)
+        for name in files:
+            os.link(os.path.join(folder, name), os.path.join(target, name))
+            linked += 1
+    with open(os.path.join(new, "edited.html"), "wb") as handle:
+        handle.write(data)
+    os.rename(new, project / ".site-floor-done")  # the swap (HealthHub exchanges the two folders in one call)
+    seconds, cpu = time.perf_counter() - started, _cpu() - cpu
+    shutil.rmtree(project / ".site-floor-done", ignore_errors=True)
+    return {"seconds": seconds, "cpu": cpu, "stats": stats, "linked": linked}
+
+
 def floor_in_subprocess(articles: Path) -> dict:
     return run_sampled([sys.executable, __file__, "--floor", str(articles)])
 
@@ -294,6 +345,11 @@ def bench(shape: str, count: int, workdir: Path, runs: int, slow_runs: int, prev
             "rendered": results[-1]["rendered"], "parsed": results[-1]["parsed"], "pages": results[-1]["pages"],
             "stages": results[-1].get("stages", []),
         }
+    settle(project)
+    floors = [json.loads(subprocess.run([sys.executable, __file__, "--edit-floor", str(project)], capture_output=True,
+                                        text=True, check=True).stdout.strip().splitlines()[-1]) for _ in range(runs)]
+    found["edit_floor"] = statistics.median(f["seconds"] for f in floors)
+    found["edit_floor_cpu"] = statistics.median(f["cpu"] for f in floors)
     if previews:
         found["preview"] = preview(project, previews)
     return found
@@ -320,16 +376,17 @@ def bench_site(project: Path, runs: int) -> list[str]:
 
 def table(results: list[dict]) -> list[str]:
     """Wall time (median) with CPU time in brackets; the cold build's ratio to the floor in both."""
-    lines = ["| shape | articles | floor | cold | cold / floor | no change | one edited | template edited | "
-             "one added | check | check (no change) | peak memory: largest process / all processes |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    lines = ["| shape | articles | floor | cold | cold / floor | no change | one edited | edit floor | "
+             "template edited | one added | check | check (no change) | peak memory: largest process / all processes |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for found in results:
         s = found["scenarios"]
         cell = {name: f"{s[name]['seconds']:.2f} s ({s[name]['cpu']:.2f})" for name in s}
+        edit_floor = f"{found['edit_floor']:.2f} s ({found['edit_floor_cpu']:.2f})" if "edit_floor" in found else "–"
         lines.append(f"| {found['shape']} | {found['size']:,} | {found['floor']:.2f} s ({found['floor_cpu']:.2f}) | "
                      f"{cell['cold']} | {s['cold']['seconds'] / found['floor']:.2f}x "
                      f"({s['cold']['cpu'] / found['floor_cpu']:.2f}x) | {cell['nochange']} | {cell['edit']} | "
-                     f"{cell['template']} | {cell['add']} | {cell['check']} | {cell['checknochange']} | "
+                     f"{edit_floor} | {cell['template']} | {cell['add']} | {cell['check']} | {cell['checknochange']} | "
                      f"{max(v['peak_mb'] for v in s.values()):.0f} MB / {_all_mb(s)} |")
     previews = [found for found in results if "preview" in found]
     if previews:  # the live preview (--preview): its own table, its numbers are not build times
@@ -381,6 +438,10 @@ def plot(results: list[dict], path: Path) -> None:
     floors = sorted({(r["size"], r["floor"]) for r in results if r["shape"] == "current"})
     if floors:
         cold.plot([f[0] for f in floors], [f[1] for f in floors], linestyle="--", color="grey", label="floor (current)")
+    edit_floors = sorted({(r["size"], r["edit_floor"]) for r in results if r["shape"] == "current" and "edit_floor" in r})
+    if edit_floors:
+        edit.plot([f[0] for f in edit_floors], [f[1] for f in edit_floors], linestyle="--", color="grey",
+                  label="edit floor (current)")
     for axes, title in ((cold, "cold build"), (edit, "one article edited")):
         axes.set_xscale("log")
         axes.set_yscale("log")
@@ -401,6 +462,9 @@ def plot(results: list[dict], path: Path) -> None:
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "--run":
         print(json.dumps(run_scenario(Path(sys.argv[2]), sys.argv[3], int(sys.argv[4]))))
+        return
+    if len(sys.argv) > 1 and sys.argv[1] == "--edit-floor":
+        print(json.dumps(edit_floor(Path(sys.argv[2]))))
         return
     if len(sys.argv) > 1 and sys.argv[1] == "--floor":
         print(json.dumps(floor(Path(sys.argv[2]))))

@@ -411,6 +411,9 @@ def test_search_in_arabic_finds_the_arabic_article(tmp_path, chromium):
             links = page.eval_on_selector_all(".pagefind-ui__result-link", "els => els.map(e => e.textContent)")
             assert "ضغط الدم" in links
             assert "Blood pressure" not in links
+            # each result's category is labelled in Arabic too, not with Pagefind's English key
+            tags = page.eval_on_selector_all(".pagefind-ui__result-tag", "els => els.map(e => e.textContent)")
+            assert tags and all(tag.startswith("القسم: ") for tag in tags), tags
         finally:
             context.close()
 

@@ -5,13 +5,15 @@ only what a build made."""
 
 from __future__ import annotations
 
+import errno
 import os
 import re
+import shutil
 import time
 
 import pytest
 
-from conftest import without_background_cleanup
+from conftest import SiteDir, article, without_background_cleanup
 from healthhub.writing import files
 from healthhub.writing.write import Staging, scan_output, write_outputs
 
@@ -100,3 +102,43 @@ def test_removing_in_the_background_never_follows_a_link(tmp_path):
     files.remove_in_background(trash)
     assert without_background_cleanup(tmp_path) == ["outside"]
     assert (outside / "deep/precious.txt").read_text() == "precious"
+
+
+def refuse_links(*args, **kwargs):
+    raise OSError(errno.EPERM, "Operation not permitted")  # what a FAT or exFAT disk answers
+
+
+def test_a_disk_without_hard_links_gets_copies_that_keep_their_times(site, monkeypatch):
+    """FAT and exFAT disks and some network shares refuse hard links: the unchanged files
+    are copied instead, keeping their mtime, and the build still works."""
+    out, pages, manifest = site
+    before = tree(out)
+    monkeypatch.setattr(os, "link", refuse_links)
+    result = rebuild(out, pages, manifest, {"health/page-7.html": b"page 7, revised"})
+    after = tree(out)
+    assert (result.written, result.unchanged, result.removed) == (1, 29, 1)
+    assert after["health/page-7.html"][0] == b"page 7, revised"
+    for rel, (data, _, mtime) in before.items():
+        if rel not in ("health/page-7.html", "old.html"):
+            assert after[rel][0] == data and after[rel][2] == mtime, rel
+
+
+def test_builds_on_a_disk_without_hard_links_equal_a_clean_build(tmp_path, monkeypatch):
+    """The real build: pages kept from the last build are copied (after checking their
+    bytes), so an incremental build there gives what a clean build gives."""
+    project = SiteDir(tmp_path / "project")
+    for n in range(6):
+        project.write(f"articles/health/page-{n}.md", article(f"Page {n}", body=f"Text of page {n}.\n"))
+    monkeypatch.setattr(os, "link", refuse_links)
+    assert project.build(search=False).ok
+    kept = {p.relative_to(project.out).as_posix(): p.stat().st_mtime_ns for p in project.out.rglob("*.html")}
+    project.write("articles/health/page-2.md", article("Page 2", body="Revised text of page 2.\n"))
+    result = project.build(search=False)
+    assert result.ok, [d.format() for d in result.diagnostics]
+    assert "Revised text of page 2" in project.read("health/page-2.html")
+    clean = SiteDir(tmp_path / "clean")
+    shutil.copytree(project.articles, clean.articles, dirs_exist_ok=True)
+    assert clean.build(search=False, use_cache=False).ok
+    assert project.tree() == clean.tree()
+    # a page the edit did not touch is the same file content with the same time
+    assert (project.out / "health/page-4.html").stat().st_mtime_ns == kept["health/page-4.html"]

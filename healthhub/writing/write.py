@@ -42,6 +42,7 @@ class WriteError(OSError):
             errno.EROFS: "the disk is read-only, build into another folder with --out",
             errno.EACCES: f"check that you may write to {out_dir.name}/ and the folder that holds it",
             errno.EPERM: f"check that you may write to {out_dir.name}/ and the folder that holds it",
+            errno.EAGAIN: "something else is writing into it: build again once that has stopped",
         }.get(exc.errno, "check the disk and build again")
         self.message = f"{reason.lower() if reason[:1].isupper() and reason[1:2].islower() else reason}; {hint}"
         super().__init__(exc.errno, self.message)
@@ -201,13 +202,16 @@ def _write(out_dir: Path, outputs: dict, finish: Callable[[Path], None] | None, 
         data = outputs[rel]
         if rel in same and (rel not in failed if type(data) is not Staged else _link_over(out_dir, folder, rel)):
             written[rel] = state.files[rel] + (same[rel],)
+        elif type(data) is Staged and rel in same:  # rendered again the same, not linked over: keep the time
+            written[rel] = _keep_time(out_dir, folder, rel, data)
         elif type(data) is Staged:
             written[rel] = data.stat + (data.hash,)
-        elif isinstance(data, (bytes, bytearray)):
+        elif isinstance(data, (bytes, bytearray)) and rel not in same:
             st = staging._write(rel, data)
             written[rel] = (st.st_size, st.st_mtime_ns, st.st_ino, hashes[rel])
-        else:  # a Kept whose file went away since it was vouched for
-            raise RuntimeError(f"{rel} changed while the site was being built, run the build again")
+        else:  # unchanged, but not linked: a disk without hard links (FAT, exFAT, some network shares)
+            st = _copy_unchanged(out_dir, rel, data, same[rel], staging)
+            written[rel] = (st.st_size, st.st_mtime_ns, st.st_ino, same[rel])
     if finish is not None:
         indexing = Ticker(progress, "Indexing for search", 1)
         finish(folder)
@@ -230,7 +234,7 @@ def _compare(out_dir: Path, outputs: dict, state: OutputState, staging: Staging)
         if state.verified.get(rel) == known:
             same[rel] = known
         elif not isinstance(data, (bytes, bytearray, Staged)):  # a Kept the output folder no longer vouches for
-            raise RuntimeError(f"{rel} changed while the site was being built, run the build again")
+            raise _changed(rel)
         elif rel in state.files and _same_bytes(out_dir, rel, data, staging):
             same[rel] = known
     return hashes, same
@@ -246,6 +250,43 @@ def _same_bytes(out_dir: Path, rel: str, data, staging: Staging) -> bool:
         return current.stat().st_size == len(data) and current.read_bytes() == data
     except OSError:
         return False
+
+
+def _changed(rel: str) -> OSError:
+    return OSError(errno.EAGAIN, f"{rel} changed while the site was being built")
+
+
+def _copy_unchanged(out_dir: Path, rel: str, data, known: bytes, staging: Staging) -> os.stat_result:
+    """Copy the current file for rel into the staging folder with its mtime (so a
+    deploy that compares times skips it), when it could not be linked. Its bytes
+    are checked against the hash the build knows for them: a file changed since
+    it was checked fails the build, it is never copied into the new site."""
+    current = out_dir / rel
+    try:
+        if current.is_symlink():
+            raise _changed(rel)
+        before = current.stat()
+        content = current.read_bytes() if not isinstance(data, (bytes, bytearray)) else bytes(data)
+    except FileNotFoundError:
+        raise _changed(rel) from None
+    if digest(content) != known:
+        raise _changed(rel)
+    target = staging.folder() / rel
+    staging._write(rel, content)
+    os.utime(target, ns=(before.st_atime_ns, before.st_mtime_ns), follow_symlinks=False)
+    return target.stat()
+
+
+def _keep_time(out_dir: Path, folder: Path, rel: str, data: Staged) -> tuple:
+    """The staged copy of an unchanged page, given the current file's mtime."""
+    target = os.path.join(folder, rel)
+    try:
+        os.utime(target, ns=(data.stat[1], os.stat(out_dir / rel, follow_symlinks=False).st_mtime_ns),
+                 follow_symlinks=False)
+    except FileNotFoundError:
+        return data.stat + (data.hash,)
+    st = os.stat(target, follow_symlinks=False)
+    return (st.st_size, st.st_mtime_ns, st.st_ino, data.hash)
 
 
 def _link_over(out_dir: Path, folder: Path, rel: str) -> bool:

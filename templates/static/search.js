@@ -10,7 +10,19 @@
     }
     var target = document.getElementById("search");
     if (!target || typeof PagefindUI === "undefined") return;
-    var ui = new PagefindUI({ element: "#search", showSubResults: false, showImages: false, resetStyles: false });
+    // Pagefind shows each result's metadata as "<key>: <value>", and the key (category) is the same in every
+    // language: show it under the page's own word for it instead.
+    var label = target.getAttribute("data-category-label") || "Category";
+    function relabel(result) {
+      if (result.meta && Object.prototype.hasOwnProperty.call(result.meta, "category")) {
+        var meta = {};
+        Object.keys(result.meta).forEach(function (key) { meta[key === "category" ? label : key] = result.meta[key]; });
+        result.meta = meta;
+      }
+      return result;
+    }
+    var ui = new PagefindUI({ element: "#search", showSubResults: false, showImages: false, resetStyles: false,
+                              processResult: relabel });
     // Pagefind's input has only a title; the visible "Search" heading labels it (axe: label-title-only).
     var input = target.querySelector("input");
     if (input) input.setAttribute("aria-labelledby", "search-heading");
