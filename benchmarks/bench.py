@@ -10,17 +10,19 @@ For each shape (see corpus.SHAPES) and size it prints, from one run:
 - HealthHub: a cold build (no cache, no output folder), a rebuild with no
   change, one article edited, one template edited, one article added, and
   `check` (with the build's cache) and `check` with nothing changed (its stored
-  result); each in its own process (wall time, the median of --runs, and peak
-  memory twice: ru_maxrss of the largest process, which counts the pages a
-  forked worker shares with the main process, and the peak of all the
-  processes' PSS summed, sampled from /proc: what the machine spends), with
-  its ratio to the floor measured in the same run;
+  result); each the command a user runs (`python build.py --no-search`,
+  `python build.py check`) in its own process, timed from start to exit, Python's
+  start-up and HealthHub's imports included (wall time, the median of --runs, its
+  CPU seconds, and peak memory twice: ru_maxrss of the largest process, which
+  counts the pages a forked worker shares with the main process, and the peak
+  of all its processes' PSS summed, sampled from /proc: what the machine
+  spends), with its ratio to the floor measured in the same run;
 - the edit floor: the least one edited article can cost with HealthHub's
   guarantees, whatever the generator: a stat of every article file (to find
   the edited one), that one article converted as in the floor, and the new
   site given to readers all at once (every other file of the last build
   hard-linked into a new folder beside the new page, then renamed in).
-Search indexing is left out (BuildOptions(search=False)). With --preview, the
+Search indexing is left out (--no-search). With --preview, the
 live preview too: `build.py serve` on the site, an article open in headless
 Chromium, and the time from a save to the new text painted (serve_latency.py),
 with the build and the search index brought up after it (in the background).
@@ -32,10 +34,10 @@ a benchmark-only dependency: `pip install matplotlib`).
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import multiprocessing
 import os
+import re
 import resource
 import shutil
 import statistics
@@ -65,27 +67,19 @@ SCENARIOS = [  # name, label, cheap (run --runs times; the others --slow-runs ti
 # --- one scenario, in a fresh process -------------------------------------------
 
 def run_scenario(project: Path, scenario: str, counter: int) -> dict:
-    from healthhub.build import BuildOptions, build
-
-    os.chdir(project)
+    """Prepare the scenario's change, then time the command a user would run."""
     if scenario in ("checkcold", "check", "checknochange"):
-        from healthhub.build import resolve_config, resolve_glossary, resolve_people
-        from healthhub.caching.cache import Cache
-        from healthhub.checking.check import CHECK_STORE, run_check
-
-        options = BuildOptions()
         if scenario == "checkcold":  # nothing cached: every article parsed
             shutil.rmtree(project / ".healthhub-cache", ignore_errors=True)
         if scenario == "check":  # with the build's cache (of the builds before), without a stored check result
-            Cache(options.cache_folder()).store(CHECK_STORE, {})
-        started, cpu = time.perf_counter(), _cpu()
-        config, glossary_diags = resolve_glossary(options, resolve_config(options))
-        people, people_diags = resolve_people(options)
-        result = run_check(options, config, people, people_diags + glossary_diags, dt.date(2026, 1, 1),
-                           disabled=config.check_disable)
-        seconds = time.perf_counter() - started
-        return {"seconds": seconds, "cpu": _cpu() - cpu, "pages": 0, "rendered": 0, "parsed": result.articles,
-                "peak_mb": _peak()}
+            from healthhub.caching.cache import Cache
+            from healthhub.checking.check import CHECK_STORE
+
+            Cache(project / ".healthhub-cache").store(CHECK_STORE, {})
+        seconds, cpu, out = run_cli(project, "check", "--today", "2026-01-01")
+        checked = re.search(r"^Checked ([\d,]+) article", out, re.MULTILINE)
+        return {"seconds": seconds, "cpu": cpu, "pages": 0, "rendered": 0,
+                "parsed": int(checked.group(1).replace(",", "")) if checked else 0, "peak_mb": _peak()}
     if scenario == "cold":
         shutil.rmtree(project / "site", ignore_errors=True)
         shutil.rmtree(project / ".healthhub-cache", ignore_errors=True)
@@ -103,15 +97,41 @@ def run_scenario(project: Path, scenario: str, counter: int) -> dict:
             "---\ntitle: \"Added article %d\"\n%s\ndate: 2026-01-02\nviews: 5\ntags: [sleep]\n---\n\n"
             "A new article about rest.\n\n## Why it matters\n\nSleep helps the body recover.\n" % (counter, category),
             encoding="utf-8")
+    seconds, cpu, out = run_cli(project, "build", "--no-search", "--timings")
+    # The stages as --timings prints them: "load   1.234 s   12%  10,000 articles, 3 parsed"
+    stages = re.findall(r"^(\S.*?)\s+([\d.]+) s\s+\d+%\s*(.*)$", out, re.MULTILINE)
+    work = {stage: text for stage, _, text in stages}
+    count = lambda pattern, text: int(m.group(1).replace(",", "")) if (m := re.search(pattern, text)) else 0
+    return {"seconds": seconds, "cpu": cpu, "pages": count(r"([\d,]+) pages", work.get("plan pages", "")),
+            "rendered": count(r"([\d,]+) pages", work.get("render", "")),
+            "parsed": count(r"([\d,]+) parsed", work.get("load", "")),
+            "peak_mb": _peak(), "stages": [(stage, float(secs)) for stage, secs, _ in stages]}
+
+
+def run_cli(project: Path, *args: str) -> tuple[float, float, str]:
+    """Run `python build.py ARGS` in the project folder as a user's machine runs it:
+    (wall seconds, CPU seconds of the process and its workers, what it printed).
+
+    Without PYTHONDONTWRITEBYTECODE: a user's Python writes the bytecode of
+    HealthHub's modules once and reuses it, while a machine that sets it (ours does)
+    compiles them from source in every run (about 0.1 s, a third of a no-change
+    build). The bytecode is written before the first timed run (compile_bytecode)."""
+    env = {name: value for name, value in os.environ.items() if name != "PYTHONDONTWRITEBYTECODE"}
     started, cpu = time.perf_counter(), _cpu()
-    result = build(BuildOptions(search=False))
+    done = subprocess.run([sys.executable, str(ROOT / "build.py"), *args], cwd=project, env=env,
+                          capture_output=True, text=True)
     seconds, cpu = time.perf_counter() - started, _cpu() - cpu
-    if not result.ok:
-        raise SystemExit("build failed: " + "; ".join(d.format() for d in result.errors[:3]))
-    pages = sum(1 for rel in result.written.files if rel.endswith(".html"))
-    stages = [(stage, round(secs, 3)) for stage, secs, _ in result.timings.stages] if result.timings else []
-    return {"seconds": seconds, "cpu": cpu, "pages": pages, "rendered": result.rendered, "parsed": result.parsed,
-            "peak_mb": _peak(), "stages": stages}
+    if done.returncode not in (0, 1) or (args[0] == "build" and done.returncode):  # check exits 1 on errors found
+        raise SystemExit(f"build.py {' '.join(args)} failed: {done.stderr.strip()[-2000:]}")
+    return seconds, cpu, done.stdout
+
+
+def compile_bytecode() -> None:
+    """Write the bytecode of HealthHub's modules (as installing the package or a
+    user's first run does), so no timed run compiles them."""
+    env = {name: value for name, value in os.environ.items() if name != "PYTHONDONTWRITEBYTECODE"}
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "healthhub")], env=env, check=True,
+                   stdout=subprocess.DEVNULL)
 
 
 def _some_article(project: Path) -> Path:
@@ -144,20 +164,20 @@ def settle(project: Path, limit: float = 60.0) -> None:
 
 def in_subprocess(project: Path, scenario: str, counter: int) -> dict:
     settle(project)
-    found = run_sampled([sys.executable, __file__, "--run", str(project), scenario, str(counter)])
-    return found
+    # the --run process only starts build.py: its own memory is not the build's
+    return run_sampled([sys.executable, __file__, "--run", str(project), scenario, str(counter)], own=False)
 
 
-def run_sampled(command: list[str]) -> dict:
+def run_sampled(command: list[str], own: bool = True) -> dict:
     """Run a `--run` or `--floor` process; its JSON answer, with `all_mb`: the peak of the
-    memory of it and its workers together, sampled every 50 ms from /proc (Linux; None
-    elsewhere). Each process's PSS counts the pages it shares with the others (forked
-    workers share most of the main process's) once in all: what the machine spends.
-    `peak_mb` (ru_maxrss) is the largest single process, shared pages included."""
+    memory of it (unless not `own`) and its descendants together, sampled every 50 ms from
+    /proc (Linux; None elsewhere). Each process's PSS counts the pages it shares with the
+    others (forked workers share most of the main process's) once in all: what the
+    machine spends. `peak_mb` (ru_maxrss) is the largest single process, shared pages included."""
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     peak = None
     while process.poll() is None:
-        total = _tree_pss(process.pid)
+        total = _tree_pss(process.pid, own)
         if total is not None:
             peak = max(peak or 0.0, total)
         time.sleep(0.05)
@@ -169,15 +189,17 @@ def run_sampled(command: list[str]) -> dict:
     return found
 
 
-def _tree_pss(pid: int) -> float | None:
-    """Summed PSS (MB) of a process and all its descendants now, or None without /proc."""
+def _tree_pss(pid: int, own: bool = True) -> float | None:
+    """Summed PSS (MB) of a process (if `own`) and all its descendants now, or None
+    when there is none of them (or no /proc)."""
     total, todo, seen = 0, [pid], False
     while todo:
         current = todo.pop()
         try:
-            with open(f"/proc/{current}/smaps_rollup", encoding="ascii") as handle:
-                total += next((int(line.split()[1]) for line in handle if line.startswith("Pss:")), 0)
-            seen = True
+            if own or current != pid:
+                with open(f"/proc/{current}/smaps_rollup", encoding="ascii") as handle:
+                    total += next((int(line.split()[1]) for line in handle if line.startswith("Pss:")), 0)
+                seen = True
             for task in os.listdir(f"/proc/{current}/task"):
                 with open(f"/proc/{current}/task/{task}/children", encoding="ascii") as handle:
                     todo += [int(child) for child in handle.read().split()]
@@ -263,8 +285,11 @@ def floor(articles: Path) -> dict:
 
 
 def edit_floor(project: Path) -> dict:
-    """The edit floor (see the module's docstring), on a site built by the scenarios.
-    Like the scenarios it is timed after the imports; it leaves the site as it was."""
+    """The edit floor (see the module's docstring), on a site built by the scenarios;
+    it leaves the site as it was but for the folder it renamed in (.site-floor-done,
+    removed by the caller, as HealthHub leaves the previous site to a background
+    remover). Run as a command (edit_floor_command), timed like the scenarios from
+    Python's start: the imports any generator on this stack needs are counted."""
     import jinja2
     import markupsafe
     import yaml
@@ -304,8 +329,18 @@ def edit_floor(project: Path) -> dict:
         handle.write(data)
     os.rename(new, project / ".site-floor-done")  # the swap (HealthHub exchanges the two folders in one call)
     seconds, cpu = time.perf_counter() - started, _cpu() - cpu
-    shutil.rmtree(project / ".site-floor-done", ignore_errors=True)
     return {"seconds": seconds, "cpu": cpu, "stats": stats, "linked": linked}
+
+
+def edit_floor_command(project: Path) -> dict:
+    """The edit floor as a command: wall and CPU seconds from the process's start to its exit."""
+    env = {name: value for name, value in os.environ.items() if name != "PYTHONDONTWRITEBYTECODE"}
+    settle(project)
+    started, cpu = time.perf_counter(), _cpu()
+    subprocess.run([sys.executable, __file__, "--edit-floor", str(project)], env=env, capture_output=True, check=True)
+    seconds, cpu = time.perf_counter() - started, _cpu() - cpu
+    shutil.rmtree(project / ".site-floor-done", ignore_errors=True)
+    return {"seconds": seconds, "cpu": cpu}
 
 
 def floor_in_subprocess(articles: Path) -> dict:
@@ -346,8 +381,7 @@ def bench(shape: str, count: int, workdir: Path, runs: int, slow_runs: int, prev
             "stages": results[-1].get("stages", []),
         }
     settle(project)
-    floors = [json.loads(subprocess.run([sys.executable, __file__, "--edit-floor", str(project)], capture_output=True,
-                                        text=True, check=True).stdout.strip().splitlines()[-1]) for _ in range(runs)]
+    floors = [edit_floor_command(project) for _ in range(runs)]
     found["edit_floor"] = statistics.median(f["seconds"] for f in floors)
     found["edit_floor_cpu"] = statistics.median(f["cpu"] for f in floors)
     if previews:
@@ -487,6 +521,7 @@ def main() -> None:
     parser.add_argument("--site", type=Path, action="append", default=[],
                         help="instead: time `check` on this existing site folder (repeat for several)")
     args = parser.parse_args()
+    compile_bytecode()
     if args.site:
         lines = []
         for project in args.site:

@@ -100,7 +100,9 @@ class Server:
         self.proc = subprocess.Popen(
             [sys.executable, str(ROOT / "build.py"), "serve", "--port", str(self.port), *extra],
             cwd=root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-            env={**os.environ, "PYTHONPATH": str(ROOT)},
+            # As a user's machine runs it: with bytecode written (this machine sets
+            # PYTHONDONTWRITEBYTECODE, which would compile HealthHub from source at each start).
+            env={**{k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}, "PYTHONPATH": str(ROOT)},
         )
         threading.Thread(target=self._read, daemon=True).start()
         self.wait_for(r"Serving http://", 0, timeout=600)

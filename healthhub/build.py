@@ -11,9 +11,7 @@ import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
-
-import jinja2
+from typing import TYPE_CHECKING, Callable
 
 from .rendering import addresses
 from .caching.bodies import BodyMissing, TemporaryBodies
@@ -27,21 +25,20 @@ from .caching.cache import (
     to_plain,
 )
 from .loading.config import DEFAULT_CONFIG_FILE, Config, load_config
-from .loading.content import Site, display_path, load_site, scan_articles
+from .loading.scan import as_paths, display_path, scan_names, source_signatures
 from .errors import ConfigError, Diagnostic, HasDiagnostics, error, warning
-from .rendering.images import build_pictures
-from .caching.incremental import PageCache
 from .progress import Progress
 from .loading.glossary import DEFAULT_GLOSSARY_FILE, load_glossary
 from .loading.people import DEFAULT_AUTHORS_FILE, Person, load_people
-from .rendering.i18n import catalog_warnings, load_catalogs
-from .rendering.render import make_environment, render_site, site_languages
 from .rendering.search import SearchIndexError, has_searchable_pages, index_site
-from .loading.sources import SourceReader, source_signatures
 from .theme import load_assets as load_theme_assets, theme_files
 from .writing.safety import MARKER, check_output_folder, output_folder
 from .writing.write import Staging, WriteResult, output_intact, scan_output, write_outputs
 
+if TYPE_CHECKING:
+    import jinja2
+
+    from .loading.content import Site
 
 
 @dataclass(frozen=True)
@@ -227,7 +224,7 @@ def _build(options: BuildOptions, progress: Progress | None, closing: contextlib
     out_dir = check_output(options)
     cache = closing.enter_context(Cache(options.cache_folder()))
     jobs = max(1, options.job_count())
-    scanned = scan_articles(options.articles_dir) if options.articles_dir.is_dir() else None
+    scanned = scan_names(options.articles_dir) if options.articles_dir.is_dir() else None
     inputs, racy, signatures = inputs_digest(options, config, people, scanned)
     unchanged = unchanged_build(options, config, people, cache, inputs, out_dir) if not racy else None
     timings.lap("check inputs", f"{len(signatures):,} article files by their stat"
@@ -236,10 +233,19 @@ def _build(options: BuildOptions, progress: Progress | None, closing: contextlib
         unchanged.seconds = time.perf_counter() - started
         unchanged.timings = timings
         return unchanged
+    # Imported only now: a build where nothing changed needs none of them (nor Jinja,
+    # Markdown, Pillow, ICU or Babel, which they import).
+    import jinja2
+
+    from .caching.incremental import PageCache
+    from .rendering.i18n import catalog_warnings, load_catalogs
+    from .rendering.images import build_pictures
+    from .rendering.render import make_environment, render_site, site_languages
 
     # One build at a time reads and writes a site's cache and output folder.
     with build_lock(options.out_dir), (cache.bodies() or TemporaryBodies()) as bodies:
-        loaded = load_articles(options, config, people, cache, bodies, jobs, progress, scanned, signatures)
+        loaded = load_articles(options, config, people, cache, bodies, jobs, progress,
+                               as_paths(scanned) if scanned else None, signatures)
         site, diagnostics, reparsed = loaded.site, loaded.diagnostics, loaded.parsed
         timings.lap("load", f"{len(site.articles):,} articles, {reparsed:,} parsed")
         diagnostics += people_diags
@@ -345,6 +351,9 @@ def load_articles(options: BuildOptions, config: Config, people: dict[str, Perso
     """The load stage (build and check): every article parsed and validated into the
     site model, those the cache knows taken from it, and the cache refreshed. The
     caller holds the build lock and keeps `bodies` open while it uses the site."""
+    from .loading.content import load_site  # with Markdown: not needed when nothing changed
+    from .loading.sources import SourceReader
+
     unreadable = 0
     with cache.transaction():  # committed before rendering: render workers read the new bodies
         reader = SourceReader(cache, bodies, jobs, progress, signatures)
@@ -365,7 +374,7 @@ def load_articles(options: BuildOptions, config: Config, people: dict[str, Perso
 
 
 def inputs_digest(options: BuildOptions, config: Config, people: dict[str, Person],
-                  scanned: tuple[list[Path], list[Path], list[Diagnostic]] | None) -> tuple[bytes, bool, dict]:
+                  scanned: tuple[list[str], list[str], list[Diagnostic]] | None) -> tuple[bytes, bool, dict]:
     """A digest of everything a build reads, with article files (and the files kept
     next to them) by their stat signature; and whether a file changed so recently
     that its signature cannot be trusted; and the signatures by file name."""
@@ -399,6 +408,9 @@ def unchanged_build(options: BuildOptions, config: Config, people: dict[str, Per
         return None
 
     def load_site_from_cache() -> Site:
+        from .loading.content import load_site  # only when asked for: not needed to say nothing changed
+        from .loading.sources import SourceReader
+
         bodies = cache.bodies()
         reader = SourceReader(cache, bodies)
         try:

@@ -7,15 +7,13 @@ import argparse
 import os
 import datetime as dt
 import re
-import json
 import sys
-import traceback
 from pathlib import Path
 
 from . import __version__, errors, paths
 from .rendering.addresses import ADDRESSES_FILE
 from .build import BuildLocked, BuildOptions, build
-from .loading.content import display_path
+from .loading.scan import display_path
 from .errors import ConfigError, ProcessingError
 from .writing.safety import OutputRefused
 from .writing.write import WriteError
@@ -180,6 +178,8 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     except Exception as exc:  # never a traceback for the user, unless asked
         if getattr(args, "debug", False):
+            import traceback  # here: every command starts faster without it
+
             traceback.print_exc()
         elif isinstance(exc, ProcessingError):
             original = exc.original
@@ -516,6 +516,8 @@ def _front_matter_lines(text: str) -> dict[str, int]:
 def yaml_quote(text: str) -> str:
     """A YAML double-quoted scalar (JSON's string syntax is one): every character
     survives, a line break or a quote in it cannot end the value."""
+    import json  # here: only `new` needs it, every command starts faster without it
+
     return json.dumps(text, ensure_ascii=False)
 
 

@@ -15,8 +15,10 @@ the folder into the package).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import jinja2
+if TYPE_CHECKING:
+    import jinja2
 
 DEFAULT_PREFIX = "default"  # {% extends "default/article.html" %}
 STATIC = "static"  # assets live in each layer's static/ folder
@@ -52,6 +54,8 @@ def _same_folder(a: Path, b: Path) -> bool:
 def make_loader(templates_dir: Path) -> jinja2.BaseLoader:
     """Unprefixed names look in every layer, the site's first; `default/NAME` is
     always the default theme's own template."""
+    import jinja2  # here: theme_files, which every build uses, does not need it
+
     layers = theme_layers(templates_dir)
     return jinja2.ChoiceLoader([
         jinja2.PrefixLoader({DEFAULT_PREFIX: jinja2.FileSystemLoader(str(packaged_theme_dir()))}),

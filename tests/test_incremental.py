@@ -295,6 +295,60 @@ def test_an_edited_output_file_is_rendered_again(site_dir, tmp_path):
     assert "Alpha" in page.read_text(encoding="utf-8") and "tampered" not in page.read_text(encoding="utf-8")
 
 
+def test_after_a_no_change_build_every_change_to_the_articles_or_the_site_folder_is_noticed(site_dir, tmp_path):
+    """The no-change check takes only stats (article files found by name, output files
+    by name from the last build's list); each change below must still give the site a
+    clean build gives, not the previous one."""
+    write(site_dir, "articles/a.md", article("Alpha"))
+    write(site_dir, "articles/sub/deep/b.md", article("Beta", "Sleep", "2024-01-01"))
+    assert site_dir.build(search=False).ok
+
+    def rebuilt_as_clean(number: int) -> None:
+        assert site_dir.build(search=False).rendered == 0  # nothing changed: nothing rendered
+        change(number)
+        assert site_dir.build(search=False).ok, number
+        fresh = clean_build(site_dir, tmp_path / f"fresh-{number}")
+        assert fresh.ok and tree(site_dir.out) == tree(tmp_path / f"fresh-{number}"), number
+        links = [p for p in site_dir.out.rglob("*") if p.is_symlink()]
+        assert not links, (number, links)
+
+    outside = tmp_path / "outside"
+    changes = [
+        lambda: write(site_dir, "articles/sub/deep/er/c.md", article("Gamma", "Sleep", "2024-02-01")),  # added
+        lambda: (site_dir.articles / "sub/deep/b.md").unlink(),  # deleted
+        lambda: (site_dir.out / "stray.html").write_text("not ours", encoding="utf-8"),  # a file put in the site
+        lambda: (site_dir.out / "health" / "a.html").unlink(),  # a page deleted from the site
+        lambda: (site_dir.out / "health" / "a.html").write_text("tampered", encoding="utf-8"),
+        lambda: relink(site_dir.out / "health" / "a.html", tmp_path / "a-copy.html"),  # a page made a link
+        lambda: relink_folder(site_dir.out / "sleep", outside),  # a folder made a link to the same files elsewhere
+    ]
+
+    def change(number: int) -> None:
+        changes[number]()
+
+    for number in range(len(changes)):
+        rebuilt_as_clean(number)
+    assert "Gamma" in (site_dir.out / "sleep" / "c.html").read_text(encoding="utf-8")
+    assert not (site_dir.out / "sleep" / "b.html").exists()
+    assert (outside / "c.html").is_file()  # what the link led to is left alone
+
+
+def relink(path: Path, elsewhere: Path) -> None:
+    """Move path elsewhere and put a symbolic link to it in its place (same stat seen through it)."""
+    path.rename(elsewhere)
+    path.symlink_to(elsewhere)
+
+
+def relink_folder(folder: Path, elsewhere: Path) -> None:
+    """relink a folder, and add as many files beside it as it held less one: the site
+    then has as many entries as before, every page has its stat (seen through the
+    link), and only the link itself tells that the site is not what a build made."""
+    held = sum(1 for p in folder.rglob("*") if p.is_file())
+    relink(folder, elsewhere)
+    for number in range(held - 1):
+        (folder.parent / f"pad-{number}.txt").write_text("", encoding="utf-8")
+
+
 def test_the_cache_folder_is_an_option_and_can_be_switched_off(site_dir, tmp_path):
     write(site_dir, "articles/a.md", article("Alpha"))
     assert site_dir.build(cache_dir=tmp_path / "elsewhere").ok

@@ -36,12 +36,12 @@ import shutil
 import sqlite3
 import tempfile
 from pathlib import Path
-from typing import Iterable, NamedTuple
-
-import jinja2
-import jinja2.bccache
+from typing import TYPE_CHECKING, Iterable, NamedTuple
 
 from .. import __version__
+
+if TYPE_CHECKING:
+    from .templates import CheckedBytecodeCache
 
 DEFAULT_DIR_NAME = ".healthhub-cache"
 DATABASE = "cache.sqlite"
@@ -160,46 +160,6 @@ def _make(name: str, names: tuple, values: list, classes: dict | None):
     obj = object.__new__(cls)  # a frozen dataclass, restored without running __init__ again
     obj.__dict__.update(zip(names, values))
     return obj
-
-
-class CheckedBytecodeCache(jinja2.BytecodeCache):
-    """Jinja's compiled templates in the cache folder, each file checked before it
-    is loaded: compiled code is never read from bytes that fail their checksum
-    (changed bytes in a plain FileSystemBytecodeCache crash the interpreter).
-
-    Worth keeping: compiling the default theme's templates takes about 0.8 s,
-    loading them from here about 0.05 s (benchmarks/templates.py), and every
-    build that renders a page pays it."""
-
-    def __init__(self, folder: Path):
-        self.folder = folder
-
-    def _path(self, bucket: jinja2.bccache.Bucket) -> Path:
-        return self.folder / f"{bucket.key}.cache"
-
-    @staticmethod
-    def _check(bucket: jinja2.bccache.Bucket, payload: bytes) -> bytes:
-        return digest(bucket.key.encode() + b"\0" + bucket.checksum.encode() + b"\0" + payload)
-
-    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        try:
-            data = self._path(bucket).read_bytes()
-        except OSError:
-            return
-        if len(data) < 16 or self._check(bucket, data[16:]) != data[:16]:
-            return  # damaged, or another template's: compiled again from the source
-        try:
-            bucket.bytecode_from_string(data[16:])
-        except Exception:  # cannot happen with a matching checksum, but never trust it
-            bucket.reset()
-
-    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        payload = bucket.bytecode_to_string()
-        try:
-            store_bytes(self._path(bucket), self._check(bucket, payload) + payload)
-        except OSError:
-            pass  # compiled again next time
-
 
 
 # --- the store ---------------------------------------------------------------------
@@ -559,6 +519,8 @@ class Cache:
     def compiled_templates(self) -> CheckedBytecodeCache | None:
         """Where Jinja keeps compiled templates: a folder per HealthHub code version
         (Jinja checks a template's source, not the options it was compiled with)."""
+        from .templates import CheckedBytecodeCache  # with Jinja: not needed when nothing changed
+
         if self.folder is None:
             return None
         root = self.folder / "templates"

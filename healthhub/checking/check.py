@@ -15,15 +15,18 @@ import contextlib
 import dataclasses
 import datetime as dt
 import json
-import multiprocessing
 import posixpath
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from ..loading.content import DESCRIPTION_LIMIT, Article, Site, decode, translation_key
 from ..errors import Diagnostic, HasDiagnostics, error, one_line, warning
 from ..loading.frontmatter import FrontMatterError, Position, split
-from ..loading.markup import CALLOUT_LABELS, prose_text, scan_source
+
+# The rules import the site model and Markdown helpers where they run (`# model`):
+# a check with nothing changed prints its stored result without them.
+if TYPE_CHECKING:
+    from ..loading.content import Article, Site
 
 REVIEW_WARNING_DAYS = 30
 # Readability formulas are noise on very short texts.
@@ -47,6 +50,8 @@ def check_site(site: Site, today: dt.date, jobs: int = 1) -> list[Diagnostic]:
     """Editorial checks on a loaded site (load_site reports everything else): each
     article's own checks, on `jobs` processes for a big site, then the ones across
     articles."""
+    import multiprocessing  # here: a check with nothing changed starts no workers
+
     articles = sorted(site.articles, key=lambda a: a.source)
     diags: list[Diagnostic] = []
     if jobs > 1 and len(articles) >= PARALLEL_CHECK_MIN and "fork" in multiprocessing.get_all_start_methods():
@@ -112,6 +117,8 @@ def check_translations(site: Site) -> list[Diagnostic]:
     """On a site in several languages: a translation whose source (the default
     language's standard version) changed after it, and a translation_key that no
     article of the default language has."""
+    from ..loading.content import translation_key  # model
+
     config = site.config
     if not config.languages:
         return []
@@ -150,6 +157,8 @@ def _at(article: Article, key: str) -> Position:
 
 def body_markdown(article: Article) -> str:
     """The Markdown body of the article's file (the site model does not keep it)."""
+    from ..loading.content import decode  # model
+
     try:
         text, _ = decode(Path(article.source).read_bytes(), article.source)
         return split(text or "")[1]
@@ -159,6 +168,8 @@ def body_markdown(article: Article) -> str:
 
 def check_readability(article: Article, body_html: str, body_markdown: str, target: float) -> list[Diagnostic]:
     import textstat  # slow to import: not loaded by a check whose result is stored
+
+    from ..loading.markup import prose_text  # model
 
     text = prose_text(body_html)
     if len(text.split()) < READABILITY_MIN_WORDS:
@@ -199,6 +210,8 @@ def check_sources(article: Article) -> list[Diagnostic]:
 
 
 def check_markdown(article: Article, body_markdown: str) -> list[Diagnostic]:
+    from ..loading.markup import CALLOUT_LABELS, scan_source  # model
+
     diags: list[Diagnostic] = []
     previous = 1  # the page title is the <h1>
     offset = article.body_first_line - 1
@@ -266,6 +279,8 @@ def check_history(article: Article) -> list[Diagnostic]:
 
 
 def check_summary(article: Article) -> list[Diagnostic]:
+    from ..loading.content import DESCRIPTION_LIMIT  # model
+
     if len(article.summary) <= DESCRIPTION_LIMIT:
         return []
     pos = _at(article, "summary")
@@ -420,10 +435,10 @@ def run_check(options, config, people, people_diags, today: dt.date, disabled: t
     from ..caching.bodies import BodyMissing
     from ..build import inputs_digest
     from ..caching.cache import Cache, digest
-    from ..loading.content import scan_articles
+    from ..loading.scan import as_paths, scan_names
 
     options = dataclasses.replace(options, future=True, today=today)  # scheduled articles are checked too
-    scanned = scan_articles(options.articles_dir)
+    scanned = scan_names(options.articles_dir)  # names: Paths only when the articles are read (as_paths)
     inputs, racy, signatures = inputs_digest(options, config, people, scanned)
     key = digest(inputs + repr(("check", sorted(set(people_diags)), tuple(disabled))).encode("utf-8", "surrogateescape"))
     trusted = not racy and external is None  # a file changed seconds ago, or answers from the network: never stored
@@ -433,11 +448,13 @@ def run_check(options, config, people, people_diags, today: dt.date, disabled: t
         if stored is not None:
             return stored
     try:
-        result = _run_check(options, config, people, people_diags, cache, scanned, signatures, disabled, external)
+        result = _run_check(options, config, people, people_diags, cache, as_paths(scanned), signatures, disabled,
+                            external)
     except BodyMissing:  # the cache promised a body it does not have: never trust it, start from the sources
         cache.clear()
         cache = Cache(None)
-        result = _run_check(options, config, people, people_diags, cache, scanned, signatures, disabled, external)
+        result = _run_check(options, config, people, people_diags, cache, as_paths(scanned), signatures, disabled,
+                            external)
     if trusted:
         cache.store(CHECK_STORE, {"key": key, "result": to_plain_result(result)})
     return result

@@ -46,11 +46,11 @@ from ..rendering.navigation import check_nav
 from .people import Person
 from ..rendering.images import RASTER_SUFFIXES, NotAnImage, probe, rewrite_images
 from .snippets import SNIPPETS_FOLDER, Snippets, expand, includes, load_snippets
+# Finding the files is scan.py's (a build with nothing changed needs only that); its
+# names are kept here too for the modules that import them from content.
+from .scan import MARKDOWN_SUFFIXES, display_path, is_ignored_name, is_link, scan_articles  # noqa: F401
 from ..caching.bodies import BodyStore, MemoryBodies
 
-MARKDOWN_SUFFIXES = (".md", ".markdown")
-# Data files (authors.yaml) may sit among the articles; they are read, never published.
-DATA_SUFFIXES = (".yaml", ".yml")
 # With safe_html, files next to articles that a browser cannot run as code.
 SAFE_FILE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".avif", ".bmp", ".ico", ".pdf", ".txt", ".csv",
                       ".mp3", ".m4a", ".ogg", ".oga", ".wav", ".mp4", ".m4v", ".webm", ".ogv", ".vtt")
@@ -808,101 +808,6 @@ def with_digest(article: Article) -> Article:
 
 
 # --- finding and gathering ----------------------------------------------------
-
-def is_ignored_name(name: str) -> bool:
-    """Hidden files, editor swap and backup files."""
-    return (name.startswith((".", "#", "~")) or name.endswith(("~", ".swp", ".swo", ".swx", ".tmp", ".bak", "#"))
-            or name.startswith("4913"))
-
-
-class Found(list):
-    """scan_articles' list of Markdown files; `links` holds the (str) paths of those
-    that are symbolic links, so later steps need not ask the disk again."""
-
-    links: frozenset[str] = frozenset()
-
-
-def is_link(source: Path, sources: list[Path]) -> bool:
-    links = getattr(sources, "links", None)
-    return os.fspath(source) in links if links is not None else source.is_symlink()
-
-
-def scan_articles(articles_dir: Path) -> tuple[list[Path], list[Path], list[Diagnostic]]:
-    """(Markdown files, other files, diagnostics) under articles_dir, sorted.
-
-    Hidden and backup files are left out. A symbolic link is followed only when
-    it stays inside articles_dir; one that leads outside, loops or leads
-    nowhere is an error, so a build never publishes a file from elsewhere.
-    """
-    sources: list[Path] = []
-    others: list[Path] = []
-    diags: list[Diagnostic] = []
-    top = articles_dir.resolve()
-
-    def link_problem(path: Path, real_root: Path | None = None) -> str | None:
-        try:
-            real = path.resolve(strict=True)
-        except (OSError, RuntimeError):
-            return "is a symbolic link that loops or leads nowhere, replace it with the file itself"
-        if real != top and top not in real.parents:
-            return ("is a symbolic link to a file outside the articles folder, "
-                    "copy the file into the articles folder instead")
-        if real_root is not None and (real == real_root or real in real_root.parents):
-            return "is a symbolic link that loops back to a folder that contains it, remove it"
-        return None
-
-    links: set[str] = set()
-
-    def walk(here: Path, in_snippets: bool = False) -> None:
-        real_here = here.resolve()
-        with os.scandir(here) as found:
-            entries = sorted(found, key=lambda entry: entry.name)
-        dirs: list[Path] = []
-        for entry in entries:  # DirEntry knows most of this without another system call
-            name = entry.name
-            if is_ignored_name(name):
-                continue
-            path = here / name
-            try:
-                is_dir = entry.is_dir()
-            except OSError:
-                is_dir = False
-            if entry.is_symlink():
-                problem = link_problem(path, real_here if is_dir else None)
-                if problem:
-                    kind = "folder" if is_dir else "file"
-                    diags.append(error(display_path(path), 1, 1, f"this {kind} {problem}"))
-                    continue
-                if not is_dir:
-                    links.add(os.fspath(path))
-            if is_dir:
-                dirs.append(path)
-            elif not entry.is_file():
-                continue  # sockets, pipes and devices are not content
-            elif name.lower().endswith(MARKDOWN_SUFFIXES) and not in_snippets:
-                sources.append(path)
-            elif in_snippets:
-                others.append(path)  # watched and fingerprinted like every input, never published
-            elif not name.lower().endswith(DATA_SUFFIXES):
-                others.append(path)
-        for folder in dirs:
-            walk(folder, in_snippets or (here == articles_dir and folder.name == SNIPPETS_FOLDER))
-
-    if articles_dir.is_dir():
-        walk(articles_dir)
-    sources = Found(sources)
-    sources.links = frozenset(links)
-    return sources, others, diags
-
-
-def display_path(path: Path) -> str:
-    """The path as the author knows it: relative to the working directory when possible."""
-    try:
-        # The folder is resolved, the name is not: a symbolic link is named as itself.
-        return (path.absolute().parent.resolve() / path.name).relative_to(Path.cwd().resolve()).as_posix()
-    except ValueError:
-        return path.as_posix()
-
 
 Read = tuple["Article | None", list[Diagnostic], "Body | None"]
 ArticleReader = Callable[[list[Path], Config, dict, Snippets], list[Read]]

@@ -192,7 +192,7 @@ class MarkdownConverter:
     """One Python-Markdown instance, reset between documents (building one is slow)."""
 
     def __init__(self, titles: dict[str, str] | None = None, safe_html: bool = False, glossary: tuple = ()) -> None:
-        from .glossary import GlossaryExtension
+        from .glossary_marker import GlossaryExtension
 
         self.safe_html = safe_html
         self._glossary = GlossaryExtension(glossary) if glossary else None

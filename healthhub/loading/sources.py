@@ -39,33 +39,14 @@ from .content import (
     read_article,
 )
 from ..progress import Progress, Ticker
+from .scan import RACY_SECONDS, source_signatures  # noqa: F401 (source_signatures: imported from here too)
 from .snippets import Snippets, includes
 
 TASK_SIZE = 32  # articles per task sent to a worker
 PARALLEL_PARSE_MIN = 64  # below this many new files a worker pool costs more than it saves
-RACY_SECONDS = 2.0
 WALL_LIMIT_FACTOR = 10  # a parse worker is stopped after this many times max_convert_seconds in wall time
 
 Result = Read
-
-
-def source_signatures(sources: list[Path]) -> tuple[tuple, bool]:
-    """(path, size, mtime, inode, ctime) of every file, and whether one was modified
-    too recently for its signature to prove its content (then it must be read)."""
-    now = time.time()
-    signatures = []
-    racy = False
-    for source in sources:
-        name = os.fspath(source)
-        try:
-            st = os.stat(name)
-        except OSError:
-            signatures.append((name,))
-            racy = True
-            continue
-        signatures.append((name, st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns))
-        racy = racy or now - st.st_mtime_ns / 1e9 <= RACY_SECONDS
-    return tuple(signatures), racy
 
 
 class SourceReader:

@@ -18,8 +18,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from PIL import Image, UnidentifiedImageError, features
-
 # The copies' widths follow the theme's columns (templates/static/style.css; CSS px)
 # at the screen widths readers have, times their device pixel ratio (1 to 3):
 #   article column: phones 294-364 (360-430 px screens), desktop 630 at most
@@ -73,6 +71,8 @@ class Picture:
 
 def probe(data: bytes) -> ImageSize:
     """The image's size and format, read from its header (nothing is decoded)."""
+    from PIL import Image, UnidentifiedImageError  # here: a site without images never imports Pillow
+
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -103,12 +103,16 @@ def variant_plan(name: str, size: ImageSize, avif: bool) -> list[tuple[str, int,
 
 
 def avif_supported() -> bool:
+    from PIL import features  # here: a site without images never imports Pillow
+
     return bool(features.check("avif"))
 
 
 def make_variant(data: bytes, width: int, fmt: str) -> bytes:
     """One smaller copy. JPEGs are decoded at a reduced scale (draft), so an
     8000x6000 photo never needs its full 144 MB in memory."""
+    from PIL import Image  # here: a site without images never imports Pillow
+
     with Image.open(io.BytesIO(data)) as image:
         height = max(1, round(image.height * width / image.width))
         if image.format == "JPEG":

@@ -35,6 +35,22 @@ def list_files(root: Path) -> dict[str, FileStat]:
     return found
 
 
+def count_files(root: str) -> tuple[int, bool]:
+    """How many files (or links) there are below root, and whether one is a symbolic
+    link; no stat is taken (the folders' listings say what each entry is)."""
+    count, links = 0, False
+    todo = [root]
+    while todo:
+        with os.scandir(todo.pop()) as entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    todo.append(entry.path)
+                else:
+                    count += 1
+                    links = links or entry.is_symlink()
+    return count, links
+
+
 def link_files(source: Path, target: Path, rels, made: set[str]) -> list[str]:
     """Hard-link source/rel as target/rel for each rel, making folders as needed (the
     ones in `made` exist already); the rels that could not be linked."""

@@ -1,0 +1,157 @@
+"""What is in the articles folder, by name and stat, without reading a file.
+
+A build first asks whether anything changed since the last one (build.py,
+"check inputs"); for that it needs only the files' names and stats. This
+module is that first step, kept apart from content.py so that a build in which
+nothing changed neither imports the Markdown, image and language libraries
+nor makes a Path for each of 10,000 files: names stay strings until an
+article is actually read (`as_paths`).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+from ..errors import Diagnostic, error
+from .snippets import SNIPPETS_FOLDER
+
+MARKDOWN_SUFFIXES = (".md", ".markdown")
+# Data files (authors.yaml) may sit among the articles; they are read, never published.
+DATA_SUFFIXES = (".yaml", ".yml")
+# A file modified this close to the moment its stat is taken may change again within
+# the same mtime tick: its stat does not prove its content, so it is read again.
+RACY_SECONDS = 2.0
+
+
+def is_ignored_name(name: str) -> bool:
+    """Hidden files, editor swap and backup files."""
+    return (name.startswith((".", "#", "~")) or name.endswith(("~", ".swp", ".swo", ".swx", ".tmp", ".bak", "#"))
+            or name.startswith("4913"))
+
+
+class Found(list):
+    """scan_articles' list of Markdown files; `links` holds the (str) paths of those
+    that are symbolic links, so later steps need not ask the disk again."""
+
+    links: frozenset[str] = frozenset()
+
+
+def is_link(source: Path, sources: list[Path]) -> bool:
+    links = getattr(sources, "links", None)
+    return os.fspath(source) in links if links is not None else source.is_symlink()
+
+
+def scan_articles(articles_dir: Path) -> tuple[list[Path], list[Path], list[Diagnostic]]:
+    """(Markdown files, other files, diagnostics) under articles_dir, sorted (see scan_names)."""
+    return as_paths(scan_names(articles_dir))
+
+
+def as_paths(scanned: tuple[list[str], list[str], list[Diagnostic]]) -> tuple[list[Path], list[Path], list[Diagnostic]]:
+    """scan_names' answer with Paths for names."""
+    names, others, diags = scanned
+    sources = Found(map(Path, names))
+    sources.links = getattr(names, "links", frozenset())
+    return sources, [Path(name) for name in others], diags
+
+
+def scan_names(articles_dir: Path) -> tuple[list[str], list[str], list[Diagnostic]]:
+    """(Markdown files, other files, diagnostics) under articles_dir, sorted, as
+    strings (articles_dir joined with the names found).
+
+    Hidden and backup files are left out. A symbolic link is followed only when
+    it stays inside articles_dir; one that leads outside, loops or leads
+    nowhere is an error, so a build never publishes a file from elsewhere.
+    """
+    sources: list[str] = []
+    others: list[str] = []
+    diags: list[Diagnostic] = []
+    top = articles_dir.resolve()
+
+    def link_problem(path: Path, real_root: Path | None = None) -> str | None:
+        try:
+            real = path.resolve(strict=True)
+        except (OSError, RuntimeError):
+            return "is a symbolic link that loops or leads nowhere, replace it with the file itself"
+        if real != top and top not in real.parents:
+            return ("is a symbolic link to a file outside the articles folder, "
+                    "copy the file into the articles folder instead")
+        if real_root is not None and (real == real_root or real in real_root.parents):
+            return "is a symbolic link that loops back to a folder that contains it, remove it"
+        return None
+
+    links: set[str] = set()
+
+    def walk(here: str, in_snippets: bool = False) -> None:
+        real_here: Path | None = None  # resolved only for a folder with a symbolic link in it
+        with os.scandir(here) as found:
+            entries = sorted(found, key=lambda entry: entry.name)
+        dirs: list[tuple[str, str]] = []
+        prefix = "" if here == "." else os.path.join(here, "")  # as Path(".") / name names it
+        for entry in entries:  # DirEntry knows most of this without another system call
+            name = entry.name
+            if is_ignored_name(name):
+                continue
+            path = prefix + name
+            try:
+                is_dir = entry.is_dir()
+            except OSError:
+                is_dir = False
+            if entry.is_symlink():
+                if is_dir and real_here is None:
+                    real_here = Path(here).resolve()
+                problem = link_problem(Path(path), real_here if is_dir else None)
+                if problem:
+                    kind = "folder" if is_dir else "file"
+                    diags.append(error(display_path(Path(path)), 1, 1, f"this {kind} {problem}"))
+                    continue
+                if not is_dir:
+                    links.add(path)
+            if is_dir:
+                dirs.append((path, name))
+            elif not entry.is_file():
+                continue  # sockets, pipes and devices are not content
+            elif name.lower().endswith(MARKDOWN_SUFFIXES) and not in_snippets:
+                sources.append(path)
+            elif in_snippets:
+                others.append(path)  # watched and fingerprinted like every input, never published
+            elif not name.lower().endswith(DATA_SUFFIXES):
+                others.append(path)
+        for folder, name in dirs:
+            walk(folder, in_snippets or (here == root and name == SNIPPETS_FOLDER))
+
+    root = os.fspath(articles_dir)
+    if articles_dir.is_dir():
+        walk(root)
+    found = Found(sources)
+    found.links = frozenset(links)
+    return found, others, diags
+
+
+def source_signatures(sources: list[Path | str]) -> tuple[tuple, bool]:
+    """(path, size, mtime, inode, ctime) of every file, and whether one was modified
+    too recently for its signature to prove its content (then it must be read)."""
+    now = time.time()
+    signatures = []
+    racy = False
+    for source in sources:
+        name = os.fspath(source)
+        try:
+            st = os.stat(name)
+        except OSError:
+            signatures.append((name,))
+            racy = True
+            continue
+        signatures.append((name, st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns))
+        racy = racy or now - st.st_mtime_ns / 1e9 <= RACY_SECONDS
+    return tuple(signatures), racy
+
+
+def display_path(path: Path) -> str:
+    """The path as the author knows it: relative to the working directory when possible."""
+    try:
+        # The folder is resolved, the name is not: a symbolic link is named as itself.
+        return (path.absolute().parent.resolve() / path.name).relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
