@@ -13,8 +13,10 @@ For each shape (see corpus.SHAPES) and size it prints, from one run:
   result); each the command a user runs (`python build.py --no-search`,
   `python build.py check`) in its own process, timed from start to exit, Python's
   start-up and HealthHub's imports included (wall time, the median of --runs, its
-  CPU seconds and peak memory from the rusage of the process and its workers),
-  with its ratio to the floor measured in the same run;
+  CPU seconds, and peak memory twice: ru_maxrss of the largest process, which
+  counts the pages a forked worker shares with the main process, and the peak
+  of all its processes' PSS summed, sampled from /proc: what the machine
+  spends), with its ratio to the floor measured in the same run;
 - the edit floor: the least one edited article can cost with HealthHub's
   guarantees, whatever the generator: a stat of every article file (to find
   the edited one), that one article converted as in the floor, and the new
@@ -162,9 +164,48 @@ def settle(project: Path, limit: float = 60.0) -> None:
 
 def in_subprocess(project: Path, scenario: str, counter: int) -> dict:
     settle(project)
-    out = subprocess.run([sys.executable, __file__, "--run", str(project), scenario, str(counter)],
-                         capture_output=True, text=True, check=True)
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    # the --run process only starts build.py: its own memory is not the build's
+    return run_sampled([sys.executable, __file__, "--run", str(project), scenario, str(counter)], own=False)
+
+
+def run_sampled(command: list[str], own: bool = True) -> dict:
+    """Run a `--run` or `--floor` process; its JSON answer, with `all_mb`: the peak of the
+    memory of it (unless not `own`) and its descendants together, sampled every 50 ms from
+    /proc (Linux; None elsewhere). Each process's PSS counts the pages it shares with the
+    others (forked workers share most of the main process's) once in all: what the
+    machine spends. `peak_mb` (ru_maxrss) is the largest single process, shared pages included."""
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    peak = None
+    while process.poll() is None:
+        total = _tree_pss(process.pid, own)
+        if total is not None:
+            peak = max(peak or 0.0, total)
+        time.sleep(0.05)
+    out, err = process.communicate()
+    if process.returncode:
+        raise subprocess.CalledProcessError(process.returncode, command, out, err)
+    found = json.loads(out.strip().splitlines()[-1])
+    found["all_mb"] = peak
+    return found
+
+
+def _tree_pss(pid: int, own: bool = True) -> float | None:
+    """Summed PSS (MB) of a process (if `own`) and all its descendants now, or None
+    when there is none of them (or no /proc)."""
+    total, todo, seen = 0, [pid], False
+    while todo:
+        current = todo.pop()
+        try:
+            if own or current != pid:
+                with open(f"/proc/{current}/smaps_rollup", encoding="ascii") as handle:
+                    total += next((int(line.split()[1]) for line in handle if line.startswith("Pss:")), 0)
+                seen = True
+            for task in os.listdir(f"/proc/{current}/task"):
+                with open(f"/proc/{current}/task/{task}/children", encoding="ascii") as handle:
+                    todo += [int(child) for child in handle.read().split()]
+        except (OSError, ValueError):
+            continue  # ended meanwhile
+    return total / 1024 if seen else None
 
 
 def preview(project: Path, saves: int) -> dict:
@@ -303,9 +344,7 @@ def edit_floor_command(project: Path) -> dict:
 
 
 def floor_in_subprocess(articles: Path) -> dict:
-    out = subprocess.run([sys.executable, __file__, "--floor", str(articles)], capture_output=True, text=True,
-                         check=True)
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return run_sampled([sys.executable, __file__, "--floor", str(articles)])
 
 
 # --- the table ----------------------------------------------------------------------------
@@ -317,7 +356,9 @@ def bench(shape: str, count: int, workdir: Path, runs: int, slow_runs: int, prev
     shutil.copytree(ROOT / "templates", project / "templates")
     floors = [floor_in_subprocess(project / "articles") for _ in range(slow_runs)]
     found = {"shape": shape, "size": count, "floor": statistics.median(f["seconds"] for f in floors),
-             "floor_cpu": statistics.median(f["cpu"] for f in floors), "scenarios": {}}
+             "floor_cpu": statistics.median(f["cpu"] for f in floors),
+             "floor_all_mb": max((f["all_mb"] for f in floors if f.get("all_mb") is not None), default=None),
+             "scenarios": {}}
     counter = 0
     for name, _, cheap in SCENARIOS:
         if name in ("nochange", "checknochange"):
@@ -335,6 +376,7 @@ def bench(shape: str, count: int, workdir: Path, runs: int, slow_runs: int, prev
             "cpu": statistics.median(r["cpu"] for r in results),
             "all": [round(r["seconds"], 3) for r in results],
             "peak_mb": max(r["peak_mb"] for r in results),
+            "all_mb": max((r["all_mb"] for r in results if r.get("all_mb") is not None), default=None),
             "rendered": results[-1]["rendered"], "parsed": results[-1]["parsed"], "pages": results[-1]["pages"],
             "stages": results[-1].get("stages", []),
         }
@@ -369,7 +411,7 @@ def bench_site(project: Path, runs: int) -> list[str]:
 def table(results: list[dict]) -> list[str]:
     """Wall time (median) with CPU time in brackets; the cold build's ratio to the floor in both."""
     lines = ["| shape | articles | floor | cold | cold / floor | no change | one edited | edit floor | "
-             "template edited | one added | check | check (no change) | peak memory |",
+             "template edited | one added | check | check (no change) | peak memory: largest process / all processes |",
              "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for found in results:
         s = found["scenarios"]
@@ -379,7 +421,7 @@ def table(results: list[dict]) -> list[str]:
                      f"{cell['cold']} | {s['cold']['seconds'] / found['floor']:.2f}x "
                      f"({s['cold']['cpu'] / found['floor_cpu']:.2f}x) | {cell['nochange']} | {cell['edit']} | "
                      f"{edit_floor} | {cell['template']} | {cell['add']} | {cell['check']} | {cell['checknochange']} | "
-                     f"{max(v['peak_mb'] for v in s.values()):.0f} MB |")
+                     f"{max(v['peak_mb'] for v in s.values()):.0f} MB / {_all_mb(s)} |")
     previews = [found for found in results if "preview" in found]
     if previews:  # the live preview (--preview): its own table, its numbers are not build times
         lines += ["", "| shape | articles | preview: save → new text painted | of which the build | "
@@ -389,6 +431,11 @@ def table(results: list[dict]) -> list[str]:
             lines.append(f"| {found['shape']} | {found['size']:,} | {p['seconds'] * 1000:.0f} ms | "
                          f"{p['build'] * 1000:.0f} ms | {p['index']:.2f} s | {p['start']:.1f} s |")
     return lines
+
+
+def _all_mb(scenarios: dict) -> str:
+    found = [v["all_mb"] for v in scenarios.values() if v.get("all_mb") is not None]
+    return f"{max(found):.0f} MB" if found else "?"
 
 
 def growth(results: list[dict]) -> list[str]:

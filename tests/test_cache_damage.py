@@ -167,3 +167,27 @@ def test_template_fingerprints_that_cannot_be_worked_out_render_every_page(two, 
     touch_template(two, "base.html")
     result = two.build(search=False)
     assert result.ok and result.rendered == len(list(two.out.rglob("*.html")))
+
+
+def test_an_article_changed_while_the_build_reads_it_is_never_cached_under_its_old_bytes(site_dir, monkeypatch):
+    """The parse workers read each file again (the build does not hold every file's bytes
+    meanwhile): bytes that changed since their digest was taken are published as they
+    are now, and not cached under the digest of the old ones."""
+    from healthhub.loading import sources
+
+    site_dir.write("articles/health/a.md", article("Alpha", body="Old text of Alpha.\n"))
+    path = site_dir.root / "articles" / "health" / "a.md"
+    old = path.read_bytes()
+    parse_many = sources.parse_many
+
+    def changing_meanwhile(*args, **kwargs):
+        path.write_text(article("Alpha", body="New text of Alpha.\n"), encoding="utf-8")
+        return parse_many(*args, **kwargs)
+
+    monkeypatch.setattr(sources, "parse_many", changing_meanwhile)
+    assert site_dir.build(search=False).ok
+    assert "New text of Alpha." in site_dir.read("health/a.html")
+    monkeypatch.setattr(sources, "parse_many", parse_many)
+    path.write_bytes(old)
+    assert site_dir.build(search=False).ok
+    assert "Old text of Alpha." in site_dir.read("health/a.html")

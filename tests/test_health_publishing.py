@@ -219,6 +219,22 @@ PAGE_QUESTIONS = """() => {
 }"""
 
 
+@pytest.mark.parametrize("heading", [
+    "Common questions", "COMMON\xa0QUESTIONS", "Common ques<em>tions</em>", "Common ques<em title='x>y'>tions</em>",
+    "Common ques<!-- a > b -->tions", "Common &#113;uestions", "Common &#x71;uestions", "Common ques</ x>tions",
+    "Common que\u017ftions", 'Common <span data-x=a"b>questions</span>', "Common&nbsp;questions",
+])
+def test_the_quick_look_for_the_questions_heading_never_misses_one(heading):
+    """markup.may_have_heading saves parsing the HTML of bodies without the heading: it
+    may say yes wrongly, never no (an article would lose its FAQPage data)."""
+    from healthhub.loading.markup import common_questions, may_have_heading
+
+    body = f'<h2 id="x">{heading}</h2>\n<h3>Does it hurt?</h3>\n<p>Rarely. He said "no".</p>'
+    assert may_have_heading(body, "Common questions")
+    assert common_questions(body)[0][0] == "Does it hurt?"
+    assert not may_have_heading("<h2>Common answers</h2><h3>Q</h3><p>Answers &amp; more</p>", "Common questions")
+
+
 def test_common_questions_become_faqpage_json_ld_that_says_what_the_page_says(site_dir, browser):
     site_dir.write("articles/health/piles.md", article("Piles", body=QUESTIONS_BODY))
     site_dir.write("articles/health/other.md", article("Other", body="## Common questions\n\nNo questions here.\n"))

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import gc
 import hashlib
 import multiprocessing
 from typing import Callable, Sequence
@@ -273,6 +274,11 @@ _WORKER: dict = {}
 
 
 def _worker_start(cache: PageCache, dirty, render_one) -> None:
+    # Everything this worker inherited is left out of its garbage collections: a full
+    # collection writes to every object it walks, which copies the parent's pages into
+    # this process one by one (at 10,000 articles each worker ended up holding its
+    # own copy of the site model). Only this forked process: no thread shares it.
+    gc.freeze()
     _WORKER.update(cache=cache, dirty=dirty, render_one=render_one)
 
 

@@ -11,6 +11,7 @@ before the cache was written is always read again.
 from __future__ import annotations
 
 import dataclasses
+import gc
 import marshal
 import math
 import os
@@ -81,6 +82,9 @@ class SourceReader:
         base = digest(code_version() + repr(config).encode() + repr(sorted(people.items())).encode())
         new_stat: dict[str, FileRecord] = {}
         keys: list[bytes | None] = []
+        # What to parse: path, display name and the digest of its bytes. Not the bytes:
+        # a worker reads them again (held here they were a site's whole Markdown in
+        # memory at once: 135 MB at 3,000 long articles).
         missing: dict[bytes, tuple[Path, str, bytes]] = {}
         results: dict[bytes, Result] = {}
         plain: dict[bytes, bytes] = {}
@@ -139,15 +143,13 @@ class SourceReader:
                 except Exception:  # a class changed shape: parse again
                     pass
             if key not in missing and key not in results:
-                if data is None:
-                    data = source.read_bytes()
-                missing[key] = (source, display, data)
+                missing[key] = (source, display, content)
         self.reparsed = len(missing)
         ticker = Ticker(self.progress, "Reading articles", len(sources), len(sources) - len(missing))
         for key, result in parse_many(list(missing.items()), config, people, self.bodies, self.jobs,
                                       ticker.advance, snippets).items():
             results[key] = result
-            if type(result) is Stopped:
+            if isinstance(result, Uncached):
                 continue  # parsed again next time
             try:
                 plain[key] = marshal.dumps(_to_record(result))
@@ -209,8 +211,10 @@ def parse_many(work: list[tuple[bytes, tuple[Path, str, bytes]]], config: Config
     if not hasattr(os, "fork"):
         converter = make_converter(config)
         results = {}
-        for key, (source, display, data) in work:
-            results[key] = read_article(source, display, config, converter, people, bodies, data, key, snippets)
+        for key, (source, display, content) in work:
+            data, same = read_verified(source, content)
+            result = read_article(source, display, config, converter, people, bodies, data, key, snippets)
+            results[key] = result if same else Uncached(result)
             advance(1)
         return results
     workers = max(1, min(jobs, len(work) // PARALLEL_PARSE_MIN or 1))
@@ -220,8 +224,23 @@ def parse_many(work: list[tuple[bytes, tuple[Path, str, bytes]]], config: Config
     return _GuardedParse(work, config, people, bodies, workers, size, advance, snippets).run()
 
 
-class Stopped(tuple):
-    """The result of an article whose parsing was stopped: never cached (tried again next build)."""
+class Uncached(tuple):
+    """A result that is not cached (the file is parsed again next build)."""
+
+
+class Stopped(Uncached):
+    """The result of an article whose parsing was stopped."""
+
+
+def read_verified(source: Path, content: bytes) -> tuple[bytes | None, bool]:
+    """The file's bytes (None if it cannot be read now: read_article says so) and
+    whether they are the bytes whose digest is `content`, which its cache key holds.
+    A file changed since is parsed as it is now, and not cached under that key."""
+    try:
+        data = source.read_bytes()
+    except OSError:
+        return None, False
+    return data, digest(data) == content
 
 
 def too_slow(display: str, config: Config) -> Read:
@@ -327,6 +346,7 @@ class _GuardedParse:
     def serve(self, tasks: int, results: int) -> None:
         """In a worker: parse what the parent asks for until it closes the pipe."""
         converter = self.converter
+        gc.freeze()  # as incremental._worker_start: inherited objects stay shared with the parent
         # Bodies go back to the parent with the results, which stores them: one
         # writer for the cache's database (a connection is not shared across fork).
         bodies = MemoryBodies()
@@ -342,7 +362,8 @@ class _GuardedParse:
             done = []
             for index in task:
                 _send(results, ("start", index))
-                key, (source, display, data) = self.work[index]
+                key, (source, display, content) = self.work[index]
+                data, same = read_verified(source, content)
                 usage = resource.getrusage(resource.RUSAGE_SELF)
                 allowed = math.ceil(usage.ru_utime + usage.ru_stime) + self.config.max_convert_seconds
                 resource.setrlimit(resource.RLIMIT_CPU,
@@ -350,6 +371,8 @@ class _GuardedParse:
                 try:
                     result = read_article(source, display, self.config, converter, self.people, bodies,
                                           data, key, self.snippets)
+                    if not same:
+                        result = Uncached(result)
                     body = result[2]
                     # an article with front-matter errors has a body (its links are checked) but stores none
                     html = bodies.bodies.pop(body.where) if body is not None and body.where else None
@@ -403,8 +426,9 @@ class _GuardedParse:
                             for index, result, html in message[1]:
                                 if html is not None:
                                     body = result[2]
-                                    result = (result[0], result[1],
-                                              dataclasses.replace(body, where=self.bodies.put(body.key, html)))
+                                    result = type(result)((result[0], result[1],
+                                                           dataclasses.replace(body, where=self.bodies.put(body.key,
+                                                                                                          html))))
                                 results[self.work[index][0]] = result
                             self.advance(len(message[1]))
                             selector.unregister(worker.results)
@@ -430,7 +454,7 @@ class _GuardedParse:
             why = "too slow"
         task = worker.task
         current = worker.current if worker.current is not None else task[0]
-        key, (source, display, data) = self.work[current]
+        key, (source, display, _) = self.work[current]
         if why == "too slow":
             results[key] = too_slow(display, self.config)
         else:

@@ -474,6 +474,7 @@ def make_environment(templates_dir: Path, compiled_dir: Path | None = None) -> j
     env.globals["article_picture"] = _article_picture
     env.globals["questions_data"] = questions_data
     env.jsonld_links = {}  # structured_data's memo, as relative_urls
+    env.formatted_dates = {}  # (date, English?, format or language) -> text: an article page shows ~13 dates
     env.globals["generator"] = f"HealthHub {__version__}"
     env.filters["json_script"] = json_for_script
     env.filters["shorten"] = shorten
@@ -566,9 +567,18 @@ def _article_picture(ctx, article: Article, sizes: str = "card", eager: bool = F
 @jinja2.pass_context
 def _format_date(ctx, date: dt.date) -> str:
     translator = ctx.get("i18n")
-    if translator is None or translator.english:  # English keeps the config's date_format
-        return format_date(date, ctx["config"].date_format)
-    return translator.date(date)
+    english = translator is None or translator.english  # English keeps the config's date_format
+    memo = getattr(ctx.environment, "formatted_dates", None)
+    # a Translator's dates follow its language (make_translator)
+    key = (date, english, ctx["config"].date_format if english else translator.language)
+    found = memo.get(key) if memo is not None else None
+    if found is None:
+        found = format_date(date, key[2]) if english else translator.date(date)
+        if memo is not None:
+            if len(memo) > 50_000:
+                memo.clear()
+            memo[key] = found
+    return found
 
 
 @jinja2.pass_context
