@@ -347,11 +347,11 @@ def _build(options: BuildOptions, progress: Progress | None, closing: contextlib
                                                "check the folder's permissions"))
             with cache.transaction():
                 cache.update_pages(stored, pages.pages)
-                loaded = {"templates": templates, "related": related, "manifest": manifest}
+                before = {"templates": templates, "related": related, "manifest": manifest}
                 named = {"templates": {"memo": pages.template_memo}, "related": memo,
                          "manifest": {"out": str(out_dir), "files": written.files}}
                 for name, value in named.items():
-                    cache.update(name, loaded[name], value)
+                    cache.update(name, before[name], value)
                 # The summary says "this output is what these inputs give". After a build whose
                 # inputs could not be trusted by stat (a file changed seconds ago), no summary may
                 # stand: an older one would match once that file is deleted again.

@@ -300,8 +300,8 @@ def _keep_time(out_dir: Path, folder: Path, rel: str, data: Staged) -> tuple:
     """The staged copy of an unchanged page, given the current file's mtime."""
     target = os.path.join(folder, rel)
     try:
-        os.utime(target, ns=(data.stat[1], os.stat(out_dir / rel, follow_symlinks=False).st_mtime_ns),
-                 follow_symlinks=False)
+        current = os.stat(out_dir / rel, follow_symlinks=False)
+        os.utime(target, ns=(current.st_atime_ns, current.st_mtime_ns), follow_symlinks=False)
     except FileNotFoundError:
         return data.stat + (data.hash,)
     st = os.stat(target, follow_symlinks=False)
