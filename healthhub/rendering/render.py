@@ -622,13 +622,31 @@ class Page:
     language: str = ""  # '' : the site's default language
 
 
+def _related_key(articles: Sequence[Article], count: int) -> bytes:
+    """What related_lists' answer depends on (its memo is kept while this is the same)."""
+    return hashlib.blake2b(marshal.dumps([(a.path, a.category_slug, a.tags, a.language) for a in articles], 0)
+                           + str(count).encode(), digest_size=16).digest()
+
+
+def related_of(site: Site, index: int, count: int, memo: dict | None = None) -> tuple[Article, ...]:
+    """related_lists(site, count, memo)[index] alone: from the memo when it holds the
+    answer for these articles, else from an index of the article's language."""
+    articles = site.articles
+    if memo is not None and memo.get("key") == _related_key(articles, count):
+        try:
+            return tuple([articles[i] for i in memo["lists"][index]])
+        except (LookupError, TypeError):  # not the shape related_lists stores: worked out below
+            pass
+    article = articles[index]
+    return RelatedIndex([a for a in articles if a.language == article.language]).related(article, count)
+
+
 def related_lists(site: Site, count: int, memo: dict | None = None) -> list[tuple[Article, ...]]:
     """RelatedIndex.related for every article of the site, in order. `memo` (plain
     data, kept in the build cache) holds the last answer, reused while the
     articles' order, paths, categories and tags are the same."""
     articles = site.articles
-    key = hashlib.blake2b(marshal.dumps([(a.path, a.category_slug, a.tags, a.language) for a in articles], 0)
-                          + str(count).encode(), digest_size=16).digest()
+    key = _related_key(articles, count)
     if memo is not None and memo.get("key") == key:
         return [tuple([articles[i] for i in found]) for found in memo["lists"]]
     # Related articles are in the article's own language (each language its own index).
@@ -642,6 +660,57 @@ def related_lists(site: Site, count: int, memo: dict | None = None) -> list[tupl
         memo.clear()
         memo.update(key=key, lists=[tuple([position[a.path] for a in found]) for found in lists])
     return lists
+
+
+def article_page(site: Site, article: Article, related: tuple[Article, ...], category: CategoryInfo,
+                 in_category: Sequence[Article]) -> Page:
+    """An article's page (site_pages makes one per article; SitePlan.article_page one alone)."""
+    config = site.config
+    shown = {article.path} | {a.path for a in related}  # paths are unique: faster than comparing articles
+    values = {
+        "article": article,
+        "category": category,
+        "related": related,
+        "more": tuple(itertools.islice((a for a in in_category if a.path not in shown), config.related_count)),
+        "body": BodyRef(article.source, site.body_key(article)),
+        "scheduled": article.path in site.scheduled,
+    }
+    values["translations"] = site.translations.get(article.path, ())
+    values["variants"] = site.variants.get(article.path, ())
+    # on a site of one language an article may still say it is in another (`language: fr`)
+    return Page(article.path, "article.html", values,
+                article.language if config.languages or article.language != config.language else "")
+
+
+class SitePlan:
+    """The site's pages, planned when asked for: all of them (site_pages), or one
+    article's page alone (for a build that knows every other page is as it was, see
+    incremental.PageCache), and the sitemap's entries."""
+
+    def __init__(self, site: Site, search: bool = True, memo: dict | None = None):
+        self.site, self.search, self.memo = site, search, memo
+        self._pages: list[Page] | None = None
+        self.entries: list[tuple] | None = None  # the sitemap's, when known without the pages
+
+    def pages(self) -> list[Page]:
+        if self._pages is None:
+            self._pages = site_pages(self.site, self.search, self.memo)
+        return self._pages
+
+    def article_page(self, index: int) -> Page:
+        """The page of site.articles[index], as site_pages makes it."""
+        site = self.site
+        article = site.articles[index]
+        related_memo = self.memo.get("related") if self.memo is not None else None
+        related = related_of(site, index, site.config.related_count,
+                             related_memo if type(related_memo) is dict else None)
+        category = next(c for c in site.categories if c.slug == article.category_slug)
+        return article_page(site, article, related, CategoryInfo.of(category), category.articles)
+
+    def sitemap_entries(self) -> list[tuple]:
+        if self.entries is None:
+            self.entries = sitemap_entries(self.site, self.pages())
+        return self.entries
 
 
 def site_pages(site: Site, search: bool = True, memo: dict | None = None) -> list[Page]:
@@ -721,21 +790,8 @@ def site_pages(site: Site, search: bool = True, memo: dict | None = None) -> lis
     if memo is not None:
         memo["related"], memo["atoz"] = related_memo, atoz_kept
     for article, related in zip(site.articles, related_all):
-        shown = {article.path} | {a.path for a in related}  # paths are unique: faster than comparing articles
-        values = {
-            "article": article,
-            "category": categories[article.category_slug],
-            "related": related,
-            "more": tuple(itertools.islice((a for a in in_category[article.category_slug] if a.path not in shown),
-                                           config.related_count)),
-            "body": BodyRef(article.source, site.body_key(article)),
-            "scheduled": article.path in site.scheduled,
-        }
-        values["translations"] = site.translations.get(article.path, ())
-        values["variants"] = site.variants.get(article.path, ())
-        # on a site of one language an article may still say it is in another (`language: fr`)
-        pages.append(Page(article.path, "article.html", values,
-                          article.language if several or article.language != default else ""))
+        pages.append(article_page(site, article, related, categories[article.category_slug],
+                                  in_category[article.category_slug]))
     written: dict[str, list[Article]] = {person_id: [] for person_id in site.people}
     reviewed: dict[str, list[Article]] = {person_id: [] for person_id in site.people}
     for article in site.articles:  # one pass, not one per person (Site.work_of)
@@ -907,8 +963,8 @@ def discovery_values(site: Site, page: Page) -> dict:
     }
 
 
-# (pages, render one page, a string naming everything else the pages depend on) -> {path: bytes or marker}
-PageRenderer = Callable[[Sequence[Page], Callable[[Page], tuple[bytes, frozenset[str]]], str], dict]
+# (the site's plan, render one page, a string naming everything else the pages depend on) -> {path: bytes or marker}
+PageRenderer = Callable[["SitePlan", Callable[[Page], tuple[bytes, frozenset[str]]], str], dict]
 
 
 def render_site(env: jinja2.Environment, site: Site, assets: dict[str, bytes], search: bool = True,
@@ -920,7 +976,7 @@ def render_site(env: jinja2.Environment, site: Site, assets: dict[str, bytes], s
     versions = asset_versions(assets)
     outputs: Outputs = dict(site.files)
     outputs.update({paths.asset_path(name): data for name, data in assets.items()})
-    pages = site_pages(site, search, memo)
+    plan = SitePlan(site, search, memo)
     catalogs = catalogs or {}
     nav, tag_infos = navigation(site), tuple(TagInfo.of(tag) for tag in site.tags)
     languages = site_languages(site.config)
@@ -946,14 +1002,14 @@ def render_site(env: jinja2.Environment, site: Site, assets: dict[str, bytes], s
             raise ProcessingError(where, exc) from exc
 
     if render_pages is not None:
-        outputs.update(render_pages(pages, render_one, repr((sorted(versions.items()), search,
-                                                             sorted((c, x.digest) for c, x in catalogs.items())))))
+        outputs.update(render_pages(plan, render_one, repr((sorted(versions.items()), search,
+                                                            sorted((c, x.digest) for c, x in catalogs.items())))))
     else:
-        for page in pages:
+        for page in plan.pages():
             outputs[page.path] = render_one(page)[0]
     renamed = addresses.renamed_categories(site)[0]
     if site.config.base_url:
-        outputs.update(feeds.render_feeds(env, site, sitemap_entries(site, pages), translators))
+        outputs.update(feeds.render_feeds(env, site, plan.sitemap_entries(), translators))
         for slug, category in renamed:  # feed readers do not follow a page's refresh: the feed itself, also here
             outputs[paths.feed_path(slug)] = outputs[paths.feed_path(category.slug)]
     outputs["robots.txt"] = feeds.robots_txt(site.config)
