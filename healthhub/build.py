@@ -303,6 +303,7 @@ def _build(options: BuildOptions, progress: Progress | None, closing: contextlib
                               lap=timings.lap, plan_memo=plan)
             related = load_named("related")
             memo = dict(related)
+            timings.lap("prepare", f"templates, {len(stored):,} stored page records, the output folder's state")
             try:
                 outputs = render_site(env, site, load_theme_assets(options.templates_dir), search=search,
                                       render_pages=pages.render_pages, memo=memo, catalogs=catalogs)

@@ -58,7 +58,9 @@ CONFIGS = ["", "per_page: 2\n", "site_name: Other\nrelated_count: 1\n", "popular
            "default_author: \"Dr. Q\"\n", "nav_count: 1\n", "nav: [Sleep]\ngone: [/old/gone.html]\n",
            # several languages: es/ and ar/ folders and `language:` fields move pages under /<lang>/
            "languages:\n  en: {name: English}\n  es: {name: Español, categories: {Health: Salud}}\n  ar: {name: العربية}\n",
-           "atoz: conditions\n"]  # the A to Z lists conditions (its index is remembered in the cache)
+           "atoz: conditions\n",  # the A to Z lists conditions (its index is remembered in the cache)
+           # feeds and the sitemap (whose entries the cache remembers), in several languages
+           "base_url: https://example.org/health/\nlanguages:\n  en: {name: English}\n  es: {name: Español}\n"]
 SNIPPETS = ["Call 111.\n", "!!! urgent\n    Call 999.\n\n[[snippet: inner]]\n", "Ask a pharmacist.\n"]
 
 articles_st = st.fixed_dictionaries({
@@ -80,6 +82,7 @@ names_st = st.sampled_from(["a", "b", "c", "d", "e"])
 steps_st = st.lists(st.one_of(
     st.tuples(st.just("write"), names_st, articles_st),  # add or edit
     st.tuples(st.just("delete"), names_st),
+    st.tuples(st.just("append"), names_st, st.sampled_from(WORDS)),  # a body edit only: only its page is planned
     st.tuples(st.just("rename"), names_st, names_st),
     st.tuples(st.just("template"), st.integers(0, len(TEMPLATE_EDITS) - 1)),
     st.tuples(st.just("config"), st.integers(0, len(CONFIGS) - 1)),
@@ -148,6 +151,12 @@ def apply(site: SiteDir, step: tuple) -> None:
     kind = step[0]
     if kind == "write":
         write(site, f"articles/{step[1]}.md", source(step[2]))
+    elif kind == "append":
+        for path in (site.articles / f"{step[1]}.md", site.articles / "sub" / f"{step[1]}.md",
+                     site.articles / "es" / f"{step[1]}.md"):
+            if path.exists():
+                age(site.write(path.relative_to(site.root).as_posix(),
+                               path.read_text(encoding="utf-8") + f"\nOne more word: {step[2]}.\n"))
     elif kind == "delete":
         (site.articles / f"{step[1]}.md").unlink(missing_ok=True)
         (site.articles / "sub" / f"{step[1]}.md").unlink(missing_ok=True)
@@ -375,6 +384,76 @@ def test_a_new_title_re_renders_the_pages_that_show_it_and_no_others(site_dir):
     assert not {"fitness/c.html", "fitness/index.html", "tags/walk/index.html"} & changed
     assert result.rendered == len(changed)
     assert "Beta renamed" in (site_dir.out / "health" / "a.html").read_text(encoding="utf-8")
+
+
+def rendered_pages(site: SiteDir, before: dict) -> set[str]:
+    return {p.relative_to(site.out).as_posix() for p in site.out.rglob("*.html")
+            if before.get(p) != (p.stat().st_ino, p.stat().st_mtime_ns)}
+
+
+def test_an_edit_to_bodies_only_plans_their_pages_and_every_edit_gives_a_clean_build(site_dir, tmp_path):
+    # A body edit leaves the site's shape as it was: only the article's page is
+    # planned, fingerprinted and rendered, every other page kept from its stored
+    # record. Anything else (a title, a topic, a date that reorders the listings,
+    # a damaged record of the last build) plans every page again.
+    write(site_dir, "healthhub.yaml", "base_url: https://example.org/\nper_page: 2\n")
+    write(site_dir, "articles/a.md", article("Alpha", tags="[sleep]", summary="Fixed.", body="Old words.\n"))
+    write(site_dir, "articles/b.md", article("Beta", date="2024-01-01", tags="[sleep]", summary="Fixed."))
+    write(site_dir, "articles/c.md", article("Gamma", "Fitness", "2024-02-01", tags="[walk]", summary="Fixed."))
+    write(site_dir, "articles/d.md", article("Delta", "Fitness", "2023-02-01", tags="[walk, sleep]", summary="Fixed."))
+    assert site_dir.build(search=False).ok
+
+    def edit_and_compare(rel: str, text: str, name: str) -> tuple[set[str], object]:
+        before = {p: (p.stat().st_ino, p.stat().st_mtime_ns) for p in site_dir.out.rglob("*.html")}
+        write(site_dir, rel, text)
+        result = site_dir.build(search=False)
+        assert result.ok
+        assert clean_build(site_dir, tmp_path / name).ok
+        assert tree(site_dir.out) == tree(tmp_path / name), name
+        return rendered_pages(site_dir, before), result
+
+    changed, result = edit_and_compare("articles/a.md", article("Alpha", tags="[sleep]", summary="Fixed.",
+                                                                body="New words.\n"), "body")
+    assert changed == {"health/a.html"} and result.rendered == 1
+    assert "plan pages" in dict((s, w) for s, _, w in result.timings.stages)
+    assert "only bodies changed" in dict((s, w) for s, _, w in result.timings.stages)["plan pages"]
+    assert b"New words." in (site_dir.out / "health" / "a.html").read_bytes()
+    assert b"New words." in (site_dir.out / "feed.xml").read_bytes()  # the feed shows bodies: made again
+    # a title: every page showing the article again (planned in full)
+    changed, _ = edit_and_compare("articles/b.md", article("Beta renamed", date="2024-01-01", tags="[sleep]",
+                                                           summary="Fixed."), "title")
+    assert {"health/b.html", "health/a.html", "index.html"} <= changed and "fitness/c.html" not in changed
+    # a topic, then a date that moves the article to the front of every listing
+    edit_and_compare("articles/d.md", article("Delta", "Fitness", "2023-02-01", tags="[walk]", summary="Fixed."),
+                     "tag")
+    edit_and_compare("articles/d.md", article("Delta", "Fitness", "2026-02-01", tags="[walk]", summary="Fixed."),
+                     "date")
+    # a body again, after the builds in full: one page
+    changed, _ = edit_and_compare("articles/c.md", article("Gamma", "Fitness", "2024-02-01", tags="[walk]",
+                                                           summary="Fixed.", body="Other words.\n"), "body-2")
+    assert changed == {"fitness/c.html"}
+    # the last build's stored plan damaged (fails its checksum), or a page record gone:
+    # the next body edit plans every page, and the output is still a clean build's
+    database = site_dir.root / ".healthhub-cache" / cache.DATABASE
+    with sqlite3.connect(database) as connection:
+        connection.execute("UPDATE named SET checksum = zeroblob(16) WHERE name = 'plan'")
+    connection.close()
+    changed, result = edit_and_compare("articles/c.md", article("Gamma", "Fitness", "2024-02-01", tags="[walk]",
+                                                                summary="Fixed.", body="Third words.\n"), "damaged")
+    assert changed == {"fitness/c.html"}
+    assert "only bodies changed" not in dict((s, w) for s, _, w in result.timings.stages)["plan pages"]
+    with sqlite3.connect(database) as connection:
+        connection.execute("DELETE FROM pages WHERE path = 'tags/walk/index.html'")
+    connection.close()
+    changed, result = edit_and_compare("articles/c.md", article("Gamma", "Fitness", "2024-02-01", tags="[walk]",
+                                                                summary="Fixed.", body="Fourth words.\n"), "record")
+    assert changed == {"fitness/c.html"} and result.rendered == 2  # the page without a record: same bytes
+    assert "only bodies changed" not in dict((s, w) for s, _, w in result.timings.stages)["plan pages"]
+    # an output file changed by hand: the build that notices it plans every page
+    (site_dir.out / "health" / "b.html").write_text("edited by hand", encoding="utf-8")
+    changed, _ = edit_and_compare("articles/c.md", article("Gamma", "Fitness", "2024-02-01", tags="[walk]",
+                                                           summary="Fixed.", body="Fifth words.\n"), "by-hand")
+    assert changed == {"fitness/c.html", "health/b.html"}
 
 
 def test_a_page_of_the_site_being_served_is_replaced_never_written_into(site_dir, tmp_path):

@@ -18,7 +18,8 @@ def test_timings_print_every_stage_with_its_share_and_work(site_dir):
     assert lines[0].startswith("Built 3 articles")
     assert re.fullmatch(r"stage +time +share +work", lines[1])
     stages = [re.match(r"(\S+(?: \S+)*?) +\d+\.\d{3} s +\d+%", line).group(1) for line in lines[2:-1]]
-    assert stages == ["check inputs", "load", "plan pages", "decide what changed", "render", "write", "save cache"]
+    assert stages == ["check inputs", "load", "prepare", "plan pages", "decide what changed", "render", "write",
+                      "save cache"]
     assert "3 articles, 3 parsed" in lines[3]
     assert re.search(r"\d+ pages fingerprinted, \d+ to render", result.stdout)
     assert re.fullmatch(r"total +\d+\.\d{3} s", lines[-1])

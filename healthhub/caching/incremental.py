@@ -248,7 +248,10 @@ class PageCache:
         outputs: dict[str, bytes | Kept] = {}
         known = self._known_pages(shape, bodies, old_pages, parts) if shape is not None else None
         if known is not None:  # only article pages whose body changed are planned
-            pages = [plan.article_page(index) for index, code in enumerate(bodies) if code != known[index]]
+            # The related lists' key is the one the last build stored with this shape: the same articles
+            related_key = self.plan_memo.get("related")
+            pages = [plan.article_page(index, related_key if type(related_key) is bytes else None)
+                     for index, code in enumerate(bodies) if code != known[index]]
             plan.entries = from_plain(self.plan_memo["sitemap"]) if site.config.base_url else None
             for path in self.plan_memo["pages"]:  # in the order site_pages gives (a planned page stays in place)
                 record = old_pages[path]
@@ -282,7 +285,8 @@ class PageCache:
         self.rendered = len(dirty)
         if known is None:
             self.plan_memo = {"shape": shape, "pages": [page.path for page in pages], "bodies": bodies,
-                              "sitemap": to_plain(plan.sitemap_entries()) if site.config.base_url else None}
+                              "sitemap": to_plain(plan.sitemap_entries()) if site.config.base_url else None,
+                              "related": plan.related_key()}
         elif known != bodies:
             self.plan_memo = dict(self.plan_memo, bodies=bodies)
         self.lap("decide what changed", f"{len(pages):,} pages fingerprinted, {len(dirty):,} to render")
@@ -305,10 +309,15 @@ class PageCache:
                 or type(paths) is not list or (self.site.config.base_url and memo.get("sitemap") is None)):
             return None
         verified = self.verified
+        read_ok: dict[tuple, bool] = {}  # most pages read the same parts: each combination checked once
         for path in paths:
             record = old_pages.get(path)
-            if (record is None or verified.get(path) != record.hash
-                    or not all(parts.get(name) == value for name, value in record.parts)):
+            if record is None or verified.get(path) != record.hash:
+                return None
+            ok = read_ok.get(record.parts)
+            if ok is None:
+                ok = read_ok[record.parts] = all(parts.get(name) == value for name, value in record.parts)
+            if not ok:
                 return None
         return known
 

