@@ -211,8 +211,9 @@ class PageCache:
     (body_codes) and the sitemap's entries. When the shape is the same, every
     other page has the values it had, and its stored record stands for it as long
     as its output file is intact. Anything else takes the full path: every page
-    planned and fingerprinted. At 10,000 articles (one body edited) that is
-    0.08 s instead of 1.9 s (planning all pages 1.3 s, fingerprinting them 0.55 s)."""
+    planned and fingerprinted. One body edited at 10,000 articles (2026-12-01,
+    CPU seconds, medians of 5 interleaved with the full path, load 5.6-8.5):
+    planning and deciding 0.19 s instead of 1.94 s, the whole build 4.7 s instead of 6.2 s."""
 
     def __init__(self, env: jinja2.Environment, site: Site, stored: dict[str, PageRecord], template_memo: tuple,
                  verified: dict[str, bytes],

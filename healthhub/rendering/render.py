@@ -628,7 +628,8 @@ def _related_key(articles: Sequence[Article], count: int) -> bytes:
                            + str(count).encode(), digest_size=16).digest()
 
 
-def related_of(site: Site, index: int, count: int, memo: dict | None = None, key: bytes | None = None) -> tuple[Article, ...]:
+def related_of(site: Site, index: int, count: int, memo: dict | None = None,
+               key: bytes | None = None) -> tuple[Article, ...]:
     """related_lists(site, count, memo)[index] alone: from the memo when it holds the
     answer for these articles, else from an index of the article's language. `key`:
     related_lists' key of these articles when the caller knows it (saves 30 ms at 10,000)."""
