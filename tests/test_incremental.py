@@ -402,6 +402,8 @@ def test_an_edit_to_bodies_only_plans_their_pages_and_every_edit_gives_a_clean_b
     write(site_dir, "articles/c.md", article("Gamma", "Fitness", "2024-02-01", tags="[walk]", summary="Fixed."))
     write(site_dir, "articles/d.md", article("Delta", "Fitness", "2023-02-01", tags="[walk, sleep]", summary="Fixed."))
     assert site_dir.build(search=False).ok
+    sitemap = site_dir.out / "sitemap.xml"
+    before_sitemap = (sitemap.stat().st_ino, sitemap.stat().st_mtime_ns)
 
     def edit_and_compare(rel: str, text: str, name: str) -> tuple[set[str], object]:
         before = {p: (p.stat().st_ino, p.stat().st_mtime_ns) for p in site_dir.out.rglob("*.html")}
@@ -419,6 +421,8 @@ def test_an_edit_to_bodies_only_plans_their_pages_and_every_edit_gives_a_clean_b
     assert "only bodies changed" in dict((s, w) for s, _, w in result.timings.stages)["plan pages"]
     assert b"New words." in (site_dir.out / "health" / "a.html").read_bytes()
     assert b"New words." in (site_dir.out / "feed.xml").read_bytes()  # the feed shows bodies: made again
+    assert "sitemap.xml" not in {p.name for p in site_dir.out.iterdir()
+                                 if before_sitemap != (p.stat().st_ino, p.stat().st_mtime_ns)}  # kept
     # a title: every page showing the article again (planned in full)
     changed, _ = edit_and_compare("articles/b.md", article("Beta renamed", date="2024-01-01", tags="[sleep]",
                                                            summary="Fixed."), "title")
@@ -449,6 +453,10 @@ def test_an_edit_to_bodies_only_plans_their_pages_and_every_edit_gives_a_clean_b
                                                                 summary="Fixed.", body="Fourth words.\n"), "record")
     assert changed == {"fitness/c.html"} and result.rendered == 2  # the page without a record: same bytes
     assert "only bodies changed" not in dict((s, w) for s, _, w in result.timings.stages)["plan pages"]
+    # the sitemap changed by hand: made again from the stored entries
+    (site_dir.out / "sitemap.xml").write_text("edited by hand", encoding="utf-8")
+    edit_and_compare("articles/c.md", article("Gamma", "Fitness", "2024-02-01", tags="[walk]",
+                                              summary="Fixed.", body="Sixth words.\n"), "sitemap")
     # an output file changed by hand: the build that notices it plans every page
     (site_dir.out / "health" / "b.html").write_text("edited by hand", encoding="utf-8")
     changed, _ = edit_and_compare("articles/c.md", article("Gamma", "Fitness", "2024-02-01", tags="[walk]",

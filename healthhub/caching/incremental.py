@@ -253,13 +253,18 @@ class PageCache:
             related_key = self.plan_memo.get("related")
             pages = [plan.article_page(index, related_key if type(related_key) is bytes else None)
                      for index, code in enumerate(bodies) if code != known[index]]
-            plan.entries = from_plain(self.plan_memo["sitemap"]) if site.config.base_url else None
+            if site.config.base_url:
+                # The same shape gives the same sitemap: the last build's file, while it is intact
+                # (rendering it again took 0.13 s at 10,000 articles), else one from its entries.
+                on_disk = self.verified.get("sitemap.xml")
+                plan.sitemap_kept = Kept(on_disk) if on_disk is not None else None
+                plan.entries = from_plain(self.plan_memo["sitemap"]) if on_disk is None else None
             for path in self.plan_memo["pages"]:  # in the order site_pages gives (a planned page stays in place)
                 record = old_pages[path]
                 outputs[path] = Kept(record.hash)
                 new_pages[path] = record
             if any(page.path not in outputs for page in pages):  # cannot be while the shape is the same
-                known, outputs, new_pages, plan.entries = None, {}, {}, None
+                known, outputs, new_pages, plan.entries, plan.sitemap_kept = None, {}, {}, None, None
             else:
                 self.lap("plan pages", f"{len(pages):,} of {len(outputs):,} pages (only bodies changed)")
         if known is None:

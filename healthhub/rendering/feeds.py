@@ -92,9 +92,10 @@ def robots_txt(config: Config) -> bytes:
     return ("\n".join(lines) + "\n").encode("utf-8")
 
 
-def render_feeds(env: jinja2.Environment, site: Site, sitemap_entries: Sequence[tuple],
+def render_feeds(env: jinja2.Environment, site: Site, sitemap_entries: Sequence[tuple] | None,
                  translators: dict | None = None) -> dict[str, bytes]:
-    """feed.xml, <category>/feed.xml and sitemap.xml (the site must have a base_url).
+    """feed.xml, <category>/feed.xml and sitemap.xml (the site must have a base_url;
+    no sitemap when `sitemap_entries` is None: the caller keeps the last one).
     On a site in several languages each language has its feed (ar/feed.xml) and
     each category is in one language."""
     config = site.config
@@ -116,5 +117,6 @@ def render_feeds(env: jinja2.Environment, site: Site, sitemap_entries: Sequence[
             code = published[0].language if config.languages else ""
             outputs[path] = render_feed(env, site, path, f"{category.name} | {config.site_name}",
                                         category.path, published, code, translators.get(code))
-    outputs["sitemap.xml"] = render_sitemap(env, site, sitemap_entries)
+    if sitemap_entries is not None:
+        outputs["sitemap.xml"] = render_sitemap(env, site, sitemap_entries)
     return outputs

@@ -693,6 +693,8 @@ class SitePlan:
         self.site, self.search, self.memo = site, search, memo
         self._pages: list[Page] | None = None
         self.entries: list[tuple] | None = None  # the sitemap's, when known without the pages
+        # incremental.Kept for sitemap.xml when the last build's is known to be this build's
+        self.sitemap_kept = None
 
     def pages(self) -> list[Page]:
         if self._pages is None:
@@ -1016,7 +1018,10 @@ def render_site(env: jinja2.Environment, site: Site, assets: dict[str, bytes], s
             outputs[page.path] = render_one(page)[0]
     renamed = addresses.renamed_categories(site)[0]
     if site.config.base_url:
-        outputs.update(feeds.render_feeds(env, site, plan.sitemap_entries(), translators))
+        kept = plan.sitemap_kept  # the feeds show bodies: made every time
+        outputs.update(feeds.render_feeds(env, site, None if kept is not None else plan.sitemap_entries(), translators))
+        if kept is not None:
+            outputs["sitemap.xml"] = kept
         for slug, category in renamed:  # feed readers do not follow a page's refresh: the feed itself, also here
             outputs[paths.feed_path(slug)] = outputs[paths.feed_path(category.slug)]
     outputs["robots.txt"] = feeds.robots_txt(site.config)
