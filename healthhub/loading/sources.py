@@ -73,7 +73,7 @@ class SourceReader:
         self.records: dict[bytes, bytes] = {}  # key -> record of every article read, for the cache
         self.wheres: dict[bytes, str] = {}  # key -> where its body is stored
 
-    def __call__(self, sources: list[Path], config: Config, people: dict,
+    def __call__(self, sources: list[str | Path], config: Config, people: dict,
                  snippets: Snippets | None = None) -> list[Result]:
         started = time.time()
         # Digested once: hashing the config and people into each of 10,000 keys cost 29 ms
@@ -91,22 +91,22 @@ class SourceReader:
         classes: dict = {}
         failed: dict[int, Result] = {}
         folders: dict[str, str] = {}
-        for index, source in enumerate(sources):
+        links = getattr(sources, "links", None)
+        for index, source in enumerate(sources):  # names (str) or Paths: a Path only for a file read
             name = os.fspath(source)
-            parent = os.path.dirname(name)
+            parent, base_name = os.path.split(name)
             folder = folders.get(parent)
             if folder is None:
-                folder = folders[parent] = display_path(source.parent)
-            if is_link(source, sources):  # named as display_path names it: where it leads
-                display = display_path(source)
+                folder = folders[parent] = display_path(Path(parent))
+            if name in links if links is not None else is_link(name, sources):
+                display = display_path(Path(name))  # named as display_path names it: where it leads
             else:
-                base_name = os.path.basename(name)
                 display = f"{folder}/{base_name}" if folder not in ("", ".") else base_name
             data = None
             try:
                 signature = self.signatures.get(name)
                 if signature is None:
-                    st = os.stat(source)
+                    st = os.stat(name)
                     signature = (st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns)
                 if signature[0] > config.max_article_mb * 1_000_000:
                     failed[index] = too_big(display, signature[0], config)
@@ -116,14 +116,15 @@ class SourceReader:
                 if known is not None and known.signature == signature:
                     content, used = known.content, known.snippets
                 else:
-                    data = source.read_bytes()
+                    with open(name, "rb") as handle:
+                        data = handle.read()
                     content = digest(data)
                     used = snippet_names(data)
                 if started - signature[1] / 1e9 > RACY_SECONDS:
                     new_stat[name] = FileRecord(signature, content, used)
             except OSError:
-                failed[index] = read_article(source, display, config, make_converter(config), people, self.bodies,
-                                             snippets=snippets)
+                failed[index] = read_article(Path(name), display, config, make_converter(config), people,
+                                             self.bodies, snippets=snippets)
                 keys.append(None)
                 continue
             key = digest(base + b"\0" + display.encode("utf-8", "surrogateescape") + b"\0" + content
@@ -143,7 +144,7 @@ class SourceReader:
                 except Exception:  # a class changed shape: parse again
                     pass
             if key not in missing and key not in results:
-                missing[key] = (source, display, content)
+                missing[key] = (Path(name), display, content)
         self.reparsed = len(missing)
         ticker = Ticker(self.progress, "Reading articles", len(sources), len(sources) - len(missing))
         for key, result in parse_many(list(missing.items()), config, people, self.bodies, self.jobs,
