@@ -18,7 +18,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Sequence
 from urllib.parse import unquote, urlsplit
 
 import yaml
@@ -745,6 +745,7 @@ _FIELD_CODECS: dict[str, tuple[Callable, Callable]] = {
 }
 _CODED = tuple(_FIELD_CODECS.items())
 _OPTIONAL_DATES = ("updated", "reviewed", "next_review", "expires")
+_DATE_FIELDS = ("date",) + _OPTIONAL_DATES
 
 
 def article_record(article: Article) -> dict:
@@ -755,18 +756,25 @@ def article_record(article: Article) -> dict:
     return record
 
 
-def article_from_record(record: dict) -> Article:
+def article_from_record(record: dict, dates: dict | None = None) -> Article:
     """The article a record holds; the record becomes its fields (it is not copied:
     10,000 of them are read on every build). Raises ValueError for a record of
-    another shape (an Article with other fields)."""
+    another shape (an Article with other fields). `dates` (ordinal -> date), when
+    given, is shared by the records read in one go: a site has few distinct dates."""
     if record.keys() != _ARTICLE_FIELD_SET:
         raise ValueError("an article record of another shape")
+    return _article_of(record, {} if dates is None else dates)
+
+
+def _article_of(record: dict, dates: dict) -> Article:
     # The reverse of _FIELD_CODECS written out: this runs for every article on every build.
-    date = dt.date.fromordinal
-    record["date"] = date(record["date"])
-    for name in _OPTIONAL_DATES:
-        if record[name] is not None:
-            record[name] = date(record[name])
+    for name in _DATE_FIELDS:
+        ordinal = record[name]
+        if ordinal is not None:
+            date = dates.get(ordinal)
+            if date is None:
+                date = dates[ordinal] = dt.date.fromordinal(ordinal)
+            record[name] = date
     record["headings"] = Headings(record["headings"])
     if record["sources"]:
         record["sources"] = tuple([Source(**x) for x in record["sources"]])
@@ -789,10 +797,11 @@ def article_row(article: Article) -> tuple:
     return tuple(article_record(article).values())
 
 
-def article_from_row(row: tuple) -> Article:
+def article_from_row(row: tuple, dates: dict | None = None) -> Article:
+    """See article_from_record; a row of the right length has exactly the Article's fields."""
     if len(row) != len(ARTICLE_COLUMNS):
         raise ValueError("an article row of another shape")
-    return article_from_record(dict(zip(ARTICLE_COLUMNS, row)))
+    return _article_of(dict(zip(ARTICLE_COLUMNS, row)), {} if dates is None else dates)
 
 
 _NOT_DIGESTED = ("body_first_line", "positions", "digest")  # where things are in the file, and the digest itself
@@ -809,7 +818,9 @@ def with_digest(article: Article) -> Article:
 
 # --- finding and gathering ----------------------------------------------------
 
-Read = tuple["Article | None", list[Diagnostic], "Body | None"]
+# An article read: (the Article or None, its diagnostics, its Body or None). The
+# diagnostics are only read (a cached article's are a tuple, often the one empty one).
+Read = tuple["Article | None", Sequence[Diagnostic], "Body | None"]
 ArticleReader = Callable[[list[str | Path], Config, dict, Snippets], list[Read]]
 
 
@@ -1253,7 +1264,7 @@ def gather_site(config: Config, articles: list[Article], drafts: bool, diags: li
     warn_lookalikes(category_names.values(), category_uses, "category", "category", diags)
     for slug, name in category_names.items():
         if slug.endswith(paths.OWN_NAME_SUFFIX) and paths.slugify(name) in paths.SITE_OWN_NAMES:
-            first = category_uses[slug][0][1]
+            first = next(iter(category_uses[slug].values()))[0]
             where = _field_at(first, "category")
             diags.append(warning(first.source, where.line, where.col,
                                  f"category '{name}' has the name of the site's own '{paths.slugify(name)}/' pages, "

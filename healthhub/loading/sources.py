@@ -67,6 +67,7 @@ class SourceReader:
                                            else {})  # key -> record
         self.known: dict[bytes, tuple] = warm.decoded if known else {}  # key -> the record decoded
         self.decoded: dict[bytes, tuple] = {}  # key -> the record decoded, of every article read (for a warm state)
+        self.keep_decoded = warm is not None
         self.jobs = jobs
         self.reparsed = 0
         self.files: dict[str, FileRecord] = {}  # what this build knows of each file, for the cache
@@ -89,6 +90,7 @@ class SourceReader:
         results: dict[bytes, Result] = {}
         plain: dict[bytes, bytes] = {}
         classes: dict = {}
+        dates: dict = {}  # ordinal -> date, shared by the articles read back
         failed: dict[int, Result] = {}
         folders: dict[str, str] = {}
         links = getattr(sources, "links", None)
@@ -121,7 +123,7 @@ class SourceReader:
                     content = digest(data)
                     used = snippet_names(data)
                 if started - signature[1] / 1e9 > RACY_SECONDS:
-                    new_stat[name] = FileRecord(signature, content, used)
+                    new_stat[name] = known if data is None else FileRecord(signature, content, used)
             except OSError:
                 failed[index] = read_article(Path(name), display, config, make_converter(config), people,
                                              self.bodies, snippets=snippets)
@@ -134,11 +136,11 @@ class SourceReader:
             if cached is not None and key not in results:
                 known = self.known.get(key)
                 if known is not None:
-                    results[key] = (known[0], list(known[1]), known[2])
+                    results[key] = known  # its diagnostics a tuple: a Read's are only read
                     plain[key] = cached
                     continue
                 try:
-                    results[key] = _from_record(cached, classes)
+                    results[key] = _from_record(cached, classes, dates)
                     plain[key] = cached
                     continue
                 except Exception:  # a class changed shape: parse again
@@ -162,7 +164,8 @@ class SourceReader:
             ordered.append(failed[index] if key is None else results[key])
         self.files = new_stat
         self.records = {key: plain[key] for key in keys if key in plain}
-        self.decoded = {key: (results[key][0], tuple(results[key][1]), results[key][2]) for key in self.records}
+        if self.keep_decoded:  # only a warm state holds them (10,000 tuples a build otherwise)
+            self.decoded = {key: _decoded(results[key]) for key in self.records}
         self.wheres = {key: results[key][2].where for key in self.records if results[key][2] is not None}
         return ordered
 
@@ -190,11 +193,24 @@ def _to_record(result: Result) -> tuple:
             to_plain(tuple(diags)) if diags else ())
 
 
-def _from_record(data: bytes, classes: dict) -> Result:
+def _decoded(result: Result) -> tuple:
+    """A result as a warm state holds it: a plain tuple, its diagnostics a tuple (often itself already)."""
+    if type(result) is tuple and type(result[1]) is tuple:
+        return result
+    return result[0], tuple(result[1]), result[2]
+
+
+def _from_record(data: bytes, classes: dict, dates: dict) -> Result:
+    """A cached result read back; `classes` and `dates` are shared by the records read in one build."""
     article, body, diags = marshal.loads(data)
-    return (article_from_row(article) if article is not None else None,
-            list(from_plain(diags, classes)) if diags else [],
-            Body(**dict(zip(BODY_COLUMNS, body))) if body is not None else None)
+    if body is not None:
+        if len(body) != len(BODY_COLUMNS):
+            raise ValueError("a body row of another shape")
+        # frozen, and its fields are the row's: filled without running __init__ (2 µs an article)
+        body, row = object.__new__(Body), body
+        object.__setattr__(body, "__dict__", dict(zip(BODY_COLUMNS, row)))
+    return (article_from_row(article, dates) if article is not None else None,
+            tuple(from_plain(diags, classes)) if diags else (), body)
 
 
 def parse_many(work: list[tuple[bytes, tuple[Path, str, bytes]]], config: Config, people: dict,
