@@ -12,6 +12,7 @@ import datetime as dt
 import hashlib
 import html
 import marshal
+import operator
 import os
 import posixpath
 import re
@@ -756,31 +757,36 @@ def article_record(article: Article) -> dict:
     return record
 
 
-def article_from_record(record: dict, dates: dict | None = None) -> Article:
+def article_from_record(record: dict, shared: dict | None = None) -> Article:
     """The article a record holds; the record becomes its fields (it is not copied:
     10,000 of them are read on every build). Raises ValueError for a record of
-    another shape (an Article with other fields). `dates` (ordinal -> date), when
-    given, is shared by the records read in one go: a site has few distinct dates."""
+    another shape (an Article with other fields). `shared`, when given, is shared by
+    the records read in one go (see _article_of)."""
     if record.keys() != _ARTICLE_FIELD_SET:
         raise ValueError("an article record of another shape")
-    return _article_of(record, {} if dates is None else dates)
+    return _article_of(record, {} if shared is None else shared)
 
 
-def _article_of(record: dict, dates: dict) -> Article:
+def _article_of(record: dict, shared: dict) -> Article:
     # The reverse of _FIELD_CODECS written out: this runs for every article on every build.
+    # `shared` holds one of each value many articles hold the same of (immutable): dates
+    # by ordinal, (line, col) pairs and tag lists by themselves. Fewer objects kept means
+    # fewer garbage collections while 10,000 articles are read: about 0.15 s less CPU.
     for name in _DATE_FIELDS:
         ordinal = record[name]
         if ordinal is not None:
-            date = dates.get(ordinal)
+            date = shared.get(ordinal)
             if date is None:
-                date = dates[ordinal] = dt.date.fromordinal(ordinal)
+                date = shared[ordinal] = dt.date.fromordinal(ordinal)
             record[name] = date
+    record["tags"] = shared.setdefault(record["tags"], record["tags"])
     record["headings"] = Headings(record["headings"])
     if record["sources"]:
         record["sources"] = tuple([Source(**x) for x in record["sources"]])
     if record["history"]:
         record["history"] = _FIELD_CODECS["history"][1](record["history"])
-    record["positions"] = fm.Positions(record["positions"])
+    positions = record["positions"]
+    record["positions"] = fm.Positions(zip(positions, map(shared.setdefault, positions.values(), positions.values())))
     article = object.__new__(Article)  # frozen: filled without running __init__ again
     object.__setattr__(article, "__dict__", record)
     return article
@@ -797,11 +803,11 @@ def article_row(article: Article) -> tuple:
     return tuple(article_record(article).values())
 
 
-def article_from_row(row: tuple, dates: dict | None = None) -> Article:
+def article_from_row(row: tuple, shared: dict | None = None) -> Article:
     """See article_from_record; a row of the right length has exactly the Article's fields."""
     if len(row) != len(ARTICLE_COLUMNS):
         raise ValueError("an article row of another shape")
-    return _article_of(dict(zip(ARTICLE_COLUMNS, row)), {} if dates is None else dates)
+    return _article_of(dict(zip(ARTICLE_COLUMNS, row)), {} if shared is None else shared)
 
 
 _NOT_DIGESTED = ("body_first_line", "positions", "digest")  # where things are in the file, and the digest itself
@@ -1234,11 +1240,15 @@ def newest_first(articles) -> tuple[Article, ...]:
     return tuple(sorted(articles, key=lambda a: (-a.date.toordinal(), a.title.lower(), a.path)))
 
 
+_SOURCE = operator.attrgetter("source")
+
+
 def gather_site(config: Config, articles: list[Article], drafts: bool, diags: list[Diagnostic],
                 people: dict[str, Person] | None = None) -> Site:
     """Group articles into categories and tags; report clashing URLs and names."""
     by_path: dict[str, Article] = {}
-    for article in sorted(articles, key=lambda a: a.source):
+    in_source_order = sorted(articles, key=_SOURCE)
+    for article in in_source_order:
         other = by_path.get(article.path)
         if other is not None:
             where = _field_at(article, "slug")
@@ -1252,7 +1262,7 @@ def gather_site(config: Config, articles: list[Article], drafts: bool, diags: li
         by_path[article.path] = article
     kept = newest_first(by_path.values())
 
-    by_source = sorted(kept, key=lambda a: a.source)
+    by_source = [article for article in in_source_order if by_path[article.path] is article]  # kept, sorted
     category_names: dict[str, str] = {}
     # Per address, the names given to it and their articles (in source order): grouped by
     # name first, as most addresses have one name (10,000 articles, a few dozen names).
@@ -1297,7 +1307,7 @@ def gather_site(config: Config, articles: list[Article], drafts: bool, diags: li
     # Per (language, tags as written): (slug, name) of each tag, and the slugs once each.
     # Sites repeat the same tag lists: 0.2 s less at 10,000 articles than per article and tag.
     tag_lists: dict[tuple[str, tuple[str, ...]], tuple[tuple[tuple[str, str], ...], tuple[str, ...]]] = {}
-    for article in by_source if not renamed else sorted(kept, key=lambda a: a.source):
+    for article in by_source if not renamed else sorted(kept, key=_SOURCE):
         found = tag_lists.get((article.language, article.tags))
         if found is None:
             prefix = prefixes.get(article.language, "")

@@ -90,7 +90,7 @@ class SourceReader:
         results: dict[bytes, Result] = {}
         plain: dict[bytes, bytes] = {}
         classes: dict = {}
-        dates: dict = {}  # ordinal -> date, shared by the articles read back
+        shared: dict = {}  # values many articles read back hold the same of (content._article_of)
         failed: dict[int, Result] = {}
         folders: dict[str, str] = {}
         links = getattr(sources, "links", None)
@@ -140,7 +140,7 @@ class SourceReader:
                     plain[key] = cached
                     continue
                 try:
-                    results[key] = _from_record(cached, classes, dates)
+                    results[key] = _from_record(cached, classes, shared)
                     plain[key] = cached
                     continue
                 except Exception:  # a class changed shape: parse again
@@ -200,8 +200,8 @@ def _decoded(result: Result) -> tuple:
     return result[0], tuple(result[1]), result[2]
 
 
-def _from_record(data: bytes, classes: dict, dates: dict) -> Result:
-    """A cached result read back; `classes` and `dates` are shared by the records read in one build."""
+def _from_record(data: bytes, classes: dict, shared: dict) -> Result:
+    """A cached result read back; `classes` and `shared` are shared by the records read in one build."""
     article, body, diags = marshal.loads(data)
     if body is not None:
         if len(body) != len(BODY_COLUMNS):
@@ -209,7 +209,7 @@ def _from_record(data: bytes, classes: dict, dates: dict) -> Result:
         # frozen, and its fields are the row's: filled without running __init__ (2 µs an article)
         body, row = object.__new__(Body), body
         object.__setattr__(body, "__dict__", dict(zip(BODY_COLUMNS, row)))
-    return (article_from_row(article, dates) if article is not None else None,
+    return (article_from_row(article, shared) if article is not None else None,
             tuple(from_plain(diags, classes)) if diags else (), body)
 
 
