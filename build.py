@@ -3,7 +3,7 @@
 
 import sys
 
-from healthhub.cli import main
+from healthhub.cli import run
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run())

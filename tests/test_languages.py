@@ -414,6 +414,21 @@ def test_search_in_arabic_finds_the_arabic_article(tmp_path, chromium):
             # each result's category is labelled in Arabic too, not with Pagefind's English key
             tags = page.eval_on_selector_all(".pagefind-ui__result-tag", "els => els.map(e => e.textContent)")
             assert tags and all(tag.startswith("القسم: ") for tag in tags), tags
+            # the box is mirrored: the search icon where Arabic text starts (right), the clear button left
+            boxes = {}
+            for lang, path in (("ar", "ar/search.html?q=" + quote("ضغط")), ("en", "search.html?q=knee")):
+                page.goto(url + path)
+                page.wait_for_selector(".pagefind-ui__search-clear", timeout=15000)
+                boxes[lang] = page.evaluate("""() => {
+                    const box = document.querySelector('.pagefind-ui__search-input').getBoundingClientRect();
+                    const icon = getComputedStyle(document.querySelector('.pagefind-ui__form'), '::before');
+                    const clear = document.querySelector('.pagefind-ui__search-clear').getBoundingClientRect();
+                    return {middle: box.left + box.width / 2, clear: clear.left + clear.width / 2,
+                            iconLeft: icon.left, iconRight: icon.right}; }""")
+            ar, en = boxes["ar"], boxes["en"]
+            assert ar["clear"] < ar["middle"] and en["clear"] > en["middle"], boxes
+            px = {lang: {side: float(box[side][:-2]) for side in ("iconLeft", "iconRight")} for lang, box in boxes.items()}
+            assert px["ar"]["iconRight"] < px["ar"]["iconLeft"] and px["en"]["iconLeft"] < px["en"]["iconRight"], boxes
         finally:
             context.close()
 
