@@ -206,7 +206,8 @@ def _from_record(data: bytes, classes: dict, shared: dict) -> Result:
     if body is not None:
         if len(body) != len(BODY_COLUMNS):
             raise ValueError("a body row of another shape")
-        # frozen, and its fields are the row's: filled without running __init__ (2 µs an article)
+        # frozen, and its fields are the row's: filled without running __init__ (which sets
+        # each field through object.__setattr__, for every cached article of every build)
         body, row = object.__new__(Body), body
         object.__setattr__(body, "__dict__", dict(zip(BODY_COLUMNS, row)))
     return (article_from_row(article, shared) if article is not None else None,
