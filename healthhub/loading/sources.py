@@ -67,13 +67,14 @@ class SourceReader:
                                            else {})  # key -> record
         self.known: dict[bytes, tuple] = warm.decoded if known else {}  # key -> the record decoded
         self.decoded: dict[bytes, tuple] = {}  # key -> the record decoded, of every article read (for a warm state)
+        self.keep_decoded = warm is not None
         self.jobs = jobs
         self.reparsed = 0
         self.files: dict[str, FileRecord] = {}  # what this build knows of each file, for the cache
         self.records: dict[bytes, bytes] = {}  # key -> record of every article read, for the cache
         self.wheres: dict[bytes, str] = {}  # key -> where its body is stored
 
-    def __call__(self, sources: list[Path], config: Config, people: dict,
+    def __call__(self, sources: list[str | Path], config: Config, people: dict,
                  snippets: Snippets | None = None) -> list[Result]:
         started = time.time()
         # Digested once: hashing the config and people into each of 10,000 keys cost 29 ms
@@ -89,24 +90,25 @@ class SourceReader:
         results: dict[bytes, Result] = {}
         plain: dict[bytes, bytes] = {}
         classes: dict = {}
+        shared: dict = {}  # values many articles read back hold the same of (content._article_of)
         failed: dict[int, Result] = {}
         folders: dict[str, str] = {}
-        for index, source in enumerate(sources):
+        links = getattr(sources, "links", None)
+        for index, source in enumerate(sources):  # names (str) or Paths: a Path only for a file read
             name = os.fspath(source)
-            parent = os.path.dirname(name)
+            parent, base_name = os.path.split(name)
             folder = folders.get(parent)
             if folder is None:
-                folder = folders[parent] = display_path(source.parent)
-            if is_link(source, sources):  # named as display_path names it: where it leads
-                display = display_path(source)
+                folder = folders[parent] = display_path(Path(parent))
+            if name in links if links is not None else is_link(name, sources):
+                display = display_path(Path(name))  # named as display_path names it: where it leads
             else:
-                base_name = os.path.basename(name)
                 display = f"{folder}/{base_name}" if folder not in ("", ".") else base_name
             data = None
             try:
                 signature = self.signatures.get(name)
                 if signature is None:
-                    st = os.stat(source)
+                    st = os.stat(name)
                     signature = (st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns)
                 if signature[0] > config.max_article_mb * 1_000_000:
                     failed[index] = too_big(display, signature[0], config)
@@ -116,14 +118,15 @@ class SourceReader:
                 if known is not None and known.signature == signature:
                     content, used = known.content, known.snippets
                 else:
-                    data = source.read_bytes()
+                    with open(name, "rb") as handle:
+                        data = handle.read()
                     content = digest(data)
                     used = snippet_names(data)
                 if started - signature[1] / 1e9 > RACY_SECONDS:
-                    new_stat[name] = FileRecord(signature, content, used)
+                    new_stat[name] = known if data is None else FileRecord(signature, content, used)
             except OSError:
-                failed[index] = read_article(source, display, config, make_converter(config), people, self.bodies,
-                                             snippets=snippets)
+                failed[index] = read_article(Path(name), display, config, make_converter(config), people,
+                                             self.bodies, snippets=snippets)
                 keys.append(None)
                 continue
             key = digest(base + b"\0" + display.encode("utf-8", "surrogateescape") + b"\0" + content
@@ -133,17 +136,17 @@ class SourceReader:
             if cached is not None and key not in results:
                 known = self.known.get(key)
                 if known is not None:
-                    results[key] = (known[0], list(known[1]), known[2])
+                    results[key] = known  # its diagnostics a tuple: a Read's are only read
                     plain[key] = cached
                     continue
                 try:
-                    results[key] = _from_record(cached, classes)
+                    results[key] = _from_record(cached, classes, shared)
                     plain[key] = cached
                     continue
                 except Exception:  # a class changed shape: parse again
                     pass
             if key not in missing and key not in results:
-                missing[key] = (source, display, content)
+                missing[key] = (Path(name), display, content)
         self.reparsed = len(missing)
         ticker = Ticker(self.progress, "Reading articles", len(sources), len(sources) - len(missing))
         for key, result in parse_many(list(missing.items()), config, people, self.bodies, self.jobs,
@@ -161,7 +164,8 @@ class SourceReader:
             ordered.append(failed[index] if key is None else results[key])
         self.files = new_stat
         self.records = {key: plain[key] for key in keys if key in plain}
-        self.decoded = {key: (results[key][0], tuple(results[key][1]), results[key][2]) for key in self.records}
+        if self.keep_decoded:  # only a warm state holds them (10,000 tuples a build otherwise)
+            self.decoded = {key: _decoded(results[key]) for key in self.records}
         self.wheres = {key: results[key][2].where for key in self.records if results[key][2] is not None}
         return ordered
 
@@ -189,11 +193,25 @@ def _to_record(result: Result) -> tuple:
             to_plain(tuple(diags)) if diags else ())
 
 
-def _from_record(data: bytes, classes: dict) -> Result:
+def _decoded(result: Result) -> tuple:
+    """A result as a warm state holds it: a plain tuple, its diagnostics a tuple (often itself already)."""
+    if type(result) is tuple and type(result[1]) is tuple:
+        return result
+    return result[0], tuple(result[1]), result[2]
+
+
+def _from_record(data: bytes, classes: dict, shared: dict) -> Result:
+    """A cached result read back; `classes` and `shared` are shared by the records read in one build."""
     article, body, diags = marshal.loads(data)
-    return (article_from_row(article) if article is not None else None,
-            list(from_plain(diags, classes)) if diags else [],
-            Body(**dict(zip(BODY_COLUMNS, body))) if body is not None else None)
+    if body is not None:
+        if len(body) != len(BODY_COLUMNS):
+            raise ValueError("a body row of another shape")
+        # frozen, and its fields are the row's: filled without running __init__ (which sets
+        # each field through object.__setattr__, for every cached article of every build)
+        body, row = object.__new__(Body), body
+        object.__setattr__(body, "__dict__", dict(zip(BODY_COLUMNS, row)))
+    return (article_from_row(article, shared) if article is not None else None,
+            tuple(from_plain(diags, classes)) if diags else (), body)
 
 
 def parse_many(work: list[tuple[bytes, tuple[Path, str, bytes]]], config: Config, people: dict,
