@@ -23,7 +23,7 @@ import datetime as dt
 import gc
 import hashlib
 import multiprocessing
-from typing import Callable, Sequence
+from typing import Callable
 
 import jinja2
 import jinja2.meta
@@ -123,8 +123,7 @@ def fingerprint(value, out: list[bytes], memo: dict[int, bytes] | None = None) -
     if kind is Article:
         out.append(b"A" + value.digest)
     elif kind is BodyRef:
-        key, links = value.key
-        out.append(b"B" + key + (repr(links).encode("utf-8", "surrogatepass") if links else b"") + b"\0")
+        out.append(b"B" + body_code(value.key) + b"\0")
     elif kind is tuple or kind is list:
         if value and all(type(item) is Article for item in value):  # related articles, a pager's items
             out.append(b"(A" + b"A".join([item.digest for item in value]) + b")")
@@ -193,13 +192,15 @@ def shape_of(site: Site, common: bytes, templates: dict[str, bytes], parts: dict
     return digest(text.encode("utf-8", "surrogatepass"))
 
 
+def body_code(body_key: tuple) -> bytes:
+    """A page body's key (Site.body_key: the body's own key and the links it resolves), as bytes."""
+    key, links = body_key
+    return key + (repr(links).encode("utf-8", "surrogatepass") if links else b"")
+
+
 def body_codes(site: Site) -> list[bytes]:
-    """Per article (in order) what its page's body depends on, encoded as fingerprint encodes a BodyRef."""
-    codes = []
-    for article in site.articles:
-        key, links = site.body_key(article)
-        codes.append(key + (repr(links).encode("utf-8", "surrogatepass") if links else b""))
-    return codes
+    """Per article (in order) what its page's body depends on, as fingerprint encodes it."""
+    return [body_code(site.body_key(article)) for article in site.articles]
 
 
 class PageCache:

@@ -911,7 +911,6 @@ def load_site(config: Config, articles_dir: Path, drafts: bool = False,
     codes = {language.code: language for language in config.languages}
     root = os.path.join(os.fspath(articles_dir), "")
     today = today or dt.date.today()
-    links = getattr(sources, "links", None)
     for source, (article, problems, body) in zip(sources, results):  # names (str) or Paths
         diags.extend(problems)
         name = os.fspath(source)
@@ -929,7 +928,7 @@ def load_site(config: Config, articles_dir: Path, drafts: bool = False,
             failed_links.append((problems[0].path if problems else display_path(Path(name)), Path(name).parent, body))
         if article is not None:
             body_of[article.source] = body
-            if name in links if links is not None else is_link(name, sources):
+            if is_link(name, sources):
                 real = Path(name).resolve()
                 parsed[os.fspath(real)] = article
                 where[os.fspath(real)] = real.parent

@@ -93,14 +93,13 @@ class SourceReader:
         shared: dict = {}  # values many articles read back hold the same of (content._article_of)
         failed: dict[int, Result] = {}
         folders: dict[str, str] = {}
-        links = getattr(sources, "links", None)
         for index, source in enumerate(sources):  # names (str) or Paths: a Path only for a file read
             name = os.fspath(source)
             parent, base_name = os.path.split(name)
             folder = folders.get(parent)
             if folder is None:
                 folder = folders[parent] = display_path(Path(parent))
-            if name in links if links is not None else is_link(name, sources):
+            if is_link(name, sources):
                 display = display_path(Path(name))  # named as display_path names it: where it leads
             else:
                 display = f"{folder}/{base_name}" if folder not in ("", ".") else base_name
