@@ -25,13 +25,14 @@ from .caching.cache import (
     to_plain,
 )
 from .loading.config import DEFAULT_CONFIG_FILE, Config, load_config
-from .loading.scan import as_paths, display_path, scan_names, source_signatures
+from .loading.scan import Taken, as_paths, display_path, scan_names, source_signatures
 from .errors import ConfigError, Diagnostic, HasDiagnostics, error, warning
 from .progress import Progress
 from .loading.glossary import DEFAULT_GLOSSARY_FILE, load_glossary
 from .loading.people import DEFAULT_AUTHORS_FILE, Person, load_people
 from .rendering.search import SearchIndexError, has_searchable_pages, index_site
 from .theme import load_assets as load_theme_assets, theme_files
+from .writing.recorded import files_as_recorded
 from .writing.safety import MARKER, check_output_folder, output_folder
 from .writing.write import Staging, WriteResult, output_intact, scan_output, write_outputs
 
@@ -162,12 +163,14 @@ def resolve_glossary(options: BuildOptions, config: Config) -> tuple[Config, lis
     return dataclasses.replace(config, glossary=terms), diags
 
 
-def build(options: BuildOptions, progress: Progress | None = None, warm: WarmState | None = None) -> BuildResult:
+def build(options: BuildOptions, progress: Progress | None = None, warm: WarmState | None = None,
+          taken: Taken | None = None) -> BuildResult:
     """Build the site (see _build). A process that builds the same site again and again
-    (the live preview) passes the same `warm` state each time (see warm.py)."""
+    (the live preview) passes the same `warm` state each time (see warm.py), and the
+    stats of the article files it took just before, if it did (see scan.Taken)."""
     try:
         try:
-            return _cached_build(options, progress, warm)
+            return _cached_build(options, progress, warm, taken)
         except BodyMissing:
             # A body the cache promised is gone or damaged: never trust the rest
             # of that cache either, build again from the sources.
@@ -178,19 +181,20 @@ def build(options: BuildOptions, progress: Progress | None = None, warm: WarmSta
                 options = dataclasses.replace(options, use_cache=False)
             cache.close()
             try:
-                return _cached_build(options, progress, warm)
+                return _cached_build(options, progress, warm, taken)
             except BodyMissing:  # the cache could not be emptied: without it
-                return _cached_build(dataclasses.replace(options, use_cache=False), progress, None)
+                return _cached_build(dataclasses.replace(options, use_cache=False), progress, None, taken)
     except BaseException:
         if warm is not None:  # whatever went wrong, the next build starts from the cache
             warm.forget()
         raise
 
 
-def _cached_build(options: BuildOptions, progress: Progress | None, warm: WarmState | None = None) -> BuildResult:
+def _cached_build(options: BuildOptions, progress: Progress | None, warm: WarmState | None = None,
+                  taken: Taken | None = None) -> BuildResult:
     """_build, with the cache it opens closed after it (even when it fails)."""
     with contextlib.ExitStack() as closing:
-        return _build(options, progress, closing, warm)
+        return _build(options, progress, closing, warm, taken)
 
 
 class Timings:
@@ -220,7 +224,7 @@ class Timings:
 
 
 def _build(options: BuildOptions, progress: Progress | None, closing: contextlib.ExitStack,
-           warm: WarmState | None = None) -> BuildResult:
+           warm: WarmState | None = None, taken: Taken | None = None) -> BuildResult:
     """Build the site. Content problems come back as diagnostics (ok=False) and
     leave the output folder untouched; config problems raise ConfigError.
 
@@ -235,8 +239,11 @@ def _build(options: BuildOptions, progress: Progress | None, closing: contextlib
     cache = closing.enter_context(Cache(options.cache_folder()))
     jobs = max(1, options.job_count())
     scanned = scan_names(options.articles_dir) if options.articles_dir.is_dir() else None
-    inputs, racy, signatures = inputs_digest(options, config, people, scanned)
-    unchanged = unchanged_build(options, config, people, cache, inputs, out_dir) if not racy else None
+    stats = source_stats(scanned, taken)
+    racy, signatures = stats[1], stats[2]
+    # Whether nothing changed is asked only of inputs a stat can vouch for (see unchanged_build)
+    inputs = inputs_digest(options, config, people, scanned, stats)[0] if not racy else None
+    unchanged = unchanged_build(options, config, people, cache, inputs, out_dir) if inputs is not None else None
     timings.lap("check inputs", f"{len(signatures):,} article files by their stat"
                 + (", nothing changed" if unchanged else ""))
     if unchanged is not None:
@@ -297,10 +304,10 @@ def _build(options: BuildOptions, progress: Progress | None, closing: contextlib
             manifest = load_named("manifest")
             if manifest.get("out") != str(out_dir):
                 stored, manifest = {}, {}
-            state = scan_output(out_dir, manifest.get("files"))
+            state = scan_output(out_dir, manifest.get("files"), files_as_recorded(out_dir, manifest.get("files")))
             plan = load_named("plan")
             pages = PageCache(env, site, stored, templates.get("memo"), state.verified, jobs, progress, staging,
-                              lap=timings.lap, plan_memo=plan)
+                              lap=timings.lap, plan_memo=plan, digests=warm.digests if warm is not None else None)
             related = load_named("related")
             memo = dict(related)
             timings.lap("prepare", f"templates, {len(stored):,} stored page records, the output folder's state")
@@ -361,7 +368,7 @@ def _build(options: BuildOptions, progress: Progress | None, closing: contextlib
                     "inputs": inputs, "out": str(out_dir), "diagnostics": to_plain(diagnostics),
                     "counts": (len(site.articles), len(site.categories))})
             if warm is not None:
-                warm.pages, warm.named = pages.pages, named
+                warm.pages, warm.named, warm.digests = pages.pages, named, pages.digests
         diagnostics += cache_warning(cache, options)  # not subject to --strict: the site is right
         timings.lap("save cache")
         return BuildResult(True, diagnostics, site, written, time.perf_counter() - started,
@@ -409,13 +416,25 @@ def load_articles(options: BuildOptions, config: Config, people: dict[str, Perso
     return Loaded(site, diagnostics, reader.reparsed, unreadable)
 
 
+def source_stats(scanned: tuple[list[str], list[str], list[Diagnostic]] | None,
+                 taken: Taken | None = None) -> tuple[tuple, bool, dict]:
+    """The stat signature of every article file (and of the files kept next to them),
+    whether a file changed so recently that its signature cannot be trusted, and the
+    signatures by file name (see scan.source_signatures)."""
+    sources, others, _ = scanned or ([], [], [])
+    signatures, racy = source_signatures(sources + others, taken)
+    return signatures, racy, {entry[0]: entry[1:] for entry in signatures if len(entry) == 5}
+
+
 def inputs_digest(options: BuildOptions, config: Config, people: dict[str, Person],
-                  scanned: tuple[list[str], list[str], list[Diagnostic]] | None) -> tuple[bytes, bool, dict]:
+                  scanned: tuple[list[str], list[str], list[Diagnostic]] | None,
+                  stats: tuple[tuple, bool, dict] | None = None) -> tuple[bytes, bool, dict]:
     """A digest of everything a build reads, with article files (and the files kept
     next to them) by their stat signature; and whether a file changed so recently
-    that its signature cannot be trusted; and the signatures by file name."""
+    that its signature cannot be trusted; and the signatures by file name (`stats`:
+    source_stats' answer, when the caller has it)."""
     sources, others, problems = scanned or ([], [], [])
-    signatures, racy = source_signatures(sources + others)
+    signatures, racy, by_name = stats or source_stats(scanned)
     templates = [(layer, name, path.read_bytes()) for layer, name, path in theme_files(options.templates_dir)]
     where = (os.getcwd(), str(options.articles_dir.absolute()), str(options.templates_dir.absolute()),
              str(options.out_dir.absolute()), scanned is None, options.drafts, options.strict, options.search,
@@ -423,7 +442,6 @@ def inputs_digest(options: BuildOptions, config: Config, people: dict[str, Perso
              addresses_state(options))
     text = repr((where, repr(config), repr(sorted(people.items())), [len(sources)], signatures, problems,
                  digest(repr(templates).encode())))
-    by_name = {entry[0]: entry[1:] for entry in signatures if len(entry) == 5}
     return digest(code_version() + text.encode("utf-8", "surrogateescape")), racy, by_name
 
 

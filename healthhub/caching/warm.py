@@ -14,7 +14,10 @@ again passes one WarmState to every `build()` and these are kept in memory:
   it; Articles and Bodies are frozen and nothing changes them after parsing;
 - `pages`: what the last build wrote for each output page (the `pages` table);
 - `named`: the output folder's manifest and the build's memos (templates,
-  related articles) as the last build stored them.
+  related articles) as the last build stored them;
+- `digests`: what planning worked out from the last build's articles
+  (incremental.ArticleDigests): a pure function of objects that are frozen,
+  which the next build reuses only where its articles are those very objects.
 
 It never decides correctness on its own: each build first checks that the
 cache database is still the one this state was filled from and has not been
@@ -28,8 +31,12 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from .cache import Cache, FileRecord, PageRecord
+
+if TYPE_CHECKING:
+    from .incremental import ArticleDigests
 
 WARM_RECORD = "warm"  # the named cache value that holds the token of the state it matches
 
@@ -42,11 +49,13 @@ class WarmState:
     pages: dict[str, PageRecord] | None = None  # None: not known, read from the cache
     named: dict[str, dict] = field(default_factory=dict)  # named values (the manifest, memos) as last stored
     token: bytes = b""  # b"": nothing known
+    digests: ArticleDigests | None = None
 
     def forget(self) -> None:
         """Drop everything: the next build reads the cache."""
         self.files, self.records, self.decoded, self.pages, self.named = {}, {}, {}, None, {}
         self.token = b""
+        self.digests = None
 
     def usable(self, cache: Cache) -> bool:
         """Whether the cache is exactly as this state left it (else forget it all)."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import Diagnostic, error
@@ -129,22 +130,41 @@ def scan_names(articles_dir: Path) -> tuple[list[str], list[str], list[Diagnosti
     return found, others, diags
 
 
-def source_signatures(sources: list[Path | str]) -> tuple[tuple, bool]:
+@dataclass(frozen=True)
+class Taken:
+    """Stats of source files a caller took moments before a build (the live preview's
+    snapshot of the folders it watches), so the build need not take them again: by
+    path as scan_names names it, (size, mtime_ns, inode, ctime_ns); and time.time()
+    when taking them began. A file changed after that is the caller's to notice
+    (the preview builds again when its watcher sees a change after the snapshot);
+    a file it has no stat for is looked at now."""
+
+    stats: dict[str, tuple[int, int, int, int]]
+    began: float
+
+
+def source_signatures(sources: list[Path | str], taken: Taken | None = None) -> tuple[tuple, bool]:
     """(path, size, mtime, inode, ctime) of every file, and whether one was modified
-    too recently for its signature to prove its content (then it must be read)."""
-    now = time.time()
+    too recently for its signature to prove its content (then it must be read).
+    With stats `taken` just before, those stand for the files they name, and
+    "recently" counts from when they were taken."""
+    now = time.time() if taken is None else taken.began
+    known = taken.stats if taken is not None else {}
     signatures = []
     racy = False
     for source in sources:
         name = os.fspath(source)
-        try:
-            st = os.stat(name)
-        except OSError:
-            signatures.append((name,))
-            racy = True
-            continue
-        signatures.append((name, st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns))
-        racy = racy or now - st.st_mtime_ns / 1e9 <= RACY_SECONDS
+        signature = known.get(name)
+        if signature is None:
+            try:
+                st = os.stat(name)
+            except OSError:
+                signatures.append((name,))
+                racy = True
+                continue
+            signature = (st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns)
+        signatures.append((name, *signature))
+        racy = racy or now - signature[1] / 1e9 <= RACY_SECONDS
     return tuple(signatures), racy
 
 

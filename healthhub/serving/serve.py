@@ -48,6 +48,7 @@ from ..loading.config import DEFAULT_CONFIG_FILE
 from ..loading.content import display_path
 from ..errors import ConfigError
 from ..loading.people import DEFAULT_AUTHORS_FILE
+from ..loading.scan import Taken
 from ..rendering.search import INDEX_FOLDER, has_searchable_pages
 from ..writing.safety import OutputRefused
 from .searchindex import BackgroundIndex
@@ -436,10 +437,11 @@ def publish(state: ServeState, outcome: Outcome, stylesheets: list[str] | None) 
 
 # --- building -----------------------------------------------------------------------
 
-def run_build(options: BuildOptions, debug: bool, warm: WarmState | None = None) -> tuple[Outcome, BuildResult | None]:
+def run_build(options: BuildOptions, debug: bool, warm: WarmState | None = None,
+              taken: Taken | None = None) -> tuple[Outcome, BuildResult | None]:
     """One build, as the server reports it; never raises for an author's mistake."""
     try:
-        result = build(options, warm=warm)
+        result = build(options, warm=warm, taken=taken)
     except ConfigError as exc:
         return Outcome(tuple(d.format() for d in exc.diagnostics)), None
     except BuildLocked:
@@ -466,7 +468,10 @@ def run_build(options: BuildOptions, debug: bool, warm: WarmState | None = None)
 class Rebuilder:
     """Rebuilds after every change to the sources. The snapshot is taken before each
     build, so a save made during a build is built next; a failed build is not shown
-    when the sources changed while it ran (it may have read a half-written save)."""
+    when the sources changed while it ran (it may have read a half-written save).
+    The build takes the article files' stats from the snapshot (scan.Taken): a save
+    made after it is seen by the watcher (its events wait until the build is done)
+    and built next, as a save made during the build."""
 
     def __init__(self, options: ServeOptions, on_outcome: Callable[[Outcome, list[str] | None], None],
                  say: Callable[[str], None], tell: Callable[[str], None], index: BackgroundIndex | None = None):
@@ -482,6 +487,7 @@ class Rebuilder:
         self.building = threading.Event()
         self.stopping = False
         self.snapshot: Snapshot = {}
+        self.snapshot_began = 0.0  # time.time() when taking the snapshot began
         self.thread = threading.Thread(target=self._run, name="healthhub-rebuild", daemon=True)
         self.last_diagnostics: tuple[str, ...] | None = None
         # What this server's builds keep between them (parsed articles, page records): a
@@ -490,6 +496,13 @@ class Rebuilder:
 
     def take(self) -> Snapshot:
         return take_snapshot(self.roots, skip=self.options.build.out_dir)
+
+    def take_current(self) -> Snapshot:
+        """Take the snapshot the next build goes by (and note when)."""
+        began = time.time()
+        self.snapshot = self.take()
+        self.snapshot_began = began
+        return self.snapshot
 
     def rewatch(self) -> None:
         if type(self.waker) is PollingWaker:
@@ -509,7 +522,8 @@ class Rebuilder:
             self.index.pause()  # Pagefind must not read a site folder being swapped
         try:
             started = time.perf_counter()
-            outcome, result = run_build(self.options.build, self.options.debug, self.warm)
+            taken = Taken(self.snapshot, self.snapshot_began) if self.snapshot_began else None
+            outcome, result = run_build(self.options.build, self.options.debug, self.warm, taken)
             seconds = time.perf_counter() - started
         finally:
             self.building.clear()
@@ -561,11 +575,11 @@ class Rebuilder:
             if self.stopping:
                 break
             self.rewatch()  # new folders
-            now = self.take()
-            if now == self.snapshot and not retry:
+            before = self.snapshot
+            now = self.take_current()
+            if now == before and not retry:
                 continue
-            changed = changed_paths(self.snapshot, now)
-            self.snapshot = now
+            changed = changed_paths(before, now)
             try:
                 outcome = self.build_now(changed)
             except BuildLocked as exc:
@@ -631,7 +645,7 @@ def serve(options: ServeOptions) -> int:
         index = BackgroundIndex(options.build.out_dir, on_ready=lambda folders: None, say=say, tell=tell)
     rebuilder = Rebuilder(options, on_outcome=lambda o, s: None, say=say, tell=tell, index=index)
     rebuilder.rewatch()
-    rebuilder.snapshot = rebuilder.take()
+    rebuilder.take_current()
     try:
         state.outcome = rebuilder.build_now([])
     except BuildLocked as exc:

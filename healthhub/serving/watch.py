@@ -1,7 +1,8 @@
 """Which source files changed: snapshots to compare, and a wake-up when something may have.
 
-A snapshot (path -> modification time, size, inode) is the truth about what
-changed. On Linux, inotify says *when* to take one, so a save is noticed at
+A snapshot (path -> size, modification time, inode, change time) is the truth
+about what changed, and the build takes the article files' stats from it (see
+scan.Taken) instead of taking them again. On Linux, inotify says *when* to take one, so a save is noticed at
 once and an idle server costs nothing; elsewhere, or when inotify cannot watch
 more folders, the sources are polled.
 """
@@ -19,14 +20,14 @@ from pathlib import Path
 
 from ..loading.content import is_ignored_name
 
-Snapshot = dict[str, tuple[int, int, int]]  # path -> (mtime_ns, size, inode)
+Snapshot = dict[str, tuple[int, int, int, int]]  # path -> (size, mtime_ns, inode, ctime_ns), as scan.Taken
 
 
 def take_snapshot(roots: list[Path], skip: Path | None = None) -> Snapshot:
     """Every file under the roots (a root may also be a single file) with what tells a
-    save apart: modification time, size and inode (an editor that writes a new file
-    and renames it over the old one changes the inode even when time and size look
-    the same). Editor swap, backup and hidden files are left out, so they never cause
+    save apart: size, modification time, inode and change time (an editor that writes
+    a new file and renames it over the old one changes the inode even when time and
+    size look the same). Editor swap, backup and hidden files are left out, so they never cause
     a rebuild; so is the `skip` folder (the output, should it sit inside a root)."""
     found: Snapshot = {}
     for path in _walk(roots, skip, files=True):
@@ -34,7 +35,7 @@ def take_snapshot(roots: list[Path], skip: Path | None = None) -> Snapshot:
             st = os.stat(path)
         except OSError:  # removed between listing and looking
             continue
-        found[path] = (st.st_mtime_ns, st.st_size, st.st_ino)
+        found[path] = (st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns)
     return found
 
 

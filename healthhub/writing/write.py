@@ -80,9 +80,10 @@ class Staged:
     stat: FileStat
 
 
-def scan_output(out_dir: Path, manifest: dict | None) -> OutputState:
-    """Stat every file in out_dir (no reading) and match it with the manifest."""
-    found = list_files(out_dir.absolute())
+def scan_output(out_dir: Path, manifest: dict | None, found: dict[str, FileStat] | None = None) -> OutputState:
+    """Stat every file in out_dir (no reading) and match it with the manifest
+    (`found`: every file's stat, when the caller has them: recorded.files_as_recorded)."""
+    found = found if found is not None else list_files(out_dir.absolute())
     manifest = manifest or {}
     verified: dict[str, bytes] = {}
     extras: set[str] = set()
