@@ -7,6 +7,7 @@ import dataclasses
 import os
 import shutil
 import tempfile
+import time
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
@@ -15,16 +16,26 @@ from hypothesis import strategies as st
 from conftest import SiteDir, article
 from healthhub.build import build
 from healthhub.caching.warm import WarmState
+from healthhub.loading.scan import Taken
+from healthhub.serving.serve import watched_roots
+from healthhub.serving.watch import take_snapshot
 from test_incremental import SNIPPETS, apply, clean_build, steps_st, tree, write
 
 BAD_DATE = article("Broken", date="2024-02-30", body="Text.\n")
 
 
-def warm_build(site: SiteDir, warm: WarmState | None, **overrides):
+def warm_build(site: SiteDir, warm: WarmState | None, snapshot: bool = False, **overrides):
+    """A build as the live preview makes it: with `snapshot`, going by the stats of a
+    snapshot of the watched folders taken just before (as serve.Rebuilder does)."""
     cwd = os.getcwd()
     os.chdir(site.root)
     try:
-        return build(site.options(**{"search": False, "drafts": True, **overrides}), warm=warm)
+        options = site.options(**{"search": False, "drafts": True, **overrides})
+        taken = None
+        if snapshot:
+            began = time.time()
+            taken = Taken(take_snapshot(watched_roots(options), skip=options.out_dir), began)
+        return build(options, warm=warm, taken=taken)
     finally:
         os.chdir(cwd)
 
@@ -86,9 +97,9 @@ def test_warm_rebuilds_equal_a_clean_build_after_every_change(steps):
                 warm_build(site, None)
             else:
                 apply(site, step)
-            result = warm_build(site, warm)
+            result = warm_build(site, warm, snapshot=number % 2 == 0)
             expected = assert_same_as_clean(site, result, Path(tmp), str(number))
-            again = warm_build(site, warm)  # a rebuild with no change gives the same again
+            again = warm_build(site, warm, snapshot=True)  # a rebuild with no change gives the same again
             assert again.ok == result.ok and again.diagnostics == result.diagnostics
             if result.ok:
                 assert again.rendered == 0 and tree(site.out) == expected
@@ -183,3 +194,143 @@ def test_a_build_that_raises_drops_the_warm_state(site_dir, tmp_path, monkeypatc
     result = warm_build(site_dir, warm)
     assert result.ok and warm.token and len(warm.decoded) == 2
     assert_same_as_clean(site_dir, result, tmp_path, "after-bug")
+
+
+def test_the_digests_a_warm_state_keeps_are_those_worked_out_afresh(site_dir, tmp_path, monkeypatch):
+    """incremental.ArticleDigests: after every kind of change, what the warm state kept and
+    took over is what working it all out from the site gives; after a body edit only
+    that article's body code is worked out again."""
+    from healthhub.caching.incremental import article_digests
+    from healthhub.loading.content import Site
+
+    def fresh(result) -> tuple:
+        made = article_digests(result.site)
+        return (made.articles_part, made.pictures_part, made.codes,
+                {key: value[1] for key, value in made.listings.items()})
+
+    def kept(warm: WarmState) -> tuple:
+        made = warm.digests
+        return (made.articles_part, made.pictures_part, made.codes,
+                {key: value[1] for key, value in made.listings.items()})
+
+    for name in "abcd":
+        write(site_dir, f"articles/{name}.md", article(f"Title {name}", tags="[sleep, salt]",
+                                                        body=f"Body {name}.\n\nMore.\n"))
+    write(site_dir, "articles/e.md", article("Title e", body="See [a](a.md).\n"))
+    warm = WarmState()
+    assert warm_build(site_dir, warm).ok
+    calls = []
+    body_key = Site.body_key
+    monkeypatch.setattr(Site, "body_key", lambda site, a: calls.append(a.source) or body_key(site, a))
+    steps = [
+        ("body", lambda: write(site_dir, "articles/a.md", article("Title a", tags="[sleep, salt]",
+                                                                  body="Body a.\n\nMore, and more.\n"))),
+        ("title", lambda: write(site_dir, "articles/b.md", article("Renamed b", tags="[sleep, salt]"))),
+        ("tags", lambda: write(site_dir, "articles/c.md", article("Title c", tags="[walk]", body="Body c.\n"))),
+        ("category", lambda: write(site_dir, "articles/d.md", article("Title d", "Sleep", tags="[salt]"))),
+        ("link target renamed", lambda: write(site_dir, "articles/a.md",
+                                              article("Title a", tags="[sleep, salt]", slug="moved", body="New.\n"))),
+        ("added", lambda: write(site_dir, "articles/f.md", article("Title f", "Fitness", tags="[walk]"))),
+        ("deleted", lambda: (site_dir.articles / "b.md").unlink()),
+        ("nothing", lambda: None),
+    ]
+    for name, change in steps:
+        change()
+        calls.clear()
+        result = warm_build(site_dir, warm)
+        assert result.ok, (name, result.diagnostics)
+        if name == "body":
+            assert set(calls) == {"articles/a.md"}, calls  # worked out (and planned) again for that article only
+        if name != "nothing":  # (nothing planned then)
+            assert kept(warm) == fresh(result), name
+        assert_same_as_clean(site_dir, result, tmp_path, name)
+
+
+def test_a_save_after_the_previews_snapshot_is_built_next_and_never_spoils_the_cache(site_dir, tmp_path):
+    """The preview's build goes by the stats of its snapshot (scan.Taken). A file saved
+    after the snapshot may be built as it was (the preview builds again once it sees
+    the save) or as it is, but what the cache keeps never makes a later build wrong."""
+    def snapshot() -> Taken:
+        began = time.time()
+        return Taken(take_snapshot(watched_roots(options), skip=options.out_dir), began)
+
+    def built(taken: Taken | None, warm: WarmState | None):
+        cwd = os.getcwd()
+        os.chdir(site_dir.root)
+        try:
+            return build(options, warm=warm, taken=taken)
+        finally:
+            os.chdir(cwd)
+
+    options = site_dir.options(search=False, drafts=True)
+    write(site_dir, "articles/a.md", article("Alpha", body="First words.\n"))
+    write(site_dir, "articles/b.md", article("Beta", body="Beta words.\n"))
+    warm = WarmState()
+    assert built(snapshot(), warm).ok
+
+    # Saved after the snapshot: this build goes by the snapshot (Alpha as it was)...
+    before = snapshot()
+    write(site_dir, "articles/a.md", article("Alpha", body="Second words.\n"))
+    assert built(before, warm).ok
+    assert "First words." in (site_dir.out / "health" / "a.html").read_text(encoding="utf-8")
+    # ... and the next one (after the watcher saw the save) by the new snapshot.
+    assert_same_as_clean(site_dir, built(snapshot(), warm), tmp_path, "next")
+    assert "Second words." in (site_dir.out / "health" / "a.html").read_text(encoding="utf-8")
+
+    # Saved twice: the snapshot has the first save's stats, the build reads the second save.
+    write(site_dir, "articles/a.md", article("Alpha", body="Third words.\n"))
+    between = snapshot()
+    write(site_dir, "articles/a.md", article("Alpha", body="Fourth words, longer.\n"))
+    assert built(between, warm).ok
+    assert_same_as_clean(site_dir, built(snapshot(), warm), tmp_path, "twice")
+    # The command line on the same folders: nothing to do, and the same site.
+    result = built(None, None)
+    assert result.ok and result.rendered == 0
+    assert_same_as_clean(site_dir, result, tmp_path, "cli")
+
+    # A file changed seconds before the snapshot was taken: nothing is taken as unchanged by its stat.
+    (site_dir.articles / "b.md").write_text(article("Beta", body="Beta fresh.\n"), encoding="utf-8")
+    result = built(snapshot(), warm)
+    assert result.ok and result.parsed == 1
+    assert_same_as_clean(site_dir, result, tmp_path, "racy")
+    from healthhub.caching.cache import Cache
+    with Cache(options.cache_folder()) as cache:
+        assert cache.load("summary") == {}  # no "nothing changed" answer may stand on that stat
+
+
+def test_a_hand_edited_output_folder_is_repaired_by_the_next_warm_build(site_dir, tmp_path):
+    """Between warm rebuilds someone edits, adds, removes or replaces files in the output
+    folder: the next rebuild (one body edited) gives a clean build's output."""
+    for name in "abc":
+        write(site_dir, f"articles/{name}.md", article(f"Title {name}", tags="[sleep]", body=f"Body {name}.\n"))
+    warm = WarmState()
+    assert warm_build(site_dir, warm).ok
+    out = site_dir.out
+
+    def replace_by_folder(rel: str) -> None:
+        (out / rel).unlink()
+        (out / rel).mkdir()
+        (out / rel / "inside.html").write_text("x", encoding="utf-8")
+
+    def second_name(rel: str, other: str) -> None:  # as many files as before, one of them twice
+        (out / rel).unlink()
+        os.link(out / other, out / rel)
+
+    edits = [
+        ("appended", lambda: (out / "health" / "b.html").open("a", encoding="utf-8").write("by hand")),
+        ("stray file", lambda: (out / "health" / "stray.html").write_text("by hand", encoding="utf-8")),
+        ("removed", lambda: (out / "health" / "c.html").unlink()),
+        ("stray and removed", lambda: (os.rename(out / "health" / "c.html", out / "health" / "d.html"))),
+        ("folder", lambda: replace_by_folder("health/b.html")),
+        ("link", lambda: ((out / "health" / "c.html").unlink(), (out / "health" / "c.html").symlink_to(out / "index.html"))),
+        ("hard link", lambda: second_name("health/c.html", "health/b.html")),
+    ]
+    for number, (name, edit) in enumerate(edits):
+        for also in ("nothing else", "a body edited"):  # the folder's state alone decides, or not
+            edit()
+            if also != "nothing else":
+                write(site_dir, "articles/a.md", article("Title a", tags="[sleep]", body=f"Edit {number}.\n"))
+            result = warm_build(site_dir, warm)
+            assert result.ok, (name, also, result.diagnostics)
+            assert_same_as_clean(site_dir, result, tmp_path, f"{name}, {also}")
+            assert not (out / "health" / "c.html").is_symlink()
