@@ -209,6 +209,8 @@ _PARTS = operator.attrgetter("parts")
 
 def _others(new: tuple, old: tuple) -> list[int] | None:
     """The positions where `new` holds another object than `old` (None: not as many)."""
+    if new is old:  # the same list (the warm state's site model kept: loading/patch.py)
+        return []
     if len(new) != len(old):
         return None
     same = list(map(operator.is_, new, old))
