@@ -25,7 +25,7 @@ from .caching.cache import (
     to_plain,
 )
 from .loading.config import DEFAULT_CONFIG_FILE, Config, load_config
-from .loading.scan import Taken, as_paths, display_path, scan_names, source_signatures
+from .loading.scan import Taken, as_paths, display_path, scan_names, source_signatures, taken_signatures
 from .errors import ConfigError, Diagnostic, HasDiagnostics, error, warning
 from .progress import Progress
 from .loading.glossary import DEFAULT_GLOSSARY_FILE, load_glossary
@@ -239,12 +239,11 @@ def _build(options: BuildOptions, progress: Progress | None, closing: contextlib
     cache = closing.enter_context(Cache(options.cache_folder()))
     jobs = max(1, options.job_count())
     scanned = scan_names(options.articles_dir) if options.articles_dir.is_dir() else None
-    stats = source_stats(scanned, taken)
-    racy, signatures = stats[1], stats[2]
+    stats = racy, signatures = source_stats(scanned, taken)
     # Whether nothing changed is asked only of inputs a stat can vouch for (see unchanged_build)
     inputs = inputs_digest(options, config, people, scanned, stats)[0] if not racy else None
     unchanged = unchanged_build(options, config, people, cache, inputs, out_dir) if inputs is not None else None
-    timings.lap("check inputs", f"{len(signatures):,} article files by their stat"
+    timings.lap("check inputs", f"{sum(map(len, scanned[:2])) if scanned else 0:,} article files by their stat"
                 + (", nothing changed" if unchanged else ""))
     if unchanged is not None:
         unchanged.seconds = time.perf_counter() - started
@@ -436,24 +435,31 @@ def load_articles(options: BuildOptions, config: Config, people: dict[str, Perso
 
 
 def source_stats(scanned: tuple[list[str], list[str], list[Diagnostic]] | None,
-                 taken: Taken | None = None) -> tuple[tuple, bool, dict]:
-    """The stat signature of every article file (and of the files kept next to them),
-    whether a file changed so recently that its signature cannot be trusted, and the
-    signatures by file name (see scan.source_signatures)."""
+                 taken: Taken | None = None) -> tuple[bool, dict[str, tuple]]:
+    """Whether an article file (or a file kept next to them) changed so recently that
+    its stat signature cannot be trusted, and every such file's signature by name
+    (see scan.source_signatures; with `taken`, scan.taken_signatures: it may name
+    other files too). Nothing changes the answer."""
     sources, others, _ = scanned or ([], [], [])
+    if taken is not None:
+        known = taken_signatures(sources + others, taken)
+        if known is not None:
+            return known
     signatures, racy = source_signatures(sources + others, taken)
-    return signatures, racy, {entry[0]: entry[1:] for entry in signatures if len(entry) == 5}
+    return racy, {entry[0]: entry[1:] for entry in signatures if len(entry) == 5}
 
 
 def inputs_digest(options: BuildOptions, config: Config, people: dict[str, Person],
                   scanned: tuple[list[str], list[str], list[Diagnostic]] | None,
-                  stats: tuple[tuple, bool, dict] | None = None) -> tuple[bytes, bool, dict]:
+                  stats: tuple[bool, dict] | None = None) -> tuple[bytes, bool, dict]:
     """A digest of everything a build reads, with article files (and the files kept
     next to them) by their stat signature; and whether a file changed so recently
     that its signature cannot be trusted; and the signatures by file name (`stats`:
     source_stats' answer, when the caller has it)."""
     sources, others, problems = scanned or ([], [], [])
-    signatures, racy, by_name = stats or source_stats(scanned)
+    racy, by_name = stats or source_stats(scanned)
+    signatures = tuple((name, *by_name[name]) if name in by_name else (name,)
+                       for name in map(os.fspath, sources + others))
     templates = [(layer, name, path.read_bytes()) for layer, name, path in theme_files(options.templates_dir)]
     where = (os.getcwd(), str(options.articles_dir.absolute()), str(options.templates_dir.absolute()),
              str(options.out_dir.absolute()), scanned is None, options.drafts, options.strict, options.search,
