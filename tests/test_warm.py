@@ -283,6 +283,12 @@ def test_a_save_after_the_previews_snapshot_is_built_next_and_never_spoils_the_c
     write(site_dir, "articles/a.md", article("Alpha", body="Fourth words, longer.\n"))
     assert built(between, warm).ok
     assert_same_as_clean(site_dir, built(snapshot(), warm), tmp_path, "twice")
+    # A file made after the snapshot has no stat in it: it is looked at now.
+    before = snapshot()
+    write(site_dir, "articles/c.md", article("Gamma", body="Gamma words.\n"))
+    result = built(before, warm)
+    assert result.ok and result.parsed == 1
+    assert_same_as_clean(site_dir, result, tmp_path, "new file")
     # The command line on the same folders: nothing to do, and the same site.
     result = built(None, None)
     assert result.ok and result.rendered == 0
