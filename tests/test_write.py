@@ -347,3 +347,17 @@ def test_a_failed_build_into_the_spare_leaves_the_site_byte_for_byte(edited):
     pages = {**pages, "health/page-4.html": b"page 4, revised"}
     rebuild_kept(out, manifest, pages, {"health/page-4.html": b"page 4, revised"})
     assert contents(out) == {**pages, ".healthhub-site": before[".healthhub-site"][0]}
+
+
+def test_deleting_the_spare_or_the_site_is_harmless(edited):
+    out, pages, manifest, spare = edited
+    shutil.rmtree(spare)
+    pages = {**pages, "health/page-1.html": b"page 1, revised"}
+    manifest = rebuild_kept(out, manifest, pages, {"health/page-1.html": b"page 1, revised"}).files
+    assert contents(out) == {**pages, ".healthhub-site": contents(out)[".healthhub-site"]}
+    spare = spare_of(out)  # a new one: the version before
+    assert contents(spare)["health/page-1.html"] == b"page 1"
+    marker = (out / ".healthhub-site").read_bytes()
+    shutil.rmtree(out)
+    rebuild_kept(out, manifest, pages, {})
+    assert contents(out) == {**pages, ".healthhub-site": marker}
