@@ -270,7 +270,8 @@ def _build(options: BuildOptions, progress: Progress | None, closing: contextlib
         loaded = load_articles(options, config, people, cache, bodies, jobs, progress,
                                as_paths(scanned) if scanned else None, signatures, warm)
         site, diagnostics, reparsed = loaded.site, loaded.diagnostics, loaded.parsed
-        timings.lap("load", f"{len(site.articles):,} articles, {reparsed:,} parsed")
+        timings.lap("load", f"{len(site.articles):,} articles, {reparsed:,} parsed"
+                            + (", only bodies' text changed: the last site model kept" if loaded.patched else ""))
         diagnostics += people_diags
         diagnostics = sorted(set(diagnostics))
         failed = any(d.is_error for d in diagnostics) or (options.strict and diagnostics)
@@ -374,6 +375,7 @@ class Loaded:
     diagnostics: list[Diagnostic]
     parsed: int  # articles parsed (not found in the cache)
     unreadable: int  # article files that could not be read as an article (diagnostics say why)
+    patched: bool = False  # the warm state's site model, with new bodies (see loading/patch.py)
 
 
 def load_articles(options: BuildOptions, config: Config, people: dict[str, Person], cache: Cache, bodies,
@@ -385,28 +387,43 @@ def load_articles(options: BuildOptions, config: Config, people: dict[str, Perso
     `bodies` open while it uses the site."""
     from .caching.warm import store_token
     from .loading.content import load_site  # with Markdown: not needed when nothing changed
+    from .loading.patch import keep, model_context
+    from .loading.snippets import SNIPPETS_FOLDER, load_snippets
     from .loading.sources import SourceReader
 
-    unreadable = 0
+    context = (model_context(config, people, options.articles_dir, options.drafts, options.future,
+                             options.publish_day(), scanned, signatures or {})
+               if warm is not None and scanned is not None else None)
     with cache.transaction():  # committed before rendering: render workers read the new bodies
         reader = SourceReader(cache, bodies, jobs, progress, signatures, warm)
+        results: list = []
 
         def read_articles(*args):
-            nonlocal unreadable
-            results = reader(*args)
-            unreadable = sum(1 for article, _, _ in results if article is None)
+            results[:] = reader(*args)
             return results
 
-        site, diagnostics = load_site(config, options.articles_dir, drafts=options.drafts, people=people,
-                                      future=options.future, today=options.publish_day(),
-                                      read_articles=read_articles, scanned=scanned, bodies=bodies)
+        kept = warm.model if warm is not None else None
+        site = patched = None
+        if context is not None and kept is not None and kept.context == context:
+            # the same site but for what the files say: perhaps only bodies' text changed
+            snippets = load_snippets(options.articles_dir, display_path(options.articles_dir / SNIPPETS_FOLDER))
+            site = patched = kept.patched(read_articles(scanned[0], config, people, snippets), bodies)
+            diagnostics = list(kept.diagnostics)
+        if site is None:
+            known = list(results)
+            site, diagnostics = load_site(config, options.articles_dir, drafts=options.drafts, people=people,
+                                          future=options.future, today=options.publish_day(),
+                                          read_articles=(lambda *args: known) if known else read_articles,
+                                          scanned=scanned, bodies=bodies)
         reader.save(cache)
         store_token(cache, warm)  # which warm state, if any, the cache now matches
     bodies.flush()
     if warm is not None:
-        warm.files, warm.records, warm.decoded = reader.files, reader.records, reader.decoded
+        warm.files, warm.records, warm.decoded, warm.keys = reader.files, reader.records, reader.decoded, reader.keys
+        warm.model = keep(context, results, site, diagnostics)
     reader.release()
-    return Loaded(site, diagnostics, reader.reparsed, unreadable)
+    unreadable = sum(1 for article, _, _ in results if article is None)
+    return Loaded(site, diagnostics, reader.reparsed, unreadable, patched is not None)
 
 
 def inputs_digest(options: BuildOptions, config: Config, people: dict[str, Person],

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from conftest import SiteDir, article
 from healthhub.build import build
 from healthhub.caching.warm import WarmState
-from test_incremental import SNIPPETS, apply, clean_build, steps_st, tree, write
+from test_incremental import SNIPPETS, age, apply, clean_build, steps_st, tree, write
 
 BAD_DATE = article("Broken", date="2024-02-30", body="Text.\n")
 
@@ -183,3 +183,48 @@ def test_a_build_that_raises_drops_the_warm_state(site_dir, tmp_path, monkeypatc
     result = warm_build(site_dir, warm)
     assert result.ok and warm.token and len(warm.decoded) == 2
     assert_same_as_clean(site_dir, result, tmp_path, "after-bug")
+
+
+def test_a_save_that_changes_only_a_bodys_words_keeps_the_site_model_and_anything_else_gathers_it(site_dir, tmp_path):
+    """The preview's rebuild after typing in a body (not its first paragraph, the description
+    when there is no summary) reuses the last site model (loading/patch.py);
+    a change to anything the model is made of (a field, a heading, a link, where a field is,
+    another file) gathers it again. Every step gives a clean build's output and messages."""
+    def a_source(body="Some words.\n", title="Alpha", extra=""):
+        return article(title, tags="[sleep]", summary="Short.", body="## Part\n\n" + body) + extra
+    write(site_dir, "articles/a.md", a_source())
+    write(site_dir, "articles/b.md", article("Beta", "Sleep", "2024-01-01", body="See [part](a.md#part).\n"))
+    (site_dir.articles / "pics").mkdir()
+    write(site_dir, "articles/pics/c.md", article("Gamma", "Fitness", summary="Charts.", body="![A chart](chart.png)\n"))
+    age(site_dir.write("articles/pics/chart.png", b"not a png, published as it is"))
+    write(site_dir, "articles/_snippets/note.md", "Call 111.\n")
+    warm = WarmState()
+    assert warm_build(site_dir, warm).ok
+
+    def load_note(result) -> str:  # a failed build has no timings: it did not keep the model either
+        return next((work for stage, _, work in result.timings.stages if stage == "load"), "") if result.ok else ""
+
+    steps = [
+        ("words", lambda: write(site_dir, "articles/a.md", a_source("Other words.\n")), True),
+        ("words again", lambda: write(site_dir, "articles/a.md", a_source("Third words, more of them.\n")), True),
+        ("heading renamed: b's link breaks", lambda: write(site_dir, "articles/a.md",
+                                                          a_source().replace("## Part", "## Piece")), False),
+        ("heading back", lambda: write(site_dir, "articles/a.md", a_source()), False),
+        ("words after the fix", lambda: write(site_dir, "articles/a.md", a_source("Fixed words.\n")), True),
+        ("title", lambda: write(site_dir, "articles/a.md", a_source("Fixed words.\n", title="Alpha two")), False),
+        ("a link added", lambda: write(site_dir, "articles/a.md",
+                                       a_source("See [beta](b.md).\n", title="Alpha two")), False),
+        ("a field moved down a line", lambda: write(site_dir, "articles/a.md", a_source(
+            "See [beta](b.md).\n", title="Alpha two").replace("title:", "# a comment\ntitle:", 1)), False),
+        ("an image's bytes", lambda: age(site_dir.write("articles/pics/chart.png", b"other bytes")), False),
+        ("a snippet", lambda: write(site_dir, "articles/_snippets/note.md", "Call 999.\n"), False),
+        ("words in another article", lambda: write(site_dir, "articles/pics/c.md", article(
+            "Gamma", "Fitness", summary="Charts.", body="![A chart](chart.png)\n\nA caption.\n")), True),
+    ]
+    for name, change, kept in steps:
+        change()
+        result = warm_build(site_dir, warm)
+        assert ("site model kept" in load_note(result)) == kept, (name, load_note(result))
+        assert_same_as_clean(site_dir, result, tmp_path, name)
+        assert result.ok == ("breaks" not in name), (name, result.diagnostics)
+    assert "A caption." in (site_dir.out / "fitness" / "c.html").read_text(encoding="utf-8")

@@ -8,13 +8,17 @@ again passes one WarmState to every `build()` and these are kept in memory:
 - `files`: what the last build knew of each article file by its stat
   signature (the cache's `files` table);
 - `records` and `decoded`: parsed articles by their parse key, as the cache
-  stores them and as the Article, diagnostics and Body they decode to. The
+  stores them and as the Article, diagnostics and Body they decode to (and
+  `keys`, each file's key by its name, see SourceReader). The
   key digests the file's bytes, the config, the people, the snippets it
   includes and HealthHub's code, so a decoded result is a pure function of
   it; Articles and Bodies are frozen and nothing changes them after parsing;
 - `pages`: what the last build wrote for each output page (the `pages` table);
 - `named`: the output folder's manifest and the build's memos (templates,
-  related articles) as the last build stored them.
+  related articles) as the last build stored them;
+- `model`: the site model the last load stage made, with what it depends on
+  (loading/patch.py): a save that changed only an article body's text gets
+  it back with that body replaced, not gathered again.
 
 It never decides correctness on its own: each build first checks that the
 cache database is still the one this state was filled from and has not been
@@ -42,11 +46,15 @@ class WarmState:
     pages: dict[str, PageRecord] | None = None  # None: not known, read from the cache
     named: dict[str, dict] = field(default_factory=dict)  # named values (the manifest, memos) as last stored
     token: bytes = b""  # b"": nothing known
+    model: object = None  # patch.KeptModel | None
+    keys: tuple = (None, {})  # what the reader made its keys with, and each file's (content, key)
+
 
     def forget(self) -> None:
         """Drop everything: the next build reads the cache."""
         self.files, self.records, self.decoded, self.pages, self.named = {}, {}, {}, None, {}
         self.token = b""
+        self.model, self.keys = None, (None, {})
 
     def usable(self, cache: Cache) -> bool:
         """Whether the cache is exactly as this state left it (else forget it all)."""

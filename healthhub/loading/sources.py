@@ -73,6 +73,9 @@ class SourceReader:
         self.files: dict[str, FileRecord] = {}  # what this build knows of each file, for the cache
         self.records: dict[bytes, bytes] = {}  # key -> record of every article read, for the cache
         self.wheres: dict[bytes, str] = {}  # key -> where its body is stored
+        # A warm state's keys of the files it read, by file name, and what they were made with.
+        self.last_keys: tuple = warm.keys if known else (None, {})
+        self.keys: tuple = (None, {})
 
     def __call__(self, sources: list[str | Path], config: Config, people: dict,
                  snippets: Snippets | None = None) -> list[Result]:
@@ -93,8 +96,30 @@ class SourceReader:
         shared: dict = {}  # values many articles read back hold the same of (content._article_of)
         failed: dict[int, Result] = {}
         folders: dict[str, str] = {}
+        # A file the warm state read with the same bytes (by its stat signature), the same
+        # config, people, code, snippets, links and working directory has the same key:
+        # at 10,000 articles this skips 0.1 s of naming and digesting per rebuild.
+        made_with = (base, os.getcwd(), getattr(sources, "links", None),
+                     snippets.texts if snippets is not None else None)
+        last_keys = self.last_keys[1] if self.last_keys[0] == made_with else {}
+        new_keys: dict[str, tuple[bytes, bytes]] = {}
         for index, source in enumerate(sources):  # names (str) or Paths: a Path only for a file read
             name = os.fspath(source)
+            known = self.stat_cache.get(name)
+            last = last_keys.get(name)
+            if last is not None and known is not None and known.content == last[0]:
+                signature = self.signatures.get(name)
+                key = last[1]
+                if signature == known.signature and key in self.known and key in self.parsed:
+                    if signature[0] <= config.max_article_mb * 1_000_000:
+                        new_keys[name] = last
+                        if started - signature[1] / 1e9 > RACY_SECONDS:
+                            new_stat[name] = known
+                        keys.append(key)
+                        if key not in results:
+                            results[key] = self.known[key]
+                            plain[key] = self.parsed[key]
+                        continue
             parent, base_name = os.path.split(name)
             folder = folders.get(parent)
             if folder is None:
@@ -131,6 +156,7 @@ class SourceReader:
             key = digest(base + b"\0" + display.encode("utf-8", "surrogateescape") + b"\0" + content
                          + (snippets.digest_of(used) if used and snippets is not None else b""))
             keys.append(key)
+            new_keys[name] = (content, key)
             cached = self.parsed.get(key)
             if cached is not None and key not in results:
                 known = self.known.get(key)
@@ -162,6 +188,7 @@ class SourceReader:
         for index, key in enumerate(keys):
             ordered.append(failed[index] if key is None else results[key])
         self.files = new_stat
+        self.keys = (made_with, new_keys)
         self.records = {key: plain[key] for key in keys if key in plain}
         if self.keep_decoded:  # only a warm state holds them (10,000 tuples a build otherwise)
             self.decoded = {key: _decoded(results[key]) for key in self.records}
@@ -177,7 +204,7 @@ class SourceReader:
     def release(self) -> None:
         """Forget the cached data once the site model is built (and the cache updated)."""
         self.stat_cache, self.parsed, self.files, self.records, self.wheres = {}, {}, {}, {}, {}
-        self.known, self.decoded = {}, {}
+        self.known, self.decoded, self.keys, self.last_keys = {}, {}, (None, {}), (None, {})
 
 
 # A parsed file in the cache: (article row, body row, diagnostics), each row read back by
