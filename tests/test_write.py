@@ -238,13 +238,14 @@ def test_links_in_the_spare_are_removed_never_followed(edited, tmp_path):
     os.symlink(outside / "canary.txt", spare / "old.html")
     os.symlink(outside / "canary.txt", spare / "index.html")  # a new page's name
     os.symlink("nowhere", spare / "dangling.html")
+    os.mkfifo(spare / "pipe.html")  # reading it would wait forever
     pages = {**pages, "index.html": b"home", "health/page-1.html": b"page 1, revised"}
     rebuild_kept(out, manifest, pages, {"index.html": b"home", "health/page-1.html": b"page 1, revised"})
     assert tree(outside) == before
     assert sorted(os.listdir(outside)) == ["canary.txt", "page-1.html"]
     assert contents(out) == {**pages, ".healthhub-site": contents(out)[".healthhub-site"]}
     assert not any(p.is_symlink() for p in out.rglob("*"))
-    assert not any(p.is_symlink() for p in spare.rglob("*"))
+    assert not any(p.is_symlink() or not (p.is_file() or p.is_dir()) for p in spare.rglob("*"))
 
 
 @pytest.mark.parametrize("kind", ["link", "file"])
