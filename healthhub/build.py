@@ -407,7 +407,9 @@ def load_articles(options: BuildOptions, config: Config, people: dict[str, Perso
         if context is not None and kept is not None and kept.context == context:
             # the same site but for what the files say: perhaps only bodies' text changed
             snippets = load_snippets(options.articles_dir, display_path(options.articles_dir / SNIPPETS_FOLDER))
-            site = patched = kept.patched(read_articles(scanned[0], config, people, snippets), bodies)
+            results[:] = (reader.read_changed(scanned[0], config, people, snippets)
+                          or reader(scanned[0], config, people, snippets))
+            site = patched = kept.patched(results, bodies)
             diagnostics = list(kept.diagnostics)
         if site is None:
             known = list(results)

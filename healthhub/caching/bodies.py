@@ -43,6 +43,10 @@ class MemoryBodies:
         wanted = set(wheres)
         self.bodies = {where: html for where, html in self.bodies.items() if where in wanted}
 
+    def drop(self, wheres: Iterable[str]) -> None:
+        for where in wheres:
+            self.bodies.pop(where, None)
+
     def flush(self) -> None:
         """Nothing to do: see StoredBodies.flush."""
 
@@ -90,6 +94,17 @@ class StoredBodies:
             self._written(lambda connection: self.store.keep_bodies(keys))
         else:
             self.store.keep_bodies(keys)
+
+    def drop(self, wheres: Iterable[str]) -> None:
+        """Remove these bodies (of articles changed since they were put), not sweeping
+        the table as keep_only does."""
+        keys = [bytes.fromhex(where) for where in wheres if not where.startswith("memory:")]
+        if not keys:
+            return
+        if self._written is not None:
+            self._written(lambda connection: self.store.drop_bodies(keys))
+        else:
+            self.store.drop_bodies(keys)
 
     def flush(self) -> None:
         """Commit what was put, so that other processes (render workers) can read it."""

@@ -92,7 +92,7 @@ def model_context(config: Config, people: dict[str, Person], articles_dir: Path,
         if signature is None or now - signature[1] / 1e9 <= RACY_SECONDS:
             return None
         other_signatures.append((name, signature))
-    folders = {os.path.dirname(name) for name in sources}
+    folders = {name.rpartition(os.sep)[0] for name in map(os.fspath, sources)}
     real = sorted((folder, os.path.realpath(folder)) for folder in folders)
     text = repr((os.getcwd(), os.fspath(articles_dir.absolute()), drafts, future, today.toordinal(), repr(config),
                  repr(sorted(people.items())), list(map(os.fspath, sources)), sorted(getattr(sources, "links", ())),

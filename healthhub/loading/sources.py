@@ -76,6 +76,11 @@ class SourceReader:
         # A warm state's keys of the files it read, by file name, and what they were made with.
         self.last_keys: tuple = warm.keys if known else (None, {})
         self.keys: tuple = (None, {})
+        self.delta: tuple | None = None  # set by read_changed
+
+    @staticmethod
+    def _base(config: Config, people: dict) -> bytes:
+        return digest(code_version() + repr(config).encode() + repr(sorted(people.items())).encode())
 
     def __call__(self, sources: list[str | Path], config: Config, people: dict,
                  snippets: Snippets | None = None) -> list[Result]:
@@ -83,7 +88,7 @@ class SourceReader:
         # Digested once: hashing the config and people into each of 10,000 keys cost 29 ms
         # CPU a build at 1.6 KB (the generated site), 52 ms at 3.3 KB (the sample site's),
         # 0.68 s at 50 KB (many people with bios); 8 ms this way.
-        base = digest(code_version() + repr(config).encode() + repr(sorted(people.items())).encode())
+        base = self._base(config, people)
         new_stat: dict[str, FileRecord] = {}
         keys: list[bytes | None] = []
         # What to parse: path, display name and the digest of its bytes. Not the bytes:
@@ -195,8 +200,58 @@ class SourceReader:
         self.wheres = {key: results[key][2].where for key in self.records if results[key][2] is not None}
         return ordered
 
+    def read_changed(self, sources: list[str], config: Config, people: dict,
+                     snippets: Snippets | None = None) -> list[Result] | None:
+        """As a call, for a reader with a warm state: only the files whose stat signature
+        differs from the one the state holds (or whose result it does not hold) are
+        looked at, the others' results are the state's. None when the state's keys were
+        made with something else (call the reader instead). At 10,000 articles a call
+        takes 0.08-0.14 s when one file changed, this about 0.01 s."""
+        made_with = (self._base(config, people), os.getcwd(), getattr(sources, "links", None),
+                     snippets.texts if snippets is not None else None)
+        last_made_with, last_keys = self.last_keys
+        if last_made_with != made_with or not self.keep_decoded:
+            return None
+        stat_of, signature_of, known, no = self.stat_cache.get, self.signatures.get, self.known.get, FileRecord(None, b"", ())
+        changed = [index for index, name in enumerate(sources)
+                   if signature_of(name) != stat_of(name, no).signature
+                   or (entry := last_keys.get(name)) is None or entry[1] not in self.known]
+        names = [sources[index] for index in changed]
+        fresh = self(names, config, people, snippets) if names else []
+        files, keys, gone = dict(self.stat_cache), dict(last_keys), set()
+        for name in names:
+            files.pop(name, None)
+            entry = keys.pop(name, None)
+            if entry is not None:
+                gone.add(entry[1])
+        files.update(self.files)
+        keys.update(self.keys[1])
+        if gone:
+            gone -= {key for _, key in keys.values()}
+        records, decoded = dict(self.parsed), dict(self.known)
+        for key in gone:
+            records.pop(key, None)
+            decoded.pop(key, None)
+        added = {key: record for key, record in self.records.items() if key not in self.parsed}
+        records.update(self.records)
+        decoded.update(self.decoded)
+        # what save() writes: only these files' rows, articles and bodies
+        self.delta = (names, {name: self.files[name] for name in names if name in self.files}, gone, added)
+        fresh_of = dict(zip(changed, fresh))
+        ordered = [fresh_of[index] if index in fresh_of else known(last_keys[name][1])
+                   for index, name in enumerate(sources)]
+        self.files, self.records, self.decoded, self.keys = files, records, decoded, (made_with, keys)
+        return ordered
+
     def save(self, cache: Cache) -> None:
         """Write what changed into the cache (and drop the bodies no article has any more)."""
+        if self.delta is not None:  # after read_changed: no need to compare every file and body
+            names, files, gone, added = self.delta
+            self.bodies.drop([result[2].where for result in map(self.known.get, gone)
+                              if result is not None and result[2] is not None])
+            cache.update_sources({name: self.stat_cache[name] for name in names if name in self.stat_cache},
+                                 files, gone, added)
+            return
         if self.reparsed or self.parsed.keys() != self.records.keys():
             self.bodies.keep_only(self.wheres.values())
         cache.update_sources(self.stat_cache, self.files, self.parsed.keys(), self.records)
@@ -204,7 +259,7 @@ class SourceReader:
     def release(self) -> None:
         """Forget the cached data once the site model is built (and the cache updated)."""
         self.stat_cache, self.parsed, self.files, self.records, self.wheres = {}, {}, {}, {}, {}
-        self.known, self.decoded, self.keys, self.last_keys = {}, {}, (None, {}), (None, {})
+        self.known, self.decoded, self.keys, self.last_keys, self.delta = {}, {}, (None, {}), (None, {}), None
 
 
 # A parsed file in the cache: (article row, body row, diagnostics), each row read back by
