@@ -362,3 +362,32 @@ def test_deleting_the_spare_or_the_site_is_harmless(edited):
     shutil.rmtree(out)
     rebuild_kept(out, manifest, pages, {})
     assert contents(out) == {**pages, ".healthhub-site": marker}
+
+
+def test_forked_workers_put_pages_into_the_spare_at_once(edited):
+    """Render workers write into the spare side by side: where it has a file in place of
+    a folder they need, each may find the other has already made room."""
+    out, pages, manifest, spare = edited
+    (spare / "guides").write_bytes(b"a file where a folder goes")
+    (spare / "health/page-4.html").unlink()
+    (spare / "health/page-4.html/x").mkdir(parents=True)
+    guides = {f"guides/{n}.html": f"guide {n}".encode() for n in range(40)}
+    pages = {**pages, **guides, "health/page-4.html": b"page 4, revised"}
+    changed = {**guides, "health/page-4.html": b"page 4, revised"}
+    with Staging(out) as staging:
+        state = scan_output(out, manifest)
+        assert staging.folder() == spare
+        workers = []
+        for part in (0, 1):
+            pid = os.fork()
+            if pid == 0:  # as incremental.PageCache's forked workers put what they render
+                try:
+                    for rel in sorted(changed)[part::2]:
+                        staging.put(rel, changed[rel])
+                finally:
+                    os._exit(0)
+            workers.append(pid)
+        assert all(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) == 0 for pid in workers)
+        outputs = {rel: Kept(state.verified[rel]) if rel not in changed else changed[rel] for rel in pages}
+        write_outputs(out, outputs, state=state, staging=staging)
+    assert contents(out) == {**pages, ".healthhub-site": contents(out)[".healthhub-site"]}
