@@ -228,3 +228,21 @@ def test_a_save_that_changes_only_a_bodys_words_keeps_the_site_model_and_anythin
         assert_same_as_clean(site_dir, result, tmp_path, name)
         assert result.ok == ("breaks" not in name), (name, result.diagnostics)
     assert "A caption." in (site_dir.out / "fitness" / "c.html").read_text(encoding="utf-8")
+
+
+def test_a_server_does_not_hold_a_sites_images_between_saves(site_dir, tmp_path, monkeypatch):
+    """The kept model holds the bytes of the files published next to articles: past
+    patch.KEEP_FILES_LIMIT (64 MB; 1 KB here) the server keeps none, and a save still
+    gives a clean build's output."""
+    from healthhub.loading import patch
+    monkeypatch.setattr(patch, "KEEP_FILES_LIMIT", 1_000)
+    write(site_dir, "articles/a.md", article("Alpha", summary="Short.", body="![A chart](chart.png)\n"))
+    age(site_dir.write("articles/chart.png", b"x" * 999))
+    warm = WarmState()
+    assert warm_build(site_dir, warm).ok and warm.model is not None
+    age(site_dir.write("articles/chart.png", b"x" * 1_001))
+    assert warm_build(site_dir, warm).ok and warm.model is None
+    write(site_dir, "articles/a.md", article("Alpha", summary="Short.", body="![A chart](chart.png)\n\nMore.\n"))
+    result = warm_build(site_dir, warm)
+    assert warm.model is None
+    assert_same_as_clean(site_dir, result, tmp_path, "big")

@@ -35,6 +35,9 @@ from .people import Person
 from .scan import RACY_SECONDS
 
 
+KEEP_FILES_LIMIT = 64_000_000  # bytes of images and other files a kept model may hold
+
+
 @dataclass(frozen=True)
 class KeptModel:
     context: bytes
@@ -101,7 +104,11 @@ def model_context(config: Config, people: dict[str, Person], articles_dir: Path,
 
 
 def keep(context: bytes | None, results: list[Read], site: Site, diagnostics: list[Diagnostic]) -> KeptModel | None:
-    """What a warm state keeps of this load (None: nothing, see the module's docstring)."""
+    """What a warm state keeps of this load (None: nothing, see the module's docstring).
+    The model holds the bytes of the files published next to articles: a server keeps
+    it only while they are few, not a site's gigabyte of photos between saves."""
     if context is None or any(d.is_error for d in diagnostics):
+        return None
+    if sum(map(len, site.files.values())) > KEEP_FILES_LIMIT:
         return None
     return KeptModel(context, tuple(results), site, tuple(diagnostics))
