@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -28,12 +29,14 @@ def article(title="A title", category="Health", date="2025-03-30", body="Some te
 
 
 def without_background_cleanup(folder: Path, timeout: float = 30.0) -> list[str]:
-    """The names in folder once the previous sites being removed in the background
-    (`.<site>-trash-*`, see write._remove_later) are gone."""
+    """The names in folder once the folders being removed in the background
+    (`.<site>-trash-*`, see write._remove_later) are gone; the previous site kept
+    as the next build's staging folder (`.<site>-spare-` and 8 random characters)
+    is named `.<site>-spare-*`."""
     deadline = time.monotonic() + timeout
     while any("-trash-" in p.name for p in folder.iterdir()) and time.monotonic() < deadline:
         time.sleep(0.02)
-    return sorted(p.name for p in folder.iterdir())
+    return sorted(re.sub(r"^(\..+-spare-)[a-z0-9_]{8}$", r"\1*", p.name) for p in folder.iterdir())
 
 
 class SiteDir:

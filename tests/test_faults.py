@@ -256,8 +256,13 @@ def test_without_fork_the_build_still_gives_the_whole_new_site(built, monkeypatc
     assert site_dir.tree() == clean_tree(site_dir, tmp_path) and leftovers(site_dir) == []
 
 
-def test_the_previous_site_is_removed_in_the_background_and_nothing_is_left(built):
+def test_the_previous_site_is_kept_as_the_one_spare_and_nothing_else_is_left(built):
     site_dir, before = built
     assert site_dir.build(search=False).ok
-    assert [name for name in without_background_cleanup(site_dir.root) if name.startswith(".site-")] == []
+    assert [name for name in without_background_cleanup(site_dir.root) if name.startswith(".site-")] == [
+        ".site-spare-*"]
     assert "Changed 0" in site_dir.read("health/a0.html")
+    site_dir.write("articles/health/a1.md", article("Changed again"))
+    assert site_dir.build(search=False).ok
+    assert [name for name in without_background_cleanup(site_dir.root) if name.startswith(".site-")] == [
+        ".site-spare-*"]

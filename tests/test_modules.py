@@ -116,7 +116,7 @@ def test_writer_keeps_unchanged_files_and_removes_stale_ones(tmp_path):
     after = (out / "a.html").stat()
     assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
     assert (out / "b/c.html").read_bytes() == b"C2" and not (out / "old.html").exists()
-    assert without_background_cleanup(tmp_path) == ["site"]  # no staging folders left
+    assert without_background_cleanup(tmp_path) == [".site-spare-*", "site"]  # the previous site, kept
 
 
 def test_writer_refuses_paths_outside_the_site(tmp_path):

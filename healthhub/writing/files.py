@@ -80,7 +80,11 @@ def write_file(target: str, data: bytes) -> os.stat_result:
     if os.path.lexists(temporary):
         os.unlink(temporary)
     st = _write_new(temporary, data)
-    os.replace(temporary, target)
+    try:
+        os.replace(temporary, target)
+    except OSError:  # a folder by that name, say: no temporary file is left behind
+        os.unlink(temporary)
+        raise
     return st
 
 
