@@ -408,21 +408,22 @@ def load_articles(options: BuildOptions, config: Config, people: dict[str, Perso
             results[:] = reader(*args)
             return results
 
-        kept = warm.model if warm is not None else None
-        site = patched = None
-        if context is not None and kept is not None and kept.context == context:
-            # the same site but for what the files say: perhaps only bodies' text changed
+        site = patched = snippets = None
+        if warm is not None and scanned is not None:
+            # a warm reader looks only at the files whose stat changed
             snippets = load_snippets(options.articles_dir, display_path(options.articles_dir / SNIPPETS_FOLDER))
             results[:] = (reader.read_changed(scanned[0], config, people, snippets)
                           or reader(scanned[0], config, people, snippets))
-            site = patched = kept.patched(results, bodies)
-            diagnostics = list(kept.diagnostics)
+            kept = warm.model
+            if context is not None and kept is not None and kept.context == context:
+                # the same site but for what the files say: perhaps only bodies' text changed
+                site = patched = kept.patched(results, bodies)
+                diagnostics = list(kept.diagnostics)
         if site is None:
-            known = list(results)
             site, diagnostics = load_site(config, options.articles_dir, drafts=options.drafts, people=people,
                                           future=options.future, today=options.publish_day(),
-                                          read_articles=(lambda *args: known) if known else read_articles,
-                                          scanned=scanned, bodies=bodies)
+                                          read_articles=(lambda *args: results) if snippets is not None else read_articles,
+                                          scanned=scanned, bodies=bodies, snippets=snippets)
         reader.save(cache)
         store_token(cache, warm)  # which warm state, if any, the cache now matches
     bodies.flush()

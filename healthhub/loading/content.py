@@ -868,13 +868,14 @@ def load_site(config: Config, articles_dir: Path, drafts: bool = False,
               people: dict[str, Person] | None = None, read_articles: ArticleReader | None = None,
               scanned: tuple[list[str | Path], list[Path], list[Diagnostic]] | None = None,
               bodies: BodyStore | None = None, today: dt.date | None = None,
-              future: bool = False) -> tuple[Site, list[Diagnostic]]:
+              future: bool = False, snippets: Snippets | None = None) -> tuple[Site, list[Diagnostic]]:
     """`today` (default: the date now) is what review dates may not be after, and the
     day scheduled and expiring articles are judged by.
     `read_articles` may stand in for reading the files one by one (the build passes
     sources.SourceReader, which caches and parallelises, and the store it puts the
-    bodies in as `bodies`); `scanned` is scan_articles' answer when the caller
-    already has it. Without a store the bodies are kept in memory.
+    bodies in as `bodies`); `scanned` is scan_articles' answer and `snippets`
+    load_snippets' when the caller already has them. Without a store the bodies
+    are kept in memory.
 
     Articles dated after `today` (default: the real today) are left out unless
     `future`; articles whose `expires` day has come are left out."""
@@ -895,7 +896,8 @@ def load_site(config: Config, articles_dir: Path, drafts: bool = False,
         return dataclasses.replace(gather_site(config, [], drafts, diags, people), bodies=bodies), diags
     sources, others, problems = scanned or scan_articles(articles_dir)
     diags.extend(problems)
-    snippets = load_snippets(articles_dir, display_path(articles_dir / SNIPPETS_FOLDER))
+    if snippets is None:  # the caller may have them (and the articles read with them)
+        snippets = load_snippets(articles_dir, display_path(articles_dir / SNIPPETS_FOLDER))
     if read_articles is None:
         converter = make_converter(config)
         results = [read_article(Path(source), display_path(Path(source)), config, converter, people, bodies,

@@ -101,30 +101,9 @@ class SourceReader:
         shared: dict = {}  # values many articles read back hold the same of (content._article_of)
         failed: dict[int, Result] = {}
         folders: dict[str, str] = {}
-        # A file the warm state read with the same bytes (by its stat signature), the same
-        # config, people, code, snippets, links and working directory has the same key:
-        # at 10,000 articles this skips 0.1 s of naming and digesting per rebuild.
-        made_with = (base, os.getcwd(), getattr(sources, "links", None),
-                     snippets.texts if snippets is not None else None)
-        last_keys = self.last_keys[1] if self.last_keys[0] == made_with else {}
-        new_keys: dict[str, tuple[bytes, bytes]] = {}
+        new_keys: dict[str, tuple[bytes, bytes]] = {}  # each file's (content, key), for read_changed
         for index, source in enumerate(sources):  # names (str) or Paths: a Path only for a file read
             name = os.fspath(source)
-            known = self.stat_cache.get(name)
-            last = last_keys.get(name)
-            if last is not None and known is not None and known.content == last[0]:
-                signature = self.signatures.get(name)
-                key = last[1]
-                if signature == known.signature and key in self.known and key in self.parsed:
-                    if signature[0] <= config.max_article_mb * 1_000_000:
-                        new_keys[name] = last
-                        if started - signature[1] / 1e9 > RACY_SECONDS:
-                            new_stat[name] = known
-                        keys.append(key)
-                        if key not in results:
-                            results[key] = self.known[key]
-                            plain[key] = self.parsed[key]
-                        continue
             parent, base_name = os.path.split(name)
             folder = folders.get(parent)
             if folder is None:
@@ -193,7 +172,7 @@ class SourceReader:
         for index, key in enumerate(keys):
             ordered.append(failed[index] if key is None else results[key])
         self.files = new_stat
-        self.keys = (made_with, new_keys)
+        self.keys = (_made_with(base, sources, snippets), new_keys)
         self.records = {key: plain[key] for key in keys if key in plain}
         if self.keep_decoded:  # only a warm state holds them (10,000 tuples a build otherwise)
             self.decoded = {key: _decoded(results[key]) for key in self.records}
@@ -207,8 +186,7 @@ class SourceReader:
         looked at, the others' results are the state's. None when the state's keys were
         made with something else (call the reader instead). At 10,000 articles a call
         takes 0.08-0.14 s when one file changed, this about 0.01 s."""
-        made_with = (self._base(config, people), os.getcwd(), getattr(sources, "links", None),
-                     snippets.texts if snippets is not None else None)
+        made_with = _made_with(self._base(config, people), sources, snippets)
         last_made_with, last_keys = self.last_keys
         if last_made_with != made_with or not self.keep_decoded:
             return None
@@ -260,6 +238,13 @@ class SourceReader:
         """Forget the cached data once the site model is built (and the cache updated)."""
         self.stat_cache, self.parsed, self.files, self.records, self.wheres = {}, {}, {}, {}, {}
         self.known, self.decoded, self.keys, self.last_keys, self.delta = {}, {}, (None, {}), (None, {}), None
+
+
+def _made_with(base: bytes, sources: list, snippets: Snippets | None) -> tuple:
+    """What a file's key is made with besides its own name and bytes: the config, people
+    and code (`base`), the working directory (display names), which files are links and
+    the snippets. Keys made with the same are the same for a file with the same bytes."""
+    return base, os.getcwd(), getattr(sources, "links", None), snippets.texts if snippets is not None else None
 
 
 # A parsed file in the cache: (article row, body row, diagnostics), each row read back by
