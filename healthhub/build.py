@@ -277,7 +277,7 @@ def _build(options: BuildOptions, progress: Progress | None, closing: contextlib
                                as_paths(scanned) if scanned else None, signatures, warm)
         site, diagnostics, reparsed = loaded.site, loaded.diagnostics, loaded.parsed
         timings.lap("load", f"{len(site.articles):,} articles, {reparsed:,} parsed"
-                            + (", only bodies' text changed: the last site model kept" if loaded.patched else ""))
+                            + (", the last site model kept (only bodies and what listings show changed)" if loaded.patched else ""))
         diagnostics += people_diags
         diagnostics = sorted(set(diagnostics))
         failed = any(d.is_error for d in diagnostics) or (options.strict and diagnostics)
@@ -307,7 +307,8 @@ def _build(options: BuildOptions, progress: Progress | None, closing: contextlib
             state = scan_output(out_dir, manifest.get("files"), files_as_recorded(out_dir, manifest.get("files")))
             plan = load_named("plan")
             pages = PageCache(env, site, stored, templates.get("memo"), state.verified, jobs, progress, staging,
-                              lap=timings.lap, plan_memo=plan, digests=warm.digests if warm is not None else None)
+                              lap=timings.lap, plan_memo=plan, digests=warm.digests if warm is not None else None,
+                              planned=warm.planned if warm is not None else None, keep_planned=warm is not None)
             related = load_named("related")
             memo = dict(related)
             timings.lap("prepare", f"templates, {len(stored):,} stored page records, the output folder's state")
@@ -368,7 +369,7 @@ def _build(options: BuildOptions, progress: Progress | None, closing: contextlib
                     "inputs": inputs, "out": str(out_dir), "diagnostics": to_plain(diagnostics),
                     "counts": (len(site.articles), len(site.categories))})
             if warm is not None:
-                warm.pages, warm.named, warm.digests = pages.pages, named, pages.digests
+                warm.pages, warm.named, warm.digests, warm.planned = pages.pages, named, pages.digests, pages.planned
         diagnostics += cache_warning(cache, options)  # not subject to --strict: the site is right
         timings.lap("save cache")
         return BuildResult(True, diagnostics, site, written, time.perf_counter() - started,

@@ -83,6 +83,8 @@ steps_st = st.lists(st.one_of(
     st.tuples(st.just("write"), names_st, articles_st),  # add or edit
     st.tuples(st.just("delete"), names_st),
     st.tuples(st.just("append"), names_st, st.sampled_from(WORDS)),  # a body edit only: only its page is planned
+    # a new first paragraph: the description listings show (a warm build plans only the pages showing it)
+    st.tuples(st.just("prepend"), names_st, st.sampled_from(WORDS)),
     st.tuples(st.just("rename"), names_st, names_st),
     st.tuples(st.just("template"), st.integers(0, len(TEMPLATE_EDITS) - 1)),
     st.tuples(st.just("config"), st.integers(0, len(CONFIGS) - 1)),
@@ -157,6 +159,12 @@ def apply(site: SiteDir, step: tuple) -> None:
             if path.exists():
                 age(site.write(path.relative_to(site.root).as_posix(),
                                path.read_text(encoding="utf-8") + f"\nOne more word: {step[2]}.\n"))
+    elif kind == "prepend":
+        for path in (site.articles / f"{step[1]}.md", site.articles / "sub" / f"{step[1]}.md",
+                     site.articles / "es" / f"{step[1]}.md"):
+            if path.exists():
+                text = path.read_text(encoding="utf-8").replace("\n---\n", f"\n---\nOpening word: {step[2]}.\n\n", 1)
+                age(site.write(path.relative_to(site.root).as_posix(), text))
     elif kind == "delete":
         (site.articles / f"{step[1]}.md").unlink(missing_ok=True)
         (site.articles / "sub" / f"{step[1]}.md").unlink(missing_ok=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import shutil
 import tempfile
 import time
@@ -403,3 +404,62 @@ def test_a_server_does_not_hold_a_sites_images_between_saves(site_dir, tmp_path,
     result = warm_build(site_dir, warm)
     assert warm.model is None
     assert_same_as_clean(site_dir, result, tmp_path, "big")
+
+
+def test_a_save_that_changes_what_listings_show_plans_only_the_pages_showing_that_article(site_dir, tmp_path):
+    """A new first paragraph in an article without `summary:` changes its description
+    (shown on its category's and topics' pages, in other articles' related lists) and
+    perhaps its reading time: the preview keeps the site model with the new article in
+    its place and plans only the pages that show it, and the pages that read the whole
+    article list (a theme's own home page here). Each step gives a clean build's output."""
+    def a_source(first="First words about sleep.", title="Alpha"):
+        return article(title, tags="[sleep]", body=f"{first}\n\n## Part\n\nMore words.\n")
+    write(site_dir, "articles/a.md", a_source())
+    for name in "bcdef":
+        write(site_dir, f"articles/{name}.md", article(f"Title {name}", "Health" if name in "bc" else "Fitness",
+                                                       "2024-01-01", tags="[sleep]" if name == "b" else "[walk]",
+                                                       body=f"Words of {name}.\n"))
+    # a theme's own home page that reads every article (render.SiteView: the "articles" part)
+    write(site_dir, "templates/home.html", '{% extends "default/home.html" %}{% block main %}{{ super() }}'
+                                           '<p id="every">{% for a in site.articles %}{{ a.description }} / '
+                                           '{% endfor %}</p>{% endblock %}')
+    warm = WarmState()
+    assert warm_build(site_dir, warm).ok
+
+    def stage(result, name: str) -> str:
+        return next(work for found, _, work in result.timings.stages if found == name)
+
+    def planned(result) -> tuple[int, int]:
+        """(pages planned, pages in all) of a build that planned only some pages."""
+        found = re.fullmatch(r"([\d,]+) of ([\d,]+) pages \(only .*\)", stage(result, "plan pages"))
+        assert found, stage(result, "plan pages")
+        return int(found.group(1).replace(",", "")), int(found.group(2).replace(",", ""))
+    steps = [
+        ("first paragraph", lambda: write(site_dir, "articles/a.md", a_source("New opening words, here.")), True),
+        ("again", lambda: write(site_dir, "articles/a.md", a_source("Another opening, " + "word " * 400)), True),
+        ("title", lambda: write(site_dir, "articles/a.md", a_source("Another opening.", title="Alpha two")), False),
+        ("first paragraph after a full plan", lambda: write(site_dir, "articles/a.md",
+                                                            a_source("Opening three.", title="Alpha two")), True),
+        ("words further down only", lambda: write(site_dir, "articles/a.md", a_source(
+            "Opening three.", title="Alpha two").replace("More words.", "More words, and more.")), True),
+    ]
+    for name, change, listed in steps:
+        change()
+        result = warm_build(site_dir, warm)
+        assert result.ok, (name, result.diagnostics)
+        assert ("site model kept" in stage(result, "load")) == listed, (name, stage(result, "load"))
+        assert_same_as_clean(site_dir, result, tmp_path, name.replace(" ", "-"))
+        if name == "words further down only":
+            assert planned(result)[0] == 1, name  # its own page
+        elif listed:
+            # its own page, its category's and topic's, the home page that reads every article,
+            # b's and c's (which show it as related or as more from its category): not e's or f's
+            count, every = planned(result)
+            assert 4 <= count < every - 2, (name, count, every)
+        else:
+            assert stage(result, "plan pages") == f"{result.written.unchanged + result.written.written - 5:,} pages" \
+                or "of" not in stage(result, "plan pages"), name
+    home = (site_dir.out / "index.html").read_text(encoding="utf-8")
+    assert "Opening three." in home
+    assert "Opening three." in (site_dir.out / "health" / "index.html").read_text(encoding="utf-8")
+    assert "Alpha two" in (site_dir.out / "health" / "b.html").read_text(encoding="utf-8")  # related or more

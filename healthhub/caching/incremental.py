@@ -34,6 +34,7 @@ from ..rendering.atoz import AtoZLetter
 from .cache import PageRecord, code_version, digest, from_plain, to_plain
 from ..loading.glossary import Term
 from ..loading.content import Article, Site
+from ..loading.patch import same_article
 from ..loading.people import Person
 from ..progress import Progress, Ticker
 from ..rendering.render import (
@@ -280,19 +281,91 @@ def article_digests(site: Site, last: ArticleDigests | None = None) -> ArticleDi
 
 
 def shape_of(site: Site, common: bytes, templates: dict[str, bytes], parts: dict[str, bytes],
-             digests: ArticleDigests) -> bytes:
+             digests: ArticleDigests, masked: dict[int, bytes] | None = None) -> bytes:
     """A digest of everything site_pages' answer depends on but the articles' bodies:
     what every page reads (`common`), the templates, the parts of the site, every
     article by its digest in order (in `parts`), what lists which article, what is
     scheduled and what translates what. While it is the same, every page and its
-    values are as they were, but for the body of an article page (see PageCache)."""
+    values are as they were, but for the body of an article page (see PageCache).
+    `masked`: the digest to count instead of their own for some articles, by id()
+    (the shape the site would have with the last build's copies of them)."""
+    digest_of = (lambda a: masked.get(id(a), a.digest)) if masked else _DIGEST
+
     def listed(kind: str, groups) -> list:
-        return [(g.name, g.slug, digests.listings[kind, g.name, g.slug][1]) for g in groups]
+        found = []
+        for g in groups:
+            articles, own = digests.listings[kind, g.name, g.slug]
+            if masked and any(id(a) in masked for a in articles):
+                own = digest(b"".join(map(digest_of, articles)))
+            found.append((g.name, g.slug, own))
+        return found
+    if masked:
+        parts = dict(parts, articles=digest(b"".join(map(digest_of, site.articles))))
     text = repr((common, sorted(templates.items()), sorted(parts.items()), listed("category", site.categories),
                  listed("tag", site.tags), sorted(site.scheduled),
-                 [(path, [a.digest for a in found]) for path, found in sorted(site.translations.items())],
-                 [(path, [a.digest for a in found]) for path, found in sorted(site.variants.items())]))
+                 [(path, list(map(digest_of, found))) for path, found in sorted(site.translations.items())],
+                 [(path, list(map(digest_of, found))) for path, found in sorted(site.variants.items())]))
     return digest(text.encode("utf-8", "surrogatepass"))
+
+
+_DIGEST = operator.attrgetter("digest")
+
+
+class Planned:
+    """The last build's pages as planned (a process that builds one site again and
+    again keeps them, see warm.WarmState), by path in site_pages' order, and which
+    pages show which article (by source), worked out when first asked for."""
+
+    __slots__ = ("pages", "_showing")
+
+    def __init__(self, pages: dict):
+        self.pages = pages
+        self._showing: dict[str, list[str]] | None = None
+
+    def replaced(self, pages: list[Page]) -> "Planned":
+        """These pages planned again (the same paths, showing the same articles)."""
+        planned = Planned({**self.pages, **{page.path: page for page in pages}})
+        planned._showing = self._showing
+        return planned
+
+    def showing(self, source: str) -> list[str]:
+        """The paths of the pages whose values hold the article from `source`."""
+        if self._showing is None:
+            showing: dict[str, list[str]] = {}
+            for path, page in self.pages.items():
+                for found in set(_articles_in(page.values)):
+                    showing.setdefault(found, []).append(path)
+            self._showing = showing
+        return self._showing.get(source, [])
+
+
+def _articles_in(value):
+    """The sources of the articles a page value holds."""
+    kind = type(value)
+    if kind is Article:
+        yield value.source
+    elif kind is tuple or kind is list:
+        for item in value:
+            yield from _articles_in(item)
+    elif kind is dict:
+        for item in value.values():
+            yield from _articles_in(item)
+    elif kind is Pager:
+        yield from _articles_in(value.items)
+
+
+def _swapped(value, swap: dict[str, Article]):
+    """A page value with the articles from the sources `swap` knows replaced (fingerprint's kinds)."""
+    kind = type(value)
+    if kind is Article:
+        return swap.get(value.source, value)
+    if kind is tuple or kind is list:
+        return kind(_swapped(item, swap) for item in value)
+    if kind is dict:
+        return {name: _swapped(item, swap) for name, item in value.items()}
+    if kind is Pager:
+        return dataclasses.replace(value, items=_swapped(value.items, swap))
+    return value
 
 
 def body_code(body_key: tuple) -> bytes:
@@ -319,7 +392,10 @@ class PageCache:
                  verified: dict[str, bytes],
                  jobs: int = 1, progress: Progress | None = None, staging: Staging | None = None,
                  lap: Callable[[str, str], None] = lambda stage, work: None, plan_memo: dict | None = None,
-                 digests: ArticleDigests | None = None):
+                 digests: ArticleDigests | None = None, planned: Planned | None = None, keep_planned: bool = False):
+        # The last build's pages as planned, when the caller kept them (a warm state);
+        # this build's after render_pages when keep_planned.
+        self.planned, self.keep_planned = planned, keep_planned
         self.plan_memo = plan_memo if plan_memo is not None else {}  # see above; this build's after render_pages
         self.digests = digests  # the last build's (see ArticleDigests); this build's after render_pages
         self.lap = lap  # told when a stage ends (see build.Timings)
@@ -344,18 +420,35 @@ class PageCache:
             old_pages = self.stored
         except Unfingerprintable:
             templates, template_memo, old_pages = {}, (), {}  # nothing is known to be unchanged
-        self.digests = digests = article_digests(site, self.digests)
+        last = self.digests
+        self.digests = digests = article_digests(site, last)
         parts = part_fingerprints(site, digests)
         shape = shape_of(site, common, templates, parts, digests) if templates else None
         bodies = list(digests.codes)
         new_pages: dict[str, PageRecord] = {}
         outputs: dict[str, bytes | Kept] = {}
         known = self._known_pages(shape, bodies, old_pages, parts) if shape is not None else None
+        listed = None
+        if known is None and shape is not None:
+            listed = self._listed_only(site, last, digests, common, templates, parts, bodies, old_pages)
+            if listed is not None:
+                known = listed[0]
         if known is not None:  # only article pages whose body changed are planned
             # The related lists' key is the one the last build stored with this shape: the same articles
             related_key = self.plan_memo.get("related")
+            related_key = related_key if type(related_key) is bytes else None
             changed = itertools.compress(range(len(bodies)), map(operator.ne, bodies, known))  # without a loop in Python
-            pages = [plan.article_page(index, related_key if type(related_key) is bytes else None) for index in changed]
+            pages = [plan.article_page(index, related_key) for index in changed]
+            if listed is not None:  # and those of articles whose listed-only fields changed, and pages showing them
+                _, swap, stale, moved = listed
+                fresh = {page.path for page in pages}
+                more = [index for index in moved if site.articles[index].path not in fresh]
+                pages += [plan.article_page(index, related_key) for index in more]
+                fresh.update(site.articles[index].path for index in more)
+                showing = dict.fromkeys(stale)
+                for source in swap:
+                    showing.update(dict.fromkeys(self.planned.showing(source)))
+                pages += [_swapped_page(self.planned.pages[path], swap) for path in showing if path not in fresh]
             if site.config.base_url:
                 # The same shape gives the same sitemap: the last build's file, while it is intact
                 # (rendering it again took 0.13 s at 10,000 articles), else one from its entries.
@@ -368,7 +461,8 @@ class PageCache:
             if any(page.path not in outputs for page in pages):  # cannot be while the shape is the same
                 known, outputs, new_pages, plan.entries, plan.sitemap_kept = None, {}, {}, None, None
             else:
-                self.lap("plan pages", f"{len(pages):,} of {len(outputs):,} pages (only bodies changed)")
+                self.lap("plan pages", f"{len(pages):,} of {len(outputs):,} pages (only bodies changed)" if listed is None
+                         else f"{len(pages):,} of {len(outputs):,} pages (only bodies and what listings show changed)")
         if known is None:
             pages = plan.pages()
             self.lap("plan pages", f"{len(pages):,} pages")
@@ -395,8 +489,11 @@ class PageCache:
             self.plan_memo = {"shape": shape, "pages": [page.path for page in pages], "bodies": bodies,
                               "sitemap": to_plain(plan.sitemap_entries()) if site.config.base_url else None,
                               "related": plan.related_key()}
-        elif known != bodies:
-            self.plan_memo = dict(self.plan_memo, bodies=bodies)
+        elif known != bodies or self.plan_memo.get("shape") != shape:
+            self.plan_memo = dict(self.plan_memo, shape=shape, bodies=bodies)
+        if self.keep_planned:
+            self.planned = (Planned({page.path: page for page in pages}) if known is None
+                            else self.planned.replaced(pages) if self.planned is not None and pages else self.planned)
         self.lap("decide what changed", f"{len(pages):,} pages fingerprinted, {len(dirty):,} to render")
         ticker = Ticker(self.progress, "Rendering pages", len(dirty))
         for page, key, data, read in self._render(dirty, render_one):
@@ -406,6 +503,43 @@ class PageCache:
                                               data.hash if type(data) is Staged else digest(data))
         self.pages, self.template_memo = new_pages, template_memo
         return outputs
+
+    def _listed_only(self, site: Site, last: ArticleDigests | None, digests: ArticleDigests, common: bytes,
+                     templates: dict[str, bytes], parts: dict[str, bytes], bodies: list[bytes],
+                     old_pages: dict[str, PageRecord]) -> tuple[list[bytes], dict[str, Article], list[str], list[int]] | None:
+        """For a build whose articles differ from the last build's only in what listings
+        show of some of them (loading.patch.LISTED_ONLY: a description taken from the
+        first paragraph, the reading time) and in bodies: the last build's body codes,
+        those articles (by source), the pages that read a part of the site that changed
+        and where those articles are in site.articles. Else None. Needs the pages the last
+        build planned (a warm state): every page is then as it was but for those
+        articles in its values (site_pages reads none of those fields), so only the
+        pages that show them are planned again, from the last build's, with the new
+        copies put in."""
+        planned = self.planned
+        if last is None or planned is None or len(site.articles) != len(last.articles):
+            return None
+        swap: dict[str, Article] = {}
+        masked: dict[int, bytes] = {}
+        moved = []
+        for index in _others(site.articles, last.articles):
+            old, new = last.articles[index], site.articles[index]
+            if old.digest == new.digest:
+                continue
+            if old.source != new.source or not same_article(old, new):
+                return None
+            swap[new.source] = new
+            masked[id(new)] = old.digest
+            moved.append(index)
+        if not swap or shape_of(site, common, templates, parts, digests, masked) != self.plan_memo.get("shape"):
+            return None
+        masked_parts = dict(parts, articles=last.articles_part)
+        known = self._known_pages(self.plan_memo["shape"], bodies, old_pages, masked_parts)
+        if known is None or list(planned.pages) != self.plan_memo["pages"]:
+            return None
+        stale = [path for path, record in old_pages.items() if record.parts and path in planned.pages
+                 and not all(parts.get(name) == value for name, value in record.parts)]
+        return known, swap, stale, moved
 
     def _known_pages(self, shape: bytes, bodies: list[bytes], old_pages: dict[str, PageRecord],
                      parts: dict[str, bytes]) -> list[bytes] | None:
@@ -446,6 +580,10 @@ class PageCache:
             if self.staging is not None:
                 data = self.staging.put(page.path, data)
             yield page, key, data, read
+
+
+def _swapped_page(page: Page, swap: dict[str, Article]) -> Page:
+    return dataclasses.replace(page, values=_swapped(page.values, swap))
 
 
 TASK_SIZE = 48  # pages per task: small, so both cores stay busy to the end

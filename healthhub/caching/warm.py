@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING
 from .cache import Cache, FileRecord, PageRecord
 
 if TYPE_CHECKING:
-    from .incremental import ArticleDigests
+    from .incremental import ArticleDigests, Planned
 
 WARM_RECORD = "warm"  # the named cache value that holds the token of the state it matches
 
@@ -56,13 +56,14 @@ class WarmState:
     model: object = None  # patch.KeptModel | None
     keys: tuple = (None, {})  # what the reader made its keys with, and each file's (content, key)
     digests: ArticleDigests | None = None  # incremental.ArticleDigests of the last build
+    planned: Planned | None = None  # incremental.Planned: the last build's pages as planned
 
     def forget(self) -> None:
         """Drop everything: the next build reads the cache."""
         self.files, self.records, self.decoded, self.pages, self.named = {}, {}, {}, None, {}
         self.token = b""
         self.model, self.keys = None, (None, {})
-        self.digests = None
+        self.digests = self.planned = None
 
     def usable(self, cache: Cache) -> bool:
         """Whether the cache is exactly as this state left it (else forget it all)."""

@@ -14,6 +14,13 @@ and images is then the same, and nothing else reads the body's HTML.
 Anything else (another file changed, a field, a position, a diagnostic, an id
 or link in a body) means load_site runs as before.
 
+A save that changes only what an article's listings show of it (the
+description taken from its first paragraph, its reading time, its common
+questions: LISTED_ONLY) is patched too: the new Article takes the old one's
+place in every list of the site. load_site reads none of those fields (they
+are made when the file is parsed), so it would gather the same site around
+the new article.
+
 Only models loaded without errors are kept: some error messages ask the disk
 whether a file exists outside the articles folder, which no signature covers.
 """
@@ -36,6 +43,11 @@ from .scan import RACY_SECONDS
 
 
 KEEP_FILES_LIMIT = 64_000_000  # bytes of images and other files a kept model may hold
+# Article fields made when the file is parsed that load_site never reads: pages show them
+LISTED_ONLY = ("description", "reading_minutes", "questions")
+# The Site fields patched_site knows; a model of another shape is never patched
+SITE_FIELDS = ("config", "articles", "categories", "tags", "drafts_shown", "by_path", "people", "files", "bodies",
+               "body_of", "link_map", "scheduled", "image_sizes", "pictures", "translations", "variants")
 
 
 @dataclass(frozen=True)
@@ -47,10 +59,11 @@ class KeptModel:
 
     def patched(self, results: list[Read], bodies) -> Site | None:
         """The kept site for these parse results (same context), with the bodies
-        they changed, or None when they changed anything else."""
+        they changed and the articles whose LISTED_ONLY fields they changed, or
+        None when they changed anything else."""
         if len(results) != len(self.results):
             return None
-        body_of = None
+        body_of, swapped = None, {}
         for old, new in zip(self.results, results):
             if new is old:
                 continue
@@ -60,11 +73,42 @@ class KeptModel:
             if body_of is None:
                 body_of = dict(self.site.body_of)
             body_of[new[0].source] = body
-        return dataclasses.replace(self.site, bodies=bodies, body_of=body_of or self.site.body_of)
+            if new[0] != old[0]:  # its listed-only fields (changed_body said nothing else changed)
+                if self.site.by_path.get(old[0].path) is not old[0]:
+                    return None  # the site holds another copy of it (a renamed category's name)
+                swapped[id(old[0])] = new[0]
+        site = self.site if not swapped else swap_articles(self.site, swapped)
+        if site is None:
+            return None
+        return dataclasses.replace(site, bodies=bodies, body_of=body_of or site.body_of)
+
+
+def swap_articles(site: Site, swapped: dict[int, Article]) -> Site | None:
+    """The site with each article whose id() is a key of `swapped` replaced by its value,
+    in every list and mapping of the site that holds articles (None: a Site of a shape
+    this does not know)."""
+    if tuple(f.name for f in dataclasses.fields(site)) != SITE_FIELDS:
+        return None
+    get = swapped.get
+
+    def each(articles: tuple) -> tuple:
+        return tuple(get(id(article), article) for article in articles)
+
+    def listed(groups: tuple) -> tuple:
+        return tuple(dataclasses.replace(group, articles=each(group.articles))
+                     if any(id(article) in swapped for article in group.articles) else group for group in groups)
+
+    def mapped(values: dict) -> dict:
+        return {key: each(found) for key, found in values.items()}
+    return dataclasses.replace(
+        site, articles=each(site.articles), categories=listed(site.categories), tags=listed(site.tags),
+        by_path={path: get(id(article), article) for path, article in site.by_path.items()},
+        translations=mapped(site.translations), variants=mapped(site.variants))
 
 
 def changed_body(old: Read, new: Read) -> Body | None:
-    """new's Body when old and new differ only in the body's stored HTML, else None."""
+    """new's Body when old and new differ only in the body's stored HTML and the
+    article's LISTED_ONLY fields, else None."""
     (old_article, old_problems, old_body), (article, problems, body) = old, new
     if old_article is None or article is None or old_body is None or body is None:
         return None
@@ -76,8 +120,12 @@ def changed_body(old: Read, new: Read) -> Body | None:
 
 
 def same_article(a: Article, b: Article) -> bool:
-    """Equal, including where each field is in the file (not compared by ==)."""
-    return a == b and a.positions == b.positions and a.body_first_line == b.body_first_line
+    """Equal but for LISTED_ONLY, including where each field is in the file (not compared by ==)."""
+    if a != b:
+        listed = {name: getattr(a, name) for name in LISTED_ONLY}
+        if dataclasses.replace(b, **listed) != a:
+            return False
+    return a.positions == b.positions and a.body_first_line == b.body_first_line
 
 
 def model_context(config: Config, people: dict[str, Person], articles_dir: Path, drafts: bool, future: bool,
