@@ -7,6 +7,8 @@ import datetime as dt
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import checkers
 from conftest import article
@@ -352,3 +354,28 @@ def test_a_tag_no_article_has_any_more_says_so(site_dir):
         "gone: [/tags/running/]"]
     site_dir.write("healthhub.yaml", "gone: [/tags/running/]\n")
     assert guard_build(site_dir).ok
+
+
+@settings(max_examples=400, deadline=None)
+@given(line=st.one_of(
+    st.text(alphabet="/.-_~aZ09%#?:\\ é", max_size=24),
+    st.lists(st.text(alphabet="._-~a0", min_size=0, max_size=4), max_size=5).map(lambda parts: "/" + "/".join(parts)),
+))
+def test_the_recorded_list_is_read_as_address_path_reads_each_line(tmp_path_factory, line):
+    """read_addresses' short way for the plain lines it writes gives what paths.address_path
+    gives, for any line: the same site path, or the same error."""
+    from healthhub import paths
+    from healthhub.rendering.addresses import HEADER, read_addresses
+
+    file = tmp_path_factory.mktemp("list") / "published-addresses.txt"
+    file.write_text(HEADER + line + "\n", encoding="utf-8")
+    found, problems = read_addresses(file, "published-addresses.txt")
+    stripped = line.strip()
+    if not stripped or stripped.startswith("#"):
+        assert (found, problems) == ({}, [])
+        return
+    expected = paths.address_path(stripped)
+    if expected is None:
+        assert found == {} and len(problems) == 1 and "is not an address inside the site" in problems[0].message
+    else:
+        assert problems == [] and list(found) == [expected]

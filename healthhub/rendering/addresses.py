@@ -27,6 +27,11 @@ HEADER = ("# HealthHub: every address this site has published, kept by the build
 SITE_FILES = ("index.html", "search.html", "404.html", "topics.html", "feed.xml", "sitemap.xml", "robots.txt",
               "_redirects", "tags/index.html")
 SHOWN_AT_MOST = 20  # removed addresses reported one by one; the rest are counted
+# An address as format_addresses writes most of them: one leading slash, segments of
+# unreserved characters that do not start with a dot. paths.address_path gives such an
+# address its site path unchanged (with index.html after a folder); read_addresses
+# takes that short way for them.
+_PLAIN_ADDRESS = re.compile(r"/(?:[A-Za-z0-9_~-][A-Za-z0-9._~-]*/)*(?:[A-Za-z0-9_~-][A-Za-z0-9._~-]*)?")
 
 
 def url_of(path: str) -> str:
@@ -193,7 +198,10 @@ def read_addresses(file: Path, display: str) -> tuple[dict[str, int], list[Diagn
         line = line.strip()
         if not line or line.startswith("#"):
             continue
-        path = paths.address_path(line)
+        if _PLAIN_ADDRESS.fullmatch(line):
+            path = line[1:] + "index.html" if line.endswith("/") else line[1:]
+        else:
+            path = paths.address_path(line)
         if path is None:
             return {}, [error(display, number, 1, f"'{line}' is not an address inside the site, "
                                                   "remove the line or restore the file from version control")]
