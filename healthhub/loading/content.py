@@ -49,7 +49,7 @@ from ..rendering.images import RASTER_SUFFIXES, NotAnImage, probe, rewrite_image
 from .snippets import SNIPPETS_FOLDER, Snippets, expand, includes, load_snippets
 # Finding the files is scan.py's (a build with nothing changed needs only that); its
 # names are kept here too for the modules that import them from content.
-from .scan import MARKDOWN_SUFFIXES, display_path, is_ignored_name, is_link, scan_articles  # noqa: F401
+from .scan import MARKDOWN_SUFFIXES, display_path, is_link, scan_articles  # noqa: F401
 from ..caching.bodies import BodyStore, MemoryBodies
 
 # With safe_html, files next to articles that a browser cannot run as code.

@@ -40,7 +40,7 @@ from .content import (
     read_article,
 )
 from ..progress import Progress, Ticker
-from .scan import RACY_SECONDS, source_signatures  # noqa: F401 (source_signatures: imported from here too)
+from .scan import RACY_SECONDS
 from .snippets import Snippets, includes
 
 TASK_SIZE = 32  # articles per task sent to a worker

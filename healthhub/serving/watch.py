@@ -18,7 +18,7 @@ import sys
 import time
 from pathlib import Path
 
-from ..loading.content import is_ignored_name
+from ..loading.scan import is_ignored_name
 
 Snapshot = dict[str, tuple[int, int, int, int]]  # path -> (size, mtime_ns, inode, ctime_ns), as scan.Taken
 
