@@ -242,7 +242,12 @@ def _build(options: BuildOptions, progress: Progress | None, closing: contextlib
     stats = racy, signatures = source_stats(scanned, taken)
     # Whether nothing changed is asked only of inputs a stat can vouch for (see unchanged_build)
     inputs = inputs_digest(options, config, people, scanned, stats)[0] if not racy else None
-    unchanged = unchanged_build(options, config, people, cache, inputs, out_dir) if inputs is not None else None
+    # A warm state that holds nothing yet (a live preview that just started) is filled
+    # by a build that goes over the site even when nothing changed (it renders and
+    # writes nothing then): the author's first save then finds the site model kept.
+    filling = warm is not None and not warm.token
+    unchanged = (unchanged_build(options, config, people, cache, inputs, out_dir)
+                 if inputs is not None and not filling else None)
     timings.lap("check inputs", f"{sum(map(len, scanned[:2])) if scanned else 0:,} article files by their stat"
                 + (", nothing changed" if unchanged else ""))
     if unchanged is not None:

@@ -463,3 +463,25 @@ def test_a_save_that_changes_what_listings_show_plans_only_the_pages_showing_tha
     assert "Opening three." in home
     assert "Opening three." in (site_dir.out / "health" / "index.html").read_text(encoding="utf-8")
     assert "Alpha two" in (site_dir.out / "health" / "b.html").read_text(encoding="utf-8")  # related or more
+
+
+def test_a_server_started_on_an_up_to_date_folder_keeps_the_model_for_the_first_save(site_dir, tmp_path):
+    """The preview's first build fills its empty warm state even when nothing changed since
+    the last build (rendering and writing nothing), so the author's first save keeps the
+    site model instead of gathering it and planning every page again."""
+    write(site_dir, "articles/a.md", article("Alpha", tags="[sleep]", body="First words.\n\n## Part\n\nMore.\n"))
+    write(site_dir, "articles/b.md", article("Beta", body="Words of b.\n"))
+    assert warm_build(site_dir, None).ok  # the last session's preview, or a build into the same folder
+    before = {path: path.stat().st_ino for path in site_dir.out.rglob("*") if path.is_file()}
+    warm = WarmState()
+    first = warm_build(site_dir, warm)  # the server starts: nothing changed
+    assert first.ok and first.rendered == 0 and first.written.written == 0
+    assert {path: path.stat().st_ino for path in site_dir.out.rglob("*") if path.is_file()} == before
+    assert warm.model is not None and warm.planned is not None
+    write(site_dir, "articles/a.md", article("Alpha", tags="[sleep]", body="New first words.\n\n## Part\n\nMore.\n"))
+    saved = warm_build(site_dir, warm)
+    load = next(work for stage, _, work in saved.timings.stages if stage == "load")
+    assert "site model kept" in load, load
+    assert_same_as_clean(site_dir, saved, tmp_path, "first-save")
+    again = warm_build(site_dir, warm)  # and a build with nothing changed after that is the short one
+    assert [stage for stage, _, _ in again.timings.stages] == ["check inputs"]

@@ -492,8 +492,12 @@ class PageCache:
         elif known != bodies or self.plan_memo.get("shape") != shape:
             self.plan_memo = dict(self.plan_memo, shape=shape, bodies=bodies)
         if self.keep_planned:
-            self.planned = (Planned({page.path: page for page in pages}) if known is None
-                            else self.planned.replaced(pages) if self.planned is not None and pages else self.planned)
+            if known is None:
+                self.planned = Planned({page.path: page for page in pages})
+            elif self.planned is None:  # a warm state's first build (a preview that just started): all of them
+                self.planned = Planned({page.path: page for page in plan.pages()})
+            elif pages:
+                self.planned = self.planned.replaced(pages)
         self.lap("decide what changed", f"{len(pages):,} pages fingerprinted, {len(dirty):,} to render")
         ticker = Ticker(self.progress, "Rendering pages", len(dirty))
         for page, key, data, read in self._render(dirty, render_one):
