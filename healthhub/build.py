@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     import jinja2
 
     from .caching.warm import WarmState
-    from .loading.content import Site
+    from .loading.model import Site
 
 
 @dataclass(frozen=True)
@@ -398,7 +398,7 @@ def load_articles(options: BuildOptions, config: Config, people: dict[str, Perso
     checked), and the cache refreshed. The caller holds the build lock and keeps
     `bodies` open while it uses the site."""
     from .caching.warm import store_token
-    from .loading.content import load_site  # with Markdown: not needed when nothing changed
+    from .loading.gather import load_site  # with Markdown: not needed when nothing changed
     from .loading.patch import keep, model_context
     from .loading.snippets import SNIPPETS_FOLDER, load_snippets
     from .loading.sources import SourceReader
@@ -494,7 +494,7 @@ def unchanged_build(options: BuildOptions, config: Config, people: dict[str, Per
         return None
 
     def load_site_from_cache() -> Site:
-        from .loading.content import load_site  # only when asked for: not needed to say nothing changed
+        from .loading.gather import load_site  # only when asked for: not needed to say nothing changed
         from .loading.sources import SourceReader
 
         bodies = cache.bodies()

@@ -477,7 +477,7 @@ def cmd_new(args) -> int:
     """Write a new draft article, only when the build would accept it: the file is
     read back with the build's own rules before it is written."""
     from .loading.config import Config
-    from .loading.content import make_converter, parse_article
+    from .loading.article import make_converter, parse_article
 
     if args.slug is not None and not paths.is_safe_slug(args.slug):
         suggestion = paths.shorten_slug(paths.slugify(args.slug, limit=None), 80) or "my-article"

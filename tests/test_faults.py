@@ -14,7 +14,7 @@ import pytest
 
 from conftest import ROOT, article, without_background_cleanup
 from healthhub import cli
-from healthhub.loading import content
+from healthhub.loading import markup
 from healthhub.rendering import render
 from healthhub.writing import files, write
 
@@ -158,13 +158,13 @@ def test_a_crash_while_writing_leaves_the_site(built, monkeypatch, capsys):
 
 def test_an_unexpected_failure_names_the_article_being_read(built, monkeypatch, capsys):
     site_dir, before = built
-    real = content.MarkdownConverter.convert
+    real = markup.MarkdownConverter.convert
 
     def convert(self, text):
         if "BOOM" in text:
             raise ValueError("something inside Markdown")
         return real(self, text)
-    monkeypatch.setattr(content.MarkdownConverter, "convert", convert)
+    monkeypatch.setattr(markup.MarkdownConverter, "convert", convert)
     site_dir.write("articles/health/boom.md", article("Boom", body="BOOM\n"))
     code, err = run_in_process(site_dir, monkeypatch, capsys)
     assert (code, err) == (1, ["error: unexpected failure while processing articles/health/boom.md: ValueError: "

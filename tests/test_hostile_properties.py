@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from conftest import article, without_background_cleanup
 from healthhub import paths
-from healthhub.loading.content import FIELDS
+from healthhub.loading.article import FIELDS
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 

@@ -546,7 +546,7 @@ def tree_of_clean_build(site: SiteDir) -> dict[str, bytes]:
 
 def test_the_a_to_z_is_taken_from_the_cache_only_when_its_names_are_the_same():
     from healthhub.rendering import atoz
-    from healthhub.loading.content import Article
+    from healthhub.loading.model import Article
 
     def one(title: str, path: str, also: tuple[str, ...] = ()) -> Article:
         return Article(source=path, title=title, category="Health", category_slug="health", slug=path,

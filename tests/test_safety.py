@@ -14,7 +14,7 @@ import pytest
 
 from conftest import ROOT, article
 from healthhub import paths
-from healthhub.loading.content import Article
+from healthhub.loading.model import Article
 from healthhub.rendering.render import RelatedIndex, related_articles
 
 
@@ -46,7 +46,7 @@ def test_thousands_of_shared_tags_rank_without_trying_their_combinations():
     script = textwrap.dedent("""
         import datetime as dt, sys
         sys.path.insert(0, sys.argv[1])
-        from healthhub.loading.content import Article
+        from healthhub.loading.model import Article
         from healthhub.rendering.render import RelatedIndex
         def make(n, tags, category="Health"):
             return Article(source=f"a{n}.md", title=f"A{n}", category=category, category_slug=category.lower(),

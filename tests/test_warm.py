@@ -202,7 +202,7 @@ def test_the_digests_a_warm_state_keeps_are_those_worked_out_afresh(site_dir, tm
     took over is what working it all out from the site gives; after a body edit only
     that article's body code is worked out again."""
     from healthhub.caching.incremental import article_digests
-    from healthhub.loading.content import Site
+    from healthhub.loading.model import Site
 
     def fresh(result) -> tuple:
         made = article_digests(result.site)

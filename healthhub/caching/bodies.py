@@ -2,7 +2,7 @@
 
 The HTML of 10,000 bodies is most of what a build would hold in memory, and
 few pages need one: an article's own page and the feeds. So each body is
-stored once, under its key (see content.Body), when the article is parsed,
+stored once, under its key (see model.Body), when the article is parsed,
 and read back by whatever renders it, in whichever process that is: in the
 cache's SQLite file (see cache.py), or in a temporary one for a build without
 a cache.
@@ -28,7 +28,7 @@ class MemoryBodies:
         self.bodies: dict[str, str] = {}
 
     def put(self, key: bytes, html: str) -> str:
-        """Store a body; the answer is where it is (content.Body.where)."""
+        """Store a body; the answer is where it is (model.Body.where)."""
         where = key.hex()
         self.bodies[where] = html
         return where

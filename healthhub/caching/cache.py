@@ -4,7 +4,7 @@
 - `files`: per article file its stat signature (size, mtime, inode, ctime),
   the digest of its bytes and the snippets it includes (see sources.py);
 - `articles`: per parse key the parsed article, its body's facts and its
-  diagnostics, a record with named fields (see content.article_record);
+  diagnostics, a record with named fields (see records.article_record);
 - `bodies`: the HTML body of each parsed article, by its key;
 - `pages`: per output page the fingerprint of its inputs, the parts of the
   site it read and the hash of its bytes (see incremental.py);
@@ -470,7 +470,7 @@ class Cache:
         return files
 
     def load_articles(self) -> dict[bytes, bytes]:
-        """Parse key -> the record (see content.article_record), each verified by its checksum."""
+        """Parse key -> the record (see records.article_record), each verified by its checksum."""
         return {key: record for key, record, checksum in self._read("SELECT * FROM articles")
                 if digest(key + record) == checksum}
 

@@ -8,7 +8,7 @@ the category navigation, asset versions, HealthHub's own code) and the
 parts of the site it asked `site` for while it rendered (render.SiteView:
 the whole article list, the topics). The fingerprint of all that is cheap
 to compute because each article carries a digest of its own fields
-(content.Article.digest), made once when the file is parsed.
+(model.Article.digest), made once when the file is parsed.
 
 A page is kept (not rendered, not written) when its fingerprint and the
 parts it read are unchanged and its output file is still the one the last
@@ -33,7 +33,7 @@ import jinja2.meta
 from ..rendering.atoz import AtoZLetter
 from .cache import PageRecord, code_version, digest, from_plain, to_plain
 from ..loading.glossary import Term
-from ..loading.content import Article, Site
+from ..loading.model import Article, Site
 from ..loading.patch import same_article
 from ..loading.people import Person
 from ..progress import Progress, Ticker

@@ -26,7 +26,7 @@ from ..loading.frontmatter import FrontMatterError, Position, split
 # The rules import the site model and Markdown helpers where they run (`# model`):
 # a check with nothing changed prints its stored result without them.
 if TYPE_CHECKING:
-    from ..loading.content import Article, Site
+    from ..loading.model import Article, Site
 
 REVIEW_WARNING_DAYS = 30
 # Readability formulas are noise on very short texts.
@@ -117,7 +117,7 @@ def check_translations(site: Site) -> list[Diagnostic]:
     """On a site in several languages: a translation whose source (the default
     language's standard version) changed after it, and a translation_key that no
     article of the default language has."""
-    from ..loading.content import translation_key  # model
+    from ..loading.names import translation_key  # model
 
     config = site.config
     if not config.languages:
@@ -157,7 +157,7 @@ def _at(article: Article, key: str) -> Position:
 
 def body_markdown(article: Article) -> str:
     """The Markdown body of the article's file (the site model does not keep it)."""
-    from ..loading.content import decode  # model
+    from ..loading.article import decode  # model
 
     try:
         text, _ = decode(Path(article.source).read_bytes(), article.source)
@@ -279,7 +279,7 @@ def check_history(article: Article) -> list[Diagnostic]:
 
 
 def check_summary(article: Article) -> list[Diagnostic]:
-    from ..loading.content import DESCRIPTION_LIMIT  # model
+    from ..loading.article import DESCRIPTION_LIMIT  # model
 
     if len(article.summary) <= DESCRIPTION_LIMIT:
         return []

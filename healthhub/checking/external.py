@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 from .. import __version__
 from ..caching.cache import Cache
-from ..loading.content import Article
+from ..loading.model import Article
 from ..errors import Diagnostic, warning
 
 DOI_RESOLVER = "https://doi.org/"

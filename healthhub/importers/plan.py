@@ -14,7 +14,7 @@ from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
 
 from .. import paths
-from ..loading.content import FIELDS, element_ids
+from ..loading.article import FIELDS, element_ids
 from ..loading.markup import MarkdownConverter
 from . import body as bodies
 from ..loading.frontmatter import MAX_YEAR, MIN_YEAR

@@ -177,7 +177,7 @@ class CalloutExtension(Extension):
 # Ids the theme gives its own elements (hh-main, hh-related-heading, ...) start with
 # this; an id made from a heading's text never does, so a heading called "HH main"
 # cannot take the skip link's target. An id an author writes out ({#hh-x}, id="hh-x")
-# is refused (content.theme_id_problems).
+# is refused (article.theme_id_problem).
 THEME_ID_PREFIX = "hh-"
 
 

@@ -5,7 +5,7 @@ words of one article's body: not its front matter, headings, links or images.
 Gathering the site model again from 10,000 articles for that took 0.4 s of a
 0.5 s load stage (categories, tags, links, files and images checked again).
 
-`KeptModel` holds what `content.load_site` returned for a list of parse
+`KeptModel` holds what `gather.load_site` returned for a list of parse
 results, and what else that answer depends on (`model_context`). A later
 load with the same context whose parse results differ only in bodies' HTML
 gets the same model with those articles' `Body` records replaced: everything
@@ -37,7 +37,8 @@ from pathlib import Path
 from ..caching.cache import code_version, digest
 from ..errors import Diagnostic
 from .config import Config
-from .content import Article, Body, Read, Site
+from .model import Article, Body, Site
+from .article import Read
 from .people import Person
 from .scan import RACY_SECONDS
 

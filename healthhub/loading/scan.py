@@ -2,7 +2,7 @@
 
 A build first asks whether anything changed since the last one (build.py,
 "check inputs"); for that it needs only the files' names and stats. This
-module is that first step, kept apart from content.py so that a build in which
+module is that first step, kept apart from gather.py so that a build in which
 nothing changed neither imports the Markdown, image and language libraries
 nor makes a Path for each of 10,000 files: names stay strings until an
 article is actually read (`as_paths`).

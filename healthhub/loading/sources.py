@@ -29,16 +29,10 @@ from ..caching.cache import Cache, FileRecord, NotPlain, code_version, digest, f
 from ..caching.warm import WarmState
 from .config import Config
 from ..errors import ProcessingError, error
-from .content import (
-    Body,
-    Read,
-    article_from_row,
-    article_row,
-    display_path,
-    is_link,
-    make_converter,
-    read_article,
-)
+from .model import Body
+from .article import Read, make_converter, read_article
+from .records import article_from_row, article_row
+from .scan import display_path, is_link
 from ..progress import Progress, Ticker
 from .scan import RACY_SECONDS
 from .snippets import Snippets, includes
@@ -51,7 +45,7 @@ Result = Read
 
 
 class SourceReader:
-    """A `read_articles` for content.load_site that uses the cache (None: no cache);
+    """A `read_articles` for gather.load_site that uses the cache (None: no cache);
     `save` then writes what changed back into it."""
 
     def __init__(self, cache: Cache | None, bodies: BodyStore, jobs: int = 1, progress: Progress | None = None,
@@ -98,7 +92,7 @@ class SourceReader:
         results: dict[bytes, Result] = {}
         plain: dict[bytes, bytes] = {}
         classes: dict = {}
-        shared: dict = {}  # values many articles read back hold the same of (content._article_of)
+        shared: dict = {}  # values many articles read back hold the same of (records._article_of)
         failed: dict[int, Result] = {}
         folders: dict[str, str] = {}
         new_keys: dict[str, tuple[bytes, bytes]] = {}  # each file's (content, key), for read_changed
@@ -248,7 +242,7 @@ def _made_with(base: bytes, sources: list, snippets: Snippets | None) -> tuple:
 
 
 # A parsed file in the cache: (article row, body row, diagnostics), each row read back by
-# the names of its columns (content.ARTICLE_COLUMNS, BODY_COLUMNS).
+# the names of its columns (records.ARTICLE_COLUMNS, BODY_COLUMNS).
 BODY_COLUMNS = tuple(f.name for f in dataclasses.fields(Body))
 
 

@@ -32,7 +32,7 @@ from ..errors import Diagnostic, error
 from ..paths import name_key
 
 if TYPE_CHECKING:
-    from ..loading.content import Article
+    from ..loading.model import Article
 
 try:
     import icu  # PyICU: pip install 'healthhub[collation]' (builds against the system's ICU)
@@ -82,7 +82,7 @@ def atoz_names(articles: Iterable[Article], entries: str = "articles") -> list[A
     """The A to Z's lines, in path order: every article and its other names; with
     entries='conditions', each condition's main page under the condition's name. An
     easy-read version is never a line of its own when its standard version is listed."""
-    from ..loading.content import translation_key
+    from ..loading.names import translation_key
     articles = sorted(articles, key=lambda a: a.path)
     standard = {(a.language, translation_key(a)) for a in articles if not a.variant}
     found = []

@@ -17,7 +17,7 @@ import jinja2
 from . import i18n
 from .. import paths
 from ..loading.config import Config
-from ..loading.content import Article, Site
+from ..loading.model import Article, Site
 
 FEED_SIZE = 20
 # Characters XML 1.0 forbids even when escaped; Markdown passes them through.

@@ -29,7 +29,7 @@ from . import addresses, atoz, feeds, i18n, images
 from .navigation import NavLink, header_links, topic_groups, top_categories
 from ..loading.config import Config
 from ..caching.bodies import BodyMissing
-from ..loading.content import Article, Category, Site, Tag
+from ..loading.model import Article, Category, Site, Tag
 from ..errors import ProcessingError
 from ..loading.glossary import glossary_path
 from ..loading.markup import shorten

@@ -45,7 +45,7 @@ from ..build import BuildLocked, BuildOptions, BuildResult, build, check_output
 from ..caching.warm import WarmState
 from .. import paths
 from ..loading.config import DEFAULT_CONFIG_FILE
-from ..loading.content import display_path
+from ..loading.scan import display_path
 from ..errors import ConfigError
 from ..loading.people import DEFAULT_AUTHORS_FILE
 from ..loading.scan import Taken
