@@ -274,7 +274,9 @@ def _build(options: BuildOptions, progress: Progress | None, closing: contextlib
     from .caching.incremental import PageCache
     from .rendering.i18n import catalog_warnings, load_catalogs
     from .rendering.images import build_pictures
-    from .rendering.render import make_environment, render_site, site_languages
+    from .rendering.environment import make_environment
+    from .rendering.render import render_site
+    from .rendering.pages import site_languages
 
     # One build at a time reads and writes a site's cache and output folder.
     with build_lock(options.out_dir), (cache.bodies() or TemporaryBodies()) as bodies:

@@ -78,7 +78,7 @@ def theme_files(templates_dir: Path) -> list[tuple[int, str, Path]]:
 def load_assets(templates_dir: Path) -> dict[str, bytes]:
     """Every static asset by its path inside static/: the default theme's, with
     the site's own files in their place where it has the same name."""
-    from .rendering.render import load_assets as load_folder
+    from .rendering.environment import load_assets as load_folder
 
     assets: dict[str, bytes] = {}
     for layer in reversed(theme_layers(templates_dir)):

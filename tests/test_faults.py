@@ -15,7 +15,7 @@ import pytest
 from conftest import ROOT, article, without_background_cleanup
 from healthhub import cli
 from healthhub.loading import markup
-from healthhub.rendering import render
+from healthhub.rendering import environment
 from healthhub.writing import files, write
 
 # Runs the CLI in a child process whose writer misbehaves after `after` files.
@@ -176,13 +176,13 @@ def test_an_unexpected_failure_names_the_article_being_read(built, monkeypatch, 
 
 def test_an_unexpected_failure_names_the_article_being_rendered(built, monkeypatch, capsys):
     site_dir, before = built
-    real = render.format_date
+    real = environment.format_date
 
     def format_date(date, fmt):
         if date.year == 1999:
             raise ValueError("cannot format")
         return real(date, fmt)
-    monkeypatch.setattr(render, "format_date", format_date)
+    monkeypatch.setattr(environment, "format_date", format_date)
     site_dir.write("articles/health/old.md", article("Old", date="1999-01-01"))
     code, err = run_in_process(site_dir, monkeypatch, capsys)
     assert code == 1

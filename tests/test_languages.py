@@ -15,7 +15,7 @@ import pytest
 import checkers
 from conftest import ROOT, SiteDir, article
 from healthhub.rendering import i18n
-from healthhub.rendering.render import make_environment
+from healthhub.rendering.environment import make_environment
 
 BASE = "https://example.org/hub/"
 CONFIG = f"""site_name: Health Hub

@@ -11,7 +11,8 @@ from conftest import without_background_cleanup
 from healthhub.loading.config import Config, parse_config
 from healthhub.errors import ConfigError
 from healthhub.loading.markup import MarkdownConverter, first_paragraph, shorten
-from healthhub.rendering.render import format_date, json_for_script, paginate
+from healthhub.rendering.environment import format_date, json_for_script
+from healthhub.rendering.pages import paginate
 from healthhub.writing.safety import UnsafeOutputPath
 from healthhub.writing.write import write_outputs
 from conftest import article

@@ -15,7 +15,7 @@ import pytest
 from conftest import ROOT, article
 from healthhub import paths
 from healthhub.loading.model import Article
-from healthhub.rendering.render import RelatedIndex, related_articles
+from healthhub.rendering.related import RelatedIndex, related_articles
 
 
 # --- related articles ------------------------------------------------------------------
@@ -47,7 +47,7 @@ def test_thousands_of_shared_tags_rank_without_trying_their_combinations():
         import datetime as dt, sys
         sys.path.insert(0, sys.argv[1])
         from healthhub.loading.model import Article
-        from healthhub.rendering.render import RelatedIndex
+        from healthhub.rendering.related import RelatedIndex
         def make(n, tags, category="Health"):
             return Article(source=f"a{n}.md", title=f"A{n}", category=category, category_slug=category.lower(),
                            slug=f"a{n}", date=dt.date(2025, 1, 1) - dt.timedelta(days=n), updated=None, views=0,

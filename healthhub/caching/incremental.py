@@ -37,16 +37,8 @@ from ..loading.model import Article, Site
 from ..loading.patch import same_article
 from ..loading.people import Person
 from ..progress import Progress, Ticker
-from ..rendering.render import (
-    BodyRef,
-    CategoryInfo,
-    CategoryLink,
-    Page,
-    Pager,
-    SitePlan,
-    TagInfo,
-    navigation,
-)
+from ..rendering.pages import BodyRef, CategoryInfo, CategoryLink, Page, Pager, SitePlan, TagInfo
+from ..rendering.render import navigation
 from ..writing.write import Staged, Staging
 
 PARALLEL_RENDER_MIN = 400  # below this, starting worker processes costs more than it saves

@@ -53,7 +53,7 @@ def alias_problems(site) -> list[Diagnostic]:
     for name in SITE_FILES:
         taken[name] = "one of the site's own pages"
     for prefix in [paths.language_prefix(language.code, config.language) for language in config.languages] or [""]:
-        own = paths.SitePaths.of(prefix)  # each language's own A to Z, topics, glossary... (render.site_pages)
+        own = paths.SitePaths.of(prefix)  # each language's own A to Z, topics, glossary... (pages.site_pages)
         for name in (own.home, own.atoz, own.topics, own.glossary, own.accessibility, own.search, own.tags_index,
                      paths.not_found_path(prefix), prefix + paths.feed_path()):
             taken[name] = "one of the site's own pages"
