@@ -1,5 +1,6 @@
 """writing.recorded.files_as_recorded: the output folder's stats taken by the manifest's
-names only when the folder holds exactly those files, else None (then it is listed)."""
+names only when the folder holds exactly those files, else None (then it is listed);
+and write.output_intact, which a build where nothing changed relies on to write nothing."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import os
 
 from healthhub.writing.files import list_files
 from healthhub.writing.recorded import files_as_recorded
+from healthhub.writing.write import output_intact
 
 
 def make_folder(root) -> dict:
@@ -47,7 +49,21 @@ def test_any_other_set_of_files_is_not_taken_by_name(tmp_path):
     }
     for name, edit in edits.items():
         manifest = fresh()
+        assert output_intact(site, manifest)
         edit()
         assert files_as_recorded(site, manifest) is None, name
+        assert not output_intact(site, manifest), name
     assert files_as_recorded(site, {}) is None  # nothing recorded: list it
     assert files_as_recorded(tmp_path / "missing", fresh()) is None
+
+
+def test_a_file_changed_in_place_leaves_the_folder_not_intact(tmp_path):
+    site = tmp_path / "site"
+    manifest = make_folder(site)
+    assert output_intact(site, manifest)
+    (site / "health" / "a.html").write_text("changed by hand", encoding="utf-8")  # another size
+    assert not output_intact(site, manifest)
+    manifest = {rel: stat + (b"hash",) for rel, stat in list_files(site).items()}
+    os.utime(site / "index.html", ns=(1, 1))  # same size, another time
+    assert not output_intact(site, manifest)
+    assert not output_intact(tmp_path / "missing", manifest)
