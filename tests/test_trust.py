@@ -393,6 +393,22 @@ def test_check_broken_internal_link_is_reported(site_dir, capsys):
                                    "no heading with the id 'nope', use one of: none [broken-link]")
 
 
+def test_a_link_to_a_heading_whose_id_has_one_hash_too_many_says_so(site_dir, capsys):
+    # `{##dosage}` (a slip found in a real site) gives the heading the id '#dosage'
+    site_dir.write("articles/health/a.md", clean(body="See [how much](#dosage) and [b](b.md#dosage).\n\n"
+                                                      "## How much to take {##dosage}\n\nText.\n"))
+    site_dir.write("articles/health/b.md", clean("B", body="## Dosage {##dosage}\n\nText.\n"))
+    code, out = check(site_dir, capsys)
+    assert code == 1
+    assert out.splitlines()[:2] == [
+        "articles/health/a.md:13:16: error: link to '#dosage': this article has no heading with that id, but its "
+        "heading 'How much to take' has the id '#dosage' (written {##dosage}), write {#dosage} there [broken-link]",
+        "articles/health/a.md:13:33: error: link to 'b.md#dosage': articles/health/b.md has no heading with the id "
+        "'dosage', but its heading 'Dosage' has the id '#dosage' (written {##dosage}), write {#dosage} there "
+        "[broken-link]",
+    ]
+
+
 def test_check_json_and_github_formats(site_dir, capsys):
     site_dir.write("articles/health/a.md", article("A", summary='"S."', body=SIMPLE))
     code, out = check(site_dir, capsys, "--format", "json")

@@ -31,9 +31,10 @@ def check_links(article: Article, body: Body, folder: Path, parsed: dict[str, Ar
         if href.startswith("#"):
             anchor = unquote(href[1:])
             if anchor and anchor not in body.ids:
+                fix = _one_hash_too_many(anchor, article.headings) or (
+                    f"use one of: {', '.join(sorted(h.id for h in article.headings)) or 'none'}")
                 diags.append(error(article.source, line, col,
-                                   f"link to '#{anchor}': this article has no heading with that id, "
-                                   f"use one of: {', '.join(sorted(h.id for h in article.headings)) or 'none'}", "broken-link"))
+                                   f"link to '#{anchor}': this article has no heading with that id, {fix}", "broken-link"))
             continue
         parts = urlsplit(href)
         target_file = (folder / unquote(parts.path)).resolve()
@@ -59,12 +60,24 @@ def check_links(article: Article, body: Body, folder: Path, parsed: dict[str, Ar
         fragment = unquote(parts.fragment)
         if fragment and fragment not in body_of[target.source].ids:
             ids = sorted(h.id for h in target.headings)
+            fix = _one_hash_too_many(fragment, target.headings)
+            fix = f", {fix}" if fix else f"{did_you_mean(fragment, ids)}, use one of: {', '.join(ids) or 'none'}"
             diags.append(error(article.source, line, col,
-                               f"link to '{href}': {target.source} has no heading with the id '{fragment}'"
-                               f"{did_you_mean(fragment, ids)}, use one of: {', '.join(ids) or 'none'}", "broken-link"))
+                               f"link to '{href}': {target.source} has no heading with the id '{fragment}'{fix}",
+                               "broken-link"))
             continue
         replacements.setdefault(href, paths.relative_url(article.path, target.path + (f"#{fragment}" if fragment else "")))
     return tuple(replacements.items()), diags
+
+
+def _one_hash_too_many(anchor: str, headings) -> str:
+    """The fix for a link to #x where a heading's id is '#x', as `## Title {##x}` gives
+    (a slip found in real sites): '' when no heading has such an id."""
+    for heading in headings:
+        if heading.id == "#" + anchor:
+            return (f"but its heading '{heading.text}' has the id '#{anchor}' (written {{##{anchor}}}), "
+                    f"write {{#{anchor}}} there")
+    return ""
 
 
 def root_relative_problems(site: Site, body_of: dict[str, Body], files: dict[str, bytes]) -> list[Diagnostic]:
