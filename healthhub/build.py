@@ -34,7 +34,7 @@ from .rendering.search import SearchIndexError, has_searchable_pages, index_site
 from .theme import load_assets as load_theme_assets, theme_files
 from .writing.recorded import files_as_recorded
 from .writing.safety import MARKER, check_output_folder, output_folder
-from .writing.write import Staging, WriteResult, output_intact, scan_output, write_outputs
+from .writing.write import OutputState, Staging, WriteResult, output_intact, scan_output, write_outputs
 
 if TYPE_CHECKING:
     import jinja2
@@ -326,61 +326,90 @@ def _build(options: BuildOptions, progress: Progress | None, closing: contextlib
                 diagnostics.append(template_diagnostic(exc, options.templates_dir))
                 return BuildResult(False, diagnostics, site, None, time.perf_counter() - started, reparsed)
             timings.lap("render", f"{pages.rendered:,} pages, feeds and sitemap")
-            indexing: list[float] = []
-
-            def index_timed(folder: Path) -> None:
-                begun = time.perf_counter()
-                try:
-                    index_site(folder)
-                finally:
-                    indexing.append(time.perf_counter() - begun)
-            if options.addresses_file is not None:
-                guard_file = options.addresses_file
-                recorded, problems = addresses.read_addresses(guard_file, display_path(guard_file))
-                published = addresses.guarded(outputs, site)
-                problems += addresses.removed_problems(recorded, published, site, display_path(guard_file))
-                if problems:
-                    diagnostics += problems
-                    return BuildResult(False, diagnostics, site, None, time.perf_counter() - started, reparsed)
+            published, problems = guard_addresses(options, outputs, site)
+            if problems:
+                diagnostics += problems
+                return BuildResult(False, diagnostics, site, None, time.perf_counter() - started, reparsed)
             try:
-                finish = index_timed if search and options.index_search else None
-                written = write_outputs(out_dir, outputs, finish=finish, state=state, progress=progress,
-                                        staging=staging)
+                written = write_site(out_dir, outputs, state, staging, progress, timings,
+                                     search=search and options.index_search)
             except SearchIndexError as exc:
                 diagnostics.append(error(display_path(options.out_dir), 1, 1, str(exc)))
                 return BuildResult(False, diagnostics, site, None, time.perf_counter() - started, reparsed)
-            timings.lap("write", f"{len(written.files):,} files, {written.written:,} written, "
-                                 f"{written.removed:,} removed")
-            if indexing:  # ran inside the writer: shown on its own
-                stage, seconds, work = timings.stages.pop()
-                timings.add(stage, seconds - indexing[0], work)
-                timings.add("search index", indexing[0], "Pagefind")
-            if options.addresses_file is not None and options.record_addresses and not (options.drafts or options.future):
-                try:
-                    addresses.write_addresses(options.addresses_file, addresses.format_addresses(published))
-                except OSError as exc:
-                    diagnostics.append(warning(display_path(options.addresses_file), 1, 1,
-                                               f"cannot update the list of published addresses ({exc.strerror}), "
-                                               "check the folder's permissions"))
-            with cache.transaction():
-                cache.update_pages(stored, pages.pages)
-                before = {"templates": templates, "related": related, "manifest": manifest, "plan": plan}
-                named = {"templates": {"memo": pages.template_memo}, "related": memo,
-                         "manifest": {"out": str(out_dir), "files": written.files}, "plan": pages.plan_memo}
-                for name, value in named.items():
-                    cache.update(name, before[name], value)
-                # The summary says "this output is what these inputs give". After a build whose
-                # inputs could not be trusted by stat (a file changed seconds ago), no summary may
-                # stand: an older one would match once that file is deleted again.
-                cache.store("summary", {} if racy else {
-                    "inputs": inputs, "out": str(out_dir), "diagnostics": to_plain(diagnostics),
-                    "counts": (len(site.articles), len(site.categories))})
+            diagnostics += record_addresses(options, published)
+            before = {"templates": templates, "related": related, "manifest": manifest, "plan": plan}
+            named = {"templates": {"memo": pages.template_memo}, "related": memo,
+                     "manifest": {"out": str(out_dir), "files": written.files}, "plan": pages.plan_memo}
+            # The summary says "this output is what these inputs give". After a build whose
+            # inputs could not be trusted by stat (a file changed seconds ago), no summary may
+            # stand: an older one would match once that file is deleted again.
+            summary = {} if racy else {"inputs": inputs, "out": str(out_dir), "diagnostics": to_plain(diagnostics),
+                                       "counts": (len(site.articles), len(site.categories))}
+            save_cache(cache, stored, pages.pages, before, named, summary)
             if warm is not None:
                 warm.pages, warm.named, warm.digests, warm.planned = pages.pages, named, pages.digests, pages.planned
         diagnostics += cache_warning(cache, options)  # not subject to --strict: the site is right
         timings.lap("save cache")
         return BuildResult(True, diagnostics, site, written, time.perf_counter() - started,
                            reparsed, pages.rendered, timings=timings)
+
+
+def guard_addresses(options: BuildOptions, outputs: dict, site: Site) -> tuple[set[str] | None, list[Diagnostic]]:
+    """The removed-page guard (addresses.py): the addresses this build publishes, and
+    an error for each address published before that it would remove (None, []: no guard)."""
+    if options.addresses_file is None:
+        return None, []
+    guard_file = options.addresses_file
+    recorded, problems = addresses.read_addresses(guard_file, display_path(guard_file))
+    published = addresses.guarded(outputs, site)
+    problems += addresses.removed_problems(recorded, published, site, display_path(guard_file))
+    return published, problems
+
+
+def write_site(out_dir: Path, outputs: dict, state: OutputState, staging: Staging, progress: Progress | None,
+               timings: Timings, search: bool) -> WriteResult:
+    """Write the outputs (see write.py), with the search index made in the staging folder
+    before it is swapped in when `search`; raises SearchIndexError."""
+    indexing: list[float] = []
+
+    def index_timed(folder: Path) -> None:
+        begun = time.perf_counter()
+        try:
+            index_site(folder)
+        finally:
+            indexing.append(time.perf_counter() - begun)
+    written = write_outputs(out_dir, outputs, finish=index_timed if search else None, state=state,
+                            progress=progress, staging=staging)
+    timings.lap("write", f"{len(written.files):,} files, {written.written:,} written, {written.removed:,} removed")
+    if indexing:  # ran inside the writer: shown on its own
+        stage, seconds, work = timings.stages.pop()
+        timings.add(stage, seconds - indexing[0], work)
+        timings.add("search index", indexing[0], "Pagefind")
+    return written
+
+
+def record_addresses(options: BuildOptions, published: set[str] | None) -> list[Diagnostic]:
+    """Add this build's addresses to the guard's list (not for a preview of drafts or
+    future articles, whose pages are not published)."""
+    if published is None or not options.record_addresses or options.drafts or options.future:
+        return []
+    try:
+        addresses.write_addresses(options.addresses_file, addresses.format_addresses(published))
+    except OSError as exc:
+        return [warning(display_path(options.addresses_file), 1, 1,
+                        f"cannot update the list of published addresses ({exc.strerror}), "
+                        "check the folder's permissions")]
+    return []
+
+
+def save_cache(cache: Cache, stored: dict, pages: dict, before: dict, named: dict, summary: dict) -> None:
+    """What this build made, in one transaction: its page records, its named records
+    (each written only when it changed) and the summary a build with nothing changed reads."""
+    with cache.transaction():
+        cache.update_pages(stored, pages)
+        for name, value in named.items():
+            cache.update(name, before[name], value)
+        cache.store("summary", summary)
 
 
 @dataclass
