@@ -241,7 +241,8 @@ def _build(options: BuildOptions, progress: Progress | None, closing: contextlib
     scanned = scan_names(options.articles_dir) if options.articles_dir.is_dir() else None
     stats = racy, signatures = source_stats(scanned, taken)
     # Whether nothing changed is asked only of inputs a stat can vouch for (see unchanged_build)
-    inputs = inputs_digest(options, config, people, scanned, stats)[0] if not racy else None
+    guard = addresses_state(options)
+    inputs = inputs_digest(options, config, people, scanned, stats, guard)[0] if not racy else None
     # A warm state that holds nothing yet (a live preview that just started) is filled
     # by a build that goes over the site even when nothing changed (it renders and
     # writes nothing then): the author's first save then finds the site model kept.
@@ -337,6 +338,11 @@ def _build(options: BuildOptions, progress: Progress | None, closing: contextlib
                 diagnostics.append(error(display_path(options.out_dir), 1, 1, str(exc)))
                 return BuildResult(False, diagnostics, site, None, time.perf_counter() - started, reparsed)
             diagnostics += record_addresses(options, published)
+            if inputs is not None and addresses_state(options) != guard:
+                # This build updated the guard's list, which the next build reads: the summary
+                # names the list as it is now, so that build can find nothing changed (with the
+                # list as it was, every build that added a page made the next one a full one).
+                inputs = inputs_digest(options, config, people, scanned, stats, addresses_state(options))[0]
             before = {"templates": templates, "related": related, "manifest": manifest, "plan": plan}
             named = {"templates": {"memo": pages.template_memo}, "related": memo,
                      "manifest": {"out": str(out_dir), "files": written.files}, "plan": pages.plan_memo}
@@ -489,11 +495,11 @@ def source_stats(scanned: tuple[list[str], list[str], list[Diagnostic]] | None,
 
 def inputs_digest(options: BuildOptions, config: Config, people: dict[str, Person],
                   scanned: tuple[list[str], list[str], list[Diagnostic]] | None,
-                  stats: tuple[bool, dict] | None = None) -> tuple[bytes, bool, dict]:
+                  stats: tuple[bool, dict] | None = None, guard: object = None) -> tuple[bytes, bool, dict]:
     """A digest of everything a build reads, with article files (and the files kept
     next to them) by their stat signature; and whether a file changed so recently
     that its signature cannot be trusted; and the signatures by file name (`stats`:
-    source_stats' answer, when the caller has it)."""
+    source_stats' answer, when the caller has it; `guard`: addresses_state's, likewise)."""
     sources, others, problems = scanned or ([], [], [])
     racy, by_name = stats or source_stats(scanned)
     signatures = tuple((name, *by_name[name]) if name in by_name else (name,)
@@ -502,7 +508,7 @@ def inputs_digest(options: BuildOptions, config: Config, people: dict[str, Perso
     where = (os.getcwd(), str(options.articles_dir.absolute()), str(options.templates_dir.absolute()),
              str(options.out_dir.absolute()), scanned is None, options.drafts, options.strict, options.search,
              options.index_search, options.future, options.publish_day().toordinal(), options.record_addresses,
-             addresses_state(options))
+             addresses_state(options) if guard is None else guard)
     text = repr((where, repr(config), repr(sorted(people.items())), [len(sources)], signatures, problems,
                  digest(repr(templates).encode())))
     return digest(code_version() + text.encode("utf-8", "surrogateescape")), racy, by_name

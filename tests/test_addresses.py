@@ -44,6 +44,26 @@ def test_the_first_build_records_every_published_address(site_dir):
     assert not any(a.startswith("/assets/") for a in addresses)
 
 
+def test_a_build_that_adds_an_address_leaves_nothing_for_the_next_build_to_do(site_dir):
+    """The guard's list is an input of the build that writes it: after a build that added
+    a page (and so a line to the list), a build with nothing changed takes the short way
+    (it used to go over the whole site once more, 1.7-2.1 s instead of 0.4 s at 10,000 articles)."""
+    from test_incremental import write
+
+    write(site_dir, "articles/health/knee.md", article("Knee pain"))
+    assert guard_build(site_dir).ok
+    write(site_dir, "articles/health/back.md", article("Back pain"))
+    result = guard_build(site_dir)
+    assert result.ok and "/health/back.html" in recorded(site_dir)
+    nothing = guard_build(site_dir)
+    assert nothing.ok and [stage for stage, _, _ in nothing.timings.stages] == ["check inputs"]
+    # and a list changed by hand is still read: that build goes over the site and restores it
+    guard = site_dir.root / GUARD
+    guard.write_text(guard.read_text(encoding="utf-8").replace("/health/back.html\n", ""), encoding="utf-8")
+    again = guard_build(site_dir)
+    assert again.ok and len(again.timings.stages) > 1 and "/health/back.html" in recorded(site_dir)
+
+
 def test_a_renamed_article_fails_the_build_until_it_has_an_alias(site_dir):
     old = site_dir.write("articles/health/knee.md", article("Knee pain after running"))
     site_dir.write("articles/health/back.md", article("Back pain", date="2025-01-01"))
