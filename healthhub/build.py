@@ -338,11 +338,12 @@ def _build(options: BuildOptions, progress: Progress | None, closing: contextlib
                 diagnostics.append(error(display_path(options.out_dir), 1, 1, str(exc)))
                 return BuildResult(False, diagnostics, site, None, time.perf_counter() - started, reparsed)
             diagnostics += record_addresses(options, published)
-            if inputs is not None and addresses_state(options) != guard:
+            after = addresses_state(options) if inputs is not None else guard
+            if after != guard:
                 # This build updated the guard's list, which the next build reads: the summary
                 # names the list as it is now, so that build can find nothing changed (with the
                 # list as it was, every build that added a page made the next one a full one).
-                inputs = inputs_digest(options, config, people, scanned, stats, addresses_state(options))[0]
+                inputs = inputs_digest(options, config, people, scanned, stats, after)[0]
             before = {"templates": templates, "related": related, "manifest": manifest, "plan": plan}
             named = {"templates": {"memo": pages.template_memo}, "related": memo,
                      "manifest": {"out": str(out_dir), "files": written.files}, "plan": pages.plan_memo}
