@@ -17,7 +17,7 @@ import pytest
 from conftest import SiteDir, article, without_background_cleanup
 from healthhub.writing import files
 from healthhub.caching.incremental import Kept
-from healthhub.writing.write import Staging, scan_output, write_outputs
+from healthhub.writing.write import Staging, make_spare, scan_output, write_outputs
 
 
 def tree(folder) -> dict[str, tuple[bytes, int, int]]:
@@ -197,6 +197,42 @@ def test_the_previous_site_is_kept_as_the_spare_and_is_the_next_staging_folder(e
     for rel, entry in live.items():
         if rel not in ("health/page-9.html", "health/page-3.html"):
             assert after[rel] == entry, rel
+
+
+def test_a_spare_made_between_builds_is_the_next_staging_folder(site, tmp_path):
+    out, pages, manifest = site  # a first build into a new folder leaves no spare
+    assert without_background_cleanup(out.parent) == ["site"]
+    assert make_spare(tmp_path / "not-built") is False and not list((tmp_path).glob(".not-built*"))
+    assert make_spare(out) is True
+    spare, live = spare_of(out), tree(out)
+    # every file of the site, as the very same file (a hard link: nothing copied)
+    assert {rel: entry[:2] for rel, entry in tree(spare).items()} == {rel: entry[:2] for rel, entry in live.items()}
+    assert make_spare(out) is True and spare_of(out) == spare  # the same folder, already up to date
+    pages = {**pages, "health/page-7.html": b"page 7, revised"}
+    result = rebuild_kept(out, manifest, pages, {"health/page-7.html": pages["health/page-7.html"]})
+    assert (result.written, result.unchanged, result.removed) == (1, 29, 1)
+    assert contents(out) == {**pages, ".healthhub-site": contents(out)[".healthhub-site"]}
+    after = tree(out)
+    for rel, entry in live.items():
+        if rel not in ("health/page-7.html", "old.html"):
+            assert after[rel] == entry, rel
+    assert spare_of(out) == spare  # staged in, now holding the site as it was before this build
+    assert contents(spare) == {rel: data for rel, (data, _, _) in live.items()}
+
+
+def test_a_spare_brought_up_to_date_holds_the_site_itself(edited):
+    out, pages, manifest, spare = edited  # its spare: the site before the last build
+    assert contents(spare)["health/page-7.html"] == b"page 7"
+    (spare / "health" / "page-9.html").unlink()  # whatever a spare holds, nothing in it is taken on trust
+    (spare / "health" / "page-5.html.tmp").write_bytes(b"changed by hand")  # another file by that name
+    os.replace(spare / "health" / "page-5.html.tmp", spare / "health" / "page-5.html")
+    assert make_spare(out) is True and spare_of(out) == spare
+    held, live = tree(spare), tree(out)
+    assert {rel: held[rel][:2] for rel in live} == {rel: entry[:2] for rel, entry in live.items()}
+    assert (out / "health" / "page-5.html").read_bytes() == b"page 5"
+    result = rebuild_kept(out, manifest, pages, {})
+    assert (result.written, result.unchanged, result.removed) == (0, 30, 0)
+    assert tree(out) == live
 
 
 def test_a_spare_changed_by_hand_does_not_leak_into_the_site(edited):

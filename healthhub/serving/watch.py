@@ -5,6 +5,13 @@ about what changed, and the build takes the article files' stats from it (see
 scan.Taken) instead of taking them again. On Linux, inotify says *when* to take one, so a save is noticed at
 once and an idle server costs nothing; elsewhere, or when inotify cannot watch
 more folders, the sources are polled.
+
+inotify also says *which* files changed: after a save, `update_snapshot` looks
+at those files only, not at every file under the roots (at 10,000 articles a
+snapshot takes 60-140 ms; see the preview's numbers in the README). Whatever
+the events cannot vouch for (a folder made, removed or renamed, a root's own
+entry, an overflowing event queue, a wait that timed out with no event, as on
+file systems that report nothing) means a whole snapshot, as before.
 """
 
 from __future__ import annotations
@@ -14,6 +21,8 @@ import ctypes.util
 import errno
 import os
 import select
+import stat
+import struct
 import sys
 import time
 from pathlib import Path
@@ -21,6 +30,7 @@ from pathlib import Path
 from ..loading.scan import is_ignored_name
 
 Snapshot = dict[str, tuple[int, int, int, int]]  # path -> (size, mtime_ns, inode, ctime_ns), as scan.Taken
+Reported = list[tuple[str, str, bool]]  # (watched folder, name in it, whether it is a folder) per event
 
 
 def take_snapshot(roots: list[Path], skip: Path | None = None) -> Snapshot:
@@ -37,6 +47,45 @@ def take_snapshot(roots: list[Path], skip: Path | None = None) -> Snapshot:
             continue
         found[path] = (st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns)
     return found
+
+
+def update_snapshot(snapshot: Snapshot, roots: list[Path], skip: Path | None, reported: Reported) -> Snapshot | None:
+    """The snapshot take_snapshot(roots, skip) would take now, made from `snapshot`
+    (taken earlier) and the events reported since: only the files they name are
+    looked at. None when the events cannot tell: one concerns a folder, a root or
+    its folder's own entry, or a folder that is not under a root."""
+    tops, root_names = [], set()
+    for root in roots:
+        root_text = os.fspath(root)
+        if os.path.isdir(root_text):
+            tops.append(root_text)
+        root_names.add((os.path.dirname(root_text) or ".", os.path.basename(root_text)))
+    skip_real = os.path.realpath(skip) if skip is not None else None
+    updated = dict(snapshot)
+    for folder, name, is_folder in reported:
+        if (folder, name) in root_names:
+            return None  # a root (or the file it is) made, replaced or removed: walk them all
+        if not any(folder == top or folder.startswith(top.rstrip(os.sep) + os.sep) for top in tops):
+            if any(folder == parent for parent, _ in root_names):
+                continue  # another file beside a root that is a file (the output folder swapped...)
+            return None
+        if is_ignored_name(name):
+            continue
+        path = os.path.join(folder, name)
+        if is_folder:
+            if skip_real is not None and os.path.realpath(path) == skip_real:
+                continue
+            return None
+        try:
+            st = os.stat(path)
+        except OSError:  # removed (or a link to nothing): not in a snapshot
+            updated.pop(path, None)
+            continue
+        if stat.S_ISDIR(st.st_mode):  # a link to a folder: listed, never walked into
+            updated.pop(path, None)
+        else:
+            updated[path] = (st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns)
+    return updated
 
 
 def watched_folders(roots: list[Path], skip: Path | None = None) -> list[str]:
@@ -88,6 +137,16 @@ class PollingWaker:
         ready, _, _ = select.select([self._stop_read], [], [], timeout)
         return bool(ready)
 
+    def changes(self) -> Reported | None:
+        """What changed since the last call, by (folder, name); None: take a whole
+        snapshot (a poller never knows)."""
+        return None
+
+    def still(self, seconds: float) -> bool:
+        """Whether nothing was reported and stop() was not called for `seconds`
+        (a poller cannot tell: False at once)."""
+        return False
+
     def quiet(self, settle: float, limit: float) -> None:
         pass  # without events there is nothing to wait out
 
@@ -107,6 +166,9 @@ class InotifyWaker(PollingWaker):
     IN_MODIFY, IN_ATTRIB, IN_CLOSE_WRITE = 0x2, 0x4, 0x8
     IN_MOVED_FROM, IN_MOVED_TO, IN_CREATE, IN_DELETE = 0x40, 0x80, 0x100, 0x200
     IN_DELETE_SELF, IN_MOVE_SELF = 0x400, 0x800
+    IN_UNMOUNT, IN_Q_OVERFLOW, IN_IGNORED, IN_ISDIR = 0x2000, 0x4000, 0x8000, 0x40000000
+    REPORTED_LIMIT = 4096  # events beyond which a whole snapshot is as quick (a branch checked out...)
+    EVENT = struct.Struct("iIII")  # struct inotify_event: wd, mask, cookie, len (then the name)
     IN_NONBLOCK, IN_CLOEXEC = os.O_NONBLOCK, os.O_CLOEXEC
     MASK = (IN_MODIFY | IN_ATTRIB | IN_CLOSE_WRITE | IN_MOVED_FROM | IN_MOVED_TO | IN_CREATE | IN_DELETE
             | IN_DELETE_SELF | IN_MOVE_SELF)
@@ -120,20 +182,38 @@ class InotifyWaker(PollingWaker):
             err = ctypes.get_errno()
             super().close()
             raise OSError(err, os.strerror(err))
+        self._folders: dict[int, str | None] = {}  # watch descriptor -> folder (None: two names for it)
+        self._reported: Reported = []
+        self._whole = True  # only a whole snapshot can tell what changed
 
     def watch(self, folders: list[str]) -> None:
         """Watch these folders (again: a folder removed and made anew needs a new watch)."""
         for folder in folders:
-            if self._libc.inotify_add_watch(self._fd, os.fsencode(folder), self.MASK) < 0:
+            wd = self._libc.inotify_add_watch(self._fd, os.fsencode(folder), self.MASK)
+            if wd < 0:
                 err = ctypes.get_errno()
                 if err in (errno.ENOSPC, errno.ENOMEM):  # out of inotify watches
                     raise OSError(err, os.strerror(err))
                 # ENOENT, EACCES...: gone or unreadable; polling every idle_seconds still covers it
+                continue
+            self._folders[wd] = folder if self._folders.get(wd, folder) == folder else None
 
     def wait(self, timeout: float) -> bool:
         ready, _, _ = select.select([self._stop_read, self._fd], [], [], timeout)
+        if not ready:
+            self._whole = True  # a file system that reports nothing: look at everything now and then
         self._drain()
         return self._stop_read in ready
+
+    def changes(self) -> Reported | None:
+        self._drain()
+        reported, whole = self._reported, self._whole
+        self._reported, self._whole = [], False
+        return None if whole else reported
+
+    def still(self, seconds: float) -> bool:
+        ready, _, _ = select.select([self._stop_read, self._fd], [], [], seconds)
+        return not ready
 
     def quiet(self, settle: float, limit: float) -> None:
         """Wait until the folders have been still for `settle` seconds (at most `limit`):
@@ -147,10 +227,27 @@ class InotifyWaker(PollingWaker):
 
     def _drain(self) -> None:
         try:
-            while os.read(self._fd, 65536):
-                pass
+            while data := os.read(self._fd, 65536):
+                self._note(data)
         except BlockingIOError:
             pass
+
+    def _note(self, data: bytes) -> None:
+        """Keep the (folder, name) of each event in `data` (whole events: the kernel
+        never splits one across reads)."""
+        size, offset = self.EVENT.size, 0
+        unclear = self.IN_Q_OVERFLOW | self.IN_IGNORED | self.IN_UNMOUNT | self.IN_DELETE_SELF | self.IN_MOVE_SELF
+        while offset + size <= len(data):
+            wd, mask, _, length = self.EVENT.unpack_from(data, offset)
+            name = os.fsdecode(data[offset + size:offset + size + length].rstrip(b"\0"))
+            offset += size + length
+            folder = self._folders.get(wd)
+            if mask & unclear or folder is None or not name:
+                self._whole = True
+            elif not self._whole:
+                self._reported.append((folder, name, bool(mask & self.IN_ISDIR)))
+                if len(self._reported) > self.REPORTED_LIMIT:
+                    self._whole, self._reported = True, []
 
     def close(self) -> None:
         os.close(self._fd)

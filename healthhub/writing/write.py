@@ -286,6 +286,32 @@ def _write(out_dir: Path, outputs: dict, finish: Callable[[Path], None] | None, 
     return WriteResult(new, unchanged, len(stale - written.keys()), written)
 
 
+def make_spare(out_dir: Path) -> bool:
+    """Bring the spare up to date with the site now, between builds: every file of the
+    site hard-linked into it (a spare made when there is none), so that the next build
+    with one page changed has nothing to link. A site's first build, or one that
+    rendered every page again, leaves a spare of other files or none, and the next
+    build linked every file first: at 10,000 articles the first save after the preview
+    started took 1.1-1.7 s from save to page, the saves after it 0.4-0.6 s. The caller
+    holds the build lock (the preview calls this between rebuilds). False when it
+    could not be done (a disk without hard links...): the next build links what it
+    needs, as it would have."""
+    out_dir = out_dir.absolute()
+    staging = Staging(out_dir)
+    try:
+        if not out_dir.is_dir():
+            return False
+        folder = staging.folder()
+        held = staging.spare.files if staging.spare is not None else {}
+        failed = _link_unchanged(out_dir, staging, [rel for rel, found in sorted(list_files(out_dir).items())
+                                                    if held.get(rel) != found[2]])
+    except OSError:
+        failed = {"?"}
+    if staging.spare is None and staging.path is not None:
+        (_remove_later if failed else _keep_as_spare)(staging.path, out_dir)
+    return not failed
+
+
 def _compare(out_dir: Path, outputs: dict, state: OutputState, staging: Staging) -> tuple[dict, dict]:
     """The hash of every output, and of those whose file in out_dir already holds their bytes."""
     hashes: dict[str, bytes] = {}

@@ -1,0 +1,128 @@
+"""The preview's watcher: the snapshot made from inotify's reports equals a whole one.
+
+After a save the server looks only at the files inotify named (watch.update_snapshot);
+these tests make real changes in real folders and compare that snapshot with the one a
+walk over every file takes. Anything the events cannot vouch for must ask for a walk.
+"""
+
+from __future__ import annotations
+
+import os
+
+from healthhub.serving import watch as hw
+
+
+def make_tree(root):
+    articles = root / "articles"
+    (articles / "health").mkdir(parents=True)
+    (articles / "health" / "knee.md").write_text("---\ntitle: Knee\n---\nText.\n")
+    (articles / "sleep.md").write_text("---\ntitle: Sleep\n---\nText.\n")
+    (root / "templates").mkdir()
+    (root / "templates" / "base.html").write_text("<html></html>")
+    (root / "healthhub.yaml").write_text("title: Site\n")
+    (root / "elsewhere").mkdir()
+    (root / "elsewhere" / "shared.md").write_text("---\ntitle: Shared\n---\n")
+    return [articles, root / "templates", root / "healthhub.yaml", root / "authors.yaml"]
+
+
+def settled(waker):
+    waker.quiet(0.05, 5)
+    return waker.changes()
+
+
+def test_reported_changes_give_the_snapshot_a_walk_would(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    roots = [p.relative_to(tmp_path) for p in make_tree(tmp_path)]
+    skip = tmp_path / "articles" / "site"  # an output folder inside the articles (skipped)
+    skip.mkdir()
+    waker = hw.InotifyWaker()
+    try:
+        waker.watch(hw.watched_folders(roots, skip=skip))
+        snapshot = hw.take_snapshot(roots, skip=skip)
+        assert waker.changes() is None  # nothing known yet: a whole snapshot first
+        knee = tmp_path / "articles" / "health" / "knee.md"
+
+        def atomic_save():
+            temp = knee.with_name("knee.md.tmp")
+            temp.write_text("---\ntitle: Knee\n---\nNew text.\n")
+            os.replace(temp, knee)
+
+        steps = {
+            "edited": lambda: knee.write_text(knee.read_text() + "More.\n"),
+            "saved over by rename": atomic_save,
+            "added": lambda: (tmp_path / "articles" / "health" / "back.md").write_text("---\ntitle: Back\n---\n"),
+            "editor files": lambda: [(tmp_path / "articles" / name).write_text("x")
+                                     for name in (".sleep.md.swp", "4913", "sleep.md~")],
+            "permissions": lambda: os.chmod(knee, 0o600),
+            "link to a file": lambda: os.symlink(tmp_path / "elsewhere" / "shared.md",
+                                                 tmp_path / "articles" / "shared.md"),
+            "link to a folder": lambda: os.symlink(tmp_path / "elsewhere", tmp_path / "articles" / "more"),
+            "link removed": lambda: os.remove(tmp_path / "articles" / "shared.md"),
+            "removed": lambda: os.remove(tmp_path / "articles" / "sleep.md"),
+            "renamed": lambda: os.rename(tmp_path / "articles" / "health" / "back.md",
+                                         tmp_path / "articles" / "back.md"),
+            "template": lambda: (tmp_path / "templates" / "base.html").write_text("<html lang=en></html>"),
+            "output written": lambda: (skip / "index.html").write_text("<p>built</p>"),
+            "output swapped": lambda: (os.rename(skip, tmp_path / "articles" / ".site-spare"), skip.mkdir()),
+            "beside the config": lambda: (tmp_path / "notes.txt").write_text("not a source"),
+        }
+        for what, step in steps.items():
+            step()
+            reported = settled(waker)
+            assert reported is not None, what
+            updated = hw.update_snapshot(snapshot, roots, skip, reported)
+            assert updated is not None, what
+            snapshot = hw.take_snapshot(roots, skip=skip)
+            assert updated == snapshot, what
+        assert set(snapshot) == {os.path.join("articles", "health", "knee.md"), os.path.join("articles", "back.md"),
+                                 os.path.join("templates", "base.html"), "healthhub.yaml"}
+    finally:
+        waker.close()
+
+
+def test_what_the_events_cannot_vouch_for_asks_for_a_walk(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    roots = [p.relative_to(tmp_path) for p in make_tree(tmp_path)]
+    waker = hw.InotifyWaker()
+    try:
+        waker.watch(hw.watched_folders(roots))
+        snapshot = hw.take_snapshot(roots)
+        waker.changes()
+        steps = {
+            "folder made": lambda: (tmp_path / "articles" / "fitness").mkdir(),
+            "folder renamed": lambda: os.rename(tmp_path / "articles" / "fitness", tmp_path / "articles" / "sport"),
+            "folder removed": lambda: os.rmdir(tmp_path / "articles" / "sport"),
+            "config replaced": lambda: (tmp_path / "healthhub.yaml").write_text("title: Other\n"),
+            "people file made": lambda: (tmp_path / "authors.yaml").write_text("ana: {name: Ana}\n"),
+        }
+        for what, step in steps.items():
+            step()
+            reported = settled(waker)
+            assert reported is None or hw.update_snapshot(snapshot, roots, None, reported) is None, what
+            waker.watch(hw.watched_folders(roots))
+            snapshot = hw.take_snapshot(roots)
+        # a wait that ends with nothing reported (a file system that reports nothing) asks for a walk
+        assert waker.changes() == []
+        assert waker.wait(0.05) is False
+        assert waker.changes() is None
+    finally:
+        waker.close()
+
+
+def test_still_tells_a_quiet_moment_from_a_save(tmp_path):
+    waker = hw.InotifyWaker()
+    try:
+        waker.watch([str(tmp_path)])
+        assert waker.changes() is None  # nothing known yet
+        assert waker.still(0.05) is True
+        (tmp_path / "a.md").write_text("x")
+        assert waker.still(5) is False
+        assert (str(tmp_path), "a.md", False) in settled(waker)
+    finally:
+        waker.close()
+    polling = hw.PollingWaker()
+    try:
+        assert polling.still(0.01) is False  # a poller cannot tell: never idle
+        assert polling.changes() is None
+    finally:
+        polling.close()
