@@ -72,6 +72,7 @@ LOCKED_RETRY_SECONDS = 0.5
 # what would slow the next rebuild down is done (Rebuilder.tidy). Long enough for
 # the page to reload, short enough to come before most authors' next save.
 IDLE_SECONDS = 1.0
+SPARE_BEHIND = 64  # files a build wrote or removed beyond which tidy brings the spare up to date
 STATUS_PATH = "/__healthhub/build"
 EXIT_OK, EXIT_USAGE = 0, 2
 
@@ -513,6 +514,7 @@ class Rebuilder:
         # What this server's builds keep between them (parsed articles, page records): a
         # rebuild after one save at 10,000 articles need not read them from the cache again.
         self.warm = WarmState()
+        self.spare_behind = True  # the writer's spare may lack many of the site's files (see tidy)
 
     def take(self) -> Snapshot:
         return take_snapshot(self.roots, skip=self.options.build.out_dir)
@@ -555,6 +557,9 @@ class Rebuilder:
             seconds = time.perf_counter() - started
         finally:
             self.building.clear()
+        written = result.written if result is not None else None
+        # After a build, the spare holds the site as it was before it: behind by what it wrote
+        self.spare_behind = self.spare_behind or written is None or written.written + written.removed > SPARE_BEHIND
         if not outcome.errors and (outcome.output_changed or not self.site_version):
             self.site_version += 1
             self.searchable = (self.options.build.search and result is not None and result.site is not None
@@ -596,14 +601,19 @@ class Rebuilder:
 
     def tidy(self) -> None:
         """After the first build and between rebuilds while nothing changes: Python's
-        garbage collected (see collect_garbage) and, when there is none, the spare folder
-        the writer stages the next site in made (write.make_spare), so the author's next
-        save pays for neither. No spare is made while another build (the command line)
+        garbage collected (see collect_garbage) and the spare folder the writer stages
+        the next site in brought up to date (write.make_spare), so the author's next
+        save pays for neither. The spare is seen to after a build that wrote or removed
+        more than SPARE_BEHIND files (after any other, the writer's own swap leaves it
+        behind by those files only), and not while another build (the command line)
         writes the site."""
         collect_garbage()
+        if not self.spare_behind:
+            return
         try:
             with build_lock(self.options.build.out_dir):
-                make_spare(self.options.build.out_dir)
+                make_spare(self.options.build.out_dir)  # once: a disk without hard links fails again
+            self.spare_behind = False
         except (BuildLocked, OSError):
             pass  # the next build links what it needs
 
