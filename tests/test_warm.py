@@ -485,3 +485,21 @@ def test_a_server_started_on_an_up_to_date_folder_keeps_the_model_for_the_first_
     assert_same_as_clean(site_dir, saved, tmp_path, "first-save")
     again = warm_build(site_dir, warm)  # and a build with nothing changed after that is the short one
     assert [stage for stage, _, _ in again.timings.stages] == ["check inputs"]
+
+
+def test_a_saved_config_that_converts_markdown_differently_is_used_by_the_next_warm_build(site_dir, tmp_path):
+    """safe_html and the emergency number in callouts change what an article's Markdown
+    becomes: a server's next build converts with the config as saved, as a clean build."""
+    body = '<span onclick="alert(1)">Raw</span> text.\n\n!!! urgent\n    Chest pain.\n'
+    write(site_dir, "articles/a.md", article("Title a", body=body))
+    warm = WarmState()
+    for name, config in (("default", None), ("safe", "safe_html: true\n"),
+                         ("number", "safe_html: true\nemergency_number: '112'\n"), ("back", "safe_html: false\n")):
+        if config is not None:
+            write(site_dir, "healthhub.yaml", config)
+        result = warm_build(site_dir, warm)
+        assert result.ok and result.parsed == 1, (name, result.diagnostics)
+        assert_same_as_clean(site_dir, result, tmp_path, name)
+        page = (site_dir.out / "health" / "a.html").read_text(encoding="utf-8")
+        assert ("onclick" in page) == (name in ("default", "back")), name
+        assert ("112" in page) == (name == "number"), name
