@@ -385,14 +385,31 @@ def axe_light_and_dark(browser, site: Path, pages: list[str], before: str = "") 
 
 
 class BrowserErrors:
-    """Console errors, uncaught exceptions and failed requests of a page."""
+    """Console errors, uncaught exceptions and failed requests of a page. A request the
+    browser itself cancelled (net::ERR_ABORTED: the test went on to another page while
+    this one's icon or an image was still loading, as happens on a loaded machine) is
+    one only when that address never loaded in the session."""
 
     def __init__(self, page):
-        self.problems: list[str] = []
-        page.on("console", lambda msg: msg.type == "error" and self.problems.append(f"console error on {page.url}: {msg.text}"))
-        page.on("pageerror", lambda exc: self.problems.append(f"uncaught exception on {page.url}: {exc}"))
-        page.on("requestfailed", lambda req: self.problems.append(f"request failed: {req.url} ({req.failure})"))
-        page.on("response", lambda res: res.status >= 400 and self.problems.append(f"HTTP {res.status} for {res.url}"))
+        self.found: list[str] = []
+        self.aborted: list[str] = []
+        self.loaded: set[str] = set()
+        page.on("console", lambda msg: msg.type == "error" and self.found.append(f"console error on {page.url}: {msg.text}"))
+        page.on("pageerror", lambda exc: self.found.append(f"uncaught exception on {page.url}: {exc}"))
+        page.on("requestfailed", self._failed)
+        page.on("requestfinished", lambda req: self.loaded.add(req.url))
+        page.on("response", lambda res: res.status >= 400 and self.found.append(f"HTTP {res.status} for {res.url}"))
+
+    def _failed(self, request) -> None:
+        if request.failure == "net::ERR_ABORTED":
+            self.aborted.append(request.url)
+        else:
+            self.found.append(f"request failed: {request.url} ({request.failure})")
+
+    @property
+    def problems(self) -> list[str]:
+        return self.found + [f"request failed: {url} (net::ERR_ABORTED, never loaded)"
+                             for url in self.aborted if url not in self.loaded]
 
 
 @contextlib.contextmanager

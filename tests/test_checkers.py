@@ -4,7 +4,12 @@ names the page and the problem; broken feeds and sitemaps are caught too."""
 
 from __future__ import annotations
 
+import base64
+import functools
+import http.server
 import re
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -110,6 +115,45 @@ def test_browser_errors_catch_console_errors_and_failed_requests(tmp_path, brows
     assert "console error" in text and "boom" in text
     assert "uncaught exception" in text and "undefinedFunction" in text
     assert "missing.png" in text
+
+
+def test_browser_errors_count_a_cancelled_request_only_when_it_never_loaded(tmp_path, browser):
+    """Going to another page cancels the last one's slow image (net::ERR_ABORTED): a
+    problem while that image has never loaded, none once it has."""
+    (tmp_path / "one.html").write_text('<!DOCTYPE html><title>1</title><img src="slow.png" alt="">')
+    (tmp_path / "two.html").write_text('<!DOCTYPE html><title>2</title><p>two</p>')
+    (tmp_path / "three.html").write_text('<!DOCTYPE html><title>3</title><img src="slow.png" alt="">')
+    (tmp_path / "slow.png").write_bytes(base64.b64decode(  # one transparent pixel
+        "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII="))
+    first = threading.Event()
+
+    class Slow(http.server.SimpleHTTPRequestHandler):
+        def do_GET(self):
+            if self.path == "/slow.png" and not first.is_set():
+                first.set()
+                time.sleep(3)  # the first time only: the test has gone on by then
+            super().do_GET()
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Slow, directory=str(tmp_path)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}/"
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        errors = checkers.BrowserErrors(page)
+        page.goto(base + "one.html", wait_until="domcontentloaded")
+        first.wait(10)
+        page.goto(base + "two.html")
+        assert [p for p in errors.problems if "slow.png" in p and "ERR_ABORTED" in p], errors.problems
+        page.goto(base + "three.html", wait_until="load")
+        assert errors.problems == []
+    finally:
+        context.close()
+        server.shutdown()
+        server.server_close()
 
 
 def test_a_missing_chromium_fails_saying_how_to_install_it(monkeypatch):
