@@ -129,22 +129,20 @@ class Body:
 
 
 @dataclass(frozen=True)
-class Tag:
+class Listing:
+    """Articles listed together on a page of their own: a category or a topic (Tag)."""
     name: str
     slug: str
-    articles: tuple[Article, ...]
+    articles: tuple[Article, ...]  # newest first
 
+
+class Tag(Listing):
     @property
     def path(self) -> str:
         return paths.tag_path(self.slug)
 
 
-@dataclass(frozen=True)
-class Category:
-    name: str
-    slug: str
-    articles: tuple[Article, ...]  # newest first
-
+class Category(Listing):
     @property
     def path(self) -> str:
         return paths.category_path(self.slug)
