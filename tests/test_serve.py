@@ -654,6 +654,34 @@ def test_without_inotify_polling_still_rebuilds_every_save(site_dir, monkeypatch
     assert not rebuilder.thread.is_alive()
 
 
+def test_between_saves_the_server_readies_what_the_next_save_needs(site_dir, monkeypatch):
+    """Rebuilder.tidy: after a first build into an empty folder the writer's spare holds
+    the site's own files (hard links), and which pages show which article is known."""
+    monkeypatch.chdir(site_dir.root)
+    site_dir.write("articles/health/knee.md", article("Knee pain", body="Old text.\n"))
+    site_dir.write("articles/health/back.md", article("Back pain", body="Text.\n"))
+    options = hs.ServeOptions(site_dir.options(drafts=True, search=False))
+    rebuilder = hs.Rebuilder(options, on_outcome=lambda outcome, sheets: None, say=print, tell=print)
+    try:
+        rebuilder.take_current()
+        assert rebuilder.build_now([]).errors == ()
+        out = site_dir.out
+        assert not list(out.parent.glob(f".{out.name}-spare-*"))  # the first build leaves none
+        rebuilder.tidy()
+        spares = list(out.parent.glob(f".{out.name}-spare-*"))
+        assert len(spares) == 1
+        page = out / "health" / "knee.html"
+        assert (spares[0] / "health" / "knee.html").stat().st_ino == page.stat().st_ino
+        showing = rebuilder.warm.planned._showing  # worked out already, before a save asks
+        assert showing is not None and "health/knee.html" in showing[str(Path("articles/health/knee.md"))]
+        save(site_dir.articles / "health" / "knee.md", article("Knee pain", body="New text.\n"))
+        rebuilder.take_current()
+        assert rebuilder.build_now([]).errors == ()
+        assert "New text." in page.read_text(encoding="utf-8")
+    finally:
+        rebuilder.waker.close()
+
+
 def test_wakers_wake_on_a_change_and_on_stop(tmp_path):
     waker = hw.make_waker()
     try:

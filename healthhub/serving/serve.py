@@ -600,13 +600,16 @@ class Rebuilder:
         self.waker.stop()
 
     def tidy(self) -> None:
-        """After the first build and between rebuilds while nothing changes: Python's
-        garbage collected (see collect_garbage) and the spare folder the writer stages
-        the next site in brought up to date (write.make_spare), so the author's next
-        save pays for neither. The spare is seen to after a build that wrote or removed
+        """After the first build and between rebuilds while nothing changes: which pages
+        show which article worked out (incremental.Planned.work_out), Python's garbage
+        collected (see collect_garbage) and the spare folder the writer stages the next
+        site in brought up to date (write.make_spare), so the author's next save pays
+        for none of them. The spare is seen to after a build that wrote or removed
         more than SPARE_BEHIND files (after any other, the writer's own swap leaves it
         behind by those files only), and not while another build (the command line)
         writes the site."""
+        if self.warm.planned is not None:
+            self.warm.planned.work_out()  # which pages show which article, for a save that changes a listing
         collect_garbage()
         if not self.spare_behind:
             return
