@@ -61,6 +61,12 @@ def test_reported_changes_give_the_snapshot_a_walk_would(tmp_path, monkeypatch):
             "removed": lambda: os.remove(tmp_path / "articles" / "sleep.md"),
             "renamed": lambda: os.rename(tmp_path / "articles" / "health" / "back.md",
                                          tmp_path / "articles" / "back.md"),
+            "link to an article": lambda: os.symlink(os.path.join("health", "knee.md"),
+                                                     tmp_path / "articles" / "alias.md"),
+            "linked article edited": lambda: knee.write_text(knee.read_text() + "Through its own name.\n"),
+            "linked article saved over by rename": atomic_save,
+            "hard link": lambda: os.link(knee, tmp_path / "articles" / "hard.md"),
+            "edited by its other name": lambda: (tmp_path / "articles" / "hard.md").write_text("---\ntitle: K\n---\n"),
             "template": lambda: (tmp_path / "templates" / "base.html").write_text("<html lang=en></html>"),
             "output written": lambda: (skip / "index.html").write_text("<p>built</p>"),
             "output swapped": lambda: (os.rename(skip, tmp_path / "articles" / ".site-spare"), skip.mkdir()),
@@ -75,6 +81,7 @@ def test_reported_changes_give_the_snapshot_a_walk_would(tmp_path, monkeypatch):
             snapshot = hw.take_snapshot(roots, skip=skip)
             assert updated == snapshot, what
         assert set(snapshot) == {os.path.join("articles", "health", "knee.md"), os.path.join("articles", "back.md"),
+                                 os.path.join("articles", "alias.md"), os.path.join("articles", "hard.md"),
                                  os.path.join("templates", "base.html"), "healthhub.yaml"}
     finally:
         waker.close()

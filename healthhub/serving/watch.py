@@ -52,8 +52,10 @@ def take_snapshot(roots: list[Path], skip: Path | None = None) -> Snapshot:
 def update_snapshot(snapshot: Snapshot, roots: list[Path], skip: Path | None, reported: Reported) -> Snapshot | None:
     """The snapshot take_snapshot(roots, skip) would take now, made from `snapshot`
     (taken earlier) and the events reported since: only the files they name are
-    looked at. None when the events cannot tell: one concerns a folder, a root or
-    its folder's own entry, or a folder that is not under a root."""
+    looked at, and the other names of the same file (a symbolic link to it, whose
+    stat is the file's, or a hard link), found by inode. None when the events cannot
+    tell: one concerns a folder, a root or its folder's own entry, or a folder that
+    is not under a root."""
     tops, root_names = [], set()
     for root in roots:
         root_text = os.fspath(root)
@@ -62,6 +64,21 @@ def update_snapshot(snapshot: Snapshot, roots: list[Path], skip: Path | None, re
         root_names.add((os.path.dirname(root_text) or ".", os.path.basename(root_text)))
     skip_real = os.path.realpath(skip) if skip is not None else None
     updated = dict(snapshot)
+    by_inode: dict[int, list[str]] | None = None
+
+    def look(path: str) -> int | None:
+        """Take the stat of path into `updated`; the inode it had before, if any."""
+        before = updated.get(path)
+        try:
+            st = os.stat(path)
+        except OSError:  # removed (or a link to nothing): not in a snapshot
+            st = None
+        if st is None or stat.S_ISDIR(st.st_mode):  # a link to a folder: listed, never walked into
+            updated.pop(path, None)
+        else:
+            updated[path] = (st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns)
+        return before[2] if before is not None else None
+
     for folder, name, is_folder in reported:
         if (folder, name) in root_names:
             return None  # a root (or the file it is) made, replaced or removed: walk them all
@@ -76,15 +93,16 @@ def update_snapshot(snapshot: Snapshot, roots: list[Path], skip: Path | None, re
             if skip_real is not None and os.path.realpath(path) == skip_real:
                 continue
             return None
-        try:
-            st = os.stat(path)
-        except OSError:  # removed (or a link to nothing): not in a snapshot
-            updated.pop(path, None)
-            continue
-        if stat.S_ISDIR(st.st_mode):  # a link to a folder: listed, never walked into
-            updated.pop(path, None)
-        else:
-            updated[path] = (st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns)
+        inodes = {look(path), updated[path][2] if path in updated else None} - {None}
+        if inodes:
+            if by_inode is None:
+                by_inode = {}
+                for known, entry in snapshot.items():
+                    by_inode.setdefault(entry[2], []).append(known)
+            for inode in inodes:
+                for other in by_inode.get(inode, ()):
+                    if other != path:
+                        look(other)
     return updated
 
 
