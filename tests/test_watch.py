@@ -96,9 +96,11 @@ def test_what_the_events_cannot_vouch_for_asks_for_a_walk(tmp_path, monkeypatch)
         snapshot = hw.take_snapshot(roots)
         waker.changes()
         steps = {
-            "folder made": lambda: (tmp_path / "articles" / "fitness").mkdir(),
-            "folder renamed": lambda: os.rename(tmp_path / "articles" / "fitness", tmp_path / "articles" / "sport"),
-            "folder removed": lambda: os.rmdir(tmp_path / "articles" / "sport"),
+            "folder made": lambda: (tmp_path / "articles" / "empty").mkdir(),
+            "folder removed": lambda: os.rmdir(tmp_path / "articles" / "empty"),
+            "folder with an article made": lambda: (tmp_path / "articles" / "sport").mkdir()
+            or (tmp_path / "articles" / "sport" / "run.md").write_text("---\ntitle: Run\n---\n"),
+            "folder renamed": lambda: os.rename(tmp_path / "articles" / "sport", tmp_path / "articles" / "fitness"),
             "config replaced": lambda: (tmp_path / "healthhub.yaml").write_text("title: Other\n"),
             "people file made": lambda: (tmp_path / "authors.yaml").write_text("ana: {name: Ana}\n"),
         }
@@ -108,6 +110,11 @@ def test_what_the_events_cannot_vouch_for_asks_for_a_walk(tmp_path, monkeypatch)
             assert reported is None or hw.update_snapshot(snapshot, roots, None, reported) is None, what
             waker.watch(hw.watched_folders(roots))
             snapshot = hw.take_snapshot(roots)
+        # after the walk, the renamed folder is watched by its new name: an edit there is reported
+        (tmp_path / "articles" / "fitness" / "run.md").write_text("---\ntitle: Run, edited\n---\n")
+        reported = settled(waker)
+        assert reported and set(reported) == {(os.path.join("articles", "fitness"), "run.md", False)}
+        assert hw.update_snapshot(snapshot, roots, None, reported) == hw.take_snapshot(roots)
         # a wait that ends with nothing reported (a file system that reports nothing) asks for a walk
         assert waker.changes() == []
         assert waker.wait(0.05) is False

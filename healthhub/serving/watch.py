@@ -200,12 +200,14 @@ class InotifyWaker(PollingWaker):
             err = ctypes.get_errno()
             super().close()
             raise OSError(err, os.strerror(err))
-        self._folders: dict[int, str | None] = {}  # watch descriptor -> folder (None: two names for it)
+        self._folders: dict[int, str | None] = {}  # watch descriptor -> folder (None: two names at once)
         self._reported: Reported = []
         self._whole = True  # only a whole snapshot can tell what changed
 
     def watch(self, folders: list[str]) -> None:
-        """Watch these folders (again: a folder removed and made anew needs a new watch)."""
+        """Watch these folders, every one there is now (again: a folder removed and made
+        anew needs a new watch, and one renamed is known by its new name from now on)."""
+        named: dict[int, str | None] = {}
         for folder in folders:
             wd = self._libc.inotify_add_watch(self._fd, os.fsencode(folder), self.MASK)
             if wd < 0:
@@ -214,7 +216,9 @@ class InotifyWaker(PollingWaker):
                     raise OSError(err, os.strerror(err))
                 # ENOENT, EACCES...: gone or unreadable; polling every idle_seconds still covers it
                 continue
-            self._folders[wd] = folder if self._folders.get(wd, folder) == folder else None
+            named[wd] = folder if named.get(wd, folder) == folder else None
+        # A watch not named now (a folder moved out of the roots) reports as unknown: a whole snapshot
+        self._folders = named
 
     def wait(self, timeout: float) -> bool:
         ready, _, _ = select.select([self._stop_read, self._fd], [], [], timeout)
