@@ -682,6 +682,38 @@ def test_between_saves_the_server_readies_what_the_next_save_needs(site_dir, mon
         rebuilder.waker.close()
 
 
+def test_a_change_inotify_cannot_see_is_built_by_the_next_look(site_dir, tmp_path, monkeypatch):
+    """The config is a link to a file outside the watched folders: editing that file sends
+    no event, and the server's periodic look at every file finds it (and looks every
+    second again, since this site has changes nothing reports)."""
+    monkeypatch.chdir(site_dir.root)
+    shared = tmp_path / "shared" / "healthhub.yaml"
+    shared.parent.mkdir()
+    shared.write_text("site_name: Old name\n", encoding="utf-8")
+    os.symlink(shared, site_dir.root / "healthhub.yaml")
+    site_dir.write("articles/health/knee.md", article("Knee pain", body="Text.\n"))
+    outcomes: queue.Queue = queue.Queue()
+    options = hs.ServeOptions(site_dir.options(drafts=True, search=False))
+    rebuilder = hs.Rebuilder(options, on_outcome=lambda outcome, sheets: outcomes.put(outcome),
+                             say=print, tell=print)
+    assert isinstance(rebuilder.waker, hw.InotifyWaker)
+    rebuilder.take_current()
+    assert rebuilder.build_now([]).errors == ()
+    assert "Old name" in site_dir.read("health/knee.html")
+    rebuilder.start()
+    try:
+        time.sleep(2.5)  # looks that find nothing: each comes later than the last
+        assert rebuilder.waker.idle_seconds > hw.InotifyWaker.IDLE_SECONDS[0]
+        save(shared, "site_name: New name\n")
+        assert outcomes.get(timeout=30).errors == ()
+        assert "New name" in site_dir.read("health/knee.html")
+        assert rebuilder.waker.idle_seconds == hw.InotifyWaker.IDLE_SECONDS[0]
+    finally:
+        rebuilder.stop()
+        rebuilder.thread.join(timeout=30)
+        rebuilder.waker.close()
+
+
 def test_wakers_wake_on_a_change_and_on_stop(tmp_path):
     waker = hw.make_waker()
     try:

@@ -140,3 +140,21 @@ def test_still_tells_a_quiet_moment_from_a_save(tmp_path):
         assert polling.changes() is None
     finally:
         polling.close()
+
+
+def test_an_idle_watcher_looks_less_often_until_a_look_finds_what_nothing_reported(tmp_path):
+    waker = hw.InotifyWaker()
+    try:
+        waker.watch([str(tmp_path)])
+        least, most = hw.InotifyWaker.IDLE_SECONDS
+        assert waker.idle_seconds == least
+        assert waker.wait(0.01) is False and waker.timed_out
+        for _ in range(4):
+            waker.looked(False)
+        assert waker.idle_seconds == most
+        waker.looked(True)
+        assert waker.idle_seconds == least
+        (tmp_path / "a.md").write_text("x")
+        assert waker.wait(5) is False and not waker.timed_out  # woken by the report, not the time
+    finally:
+        waker.close()

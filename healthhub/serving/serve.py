@@ -630,6 +630,8 @@ class Rebuilder:
                 break
             before = self.snapshot
             now = self.take_current(self.waker.changes())
+            if self.waker.timed_out:  # a look nothing asked for: did it find what nothing reported?
+                self.waker.looked(now != before)
             if now == before and not retry:
                 continue
             changed = changed_paths(before, now)
