@@ -3,7 +3,7 @@
 A snapshot (path -> size, modification time, inode, change time) is the truth
 about what changed, and the build takes the article files' stats from it (see
 scan.Taken) instead of taking them again. On Linux, inotify says *when* to take one, so a save is noticed at
-once and an idle server costs nothing; elsewhere, or when inotify cannot watch
+once and an idle server costs little; elsewhere, or when inotify cannot watch
 more folders, the sources are polled.
 
 inotify also says *which* files changed: after a save, `update_snapshot` looks
