@@ -194,7 +194,7 @@ class InotifyWaker(PollingWaker):
     IN_MOVED_FROM, IN_MOVED_TO, IN_CREATE, IN_DELETE = 0x40, 0x80, 0x100, 0x200
     IN_DELETE_SELF, IN_MOVE_SELF = 0x400, 0x800
     IN_UNMOUNT, IN_Q_OVERFLOW, IN_IGNORED, IN_ISDIR = 0x2000, 0x4000, 0x8000, 0x40000000
-    REPORTED_LIMIT = 4096  # events beyond which a whole snapshot is as quick (a branch checked out...)
+    REPORTED_LIMIT = 4096  # files reported beyond which a whole snapshot is as quick (a branch checked out...)
     EVENT = struct.Struct("iIII")  # struct inotify_event: wd, mask, cookie, len (then the name)
     IN_NONBLOCK, IN_CLOEXEC = os.O_NONBLOCK, os.O_CLOEXEC
     MASK = (IN_MODIFY | IN_ATTRIB | IN_CLOSE_WRITE | IN_MOVED_FROM | IN_MOVED_TO | IN_CREATE | IN_DELETE
@@ -211,7 +211,7 @@ class InotifyWaker(PollingWaker):
             raise OSError(err, os.strerror(err))
         self.idle_seconds = self.IDLE_SECONDS[0]
         self._folders: dict[int, str | None] = {}  # watch descriptor -> folder (None: two names at once)
-        self._reported: Reported = []
+        self._reported: dict[tuple[str, str, bool], None] = {}  # in order, each once (a save sends several)
         self._whole = True  # only a whole snapshot can tell what changed
 
     def watch(self, folders: list[str]) -> None:
@@ -244,8 +244,8 @@ class InotifyWaker(PollingWaker):
 
     def changes(self) -> Reported | None:
         self._drain()
-        reported, whole = self._reported, self._whole
-        self._reported, self._whole = [], False
+        reported, whole = list(self._reported), self._whole
+        self._reported, self._whole = {}, False
         return None if whole else reported
 
     def still(self, seconds: float) -> bool:
@@ -282,9 +282,9 @@ class InotifyWaker(PollingWaker):
             if mask & unclear or folder is None or not name:
                 self._whole = True
             elif not self._whole:
-                self._reported.append((folder, name, bool(mask & self.IN_ISDIR)))
+                self._reported[folder, name, bool(mask & self.IN_ISDIR)] = None
                 if len(self._reported) > self.REPORTED_LIMIT:
-                    self._whole, self._reported = True, []
+                    self._whole, self._reported = True, {}
 
     def close(self) -> None:
         os.close(self._fd)

@@ -297,19 +297,19 @@ def make_spare(out_dir: Path) -> bool:
     could not be done (a disk without hard links...): the next build links what it
     needs, as it would have."""
     out_dir = out_dir.absolute()
+    if not out_dir.is_dir():
+        return False
     staging = Staging(out_dir)
     try:
-        if not out_dir.is_dir():
-            return False
-        folder = staging.folder()
+        staging.folder()
         held = staging.spare.files if staging.spare is not None else {}
-        failed = _link_unchanged(out_dir, staging, [rel for rel, found in sorted(list_files(out_dir).items())
-                                                    if held.get(rel) != found[2]])
+        done = not _link_unchanged(out_dir, staging, [rel for rel, found in sorted(list_files(out_dir).items())
+                                                      if held.get(rel) != found[2]])
     except OSError:
-        failed = {"?"}
-    if staging.spare is None and staging.path is not None:
-        (_remove_later if failed else _keep_as_spare)(staging.path, out_dir)
-    return not failed
+        done = False
+    if staging.spare is None and staging.path is not None:  # a fresh folder: kept only when complete
+        (_keep_as_spare if done else _remove_later)(staging.path, out_dir)
+    return done
 
 
 def _compare(out_dir: Path, outputs: dict, state: OutputState, staging: Staging) -> tuple[dict, dict]:
