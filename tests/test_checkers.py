@@ -120,9 +120,10 @@ def test_browser_errors_catch_console_errors_and_failed_requests(tmp_path, brows
 def test_browser_errors_count_a_cancelled_request_only_when_it_never_loaded(tmp_path, browser):
     """Going to another page cancels the last one's slow image (net::ERR_ABORTED): a
     problem while that image has never loaded, none once it has."""
-    (tmp_path / "one.html").write_text('<!DOCTYPE html><title>1</title><img src="slow.png" alt="">')
-    (tmp_path / "two.html").write_text('<!DOCTYPE html><title>2</title><p>two</p>')
-    (tmp_path / "three.html").write_text('<!DOCTYPE html><title>3</title><img src="slow.png" alt="">')
+    icon = '<link rel="icon" href="data:,">'  # no /favicon.ico asked of the server (a 404 it has no file for)
+    (tmp_path / "one.html").write_text(f'<!DOCTYPE html><title>1</title>{icon}<img src="slow.png" alt="">')
+    (tmp_path / "two.html").write_text(f'<!DOCTYPE html><title>2</title>{icon}<p>two</p>')
+    (tmp_path / "three.html").write_text(f'<!DOCTYPE html><title>3</title>{icon}<img src="slow.png" alt="">')
     (tmp_path / "slow.png").write_bytes(base64.b64decode(  # one transparent pixel
         "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII="))
     first = threading.Event()
