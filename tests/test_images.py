@@ -339,7 +339,8 @@ def test_what_chromium_downloads_and_shows(browser, card_site_url, artifacts, vi
                 name = "article-photos" if kind == 0 else "home-cards"
                 page.screenshot(path=str(artifacts / f"{name}-{viewport}.png"), full_page=True)
                 assert not checkers.run_axe(page)
-        assert not [p for p in errors.problems if "favicon" not in p and not p.endswith("(net::ERR_ABORTED)")], \
-            errors.problems
+        # Requests Chromium itself cancelled are allowed here (the late pixel ratio above);
+        # what was downloaded is checked image by image.
+        assert not [p for p in errors.found if "favicon" not in p], errors.found
     finally:
         context.close()
