@@ -137,9 +137,10 @@ PAINTED_AT = """() => {
 
 
 def measure(page, server: Server, source: Path, page_url: str, edits: int,
-            indexing: list[float] | None = None) -> tuple[list[float], list[float]]:
-    """Save-to-screen and build times (ms) of `edits` saves; with `indexing`, each save's
-    search index is waited for too and its time (ms) appended there."""
+            indexing: list[float] | None = None, pause: float = 0.3) -> tuple[list[float], list[float]]:
+    """Save-to-screen and build times (ms) of `edits` saves, `pause` seconds apart once
+    the page shows a save; with `indexing`, each save's search index is waited for too
+    and its time (ms) appended there."""
     from playwright.sync_api import expect
 
     page.goto(page_url)
@@ -161,12 +162,12 @@ def measure(page, server: Server, source: Path, page_url: str, edits: int,
             indexing.append(float(indexed.group(1)) * 1000)
         page.wait_for_function("() => window.LiveReload && window.LiveReload.connector.protocol >= 7",
                                timeout=60_000)
-        time.sleep(0.3)  # let the machine settle between edits
+        time.sleep(pause)  # let the machine settle between edits (an author reads before saving again)
     return latencies, builds
 
 
 def run(name: str, root: Path, source: Path, edits: int, browser,
-        extra: tuple[str, ...] = ()) -> tuple[str, int, int, float, float, float, float]:
+        extra: tuple[str, ...] = (), pause: float = 0.3) -> tuple[str, int, int, float, float, float, float]:
     server = Server(root, extra)
     try:
         context = browser.new_context()
@@ -174,7 +175,7 @@ def run(name: str, root: Path, source: Path, edits: int, browser,
         rel = source.relative_to(root / "articles")
         # the article's page: same folder and name unless a slug says otherwise
         page_url = server.url + find_page(root / ".healthhub-preview" / "site", rel)
-        latencies, builds = measure(page, server, source, page_url, edits)
+        latencies, builds = measure(page, server, source, page_url, edits, pause=pause)
         context.close()
     finally:
         server.stop()
@@ -197,6 +198,9 @@ def main() -> None:
     parser.add_argument("--articles", type=int, default=1000, help="size of the generated site (default: 1000)")
     parser.add_argument("--sample-only", action="store_true", help="measure the sample site only (in English and Arabic)")
     parser.add_argument("--serve-args", default="", help="more options for `build.py serve`, e.g. '--no-search'")
+    parser.add_argument("--pause", type=float, default=0.3,
+                        help="seconds between the page showing a save and the next save (default 0.3; the "
+                             "server readies the next save once nothing changed for 1 s, see Rebuilder.tidy)")
     args = parser.parse_args()
     extra = tuple(args.serve_args.split())
     from playwright.sync_api import sync_playwright
@@ -206,12 +210,15 @@ def main() -> None:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
         root, source = sample_site(Path(tmp) / "sample")
-        rows.append(run("sample site (3 languages), English article", root, source, args.edits, browser, extra))
+        rows.append(run("sample site (3 languages), English article", root, source, args.edits, browser, extra,
+                        args.pause))
         root, source = sample_site(Path(tmp) / "sample-ar", SAMPLE_ARABIC_ARTICLE)
-        rows.append(run("sample site (3 languages), Arabic article", root, source, args.edits, browser, extra))
+        rows.append(run("sample site (3 languages), Arabic article", root, source, args.edits, browser, extra,
+                        args.pause))
         if not args.sample_only:
             root, source = generated_site(Path(tmp) / "generated", args.articles)
-            rows.append(run(f"generated, {args.articles} articles", root, source, args.edits, browser, extra))
+            rows.append(run(f"generated, {args.articles} articles", root, source, args.edits, browser, extra,
+                            args.pause))
         browser.close()
 
     print()

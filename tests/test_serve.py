@@ -650,7 +650,7 @@ def test_without_inotify_polling_still_rebuilds_every_save(site_dir, monkeypatch
     finally:
         rebuilder.stop()
         rebuilder.thread.join(timeout=30)
-        rebuilder.waker.close()
+        rebuilder.close()
     assert not rebuilder.thread.is_alive()
 
 
@@ -679,7 +679,44 @@ def test_between_saves_the_server_readies_what_the_next_save_needs(site_dir, mon
         assert rebuilder.build_now([]).errors == ()
         assert "New text." in page.read_text(encoding="utf-8")
     finally:
-        rebuilder.waker.close()
+        rebuilder.close()
+
+
+def test_a_save_takes_the_look_at_the_output_folder_only_if_nothing_touched_it(site_dir, monkeypatch):
+    """Rebuilder.tidy looks at the output folder and the spare and watches them: the next
+    build takes that look (and the site is what a build that looks again makes), unless
+    something changed a file there since, which that build then puts right."""
+    monkeypatch.chdir(site_dir.root)
+    knee = site_dir.write("articles/health/knee.md", article("Knee pain", body="Old text.\n"))
+    site_dir.write("articles/health/back.md", article("Back pain", body="Text.\n"))
+    options = hs.ServeOptions(site_dir.options(drafts=True, search=False))
+    rebuilder = hs.Rebuilder(options, on_outcome=lambda outcome, sheets: None, say=print, tell=print)
+    took: list[bool] = []
+    run_build = hs.run_build
+
+    def noting(*args):
+        took.append(args[-1] is not None)
+        return run_build(*args)
+    monkeypatch.setattr(hs, "run_build", noting)
+    back = site_dir.out / "health" / "back.html"
+    try:
+        rebuilder.take_current()
+        assert rebuilder.build_now([]).errors == ()
+        clean = back.read_bytes()
+        for number, tamper in enumerate((False, True, False)):
+            rebuilder.tidy()
+            assert rebuilder.looked is not None
+            if tamper:  # in place: the same inode, as an editor with backupcopy=yes writes
+                with open(back, "r+b") as handle:
+                    handle.write(b"<!-- changed by hand -->")
+            save(knee, article("Knee pain", body=f"Save {number}.\n"))
+            rebuilder.take_current()
+            assert rebuilder.build_now([]).errors == ()
+            assert took[-1] is (not tamper) and rebuilder.looked is None
+            assert f"Save {number}." in site_dir.read("health/knee.html")
+            assert back.read_bytes() == clean
+    finally:
+        rebuilder.close()
 
 
 def test_a_change_inotify_cannot_see_is_built_by_the_next_look(site_dir, tmp_path, monkeypatch):
@@ -711,7 +748,7 @@ def test_a_change_inotify_cannot_see_is_built_by_the_next_look(site_dir, tmp_pat
     finally:
         rebuilder.stop()
         rebuilder.thread.join(timeout=30)
-        rebuilder.waker.close()
+        rebuilder.close()
 
 
 def test_wakers_wake_on_a_change_and_on_stop(tmp_path):

@@ -3,6 +3,7 @@ what a clean build gives, whatever happens to the sources and the cache between 
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import re
@@ -19,15 +20,17 @@ from healthhub.build import build
 from healthhub.caching.warm import WarmState
 from healthhub.loading.scan import Taken
 from healthhub.serving.serve import watched_roots
-from healthhub.serving.watch import take_snapshot
+from healthhub.serving.watch import FolderGuard, take_snapshot
+from healthhub.writing.write import look_at_output, make_spare
 from test_incremental import SNIPPETS, age, apply, clean_build, steps_st, tree, write
 
 BAD_DATE = article("Broken", date="2024-02-30", body="Text.\n")
 
 
-def warm_build(site: SiteDir, warm: WarmState | None, snapshot: bool = False, **overrides):
+def warm_build(site: SiteDir, warm: WarmState | None, snapshot: bool = False, looked=None, **overrides):
     """A build as the live preview makes it: with `snapshot`, going by the stats of a
-    snapshot of the watched folders taken just before (as serve.Rebuilder does)."""
+    snapshot of the watched folders taken just before (as serve.Rebuilder does), and
+    with `looked`, the look at the output folder between builds (see look_between)."""
     cwd = os.getcwd()
     os.chdir(site.root)
     try:
@@ -36,9 +39,19 @@ def warm_build(site: SiteDir, warm: WarmState | None, snapshot: bool = False, **
         if snapshot:
             began = time.time()
             taken = Taken(take_snapshot(watched_roots(options), skip=options.out_dir), began)
-        return build(options, warm=warm, taken=taken)
+        return build(options, warm=warm, taken=taken, looked=looked)
     finally:
         os.chdir(cwd)
+
+
+def look_between(site: SiteDir, warm: WarmState, guard: FolderGuard):
+    """What serve.Rebuilder.tidy does between builds: the spare brought up to date, then
+    the output folder and the spare looked at and watched (None: no look)."""
+    make_spare(site.out)
+    manifest = warm.named.get("manifest", {})
+    if manifest.get("out") != str(site.out.absolute()) or not manifest.get("files"):
+        return None
+    return look_at_output(site.out, manifest["files"], guard.arm)
 
 
 def assert_same_as_clean(site: SiteDir, result, tmp: Path, name: str) -> dict | None:
@@ -65,20 +78,23 @@ def clean_build_drafts(site: SiteDir, out: Path):
 
 
 # Besides test_incremental's changes: an article with an error (fixed by a later write),
-# the cache folder deleted, and a build without the warm state (the command line run on
-# the preview's folders) writing the same cache in between.
+# the cache folder deleted, a build without the warm state (the command line run on
+# the preview's folders) writing the same cache in between, and a page of the output
+# folder changed by hand. Before each build the output folder is looked at as the server
+# does between builds (taken only when nothing happened there since).
 warm_steps_st = st.lists(st.one_of(
     steps_st.map(lambda steps: steps[0]),
     st.tuples(st.just("error"), st.sampled_from(["a", "b", "c"])),
     st.tuples(st.just("drop-cache")),
     st.tuples(st.just("cold-build")),
+    st.tuples(st.just("hand-edit")),  # a page of the output folder changed in place (after the look)
 ), min_size=1, max_size=5)
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(steps=warm_steps_st)
 def test_warm_rebuilds_equal_a_clean_build_after_every_change(steps):
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, contextlib.closing(FolderGuard()) as guard:
         site = SiteDir(Path(tmp) / "project")
         (site.articles / "sub").mkdir()
         (site.articles / "es").mkdir()
@@ -89,6 +105,7 @@ def test_warm_rebuilds_equal_a_clean_build_after_every_change(steps):
         warm = WarmState()
         assert warm_build(site, warm).ok
         for number, step in enumerate(steps):
+            looked = look_between(site, warm, guard)
             if step[0] == "error":
                 write(site, f"articles/{step[1]}.md", BAD_DATE)
             elif step[0] == "drop-cache":
@@ -96,9 +113,13 @@ def test_warm_rebuilds_equal_a_clean_build_after_every_change(steps):
             elif step[0] == "cold-build":
                 write(site, "articles/d.md", article("Fourth", "Fitness", "2024-03-03", body="Cold.\n"))
                 warm_build(site, None)
+            elif step[0] == "hand-edit":
+                with open(site.out / "index.html", "r+b") as page:
+                    page.write(b"<!-- by hand -->")
             else:
                 apply(site, step)
-            result = warm_build(site, warm, snapshot=number % 2 == 0)
+            # the look, as the server takes it: only when nothing happened in the folders since
+            result = warm_build(site, warm, snapshot=number % 2 == 0, looked=looked if guard.untouched() else None)
             expected = assert_same_as_clean(site, result, Path(tmp), str(number))
             again = warm_build(site, warm, snapshot=True)  # a rebuild with no change gives the same again
             assert again.ok == result.ok and again.diagnostics == result.diagnostics

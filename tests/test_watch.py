@@ -151,3 +151,26 @@ def test_an_idle_watcher_looks_less_often_until_a_look_finds_what_nothing_report
     assert waker.idle_seconds == least
     (tmp_path / "a.md").write_text("x")
     assert waker.wait(5) is False and not waker.timed_out  # woken by the report, not the time
+
+
+def test_folder_guard_says_whether_anything_happened_since_it_was_armed(tmp_path):
+    site = tmp_path / "site"
+    (site / "health").mkdir(parents=True)
+    page = site / "health" / "a.html"
+    page.write_text("one")
+    guard = hw.FolderGuard()
+    try:
+        assert not guard.untouched()  # never armed: nothing to vouch for
+        assert guard.arm([site])
+        page.read_bytes()  # reading is not a change
+        assert guard.untouched()
+        assert not guard.untouched()  # once per arming
+        for change in (lambda: page.write_text("two"), lambda: os.utime(page, ns=(1, 1)),
+                       lambda: (site / "health" / "new.html").write_text("x"), lambda: page.unlink(),
+                       lambda: (site / "tags").mkdir()):
+            assert guard.arm([site])
+            change()
+            assert not guard.untouched()
+        assert not guard.arm([tmp_path / "missing"]) and not guard.untouched()
+    finally:
+        guard.close()

@@ -51,10 +51,11 @@ from ..errors import ConfigError
 from ..loading.people import DEFAULT_AUTHORS_FILE
 from ..loading.scan import Taken
 from ..rendering.search import INDEX_FOLDER, has_searchable_pages
-from ..writing.safety import OutputRefused
-from ..writing.write import make_spare
+from ..writing.safety import OutputRefused, output_folder
+from ..writing.write import LookedAt, look_at_output, make_spare
 from .searchindex import BackgroundIndex
 from .watch import (
+    FolderGuard,
     PollingWaker,
     Snapshot,
     changed_paths,
@@ -447,10 +448,10 @@ def publish(state: ServeState, outcome: Outcome, stylesheets: list[str] | None) 
 # --- building -----------------------------------------------------------------------
 
 def run_build(options: BuildOptions, debug: bool, warm: WarmState | None = None,
-              taken: Taken | None = None) -> tuple[Outcome, BuildResult | None]:
+              taken: Taken | None = None, looked: LookedAt | None = None) -> tuple[Outcome, BuildResult | None]:
     """One build, as the server reports it; never raises for an author's mistake."""
     try:
-        result = build(options, warm=warm, taken=taken)
+        result = build(options, warm=warm, taken=taken, looked=looked)
     except ConfigError as exc:
         return Outcome(tuple(d.format() for d in exc.diagnostics)), None
     except BuildLocked:
@@ -515,6 +516,10 @@ class Rebuilder:
         # rebuild after one save at 10,000 articles need not read them from the cache again.
         self.warm = WarmState()
         self.spare_behind = True  # the writer's spare may lack many of the site's files (see tidy)
+        # The output folder and the spare as tidy looked at them, and whether anything
+        # happened in them since (the next build takes the look only if nothing did).
+        self.looked: LookedAt | None = None
+        self.output_guard = FolderGuard()
 
     def take(self) -> Snapshot:
         return take_snapshot(self.roots, skip=self.options.build.out_dir)
@@ -553,7 +558,10 @@ class Rebuilder:
         try:
             started = time.perf_counter()
             taken = Taken(self.snapshot, self.snapshot_began) if self.snapshot_began else None
-            outcome, result = run_build(self.options.build, self.options.debug, self.warm, taken)
+            looked, self.looked = self.looked, None  # a build changes both folders: look again after it
+            if looked is not None and not self.output_guard.untouched():
+                looked = None
+            outcome, result = run_build(self.options.build, self.options.debug, self.warm, taken, looked)
             seconds = time.perf_counter() - started
         finally:
             self.building.clear()
@@ -599,6 +607,11 @@ class Rebuilder:
         self.stopping = True
         self.waker.stop()
 
+    def close(self) -> None:
+        """Release the watchers (after the rebuild thread has ended)."""
+        self.waker.close()
+        self.output_guard.close()
+
     def tidy(self) -> None:
         """After the first build and between rebuilds while nothing changes: which pages
         show which article worked out (incremental.Planned.work_out), Python's garbage
@@ -607,18 +620,23 @@ class Rebuilder:
         for none of them. The spare is seen to after a build that wrote or removed
         more than SPARE_BEHIND files (after any other, the writer's own swap leaves it
         behind by those files only), and not while another build (the command line)
-        writes the site."""
+        writes the site. Then the output folder and the spare are looked at, and
+        watched from then on: the next build takes that look if nothing happened in
+        them since (write.LookedAt; at 10,000 articles 0.15-0.19 s less per save)."""
         if self.warm.planned is not None:
             self.warm.planned.work_out()  # which pages show which article, for a save that changes a listing
         collect_garbage()
-        if not self.spare_behind:
-            return
+        out_dir = self.options.build.out_dir
         try:
-            with build_lock(self.options.build.out_dir):
-                make_spare(self.options.build.out_dir)  # once: a disk without hard links fails again
-            self.spare_behind = False
+            with build_lock(out_dir):
+                if self.spare_behind:
+                    make_spare(out_dir)  # once: a disk without hard links fails again
+                    self.spare_behind = False
+                manifest, built = self.warm.named.get("manifest", {}), output_folder(out_dir)
+                if manifest.get("out") == str(built) and manifest.get("files"):
+                    self.looked = look_at_output(built, manifest["files"], self.output_guard.arm)
         except (BuildLocked, OSError):
-            pass  # the next build links what it needs
+            pass  # the next build links what it needs, and looks at the folders itself
 
     def _run(self) -> None:
         retry = False
@@ -764,7 +782,7 @@ def serve(options: ServeOptions) -> int:
     except KeyboardInterrupt:  # a second Ctrl-C while a build finishes
         pass
     else:
-        rebuilder.waker.close()
+        rebuilder.close()
     finally:
         if index is not None:
             index.stop()

@@ -291,6 +291,69 @@ class InotifyWaker(PollingWaker):
         super().close()
 
 
+class FolderGuard:
+    """Whether anything at all happened in some folders since they were watched (`arm`):
+    an inotify instance of its own, whose events are never read but to be dropped.
+    The preview builds into a folder of its own; once the server has looked at every
+    file of it (and of the writer's spare) between builds, this says whether the next
+    build may take that look as still true. Anything it cannot vouch for (no inotify,
+    out of watches, a folder that cannot be watched) means "touched"."""
+
+    def __init__(self):
+        self._fd: int | None = None  # made when first armed (a process has few inotify instances)
+        self._armed = False
+
+    def arm(self, roots: list[Path]) -> bool:
+        """Watch every folder under the roots (each must be one), forgetting what happened
+        before; False when one could not be watched (then `untouched` says no)."""
+        self._armed = False
+        if self._fd is None:
+            self._fd = -1
+            if sys.platform.startswith("linux"):
+                try:
+                    self._libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+                    self._fd = self._libc.inotify_init1(InotifyWaker.IN_NONBLOCK | InotifyWaker.IN_CLOEXEC)
+                except (OSError, AttributeError):
+                    pass
+        if self._fd < 0:
+            return False
+        try:
+            for root in roots:
+                for folder, _, _ in os.walk(root, onerror=_raise):
+                    if self._libc.inotify_add_watch(self._fd, os.fsencode(folder), InotifyWaker.MASK) < 0:
+                        return False
+        except OSError:
+            return False
+        self._drop_events()
+        self._armed = True
+        return True
+
+    def untouched(self) -> bool:
+        """True when the folders were armed and nothing happened in them since; either
+        way, the next call says False until they are armed again."""
+        armed, self._armed = self._armed, False
+        return armed and not self._drop_events()
+
+    def _drop_events(self) -> bool:
+        """Read and drop every pending event; whether there was one."""
+        found = False
+        try:
+            while os.read(self._fd, 65536):
+                found = True
+        except BlockingIOError:
+            pass
+        return found
+
+    def close(self) -> None:
+        if self._fd is not None and self._fd >= 0:
+            os.close(self._fd)
+        self._fd = -1
+
+
+def _raise(exc: OSError) -> None:
+    raise exc
+
+
 def make_waker() -> PollingWaker:
     if sys.platform.startswith("linux"):
         try:

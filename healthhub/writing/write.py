@@ -132,6 +132,37 @@ class Spare:
     folders: set[str]
 
 
+@dataclass(frozen=True)
+class LookedAt:
+    """The output folder and the writer's spare as a look between builds found them
+    (the live preview's, see serve.Rebuilder.tidy): the stat of every file in the
+    folder, found holding exactly the files of `manifest` (the very dict it was
+    checked against: a build takes the look only for that one), and the spare's
+    listing. A build may take it instead of looking again only while nothing has
+    happened in either folder since, which the caller vouches for (watch.FolderGuard).
+    At 10,000 articles the two looks are 0.15-0.19 s of a rebuild after one save."""
+
+    manifest: dict
+    files: dict[str, FileStat]
+    spare: Spare | None
+
+
+def look_at_output(out_dir: Path, manifest: dict, watch: Callable[[list[Path]], bool]) -> LookedAt | None:
+    """Look at the output folder and its spare for a later build (see LookedAt); `watch`
+    is given both folders first and says whether they are watched from then on. None
+    when they are not, or the folder does not hold exactly the manifest's files. The
+    caller holds the build lock (the leftovers of killed builds are removed)."""
+    out_dir = out_dir.absolute()
+    spare_path = _remove_leftovers(out_dir)
+    if not watch([out_dir] + ([spare_path] if spare_path is not None else [])):
+        return None
+    found = files_as_recorded(out_dir, manifest)
+    if found is None:
+        return None
+    spare = _take_spare(spare_path, out_dir) if spare_path is not None else None
+    return LookedAt(manifest, found, spare)
+
+
 class Staging:
     """The folder beside out_dir that becomes the new site: the spare when there is
     one that can be read, else a fresh one.
@@ -145,10 +176,11 @@ class Staging:
     builds left.
     """
 
-    def __init__(self, out_dir: Path):
+    def __init__(self, out_dir: Path, looked: Spare | None = None):
         self.out_dir = out_dir.absolute()
         self.path: Path | None = None
         self.spare: Spare | None = None  # what the folder held, when it is the spare
+        self._looked = looked  # the spare as a look the caller vouches for found it (LookedAt)
         self.swapped = False
         self._made: set[str] = set()  # folders made in it (by this process)
 
@@ -157,7 +189,9 @@ class Staging:
             try:
                 self.out_dir.parent.mkdir(parents=True, exist_ok=True)
                 spare = _remove_leftovers(self.out_dir)
-                self.spare = _take_spare(spare, self.out_dir) if spare is not None else None
+                looked, self._looked = self._looked, None
+                self.spare = (looked if looked is not None and looked.path == spare
+                              else _take_spare(spare, self.out_dir) if spare is not None else None)
                 self.path = self.spare.path if self.spare is not None else Path(
                     tempfile.mkdtemp(prefix=f".{self.out_dir.name}-new-", dir=self.out_dir.parent))
             except OSError as exc:
