@@ -283,17 +283,20 @@ def _write(out_dir: Path, outputs: dict, finish: Callable[[Path], None] | None, 
     # beside rendering: benchmarks/writer.py (2026-11-30, shared 2-core machine,
     # load 5-8) found that no faster at 10,000 articles (455 ms inline, 417 ms
     # waited for the child beside 0.3 s of rendering).
-    spare = staging.spare.files if staging.spare is not None else {}
+    spare, current = staging.spare.files if staging.spare is not None else {}, state.files
     linked = [rel for rel in sorted(same)
-              if type(outputs[rel]) is not Staged and spare.get(rel, -1) != state.files[rel][2]]
+              if spare.get(rel, -1) != current[rel][2] and type(outputs[rel]) is not Staged]
     failed = _link_unchanged(out_dir, staging, linked)
     written: dict = {}
     ticker = Ticker(progress, "Writing files", len(outputs))
     for rel in sorted(outputs):
         ticker.advance()
         data = outputs[rel]
-        if rel in same and (rel not in failed if type(data) is not Staged else _link_over(out_dir, folder, rel)):
-            written[rel] = state.files[rel] + (same[rel],)
+        known = same.get(rel)
+        if known is not None and type(data) is not Staged and rel not in failed:  # most files: linked, or in the spare
+            written[rel] = current[rel] + (known,)
+        elif rel in same and (rel not in failed if type(data) is not Staged else _link_over(out_dir, folder, rel)):
+            written[rel] = current[rel] + (same[rel],)
         elif type(data) is Staged and rel in same:  # rendered again the same, not linked over: keep the time
             written[rel] = _keep_time(out_dir, folder, rel, data)
         elif type(data) is Staged:
@@ -478,8 +481,7 @@ def _remove_stale(spare: Spare, outputs: dict, out_dir: Path) -> None:
     temporary files, files put where a folder now goes. Whole folders go to the
     trash (the last search index is thousands of files), removed in the background."""
     needed = {""}
-    for rel in outputs:
-        parent = rel.rpartition("/")[0]
+    for parent in {rel.rpartition("/")[0] for rel in outputs}:
         while parent not in needed:
             needed.add(parent)
             parent = parent.rpartition("/")[0]
