@@ -4,9 +4,7 @@
 from __future__ import annotations
 
 import argparse
-import os
 import datetime as dt
-import re
 import sys
 from pathlib import Path
 
@@ -14,7 +12,7 @@ from . import __version__, errors, paths
 from .rendering.addresses import ADDRESSES_FILE
 from .build import BuildLocked, BuildOptions, build
 from .loading.scan import display_path
-from .errors import ConfigError, ProcessingError
+from .errors import ConfigError, ProcessingError, print_diagnostics
 from .writing.safety import OutputRefused
 from .writing.write import WriteError
 
@@ -402,60 +400,6 @@ def cmd_import(args) -> int:
     if plan.pages:
         print(f"Build it: healthhub build --articles {into}/articles --config {into}/healthhub.yaml --out {into}/site")
     return EXIT_OK
-
-
-FIRST_FEW = 5
-_QUOTED = re.compile(r"'[^']*'")
-_DID_YOU_MEAN = re.compile(r" \(did you mean '[^']*'\?\)")
-
-
-def warning_kind(message: str) -> str:
-    """What a warning is about, its quoted values left out: 'unknown front-matter field '…''."""
-    return _QUOTED.sub("'…'", _DID_YOU_MEAN.sub("", message))
-
-
-def print_diagnostics(diagnostics, verbose: bool = False, quiet: bool = False, stream=None) -> None:
-    """Every error; warnings grouped by kind, each kind counted with its first few
-    places (the same message in many files once, with how many more): a site
-    brought from elsewhere has thousands, and a rebuild should not reprint them all."""
-    stream = stream or sys.stderr
-    errors = [d for d in diagnostics if d.is_error]
-    warnings = [d for d in diagnostics if not d.is_error]
-    if verbose or len(warnings) <= FIRST_FEW * 2:
-        shown = [] if quiet else warnings
-        for diagnostic in sorted([*errors, *shown]):
-            print(diagnostic.format(), file=stream)
-        return
-    for diagnostic in errors:
-        print(diagnostic.format(), file=stream)
-    if quiet:
-        return
-    # A warning with a rule code (Diagnostic.code) is grouped by it; one without, by its
-    # message with the quoted values left out.
-    kinds: dict[str, dict[str, list]] = {}
-    for diagnostic in warnings:
-        group = diagnostic.code or warning_kind(diagnostic.message)
-        kinds.setdefault(group, {}).setdefault(diagnostic.message, []).append(diagnostic)
-    for group, messages in sorted(kinds.items(), key=lambda item: (-sum(map(len, item[1].values())), item[0])):
-        total = sum(map(len, messages.values()))
-        if total == 1:
-            print(next(iter(messages.values()))[0].format(), file=stream)
-            continue
-        ordered = sorted(messages.values(), key=lambda same: (-len(same), same[0]))
-        code = ordered[0][0].code
-        kinds_here = sorted({warning_kind(same[0].message) for same in ordered})
-        what = kinds_here[0]
-        if len(kinds_here) > 1:  # a rule's messages that differ: what they share, up to a clause
-            shared = os.path.commonprefix(kinds_here)
-            cut = max(shared.rfind(":"), shared.rfind(","))
-            what = shared[:cut] if cut >= 15 else ""
-        print(f"warning: {total} × {what} [{code}]" if what else f"warning: {total} × [{code}]", file=stream)
-        for same in ordered[:FIRST_FEW]:
-            more = f" (and {len(same) - 1} more like it)" if len(same) > 1 else ""
-            print(f"  {same[0].format()}{more}", file=stream)
-        if len(ordered) > FIRST_FEW:
-            rest = sum(map(len, ordered[FIRST_FEW:]))
-            print(f"  ... and {rest} more (--verbose lists every warning)", file=stream)
 
 
 def print_grouped(lines: list[tuple[str, str]], verbose: bool = False, more: str = "", first: int = 5) -> None:

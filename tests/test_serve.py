@@ -719,6 +719,37 @@ def test_a_save_takes_the_look_at_the_output_folder_only_if_nothing_touched_it(s
         rebuilder.close()
 
 
+def test_the_terminal_shows_a_sites_many_warnings_grouped_once_then_only_new_ones(site_dir, monkeypatch):
+    """A site brought from elsewhere has hundreds of warnings: the server shows them as
+    the command line does (grouped by kind), and after a save only the ones it brought."""
+    monkeypatch.chdir(site_dir.root)
+    for number in range(15):
+        site_dir.write(f"articles/health/page-{number}.md", article(f"Page {number}", layout="post"))
+    knee = site_dir.write("articles/health/knee.md", article("Knee pain", body="Old text.\n"))
+    lines: list[str] = []
+    options = hs.ServeOptions(site_dir.options(drafts=True, search=False))
+    rebuilder = hs.Rebuilder(options, on_outcome=lambda outcome, sheets: None, say=lines.append, tell=lines.append)
+    try:
+        rebuilder.take_current()
+        assert rebuilder.build_now([]).errors == ()
+        assert lines[0].startswith("warning: 15 × unknown front-matter field") and len(lines) < 10, lines
+        assert lines[-1].startswith("Built 16 articles in ") and lines[-1].endswith(" with 15 warnings")
+        for text, extra in (("New text.\n", {}), ("Newer text.\n", {"colour": "blue"})):
+            lines.clear()
+            save(knee, article("Knee pain", body=text, **extra))
+            rebuilder.take_current()
+            assert rebuilder.build_now([]).errors == ()
+            if extra:
+                assert lines[:2] == ["1 new warning since the last build:", "articles/health/knee.md:5:1: warning: "
+                                     "unknown front-matter field 'colour', kept for templates as article.extra"], lines
+                assert len(lines) == 3
+            else:
+                assert len(lines) == 1, lines  # the same 15 as before: not shown again
+            assert lines[-1].endswith(f" with {15 + len(extra)} warnings")
+    finally:
+        rebuilder.close()
+
+
 def test_a_change_inotify_cannot_see_is_built_by_the_next_look(site_dir, tmp_path, monkeypatch):
     """The config is a link to a file outside the watched folders: editing that file sends
     no event, and the server's periodic look at every file finds it (and looks every

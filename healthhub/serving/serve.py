@@ -20,6 +20,7 @@ import asyncio
 import errno
 import gc
 import html
+import io
 import json
 import mimetypes
 import os
@@ -47,7 +48,7 @@ from ..caching.warm import WarmState
 from .. import paths
 from ..loading.config import DEFAULT_CONFIG_FILE
 from ..loading.scan import display_path
-from ..errors import ConfigError
+from ..errors import ConfigError, print_diagnostics
 from ..loading.people import DEFAULT_AUTHORS_FILE
 from ..loading.scan import Taken
 from ..rendering.search import INDEX_FOLDER, has_searchable_pages
@@ -577,11 +578,24 @@ class Rebuilder:
         return outcome
 
     def report(self, outcome: Outcome, result: BuildResult | None, changed: list[str], seconds: float) -> None:
-        shown = tuple(d.format() for d in result.diagnostics) if result is not None else outcome.errors
-        if outcome.errors or shown != self.last_diagnostics:
-            for line in shown:
+        """Errors in full after every failed build; warnings as the command line shows
+        them (grouped by kind when there are many) after the first build, and after
+        each later one only those it did not have (a site brought from elsewhere has
+        thousands, which each save printed again)."""
+        if result is None:  # the config, or something unexpected: no diagnostics of the articles
+            for line in outcome.errors:
                 self.say(line)
-        self.last_diagnostics = shown
+        else:
+            failing, before = set(outcome.errors), set(self.last_diagnostics or ())
+            fresh = [d for d in result.diagnostics if d.format() in failing or d.format() not in before]
+            warned = sum(1 for d in fresh if d.format() not in failing)
+            if self.last_diagnostics is not None and warned:
+                self.say(f"{warned} new warning{'s' * (warned != 1)} since the last build:")
+            buffer = io.StringIO()
+            print_diagnostics(fresh, stream=buffer)
+            for line in buffer.getvalue().splitlines():
+                self.say(line)
+            self.last_diagnostics = tuple(d.format() for d in result.diagnostics)
         what = ""
         if changed:
             names = ", ".join(display_path(Path(p)) for p in changed[:3])
@@ -592,8 +606,9 @@ class Rebuilder:
             self.say(f"Build failed{what}: {count} error{'s' * (count != 1)}, shown in the browser; "
                      f"{out}/ keeps the last good build.")
         elif result is not None and result.site is not None:
-            n = len(result.site.articles)
-            self.tell(f"Built {n} article{'s' * (n != 1)}{what} in {seconds:.2f} s")
+            n, warned = len(result.site.articles), sum(1 for d in result.diagnostics if not d.is_error)
+            self.tell(f"Built {n} article{'s' * (n != 1)}{what} in {seconds:.2f} s"
+                      + (f" with {warned:,} warning{'s' * (warned != 1)}" if warned else ""))
 
     def update_index(self) -> None:
         """After the browser is told: index the site folder as it now is (in the background)."""
