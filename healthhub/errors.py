@@ -137,7 +137,8 @@ def print_diagnostics(diagnostics, verbose: bool = False, quiet: bool = False, s
             shared = os.path.commonprefix(kinds_here)
             cut = max(shared.rfind(":"), shared.rfind(","))
             what = shared[:cut] if cut >= 15 else ""
-        print(f"warning: {total} × {what} [{code}]" if what else f"warning: {total} × [{code}]", file=stream)
+        tag = f" [{code}]" if code else ""  # a kind without a rule code is named by its message alone
+        print(f"warning: {total} × {what}{tag}" if what else f"warning: {total} ×{tag}", file=stream)
         for same in ordered[:FIRST_FEW]:
             more = f" (and {len(same) - 1} more like it)" if len(same) > 1 else ""
             print(f"  {same[0].format()}{more}", file=stream)

@@ -107,3 +107,22 @@ def test_template_errors_name_the_template_line(site_dir):
     result = site_dir.cli()
     assert result.returncode == 1
     assert "templates/404.html:3:1: error: template error: 'nothing_here' is undefined, fix the template" in result.stderr
+
+
+def test_many_warnings_without_a_rule_are_grouped_by_their_message(tmp_path):
+    """A site in twelve languages without message catalogs: one group, not twelve lines."""
+    import io
+
+    from healthhub.errors import print_diagnostics
+    from healthhub.rendering.i18n import load_catalogs
+
+    languages = ["be", "bg", "bn", "de", "el", "fa", "hi", "hu", "id", "it", "ja", "ko"]
+    _, found = load_catalogs(tmp_path / "templates", languages, lambda path: path.relative_to(tmp_path).as_posix())
+    out = io.StringIO()
+    print_diagnostics(found, stream=out)
+    lines = out.getvalue().splitlines()
+    assert lines[0] == ("warning: 12 × no message catalog for '…', the interface is shown in English; add '…' "
+                        "(copy the en one and translate it)")  # no empty [] where a rule code would be
+    assert lines[1] == ("  templates/locales:1:1: warning: no message catalog for 'be', the interface is shown in "
+                        "English; add 'locales/be/messages.po' (copy the en one and translate it)")
+    assert len(lines) == 7 and lines[-1] == "  ... and 7 more (--verbose lists every warning)"

@@ -209,7 +209,7 @@ def load_catalogs(templates_dir: Path, languages: tuple[str, ...],
             if base_language(language) != "en":
                 diags.append(warning(display(templates_dir / CATALOG_DIR), 1, 1,
                                      f"no message catalog for '{language}', the interface is shown in English; "
-                                     f"add {CATALOG_DIR}/{language}/{CATALOG_NAME} (copy the en one and translate it)"))
+                                     f"add '{CATALOG_DIR}/{language}/{CATALOG_NAME}' (copy the en one and translate it)"))
             continue
         catalog, problems = read_catalog(path, display(path), language)
         diags.extend(problems)
