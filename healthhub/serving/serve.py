@@ -586,16 +586,17 @@ class Rebuilder:
             for line in outcome.errors:
                 self.say(line)
         else:
+            lines = [d.format() for d in result.diagnostics]
             failing, before = set(outcome.errors), set(self.last_diagnostics or ())
-            fresh = [d for d in result.diagnostics if d.format() in failing or d.format() not in before]
-            warned = sum(1 for d in fresh if d.format() not in failing)
+            fresh = [d for d, line in zip(result.diagnostics, lines) if line in failing or line not in before]
+            warned = sum(1 for line in lines if line not in failing and line not in before)
             if self.last_diagnostics is not None and warned:
                 self.say(f"{warned} new warning{'s' * (warned != 1)} since the last build:")
             buffer = io.StringIO()
             print_diagnostics(fresh, stream=buffer)
             for line in buffer.getvalue().splitlines():
                 self.say(line)
-            self.last_diagnostics = tuple(d.format() for d in result.diagnostics)
+            self.last_diagnostics = tuple(lines)
         what = ""
         if changed:
             names = ", ".join(display_path(Path(p)) for p in changed[:3])

@@ -202,13 +202,11 @@ class InotifyWaker(PollingWaker):
 
     def __init__(self):
         super().__init__()
-        name = ctypes.util.find_library("c")
-        self._libc = ctypes.CDLL(name, use_errno=True)
-        self._fd = self._libc.inotify_init1(self.IN_NONBLOCK | self.IN_CLOEXEC)
-        if self._fd < 0:
-            err = ctypes.get_errno()
-            super().close()
-            raise OSError(err, os.strerror(err))
+        try:
+            self._libc, self._fd = _inotify()
+        except (OSError, AttributeError):
+            super().close()  # its wake-up pipe
+            raise
         self.idle_seconds = self.IDLE_SECONDS[0]
         self._folders: dict[int, str | None] = {}  # watch descriptor -> folder (None: two names at once)
         self._reported: dict[tuple[str, str, bool], None] = {}  # in order, each once (a save sends several)
@@ -311,8 +309,7 @@ class FolderGuard:
             self._fd = -1
             if sys.platform.startswith("linux"):
                 try:
-                    self._libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
-                    self._fd = self._libc.inotify_init1(InotifyWaker.IN_NONBLOCK | InotifyWaker.IN_CLOEXEC)
+                    self._libc, self._fd = _inotify()
                 except (OSError, AttributeError):
                     pass
         if self._fd < 0:
@@ -352,6 +349,17 @@ class FolderGuard:
 
 def _raise(exc: OSError) -> None:
     raise exc
+
+
+def _inotify() -> tuple[ctypes.CDLL, int]:
+    """The C library and a new inotify instance (non-blocking, closed on exec); raises
+    OSError when there is none (AttributeError: a C library without inotify)."""
+    libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+    fd = libc.inotify_init1(InotifyWaker.IN_NONBLOCK | InotifyWaker.IN_CLOEXEC)
+    if fd < 0:
+        err = ctypes.get_errno()
+        raise OSError(err, os.strerror(err))
+    return libc, fd
 
 
 def make_waker() -> PollingWaker:

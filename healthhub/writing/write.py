@@ -176,11 +176,11 @@ class Staging:
     builds left.
     """
 
-    def __init__(self, out_dir: Path, looked: Spare | None = None):
+    def __init__(self, out_dir: Path, known_spare: Spare | None = None):
         self.out_dir = out_dir.absolute()
         self.path: Path | None = None
         self.spare: Spare | None = None  # what the folder held, when it is the spare
-        self._looked = looked  # the spare as a look the caller vouches for found it (LookedAt)
+        self._known_spare = known_spare  # the spare as a look the caller vouches for found it (LookedAt)
         self.swapped = False
         self._made: set[str] = set()  # folders made in it (by this process)
 
@@ -189,8 +189,8 @@ class Staging:
             try:
                 self.out_dir.parent.mkdir(parents=True, exist_ok=True)
                 spare = _remove_leftovers(self.out_dir)
-                looked, self._looked = self._looked, None
-                self.spare = (looked if looked is not None and looked.path == spare
+                known, self._known_spare = self._known_spare, None
+                self.spare = (known if known is not None and known.path == spare
                               else _take_spare(spare, self.out_dir) if spare is not None else None)
                 self.path = self.spare.path if self.spare is not None else Path(
                     tempfile.mkdtemp(prefix=f".{self.out_dir.name}-new-", dir=self.out_dir.parent))
@@ -293,10 +293,9 @@ def _write(out_dir: Path, outputs: dict, finish: Callable[[Path], None] | None, 
         ticker.advance()
         data = outputs[rel]
         known = same.get(rel)
-        if known is not None and type(data) is not Staged and rel not in failed:  # most files: linked, or in the spare
+        if known is not None and (rel not in failed if type(data) is not Staged
+                                  else _link_over(out_dir, folder, rel)):  # most files: linked, or in the spare
             written[rel] = current[rel] + (known,)
-        elif rel in same and (rel not in failed if type(data) is not Staged else _link_over(out_dir, folder, rel)):
-            written[rel] = current[rel] + (same[rel],)
         elif type(data) is Staged and rel in same:  # rendered again the same, not linked over: keep the time
             written[rel] = _keep_time(out_dir, folder, rel, data)
         elif type(data) is Staged:
