@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from conftest import article, without_background_cleanup
 from healthhub import paths
 from healthhub.loading.article import FIELDS
+from healthhub.writing.safety import UnsafeOutputPath, check_output_paths
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
@@ -94,3 +95,17 @@ def test_is_inside_accepts_only_paths_below_the_root(parts):
         root = Path("/site-root")
         resolved = Path(os.path.normpath(root / rel))
         assert root in resolved.parents
+
+
+@settings(max_examples=300)
+@given(names=st.lists(st.lists(st.sampled_from(["a", "..", ".", "", "b.c", "-d", ".e", "\\", "\x00", "\n", "ب"]),
+                               min_size=1, max_size=4).map("/".join), min_size=1, max_size=4))
+def test_output_paths_are_refused_exactly_when_one_is_outside(names):
+    """The writer checks all of a build's output names at once (a fast match for plain
+    names): it refuses a list exactly when one of its names is not inside the folder."""
+    refused = False
+    try:
+        check_output_paths(["index.html", *names])
+    except UnsafeOutputPath:
+        refused = True
+    assert refused is not all(paths.is_inside(name) for name in names)
