@@ -48,6 +48,8 @@ def make_parser() -> argparse.ArgumentParser:
     serve_cmd.add_argument("--search", dest="search", action="store_true",
                            help=argparse.SUPPRESS)  # the default since search no longer slows a save down
     serve_cmd.add_argument("--debug", action="store_true", help="show the full traceback of an unexpected failure")
+    serve_cmd.add_argument("--timings", action="store_true",
+                           help="after each build, print how long each stage took, its share and the work it did")
     serve_cmd.add_argument("--force", action="store_true",
                            help="build into --out even though HealthHub did not build it (everything in it goes)")
     check_cmd = commands.add_parser("check", help="check articles for editorial problems (nothing is written "
@@ -334,7 +336,8 @@ def cmd_serve(args) -> int:
 
     # drafts and scheduled articles are shown, each with a banner
     options = build_options(args, drafts=True, future=True)
-    return serve(ServeOptions(options, host=args.host, port=args.port, open_browser=args.open, debug=args.debug))
+    return serve(ServeOptions(options, host=args.host, port=args.port, open_browser=args.open, debug=args.debug,
+                              timings=args.timings))
 
 
 def cmd_check(args) -> int:

@@ -750,6 +750,36 @@ def test_the_terminal_shows_a_sites_many_warnings_grouped_once_then_only_new_one
         rebuilder.close()
 
 
+def test_timings_print_each_builds_stages_after_its_built_line(site_dir, monkeypatch):
+    """`serve --timings`, as `build --timings`: after each Built line, the stages of that
+    build, the work each did and the total; without it, none."""
+    from healthhub.cli import make_parser
+
+    monkeypatch.chdir(site_dir.root)
+    knee = site_dir.write("articles/health/knee.md", article("Knee pain", body="Old text.\n"))
+    assert make_parser().parse_args(["serve", "--timings"]).timings
+    assert not make_parser().parse_args(["serve"]).timings
+    for timings in (True, False):
+        lines: list[str] = []
+        options = hs.ServeOptions(site_dir.options(drafts=True, search=False), timings=timings)
+        rebuilder = hs.Rebuilder(options, on_outcome=lambda outcome, sheets: None, say=lines.append, tell=lines.append)
+        try:
+            save(knee, article("Knee pain", body=f"Text {timings}.\n"))
+            rebuilder.take_current()
+            assert rebuilder.build_now([]).errors == ()
+            built = next(n for n, line in enumerate(lines) if line.startswith("Built 1 article in "))
+            table = lines[built + 1:]
+            if not timings:
+                assert table == [], lines
+                continue
+            assert table[0].split() == ["stage", "time", "share", "work"], lines
+            stages = [line[:22].strip() for line in table[1:-1]]
+            assert stages[:2] == ["check inputs", "load"] and "render" in stages and "write" in stages, lines
+            assert "1 articles, 1 parsed" in table[2] and table[-1].startswith("total "), lines
+        finally:
+            rebuilder.close()
+
+
 def test_a_change_inotify_cannot_see_is_built_by_the_next_look(site_dir, tmp_path, monkeypatch):
     """The config is a link to a file outside the watched folders: editing that file sends
     no event, and the server's periodic look at every file finds it (and looks every

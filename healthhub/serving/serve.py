@@ -86,6 +86,7 @@ class ServeOptions:
     port: int = 8000
     open_browser: bool = False
     debug: bool = False
+    timings: bool = False  # print each build's stages (build.Timings) after its Built line
 
 
 # --- watching the sources ---------------------------------------------------------
@@ -610,6 +611,9 @@ class Rebuilder:
             n, warned = len(result.site.articles), sum(1 for d in result.diagnostics if not d.is_error)
             self.tell(f"Built {n} article{'s' * (n != 1)}{what} in {seconds:.2f} s"
                       + (f" with {warned:,} warning{'s' * (warned != 1)}" if warned else ""))
+            if self.options.timings and result.timings is not None:
+                for line in result.timings.table().splitlines():
+                    self.tell(line)
 
     def update_index(self) -> None:
         """After the browser is told: index the site folder as it now is (in the background)."""
