@@ -8,23 +8,43 @@ import dataclasses
 import os
 import re
 import shutil
+import signal
 import tempfile
 import time
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import SiteDir, article
 from healthhub.build import build
 from healthhub.caching.warm import WarmState
+from healthhub.loading import sources
 from healthhub.loading.scan import Taken
+from healthhub.loading.sources import StandingParser
 from healthhub.serving.serve import watched_roots
 from healthhub.serving.watch import FolderGuard, take_snapshot
 from healthhub.writing.write import look_at_output, make_spare
 from test_incremental import SNIPPETS, age, apply, clean_build, steps_st, tree, write
 
 BAD_DATE = article("Broken", date="2024-02-30", body="Text.\n")
+_PARSERS: list[StandingParser] = []
+
+
+def preview_warm() -> WarmState:
+    """A warm state as the live preview makes one, with its standing parse worker
+    (closed after the test)."""
+    parser = StandingParser()
+    _PARSERS.append(parser)
+    return WarmState(parser=parser)
+
+
+@pytest.fixture(autouse=True)
+def _close_parse_workers():
+    yield
+    while _PARSERS:
+        _PARSERS.pop().close()
 
 
 def warm_build(site: SiteDir, warm: WarmState | None, snapshot: bool = False, looked=None, **overrides):
@@ -102,7 +122,7 @@ def test_warm_rebuilds_equal_a_clean_build_after_every_change(steps):
         write(site, "articles/_snippets/inner.md", SNIPPETS[2])
         write(site, "articles/a.md", article("First", body="Hello.\n", tags="[sleep]"))
         write(site, "articles/sub/b.md", article("Second", "Sleep", "2024-02-02", views=3))
-        warm = WarmState()
+        warm = preview_warm()
         assert warm_build(site, warm).ok
         for number, step in enumerate(steps):
             looked = look_between(site, warm, guard)
@@ -130,7 +150,7 @@ def test_warm_rebuilds_equal_a_clean_build_after_every_change(steps):
 def test_each_kind_of_save_gives_a_clean_builds_output_and_parses_only_what_changed(site_dir, tmp_path):
     for name in "abcdef":
         write(site_dir, f"articles/{name}.md", article(f"Title {name}", tags="[sleep, salt]", body=f"Body {name}.\n"))
-    warm = WarmState()
+    warm = preview_warm()
     first = warm_build(site_dir, warm)
     assert first.ok and first.parsed == 6 and warm.token and len(warm.decoded) == 6
 
@@ -163,7 +183,7 @@ def test_what_the_warm_state_holds_is_what_the_build_uses(site_dir, tmp_path):
     is not the one the state was filled from, the state is dropped, never used."""
     write(site_dir, "articles/a.md", article("Alpha", body="Alpha text.\n"))
     write(site_dir, "articles/b.md", article("Beta", body="Beta text.\n"))
-    warm = WarmState()
+    warm = preview_warm()
     assert warm_build(site_dir, warm).ok
     # Stand in another title for Alpha in memory only: the next warm build shows it.
     key = next(k for k, (a, _, _) in warm.decoded.items() if a.title == "Alpha")
@@ -199,7 +219,7 @@ def test_a_build_that_raises_drops_the_warm_state(site_dir, tmp_path, monkeypatc
 
     write(site_dir, "articles/a.md", article("Alpha"))
     write(site_dir, "articles/b.md", article("Beta"))
-    warm = WarmState()
+    warm = preview_warm()
     assert warm_build(site_dir, warm).ok and warm.decoded
 
     def broken(*args, **kwargs):
@@ -239,7 +259,7 @@ def test_the_digests_a_warm_state_keeps_are_those_worked_out_afresh(site_dir, tm
         write(site_dir, f"articles/{name}.md", article(f"Title {name}", tags="[sleep, salt]",
                                                         body=f"Body {name}.\n\nMore.\n"))
     write(site_dir, "articles/e.md", article("Title e", body="See [a](a.md).\n"))
-    warm = WarmState()
+    warm = preview_warm()
     assert warm_build(site_dir, warm).ok
     calls = []
     body_key = Site.body_key
@@ -287,7 +307,7 @@ def test_a_save_after_the_previews_snapshot_is_built_next_and_never_spoils_the_c
     options = site_dir.options(search=False, drafts=True)
     write(site_dir, "articles/a.md", article("Alpha", body="First words.\n"))
     write(site_dir, "articles/b.md", article("Beta", body="Beta words.\n"))
-    warm = WarmState()
+    warm = preview_warm()
     assert built(snapshot(), warm).ok
 
     # Saved after the snapshot: this build goes by the snapshot (Alpha as it was)...
@@ -331,7 +351,7 @@ def test_a_hand_edited_output_folder_is_repaired_by_the_next_warm_build(site_dir
     folder: the next rebuild (one body edited) gives a clean build's output."""
     for name in "abc":
         write(site_dir, f"articles/{name}.md", article(f"Title {name}", tags="[sleep]", body=f"Body {name}.\n"))
-    warm = WarmState()
+    warm = preview_warm()
     assert warm_build(site_dir, warm).ok
     out = site_dir.out
 
@@ -377,7 +397,7 @@ def test_a_save_that_changes_only_a_bodys_words_keeps_the_site_model_and_anythin
     write(site_dir, "articles/pics/c.md", article("Gamma", "Fitness", summary="Charts.", body="![A chart](chart.png)\n"))
     age(site_dir.write("articles/pics/chart.png", b"not a png, published as it is"))
     write(site_dir, "articles/_snippets/note.md", "Call 111.\n")
-    warm = WarmState()
+    warm = preview_warm()
     assert warm_build(site_dir, warm).ok
 
     def load_note(result) -> str:  # a failed build has no timings: it did not keep the model either
@@ -417,7 +437,7 @@ def test_a_server_does_not_hold_a_sites_images_between_saves(site_dir, tmp_path,
     monkeypatch.setattr(patch, "KEEP_FILES_LIMIT", 1_000)
     write(site_dir, "articles/a.md", article("Alpha", summary="Short.", body="![A chart](chart.png)\n"))
     age(site_dir.write("articles/chart.png", b"x" * 999))
-    warm = WarmState()
+    warm = preview_warm()
     assert warm_build(site_dir, warm).ok and warm.model is not None
     age(site_dir.write("articles/chart.png", b"x" * 1_001))
     assert warm_build(site_dir, warm).ok and warm.model is None
@@ -444,7 +464,7 @@ def test_a_save_that_changes_what_listings_show_plans_only_the_pages_showing_tha
     write(site_dir, "templates/home.html", '{% extends "default/home.html" %}{% block main %}{{ super() }}'
                                            '<p id="every">{% for a in site.articles %}{{ a.description }} / '
                                            '{% endfor %}</p>{% endblock %}')
-    warm = WarmState()
+    warm = preview_warm()
     assert warm_build(site_dir, warm).ok
 
     def stage(result, name: str) -> str:
@@ -494,7 +514,7 @@ def test_a_server_started_on_an_up_to_date_folder_keeps_the_model_for_the_first_
     write(site_dir, "articles/b.md", article("Beta", body="Words of b.\n"))
     assert warm_build(site_dir, None).ok  # the last session's preview, or a build into the same folder
     before = {path: path.stat().st_ino for path in site_dir.out.rglob("*") if path.is_file()}
-    warm = WarmState()
+    warm = preview_warm()
     first = warm_build(site_dir, warm)  # the server starts: nothing changed
     assert first.ok and first.rendered == 0 and first.written.written == 0
     assert {path: path.stat().st_ino for path in site_dir.out.rglob("*") if path.is_file()} == before
@@ -513,7 +533,7 @@ def test_a_saved_config_that_converts_markdown_differently_is_used_by_the_next_w
     becomes: a server's next build converts with the config as saved, as a clean build."""
     body = '<span onclick="alert(1)">Raw</span> text.\n\n!!! urgent\n    Chest pain.\n'
     write(site_dir, "articles/a.md", article("Title a", body=body))
-    warm = WarmState()
+    warm = preview_warm()
     for name, config in (("default", None), ("safe", "safe_html: true\n"),
                          ("number", "safe_html: true\nemergency_number: '112'\n"), ("back", "safe_html: false\n")):
         if config is not None:
@@ -524,3 +544,51 @@ def test_a_saved_config_that_converts_markdown_differently_is_used_by_the_next_w
         page = (site_dir.out / "health" / "a.html").read_text(encoding="utf-8")
         assert ("onclick" in page) == (name in ("default", "back")), name
         assert ("112" in page) == (name == "number"), name
+
+
+def test_a_save_is_parsed_by_the_standing_worker_and_one_it_stops_by_a_forked_one(site_dir, tmp_path, monkeypatch):
+    """The preview parses a save's article in the worker it started at once (nothing is
+    forked for it, whatever the site's size); an article that worker is stopped on is
+    reported as too slow, and later saves are parsed by workers forked as before."""
+    runaway = "[" * 16000 + "\n"  # quadratic in Python-Markdown: about 40 s
+    write(site_dir, "healthhub.yaml", "max_convert_seconds: 1\n")
+    write(site_dir, "articles/a.md", article("Alpha", body="First text.\n"))
+    write(site_dir, "articles/b.md", article("Beta", body="Other text.\n"))
+    warm = preview_warm()
+    worker = warm.parser.worker
+    assert warm_build(site_dir, warm).ok
+    forks: list[int] = []
+    real_fork = os.fork
+    monkeypatch.setattr(sources.os, "fork", lambda: forks.append(1) or real_fork())
+    for number in range(3):
+        write(site_dir, "articles/a.md", article("Alpha", body=f"Save {number}.\n"))
+        result = warm_build(site_dir, warm)
+        assert result.ok and result.parsed == 1 and forks == [], (number, result.diagnostics)
+        assert f"Save {number}." in (site_dir.out / "health" / "a.html").read_text(encoding="utf-8")
+    assert warm.parser.worker is worker
+    write(site_dir, "articles/a.md", article("Alpha", body=runaway))
+    stopped = warm_build(site_dir, warm)
+    assert not stopped.ok and [d.message for d in stopped.diagnostics][0].startswith("converting the Markdown took")
+    assert warm.parser.worker is None and forks == []
+    write(site_dir, "articles/a.md", article("Alpha", body="Fixed text.\n"))
+    fixed = warm_build(site_dir, warm)
+    assert fixed.ok and fixed.parsed == 1 and len(forks) == 1
+    assert_same_as_clean(site_dir, fixed, tmp_path, "after the standing worker was stopped")
+
+
+def test_a_standing_worker_killed_from_outside_is_replaced_by_a_forked_one(site_dir, tmp_path):
+    """Killed between saves (the out-of-memory killer, a user's kill): the next save is
+    parsed by a worker forked as before, and the site is right."""
+    for wait in (True, False):  # gone for sure before the save, or perhaps still going
+        write(site_dir, "articles/a.md", article("Alpha", body="First text.\n"))
+        warm = preview_warm()
+        assert warm_build(site_dir, warm).ok
+        pid = warm.parser.worker.pid
+        os.kill(pid, signal.SIGKILL)
+        while wait and Path(f"/proc/{pid}/stat").read_text().split(") ")[1][0] != "Z":
+            time.sleep(0.01)
+        write(site_dir, "articles/a.md", article("Alpha", body=f"Second text {wait}.\n"))
+        result = warm_build(site_dir, warm)
+        assert result.ok and result.parsed == 1 and warm.parser.worker is None, result.diagnostics
+        assert f"Second text {wait}." in (site_dir.out / "health" / "a.html").read_text(encoding="utf-8")
+        assert_same_as_clean(site_dir, result, tmp_path, f"after the standing worker was killed ({wait})")

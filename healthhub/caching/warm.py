@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING
 from .cache import Cache, FileRecord, PageRecord
 
 if TYPE_CHECKING:
+    from ..loading.sources import StandingParser
     from .incremental import ArticleDigests, Planned
 
 WARM_RECORD = "warm"  # the named cache value that holds the token of the state it matches
@@ -57,6 +58,9 @@ class WarmState:
     keys: tuple = (None, {})  # what the reader made its keys with, and each file's (content, key)
     digests: ArticleDigests | None = None  # incremental.ArticleDigests of the last build
     planned: Planned | None = None  # incremental.Planned: the last build's pages as planned
+    # A parse worker the process started while it was small (sources.StandingParser):
+    # not what a build knows, so forget() keeps it; its owner closes it.
+    parser: StandingParser | None = None
 
     def forget(self) -> None:
         """Drop everything: the next build reads the cache."""

@@ -51,6 +51,7 @@ from ..loading.scan import display_path
 from ..errors import ConfigError, print_diagnostics
 from ..loading.people import DEFAULT_AUTHORS_FILE
 from ..loading.scan import Taken
+from ..loading.sources import StandingParser
 from ..rendering.search import INDEX_FOLDER, has_searchable_pages
 from ..writing.safety import OutputRefused, output_folder
 from ..writing.write import LookedAt, look_at_output, make_spare
@@ -516,7 +517,7 @@ class Rebuilder:
         self.last_diagnostics: tuple[str, ...] | None = None
         # What this server's builds keep between them (parsed articles, page records): a
         # rebuild after one save at 10,000 articles need not read them from the cache again.
-        self.warm = WarmState()
+        self.warm = WarmState(parser=StandingParser())  # forked now, while this process is small
         self.spare_behind = True  # the writer's spare may lack many of the site's files (see tidy)
         # The output folder and the spare as tidy looked at them, and whether anything
         # happened in them since (the next build takes the look only if nothing did).
@@ -631,6 +632,8 @@ class Rebuilder:
         """Release the watchers (after the rebuild thread has ended)."""
         self.waker.close()
         self.output_guard.close()
+        if self.warm.parser is not None:
+            self.warm.parser.close()
 
     def tidy(self) -> None:
         """After the first build and between rebuilds while nothing changes: which pages
@@ -749,6 +752,7 @@ def serve(options: ServeOptions) -> int:
             sock.close()
         if index is not None:
             index.stop()
+        rebuilder.close()
         return 1
 
     out_dir = options.build.out_dir
