@@ -253,7 +253,8 @@ def _build(options: BuildOptions, progress: Progress | None, closing: contextlib
     filling = warm is not None and not warm.token
     unchanged = (unchanged_build(options, config, people, cache, inputs, out_dir)
                  if inputs is not None and not filling else None)
-    timings.lap("check inputs", f"{sum(map(len, scanned[:2])) if scanned else 0:,} article files by their stat"
+    article_files = sum(map(len, scanned[:2])) if scanned else 0
+    timings.lap("check inputs", f"{article_files:,} article file{'s' * (article_files != 1)} by their stat"
                 + (", nothing changed" if unchanged else ""))
     if unchanged is not None:
         unchanged.seconds = time.perf_counter() - started
@@ -288,7 +289,7 @@ def _build(options: BuildOptions, progress: Progress | None, closing: contextlib
         loaded = load_articles(options, config, people, cache, bodies, jobs, progress,
                                as_paths(scanned) if scanned else None, signatures, warm)
         site, diagnostics, reparsed = loaded.site, loaded.diagnostics, loaded.parsed
-        timings.lap("load", f"{len(site.articles):,} articles, {reparsed:,} parsed"
+        timings.lap("load", f"{len(site.articles):,} article{'s' * (len(site.articles) != 1)}, {reparsed:,} parsed"
                             + (", the last site model kept (only bodies and what listings show changed)" if loaded.patched else ""))
         diagnostics += people_diags
         diagnostics = sorted(set(diagnostics))

@@ -321,7 +321,7 @@ def cmd_build(args) -> int:
         warnings = len(result.warnings)
         print(f"Built {n} article{'s' * (n != 1)} in {c} categor{'ies' if c != 1 else 'y'} "
               f"into {out}/ in {result.seconds:.1f} s"
-              + (f" with {warnings} warning{'s' * (warnings != 1)}" if warnings else ""))
+              + (f" with {warnings:,} warning{'s' * (warnings != 1)}" if warnings else ""))
     if args.timings and result.timings is not None:
         print(result.timings.table())
     return EXIT_OK

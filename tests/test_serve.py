@@ -775,7 +775,7 @@ def test_timings_print_each_builds_stages_after_its_built_line(site_dir, monkeyp
             assert table[0].split() == ["stage", "time", "share", "work"], lines
             stages = [line[:22].strip() for line in table[1:-1]]
             assert stages[:2] == ["check inputs", "load"] and "render" in stages and "write" in stages, lines
-            assert "1 articles, 1 parsed" in table[2] and table[-1].startswith("total "), lines
+            assert "1 article, 1 parsed" in table[2] and table[-1].startswith("total "), lines
         finally:
             rebuilder.close()
 
