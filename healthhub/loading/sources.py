@@ -482,7 +482,8 @@ class _GuardedParse:
                 return
             if type(task) is tuple:  # a standing worker's next use: what to parse with, and the items
                 self.config, self.people, self.snippets, items = task
-                self.work, task = dict(items), list(dict(items))
+                self.work = dict(items)
+                task = list(self.work)
             if converter is None or converter_config != self.config:  # (forked in place of a standing one: none yet)
                 converter, converter_config = make_converter(self.config), self.config
             done = []
@@ -527,8 +528,9 @@ class _GuardedParse:
             with selectors.DefaultSelector() as selector:
                 while self.todo or busy:
                     while self.todo and len(busy) + len(idle) < self.workers:
+                        # (one worker when there is a standing one: it is either this or lost)
                         idle.append(standing if standing is not None and self.standing.worker is standing
-                                    and standing not in idle else _Worker(self))
+                                    else _Worker(self))
                     while self.todo and idle:
                         worker, task = idle.pop(), self.todo.pop()
                         if worker is standing:

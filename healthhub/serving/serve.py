@@ -629,7 +629,7 @@ class Rebuilder:
         self.waker.stop()
 
     def close(self) -> None:
-        """Release the watchers (after the rebuild thread has ended)."""
+        """Release the watchers and the standing parse worker (after the rebuild thread has ended)."""
         self.waker.close()
         self.output_guard.close()
         if self.warm.parser is not None:

@@ -357,7 +357,7 @@ def make_spare(out_dir: Path) -> bool:
 
 
 def _compare(out_dir: Path, outputs: dict, state: OutputState, staging: Staging) -> tuple[dict, dict, list]:
-    """The hash of each output not rendered again; the hash of each output whose file in
+    """The hash of each output given as bytes; the hash of each output whose file in
     out_dir already holds its bytes; and the outputs not rendered again (not Staged)
     that the manifest vouches for (state.recorded holds their entries)."""
     hashes: dict[str, bytes] = {}
@@ -366,10 +366,10 @@ def _compare(out_dir: Path, outputs: dict, state: OutputState, staging: Staging)
     verified = state.verified
     for rel, data in outputs.items():
         kind = type(data)
-        if kind is Staged:
+        if kind is bytes or kind is bytearray:
+            hashes[rel] = known = digest(data)
+        else:  # Staged, or a Kept: its hash is known
             known = data.hash
-        else:
-            hashes[rel] = known = digest(data) if kind is bytes or kind is bytearray else data.hash
         if verified.get(rel) == known:
             same[rel] = known
             if kind is not Staged:
