@@ -219,16 +219,16 @@ def test_an_article_changed_while_the_build_reads_it_is_never_cached_under_its_o
     site_dir.write("articles/health/a.md", article("Alpha", body="Old text of Alpha.\n"))
     path = site_dir.root / "articles" / "health" / "a.md"
     old = path.read_bytes()
-    parse_many = sources.parse_many
+    start_parse = sources.start_parse
 
     def changing_meanwhile(*args, **kwargs):
         path.write_text(article("Alpha", body="New text of Alpha.\n"), encoding="utf-8")
-        return parse_many(*args, **kwargs)
+        return start_parse(*args, **kwargs)
 
-    monkeypatch.setattr(sources, "parse_many", changing_meanwhile)
+    monkeypatch.setattr(sources, "start_parse", changing_meanwhile)
     assert site_dir.build(search=False).ok
     assert "New text of Alpha." in site_dir.read("health/a.html")
-    monkeypatch.setattr(sources, "parse_many", parse_many)
+    monkeypatch.setattr(sources, "start_parse", start_parse)
     path.write_bytes(old)
     assert site_dir.build(search=False).ok
     assert "Old text of Alpha." in site_dir.read("health/a.html")

@@ -90,6 +90,7 @@ class SourceReader:
         # a worker reads them again (held here they were a site's whole Markdown in
         # memory at once: 135 MB at 3,000 long articles).
         missing: dict[bytes, tuple[Path, str, bytes]] = {}
+        stored: dict[bytes, tuple[bytes, tuple[Path, str, bytes]]] = {}  # key -> (record, as in missing)
         results: dict[bytes, Result] = {}
         plain: dict[bytes, bytes] = {}
         classes: dict = {}
@@ -143,18 +144,34 @@ class SourceReader:
                     results[key] = known  # its diagnostics a tuple: a Read's are only read
                     plain[key] = cached
                     continue
+                if key not in stored:
+                    stored[key] = (cached, (Path(name), display, content))
+                continue
+            if key not in missing and key not in results:
+                missing[key] = (Path(name), display, content)
+        ticker = Ticker(self.progress, "Reading articles", len(sources), len(sources) - len(missing) - len(stored))
+        # The new articles are parsed in workers while this process reads the cached
+        # ones back (a one-article edit at 10,000 articles: the worker's 0.1 s of
+        # making its Markdown converter and the parse, beside 0.2 s of reading).
+        parsing = start_parse(list(missing.items()), config, people, self.bodies, self.jobs, ticker.advance,
+                              snippets, self.standing)
+        try:
+            again = []
+            for key, (cached, item) in stored.items():
                 try:
                     results[key] = _from_record(cached, classes, shared)
                     plain[key] = cached
-                    continue
                 except Exception:  # a class changed shape: parse again
-                    pass
-            if key not in missing and key not in results:
-                missing[key] = (Path(name), display, content)
-        self.reparsed = len(missing)
-        ticker = Ticker(self.progress, "Reading articles", len(sources), len(sources) - len(missing))
-        for key, result in parse_many(list(missing.items()), config, people, self.bodies, self.jobs,
-                                      ticker.advance, snippets, self.standing).items():
+                    again.append((key, item))
+            ticker.advance(len(stored) - len(again))
+            parsed = parsing.finish()
+        finally:
+            parsing.close()
+        if again:
+            parsed.update(parse_many(again, config, people, self.bodies, self.jobs, ticker.advance, snippets,
+                                     self.standing))
+        self.reparsed = len(missing) + len(again)
+        for key, result in parsed.items():
             results[key] = result
             if isinstance(result, Uncached):
                 continue  # parsed again next time
@@ -292,24 +309,55 @@ def parse_many(work: list[tuple[bytes, tuple[Path, str, bytes]]], config: Config
     worker killed) and reported while the rest are parsed; the caller (and a preview
     server's threads) only wait on pipes meanwhile. Where processes cannot be
     forked: in this process, without the time limit."""
-    if not work:
-        return {}
-    if not hasattr(os, "fork"):
-        converter = make_converter(config)
-        results = {}
-        for key, (source, display, content) in work:
-            data, same = read_verified(source, content)
-            result = read_article(source, display, config, converter, people, bodies, data, key, snippets)
-            results[key] = result if same else Uncached(result)
-            advance(1)
-        return results
+    return start_parse(work, config, people, bodies, jobs, advance, snippets, standing).finish()
+
+
+def start_parse(work: list[tuple[bytes, tuple[Path, str, bytes]]], config: Config, people: dict,
+                bodies: BodyStore, jobs: int,
+                advance: Callable[[int], None] = lambda count: None,
+                snippets: Snippets | None = None, standing: StandingParser | None = None) -> "_GuardedParse | _InProcess":
+    """parse_many begun: its workers are at work when this returns, so the caller can
+    do something else meanwhile (read the cached articles back); `finish()` gives
+    the results (and ends the workers however it ends)."""
+    if not work or not hasattr(os, "fork"):
+        return _InProcess(work, config, people, bodies, advance, snippets)
     workers = max(1, min(jobs, len(work) // PARALLEL_PARSE_MIN or 1))
     # Small tasks: a worker that finishes early takes the next one, so no core
     # waits long for the last big one.
     size = max(1, min(TASK_SIZE, -(-len(work) // (workers * 4))))
+    # The converter (Python-Markdown with its extensions: 0.1 s, most of it imports) is
+    # made in each worker, while this process goes on; a long-running process (the
+    # preview, `standing` given) makes it once itself for the workers it forks.
+    long_running = standing is not None
     if workers > 1 or standing is None or standing.worker is None:
         standing = None
-    return _GuardedParse(work, config, people, bodies, workers, size, advance, snippets, standing).run()
+    return _GuardedParse(work, config, people, bodies, workers, size, advance, snippets, standing,
+                         converter_here=long_running and standing is None).start()
+
+
+class _InProcess:
+    """parse_many where processes cannot be forked (or with nothing to parse): in this
+    process, when finished."""
+
+    def __init__(self, work, config, people, bodies, advance, snippets) -> None:
+        self.work, self.config, self.people, self.bodies = work, config, people, bodies
+        self.advance, self.snippets = advance, snippets
+
+    def finish(self) -> dict[bytes, Result]:
+        results: dict[bytes, Result] = {}
+        if not self.work:
+            return results
+        converter = make_converter(self.config)
+        for key, (source, display, content) in self.work:
+            data, same = read_verified(source, content)
+            result = read_article(source, display, self.config, converter, self.people, self.bodies, data, key,
+                                  self.snippets)
+            results[key] = result if same else Uncached(result)
+            self.advance(1)
+        return results
+
+    def close(self) -> None:
+        pass
 
 
 class StandingParser:
@@ -448,16 +496,17 @@ class _Worker:
 class _GuardedParse:
     def __init__(self, work, config: Config | None, people: dict, bodies: BodyStore, workers: int, size: int,
                  advance: Callable[[int], None], snippets: Snippets | None = None,
-                 standing: StandingParser | None = None):
+                 standing: StandingParser | None = None, converter_here: bool = False):
         self.work, self.config, self.people, self.bodies = work, config, people, bodies
         self.snippets = snippets
         self.workers, self.advance = workers, advance
         self.standing = standing  # its worker takes the tasks (whole items: it did not inherit `work`)
-        # Made here, before the workers fork, so they inherit it: making one loads
-        # Python-Markdown's extensions (a second at first), which a long-running
-        # preview process then does once, not once per worker. (A standing worker
+        # With converter_here, made before the workers fork, so they inherit it: making
+        # one loads Python-Markdown's extensions, which a long-running preview process
+        # then does once, not once per worker. Otherwise each worker makes its own
+        # while this process does something else (start_parse). (A standing worker
         # makes its own, with the config each use sends.)
-        self.converter = make_converter(config) if config is not None and standing is None else None
+        self.converter = make_converter(config) if converter_here and config is not None else None
         self.parent_fds: set[int] = set()  # the workers' pipe ends this process holds
         self.todo = [list(range(start, min(len(work), start + size))) for start in range(0, len(work), size)]
         self.todo.reverse()  # popped from the end: in order
@@ -516,71 +565,96 @@ class _GuardedParse:
                 done.append((index, result, html))
             _send(results, ("done", done))
 
+    def start(self) -> "_GuardedParse":
+        """Fork the workers and hand each its first task."""
+        self.results: dict[bytes, Result] = {}
+        self.idle: list[_Worker] = []
+        self.busy: dict[int, _Worker] = {}  # by results pipe
+        self.standing_worker = self.standing.worker if self.standing is not None else None
+        self.selector = selectors.DefaultSelector()
+        try:
+            self._dispatch()
+        except BaseException:
+            self.close()
+            raise
+        return self
+
     def run(self) -> dict[bytes, Result]:
-        results: dict[bytes, Result] = {}
+        return self.start().finish()
+
+    def _dispatch(self) -> None:
+        """Give the next tasks to idle workers (forking workers up to self.workers)."""
+        idle, busy, standing = self.idle, self.busy, self.standing_worker
+        while self.todo and len(busy) + len(idle) < self.workers:
+            # (one worker when there is a standing one: it is either this or lost)
+            idle.append(standing if standing is not None and self.standing.worker is standing
+                        else _Worker(self))
+        while self.todo and idle:
+            worker, task = idle.pop(), self.todo.pop()
+            if worker is standing:
+                try:
+                    _send(worker.tasks, (self.config, self.people, self.snippets,
+                                         [(index, self.work[index]) for index in task]))
+                except OSError:  # it is gone (killed from outside): one forked as before
+                    self._stop(worker, kill=True)
+                    worker = _Worker(self)
+            if worker is not standing:
+                _send(worker.tasks, task)
+            worker.task, worker.current, worker.started = task, None, time.monotonic()
+            busy[worker.results] = worker
+            self.selector.register(worker.results, selectors.EVENT_READ, worker)
+
+    def finish(self) -> dict[bytes, Result]:
+        """Wait for every article's result (the workers end, however this ends)."""
+        results, idle, busy, selector = self.results, self.idle, self.busy, self.selector
         # A backstop in wall time, for a worker that waits on something instead
         # of working (the processor-time limit stops one that works too long).
         wall_limit = WALL_LIMIT_FACTOR * self.config.max_convert_seconds
-        idle: list[_Worker] = []
-        busy: dict[int, _Worker] = {}  # by results pipe
-        standing = self.standing.worker if self.standing is not None else None
         try:
-            with selectors.DefaultSelector() as selector:
-                while self.todo or busy:
-                    while self.todo and len(busy) + len(idle) < self.workers:
-                        # (one worker when there is a standing one: it is either this or lost)
-                        idle.append(standing if standing is not None and self.standing.worker is standing
-                                    else _Worker(self))
-                    while self.todo and idle:
-                        worker, task = idle.pop(), self.todo.pop()
-                        if worker is standing:
-                            try:
-                                _send(worker.tasks, (self.config, self.people, self.snippets,
-                                                     [(index, self.work[index]) for index in task]))
-                            except OSError:  # it is gone (killed from outside): one forked as before
-                                self._stop(worker, kill=True)
-                                worker = _Worker(self)
-                        if worker is not standing:
-                            _send(worker.tasks, task)
-                        worker.task, worker.current, worker.started = task, None, time.monotonic()
-                        busy[worker.results] = worker
-                        selector.register(worker.results, selectors.EVENT_READ, worker)
-                    now = time.monotonic()
-                    wait = min(worker.started + wall_limit - now for worker in busy.values())
-                    for selected, _ in selector.select(max(0.0, wait)):
-                        worker = selected.data
-                        message = _receive(worker.results)
-                        if message is None or message[0] == "failed":
-                            if message is not None:
-                                _, where, original, trace = message
-                                failure = ProcessingError(where, original)
-                                failure.add_note(f"In the parse worker:\n{trace.rstrip()}")
-                                raise failure
-                            self._lost(worker, busy, selector, results, None)
-                        elif message[0] == "start":
-                            worker.current, worker.started = message[1], time.monotonic()
-                        else:
-                            for index, result, html in message[1]:
-                                if html is not None:
-                                    body = result[2]
-                                    result = type(result)((result[0], result[1],
-                                                           dataclasses.replace(body, where=self.bodies.put(body.key,
-                                                                                                          html))))
-                                results[self.work[index][0]] = result
-                            self.advance(len(message[1]))
-                            selector.unregister(worker.results)
-                            del busy[worker.results]
-                            idle.append(worker)
-                    now = time.monotonic()
-                    for worker in [w for w in busy.values() if now - w.started > wall_limit]:
-                        self._lost(worker, busy, selector, results, "too slow")
+            while self.todo or busy:
+                self._dispatch()
+                now = time.monotonic()
+                wait = min(worker.started + wall_limit - now for worker in busy.values())
+                for selected, _ in selector.select(max(0.0, wait)):
+                    worker = selected.data
+                    message = _receive(worker.results)
+                    if message is None or message[0] == "failed":
+                        if message is not None:
+                            _, where, original, trace = message
+                            failure = ProcessingError(where, original)
+                            failure.add_note(f"In the parse worker:\n{trace.rstrip()}")
+                            raise failure
+                        self._lost(worker, busy, selector, results, None)
+                    elif message[0] == "start":
+                        worker.current, worker.started = message[1], time.monotonic()
+                    else:
+                        for index, result, html in message[1]:
+                            if html is not None:
+                                body = result[2]
+                                result = type(result)((result[0], result[1],
+                                                       dataclasses.replace(body, where=self.bodies.put(body.key,
+                                                                                                      html))))
+                            results[self.work[index][0]] = result
+                        self.advance(len(message[1]))
+                        selector.unregister(worker.results)
+                        del busy[worker.results]
+                        idle.append(worker)
+                now = time.monotonic()
+                for worker in [w for w in busy.values() if now - w.started > wall_limit]:
+                    self._lost(worker, busy, selector, results, "too slow")
         finally:
-            for worker in idle:
-                if worker is not standing:  # the standing one waits for the next use
-                    self._stop(worker, kill=False)
-            for worker in busy.values():
-                self._stop(worker, kill=True)
+            self.close()
         return results
+
+    def close(self) -> None:
+        """End the workers (the standing one waits for its next use); again: nothing."""
+        for worker in self.idle:
+            if worker is not self.standing_worker:
+                self._stop(worker, kill=False)
+        for worker in self.busy.values():
+            self._stop(worker, kill=True)
+        self.idle, self.busy = [], {}
+        self.selector.close()
 
     def _stop(self, worker: _Worker, kill: bool) -> int:
         if self.standing is not None and worker is self.standing.worker:
