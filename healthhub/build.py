@@ -31,7 +31,6 @@ from .errors import ConfigError, Diagnostic, HasDiagnostics, error, warning
 from .progress import Progress
 from .loading.glossary import DEFAULT_GLOSSARY_FILE, load_glossary
 from .loading.people import DEFAULT_AUTHORS_FILE, Person, load_people
-from .rendering.search import SearchIndexError, has_searchable_pages, index_site
 from .theme import load_assets as load_theme_assets, theme_files
 from .writing.recorded import files_as_recorded
 from .writing.safety import MARKER, check_output_folder, output_folder
@@ -283,6 +282,7 @@ def _build(options: BuildOptions, progress: Progress | None, closing: contextlib
     from .rendering.environment import make_environment
     from .rendering.render import render_site
     from .rendering.pages import site_languages
+    from .rendering.search import SearchIndexError, has_searchable_pages
 
     # One build at a time reads and writes a site's cache and output folder.
     with build_lock(options.out_dir), (cache.bodies() or TemporaryBodies()) as bodies:
@@ -338,7 +338,7 @@ def _build(options: BuildOptions, progress: Progress | None, closing: contextlib
             except jinja2.TemplateError as exc:
                 diagnostics.append(template_diagnostic(exc, options.templates_dir))
                 return BuildResult(False, diagnostics, site, None, time.perf_counter() - started, reparsed)
-            timings.lap("render", f"{pages.rendered:,} pages, feeds and sitemap")
+            timings.lap("render", f"{pages.rendered:,} page{'s' * (pages.rendered != 1)}, feeds and sitemap")
             published, problems = guard_addresses(options, outputs, site)
             if problems:
                 diagnostics += problems
@@ -389,6 +389,8 @@ def write_site(out_dir: Path, outputs: dict, state: OutputState, staging: Stagin
                timings: Timings, search: bool) -> WriteResult:
     """Write the outputs (see write.py), with the search index made in the staging folder
     before it is swapped in when `search`; raises SearchIndexError."""
+    from .rendering.search import index_site
+
     indexing: list[float] = []
 
     def index_timed(folder: Path) -> None:
@@ -503,7 +505,7 @@ def source_stats(scanned: tuple[list[str], list[str], list[Diagnostic]] | None,
         if known is not None:
             return known
     signatures, racy = source_signatures(sources + others, taken)
-    return racy, {entry[0]: entry[1:] for entry in signatures if len(entry) == 5}
+    return racy, signatures
 
 
 def inputs_digest(options: BuildOptions, config: Config, people: dict[str, Person],

@@ -172,9 +172,8 @@ def tune_collector() -> None:
     at all three, with a peak of 87, 90 and 103 MB: the cycles HealthHub makes wait
     longer for collection, so the smaller first threshold."""
     import gc
-    import platform
 
-    if platform.python_implementation() == "CPython":
+    if sys.implementation.name == "cpython":
         gc.set_threshold(50_000, 30, 30)
 
 

@@ -144,15 +144,16 @@ class Taken:
     began: float
 
 
-def source_signatures(sources: list[Path | str], taken: Taken | None = None) -> tuple[tuple, bool]:
-    """(path, size, mtime, inode, ctime) of every file, and whether one was modified
-    too recently for its signature to prove its content (then it must be read).
-    With stats `taken` just before, those stand for the files they name, and
-    "recently" counts from when they were taken."""
+def source_signatures(sources: list[Path | str], taken: Taken | None = None) -> tuple[dict[str, tuple], bool]:
+    """Every file's (size, mtime, inode, ctime) by name (a file that cannot be
+    stat'ed has none), and whether one was modified too recently for its signature
+    to prove its content (then it must be read), or could not be stat'ed. With
+    stats `taken` just before, those stand for the files they name, and "recently"
+    counts from when they were taken."""
     now = time.time() if taken is None else taken.began
     known = taken.stats if taken is not None else {}
-    signatures = []
-    racy = False
+    signatures: dict[str, tuple] = {}
+    missing, newest = False, 0
     for source in sources:
         name = os.fspath(source)
         signature = known.get(name)
@@ -160,13 +161,13 @@ def source_signatures(sources: list[Path | str], taken: Taken | None = None) -> 
             try:
                 st = os.stat(name)
             except OSError:
-                signatures.append((name,))
-                racy = True
+                missing = True
                 continue
             signature = (st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns)
-        signatures.append((name, *signature))
-        racy = racy or now - signature[1] / 1e9 <= RACY_SECONDS
-    return tuple(signatures), racy
+        signatures[name] = signature
+        if signature[1] > newest:
+            newest = signature[1]
+    return signatures, missing or now - newest / 1e9 <= RACY_SECONDS
 
 
 _MTIME = operator.itemgetter(1)

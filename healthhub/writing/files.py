@@ -3,11 +3,9 @@ write files, swap two folders, remove a folder. None follows a symbolic link."""
 
 from __future__ import annotations
 
-import ctypes
 import errno
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -124,6 +122,8 @@ def _exchange(a: Path, b: Path) -> bool:
     """renameat2(a, b, RENAME_EXCHANGE); False where the system or the disk has no such call."""
     if sys.platform != "linux":
         return False
+    import ctypes  # here: a build that writes nothing needs neither it nor subprocess
+
     renameat2 = getattr(ctypes.CDLL(None, use_errno=True), "renameat2", None)  # in glibc since 2.28
     if renameat2 is None:
         return False
@@ -158,6 +158,8 @@ def remove_in_background(folder: Path) -> None:
     load 5-8): removing the previous site inline takes 139 ms at 1,000 articles
     and 436-519 ms at 10,000 (13,500 files), which every build that writes a file
     would wait for; starting `rm` takes 2-13 ms."""
+    import subprocess
+
     try:
         subprocess.run(["/bin/sh", "-c", 'rm -rf -- "$0" &', os.fspath(folder)], check=True, start_new_session=True,
                        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
