@@ -21,7 +21,7 @@ def test_timings_print_every_stage_with_its_share_and_work(site_dir):
     assert stages == ["check inputs", "load", "prepare", "plan pages", "decide what changed", "render", "write",
                       "save cache"]
     assert "3 articles, 3 parsed" in lines[3]
-    assert re.search(r"\d+ pages fingerprinted, \d+ to render", result.stdout)
+    assert re.search(r"\d+ pages? fingerprinted, \d+ to render", result.stdout)
     assert re.fullmatch(r"total +\d+\.\d{3} s", lines[-1])
 
     site_dir.write("articles/health/a1.md", article("Article 1, revised", tags="[sleep]"))

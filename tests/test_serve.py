@@ -776,6 +776,13 @@ def test_timings_print_each_builds_stages_after_its_built_line(site_dir, monkeyp
             stages = [line[:22].strip() for line in table[1:-1]]
             assert stages[:2] == ["check inputs", "load"] and "render" in stages and "write" in stages, lines
             assert "1 article, 1 parsed" in table[2] and table[-1].startswith("total "), lines
+            # a save that changes one body: one page planned and rendered, counted in the singular
+            save(knee, article("Knee pain", body=f"Text {timings}.\n\nA second paragraph.\n"))
+            rebuilder.take_current()
+            assert rebuilder.build_now([]).errors == ()
+            again = lines[next(n for n, line in enumerate(lines) if n > built and line.startswith("Built 1 article")):]
+            assert any("1 page fingerprinted, 1 to render" in line for line in again), again
+            assert not any(" 1 pages" in line for line in again), again
         finally:
             rebuilder.close()
 

@@ -468,7 +468,7 @@ class PageCache:
                          else f"{len(pages):,} of {len(outputs):,} pages (only bodies and what listings show changed)")
         if known is None:
             pages = plan.pages()
-            self.lap("plan pages", f"{len(pages):,} pages")
+            self.lap("plan pages", f"{len(pages):,} page{'s' * (len(pages) != 1)}")
         dirty: list[tuple[Page, bytes]] = []
         verified = self.verified
         blake2b = hashlib.blake2b
@@ -501,7 +501,8 @@ class PageCache:
                 self.planned = Planned({page.path: page for page in plan.pages()})
             elif pages:
                 self.planned = self.planned.replaced(pages)
-        self.lap("decide what changed", f"{len(pages):,} pages fingerprinted, {len(dirty):,} to render")
+        self.lap("decide what changed", f"{len(pages):,} page{'s' * (len(pages) != 1)} fingerprinted, "
+                                        f"{len(dirty):,} to render")
         ticker = Ticker(self.progress, "Rendering pages", len(dirty))
         for page, key, data, read in self._render(dirty, render_one):
             ticker.advance()
