@@ -443,7 +443,7 @@ def test_from_disk_search_says_it_needs_a_server(browser, sample_site):
 
 
 def test_a_failed_search_index_leaves_the_previous_site(site_dir, monkeypatch):
-    from healthhub import build as build_module
+    from healthhub.rendering import search
     from healthhub.rendering.search import SearchIndexError
 
     site_dir.write("articles/a.md", article("First"))
@@ -455,7 +455,7 @@ def test_a_failed_search_index_leaves_the_previous_site(site_dir, monkeypatch):
         (staging / "pagefind").mkdir(exist_ok=True)
         raise SearchIndexError("the search index could not be built: disk full (or build with --no-search)")
 
-    monkeypatch.setattr(build_module, "index_site", broken)
+    monkeypatch.setattr(search, "index_site", broken)
     result = site_dir.build()
     assert not result.ok
     assert [d.message for d in result.errors] == [
