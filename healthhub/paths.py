@@ -192,6 +192,12 @@ def person_path(person_id: str, prefix: str = "") -> str:
     return f"{prefix}people/{person_id}.html"
 
 
+def person_list_path(person_id: str, kind: str, page: int = 1, prefix: str = "") -> str:
+    """A page of a person's articles of one kind ('written', 'reviewed') after the first,
+    which is on the person's page ('people/x/written/page/2.html')."""
+    return person_path(person_id, prefix) if page == 1 else f"{prefix}people/{person_id}/{kind}/page/{page}.html"
+
+
 _NAME_SEPARATORS = re.compile(r"[\s_\-\u2010-\u2015]+", re.UNICODE)
 
 

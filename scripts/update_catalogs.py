@@ -19,8 +19,8 @@ from babel.messages.pofile import read_po, write_po
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from healthhub.rendering import i18n
-from healthhub.rendering.render import make_environment  # noqa: E402
+from healthhub.rendering import i18n  # noqa: E402
+from healthhub.rendering.environment import make_environment  # noqa: E402
 
 WIDTH = 100
 STAMP = dt.datetime(2026, 11, 30, 15, 33, tzinfo=dt.timezone.utc)  # fixed: same input, same files

@@ -320,6 +320,20 @@ def test_shipped_catalogs_translate_every_interface_string():
     assert not report, "interface strings missing from the shipped catalogs:\n" + report
 
 
+def test_the_catalog_script_finds_every_interface_string():
+    """scripts/update_catalogs.py (README "Interface text in your language") makes the
+    template catalog from every string the templates and HealthHub use."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("update_catalogs", ROOT / "scripts" / "update_catalogs.py")
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    found = {message.id if isinstance(message.id, str) else message.id[0] for message in script.template_catalog()
+             if message.id}
+    wanted = {key if isinstance(key, str) else key[0] for key in i18n.all_messages(make_environment(ROOT / "templates"))}
+    assert wanted and wanted <= found, sorted(wanted - found)
+
+
 @pytest.mark.parametrize("language,counts", [
     ("en", {1: "1 view", 2: "2 views", 0: "0 views"}),
     ("fr", {0: "0 vue", 1: "1 vue", 2: "2 vues", 1500: "1 500 vues"}),

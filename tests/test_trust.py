@@ -77,6 +77,69 @@ def test_author_and_reviewer_link_to_profile_pages_listing_their_work(site_dir):
     assert '<a href="../health/bp.html">Blood pressure</a>' in written
 
 
+def test_a_long_list_of_a_persons_work_goes_on_over_pages_of_its_own(site_dir, browser):
+    """A person's page shows the newest per_page articles of each list and the count;
+    the rest follow on pages of their own (people/<id>/<kind>/page/N.html), each
+    article on exactly one of them, linked back and forth, valid, in the sitemap;
+    when the list shrinks the pages it no longer needs go, and the removed-page
+    guard (which leaves later pages of a listing alone) does not object."""
+    import checkers
+
+    site_dir.write("authors.yaml", PEOPLE)
+    site_dir.write("healthhub.yaml", "per_page: 3\nbase_url: https://health.example/\n")
+    titles = []
+    for n in range(1, 8):  # 7 written by Sam Patel, newest first: 7, 6, ... 1
+        titles.append(f"Walking tip {n}")
+        site_dir.write(f"articles/health/tip-{n}.md", article(
+            f"Walking tip {n}", date=f"2025-03-{n:02d}", author="sam-patel",
+            **({"reviewed_by": "amara-okafor", "reviewed": "2025-04-01"} if n <= 4 else {})))
+    addresses = site_dir.root / "published-addresses.txt"
+    result = site_dir.build(search=False, addresses_file=addresses)
+    assert result.ok, messages(result)
+
+    def listed(html: str) -> list[str]:
+        return re.findall(r'<li><a href="[^"]+">(Walking tip \d)</a>', html)
+
+    profile = site_dir.read("people/sam-patel.html")
+    written = profile.split('id="written-heading"')[1].split("reviewed-heading")[0]
+    assert listed(written) == ["Walking tip 7", "Walking tip 6", "Walking tip 5"]
+    assert "<p class=\"small\">7 articles</p>" in written
+    assert 'href="sam-patel/written/page/2.html" rel="next"' in written
+    second = site_dir.read("people/sam-patel/written/page/2.html")
+    assert "<h1>Articles written by Sam Patel</h1>" in second and "7 articles, page 2 of 3" in second
+    assert "<title>Articles written by Sam Patel (page 2) | " in second
+    assert '<a href="../../../sam-patel.html">Sam Patel</a>' in second  # in the breadcrumb
+    assert 'href="../../../sam-patel.html#written-heading" rel="prev"' in second
+    third = site_dir.read("people/sam-patel/written/page/3.html")
+    assert listed(second) + listed(third) == ["Walking tip 4", "Walking tip 3", "Walking tip 2", "Walking tip 1"]
+    assert not (site_dir.out / "people/sam-patel/written/page/4.html").exists()
+    # the reviewer's list the same way; a list that fits (the reviewer wrote nothing) has no pages after
+    reviewer = site_dir.read("people/amara-okafor.html")
+    assert listed(reviewer.split('id="reviewed-heading"')[1]) == ["Walking tip 4", "Walking tip 3", "Walking tip 2"]
+    assert listed(site_dir.read("people/amara-okafor/reviewed/page/2.html")) == ["Walking tip 1"]
+    assert 'class="pagination"' not in reviewer.split('id="reviewed-heading"')[0]
+    assert not (site_dir.out / "people/amara-okafor/written").exists()
+    sitemap = site_dir.read("sitemap.xml")
+    assert "<loc>https://health.example/people/sam-patel/written/page/3.html</loc>" in sitemap
+    pages = [site_dir.out / rel for rel in ("people/sam-patel.html", "people/sam-patel/written/page/2.html",
+                                            "people/amara-okafor/reviewed/page/2.html")]
+    assert checkers.run_vnu(pages, site_dir.out) == []
+    assert checkers.check_links(site_dir.out) == []
+    assert checkers.axe_light_and_dark(browser, site_dir.out, ["people/sam-patel.html",
+                                                          "people/sam-patel/written/page/2.html"]) == []
+    assert checkers.validate_sitemap(site_dir.out / "sitemap.xml", site_dir.out, "https://health.example/") == []
+
+    for n in (1, 2, 3):  # 4 left: two pages
+        (site_dir.articles / "health" / f"tip-{n}.md").unlink()
+    site_dir.write("healthhub.yaml", "per_page: 3\nbase_url: https://health.example/\ngone:\n"
+                   + "".join(f"  - health/tip-{n}.html\n" for n in (1, 2, 3)))
+    result = site_dir.build(search=False, addresses_file=addresses)
+    assert result.ok, messages(result)
+    assert listed(site_dir.read("people/sam-patel/written/page/2.html")) == ["Walking tip 4"]
+    assert not (site_dir.out / "people/sam-patel/written/page/3.html").exists()
+    assert not (site_dir.out / "people/amara-okafor/reviewed").exists()
+
+
 def test_review_interval_comes_from_config_and_next_review_can_be_given(site_dir):
     site_dir.write("authors.yaml", PEOPLE)
     site_dir.write("healthhub.yaml", "review_interval_months: 12\n")

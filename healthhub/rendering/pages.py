@@ -274,11 +274,25 @@ def site_pages(site: Site, search: bool = True, memo: dict | None = None) -> lis
         person = site.people[person_id]
         for code in languages:  # each language's page lists the person's work in that language
             in_language = (lambda found, code=code: tuple(a for a in found if a.language == code)) if several else tuple
-            pages.append(Page(paths.person_path(person_id, paths.language_prefix(code, default) if several else ""),
-                              "person.html", {"person": person, "written": in_language(written[person_id]),
-                                              "reviewed": in_language(reviewed[person_id]),
-                                              "versions": versions(lambda p, i=person_id: paths.person_path(i, p))},
-                              code if several else ""))
+            prefix = paths.language_prefix(code, default) if several else ""
+            language = code if several else ""
+            # The person's page shows the newest config.per_page of each list; the rest
+            # follow on pages of their own, as a category's do (an author of 2,000
+            # articles was one page of 2,000 links, rendered again whenever one changed).
+            lists = {"written": in_language(written[person_id]), "reviewed": in_language(reviewed[person_id])}
+            # (a later page's "previous" and "1" lead back to the list's own heading on the person's page)
+            pagers = {kind: paginate(found, config.per_page, lambda n, i=person_id, k=kind, p=prefix:
+                                     paths.person_list_path(i, k, n, p) + (f"#{k}-heading" if n == 1 else ""))
+                      for kind, found in lists.items()}
+            pages.append(Page(paths.person_path(person_id, prefix), "person.html", {
+                "person": person, "written": pagers["written"][0].items, "reviewed": pagers["reviewed"][0].items,
+                "versions": versions(lambda p, i=person_id: paths.person_path(i, p)),
+                "written_pager": pagers["written"][0], "reviewed_pager": pagers["reviewed"][0],
+                "written_count": len(lists["written"]), "reviewed_count": len(lists["reviewed"])}, language))
+            for kind, kind_pagers in pagers.items():
+                for pager in kind_pagers[1:]:
+                    pages.append(Page(pager.path, "person_list.html", {
+                        "person": person, "kind": kind, "pager": pager, "count": len(lists[kind])}, language))
     for article in site.articles:  # old addresses lead to the article (addresses.py)
         for alias in article.aliases:
             pages.append(Page(alias, "redirect.html", {
@@ -372,6 +386,8 @@ def sitemap_entries(site: Site, pages: Sequence[Page]) -> list[tuple]:
                                    if code == "x-default" or not site.by_path[path].draft)
                 entries.append((page.path, lastmod, alternates if len(alternates) > 2 else ()))
                 continue
+        elif "pager" in values and "person" in values:  # a later page of a person's list
+            lastmod = newest(values["pager"].items)
         elif "person" in values:
             entries.append((page.path, newest(values["written"] + values["reviewed"]), alternate_links(site, page)))
             continue
