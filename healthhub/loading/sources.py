@@ -149,7 +149,7 @@ class SourceReader:
                 continue
             if key not in missing and key not in results:
                 missing[key] = (Path(name), display, content)
-        ticker = Ticker(self.progress, "Reading articles", len(sources), len(sources) - len(missing) - len(stored))
+        ticker = Ticker(self.progress, "Reading articles", len(sources), len(sources) - len(missing))
         # The new articles are parsed in workers while this process reads the cached
         # ones back (a one-article edit at 10,000 articles: the worker's 0.1 s of
         # making its Markdown converter and the parse, beside 0.2 s of reading).
@@ -163,7 +163,6 @@ class SourceReader:
                     plain[key] = cached
                 except Exception:  # a class changed shape: parse again
                     again.append((key, item))
-            ticker.advance(len(stored) - len(again))
             parsed = parsing.finish()
         finally:
             parsing.close()
