@@ -629,6 +629,21 @@ def test_moved_pages_follow_slug_changes_and_single_renames():
     assert hs.moved_pages(before, {"articles/c.md": "health/c.html"}) == {}
 
 
+def test_a_moved_page_is_remembered_across_saves_that_move_nothing():
+    """publish keeps old address -> new address for pages still open at the old one; a
+    save that moves nothing keeps them as they were, and an address in use again is
+    no longer redirected."""
+    state = hs.ServeState()
+    hs.publish(state, hs.Outcome((), {"articles/a.md": "health/a.html", "articles/b.md": "health/b.html"}), None)
+    hs.publish(state, hs.Outcome((), {"articles/a.md": "health/a2.html", "articles/b.md": "health/b.html"}), None)
+    assert state.moved == {"health/a.html": "health/a2.html"}
+    for _ in range(2):  # saves that changed only words
+        hs.publish(state, hs.Outcome((), {"articles/a.md": "health/a2.html", "articles/b.md": "health/b.html"}), None)
+        assert state.moved == {"health/a.html": "health/a2.html"}
+    hs.publish(state, hs.Outcome((), {"articles/a.md": "health/a.html", "articles/b.md": "health/b.html"}), None)
+    assert state.moved == {"health/a2.html": "health/a.html"}
+
+
 def test_without_inotify_polling_still_rebuilds_every_save(site_dir, monkeypatch):
     monkeypatch.chdir(site_dir.root)
     knee = site_dir.write("articles/health/knee.md", article("Knee pain", body="Old text.\n"))
