@@ -578,9 +578,6 @@ class _GuardedParse:
             raise
         return self
 
-    def run(self) -> dict[bytes, Result]:
-        return self.start().finish()
-
     def _dispatch(self) -> None:
         """Give the next tasks to idle workers (forking workers up to self.workers)."""
         idle, busy, standing = self.idle, self.busy, self.standing_worker
