@@ -26,7 +26,7 @@ from .caching.cache import (
     to_plain,
 )
 from .loading.config import DEFAULT_CONFIG_FILE, Config, load_config
-from .loading.scan import Taken, as_paths, display_path, scan_names, source_signatures, taken_signatures
+from .loading.scan import Taken, as_paths, display_path, scan_listed, scan_names, source_signatures, taken_signatures
 from .errors import ConfigError, Diagnostic, HasDiagnostics, error, warning
 from .progress import Progress
 from .loading.glossary import DEFAULT_GLOSSARY_FILE, load_glossary
@@ -187,8 +187,9 @@ def build(options: BuildOptions, progress: Progress | None = None, warm: WarmSta
             except BodyMissing:  # the cache could not be emptied: without it
                 return _cached_build(dataclasses.replace(options, use_cache=False), progress, None, taken)
     except BaseException:
-        if warm is not None:  # whatever went wrong, the next build starts from the cache
+        if warm is not None:  # whatever went wrong, the next build starts from the cache and a scan
             warm.forget()
+            warm.listing = None
         raise
 
 
@@ -241,7 +242,12 @@ def _build(options: BuildOptions, progress: Progress | None, closing: contextlib
     out_dir = check_output(options)
     cache = closing.enter_context(Cache(options.cache_folder()))
     jobs = max(1, options.job_count())
-    scanned = scan_names(options.articles_dir) if options.articles_dir.is_dir() else None
+    if not options.articles_dir.is_dir():
+        scanned = None
+    elif warm is not None and taken is not None:  # the live preview: the last scan, while it stands
+        scanned, warm.listing = scan_listed(options.articles_dir, warm.listing, taken)
+    else:
+        scanned = scan_names(options.articles_dir)
     stats = racy, signatures = source_stats(scanned, taken)
     # Whether nothing changed is asked only of inputs a stat can vouch for (see unchanged_build)
     guard = addresses_state(options)

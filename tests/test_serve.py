@@ -869,3 +869,48 @@ def test_the_error_panel_escapes_messages():
     assert "<script>alert" not in panel and "&lt;script&gt;" in panel and "&amp; more" in panel
     page = hs.inject(b"<html><body><p>x</p></body></html>", "<i>extra</i>")
     assert page == b"<html><body><p>x</p><i>extra</i></body></html>"
+
+
+def test_saves_take_the_last_scan_of_the_articles_folder_only_while_its_folders_are_unchanged(site_dir, monkeypatch):
+    """The preview keeps its last scan of the articles folder (scan.Listing) while no
+    folder there changed: a save in place takes it, and an article added, removed or
+    renamed, or saved the way that renames a new file over it, is seen at the next
+    build all the same."""
+    monkeypatch.chdir(site_dir.root)
+    knee = site_dir.write("articles/health/knee.md", article("Knee pain", body="Old text.\n"))
+    back = site_dir.write("articles/health/back.md", article("Back pain", body="Text.\n"))
+    hour_ago = time.time() - 3600
+    for folder in (site_dir.articles, site_dir.articles / "health"):  # older than a clock tick: a scan can be kept
+        os.utime(folder, (hour_ago, hour_ago))
+    options = hs.ServeOptions(site_dir.options(drafts=True, search=False))
+    rebuilder = hs.Rebuilder(options, on_outcome=lambda outcome, sheets: None, say=print, tell=print)
+
+    def rebuild() -> None:
+        rebuilder.take_current()
+        assert rebuilder.build_now([]).errors == ()
+
+    try:
+        rebuild()
+        kept = rebuilder.warm.listing
+        assert kept is not None and kept.sources == (str(back), str(knee))
+        knee.write_text(article("Knee pain", body="Saved in place.\n"), encoding="utf-8")
+        rebuild()
+        assert rebuilder.warm.listing is kept and "Saved in place." in site_dir.read("health/knee.html")
+        site_dir.write("articles/health/hip.md", article("Hip pain", body="New article.\n"))
+        rebuild()
+        assert "New article." in site_dir.read("health/hip.html")
+        assert rebuilder.warm.listing is None  # the folder just changed: its time cannot vouch yet
+        back.unlink()
+        save(knee, article("Knee pain", body="Renamed over.\n"))
+        rebuild()
+        assert not (site_dir.out / "health" / "back.html").exists()
+        assert "Renamed over." in site_dir.read("health/knee.html")
+        os.utime(site_dir.articles / "health", (hour_ago, hour_ago))
+        rebuild()
+        assert rebuilder.warm.listing is not None
+        assert rebuilder.warm.listing.sources == (str(site_dir.articles / "health" / "hip.md"), str(knee))
+        (site_dir.articles / "health" / "hip.md").rename(site_dir.articles / "health" / "hips.md")
+        rebuild()
+        assert (site_dir.out / "health" / "hips.html").exists() and not (site_dir.out / "health" / "hip.html").exists()
+    finally:
+        rebuilder.close()

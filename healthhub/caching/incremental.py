@@ -208,6 +208,7 @@ class ArticleDigests:
     pictures_part: bytes = b""
     listings: dict = dataclasses.field(default_factory=dict)  # ("category"|"tag", name, slug) -> (articles, digest)
     codes: tuple[bytes, ...] = ()  # each article's body code, in order
+    article_codes: list[bytes] = dataclasses.field(default_factory=list)  # each article's digest, in order
 
 
 _SOURCE = operator.attrgetter("source")
@@ -240,8 +241,20 @@ def article_digests(site: Site, last: ArticleDigests | None = None) -> ArticleDi
     last = last or ArticleDigests()
     pictures = dict(site.pictures)
     same_pictures = pictures == last.pictures
-    articles_part = last.articles_part if same_articles else digest(b"".join([a.digest for a in articles]))
-    pictures_part = last.pictures_part if same_articles and same_pictures else digest(
+    if same_articles:
+        article_codes = last.article_codes
+    elif moved is not None and len(moved) <= len(articles) // 4:  # only theirs read (10,000 in 4-6 ms)
+        article_codes = list(last.article_codes)
+        for index in moved:
+            article_codes[index] = articles[index].digest
+    else:
+        article_codes = [a.digest for a in articles]
+    articles_part = last.articles_part if same_articles else digest(b"".join(article_codes))
+    # The pictures part reads every article's image; while the pictures are the same and
+    # the articles that are other objects have the images they had, it is the last one
+    # (a description or title changed: 10,000 articles in 5-6 ms).
+    same_images = moved is not None and all(articles[i].image == last.articles[i].image for i in moved)
+    pictures_part = last.pictures_part if same_images and same_pictures else digest(
         repr(sorted({a.image: pictures.get(a.image) for a in articles if a.image}.items()))
         .encode("utf-8", "surrogatepass"))
     listings = {}
@@ -270,7 +283,7 @@ def article_digests(site: Site, last: ArticleDigests | None = None) -> ArticleDi
     else:
         codes = [body_code(site.body_key(article)) for article in articles]
     return ArticleDigests(articles, sources, bodies, link_map, pictures, articles_part, pictures_part, listings,
-                          tuple(codes))
+                          tuple(codes), article_codes)
 
 
 def shape_of(site: Site, common: bytes, templates: dict[str, bytes], parts: dict[str, bytes],

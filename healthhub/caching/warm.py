@@ -21,7 +21,10 @@ again passes one WarmState to every `build()` and these are kept in memory:
   it back with that body replaced, not gathered again;
 - `digests`: what planning worked out from the last build's articles
   (incremental.ArticleDigests): a pure function of objects that are frozen,
-  which the next build reuses only where its articles are those very objects.
+  which the next build reuses only where its articles are those very objects;
+- `listing`: the last scan of the articles folder (scan.Listing), which the
+  next build takes only while the folders' stats and the preview's snapshot
+  of the files there are the same.
 
 It never decides correctness on its own: each build first checks that the
 cache database is still the one this state was filled from and has not been
@@ -40,6 +43,7 @@ from typing import TYPE_CHECKING
 from .cache import Cache, FileRecord, PageRecord
 
 if TYPE_CHECKING:
+    from ..loading.scan import Listing
     from ..loading.sources import StandingParser
     from .incremental import ArticleDigests, Planned
 
@@ -58,6 +62,7 @@ class WarmState:
     keys: tuple = (None, {})  # what the reader made its keys with, and each file's (content, key)
     digests: ArticleDigests | None = None  # incremental.ArticleDigests of the last build
     planned: Planned | None = None  # incremental.Planned: the last build's pages as planned
+    listing: Listing | None = None  # the last scan of the articles folder (scan.Listing), vouched for by stats
     # A parse worker the process started while it was small (sources.StandingParser):
     # not what a build knows, so forget() keeps it; its owner closes it.
     parser: StandingParser | None = None
@@ -67,7 +72,7 @@ class WarmState:
         self.files, self.records, self.decoded, self.pages, self.named = {}, {}, {}, None, {}
         self.token = b""
         self.model, self.keys = None, (None, {})
-        self.digests = self.planned = None
+        self.digests = self.planned = None  # (not the listing: the disk vouches for it, not the cache)
 
     def usable(self, cache: Cache) -> bool:
         """Whether the cache is exactly as this state left it (else forget it all)."""
