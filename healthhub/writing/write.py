@@ -290,7 +290,7 @@ def write_outputs(out_dir: Path, outputs: dict, finish: Callable[[Path], None] |
 
 def _write(out_dir: Path, outputs: dict, finish: Callable[[Path], None] | None, state: OutputState,
            progress: Progress | None, staging: Staging) -> WriteResult:
-    hashes, same, vouched = _compare(out_dir, outputs, state, staging)
+    hashes, same, vouched, linked = _compare(out_dir, outputs, state, staging)
     stale = state.files.keys() - outputs.keys()
     unchanged = len(same) - (MARKER in same)  # the marker is not counted as one of the site's files
     if len(same) == len(outputs) and out_dir.is_dir() and (
@@ -306,14 +306,13 @@ def _write(out_dir: Path, outputs: dict, finish: Callable[[Path], None] | None, 
     # load 5-8) found that no faster at 10,000 articles (455 ms inline, 417 ms
     # waited for the child beside 0.3 s of rendering).
     spare, current = staging.spare.files if staging.spare is not None else {}, state.files
-    linked = [rel for rel in same if type(outputs[rel]) is not Staged]
     failed = _link_unchanged(out_dir, staging, [rel for rel in linked if spare.get(rel, -1) != current[rel][2]])
     # Most files of a rebuild: not rendered again, vouched for by the manifest, linked
     # or already in the spare. Their manifest entries stay as they are (the same
     # objects: the next comparison with the manifest is quick); one pass over every
     # output in name order making each entry again took 25-40 ms at 10,000 articles.
     recorded = state.recorded
-    written: dict = {rel: recorded[rel] for rel in vouched}
+    written: dict = dict(zip(vouched, map(recorded.__getitem__, vouched)))
     for rel in failed.intersection(written):
         del written[rel]
     # The rest, one at a time: pages rendered, unchanged files that could not be linked.
@@ -377,13 +376,15 @@ def make_spare(out_dir: Path) -> bool:
     return done
 
 
-def _compare(out_dir: Path, outputs: dict, state: OutputState, staging: Staging) -> tuple[dict, dict, list]:
+def _compare(out_dir: Path, outputs: dict, state: OutputState, staging: Staging) -> tuple[dict, dict, list, list]:
     """The hash of each output given as bytes; the hash of each output whose file in
-    out_dir already holds its bytes; and the outputs not rendered again (not Staged)
-    that the manifest vouches for (state.recorded holds their entries)."""
+    out_dir already holds its bytes; the outputs not rendered again (not Staged)
+    that the manifest vouches for (state.recorded holds their entries); and those of
+    the outputs out_dir holds that are not Staged (to be linked), in order."""
     hashes: dict[str, bytes] = {}
     same: dict[str, bytes] = {}
     vouched: list[str] = []
+    linked: list[str] = []
     verified = state.verified
     for rel, data in outputs.items():
         kind = type(data)
@@ -395,11 +396,14 @@ def _compare(out_dir: Path, outputs: dict, state: OutputState, staging: Staging)
             same[rel] = known
             if kind is not Staged:
                 vouched.append(rel)
+                linked.append(rel)
         elif kind is not bytes and kind is not bytearray and kind is not Staged:  # a Kept the folder no longer vouches for
             raise _changed(rel)
         elif rel in state.files and _same_bytes(out_dir, rel, data, staging):
             same[rel] = known
-    return hashes, same, vouched
+            if kind is not Staged:
+                linked.append(rel)
+    return hashes, same, vouched, linked
 
 
 def _same_bytes(out_dir: Path, rel: str, data, staging: Staging) -> bool:
