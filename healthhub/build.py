@@ -22,7 +22,7 @@ from .caching.cache import (
     code_version,
     digest,
     from_plain,
-    read_value,
+    read_manifest,
     to_plain,
 )
 from .loading.config import DEFAULT_CONFIG_FILE, Config, load_config
@@ -147,7 +147,7 @@ def check_output(options: BuildOptions) -> Path:
               "the folder you are in": Path.cwd(), "the build cache": options.cache_folder()}
 
     def previous_files() -> dict | None:
-        manifest = read_value(options.cache_folder(), "manifest")
+        manifest = read_manifest(options.cache_folder())
         if manifest.get("out") == str(out_dir):
             return manifest.get("files")
         return None
@@ -273,7 +273,9 @@ def _build(options: BuildOptions, progress: Progress | None, closing: contextlib
         warm_pages, warm_named = warm.pages, warm.named
 
     def load_named(name: str) -> dict:
-        return warm_named[name] if name in warm_named else cache.load(name)
+        if name in warm_named:
+            return warm_named[name]
+        return cache.load_manifest() if name == "manifest" else cache.load(name)
     if warm is not None:
         resets = cache.resets()
         closing.callback(lambda: warm.check_kept(cache, resets))  # after the build, however it ends
@@ -362,15 +364,15 @@ def _build(options: BuildOptions, progress: Progress | None, closing: contextlib
                 # names the list as it is now, so that build can find nothing changed (with the
                 # list as it was, every build that added a page made the next one a full one).
                 inputs = inputs_digest(options, config, people, scanned, stats, after)[0]
-            before = {"templates": templates, "related": related, "manifest": manifest, "plan": plan}
-            named = {"templates": {"memo": pages.template_memo}, "related": memo,
-                     "manifest": {"out": str(out_dir), "files": written.files}, "plan": pages.plan_memo}
+            before = {"templates": templates, "related": related, "plan": plan}
+            named = {"templates": {"memo": pages.template_memo}, "related": memo, "plan": pages.plan_memo}
             # The summary says "this output is what these inputs give". After a build whose
             # inputs could not be trusted by stat (a file changed seconds ago), no summary may
             # stand: an older one would match once that file is deleted again.
             summary = {} if racy else {"inputs": inputs, "out": str(out_dir), "diagnostics": to_plain(diagnostics),
                                        "counts": (len(site.articles), len(site.categories))}
-            save_cache(cache, stored, pages.pages, before, named, summary)
+            named["manifest"] = save_cache(cache, stored, pages.pages, before, named, summary,
+                                           (manifest, str(out_dir), written.files))
             if warm is not None:
                 warm.pages, warm.named, warm.digests, warm.planned = pages.pages, named, pages.digests, pages.planned
         diagnostics += cache_warning(cache, options)  # not subject to --strict: the site is right
@@ -429,14 +431,19 @@ def record_addresses(options: BuildOptions, published: set[str] | None) -> list[
     return []
 
 
-def save_cache(cache: Cache, stored: dict, pages: dict, before: dict, named: dict, summary: dict) -> None:
+def save_cache(cache: Cache, stored: dict, pages: dict, before: dict, named: dict, summary: dict,
+               manifest: tuple[dict, str, dict]) -> dict:
     """What this build made, in one transaction: its page records, its named records
-    (each written only when it changed) and the summary a build with nothing changed reads."""
+    (each written only when it changed), the output folder's manifest (the one loaded,
+    the folder, the files: Cache.store_manifest) and the summary a build with nothing
+    changed reads. Returns the manifest as the next build would load it."""
     with cache.transaction():
         cache.update_pages(stored, pages)
         for name, value in named.items():
             cache.update(name, before[name], value)
+        stored_manifest = cache.store_manifest(*manifest)
         cache.store("summary", summary)
+    return stored_manifest
 
 
 @dataclass
@@ -545,7 +552,7 @@ def unchanged_build(options: BuildOptions, config: Config, people: dict[str, Per
     summary = cache.load("summary")
     if summary.get("inputs") != inputs or summary.get("out") != str(out_dir):
         return None
-    manifest = cache.load("manifest")
+    manifest = cache.load_manifest()
     files = manifest.get("files")
     if manifest.get("out") != str(out_dir) or not files or not output_intact(out_dir, files):
         return None

@@ -232,3 +232,57 @@ def test_an_article_changed_while_the_build_reads_it_is_never_cached_under_its_o
     path.write_bytes(old)
     assert site_dir.build(search=False).ok
     assert "Old text of Alpha." in site_dir.read("health/a.html")
+
+
+def test_the_manifest_is_stored_as_changes_to_a_base_and_read_back_whole(tmp_path):
+    """Most rebuilds change a few of the output folder's files: only those entries are
+    written (Cache.store_manifest), and what is read back is the whole manifest; many
+    changes, or another folder, store a new base."""
+    files = {f"health/page-{n}.html": (n, n * 7, 1000 + n, b"hash %d" % n) for n in range(2000)}
+    with cache.Cache(tmp_path / "cache") as store:
+        first = store.store_manifest({}, "/site", files)
+        assert store.load_manifest()["files"] == files
+        edited = dict(files, **{"health/page-1.html": (9, 9, 9, b"new"), "pagefind/x.js": (1, 2, 3, None)})
+        del edited["health/page-2.html"]
+        second = store.store_manifest(first, "/site", edited)
+        assert second["base"].id == first["base"].id  # the changes only
+        assert store.load_manifest()["files"] == edited
+        many = {rel: entry[:3] + (b"other",) for rel, entry in edited.items()}
+        third = store.store_manifest(second, "/site", many)
+        assert third["base"].id != first["base"].id and store.load_manifest()["files"] == many
+        moved = store.store_manifest(third, "/elsewhere", many)
+        assert moved["base"].id != third["base"].id and store.load_manifest()["out"] == "/elsewhere"
+    with cache.Cache(tmp_path / "cache") as store:  # as the next process reads it
+        assert store.load_manifest()["files"] == many
+
+
+@pytest.mark.parametrize("damage", ["changes lost", "changes of before"])
+def test_a_manifest_whose_changes_are_lost_or_stale_never_leaves_a_wrong_page(two, damage):
+    """The manifest's changes stored apart from its base may be lost, or be an older
+    copy: the manifest then vouches for nothing or for files as they were, and every
+    page it no longer vouches for is rendered and written again."""
+    database = two.root / ".healthhub-cache" / cache.DATABASE
+    read = "SELECT value, checksum FROM named WHERE name = 'manifest changes'"
+    with sqlite3.connect(database) as connection:
+        before = connection.execute(read).fetchone()
+    sqlite3.connect(database).close()
+    two.write("articles/health/a.md", article("Alpha", body="Take one tablet of Alpha.\n"))
+    two.cli("--quiet", "--no-search", check=True)
+    with sqlite3.connect(database) as connection:
+        assert connection.execute(read).fetchone() != before  # the edit was stored as a change
+        if damage == "changes lost":
+            connection.execute("DELETE FROM named WHERE name = 'manifest changes'")
+        else:
+            connection.execute("UPDATE named SET value = ?, checksum = ? WHERE name = 'manifest changes'", before)
+    sqlite3.connect(database).close()
+    two.write("articles/health/b.md", article("Beta", body="Never take Beta with grapefruit.\n"))
+    result = two.cli("--quiet", "--no-search")
+    assert result.returncode == 0 and result.stderr == ""
+    assert "Take one tablet of Alpha." in two.read("health/a.html")
+    assert "Beta with grapefruit" in two.read("health/b.html") and "alcohol" not in two.read("health/b.html")
+    tree = two.tree()
+    clean = type(two)(two.root.parent / "clean")
+    for rel in ("articles/health/a.md", "articles/health/b.md"):
+        clean.write(rel, (two.root / rel).read_text(encoding="utf-8"))
+    clean.cli("--quiet", "--no-search", check=True)
+    assert tree == clean.tree()
