@@ -284,7 +284,7 @@ def _build(options: BuildOptions, progress: Progress | None, closing: contextlib
     # Markdown, Pillow, ICU or Babel, which they import).
     import jinja2
 
-    from .caching.incremental import PageCache
+    from .caching.incremental import PLAN_RECORDS, PageCache, plan_memo_from, plan_records
     from .rendering.i18n import catalog_warnings, load_catalogs
     from .rendering.images import build_pictures
     from .rendering.environment import make_environment
@@ -332,9 +332,9 @@ def _build(options: BuildOptions, progress: Progress | None, closing: contextlib
                 stored = {}
             found = looked.files if looked is not None else files_as_recorded(out_dir, manifest.get("files"))
             state = scan_output(out_dir, manifest.get("files"), found)
-            plan = load_named("plan")
+            plan = {name: load_named(name) for name in PLAN_RECORDS}
             pages = PageCache(env, site, stored, templates.get("memo"), state.verified, jobs, progress, staging,
-                              lap=timings.lap, plan_memo=plan, digests=warm.digests if warm is not None else None,
+                              lap=timings.lap, plan_memo=plan_memo_from(plan), digests=warm.digests if warm is not None else None,
                               planned=warm.planned if warm is not None else None, keep_planned=warm is not None)
             related = load_named("related")
             memo = dict(related)
@@ -364,8 +364,8 @@ def _build(options: BuildOptions, progress: Progress | None, closing: contextlib
                 # names the list as it is now, so that build can find nothing changed (with the
                 # list as it was, every build that added a page made the next one a full one).
                 inputs = inputs_digest(options, config, people, scanned, stats, after)[0]
-            before = {"templates": templates, "related": related, "plan": plan}
-            named = {"templates": {"memo": pages.template_memo}, "related": memo, "plan": pages.plan_memo}
+            before = {"templates": templates, "related": related, **plan}
+            named = {"templates": {"memo": pages.template_memo}, "related": memo, **plan_records(pages.plan_memo)}
             # The summary says "this output is what these inputs give". After a build whose
             # inputs could not be trusted by stat (a file changed seconds ago), no summary may
             # stand: an older one would match once that file is deleted again.

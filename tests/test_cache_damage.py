@@ -256,24 +256,27 @@ def test_the_manifest_is_stored_as_changes_to_a_base_and_read_back_whole(tmp_pat
         assert store.load_manifest()["files"] == many
 
 
-@pytest.mark.parametrize("damage", ["changes lost", "changes of before"])
-def test_a_manifest_whose_changes_are_lost_or_stale_never_leaves_a_wrong_page(two, damage):
-    """The manifest's changes stored apart from its base may be lost, or be an older
-    copy: the manifest then vouches for nothing or for files as they were, and every
-    page it no longer vouches for is rendered and written again."""
+@pytest.mark.parametrize("record", ["manifest changes", "plan bodies"])
+@pytest.mark.parametrize("damage", ["lost", "of before"])
+def test_a_record_stored_apart_that_is_lost_or_stale_never_leaves_a_wrong_page(two, record, damage):
+    """The manifest's changes, stored apart from its base, and the articles' body
+    codes, stored apart from the rest of the plan, may be lost or be an older copy:
+    the manifest then vouches for nothing or for files as they were, the plan for
+    bodies as they were, and every page they no longer vouch for is planned,
+    rendered and written again."""
     database = two.root / ".healthhub-cache" / cache.DATABASE
-    read = "SELECT value, checksum FROM named WHERE name = 'manifest changes'"
+    read = f"SELECT value, checksum FROM named WHERE name = '{record}'"
     with sqlite3.connect(database) as connection:
         before = connection.execute(read).fetchone()
     sqlite3.connect(database).close()
     two.write("articles/health/a.md", article("Alpha", body="Take one tablet of Alpha.\n"))
     two.cli("--quiet", "--no-search", check=True)
     with sqlite3.connect(database) as connection:
-        assert connection.execute(read).fetchone() != before  # the edit was stored as a change
-        if damage == "changes lost":
-            connection.execute("DELETE FROM named WHERE name = 'manifest changes'")
+        assert connection.execute(read).fetchone() != before  # the edit was stored there
+        if damage == "lost":
+            connection.execute("DELETE FROM named WHERE name = ?", (record,))
         else:
-            connection.execute("UPDATE named SET value = ?, checksum = ? WHERE name = 'manifest changes'", before)
+            connection.execute("UPDATE named SET value = ?, checksum = ? WHERE name = ?", (*before, record))
     sqlite3.connect(database).close()
     two.write("articles/health/b.md", article("Beta", body="Never take Beta with grapefruit.\n"))
     result = two.cli("--quiet", "--no-search")
