@@ -365,7 +365,7 @@ def _build(options: BuildOptions, progress: Progress | None, closing: contextlib
                 # list as it was, every build that added a page made the next one a full one).
                 inputs = inputs_digest(options, config, people, scanned, stats, after)[0]
             before = {"templates": templates, "related": related, **plan}
-            named = {"templates": {"memo": pages.template_memo}, "related": memo, **plan_records(pages.plan_memo)}
+            named = {"templates": {"memo": pages.template_memo}, "related": memo, **plan_records(pages.plan_memo, plan)}
             # The summary says "this output is what these inputs give". After a build whose
             # inputs could not be trusted by stat (a file changed seconds ago), no summary may
             # stand: an older one would match once that file is deleted again.

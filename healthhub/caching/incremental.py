@@ -25,6 +25,7 @@ import hashlib
 import itertools
 import multiprocessing
 import operator
+import secrets
 from typing import Callable
 
 import jinja2
@@ -608,22 +609,31 @@ class PageCache:
 PLAN_RECORDS = ("plan", "plan bodies")
 
 
-def plan_records(memo: dict) -> dict[str, dict]:
-    """A PageCache's plan_memo as the cache stores it: the body codes, which change
-    with every save, apart from the rest (the page list and sitemap entries, 0.5 MB at
-    10,000 articles, which a save that changes a body leaves as they were); each part
-    names the site's shape it was made for."""
-    rest = {key: value for key, value in memo.items() if key != "bodies"}
-    return {"plan": rest, "plan bodies": {"shape": memo.get("shape"), "bodies": memo.get("bodies")}}
+def plan_records(memo: dict, stored: dict[str, dict]) -> dict[str, dict]:
+    """A PageCache's plan_memo as the cache stores it, given what it stored last: the
+    shape and body codes, which change with every save, apart from the page list,
+    sitemap entries and related key (0.5 MB at 10,000 articles), which a save that
+    changes a body or what listings show leaves as they were. The codes name the
+    rest by an id, new whenever the rest changes, so a rest and codes that were not
+    stored together are never put together (plan_memo_from)."""
+    rest = {key: value for key, value in memo.items() if key not in ("shape", "bodies")}
+    last = stored.get("plan", {})
+    same = type(last.get("id")) is bytes and {key: value for key, value in last.items() if key != "id"} == rest
+    plan_id = last["id"] if same else secrets.token_bytes(8)
+    return {"plan": dict(rest, id=plan_id),
+            "plan bodies": {"plan": plan_id, "shape": memo.get("shape"), "bodies": memo.get("bodies")}}
 
 
 def plan_memo_from(records: dict[str, dict]) -> dict:
-    """plan_records' inverse; without the body codes when the two parts were not made
-    for the same shape (then no page's record is taken as known: every page is planned)."""
-    rest, bodies = records.get("plan", {}), records.get("plan bodies", {})
-    if rest.get("shape") is None or bodies.get("shape") != rest.get("shape") or type(bodies.get("bodies")) is not list:
-        return rest
-    return dict(rest, bodies=bodies["bodies"])
+    """plan_records' inverse; {} (every page is planned) when the two parts were not
+    stored together or one is missing."""
+    rest, codes = records.get("plan", {}), records.get("plan bodies", {})
+    if (type(rest.get("id")) is not bytes or codes.get("plan") != rest["id"] or type(codes.get("shape")) is not bytes
+            or type(codes.get("bodies")) is not list):
+        return {}
+    memo = {key: value for key, value in rest.items() if key != "id"}
+    memo.update(shape=codes["shape"], bodies=codes["bodies"])
+    return memo
 
 
 def _swapped_page(page: Page, swap: dict[str, Article]) -> Page:
