@@ -330,8 +330,8 @@ def _build(options: BuildOptions, progress: Progress | None, closing: contextlib
             templates = load_named("templates")
             if elsewhere:
                 stored = {}
-            found = looked.files if looked is not None else files_as_recorded(out_dir, manifest.get("files"))
-            state = scan_output(out_dir, manifest.get("files"), found)
+            state = (looked.state if looked is not None
+                     else scan_output(out_dir, manifest.get("files"), files_as_recorded(out_dir, manifest.get("files"))))
             plan = {name: load_named(name) for name in PLAN_RECORDS}
             pages = PageCache(env, site, stored, templates.get("memo"), state.verified, jobs, progress, staging,
                               lap=timings.lap, plan_memo=plan_memo_from(plan), digests=warm.digests if warm is not None else None,

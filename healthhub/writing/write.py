@@ -159,14 +159,17 @@ class LookedAt:
     """The output folder and the writer's spare as a look between builds found them
     (the live preview's, see serve.Rebuilder.tidy): the stat of every file in the
     folder, found holding exactly the files of `manifest` (the very dict it was
-    checked against: a build takes the look only for that one), and the spare's
-    listing. A build may take it instead of looking again only while nothing has
-    happened in either folder since, which the caller vouches for (watch.FolderGuard).
-    At 10,000 articles the two looks are 0.15-0.19 s of a rebuild after one save."""
+    checked against: a build takes the look only for that one), the spare's
+    listing, and the folder's state as scan_output works it out from those (15 ms
+    of a save at 10,000 articles, now between saves). A build may take it instead
+    of looking again only while nothing has happened in either folder since, which
+    the caller vouches for (watch.FolderGuard). At 10,000 articles the two looks
+    are 0.15-0.19 s of a rebuild after one save."""
 
     manifest: dict
     files: dict[str, FileStat]
     spare: Spare | None
+    state: OutputState
 
 
 def look_at_output(out_dir: Path, manifest: dict, watch: Callable[[list[Path]], bool]) -> LookedAt | None:
@@ -182,7 +185,7 @@ def look_at_output(out_dir: Path, manifest: dict, watch: Callable[[list[Path]], 
     if found is None:
         return None
     spare = _take_spare(spare_path, out_dir) if spare_path is not None else None
-    return LookedAt(manifest, found, spare)
+    return LookedAt(manifest, found, spare, scan_output(out_dir, manifest, found))
 
 
 class Staging:
