@@ -330,11 +330,13 @@ def _build(options: BuildOptions, progress: Progress | None, closing: contextlib
             templates = load_named("templates")
             if elsewhere:
                 stored = {}
+            recorded = manifest.get("files")
             state = (looked.state if looked is not None
-                     else scan_output(out_dir, manifest.get("files"), files_as_recorded(out_dir, manifest.get("files"))))
+                     else scan_output(out_dir, recorded, files_as_recorded(out_dir, recorded)))
             plan = {name: load_named(name) for name in PLAN_RECORDS}
             pages = PageCache(env, site, stored, templates.get("memo"), state.verified, jobs, progress, staging,
-                              lap=timings.lap, plan_memo=plan_memo_from(plan), digests=warm.digests if warm is not None else None,
+                              lap=timings.lap, plan_memo=plan_memo_from(plan),
+                              digests=warm.digests if warm is not None else None,
                               planned=warm.planned if warm is not None else None, keep_planned=warm is not None)
             related = load_named("related")
             memo = dict(related)

@@ -271,6 +271,6 @@ def render_site(env: jinja2.Environment, site: Site, assets: dict[str, bytes], s
         for slug, category in renamed:  # feed readers do not follow a page's refresh: the feed itself, also here
             outputs[paths.feed_path(slug)] = outputs[paths.feed_path(category.slug)]
     outputs["robots.txt"] = feeds.robots_txt(site.config)
-    if renamed or len(site.config.languages) > 1 or any(map(_ALIASES, site.articles)):  # (no loop in Python: every save)
+    if renamed or len(site.config.languages) > 1 or any(map(_ALIASES, site.articles)):  # (every save: no Python loop)
         outputs["_redirects"] = addresses.redirects_file(site)
     return outputs
