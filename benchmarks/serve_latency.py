@@ -7,7 +7,9 @@ site, opens an article in headless Chromium, then saves new text into that
 article several times. For each save: the time from just before the file is
 written to the first paint of the reloaded page (read from the browser's own
 Performance timeline, so how often the benchmark polls does not matter), and
-the build time the server printed. Prints a table of medians.
+the build time the server printed. Prints a table of medians. (A save that changes only
+pages is applied to the open page without a reload: then until the frame after the one
+that shows it.)
 """
 
 from __future__ import annotations
@@ -129,11 +131,25 @@ class Server:
 
 # --- measuring ---------------------------------------------------------------------------
 
-PAINTED_AT = """() => {
-  const paint = performance.getEntriesByType('paint').find(e => e.name === 'first-contentful-paint');
-  const nav = performance.getEntriesByType('navigation')[0];
-  return performance.timeOrigin + (paint ? paint.startTime : nav.domContentLoadedEventEnd);
-}"""
+# When the save's page was on the screen, as a time since the epoch (ms). The preview
+# applies a save that changed only pages to the open page in place (serving/browser/
+# preview.js): then it is the "healthhub-painted" mark the script makes in the frame after
+# the one that showed the new page (so at most a frame late); after a reload, the first
+# contentful paint of the new page.
+PAINTED_AT = """() => new Promise(resolve => {
+  const look = () => {
+    const applied = performance.getEntriesByName('healthhub-applied');
+    const painted = performance.getEntriesByName('healthhub-painted');
+    if (applied.length) {
+      if (painted.length < applied.length) return requestAnimationFrame(look);
+      return resolve(performance.timeOrigin + painted[painted.length - 1].startTime);
+    }
+    const paint = performance.getEntriesByType('paint').find(e => e.name === 'first-contentful-paint');
+    const nav = performance.getEntriesByType('navigation')[0];
+    resolve(performance.timeOrigin + (paint ? paint.startTime : nav.domContentLoadedEventEnd));
+  };
+  look();
+})"""
 
 
 def measure(page, server: Server, source: Path, page_url: str, edits: int,

@@ -143,6 +143,75 @@ def test_an_edit_shows_up_in_the_open_page(site_dir, start, page):
     assert "Second version with new advice." in site_dir.read("health/knee.html")
 
 
+def test_a_save_is_applied_to_the_open_page_in_place(site_dir, start, page):
+    """No reload: what the page's scripts set up and the focus stay, the page stays
+    scrolled where it was (give or take the new paragraph); the new words, title and
+    heading are there."""
+    long_body = "".join(f"Paragraph {n} about knees and rest.\n\n" for n in range(80))
+    knee = site_dir.write("articles/health/knee.md", article("Knee pain", body=long_body))
+    server = start()
+    page.set_viewport_size({"width": 390, "height": 700})
+    page.goto(server.url + "health/knee.html")
+    live(page)
+    page.locator(".skip-link").focus()
+    page.evaluate("() => { window.sameDocument = true; window.scrollTo(0, 1500); }")
+    save(knee, article("Knee pain, when to worry", body="A new first paragraph.\n\n" + long_body))
+    expect(page.locator(".article-body")).to_contain_text("A new first paragraph.", timeout=WAIT_MS)
+    expect(page.locator("h1")).to_have_text("Knee pain, when to worry")
+    assert page.title().startswith("Knee pain, when to worry")
+    assert page.evaluate("() => window.sameDocument === true")
+    assert 1500 <= page.evaluate("() => window.scrollY") < 1600
+    assert page.evaluate("() => document.activeElement.className") == "skip-link"
+    # the version the page knows is the new build's: a reconnection does not reload it
+    assert page.evaluate("() => fetch('/__healthhub/build').then(r => r.text())") == page.evaluate(
+        "() => document.querySelector('script[data-healthhub-preview][data-version]').dataset.version")
+    # one copy of the preview's scripts, as on a page just loaded
+    assert page.locator("script[data-healthhub-preview]").count() == 2
+
+
+def test_a_save_that_changes_what_the_page_runs_reloads_it(site_dir, start, page):
+    """A template that adds a script: applied in place the new script would not run."""
+    site_dir.write("articles/health/knee.md", article("Knee pain"))
+    server = start()
+    page.goto(server.url + "health/knee.html")
+    live(page)
+    page.evaluate("() => { window.sameDocument = true; }")
+    base = site_dir.templates / "base.html"
+    base.write_text(base.read_text(encoding="utf-8").replace(
+        "</body>", "<script>document.body.dataset.ran = 'yes';</script></body>"), encoding="utf-8")
+    expect(page.locator("body")).to_have_attribute("data-ran", "yes", timeout=WAIT_MS)
+    assert page.evaluate("() => window.sameDocument === undefined")
+
+
+def test_a_new_picture_under_the_same_name_reloads_the_page(site_dir, start, page):
+    from PIL import Image
+
+    def picture(color: str) -> None:
+        Image.new("RGB", (40, 30), color).save(site_dir.articles / "health" / "knee.png")
+
+    site_dir.write("articles/health/knee.md", article("Knee pain", body="![A knee](knee.png)\n"))
+    picture("red")
+    server = start()
+    page.goto(server.url + "health/knee.html")
+    live(page)
+    page.evaluate("() => { window.sameDocument = true; }")
+    time.sleep(1.1)  # a new mtime second
+    picture("blue")
+    page.wait_for_function("() => window.sameDocument === undefined", timeout=WAIT_MS)
+    expect(page.locator(".article-body img").first).to_be_visible()
+    server.wait_for_output(r"after a change to .*knee\.png")
+
+
+def test_an_open_page_whose_article_is_deleted_shows_the_404_page(site_dir, start, page):
+    knee = site_dir.write("articles/health/knee.md", article("Knee pain"))
+    site_dir.write("articles/health/back.md", article("Back pain"))
+    server = start()
+    page.goto(server.url + "health/knee.html")
+    live(page)
+    knee.unlink()
+    expect(page.locator("h1")).to_have_text("Page not found", timeout=WAIT_MS)
+
+
 def test_two_quick_saves_end_with_the_second_text(site_dir, start, page):
     knee = site_dir.write("articles/health/knee.md", article("Knee pain", body="Original.\n"))
     server = start()
@@ -522,7 +591,7 @@ def test_missing_pages_get_the_sites_404_page(site_dir, start):
     site_dir.write("articles/health/knee.md", article("Knee pain"))
     server = start()
     status, body = raw_get(server.port, "/health/no-such-page.html")
-    assert status == 404 and b"Page not found" in body and b"/livereload.js" in body
+    assert status == 404 and b"Page not found" in body and b'src="/__healthhub/preview.js"' in body
     for target in ("/health", "//health", "/%2Fhealth"):
         with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
             sock.sendall(f"GET {target} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".encode())
@@ -634,13 +703,13 @@ def test_a_moved_page_is_remembered_across_saves_that_move_nothing():
     save that moves nothing keeps them as they were, and an address in use again is
     no longer redirected."""
     state = hs.ServeState()
-    hs.publish(state, hs.Outcome((), {"articles/a.md": "health/a.html", "articles/b.md": "health/b.html"}), None)
-    hs.publish(state, hs.Outcome((), {"articles/a.md": "health/a2.html", "articles/b.md": "health/b.html"}), None)
+    hs.publish(state, hs.Outcome((), {"articles/a.md": "health/a.html", "articles/b.md": "health/b.html"}), [hs.RELOAD])
+    hs.publish(state, hs.Outcome((), {"articles/a.md": "health/a2.html", "articles/b.md": "health/b.html"}), [hs.RELOAD])
     assert state.moved == {"health/a.html": "health/a2.html"}
     for _ in range(2):  # saves that changed only words
-        hs.publish(state, hs.Outcome((), {"articles/a.md": "health/a2.html", "articles/b.md": "health/b.html"}), None)
+        hs.publish(state, hs.Outcome((), {"articles/a.md": "health/a2.html", "articles/b.md": "health/b.html"}), [hs.RELOAD])
         assert state.moved == {"health/a.html": "health/a2.html"}
-    hs.publish(state, hs.Outcome((), {"articles/a.md": "health/a.html", "articles/b.md": "health/b.html"}), None)
+    hs.publish(state, hs.Outcome((), {"articles/a.md": "health/a.html", "articles/b.md": "health/b.html"}), [hs.RELOAD])
     assert state.moved == {"health/a2.html": "health/a.html"}
 
 
@@ -857,11 +926,19 @@ def test_wakers_wake_on_a_change_and_on_stop(tmp_path):
         polling.close()
 
 
-def test_css_only_changes_are_told_apart(tmp_path):
+def test_what_the_open_pages_are_told_depends_on_what_changed(tmp_path):
     static = tmp_path / "templates" / "static"
-    assert hs.stylesheets_only([str(static / "style.css")], static) == ["assets/style.css"]
-    assert hs.stylesheets_only([str(static / "style.css"), str(tmp_path / "templates" / "base.html")], static) is None
-    assert hs.stylesheets_only([str(tmp_path / "articles" / "x.css")], static) is None
+    article, template = str(tmp_path / "articles" / "a.md"), str(tmp_path / "templates" / "base.html")
+    assert hs.browser_update([str(static / "style.css")], static) == ["assets/style.css"]
+    assert hs.browser_update([str(static / "style.css"), template], static) == [hs.RELOAD]
+    assert hs.browser_update([str(tmp_path / "articles" / "x.css")], static) == [hs.RELOAD]
+    # articles, templates, the config: only pages change, applied to the open page in place
+    assert hs.browser_update([article, template, str(tmp_path / "healthhub.yaml")], static) == [hs.PAGES_ONLY]
+    # a picture or a script keeps its address with new bytes: the page is loaded again
+    assert hs.browser_update([article, str(tmp_path / "articles" / "knee.png")], static) == [hs.RELOAD]
+    assert hs.browser_update([str(static / "search.js")], static) == [hs.RELOAD]
+    assert hs.browser_update([str(static / "page.html")], static) == [hs.RELOAD]
+    assert hs.browser_update([], static) == [hs.RELOAD]
 
 
 def test_the_error_panel_escapes_messages():

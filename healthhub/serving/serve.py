@@ -7,7 +7,9 @@ output folder as it was; the browser then shows the errors over the page.
 
 Pieces: a watcher thread polls the sources (articles, templates, config) and
 rebuilds; the Tornado loop serves files from the output folder and tells the
-open pages to reload through livereload's WebSocket protocol and script; after
+open pages through livereload's WebSocket protocol and script to reload, swap
+their stylesheets, or (browser/preview.js) apply a save that changed only pages
+to the page in place; after
 each build, the search index is brought up to date in the background
 (searchindex.py) and served from a folder of its own.
 livereload's own watcher is not used: it drops any change that comes less than
@@ -18,8 +20,10 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import functools
 import gc
 import html
+import importlib.resources
 import io
 import itertools
 import json
@@ -79,6 +83,7 @@ LOCKED_RETRY_SECONDS = 0.5
 IDLE_SECONDS = 1.0
 SPARE_BEHIND = 64  # files a build wrote or removed beyond which tidy brings the spare up to date
 STATUS_PATH = "/__healthhub/build"
+PREVIEW_JS_PATH = "/__healthhub/preview.js"
 EXIT_OK, EXIT_USAGE = 0, 2
 
 
@@ -102,17 +107,30 @@ def watched_roots(options: BuildOptions) -> list[Path]:
     return [options.articles_dir, options.templates_dir, config, authors, Path("glossary.yaml")]
 
 
-def stylesheets_only(changed: list[str], static_dir: Path) -> list[str] | None:
-    """When every change is a .css file under templates/static, their site paths
-    (assets/...), so the browser can swap the stylesheets without reloading the page."""
-    static = os.path.realpath(static_dir)
-    assets = []
-    for path in changed:
-        real = os.path.realpath(path)
-        if not path.lower().endswith(".css") or not real.startswith(static + os.sep):
-            return None
-        assets.append(paths.asset_path(Path(os.path.relpath(real, static)).as_posix()))
-    return assets or None
+# What the open pages are told to do after a build: livereload.js swaps the
+# stylesheets named in place, and reloads the page for any other path except
+# PAGES_ONLY, which browser/preview.js applies to the page in place.
+PAGES_ONLY = "healthhub:pages"
+RELOAD = "index.html"
+# Sources whose change can only change pages (and feeds, the sitemap): no file a page
+# loads keeps its address with new bytes, so the page fetched again is all there is to show.
+PAGE_SOURCES = (".md", ".markdown", ".html", ".htm", ".yaml", ".yml", ".po")
+
+
+def browser_update(changed: list[str], static_dir: Path) -> list[str]:
+    """The paths the open pages are sent for a build after `changed` (source file names):
+    when every change is a .css file under templates/static, their site paths
+    (assets/...), so the browser swaps the stylesheets without reloading the page; when
+    every change is to articles, templates, the config or catalogs, PAGES_ONLY; else
+    RELOAD."""
+    static = os.path.realpath(static_dir) + os.sep
+    reals = [os.path.realpath(path) for path in changed]
+    if reals and all(path.lower().endswith(".css") and real.startswith(static) for path, real in zip(changed, reals)):
+        return [paths.asset_path(Path(os.path.relpath(real, static)).as_posix()) for real in reals]
+    if reals and all(path.lower().endswith(PAGE_SOURCES) and not real.startswith(static)
+                     for path, real in zip(changed, reals)):
+        return [PAGES_ONLY]
+    return [RELOAD]
 
 
 # --- what the browser is told -------------------------------------------------------
@@ -194,24 +212,28 @@ def error_overlay(errors: tuple[str, ...], out_name: str) -> str:
     )
 
 
-def reload_script(version: str) -> str:
-    """Loads livereload.js from this server; after each (re)connection it asks which
-    build is current and reloads if this page is older (a save made while the page was
-    loading would otherwise be missed)."""
-    return (
-        "<script>(function(){"
-        f"var version={json.dumps(version)};"
-        "var port=location.port||(location.protocol==='https:'?443:80);"
-        "var s=document.createElement('script');"
-        "s.src='/livereload.js?host='+location.hostname+'&port='+port;"
-        "document.head.appendChild(s);"
-        "document.addEventListener('LiveReloadConnect',function(){"
-        f"fetch('{STATUS_PATH}',{{cache:'no-store'}}).then(function(r){{return r.text();}})"
-        ".then(function(t){if(t.trim()!==version){location.reload();}})"
-        ".catch(function(){});"
-        "});"
-        "})();</script>"
-    )
+def preview_script(version: str) -> str:
+    """The preview's script tag (browser/preview.js): it connects to this server, applies
+    a save that changed only pages to the open page in place, and after each
+    (re)connection reloads the page if it is older than `version` (a save made while the
+    page was loading would otherwise be missed)."""
+    return (f'<script src="{PREVIEW_JS_PATH}" data-healthhub-preview '
+            f'data-version="{html.escape(version, quote=True)}"></script>')
+
+
+@functools.cache
+def preview_js() -> bytes:
+    """morphdom (MIT, vendored in browser/: the DOM morphing Eleventy's and Phoenix's
+    previews use) then HealthHub's preview script, as one file. morphdom is given a
+    `module` of its own so that it defines no global in the author's page."""
+    folder = importlib.resources.files(__package__) / "browser"
+    return b"".join((
+        b"(function(){var module={exports:{}},exports=module.exports;\n",
+        (folder / "morphdom-umd.min.js").read_bytes(),
+        b"\nvar morphdom=module.exports;\n",
+        (folder / "preview.js").read_bytes(),
+        b"})();\n",
+    ))
 
 
 def inject(page: bytes, extra: str) -> bytes:
@@ -334,7 +356,7 @@ class SiteHandler(HostCheck, tornado.web.RequestHandler):
                     b"</head><body><h1>Not found</h1><p>There is no page at this address.</p></body></html>")
         kind = content_type(path)
         if kind.startswith("text/html"):
-            extra = reload_script(self.state.version)
+            extra = preview_script(self.state.version)
             if self.state.outcome.errors:
                 extra = error_overlay(self.state.outcome.errors, self.out_name) + extra
             data = inject(data, extra)
@@ -376,6 +398,13 @@ class StatusHandler(HostCheck, tornado.web.RequestHandler):
         self.write(self.state.version)
 
 
+class PreviewScriptHandler(HostCheck, tornado.web.RequestHandler):
+    def get(self):
+        self.set_header("Cache-Control", "no-store")
+        self.set_header("Content-Type", "text/javascript; charset=utf-8")
+        self.write(preview_js())
+
+
 class ReloadSocket(HostCheck, LiveReloadHandler):
     """livereload's WebSocket protocol, with the open pages kept per server (not in a
     class attribute) and registered at the handshake, so a page that has just
@@ -410,6 +439,7 @@ def make_app(root: Path, state: ServeState, out_name: str, any_host: bool = Fals
             (r"/livereload", ReloadSocket, {"state": state}),
             (r"/livereload\.js", LiveReloadJSHandler),
             (STATUS_PATH.replace(".", r"\."), StatusHandler, {"state": state}),
+            (PREVIEW_JS_PATH.replace(".", r"\."), PreviewScriptHandler),
             (r"/.*", SiteHandler, {"root": root, "state": state, "out_name": out_name}),
         ],
         log_function=_log_request,
@@ -423,7 +453,7 @@ def _log_request(handler: tornado.web.RequestHandler) -> None:
         print(f"serve: {handler.get_status()} {handler.request.method} {handler.request.uri}", file=sys.stderr)
 
 
-def publish(state: ServeState, outcome: Outcome, stylesheets: list[str] | None) -> None:
+def publish(state: ServeState, outcome: Outcome, targets: list[str]) -> None:
     """Record a rebuild and tell the open pages (runs on the event loop)."""
     previous = state.outcome
     if outcome.errors:  # keep what the last good build knew about pages
@@ -440,10 +470,8 @@ def publish(state: ServeState, outcome: Outcome, stylesheets: list[str] | None) 
     if outcome.errors == previous.errors and not outcome.output_changed:
         return
     state.generation += 1
-    if stylesheets and outcome.errors == previous.errors:
-        targets = stylesheets
-    else:
-        targets = ["index.html"]  # any non-CSS path makes livereload.js reload the page
+    if outcome.errors != previous.errors:  # the error panel comes and goes with a reload
+        targets = [RELOAD]
     for target in targets:
         message = {"command": "reload", "path": target, "liveCSS": True, "liveImg": True}
         for client in list(state.clients):
@@ -541,7 +569,7 @@ class Rebuilder:
     made after it is seen by the watcher (its events wait until the build is done)
     and built next, as a save made during the build."""
 
-    def __init__(self, options: ServeOptions, on_outcome: Callable[[Outcome, list[str] | None], None],
+    def __init__(self, options: ServeOptions, on_outcome: Callable[[Outcome, list[str]], None],
                  say: Callable[[str], None], tell: Callable[[str], None], index: BackgroundIndex | None = None):
         self.options = options
         self.index = index  # the search index, brought up to date after each build
@@ -734,8 +762,7 @@ class Rebuilder:
                 break
             if outcome.errors and self.take() != now:
                 continue  # saved again during the build: build that before showing errors
-            stylesheets = stylesheets_only(changed, self.options.build.templates_dir / "static")
-            self.on_outcome(outcome, stylesheets)
+            self.on_outcome(outcome, browser_update(changed, self.options.build.templates_dir / "static"))
             self.update_index()
             if self.waker.still(IDLE_SECONDS):
                 self.tidy()
@@ -811,9 +838,9 @@ def serve(options: ServeOptions) -> int:
         stopping = asyncio.Event()
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, stopping.set)
-        def on_outcome(outcome: Outcome, sheets: list[str] | None) -> None:
+        def on_outcome(outcome: Outcome, targets: list[str]) -> None:
             try:
-                loop.call_soon_threadsafe(publish, state, outcome, sheets)
+                loop.call_soon_threadsafe(publish, state, outcome, targets)
             except RuntimeError:  # the loop has closed: the server is stopping
                 pass
 

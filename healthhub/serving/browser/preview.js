@@ -1,0 +1,115 @@
+/* HealthHub's live preview, in each page the preview server sends (never in the built site).
+ *
+ * Connects to the server through livereload.js. When the server says a save changed
+ * only pages ("healthhub:pages"), the open page is fetched again and applied in place
+ * with morphdom (`morphdom` is defined before this file, see serve.preview_js): the
+ * elements that did not change stay as they are, and so do the scroll position, the
+ * focus and what the page's scripts set up. No navigation, so the new text is on the
+ * screen sooner and without a blank flash. Whatever it cannot apply that way (the page
+ * moved or is gone, its scripts or stylesheets changed, an error) reloads the page, as
+ * stylesheets, images and every other change do through livereload.js itself.
+ */
+(function () {
+  "use strict";
+  var PAGES = "healthhub:pages";
+  var STATUS = "/__healthhub/build";
+  var OURS = "data-healthhub-preview";  // on the elements the preview adds to a page
+
+  // The build this page shows (morphdom brings the attribute up to date with the page).
+  function version() {
+    var script = document.querySelector("script[" + OURS + "][data-version]");
+    return script ? script.getAttribute("data-version") : "";
+  }
+
+  // What a page runs and what styles it: when a save changed these, the new page is
+  // loaded, since the old scripts would go on running and a changed one would not run.
+  function resources(doc) {
+    var found = [];
+    var nodes = doc.querySelectorAll("script, link[rel], base, meta[http-equiv]");
+    for (var i = 0; i < nodes.length; i++) {
+      var node = nodes[i];
+      if (node.hasAttribute(OURS)) {
+        continue;
+      }
+      if (node.tagName === "SCRIPT") {
+        var type = (node.getAttribute("type") || "").trim().toLowerCase();
+        if (type === "application/ld+json" || type === "application/json") {
+          continue;  // data (structured data for search engines): nothing runs
+        }
+        found.push("script " + type + " " + (node.getAttribute("src") || node.textContent));
+      } else if (node.tagName !== "LINK" || /\b(stylesheet|preload|modulepreload|import)\b/i.test(node.rel)) {
+        // (livereload.js swaps a changed stylesheet for a copy with "livereload=N" added)
+        found.push(node.outerHTML.replace(/(\?|&amp;|&)livereload=\d+/, ""));
+      }
+    }
+    return found.join("\n");
+  }
+
+  var latest = 0;
+
+  function applyPage() {
+    var mine = ++latest;
+    fetch(location.href, {cache: "no-store", credentials: "same-origin"}).then(function (response) {
+      var type = response.headers.get("Content-Type") || "";
+      if (!response.ok || response.redirected || type.indexOf("text/html") !== 0) {
+        throw new Error("not the same page");
+      }
+      return response.text();
+    }).then(function (text) {
+      if (mine !== latest) {
+        return;  // a later save's page is on its way
+      }
+      var next = new DOMParser().parseFromString(text, "text/html");
+      if (next.compatMode !== document.compatMode || resources(next) !== resources(document)) {
+        throw new Error("other scripts or stylesheets");
+      }
+      morphdom(document.documentElement, next.documentElement, {
+        onBeforeElUpdated: function (from, to) {
+          return !from.isEqualNode(to);
+        },
+        onBeforeNodeDiscarded: function (node) {
+          return !(node.nodeType === 1 && node.hasAttribute(OURS));
+        }
+      });
+      performance.mark("healthhub-applied");
+      // The mark benchmarks/serve_latency.py reads: the frame after the one that shows the page.
+      requestAnimationFrame(function () {
+        requestAnimationFrame(function () {
+          performance.mark("healthhub-painted");
+        });
+      });
+    }).catch(function () {
+      location.reload();
+    });
+  }
+
+  function HealthHubPreview() {}
+  HealthHubPreview.identifier = "healthhub";
+  HealthHubPreview.version = "1";
+  HealthHubPreview.prototype.reload = function (path) {
+    if (path !== PAGES || typeof fetch !== "function" || typeof DOMParser !== "function") {
+      return false;  // livereload.js does the rest: stylesheets in place, anything else a reload
+    }
+    applyPage();
+    return true;
+  };
+  window.LiveReloadPluginHealthHub = HealthHubPreview;  // livereload.js takes LiveReloadPlugin* when it loads
+
+  // After each (re)connection: a page of an older build (a save made while it was
+  // loading, or while the server was away) is reloaded.
+  document.addEventListener("LiveReloadConnect", function () {
+    fetch(STATUS, {cache: "no-store"}).then(function (response) {
+      return response.text();
+    }).then(function (text) {
+      if (text.trim() !== version()) {
+        location.reload();
+      }
+    }).catch(function () {});
+  });
+
+  var port = location.port || (location.protocol === "https:" ? 443 : 80);
+  var script = document.createElement("script");
+  script.src = "/livereload.js?host=" + location.hostname + "&port=" + port;
+  script.setAttribute(OURS, "");
+  document.head.appendChild(script);
+})();
