@@ -165,14 +165,17 @@ def resolve_glossary(options: BuildOptions, config: Config) -> tuple[Config, lis
 
 
 def build(options: BuildOptions, progress: Progress | None = None, warm: WarmState | None = None,
-          taken: Taken | None = None, looked: LookedAt | None = None) -> BuildResult:
+          taken: Taken | None = None, looked: LookedAt | None = None,
+          on_written: Callable[[Site, WriteResult], None] | None = None) -> BuildResult:
     """Build the site (see _build). A process that builds the same site again and again
     (the live preview) passes the same `warm` state each time (see warm.py), the
     stats of the article files it took just before, if it did (see scan.Taken), and
-    its look at the output folder, when nothing happened there since (write.LookedAt)."""
+    its look at the output folder, when nothing happened there since (write.LookedAt).
+    `on_written` is called once the new site is in the output folder, before the cache
+    is saved: the build succeeds from there on (the preview tells the browser then)."""
     try:
         try:
-            return _cached_build(options, progress, warm, taken, looked)
+            return _cached_build(options, progress, warm, taken, looked, on_written)
         except BodyMissing:
             # A body the cache promised is gone or damaged: never trust the rest
             # of that cache either, build again from the sources.
@@ -183,9 +186,10 @@ def build(options: BuildOptions, progress: Progress | None = None, warm: WarmSta
                 options = dataclasses.replace(options, use_cache=False)
             cache.close()
             try:
-                return _cached_build(options, progress, warm, taken)
+                return _cached_build(options, progress, warm, taken, on_written=on_written)
             except BodyMissing:  # the cache could not be emptied: without it
-                return _cached_build(dataclasses.replace(options, use_cache=False), progress, None, taken)
+                return _cached_build(dataclasses.replace(options, use_cache=False), progress, None, taken,
+                                     on_written=on_written)
     except BaseException:
         if warm is not None:  # whatever went wrong, the next build starts from the cache and a scan
             warm.forget()
@@ -194,10 +198,11 @@ def build(options: BuildOptions, progress: Progress | None = None, warm: WarmSta
 
 
 def _cached_build(options: BuildOptions, progress: Progress | None, warm: WarmState | None = None,
-                  taken: Taken | None = None, looked: LookedAt | None = None) -> BuildResult:
+                  taken: Taken | None = None, looked: LookedAt | None = None,
+                  on_written: Callable[[Site, WriteResult], None] | None = None) -> BuildResult:
     """_build, with the cache it opens closed after it (even when it fails)."""
     with contextlib.ExitStack() as closing:
-        return _build(options, progress, closing, warm, taken, looked)
+        return _build(options, progress, closing, warm, taken, looked, on_written)
 
 
 class Timings:
@@ -228,7 +233,7 @@ class Timings:
 
 def _build(options: BuildOptions, progress: Progress | None, closing: contextlib.ExitStack,
            warm: WarmState | None = None, taken: Taken | None = None,
-           looked: LookedAt | None = None) -> BuildResult:
+           looked: LookedAt | None = None, on_written: Callable[[Site, WriteResult], None] | None = None) -> BuildResult:
     """Build the site. Content problems come back as diagnostics (ok=False) and
     leave the output folder untouched; config problems raise ConfigError.
 
@@ -360,6 +365,8 @@ def _build(options: BuildOptions, progress: Progress | None, closing: contextlib
                 diagnostics.append(error(display_path(options.out_dir), 1, 1, str(exc)))
                 return BuildResult(False, diagnostics, site, None, time.perf_counter() - started, reparsed)
             diagnostics += record_addresses(options, published)
+            if on_written is not None:
+                on_written(site, written)
             after = addresses_state(options) if inputs is not None else guard
             if after != guard:
                 # This build updated the guard's list, which the next build reads: the summary

@@ -766,6 +766,44 @@ def test_between_saves_the_server_readies_what_the_next_save_needs(site_dir, mon
         rebuilder.close()
 
 
+def test_the_browser_is_told_once_the_new_site_is_written_before_the_cache_is_saved(site_dir, monkeypatch):
+    """build_now's `publish` comes with the new page already in the output folder and
+    before the cache is saved; a failed build publishes nothing early."""
+    from healthhub.caching.cache import Cache
+
+    monkeypatch.chdir(site_dir.root)
+    knee = site_dir.write("articles/health/knee.md", article("Knee pain", body="Old text.\n"))
+    options = hs.ServeOptions(site_dir.options(drafts=True, search=False))
+    rebuilder = hs.Rebuilder(options, on_outcome=lambda outcome, targets: None, say=print, tell=print)
+    events: list[str] = []
+    store_manifest = Cache.store_manifest
+
+    def storing(self, *args, **kwargs):
+        events.append("cache saved")
+        return store_manifest(self, *args, **kwargs)
+    monkeypatch.setattr(Cache, "store_manifest", storing)
+
+    def publish(outcome) -> None:
+        events.append("published: " + ("New text." in site_dir.read("health/knee.html")) * "new page")
+        assert outcome.errors == () and outcome.output_changed
+        assert outcome.pages["articles/health/knee.md"] == "health/knee.html"
+    try:
+        rebuilder.take_current()
+        assert rebuilder.build_now([]).errors == ()
+        events.clear()
+        save(knee, article("Knee pain", body="New text.\n"))
+        rebuilder.take_current()
+        outcome = rebuilder.build_now([str(knee)], publish)
+        assert events == ["published: new page", "cache saved"]
+        assert outcome.errors == () and outcome.pages["articles/health/knee.md"] == "health/knee.html"
+        events.clear()
+        save(knee, "---\ntitle: [Knee\n---\n")
+        rebuilder.take_current()
+        assert rebuilder.build_now([str(knee)], publish).errors and not any("published" in e for e in events)
+    finally:
+        rebuilder.close()
+
+
 def test_a_save_takes_the_look_at_the_output_folder_only_if_nothing_touched_it(site_dir, monkeypatch):
     """Rebuilder.tidy looks at the output folder and the spare and watches them: the next
     build takes that look (and the site is what a build that looks again makes), unless
@@ -778,9 +816,9 @@ def test_a_save_takes_the_look_at_the_output_folder_only_if_nothing_touched_it(s
     took: list[bool] = []
     run_build = hs.run_build
 
-    def noting(*args):
-        took.append(args[-1] is not None)
-        return run_build(*args)
+    def noting(options, debug, warm, taken, looked, *rest):
+        took.append(looked is not None)
+        return run_build(options, debug, warm, taken, looked, *rest)
     monkeypatch.setattr(hs, "run_build", noting)
     back = site_dir.out / "health" / "back.html"
     try:

@@ -55,12 +55,13 @@ from .. import paths
 from ..loading.config import DEFAULT_CONFIG_FILE
 from ..loading.scan import display_path
 from ..errors import ConfigError, print_diagnostics
+from ..loading.model import Site
 from ..loading.people import DEFAULT_AUTHORS_FILE
 from ..loading.scan import Taken
 from ..loading.sources import StandingParser
 from ..rendering.search import INDEX_FOLDER, has_searchable_pages
 from ..writing.safety import OutputRefused, output_folder
-from ..writing.write import LookedAt, look_at_output, make_spare
+from ..writing.write import LookedAt, WriteResult, look_at_output, make_spare
 from .searchindex import BackgroundIndex
 from .watch import (
     FolderGuard,
@@ -484,10 +485,12 @@ def publish(state: ServeState, outcome: Outcome, targets: list[str]) -> None:
 # --- building -----------------------------------------------------------------------
 
 def run_build(options: BuildOptions, debug: bool, warm: WarmState | None = None,
-              taken: Taken | None = None, looked: LookedAt | None = None) -> tuple[Outcome, BuildResult | None]:
-    """One build, as the server reports it; never raises for an author's mistake."""
+              taken: Taken | None = None, looked: LookedAt | None = None,
+              on_written: Callable | None = None) -> tuple[Outcome, BuildResult | None]:
+    """One build, as the server reports it; never raises for an author's mistake.
+    (`on_written`: see build.build.)"""
     try:
-        result = build(options, warm=warm, taken=taken, looked=looked)
+        result = build(options, warm=warm, taken=taken, looked=looked, on_written=on_written)
     except ConfigError as exc:
         return Outcome(tuple(d.format() for d in exc.diagnostics)), None
     except BuildLocked:
@@ -625,19 +628,30 @@ class Rebuilder:
             self.waker.close()
             self.waker = PollingWaker()
 
-    def build_now(self, changed: list[str]) -> Outcome:
-        """Build, print what happened, return the outcome (no browser message)."""
+    def build_now(self, changed: list[str], publish: Callable[[Outcome], None] | None = None) -> Outcome:
+        """Build, print what happened, return the outcome. `publish` (if given) is called
+        with a successful build's outcome as soon as the new site is in the output folder,
+        before the build saves its cache: the browser fetches the new page meanwhile
+        (about 25 ms sooner at 10,000 articles)."""
         self.building.set()
         if self.index is not None:
             self.index.pause()  # Pagefind must not read a site folder being swapped
+        early: list[Outcome] = []
+
+        def on_written(site: Site, result: WriteResult) -> None:
+            early.append(Outcome((), self.page_map(site.articles), bool(result.written or result.removed)))
+            if publish is not None:
+                publish(early[0])
         try:
             started = time.perf_counter()
             taken = Taken(self.snapshot, self.snapshot_began) if self.snapshot_began else None
             looked, self.looked = self.looked, None  # a build changes both folders: look again after it
             if looked is not None and not self.output_guard.untouched():
                 looked = None
-            outcome, result = run_build(self.options.build, self.options.debug, self.warm, taken, looked)
-            if not outcome.errors and result is not None and result.site is not None:
+            outcome, result = run_build(self.options.build, self.options.debug, self.warm, taken, looked, on_written)
+            if not outcome.errors and early:
+                outcome = early[0]
+            elif not outcome.errors and result is not None and result.site is not None:
                 outcome = replace(outcome, pages=self.page_map(result.site.articles))
             seconds = time.perf_counter() - started
         finally:
@@ -750,8 +764,14 @@ class Rebuilder:
             if now == before and not retry:
                 continue
             changed = changed_paths(before, now)
+            update = browser_update(changed, self.options.build.templates_dir / "static")
+            told: list[Outcome] = []
+
+            def publish(outcome: Outcome) -> None:
+                told.append(outcome)
+                self.on_outcome(outcome, update)
             try:
-                outcome = self.build_now(changed)
+                outcome = self.build_now(changed, publish)
             except BuildLocked as exc:
                 self.say(f"error: {exc}; trying again")
                 retry = True
@@ -762,7 +782,8 @@ class Rebuilder:
                 break
             if outcome.errors and self.take() != now:
                 continue  # saved again during the build: build that before showing errors
-            self.on_outcome(outcome, browser_update(changed, self.options.build.templates_dir / "static"))
+            if not told or told[0] is not outcome:  # (a build that failed after writing: its errors)
+                self.on_outcome(outcome, update)
             self.update_index()
             if self.waker.still(IDLE_SECONDS):
                 self.tidy()
