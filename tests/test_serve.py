@@ -183,6 +183,30 @@ def test_a_save_that_changes_what_the_page_runs_reloads_it(site_dir, start, page
     assert page.evaluate("() => window.sameDocument === undefined")
 
 
+def test_a_page_its_scripts_or_reader_changed_is_reloaded_not_undone(site_dir, start, page):
+    """Applied in place, the new page would undo what a script built (the search page's
+    Pagefind box) or the reader opened: such a page is loaded again."""
+    knee = site_dir.write("articles/health/knee.md", article("Knee pain", body="First.\n"))
+    server = start()
+    server.wait_for_output("Search index up to date")
+    page.goto(server.url + "search.html")
+    live(page)
+    box = page.locator("#search input")
+    expect(box).to_be_visible(timeout=WAIT_MS)
+    page.evaluate("() => { window.sameDocument = true; }")
+    save(knee, article("Knee pain", body="Second.\n"))
+    page.wait_for_function("() => window.sameDocument === undefined", timeout=WAIT_MS)
+    expect(box).to_be_visible(timeout=WAIT_MS)
+    expect(page.locator(".search-browse")).to_be_hidden()
+
+    page.goto(server.url + "health/knee.html")
+    live(page)
+    page.evaluate("() => { window.sameDocument = true; document.querySelector('h1').dataset.opened = 'yes'; }")
+    save(knee, article("Knee pain", body="Third.\n"))
+    expect(page.locator(".article-body")).to_contain_text("Third.", timeout=WAIT_MS)
+    assert page.evaluate("() => window.sameDocument === undefined")
+
+
 def test_a_new_picture_under_the_same_name_reloads_the_page(site_dir, start, page):
     from PIL import Image
 

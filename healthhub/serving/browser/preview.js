@@ -4,10 +4,11 @@
  * only pages ("healthhub:pages"), the open page is fetched again and applied in place
  * with morphdom (`morphdom` is defined before this file, see serve.preview_js): the
  * elements that did not change stay as they are, and so do the scroll position, the
- * focus and what the page's scripts set up. No navigation, so the new text is on the
- * screen sooner and without a blank flash. Whatever it cannot apply that way (the page
- * moved or is gone, its scripts or stylesheets changed, an error) reloads the page, as
- * stylesheets, images and every other change do through livereload.js itself.
+ * focus and the handlers the page's scripts set up. No navigation, so the new text is
+ * on the screen sooner and without a blank flash. Whatever it cannot apply that way
+ * reloads the page: the page moved or is gone, its scripts or stylesheets changed, its
+ * scripts or the reader changed the page since it was loaded, an error. Stylesheets,
+ * images and every other change go through livereload.js itself.
  */
 (function () {
   "use strict";
@@ -45,6 +46,50 @@
     return found.join("\n");
   }
 
+  // Scripts that run before this one (it comes last in the body) may have changed the
+  // page already; deferred and module scripts run after it, where `touched` sees them.
+  function runsEarly(doc) {
+    var scripts = doc.querySelectorAll("script");
+    for (var i = 0; i < scripts.length; i++) {
+      var script = scripts[i];
+      var type = (script.getAttribute("type") || "").trim().toLowerCase();
+      if (script.hasAttribute(OURS) || type === "application/ld+json" || type === "application/json"
+          || type === "module" || (script.hasAttribute("src") && script.defer && !script.async)) {
+        continue;
+      }
+      return true;
+    }
+    return false;
+  }
+
+  // Whether the page changed since it was loaded or last applied: its scripts (the search
+  // page's Pagefind box) or the reader (an opened <details>) changed it. Applying the new
+  // page would undo that, so it is loaded again instead. Not counted: what the preview
+  // and livereload.js add (stylesheets swapped in place), and the parser's last blank text.
+  var touched = false;
+
+  function counts(node) {
+    if (node.nodeType === 3) {
+      return /\S/.test(node.data);
+    }
+    return !(node.nodeType === 1 && (node.hasAttribute(OURS) || node.tagName === "LINK"));
+  }
+
+  function note(records) {
+    for (var i = 0; i < records.length && !touched; i++) {
+      var record = records[i];
+      if (record.type === "childList") {
+        var nodes = Array.prototype.slice.call(record.addedNodes).concat(Array.prototype.slice.call(record.removedNodes));
+        touched = nodes.some(counts);
+      } else {
+        touched = counts(record.target);
+      }
+    }
+  }
+
+  var watching = new MutationObserver(note);
+  watching.observe(document.documentElement, {childList: true, subtree: true, attributes: true, characterData: true});
+
   var latest = 0;
 
   function applyPage() {
@@ -60,8 +105,10 @@
         return;  // a later save's page is on its way
       }
       var next = new DOMParser().parseFromString(text, "text/html");
-      if (next.compatMode !== document.compatMode || resources(next) !== resources(document)) {
-        throw new Error("other scripts or stylesheets");
+      note(watching.takeRecords());
+      if (touched || runsEarly(document) || next.compatMode !== document.compatMode
+          || resources(next) !== resources(document)) {
+        throw new Error("changed since it was loaded, or other scripts or stylesheets");
       }
       morphdom(document.documentElement, next.documentElement, {
         onBeforeElUpdated: function (from, to) {
@@ -71,6 +118,7 @@
           return !(node.nodeType === 1 && node.hasAttribute(OURS));
         }
       });
+      watching.takeRecords();  // (the changes just made)
       performance.mark("healthhub-applied");
       // The mark benchmarks/serve_latency.py reads: the frame after the one that shows the page.
       requestAnimationFrame(function () {
