@@ -207,6 +207,21 @@ def test_a_page_its_scripts_or_reader_changed_is_reloaded_not_undone(site_dir, s
     assert page.evaluate("() => window.sameDocument === undefined")
 
 
+def test_a_page_with_noscript_is_reloaded_and_its_fallback_stays_hidden(site_dir, start, page):
+    base = site_dir.templates / "base.html"
+    base.write_text(base.read_text(encoding="utf-8").replace(
+        "</body>", "<noscript><p class='no-js'>Turn on JavaScript.</p></noscript></body>"), encoding="utf-8")
+    knee = site_dir.write("articles/health/knee.md", article("Knee pain", body="First.\n"))
+    server = start()
+    page.goto(server.url + "health/knee.html")
+    live(page)
+    page.evaluate("() => { window.sameDocument = true; }")
+    save(knee, article("Knee pain", body="Second.\n"))
+    expect(page.locator(".article-body")).to_contain_text("Second.", timeout=WAIT_MS)
+    assert page.evaluate("() => window.sameDocument === undefined")
+    assert page.locator("noscript p").count() == 0  # applied in place, it would hold the parsed <p>
+
+
 def test_a_new_picture_under_the_same_name_reloads_the_page(site_dir, start, page):
     from PIL import Image
 

@@ -79,7 +79,8 @@
     for (var i = 0; i < records.length && !touched; i++) {
       var record = records[i];
       if (record.type === "childList") {
-        var nodes = Array.prototype.slice.call(record.addedNodes).concat(Array.prototype.slice.call(record.removedNodes));
+        var nodes = Array.prototype.slice.call(record.addedNodes)
+          .concat(Array.prototype.slice.call(record.removedNodes));
         touched = nodes.some(counts);
       } else {
         touched = counts(record.target);
@@ -106,8 +107,9 @@
       }
       var next = new DOMParser().parseFromString(text, "text/html");
       note(watching.takeRecords());
-      if (touched || runsEarly(document) || next.compatMode !== document.compatMode
-          || resources(next) !== resources(document)) {
+      // (a parsed page holds <noscript>'s content as elements, the open one as text)
+      if (touched || runsEarly(document) || document.querySelector("noscript")
+          || next.compatMode !== document.compatMode || resources(next) !== resources(document)) {
         throw new Error("changed since it was loaded, or other scripts or stylesheets");
       }
       morphdom(document.documentElement, next.documentElement, {
