@@ -130,6 +130,19 @@ def live(page) -> None:
                            "&& window.LiveReload.connector.protocol >= 7", timeout=WAIT_MS)
 
 
+def open_marked(page, url: str) -> None:
+    """Open the page, wait for its connection, and mark the document: a reload loses
+    the mark (see same_document)."""
+    page.goto(url)
+    live(page)
+    page.evaluate("() => { window.sameDocument = true; }")
+
+
+def same_document(page) -> bool:
+    """Whether the page is still the document open_marked opened (not reloaded)."""
+    return page.evaluate("() => window.sameDocument === true")
+
+
 # --- the browser follows the sources -----------------------------------------------------
 
 def test_an_edit_shows_up_in_the_open_page(site_dir, start, page):
@@ -151,15 +164,14 @@ def test_a_save_is_applied_to_the_open_page_in_place(site_dir, start, page):
     knee = site_dir.write("articles/health/knee.md", article("Knee pain", body=long_body))
     server = start()
     page.set_viewport_size({"width": 390, "height": 700})
-    page.goto(server.url + "health/knee.html")
-    live(page)
+    open_marked(page, server.url + "health/knee.html")
     page.locator(".skip-link").focus()
-    page.evaluate("() => { window.sameDocument = true; window.scrollTo(0, 1500); }")
+    page.evaluate("() => window.scrollTo(0, 1500)")
     save(knee, article("Knee pain, when to worry", body="A new first paragraph.\n\n" + long_body))
     expect(page.locator(".article-body")).to_contain_text("A new first paragraph.", timeout=WAIT_MS)
     expect(page.locator("h1")).to_have_text("Knee pain, when to worry")
     assert page.title().startswith("Knee pain, when to worry")
-    assert page.evaluate("() => window.sameDocument === true")
+    assert same_document(page)
     assert 1500 <= page.evaluate("() => window.scrollY") < 1600
     assert page.evaluate("() => document.activeElement.className") == "skip-link"
     # the version the page knows is the new build's: a reconnection does not reload it
@@ -173,14 +185,12 @@ def test_a_save_that_changes_what_the_page_runs_reloads_it(site_dir, start, page
     """A template that adds a script: applied in place the new script would not run."""
     site_dir.write("articles/health/knee.md", article("Knee pain"))
     server = start()
-    page.goto(server.url + "health/knee.html")
-    live(page)
-    page.evaluate("() => { window.sameDocument = true; }")
+    open_marked(page, server.url + "health/knee.html")
     base = site_dir.templates / "base.html"
     base.write_text(base.read_text(encoding="utf-8").replace(
         "</body>", "<script>document.body.dataset.ran = 'yes';</script></body>"), encoding="utf-8")
     expect(page.locator("body")).to_have_attribute("data-ran", "yes", timeout=WAIT_MS)
-    assert page.evaluate("() => window.sameDocument === undefined")
+    assert not same_document(page)
 
 
 def test_a_page_its_scripts_or_reader_changed_is_reloaded_not_undone(site_dir, start, page):
@@ -189,22 +199,19 @@ def test_a_page_its_scripts_or_reader_changed_is_reloaded_not_undone(site_dir, s
     knee = site_dir.write("articles/health/knee.md", article("Knee pain", body="First.\n"))
     server = start()
     server.wait_for_output("Search index up to date")
-    page.goto(server.url + "search.html")
-    live(page)
+    open_marked(page, server.url + "search.html")
     box = page.locator("#search input")
     expect(box).to_be_visible(timeout=WAIT_MS)
-    page.evaluate("() => { window.sameDocument = true; }")
     save(knee, article("Knee pain", body="Second.\n"))
-    page.wait_for_function("() => window.sameDocument === undefined", timeout=WAIT_MS)
+    page.wait_for_function("() => window.sameDocument !== true", timeout=WAIT_MS)
     expect(box).to_be_visible(timeout=WAIT_MS)
     expect(page.locator(".search-browse")).to_be_hidden()
 
-    page.goto(server.url + "health/knee.html")
-    live(page)
-    page.evaluate("() => { window.sameDocument = true; document.querySelector('h1').dataset.opened = 'yes'; }")
+    open_marked(page, server.url + "health/knee.html")
+    page.evaluate("() => { document.querySelector('h1').dataset.opened = 'yes'; }")
     save(knee, article("Knee pain", body="Third.\n"))
     expect(page.locator(".article-body")).to_contain_text("Third.", timeout=WAIT_MS)
-    assert page.evaluate("() => window.sameDocument === undefined")
+    assert not same_document(page)
 
 
 def test_a_page_with_noscript_is_reloaded_and_its_fallback_stays_hidden(site_dir, start, page):
@@ -213,12 +220,10 @@ def test_a_page_with_noscript_is_reloaded_and_its_fallback_stays_hidden(site_dir
         "</body>", "<noscript><p class='no-js'>Turn on JavaScript.</p></noscript></body>"), encoding="utf-8")
     knee = site_dir.write("articles/health/knee.md", article("Knee pain", body="First.\n"))
     server = start()
-    page.goto(server.url + "health/knee.html")
-    live(page)
-    page.evaluate("() => { window.sameDocument = true; }")
+    open_marked(page, server.url + "health/knee.html")
     save(knee, article("Knee pain", body="Second.\n"))
     expect(page.locator(".article-body")).to_contain_text("Second.", timeout=WAIT_MS)
-    assert page.evaluate("() => window.sameDocument === undefined")
+    assert not same_document(page)
     assert page.locator("noscript p").count() == 0  # applied in place, it would hold the parsed <p>
 
 
@@ -231,12 +236,10 @@ def test_a_new_picture_under_the_same_name_reloads_the_page(site_dir, start, pag
     site_dir.write("articles/health/knee.md", article("Knee pain", body="![A knee](knee.png)\n"))
     picture("red")
     server = start()
-    page.goto(server.url + "health/knee.html")
-    live(page)
-    page.evaluate("() => { window.sameDocument = true; }")
+    open_marked(page, server.url + "health/knee.html")
     time.sleep(1.1)  # a new mtime second
     picture("blue")
-    page.wait_for_function("() => window.sameDocument === undefined", timeout=WAIT_MS)
+    page.wait_for_function("() => window.sameDocument !== true", timeout=WAIT_MS)
     expect(page.locator(".article-body img").first).to_be_visible()
     server.wait_for_output(r"after a change to .*knee\.png")
 
@@ -374,13 +377,11 @@ def test_editor_swap_and_backup_files_change_nothing(site_dir, start, page):
 def test_a_stylesheet_change_restyles_the_page_without_reloading_it(site_dir, start, page):
     site_dir.write("articles/health/knee.md", article("Knee pain"))
     server = start()
-    page.goto(server.url + "health/knee.html")
-    live(page)
-    page.evaluate("() => { window.notReloaded = true; }")
+    open_marked(page, server.url + "health/knee.html")
     css = site_dir.templates / "static" / "style.css"
     css.write_text(css.read_text(encoding="utf-8") + "\nh1 { color: rgb(1, 2, 3); }\n", encoding="utf-8")
     expect(page.locator("h1")).to_have_css("color", "rgb(1, 2, 3)", timeout=WAIT_MS)
-    assert page.evaluate("() => window.notReloaded === true")
+    assert same_document(page)
     assert "rgb(1, 2, 3)" in site_dir.read("assets/style.css")
 
 

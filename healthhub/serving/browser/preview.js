@@ -94,6 +94,12 @@
   var latest = 0;
 
   function applyPage() {
+    note(watching.takeRecords());
+    // (a parsed page holds <noscript>'s content as elements, the open one as text)
+    if (touched || runsEarly(document) || document.querySelector("noscript")) {
+      location.reload();  // at once, as livereload.js would
+      return;
+    }
     var mine = ++latest;
     fetch(location.href, {cache: "no-store", credentials: "same-origin"}).then(function (response) {
       var type = response.headers.get("Content-Type") || "";
@@ -107,9 +113,7 @@
       }
       var next = new DOMParser().parseFromString(text, "text/html");
       note(watching.takeRecords());
-      // (a parsed page holds <noscript>'s content as elements, the open one as text)
-      if (touched || runsEarly(document) || document.querySelector("noscript")
-          || next.compatMode !== document.compatMode || resources(next) !== resources(document)) {
+      if (touched || next.compatMode !== document.compatMode || resources(next) !== resources(document)) {
         throw new Error("changed since it was loaded, or other scripts or stylesheets");
       }
       morphdom(document.documentElement, next.documentElement, {
