@@ -179,6 +179,11 @@ def test_a_save_is_applied_to_the_open_page_in_place(site_dir, start, page):
         "() => document.querySelector('script[data-healthhub-preview][data-version]').dataset.version")
     # one copy of the preview's scripts, as on a page just loaded
     assert page.locator("script[data-healthhub-preview]").count() == 2
+    # what the reader typed into a field stays (an element equal to the new page's is left as it is)
+    page.fill("#hh-search-q", "knee exercises")
+    save(knee, article("Knee pain, when to worry", body="A newer first paragraph.\n\n" + long_body))
+    expect(page.locator(".article-body")).to_contain_text("A newer first paragraph.", timeout=WAIT_MS)
+    assert same_document(page) and page.input_value("#hh-search-q") == "knee exercises"
 
 
 def test_a_save_that_changes_what_the_page_runs_reloads_it(site_dir, start, page):
