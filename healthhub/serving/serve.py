@@ -218,8 +218,8 @@ def preview_script(version: str) -> str:
     a save that changed only pages to the open page in place, and after each
     (re)connection reloads the page if it is older than `version` (a save made while the
     page was loading would otherwise be missed)."""
-    return (f'<script src="{PREVIEW_JS_PATH}" data-healthhub-preview '
-            f'data-version="{html.escape(version, quote=True)}"></script>')
+    return (f'<script src="{PREVIEW_JS_PATH}" data-healthhub-preview data-pages="{PAGES_ONLY}" '
+            f'data-status="{STATUS_PATH}" data-version="{html.escape(version, quote=True)}"></script>')
 
 
 @functools.cache
@@ -636,12 +636,13 @@ class Rebuilder:
         self.building.set()
         if self.index is not None:
             self.index.pause()  # Pagefind must not read a site folder being swapped
-        early: list[Outcome] = []
+        early: Outcome | None = None
 
         def on_written(site: Site, result: WriteResult) -> None:
-            early.append(Outcome((), self.page_map(site.articles), bool(result.written or result.removed)))
+            nonlocal early
+            early = Outcome((), self.page_map(site.articles), bool(result.written or result.removed))
             if publish is not None:
-                publish(early[0])
+                publish(early)
         try:
             started = time.perf_counter()
             taken = Taken(self.snapshot, self.snapshot_began) if self.snapshot_began else None
@@ -649,8 +650,8 @@ class Rebuilder:
             if looked is not None and not self.output_guard.untouched():
                 looked = None
             outcome, result = run_build(self.options.build, self.options.debug, self.warm, taken, looked, on_written)
-            if not outcome.errors and early:
-                outcome = early[0]
+            if not outcome.errors and early is not None:
+                outcome = early
             elif not outcome.errors and result is not None and result.site is not None:
                 outcome = replace(outcome, pages=self.page_map(result.site.articles))
             seconds = time.perf_counter() - started
@@ -765,10 +766,11 @@ class Rebuilder:
                 continue
             changed = changed_paths(before, now)
             update = browser_update(changed, self.options.build.templates_dir / "static")
-            told: list[Outcome] = []
+            told: Outcome | None = None
 
             def publish(outcome: Outcome) -> None:
-                told.append(outcome)
+                nonlocal told
+                told = outcome
                 self.on_outcome(outcome, update)
             try:
                 outcome = self.build_now(changed, publish)
@@ -782,7 +784,7 @@ class Rebuilder:
                 break
             if outcome.errors and self.take() != now:
                 continue  # saved again during the build: build that before showing errors
-            if not told or told[0] is not outcome:  # (a build that failed after writing: its errors)
+            if told is not outcome:  # (not told yet, or a build that failed after writing: its errors)
                 self.on_outcome(outcome, update)
             self.update_index()
             if self.waker.still(IDLE_SECONDS):

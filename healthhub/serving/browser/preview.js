@@ -12,9 +12,15 @@
  */
 (function () {
   "use strict";
-  var PAGES = "healthhub:pages";
-  var STATUS = "/__healthhub/build";
   var OURS = "data-healthhub-preview";  // on the elements the preview adds to a page
+  // The server's names (serve.PAGES_ONLY, serve.STATUS_PATH), from this script's tag
+  var PAGES = document.currentScript.getAttribute("data-pages");
+  var STATUS = document.currentScript.getAttribute("data-status");
+
+  function isData(script) {  // structured data for search engines and the like: nothing runs
+    var type = (script.getAttribute("type") || "").trim().toLowerCase();
+    return type === "application/ld+json" || type === "application/json";
+  }
 
   // The build this page shows (morphdom brings the attribute up to date with the page).
   function version() {
@@ -33,11 +39,9 @@
         continue;
       }
       if (node.tagName === "SCRIPT") {
-        var type = (node.getAttribute("type") || "").trim().toLowerCase();
-        if (type === "application/ld+json" || type === "application/json") {
-          continue;  // data (structured data for search engines): nothing runs
+        if (!isData(node)) {
+          found.push("script " + node.type + " " + (node.getAttribute("src") || node.textContent));
         }
-        found.push("script " + type + " " + (node.getAttribute("src") || node.textContent));
       } else if (node.tagName !== "LINK" || /\b(stylesheet|preload|modulepreload|import)\b/i.test(node.rel)) {
         // (livereload.js swaps a changed stylesheet for a copy with "livereload=N" added)
         found.push(node.outerHTML.replace(/(\?|&amp;|&)livereload=\d+/, ""));
@@ -52,9 +56,8 @@
     var scripts = doc.querySelectorAll("script");
     for (var i = 0; i < scripts.length; i++) {
       var script = scripts[i];
-      var type = (script.getAttribute("type") || "").trim().toLowerCase();
-      if (script.hasAttribute(OURS) || type === "application/ld+json" || type === "application/json"
-          || type === "module" || (script.hasAttribute("src") && script.defer && !script.async)) {
+      if (script.hasAttribute(OURS) || isData(script) || script.type === "module"
+          || (script.hasAttribute("src") && script.defer && !script.async)) {
         continue;
       }
       return true;
