@@ -156,7 +156,9 @@ def run() -> int:
     """The `healthhub` command (also build.py and `python -m healthhub`): main, in a
     process of its own, with the cycle collector tuned for it."""
     tune_collector()
-    return main()
+    code = main()
+    leave_to_exit()
+    return code
 
 
 def tune_collector() -> None:
@@ -175,6 +177,21 @@ def tune_collector() -> None:
 
     if sys.implementation.name == "cpython":
         gc.set_threshold(50_000, 30, 30)
+
+
+def leave_to_exit() -> None:
+    """Hand what the command made over to the process's end as it is: the
+    interpreter's exit otherwise runs one more full collection, which walks and
+    frees the site model's cycles (objects the process frees at its end anyway).
+
+    Measured 2026-12-03, one article edited at 10,000 articles (6 runs each,
+    interleaved): from the command's return to the process's end 0.25-0.27 s, of
+    which that collection 0.15-0.17 s (60,383 objects); 0.06-0.08 s with the
+    objects frozen here. (mypy ends with os._exit for the same reason; freezing
+    keeps the normal exit: atexit handlers run, files are flushed and closed.)"""
+    import gc
+
+    gc.freeze()
 
 
 def main(argv: list[str] | None = None) -> int:
