@@ -591,13 +591,33 @@ class PageCache:
         if self.staging is not None:
             self.staging.folder()  # made once, before any worker starts
         if jobs > 1 and "fork" in multiprocessing.get_all_start_methods():
+            # This process renders too, beside jobs - 1 forked workers, rather than
+            # waiting for jobs workers: each worker ends up with its own copy of most
+            # of the site model (rendering touches every article, which copies the
+            # parent's memory pages into it), so one fewer is one copy fewer. The
+            # workers are kept two chunks ahead; results come out in chunk order.
             context = multiprocessing.get_context("fork")
             chunks = _chunks(len(dirty), jobs * 4)
-            with context.Pool(jobs, initializer=_worker_start, initargs=(self, dirty, render_one)) as pool:
-                for results in pool.imap(_worker_render, chunks):
-                    for index, data, read in results:
-                        page, key = dirty[index]
-                        yield page, key, data, read
+            slots: list = [None] * len(chunks)  # a chunk's results, or a worker's AsyncResult for them
+            given = shown = 0  # chunks handed out, chunks yielded (both in order)
+            with context.Pool(jobs - 1, initializer=_worker_start, initargs=(self, dirty, render_one)) as pool:
+                while shown < len(chunks):
+                    ahead = sum(1 for slot in slots[shown:given] if type(slot) is not list and not slot.ready())
+                    for _ in range(max(0, 2 * (jobs - 1) - ahead)):
+                        if given < len(chunks):
+                            slots[given], given = pool.apply_async(_worker_render, (chunks[given],)), given + 1
+                    if given < len(chunks):
+                        slots[given], given = _render_chunk(self, dirty, render_one, chunks[given]), given + 1
+                    while shown < given:
+                        slot = slots[shown]
+                        if type(slot) is not list:
+                            if given < len(chunks) and not slot.ready():
+                                break  # render another chunk here meanwhile
+                            slot = slot.get()
+                        slots[shown], shown = None, shown + 1
+                        for index, data, read in slot:
+                            page, key = dirty[index]
+                            yield page, key, data, read
             return
         for page, key in dirty:
             data, read = render_one(page)
@@ -663,7 +683,10 @@ def _worker_start(cache: PageCache, dirty, render_one) -> None:
 
 
 def _worker_render(indexes: range):
-    cache, dirty, render_one = _WORKER["cache"], _WORKER["dirty"], _WORKER["render_one"]
+    return _render_chunk(_WORKER["cache"], _WORKER["dirty"], _WORKER["render_one"], indexes)
+
+
+def _render_chunk(cache: PageCache, dirty, render_one, indexes: range) -> list:
     results = []
     for index in indexes:
         page, _ = dirty[index]
