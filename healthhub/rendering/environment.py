@@ -72,6 +72,10 @@ def make_environment(templates_dir: Path, compiled_dir: Path | None = None) -> j
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        # One environment per build: its templates are those it first loaded, not
+        # checked again on disk for every page (3 stats an article page, 11 µs of its ~0.9 ms;
+        # measured 2026-12-03). The next build, or the preview's next save, makes a new one.
+        auto_reload=False,
     )
     env.globals["url"] = _url
     env.relative_urls = {}  # (folder of the page, target) -> relative URL: every page links the same few places
