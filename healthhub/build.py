@@ -641,15 +641,11 @@ class build_lock:
 
 def template_diagnostic(exc: jinja2.TemplateError, templates_dir: Path) -> Diagnostic:
     """A template error as path:line:col, found in the exception or its traceback."""
+    from .rendering.environment import locate_template_error
+
+    locate_template_error(exc)
     filename = getattr(exc, "filename", None)
     lineno = getattr(exc, "lineno", None)
-    if not filename:
-        tb = exc.__traceback__
-        while tb is not None:
-            name = tb.tb_frame.f_code.co_filename
-            if name.endswith((".html", ".xml", ".txt")) and os.path.exists(name):
-                filename, lineno = name, tb.tb_lineno
-            tb = tb.tb_next
     where = display_path(Path(filename)) if filename else display_path(templates_dir)
     message = getattr(exc, "message", None) or str(exc)
     return error(where, lineno or 1, 1, f"template error: {message}, fix the template")

@@ -266,3 +266,26 @@ def test_the_previous_site_is_kept_as_the_one_spare_and_nothing_else_is_left(bui
     assert site_dir.build(search=False).ok
     assert [name for name in without_background_cleanup(site_dir.root) if name.startswith(".site-")] == [
         ".site-spare-*"]
+
+
+@pytest.mark.parametrize("number", [3, 411], ids=["early-page", "late-page"])
+def test_a_template_error_on_one_page_of_a_big_site_is_one_line_and_leaves_the_site(site_dir, number):
+    # Enough pages to be rendered by this process and a forked worker together: the
+    # failing page may be rendered by either, and the build ends the same way.
+    for n in range(420):
+        site_dir.write(f"articles/{['health', 'sleep'][n % 2]}/a{n}.md",
+                       article(f"Article {n}", ["Health", "Sleep"][n % 2], f"2024-{n % 12 + 1:02d}-{n % 28 + 1:02d}"))
+    assert site_dir.build(search=False, jobs=2).ok
+    before = site_dir.tree()
+    template = site_dir.templates / "article.html"
+    text = template.read_text(encoding="utf-8")
+    line = text[:text.index("{% block main %}")].count("\n") + 1
+    template.write_text(text.replace("{% block main %}", "{% block main %}{% if article.title == 'Article "
+                                     f"{number}' %}}{{{{ article.no_such_field }}}}{{% endif %}}", 1), encoding="utf-8")
+    result = site_dir.build(search=False, jobs=2)
+    assert not result.ok
+    assert [d.format() for d in result.diagnostics if d.is_error] == [
+        f"templates/article.html:{line}:1: error: template error: 'healthhub.loading.model.Article object' "
+        "has no attribute 'no_such_field', fix the template"]
+    assert site_dir.tree() == before
+    assert [name for name in without_background_cleanup(site_dir.root) if name.startswith(".site-new-")] == []

@@ -23,7 +23,6 @@ import datetime as dt
 import gc
 import hashlib
 import itertools
-import multiprocessing
 import operator
 import secrets
 from typing import Callable
@@ -31,6 +30,7 @@ from typing import Callable
 import jinja2
 import jinja2.meta
 
+from .. import parallel
 from ..rendering.atoz import AtoZLetter
 from .cache import PageRecord, code_version, digest, from_plain, to_plain
 from ..loading.glossary import Term
@@ -39,6 +39,7 @@ from ..loading.patch import same_article
 from ..loading.people import Person
 from ..progress import Progress, Ticker
 from ..rendering.pages import BodyRef, CategoryInfo, CategoryLink, Page, Pager, SitePlan, TagInfo
+from ..rendering.environment import locate_template_error
 from ..rendering.render import navigation
 from ..writing.write import Staged, Staging
 
@@ -590,34 +591,13 @@ class PageCache:
         jobs = self.jobs if len(dirty) >= PARALLEL_RENDER_MIN else 1
         if self.staging is not None:
             self.staging.folder()  # made once, before any worker starts
-        if jobs > 1 and "fork" in multiprocessing.get_all_start_methods():
-            # This process renders too, beside jobs - 1 forked workers, rather than
-            # waiting for jobs workers: each worker ends up with its own copy of most
-            # of the site model (rendering touches every article, which copies the
-            # parent's memory pages into it), so one fewer is one copy fewer. The
-            # workers are kept two chunks ahead; results come out in chunk order.
-            context = multiprocessing.get_context("fork")
+        if jobs > 1 and parallel.can_fork():
             chunks = _chunks(len(dirty), jobs * 4)
-            slots: list = [None] * len(chunks)  # a chunk's results, or a worker's AsyncResult for them
-            given = shown = 0  # chunks handed out, chunks yielded (both in order)
-            with context.Pool(jobs - 1, initializer=_worker_start, initargs=(self, dirty, render_one)) as pool:
-                while shown < len(chunks):
-                    ahead = sum(1 for slot in slots[shown:given] if type(slot) is not list and not slot.ready())
-                    for _ in range(max(0, 2 * (jobs - 1) - ahead)):
-                        if given < len(chunks):
-                            slots[given], given = pool.apply_async(_worker_render, (chunks[given],)), given + 1
-                    if given < len(chunks):
-                        slots[given], given = _render_chunk(self, dirty, render_one, chunks[given]), given + 1
-                    while shown < given:
-                        slot = slots[shown]
-                        if type(slot) is not list:
-                            if given < len(chunks) and not slot.ready():
-                                break  # render another chunk here meanwhile
-                            slot = slot.get()
-                        slots[shown], shown = None, shown + 1
-                        for index, data, read in slot:
-                            page, key = dirty[index]
-                            yield page, key, data, read
+            for results in parallel.map_chunks(lambda chunk: _render_chunk(self, dirty, render_one, chunk),
+                                               _worker_render, chunks, jobs, _worker_start, (self, dirty, render_one)):
+                for index, data, read in results:
+                    page, key = dirty[index]
+                    yield page, key, data, read
             return
         for page, key in dirty:
             data, read = render_one(page)
@@ -683,7 +663,10 @@ def _worker_start(cache: PageCache, dirty, render_one) -> None:
 
 
 def _worker_render(indexes: range):
-    return _render_chunk(_WORKER["cache"], _WORKER["dirty"], _WORKER["render_one"], indexes)
+    try:
+        return _render_chunk(_WORKER["cache"], _WORKER["dirty"], _WORKER["render_one"], indexes)
+    except jinja2.TemplateError as exc:  # sent to the build without its traceback: where it is, kept on it
+        raise locate_template_error(exc)
 
 
 def _render_chunk(cache: PageCache, dirty, render_one, indexes: range) -> list:

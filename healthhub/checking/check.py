@@ -50,20 +50,19 @@ def check_site(site: Site, today: dt.date, jobs: int = 1) -> list[Diagnostic]:
     """Editorial checks on a loaded site (load_site reports everything else): each
     article's own checks, on `jobs` processes for a big site, then the ones across
     articles."""
-    import multiprocessing  # here: a check with nothing changed starts no workers
+    from .. import parallel  # here: a check with nothing changed starts no workers
 
     articles = sorted(site.articles, key=lambda a: a.source)
     diags: list[Diagnostic] = []
-    if jobs > 1 and len(articles) >= PARALLEL_CHECK_MIN and "fork" in multiprocessing.get_all_start_methods():
+    if jobs > 1 and len(articles) >= PARALLEL_CHECK_MIN and parallel.can_fork():
         if any(is_english(article, site) for article in articles):
             _warm_readability()  # loaded once, before the workers fork, instead of once in each
         chunks = [range(start, min(len(articles), start + CHUNK)) for start in range(0, len(articles), CHUNK)]
         # The workers are forked with the site in memory and read the bodies themselves:
         # only ranges of article numbers go to them, only findings come back.
-        with multiprocessing.get_context("fork").Pool(jobs, initializer=_worker_start,
-                                                      initargs=(site, articles, today)) as pool:
-            for found in pool.imap(_worker_check, chunks):
-                diags += found
+        for found in parallel.map_chunks(lambda numbers: _check_chunk(site, articles, today, numbers), _worker_check,
+                                         chunks, jobs, _worker_start, (site, articles, today)):
+            diags += found
     else:
         for article in articles:
             diags += check_article(site, article, today)
@@ -102,7 +101,10 @@ def _worker_start(site: Site, articles: list[Article], today: dt.date) -> None:
 
 
 def _worker_check(numbers: range) -> list[Diagnostic]:
-    site, articles, today = _WORKER["site"], _WORKER["articles"], _WORKER["today"]
+    return _check_chunk(_WORKER["site"], _WORKER["articles"], _WORKER["today"], numbers)
+
+
+def _check_chunk(site: Site, articles: list[Article], today: dt.date, numbers: range) -> list[Diagnostic]:
     return [d for number in numbers for d in check_article(site, articles[number], today)]
 
 

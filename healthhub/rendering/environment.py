@@ -56,6 +56,21 @@ def asset_versions(assets: dict[str, bytes]) -> dict[str, str]:
     return {name: hashlib.sha256(data).hexdigest()[:10] for name, data in assets.items()}
 
 
+def locate_template_error(exc: jinja2.TemplateError) -> jinja2.TemplateError:
+    """Give a template error the file and line of the template it happened in, as
+    attributes: a syntax error has them, an error while rendering only in its
+    traceback, which does not come along when a render worker sends the error to
+    the build (the attributes do)."""
+    if not getattr(exc, "filename", None):
+        tb = exc.__traceback__
+        while tb is not None:
+            name = tb.tb_frame.f_code.co_filename
+            if name.endswith((".html", ".xml", ".txt")) and os.path.exists(name):
+                exc.filename, exc.lineno = name, tb.tb_lineno
+            tb = tb.tb_next
+    return exc
+
+
 def make_environment(templates_dir: Path, compiled_dir: Path | None = None) -> jinja2.Environment:
     """The Jinja environment; with `compiled_dir` (in the build cache) compiled
     templates are kept there, checked against their source, so a rebuild need not
