@@ -13,7 +13,6 @@ import textwrap
 import pytest
 
 from conftest import ROOT, article
-from healthhub import paths
 from healthhub.loading.model import Article
 from healthhub.rendering.related import RelatedIndex, related_articles
 

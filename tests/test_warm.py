@@ -26,7 +26,7 @@ from healthhub.loading.sources import StandingParser
 from healthhub.serving.serve import watched_roots
 from healthhub.serving.watch import FolderGuard, take_snapshot
 from healthhub.writing.write import look_at_output, make_spare
-from test_incremental import SNIPPETS, age, apply, clean_build, steps_st, tree, write
+from test_incremental import SNIPPETS, age, apply, steps_st, tree, write
 
 BAD_DATE = article("Broken", date="2024-02-30", body="Text.\n")
 _PARSERS: list[StandingParser] = []
