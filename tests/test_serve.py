@@ -23,6 +23,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 
 from conftest import ROOT, article
@@ -550,6 +551,16 @@ def test_after_many_changes_the_served_site_equals_a_clean_build(site_dir, start
     assert [path for path, data in index.items() if raw_get(server.port, "/" + path) != (200, data)] == []
 
 
+def reloaded(page, marker: str) -> bool:
+    """Whether the page has loaded anew since `window[marker]` was set (and is loaded)."""
+    try:
+        if page.evaluate(f"() => window.{marker} === undefined && document.readyState === 'complete'"):
+            return True
+    except PlaywrightError:  # its document is being replaced right now
+        pass
+    return False
+
+
 def search_results(page, url: str, word: str) -> list[str]:
     """The titles the preview's search page lists for `word` (empty: none found)."""
     page.goto(f"{url}search.html?q={word}")
@@ -572,11 +583,19 @@ def test_a_save_reloads_the_page_first_and_search_finds_the_new_text_after(site_
     search_page = browser.new_page()
     try:
         assert search_results(search_page, server.url, "stairs") == ["Knee pain"]
+        search_page.evaluate("() => { window.beforeSave = true; }")
         page.goto(server.url + "health/knee.html")
         live(page)
         builds = server.output.count("\nBuilt ")
         save(knee, article("Knee pain", body="Second version about quadriceps.\n"))
         expect(page.locator(".article-body")).to_contain_text("quadriceps", timeout=WAIT_MS)
+        # The open search page is reloaded by the save too (its Pagefind box changed it),
+        # maybe later than the page in front (a tab behind another has its timers
+        # slowed): it must be done before the test navigates that tab itself.
+        deadline = time.monotonic() + 60
+        while not reloaded(search_page, "beforeSave"):
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
         # the page was reloaded by the build; Pagefind runs after it, in the background
         server.wait_for_output(r"after a change to [^\n]*knee.md")
         assert server.output.count("\nBuilt ") == builds + 1
