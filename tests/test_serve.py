@@ -131,17 +131,29 @@ def live(page) -> None:
                            "&& window.LiveReload.connector.protocol >= 7", timeout=WAIT_MS)
 
 
-def open_marked(page, url: str) -> None:
-    """Open the page, wait for its connection, and mark the document: a reload loses
-    the mark (see same_document)."""
-    page.goto(url)
-    live(page)
+def mark(page) -> None:
+    """Mark the open document: a reload loses the mark (see same_document, reloaded)."""
     page.evaluate("() => { window.sameDocument = true; }")
 
 
+def open_marked(page, url: str) -> None:
+    """Open the page, wait for its connection, and mark the document."""
+    page.goto(url)
+    live(page)
+    mark(page)
+
+
 def same_document(page) -> bool:
-    """Whether the page is still the document open_marked opened (not reloaded)."""
+    """Whether the page is still the document that was marked (not reloaded)."""
     return page.evaluate("() => window.sameDocument === true")
+
+
+def reloaded(page) -> bool:
+    """Whether the marked document has been replaced by one that finished loading."""
+    try:
+        return page.evaluate("() => window.sameDocument !== true && document.readyState === 'complete'")
+    except PlaywrightError:  # its document is being replaced right now
+        return False
 
 
 # --- the browser follows the sources -----------------------------------------------------
@@ -551,16 +563,6 @@ def test_after_many_changes_the_served_site_equals_a_clean_build(site_dir, start
     assert [path for path, data in index.items() if raw_get(server.port, "/" + path) != (200, data)] == []
 
 
-def reloaded(page, marker: str) -> bool:
-    """Whether the page has loaded anew since `window[marker]` was set (and is loaded)."""
-    try:
-        if page.evaluate(f"() => window.{marker} === undefined && document.readyState === 'complete'"):
-            return True
-    except PlaywrightError:  # its document is being replaced right now
-        pass
-    return False
-
-
 def search_results(page, url: str, word: str) -> list[str]:
     """The titles the preview's search page lists for `word` (empty: none found)."""
     page.goto(f"{url}search.html?q={word}")
@@ -583,7 +585,7 @@ def test_a_save_reloads_the_page_first_and_search_finds_the_new_text_after(site_
     search_page = browser.new_page()
     try:
         assert search_results(search_page, server.url, "stairs") == ["Knee pain"]
-        search_page.evaluate("() => { window.beforeSave = true; }")
+        mark(search_page)
         page.goto(server.url + "health/knee.html")
         live(page)
         builds = server.output.count("\nBuilt ")
@@ -593,7 +595,7 @@ def test_a_save_reloads_the_page_first_and_search_finds_the_new_text_after(site_
         # maybe later than the page in front (a tab behind another has its timers
         # slowed): it must be done before the test navigates that tab itself.
         deadline = time.monotonic() + 60
-        while not reloaded(search_page, "beforeSave"):
+        while not reloaded(search_page):
             assert time.monotonic() < deadline
             time.sleep(0.05)
         # the page was reloaded by the build; Pagefind runs after it, in the background

@@ -675,6 +675,6 @@ def _render_chunk(cache: PageCache, dirty, render_one, indexes: range) -> list:
         page, _ = dirty[index]
         data, read = render_one(page)
         if cache.staging is not None:
-            data = cache.staging.put(page.path, data)  # the worker writes it: no bytes go back
+            data = cache.staging.put(page.path, data)  # written where rendered: no bytes come back from a worker
         results.append((index, data, read))
     return results
