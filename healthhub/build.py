@@ -34,7 +34,7 @@ from .loading.people import DEFAULT_AUTHORS_FILE, Person, load_people
 from .theme import load_assets as load_theme_assets, theme_files
 from .writing.recorded import files_as_recorded
 from .writing.safety import MARKER, check_output_folder, output_folder
-from .writing.write import (LookedAt, OutputState, Staging, WriteResult, output_intact, scan_output,
+from .writing.write import (LookedAt, OutputState, Staging, WriteError, WriteResult, output_intact, scan_output,
                             write_outputs)
 
 if TYPE_CHECKING:
@@ -617,13 +617,16 @@ class build_lock:
     """One build at a time may write a given output folder."""
 
     def __init__(self, out_dir: Path):
-        out_dir = out_dir.absolute()
-        self.path = out_dir.parent / f".{out_dir.name}.lock"
+        self.out_dir = out_dir.absolute()
+        self.path = self.out_dir.parent / f".{self.out_dir.name}.lock"
         self.handle = None
 
     def __enter__(self):
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.handle = open(self.path, "a+")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.handle = open(self.path, "a+")
+        except OSError as exc:  # the folder that would hold the site cannot be written
+            raise WriteError(self.out_dir, exc) from None
         try:
             fcntl.flock(self.handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

@@ -398,14 +398,17 @@ def cmd_check(args) -> int:
 
 def cmd_import(args) -> int:
     from .importers import ImportRefused, run_import
-    from .importers.write import REPORT_FILE
+    from .importers.write import REPORT_FILE, ImportWriteFailed
 
     try:
         result = run_import(args.kind, args.source, args.into, replace=args.replace, uploads=args.uploads,
                             label=display_path(args.source))
     except ImportRefused as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(exc if exc.located else f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except ImportWriteFailed as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_CONTENT
     report, plan = result.report, result.plan
     if not args.quiet:
         print_grouped([(kind, d.format()) for kind, d in sorted(report.warnings, key=lambda item: item[1])],

@@ -5,6 +5,7 @@ each imported site builds (exit 0) and passes the Nu checker, axe and the link c
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import hashlib
 import os
 import subprocess
@@ -285,3 +286,57 @@ def test_imported_articles_pass_axe(imported, browser):
     finally:
         page.close()
     assert not problems, "\n".join(problems)
+
+
+# --- what the disk and a wrong SOURCE can do ---------------------------------------------
+
+def test_an_export_that_is_not_xml_is_one_located_error_and_nothing_is_written(tmp_path):
+    (tmp_path / "notes.xml").write_text("<rss>\n<channel>\n<title>Salt & sugar</title>\n", encoding="utf-8")
+    result = run("import", "wordpress", "notes.xml", "--into", "out", cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr == ("notes.xml:3:14: error: the export is not well-formed XML (not well-formed (invalid "
+                             "token)), give the file WordPress's Tools > Export made as SOURCE\n")
+    assert sorted(os.listdir(tmp_path)) == ["notes.xml"]
+
+
+def test_an_into_folder_under_a_file_is_refused(tmp_path):
+    (tmp_path / "notes.txt").write_text("mine", encoding="utf-8")
+    result = run("import", "hugo", str(SOURCES["hugo"]), "--into", "notes.txt/site", cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr == ("error: --into notes.txt/site cannot be made: notes.txt is a file, not a folder; "
+                             "give a new folder\n")
+    assert sorted(os.listdir(tmp_path)) == ["notes.txt"]
+
+
+def test_an_into_folder_where_nothing_can_be_written_is_one_error_line(tmp_path):
+    """/proc takes no new files (on Linux, even for root); was an 'unexpected failure'."""
+    result = run("import", "hugo", str(SOURCES["hugo"]), "--into", "/proc/healthhub-test-import", cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr == ("error: cannot write /proc/healthhub-test-import (no such file or directory), check "
+                             "the disk; nothing was imported\n")
+
+
+def test_a_disk_that_fills_during_an_import_says_how_to_finish_it(tmp_path, monkeypatch, capsys):
+    """The disk fills at the image (written after the articles before it): one line,
+    exit 1, and importing again with --replace gives what a clean import gives."""
+    from healthhub import cli
+    from healthhub.importers import write
+
+    def full(source, target, *args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device", str(target))
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(write.shutil, "copyfile", full)
+    assert cli.main(["import", "hugo", str(SOURCES["hugo"]), "--into", "out", "--quiet"]) == 1
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 1 and err[0].startswith("error: cannot write out/"), err
+    assert "(no space left on device), free some disk space; then import again with --replace (it takes away the " \
+           in err[0] and err[0].endswith(" files written before it)"), err
+    assert (tmp_path / "out/articles").is_dir()
+    monkeypatch.undo()
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["import", "hugo", str(SOURCES["hugo"]), "--into", "out", "--quiet", "--replace"]) == 0
+    clean = tmp_path / "clean"
+    clean.mkdir()
+    assert run("import", "hugo", str(SOURCES["hugo"]), "--into", "out", cwd=clean).returncode == 0
+    assert tree_digest(tmp_path / "out") == tree_digest(clean / "out")

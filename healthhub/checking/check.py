@@ -475,7 +475,7 @@ def _run_check(options, config, people, people_diags, cache, scanned, signatures
         if cache.folder is not None:
             try:  # the build cache is shared with builds: one at a time
                 stack.enter_context(build_lock(options.out_dir))
-            except BuildLocked:  # a build is running: check without the cache
+            except (BuildLocked, OSError):  # a build is running, or no lock can be made: check without the cache
                 cache = Cache(None)
         bodies = stack.enter_context(cache.bodies() or TemporaryBodies())
         loaded = load_articles(options, config, people, cache, bodies, jobs, scanned=scanned, signatures=signatures)

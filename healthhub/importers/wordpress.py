@@ -16,9 +16,11 @@ from urllib.parse import unquote, urlsplit
 
 from markdownify import markdownify
 
+from ..errors import error
 from .common import plain
 from .model import SourcePage, date_text
 from .site import SourceSite
+from .write import ImportRefused
 
 _FIELDS = {"title", "link", "dc:creator", "content:encoded", "excerpt:encoded", "wp:post_id", "wp:post_date",
            "wp:post_modified", "wp:post_name", "wp:status", "wp:post_type", "wp:attachment_url", "wp:post_parent",
@@ -111,12 +113,13 @@ class WordPressSite(SourceSite):
         try:
             channel, items = parse_wxr(self.file.read_bytes())
         except xml.parsers.expat.ExpatError as exc:
-            self.report.warn("wxr", self.label, exc.lineno, exc.offset + 1,
-                             f"the export is not well-formed XML ({xml.parsers.expat.ErrorString(exc.code)}), nothing imported")
-            return
+            raise ImportRefused(error(self.label, exc.lineno, exc.offset + 1,
+                                      f"the export is not well-formed XML ({xml.parsers.expat.ErrorString(exc.code)}), "
+                                      "give the file WordPress's Tools > Export made as SOURCE").format(),
+                                located=True) from None
         except OSError as exc:
-            self.report.warn("wxr", self.label, 1, 1, f"cannot read the export ({exc.strerror})")
-            return
+            raise ImportRefused(error(self.label, 1, 1, f"cannot read the export ({exc.strerror}), check that it "
+                                      "is a file you may read").format(), located=True) from None
         self.title = plain(channel.get("title", ""))
         self.base_url = channel.get("wp:base_blog_url") or channel.get("link") or ""
         language = (channel.get("language") or "en").split("-")[0].lower()

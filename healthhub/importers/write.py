@@ -8,6 +8,7 @@ HealthHub did not write is ever deleted or overwritten.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import shutil
@@ -22,7 +23,17 @@ REPORT_FILE = "import-report.md"
 
 
 class ImportRefused(Exception):
-    """The import must not run (exit 2); nothing was written."""
+    """The import must not run (exit 2); nothing was written. `located`: the message
+    is a whole diagnostic line (path:line:col: error: ...)."""
+
+    def __init__(self, message: str, located: bool = False):
+        super().__init__(message)
+        self.located = located
+
+
+class ImportWriteFailed(Exception):
+    """The disk refused a file of the import (exit 1); what was written is listed in
+    the folder's manifest, so that importing again with --replace takes it away."""
 
 
 class _Dumper(yaml.SafeDumper):
@@ -67,27 +78,56 @@ def write_site(plan, into: Path, replace: bool) -> tuple[list[str], Path]:
         if target.is_file() and not target.is_symlink():
             target.unlink()
     _remove_empty_dirs(into, previous)
-    written = []
-    for rel, content in sorted(files.items()):
-        if rel == REPORT_FILE:
-            continue
-        target = into / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, Path):
-            shutil.copyfile(content, target)
-        else:
-            target.write_text(str(content), encoding="utf-8")
-        written.append(rel)
+    written: list[str] = []
     report_path = into / REPORT_FILE
-    report_path.write_text(report_text(plan, into), encoding="utf-8")
-    written.append(REPORT_FILE)
-    (into / MANIFEST).write_text(json.dumps({"kind": plan.site.kind, "files": sorted(written)}, indent=1) + "\n",
-                                 encoding="utf-8")
+    try:
+        for rel, content in sorted(files.items()):
+            if rel == REPORT_FILE:
+                continue
+            target = into / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(content, Path):
+                shutil.copyfile(content, target)
+            else:
+                target.write_text(str(content), encoding="utf-8")
+            written.append(rel)
+        report_path.write_text(report_text(plan, into), encoding="utf-8")
+        written.append(REPORT_FILE)
+        _write_manifest(into, plan.site.kind, written)
+    except OSError as exc:
+        raise ImportWriteFailed(_write_failure(exc, into, plan.site.kind, written)) from None
     return written, report_path
+
+
+def _write_manifest(into: Path, kind: str, written: list[str]) -> None:
+    (into / MANIFEST).write_text(json.dumps({"kind": kind, "files": sorted(written)}, indent=1) + "\n",
+                                 encoding="utf-8")
+
+
+def _write_failure(exc: OSError, into: Path, kind: str, written: list[str]) -> str:
+    """The one line for a file the import could not write (or copy: a source file
+    that cannot be read), with the files written before it listed for --replace."""
+    what = exc.filename or into
+    reason = (exc.strerror or str(exc)).lower()
+    fix = {errno.ENOSPC: "free some disk space", errno.EDQUOT: "free some disk space",
+           errno.EROFS: "the disk is read-only, import into another folder",
+           errno.EACCES: "check its permissions", errno.EPERM: "check its permissions"}.get(exc.errno, "check the disk")
+    if not written:
+        return f"cannot write {what} ({reason}), {fix}; nothing was imported"
+    try:
+        _write_manifest(into, kind, written)
+    except OSError:
+        return (f"cannot write {what} ({reason}), {fix}; {len(written)} files were written into {into}/ "
+                "before it, remove that folder and import again")
+    return (f"cannot write {what} ({reason}), {fix}; then import again with --replace (it takes away the "
+            f"{len(written)} files written before it)")
 
 
 def _previous_import(into: Path, replace: bool) -> set[str]:
     if not into.exists():
+        holder = next((parent for parent in into.parents if parent.exists()), None)
+        if holder is not None and not holder.is_dir():
+            raise ImportRefused(f"--into {into} cannot be made: {holder} is a file, not a folder; give a new folder")
         return set()
     if not into.is_dir():
         raise ImportRefused(f"--into {into} is a file, give a folder")

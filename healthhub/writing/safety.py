@@ -90,7 +90,11 @@ def check_output_folder(shown: str, out_dir: Path, inputs: dict[str, Path | None
             raise OutputRefused(f"--out {shown} is inside {what}, where the site's pages would be read back as "
                                 f"sources; {use}")
     if not os.path.lexists(real):
-        return  # a new folder
+        # a new folder, unless what would hold it is a file (--out notes.txt/site)
+        holder = next((parent for parent in Path(shown).parents if os.path.lexists(parent)), None)
+        if holder is not None and not os.path.isdir(holder):
+            raise OutputRefused(f"--out {shown} cannot be made: {holder} is a file, not a folder; {use}")
+        return
     if not os.path.isdir(real):
         raise OutputRefused(f"--out {shown} is a file, not a folder; {use}")
     marker = real / MARKER
