@@ -342,8 +342,8 @@ def test_a_symlinked_folder_outside_or_looping_is_refused(site_dir, tmp_path):
     assert [d.format() for d in result.diagnostics] == [
         "articles/health/loop:1:1: error: this folder is a symbolic link that loops back to a folder that "
         "contains it, remove it",
-        "articles/health/out:1:1: error: this folder is a symbolic link to a file outside the articles folder, "
-        "copy the file into the articles folder instead",
+        "articles/health/out:1:1: error: this folder is a symbolic link to a folder outside the articles folder, "
+        "copy the folder into the articles folder instead",
         "articles/health/self.md:1:1: error: this file is a symbolic link that loops or leads nowhere, "
         "replace it with the file itself",
     ]

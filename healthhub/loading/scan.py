@@ -74,14 +74,14 @@ def scan_names(articles_dir: Path, folders: list | None = None) -> tuple[list[st
     diags: list[Diagnostic] = []
     top = articles_dir.resolve()
 
-    def link_problem(path: Path, real_root: Path | None = None) -> str | None:
+    def link_problem(path: Path, kind: str, real_root: Path | None = None) -> str | None:
         try:
             real = path.resolve(strict=True)
         except (OSError, RuntimeError):
-            return "is a symbolic link that loops or leads nowhere, replace it with the file itself"
+            return f"is a symbolic link that loops or leads nowhere, replace it with the {kind} itself"
         if real != top and top not in real.parents:
-            return ("is a symbolic link to a file outside the articles folder, "
-                    "copy the file into the articles folder instead")
+            return (f"is a symbolic link to a {kind} outside the articles folder, "
+                    f"copy the {kind} into the articles folder instead")
         if real_root is not None and (real == real_root or real in real_root.parents):
             return "is a symbolic link that loops back to a folder that contains it, remove it"
         return None
@@ -110,9 +110,9 @@ def scan_names(articles_dir: Path, folders: list | None = None) -> tuple[list[st
                     folders.append((path, None))
                 if is_dir and real_here is None:
                     real_here = Path(here).resolve()
-                problem = link_problem(Path(path), real_here if is_dir else None)
+                kind = "folder" if is_dir else "file"
+                problem = link_problem(Path(path), kind, real_here if is_dir else None)
                 if problem:
-                    kind = "folder" if is_dir else "file"
                     diags.append(error(display_path(Path(path)), 1, 1, f"this {kind} {problem}"))
                     continue
                 if not is_dir:
