@@ -2,6 +2,8 @@
 
 import re
 
+import pytest
+
 from conftest import article
 
 
@@ -74,6 +76,24 @@ def test_config_errors_exit_2_with_a_suggestion(site_dir):
     lines = result.stderr.splitlines()
     assert lines[0].startswith("healthhub.yaml:2:1: error: unknown config key 'per_pgae' (did you mean 'per_page'?)")
     assert lines[1] == "healthhub.yaml:3:11: error: 'language' is 'english!', use a language tag such as en, en-GB or fr"
+
+
+@pytest.mark.parametrize("tag, ok", [
+    ("es-419", True), ("zh-Hant-TW", True), ("de-CH-1901", True), ("en-US-x-twain", True),
+    # ICU's BCP 47 parser (the A to Z's collation) refuses these: an 'unexpected failure' before
+    ("en-US-zz", False), ("xx-YY-zz", False), ("sr-Latn-RS-x1", False),
+])
+def test_a_language_tag_is_refused_at_its_line_or_builds(site_dir, tag, ok):
+    site_dir.write("articles/health/a.md", article("A"))
+    site_dir.write("healthhub.yaml", f"site_name: My Hub\nlanguage: {tag}\n")
+    result = site_dir.cli("--no-search")
+    if ok:
+        assert result.returncode == 0, result.stderr
+        assert f'<html lang="{tag}"' in (site_dir.out / "health/a.html").read_text(encoding="utf-8")
+    else:
+        assert result.returncode == 2
+        assert result.stderr == (f"healthhub.yaml:2:11: error: 'language' is '{tag}', use a language tag such as en, "
+                                 "en-GB or fr\n")
 
 
 def test_missing_config_file_is_a_usage_error(site_dir):

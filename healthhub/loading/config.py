@@ -21,7 +21,12 @@ from . import schema
 from ..errors import ConfigError, Diagnostic, did_you_mean, error
 
 DEFAULT_CONFIG_FILE = "healthhub.yaml"
-LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*")
+# A BCP 47 tag's syntax (RFC 5646: language with extlangs, script, region, variants,
+# extensions, private use), as strict as ICU's parser (icu.Locale.forLanguageTag, which
+# the A to Z collates with): its looser forerunner let 'en-US-zz' through to an ICU error.
+LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z]{3}){0,3}(?:-[A-Za-z]{4})?(?:-(?:[A-Za-z]{2}|[0-9]{3}))?"
+                          r"(?:-(?:[A-Za-z0-9]{5,8}|[0-9][A-Za-z0-9]{3}))*(?:-[0-9A-WY-Za-wy-z](?:-[A-Za-z0-9]{2,8})+)*"
+                          r"(?:-[xX](?:-[A-Za-z0-9]{1,8})+)?")
 
 
 @dataclass(frozen=True)
