@@ -74,28 +74,24 @@ def test_a_file_as_output_folder_is_refused(project):
     assert (project.root / "site").read_text() == "not a folder"
 
 
-def test_an_output_folder_under_a_file_is_refused_and_nothing_is_made(project):
-    """A mistyped --out under a file (notes.txt/site) was an 'unexpected failure'."""
+@pytest.mark.parametrize("out, code, message", [
+    # a mistyped --out under a file
+    ("notes.txt/site", 2, "--out notes.txt/site cannot be made: notes.txt is a file, not a folder; build into a "
+                          "folder of its own instead, e.g. --out site"),
+    # /proc takes no new files (on Linux, even for root): the build's lock beside the
+    # output folder cannot be made, as in any folder the user may not write to
+    ("/proc/healthhub-test-site", 1, "cannot write /proc/healthhub-test-site/: no such file or directory; check "
+                                     "the disk and build again; the previous site was left as it was"),
+], ids=["under-a-file", "unwritable"])
+def test_an_output_folder_that_cannot_be_made_is_one_error_line(project, out, code, message):
+    """Both were an 'unexpected failure' (FileExistsError, FileNotFoundError)."""
     project.write("notes.txt", "my notes")
     before = sources(project)
-    result = project.cli("--out", "notes.txt/site")
-    assert result.returncode == 2
-    assert result.stderr == ("error: --out notes.txt/site cannot be made: notes.txt is a file, not a folder; "
-                             "build into a folder of its own instead, e.g. --out site\n")
+    result = project.cli("--out", out)
+    assert result.returncode == code
+    assert result.stderr == f"error: {message}\n"
     assert sources(project) == before
     assert [name for name in os.listdir(project.root) if name.startswith(".")] == []
-
-
-def test_an_output_folder_where_nothing_can_be_written_is_one_error_line(project):
-    """/proc takes no new files (on Linux, even for root): the build's lock beside the
-    output folder cannot be made. That was an 'unexpected failure: FileNotFoundError';
-    the same path as any folder the user may not write to."""
-    before = sources(project)
-    result = project.cli("--out", "/proc/healthhub-test-site")
-    assert result.returncode == 1
-    assert result.stderr == ("error: cannot write /proc/healthhub-test-site/: no such file or directory; check the "
-                             "disk and build again; the previous site was left as it was\n")
-    assert sources(project) == before
 
 
 def test_a_folder_healthhub_did_not_build_is_replaced_only_with_force(project):
