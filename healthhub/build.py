@@ -129,10 +129,31 @@ def resolve_people(options: BuildOptions) -> tuple[dict[str, Person], list[Diagn
     path = options.authors_path
     if path is not None and not path.is_file():
         raise ConfigError([error(display_path(path), 1, 1, "people file not found, check the --authors path")])
+    shadowed: list[Diagnostic] = []
     if path is None:
-        candidates = (Path(DEFAULT_AUTHORS_FILE), options.articles_dir / DEFAULT_AUTHORS_FILE)
-        path = next((c for c in candidates if c.is_file()), None)
-    return load_people(path, display_path(path) if path else DEFAULT_AUTHORS_FILE)
+        path, shadowed = data_file(options, DEFAULT_AUTHORS_FILE, "people file")
+    people, diags = load_people(path, display_path(path) if path else DEFAULT_AUTHORS_FILE)
+    return people, shadowed + diags
+
+
+def data_file(options: BuildOptions, name: str, what: str) -> tuple[Path | None, list[Diagnostic]]:
+    """The working directory's file `name`, else the articles folder's, else None; with
+    a warning on the articles folder's when both are there (it is not read)."""
+    here, beside = Path(name), options.articles_dir / name
+    if not here.is_file():
+        return (beside if beside.is_file() else None), []
+    if beside.is_file() and os.path.realpath(here) != os.path.realpath(beside):
+        return here, [warning(display_path(beside), 1, 1,
+                              f"this file is not read: {display_path(here)} in the working directory is the {what}, "
+                              f"move what this one holds there and delete it")]
+    return here, []
+
+
+def data_files_present(options: BuildOptions) -> tuple[bool, ...]:
+    """Which of the places data_file looks in hold a file (for the inputs digest: a
+    second authors.yaml or glossary.yaml changes what a build says)."""
+    return tuple(path.is_file() for name in (DEFAULT_AUTHORS_FILE, DEFAULT_GLOSSARY_FILE)
+                 for path in (Path(name), options.articles_dir / name))
 
 
 def check_output(options: BuildOptions) -> Path:
@@ -158,10 +179,9 @@ def resolve_glossary(options: BuildOptions, config: Config) -> tuple[Config, lis
     """The config with the glossary's terms: glossary.yaml in the working directory, else
     in the articles folder (as authors.yaml). Held in the config, every cache keyed by
     the config (parsed articles, every page's fingerprint) changes with the glossary."""
-    candidates = (Path(DEFAULT_GLOSSARY_FILE), options.articles_dir / DEFAULT_GLOSSARY_FILE)
-    path = next((c for c in candidates if c.is_file()), None)
+    path, shadowed = data_file(options, DEFAULT_GLOSSARY_FILE, "glossary")
     terms, diags = load_glossary(path, display_path(path) if path else DEFAULT_GLOSSARY_FILE)
-    return dataclasses.replace(config, glossary=terms), diags
+    return dataclasses.replace(config, glossary=terms), shadowed + diags
 
 
 def build(options: BuildOptions, progress: Progress | None = None, warm: WarmState | None = None,
@@ -548,7 +568,7 @@ def inputs_digest(options: BuildOptions, config: Config, people: dict[str, Perso
     where = (os.getcwd(), str(options.articles_dir.absolute()), str(options.templates_dir.absolute()),
              str(options.out_dir.absolute()), scanned is None, options.drafts, options.strict, options.search,
              options.index_search, options.future, options.publish_day().toordinal(), options.record_addresses,
-             addresses_state(options) if guard is None else guard)
+             addresses_state(options) if guard is None else guard, data_files_present(options))
     text = repr((where, repr(config), repr(sorted(people.items())), [len(sources)], signatures, problems,
                  digest(repr(templates).encode())))
     return digest(code_version() + text.encode("utf-8", "surrogateescape")), racy, by_name

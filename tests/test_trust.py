@@ -529,6 +529,23 @@ def test_people_file_in_the_articles_folder_is_found(site_dir):
     assert site_dir.read("people/sam-patel.html")
 
 
+@pytest.mark.parametrize("name, what", [("authors.yaml", "people file"), ("glossary.yaml", "glossary")])
+def test_a_second_data_file_in_the_articles_folder_is_a_warning_even_when_nothing_else_changed(site_dir, name, what):
+    """The working directory's file is read first; one in the articles folder beside it
+    was ignored without a word (an import writes articles/authors.yaml)."""
+    site_dir.write("healthhub.yaml", "site_name: Test\nbase_url: https://example.org/\n")
+    site_dir.write(name, PEOPLE if name == "authors.yaml" else "Tendon:\n  definition: A cord joining muscle to bone.\n")
+    site_dir.write("articles/health/a.md", article("A"))
+    assert site_dir.cli("--no-search").stderr == ""
+    site_dir.write(f"articles/{name}", "not: [read\n")
+    warned = (f"articles/{name}:1:1: warning: this file is not read: {name} in the working directory is the {what}, "
+              "move what this one holds there and delete it\n")
+    for _ in range(2):  # the second time nothing changed: the stored result says it again
+        result = site_dir.cli("--no-search")
+        assert result.returncode == 0 and result.stderr == warned, result.stderr
+    (site_dir.articles / name).unlink()
+    assert site_dir.cli("--no-search").stderr == ""
+
 def test_check_at_scale_groups_findings_totals_rules_counts_unreadable_files_and_rules_switch_off(site_dir, capsys):
     for number in range(30):
         site_dir.write(f"articles/health/a{number:02d}.md", article(f"A {number}", summary='"S."', body=SIMPLE))
