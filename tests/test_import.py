@@ -316,22 +316,31 @@ def test_an_into_folder_where_nothing_can_be_written_is_one_error_line(tmp_path)
                              "the disk; nothing was imported\n")
 
 
-def test_a_disk_that_fills_during_an_import_says_how_to_finish_it(tmp_path, monkeypatch, capsys):
-    """The disk fills at the image (written after the articles before it): one line,
-    exit 1, and importing again with --replace gives what a clean import gives."""
+@pytest.mark.parametrize("failure, starts, reason", [
+    (OSError(errno.ENOSPC, "No space left on device"), "cannot write out/", "(no space left on device), free some "
+                                                                            "disk space"),
+    (OSError(errno.EACCES, "Permission denied"), f"cannot read {FIXTURES}/hugo/", "(permission denied), check its "
+                                                                                   "permissions"),
+], ids=["disk-full", "source-unreadable"])
+def test_a_file_that_cannot_be_copied_during_an_import_says_how_to_finish_it(tmp_path, monkeypatch, capsys, failure,
+                                                                             starts, reason):
+    """The copy of the image fails (the disk fills, or the source file cannot be read)
+    after the articles before it were written: one line, exit 1, and importing again
+    with --replace gives what a clean import gives."""
     from healthhub import cli
     from healthhub.importers import write
 
-    def full(source, target, *args, **kwargs):
-        raise OSError(errno.ENOSPC, "No space left on device", str(target))
+    def failing(source, target, *args, **kwargs):
+        failure.filename = str(target) if failure.errno == errno.ENOSPC else str(source)
+        raise failure
 
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(write.shutil, "copyfile", full)
+    monkeypatch.setattr(write.shutil, "copyfile", failing)
     assert cli.main(["import", "hugo", str(SOURCES["hugo"]), "--into", "out", "--quiet"]) == 1
     err = capsys.readouterr().err.splitlines()
-    assert len(err) == 1 and err[0].startswith("error: cannot write out/"), err
-    assert "(no space left on device), free some disk space; then import again with --replace (it takes away the " \
-           in err[0] and err[0].endswith(" files written before it)"), err
+    assert len(err) == 1 and err[0].startswith(f"error: {starts}"), err
+    assert f"{reason}; then import again with --replace (it takes away the " in err[0], err
+    assert err[0].endswith(" files written before it)"), err
     assert (tmp_path / "out/articles").is_dir()
     monkeypatch.undo()
     monkeypatch.chdir(tmp_path)

@@ -80,6 +80,7 @@ def write_site(plan, into: Path, replace: bool) -> tuple[list[str], Path]:
     _remove_empty_dirs(into, previous)
     written: list[str] = []
     report_path = into / REPORT_FILE
+    source: Path | None = None  # the source file being copied
     try:
         for rel, content in sorted(files.items()):
             if rel == REPORT_FILE:
@@ -87,7 +88,9 @@ def write_site(plan, into: Path, replace: bool) -> tuple[list[str], Path]:
             target = into / rel
             target.parent.mkdir(parents=True, exist_ok=True)
             if isinstance(content, Path):
+                source = content
                 shutil.copyfile(content, target)
+                source = None
             else:
                 target.write_text(str(content), encoding="utf-8")
             written.append(rel)
@@ -95,7 +98,8 @@ def write_site(plan, into: Path, replace: bool) -> tuple[list[str], Path]:
         written.append(REPORT_FILE)
         _write_manifest(into, plan.site.kind, written)
     except OSError as exc:
-        raise ImportWriteFailed(_write_failure(exc, into, plan.site.kind, written)) from None
+        reading = source is not None and exc.filename == os.fspath(source)
+        raise ImportWriteFailed(_write_failure(exc, into, plan.site.kind, written, reading)) from None
     return written, report_path
 
 
@@ -104,22 +108,22 @@ def _write_manifest(into: Path, kind: str, written: list[str]) -> None:
                                  encoding="utf-8")
 
 
-def _write_failure(exc: OSError, into: Path, kind: str, written: list[str]) -> str:
-    """The one line for a file the import could not write (or copy: a source file
-    that cannot be read), with the files written before it listed for --replace."""
-    what = exc.filename or into
+def _write_failure(exc: OSError, into: Path, kind: str, written: list[str], reading: bool = False) -> str:
+    """The one line for a file the import could not write (`reading`: a source file it
+    could not read to copy), with the files written before it listed for --replace."""
+    what = f"read {exc.filename}" if reading else f"write {exc.filename or into}"
     reason = (exc.strerror or str(exc)).lower()
     fix = {errno.ENOSPC: "free some disk space", errno.EDQUOT: "free some disk space",
            errno.EROFS: "the disk is read-only, import into another folder",
            errno.EACCES: "check its permissions", errno.EPERM: "check its permissions"}.get(exc.errno, "check the disk")
     if not written:
-        return f"cannot write {what} ({reason}), {fix}; nothing was imported"
+        return f"cannot {what} ({reason}), {fix}; nothing was imported"
     try:
         _write_manifest(into, kind, written)
     except OSError:
-        return (f"cannot write {what} ({reason}), {fix}; {len(written)} files were written into {into}/ "
+        return (f"cannot {what} ({reason}), {fix}; {len(written)} files were written into {into}/ "
                 "before it, remove that folder and import again")
-    return (f"cannot write {what} ({reason}), {fix}; then import again with --replace (it takes away the "
+    return (f"cannot {what} ({reason}), {fix}; then import again with --replace (it takes away the "
             f"{len(written)} files written before it)")
 
 
