@@ -136,6 +136,14 @@ def resolve_people(options: BuildOptions) -> tuple[dict[str, Person], list[Diagn
     return people, shadowed + diags
 
 
+def without_people_echoes(diagnostics: list[Diagnostic], people_failed: bool) -> list[Diagnostic]:
+    """When the people file could not be read at all (an error in it, nobody in it),
+    the warning that authors have no profile "as there is no authors.yaml" is not
+    true and only echoes that error: left out. (An unknown id stays an error: the
+    article it is in is left out of the site, and that says why.)"""
+    return [d for d in diagnostics if not people_failed or d.code != "author-profile"]
+
+
 def data_file(options: BuildOptions, name: str, what: str) -> tuple[Path | None, list[Diagnostic]]:
     """The working directory's file `name`, else the articles folder's, else None; with
     a warning on the articles folder's when both are there (it is not read)."""
@@ -263,6 +271,7 @@ def _build(options: BuildOptions, progress: Progress | None, closing: contextlib
     timings = Timings()
     config, glossary_diags = resolve_glossary(options, resolve_config(options))
     people, people_diags = resolve_people(options)
+    people_failed = not people and any(d.is_error for d in people_diags)
     people_diags += glossary_diags
     out_dir = check_output(options)
     cache = closing.enter_context(Cache(options.cache_folder()))
@@ -324,8 +333,7 @@ def _build(options: BuildOptions, progress: Progress | None, closing: contextlib
         site, diagnostics, reparsed = loaded.site, loaded.diagnostics, loaded.parsed
         timings.lap("load", f"{len(site.articles):,} article{'s' * (len(site.articles) != 1)}, {reparsed:,} parsed"
                             + (", the last site model kept (only bodies and what listings show changed)" if loaded.patched else ""))
-        diagnostics += people_diags
-        diagnostics = sorted(set(diagnostics))
+        diagnostics = sorted(set(without_people_echoes(diagnostics, people_failed) + people_diags))
         failed = any(d.is_error for d in diagnostics) or (options.strict and diagnostics)
         if failed:
             diagnostics += cache_warning(cache, options)

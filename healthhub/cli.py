@@ -389,7 +389,8 @@ def cmd_check(args) -> int:
         external = lambda site: check_external(list(site.articles), Cache(Path(DEFAULT_DIR_NAME)), today,  # noqa: E731
                                                resolver=resolver, timeout=args.timeout)
     result = run_check(options, config, people, people_diags + glossary_diags, today,
-                       disabled=config.check_disable, external=external)
+                       disabled=config.check_disable, external=external,
+                       people_failed=not people and any(d.is_error for d in people_diags))
     sys.stdout.write(FORMATS[args.format](result, verbose=args.verbose))
     if result.errors or (args.strict and result.warnings):
         return EXIT_CONTENT

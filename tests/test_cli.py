@@ -96,6 +96,15 @@ def test_a_language_tag_is_refused_at_its_line_or_builds(site_dir, tag, ok):
                                  "en-GB or fr\n")
 
 
+def test_a_config_file_that_is_a_list_gets_an_example_of_a_config_line(site_dir):
+    site_dir.write("articles/health/a.md", article("A"))
+    site_dir.write("healthhub.yaml", "- site_name: My Hub\n")
+    result = site_dir.cli()
+    assert result.returncode == 2
+    assert result.stderr == ("healthhub.yaml:1:1: error: the config file is a list, not fields, write one "
+                             "'name: value' per line, e.g. site_name: My Health Hub\n")
+
+
 def test_missing_config_file_is_a_usage_error(site_dir):
     result = site_dir.cli("--config", "nope.yaml")
     assert result.returncode == 2

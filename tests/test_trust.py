@@ -529,6 +529,21 @@ def test_people_file_in_the_articles_folder_is_found(site_dir):
     assert site_dir.read("people/sam-patel.html")
 
 
+def test_a_people_file_that_cannot_be_read_is_not_called_missing(site_dir, capsys):
+    """A people file that is a list (or otherwise unreadable) gives nobody; the build
+    said besides that authors have no profile 'as there is no authors.yaml'."""
+    site_dir.write("authors.yaml", "- amara-okafor\n")
+    site_dir.write("articles/health/a.md", article("A", author="Amara Okafor"))
+    expected = ["authors.yaml:1:1: error: the people file is a list, not fields, write one 'name: value' per line, "
+                "e.g. sam-patel: {name: Sam Patel}"]
+    result = site_dir.build()
+    assert messages(result) == expected
+    code, out = check(site_dir, capsys)
+    assert code == 1 and "no profile" not in out and expected[0] + " [content]\n" in out, out
+    (site_dir.root / "authors.yaml").unlink()  # now there is none: then it is said
+    assert [m.split(" no profile, ")[1][:27] for m in messages(site_dir.build())] == ["as there is no authors.yaml"]
+
+
 @pytest.mark.parametrize("name, what", [("authors.yaml", "people file"), ("glossary.yaml", "glossary")])
 def test_a_second_data_file_in_the_articles_folder_is_a_warning_even_when_nothing_else_changed(site_dir, name, what):
     """The working directory's file is read first; one in the articles folder beside it

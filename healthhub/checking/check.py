@@ -425,11 +425,12 @@ FORMATS = {"text": format_text, "json": format_json, "github": format_github}
 
 
 def run_check(options, config, people, people_diags, today: dt.date, disabled: tuple[str, ...] = (),
-              external=None) -> CheckResult:
+              external=None, people_failed: bool = False) -> CheckResult:
     """Load the site as the build does (options: a build.BuildOptions for the articles,
     drafts, cache and jobs), through the build's cache, add the editorial checks,
     leave out the rules switched off. `external`: a function of the site giving more
     diagnostics (`check --external`), whose answers are never stored.
+    `people_failed`: the people file could not be read (build.without_people_echoes).
 
     When a check with the same inputs (every article file by its stat, the config,
     people, templates, HealthHub's code, the day, the rules switched off) stored its
@@ -451,12 +452,12 @@ def run_check(options, config, people, people_diags, today: dt.date, disabled: t
             return stored
     try:
         result = _run_check(options, config, people, people_diags, cache, as_paths(scanned), signatures, disabled,
-                            external)
+                            external, people_failed)
     except BodyMissing:  # the cache promised a body it does not have: never trust it, start from the sources
         cache.clear()
         cache = Cache(None)
         result = _run_check(options, config, people, people_diags, cache, as_paths(scanned), signatures, disabled,
-                            external)
+                            external, people_failed)
     if trusted:
         cache.store(CHECK_STORE, {"key": key, "result": to_plain_result(result)})
     return result
@@ -465,9 +466,10 @@ def run_check(options, config, people, people_diags, today: dt.date, disabled: t
 CHECK_STORE = "check"  # the name of the stored result in the build cache
 
 
-def _run_check(options, config, people, people_diags, cache, scanned, signatures, disabled, external) -> CheckResult:
+def _run_check(options, config, people, people_diags, cache, scanned, signatures, disabled, external,
+               people_failed: bool) -> CheckResult:
     from ..caching.bodies import TemporaryBodies
-    from ..build import BuildLocked, build_lock, load_articles
+    from ..build import BuildLocked, build_lock, load_articles, without_people_echoes
     from ..caching.cache import Cache
 
     jobs = max(1, options.job_count())
@@ -480,7 +482,8 @@ def _run_check(options, config, people, people_diags, cache, scanned, signatures
         bodies = stack.enter_context(cache.bodies() or TemporaryBodies())
         loaded = load_articles(options, config, people, cache, bodies, jobs, scanned=scanned, signatures=signatures)
         site = loaded.site
-        diags = list(loaded.diagnostics) + list(people_diags) + check_site(site, options.publish_day(), jobs)
+        diags = (without_people_echoes(list(loaded.diagnostics) + check_site(site, options.publish_day(), jobs),
+                                       people_failed) + list(people_diags))
         if external is not None:
             diags += external(site)
     diags = [d for d in diags if rule_of(d) not in disabled]

@@ -277,7 +277,8 @@ def parse_article(text: str, display: str, file_stem: str, config: Config,
             diags.append(error(display, pos.line, pos.col,
                                f"unknown person '{change.by}' in history entry {index + 1}"
                                f"{did_you_mean(change.by, tuple(people))}, use a person id from authors.yaml "
-                               f"(known: {', '.join(sorted(people)) or 'nobody yet'}) or add the person there"))
+                               f"(known: {', '.join(sorted(people)) or 'nobody yet'}) or add the person there",
+                               "unknown-person"))
     reviewed, reviewed_by = values.get("reviewed"), values.get("reviewed_by")
     if (reviewed is None) != (reviewed_by is None):
         key = "reviewed" if reviewed is not None else "reviewed_by"

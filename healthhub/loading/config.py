@@ -237,7 +237,7 @@ def load_config(path: Path | None, display: str | None = None) -> Config:
 def parse_config(text: str, display: str) -> Config:
     problems: list[Diagnostic] = []
     try:
-        entries = fm.read_mapping(text, first_line=1)
+        entries = fm.read_mapping(text, first_line=1, example="site_name: My Health Hub")
     except fm.FrontMatterError as exc:
         message = exc.message.replace("the front matter", "the config file").replace("front matter", "the config file")
         raise ConfigError([error(display, exc.line, exc.col, message)]) from None

@@ -148,8 +148,10 @@ def utf8_text(data: bytes, of: str = "") -> str:
 
 
 def read_mapping(yaml_text: str, first_line: int = 2, duplicates: list | None = None,
-                 strict_keys=None) -> list[Entry]:
-    """Parse YAML text that must be a mapping; first_line is its line in the file.
+                 strict_keys=None, example: str = "title: My article") -> list[Entry]:
+    """Parse YAML text that must be a mapping; first_line is its line in the file;
+    `example` is a first line such a file might have (for the message when it is not
+    a mapping).
 
     Raises FrontMatterError for syntax errors, aliases, non-mapping documents
     and duplicate keys. When a `duplicates` list is given, a repeated key that is
@@ -180,7 +182,7 @@ def read_mapping(yaml_text: str, first_line: int = 2, duplicates: list | None = 
         kind = "a list" if isinstance(root, yaml.SequenceNode) else "plain text"
         raise FrontMatterError(
             pos.line, pos.col,
-            f"the front matter is {kind}, not fields, write one 'name: value' per line, e.g. title: My article",
+            f"the front matter is {kind}, not fields, write one 'name: value' per line, e.g. {example}",
         )
     entries: list[Entry] = []
     seen: dict[str, Position] = {}

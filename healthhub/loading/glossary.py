@@ -64,7 +64,7 @@ def _pos(node) -> fm.Position:
 
 def parse_glossary(text: str, display: str) -> tuple[tuple[Term, ...], list[Diagnostic]]:
     try:
-        entries = fm.read_mapping(text, first_line=1)
+        entries = fm.read_mapping(text, first_line=1, example="Tendon: {definition: A cord that joins a muscle to a bone.}")
     except fm.FrontMatterError as exc:
         message = (exc.message.replace("the front matter", "the glossary file").replace("front-matter", "glossary")
                    .replace("front matter", "the glossary file"))

@@ -68,7 +68,7 @@ def _pos(mark) -> fm.Position:
 
 def parse_people(text: str, display: str) -> tuple[dict[str, Person], list[Diagnostic]]:
     try:
-        entries = fm.read_mapping(text, first_line=1)
+        entries = fm.read_mapping(text, first_line=1, example="sam-patel: {name: Sam Patel}")
     except fm.FrontMatterError as exc:
         message = exc.message.replace("the front matter", "the people file").replace("front-matter", "people")
         return {}, [error(display, exc.line, exc.col, message, exc.code)]
