@@ -482,6 +482,18 @@ def test_check_warns_about_stale_and_orphan_translations(tmp_path):
     ], result.stdout + result.stderr
 
 
+def test_a_translation_key_two_articles_of_one_language_share_is_a_warning(tmp_path):
+    """Neither is linked to its translations then; that was silent."""
+    site = make_site(tmp_path / "project")
+    site.write("articles/es/health/otra.md", article("Otra", translation_key="bp"))  # tension.md has it
+    result = site.cli("build", "--no-search")
+    assert result.returncode == 0, result.stderr
+    assert [line for line in result.stderr.splitlines() if "translation_key" in line] == [
+        "articles/es/health/tension.md:6:18: warning: translation_key 'bp' is also the key of "
+        "articles/es/health/otra.md:5 in the same language, so neither is linked to its translations; give each "
+        "article a key of its own"]
+
+
 def test_an_article_of_a_one_language_site_may_name_its_own_language(tmp_path):
     site = SiteDir(tmp_path)
     site.write("articles/health/x.md", article("X", language="fr"))

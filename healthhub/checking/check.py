@@ -314,7 +314,7 @@ RULES = (
     "readability", "review-overdue", "review-due", "no-sources", "alt-text", "second-h1", "heading-skip",
     "callout-type", "summary-length", "duplicate-title", "unknown-field", "duplicate-field", "author-profile",
     "unknown-person", "template-tag", "link-nowhere", "broken-link", "same-address", "history-order",
-    "history-review", "source-link", "translation-stale", "translation-orphan",
+    "history-review", "source-link", "translation-stale", "translation-orphan", "translation-key",
 )
 # Findings without a rule of their own (a date that is not a date, broken YAML, ...).
 FALLBACK_ERROR, FALLBACK_WARNING = "content", "content-warning"

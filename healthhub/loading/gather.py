@@ -32,7 +32,7 @@ from .model import Article, Body, Category, Site, Tag
 from .records import with_digest
 from .article import ArticleReader, make_converter, read_article
 from .links import check_links, root_relative_problems
-from .names import chosen_name, field_at, link_translations, warn_lookalikes
+from .names import chosen_name, field_at, link_translations, warn_lookalikes, warn_shared_keys
 
 
 # With safe_html, files next to articles that a browser cannot run as code.
@@ -423,5 +423,6 @@ def gather_site(config: Config, articles: list[Article], drafts: bool, diags: li
                                                                      item[1].lower()))
     )
     translations, variants = link_translations(config, kept)
+    warn_shared_keys(config, kept, diags)
     return Site(config, kept, categories, tags, drafts, by_path, dict(people or {}),
                 translations=translations, variants=variants)

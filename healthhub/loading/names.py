@@ -43,6 +43,26 @@ def link_translations(config: Config, articles) -> tuple[dict[str, tuple[Article
     return translations, variants
 
 
+def warn_shared_keys(config: Config, articles, diags: list[Diagnostic]) -> None:
+    """A `translation_key` two articles of one language (and variant) give links neither
+    of them to its translations (link_translations): a warning at each later one's key.
+    Keys taken from slugs are left alone (one slug in two categories is common)."""
+    if not config.languages:
+        return
+    first: dict[tuple, Article] = {}
+    for article in sorted(articles, key=lambda a: a.source):
+        if not article.translation_key or "translation_key" not in article.positions:
+            continue
+        held = first.setdefault((article.translation_key, article.language, article.variant), article)
+        if held is not article:
+            where, at = field_at(article, "translation_key"), field_at(held, "translation_key")
+            diags.append(warning(
+                article.source, where.line, where.col,
+                f"translation_key '{article.translation_key}' is also the key of {held.source}:{at.line} in the same "
+                "language, so neither is linked to its translations; give each article a key of its own",
+                "translation-key"))
+
+
 def field_at(article: Article, key: str) -> fm.Position:
     return article.positions.get(key) or fm.Position(1, 1)
 
