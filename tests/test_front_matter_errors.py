@@ -86,6 +86,26 @@ def test_unknown_field_is_a_warning_with_a_suggestion(site_dir):
     assert not site_dir.build(strict=True).ok
 
 
+@pytest.mark.parametrize("field, ours", [("description", "summary"), ("lastmod", "updated"), ("categories", "category")])
+def test_a_field_other_generators_name_otherwise_is_told_its_name_here(site_dir, field, ours):
+    site_dir.write(P, HEAD + f"{field}: x\n---\nBody\n")
+    result = site_dir.build()
+    assert [d.format() for d in result.diagnostics] == [
+        f"{P}:5:1: warning: unknown front-matter field '{field}' (HealthHub calls it '{ours}'), kept for templates as "
+        "article.extra"]
+
+
+@pytest.mark.parametrize("tags, where, index", [
+    ('[knee, "", running]', "5:14", 2),  # was "'tags' is empty" at the list, which is not
+    ("\n  - knee\n  - running\n  -", "8:4", 3),
+])
+def test_an_empty_item_of_a_list_is_named_at_its_place(site_dir, tags, where, index):
+    site_dir.write(P, HEAD + f"tags: {tags}\n---\nBody\n")
+    result = site_dir.build()
+    assert [d.format() for d in result.diagnostics] == [
+        f"{P}:{where}: error: item {index} of 'tags' is empty, remove it or write a word or phrase"]
+
+
 def test_a_date_with_time_and_zone_keeps_the_date_as_written(site_dir):
     site_dir.write(P, "---\ntitle: Late\ncategory: Health\ndate: 2025-03-30T23:30:00-05:00\n---\nBody\n")
     result = site_dir.build()

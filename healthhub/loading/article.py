@@ -150,6 +150,18 @@ FIELDS: dict[str, Field] = {
 }
 
 
+# What other generators (Hugo, Jekyll, Eleventy, WordPress exports) call a field HealthHub
+# has under another name: an author who writes `description:` is told 'summary', where
+# spelling alone suggested 'condition'. (`healthhub import` renames them itself.)
+OTHER_NAMES = {
+    "description": "summary", "excerpt": "summary", "abstract": "summary", "authors": "author",
+    "categories": "category", "tag": "tags", "keywords": "tags", "lastmod": "updated", "modified": "updated",
+    "last_modified": "updated", "publishdate": "date", "published": "date", "alias": "aliases",
+    "redirect_from": "aliases", "lang": "language", "reviewer": "reviewed_by", "expirydate": "expires",
+    "featured_image": "image", "cover": "image", "thumbnail": "image", "permalink": "slug", "url": "slug",
+}
+
+
 def decode(data: bytes, display: str) -> tuple[str | None, list[Diagnostic]]:
     """UTF-8 (a BOM is allowed), CRLF and CR turned into LF."""
     try:
@@ -181,9 +193,11 @@ def read_front_matter(text: str, display: str) -> tuple[dict[str, object], dict[
             extra[key] = fm.construct(node, key)
         except fm.FieldError:
             pass  # a value no template could use (a YAML tag): left out, the warning says why
+        ours = OTHER_NAMES.get(key.lower())
+        hint = f" (HealthHub calls it '{ours}')" if ours else did_you_mean(key, tuple(FIELDS))
         return [warning(display, key_pos.line, key_pos.col,
-                        f"unknown front-matter field '{key}'{did_you_mean(key, tuple(FIELDS))}, "
-                        "kept for templates as article.extra", "unknown-field")]
+                        f"unknown front-matter field '{key}'{hint}, kept for templates as article.extra",
+                        "unknown-field")]
 
     def is_empty_summary(item) -> bool:
         key, _, node, _ = item

@@ -496,9 +496,13 @@ def to_text_list(node: yaml.Node, key: str, example: str = "[running, back pain]
     if not isinstance(node, yaml.SequenceNode):
         raise FieldError(f"'{key}' must be a list, e.g. {key}: {example}")
     values = []
-    for item in node.value:
+    for index, item in enumerate(node.value, 1):
         if not isinstance(item, yaml.ScalarNode):
             raise FieldError(f"each item of '{key}' must be a single word or phrase, e.g. {key}: {example}")
+        if item.tag == NULL or (item.tag == STR and not str(item.value).strip()):
+            problem = FieldError(f"item {index} of '{key}' is empty, remove it or write a word or phrase")
+            problem.node = item  # where it is (schema.read_fields places it)
+            raise problem
         values.append(to_text(item, key, example))
     return values
 

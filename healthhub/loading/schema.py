@@ -89,6 +89,8 @@ def read_fields(items: Iterable[Item], schema: dict[str, Field], display: str, a
             found.values[key] = spec.read(node, key, spec.example)
         except fm.FieldError as exc:
             line, col = getattr(exc, "position", None) or pos
+            if (part := getattr(exc, "node", None)) is not None:  # a part of the value: at its own place
+                line, col = pos.line + part.start_mark.line - node.start_mark.line, part.start_mark.column + 1
             found.diagnostics.append(error(display, line, col, str(exc)))
             found.ok = False
     return found
