@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import sys
 from pathlib import Path
 
@@ -318,8 +319,8 @@ def cmd_build(args) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except WriteError as exc:
-        print(f"error: cannot write {display_path(args.out)}/: {exc.message}; the previous site was left as it was",
-              file=sys.stderr)
+        kept = "; the previous site was left as it was" if os.path.lexists(args.out) else ""
+        print(f"error: cannot write {display_path(args.out)}/: {exc.message}{kept}", file=sys.stderr)
         return EXIT_CONTENT
     print_diagnostics(result.diagnostics, verbose=args.verbose, quiet=args.quiet and not args.strict)
     out = display_path(args.out)

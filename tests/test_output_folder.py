@@ -81,7 +81,7 @@ def test_a_file_as_output_folder_is_refused(project):
     # /proc takes no new files (on Linux, even for root): the build's lock beside the
     # output folder cannot be made, as in any folder the user may not write to
     ("/proc/healthhub-test-site", 1, "cannot write /proc/healthhub-test-site/: no such file or directory; check "
-                                     "the disk and build again; the previous site was left as it was"),
+                                     "the disk and build again"),  # (no "previous site": there was none)
 ], ids=["under-a-file", "unwritable"])
 def test_an_output_folder_that_cannot_be_made_is_one_error_line(project, out, code, message):
     """Both were an 'unexpected failure' (FileExistsError, FileNotFoundError)."""
