@@ -136,6 +136,12 @@ def resolve_people(options: BuildOptions) -> tuple[dict[str, Person], list[Diagn
     return people, shadowed + diags
 
 
+def people_file_failed(people: dict[str, Person], people_diags: list[Diagnostic]) -> bool:
+    """Whether the people file was there but could not be read at all: nobody in it
+    and an error about it (`people_diags`: resolve_people's own diagnostics)."""
+    return not people and any(d.is_error for d in people_diags)
+
+
 def without_people_echoes(diagnostics: list[Diagnostic], people_failed: bool) -> list[Diagnostic]:
     """When the people file could not be read at all (an error in it, nobody in it),
     the warning that authors have no profile "as there is no authors.yaml" is not
@@ -271,7 +277,7 @@ def _build(options: BuildOptions, progress: Progress | None, closing: contextlib
     timings = Timings()
     config, glossary_diags = resolve_glossary(options, resolve_config(options))
     people, people_diags = resolve_people(options)
-    people_failed = not people and any(d.is_error for d in people_diags)
+    people_failed = people_file_failed(people, people_diags)
     people_diags += glossary_diags
     out_dir = check_output(options)
     cache = closing.enter_context(Cache(options.cache_folder()))

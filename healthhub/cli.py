@@ -358,7 +358,7 @@ def cmd_serve(args) -> int:
 
 
 def cmd_check(args) -> int:
-    from .build import resolve_config, resolve_glossary, resolve_people
+    from .build import people_file_failed, resolve_config, resolve_glossary, resolve_people
     from .checking.check import FORMATS, RULE_CODES, run_check
     from .errors import did_you_mean, error
 
@@ -391,7 +391,7 @@ def cmd_check(args) -> int:
                                                resolver=resolver, timeout=args.timeout)
     result = run_check(options, config, people, people_diags + glossary_diags, today,
                        disabled=config.check_disable, external=external,
-                       people_failed=not people and any(d.is_error for d in people_diags))
+                       people_failed=people_file_failed(people, people_diags))
     sys.stdout.write(FORMATS[args.format](result, verbose=args.verbose))
     if result.errors or (args.strict and result.warnings):
         return EXIT_CONTENT
