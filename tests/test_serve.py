@@ -914,16 +914,25 @@ def test_the_terminal_shows_a_sites_many_warnings_grouped_once_then_only_new_one
     for number in range(15):
         site_dir.write(f"articles/health/page-{number}.md", article(f"Page {number}", layout="post"))
     knee = site_dir.write("articles/health/knee.md", article("Knee pain", body="Old text.\n"))
+    site_dir.write("healthhub.yaml", "site_name: Knees\n")  # no base_url: a warning a failed build does not reach
     lines: list[str] = []
     options = hs.ServeOptions(site_dir.options(drafts=True, search=False))
     rebuilder = hs.Rebuilder(options, on_outcome=lambda outcome, sheets: None, say=lines.append, tell=lines.append)
     try:
         rebuilder.take_current()
         assert rebuilder.build_now([]).errors == ()
-        assert lines[0].startswith("warning: 15 × unknown front-matter field") and len(lines) < 10, lines
-        assert lines[-1].startswith("Built 16 articles in ") and lines[-1].endswith(" with 15 warnings")
-        for text, extra in (("New text.\n", {}), ("Newer text.\n", {"colour": "blue"})):
+        assert any(line.startswith("warning: 15 × unknown front-matter field") for line in lines), lines
+        assert any("no base_url is set" in line for line in lines) and len(lines) < 10, lines
+        assert lines[-1].startswith("Built 16 articles in ") and lines[-1].endswith(" with 16 warnings")
+        for text, extra in (("New text.\n", {}), (None, {}), ("Fixed text.\n", {}),
+                            ("Newer text.\n", {"colour": "blue"})):
             lines.clear()
+            if text is None:  # a save that fails: the error, and nothing of the warnings
+                save(knee, "---\ntitle: [unclosed\n---\nText.\n")
+                rebuilder.take_current()
+                assert rebuilder.build_now([]).errors
+                assert "error" in lines[0] and lines[-1].startswith("Build failed"), lines
+                continue
             save(knee, article("Knee pain", body=text, **extra))
             rebuilder.take_current()
             assert rebuilder.build_now([]).errors == ()
@@ -933,7 +942,7 @@ def test_the_terminal_shows_a_sites_many_warnings_grouped_once_then_only_new_one
                 assert len(lines) == 3
             else:
                 assert len(lines) == 1, lines  # the same 15 as before: not shown again
-            assert lines[-1].endswith(f" with {15 + len(extra)} warnings")
+            assert lines[-1].endswith(f" with {16 + len(extra)} warnings")
     finally:
         rebuilder.close()
 

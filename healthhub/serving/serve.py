@@ -687,7 +687,10 @@ class Rebuilder:
             print_diagnostics(fresh, stream=buffer)
             for line in buffer.getvalue().splitlines():
                 self.say(line)
-            self.last_diagnostics = tuple(lines)
+            # A failed build stops before some warnings are found: those of the last good
+            # build are not new when the fix brings them back
+            kept = (*(self.last_diagnostics or ()), *lines) if outcome.errors else lines
+            self.last_diagnostics = tuple(dict.fromkeys(kept))
         what = ""
         if changed:
             names = ", ".join(display_path(Path(p)) for p in changed[:3])
