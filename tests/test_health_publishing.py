@@ -612,7 +612,11 @@ class SourceServer:
                     time.sleep(1.0)
                 if path == "/no-head" and self.command == "HEAD":
                     return self.reply(405, send_body)
-                routes = {"/ok": (200, ""), "/flaky": (200, ""), "/no-head": (200, ""), "/gone": (410, ""),
+                arabic = "/%D8%B3%D9%83%D8%B1%D9%8A"  # /سكري as a browser sends it
+                routes = {arabic: (200, ""), arabic + "?q=%C3%B1": (200, ""),
+                          # raw UTF-8, as servers send it (read as Latin-1 by http.client)
+                          "/moved-utf8": (301, "/صحة".encode().decode("latin-1")),
+                          "/%D8%B5%D8%AD%D8%A9": (200, ""), "/ok": (200, ""), "/flaky": (200, ""), "/no-head": (200, ""), "/gone": (410, ""),
                           "/missing": (404, ""), "/moved": (301, "/new-home"), "/new-home": (200, ""),
                           "/for-now": (302, "/ok"), "/doi/10.1234/real": (302, "/ok"),
                           "/doi/10.1234/unknown": (404, "")}
@@ -714,6 +718,28 @@ def test_check_external_reports_dead_moved_and_unknown_sources_at_their_lines(si
         os.chdir(cwd)
     capsys.readouterr()
     assert len(source_server.requests) > before
+
+
+def test_check_external_asks_for_addresses_in_any_script_as_a_browser_does(site_dir, capsys, source_server):
+    """An Arabic or Spanish health publisher cites pages whose addresses are written in
+    their own script: they are requested percent-encoded, as a browser sends them (they
+    were reported unreachable, 'ascii' codec can't encode), and a redirect to such an
+    address sent as raw UTF-8 is followed and named as the author would write it."""
+    base = source_server.base
+    urls = [f"{base}/سكري", f"{base}/سكري?q=ñ#section", f"{base}/moved-utf8"]
+    sources = "".join(f"\n  - {{title: t{n}, url: \"{url}\", publisher: P, year: 2024}}" for n, url in enumerate(urls))
+    text = article("A", summary='"S."', sources=sources, body="Short text.\n")
+    site_dir.write("articles/health/a.md", text)
+    lines = text.split("\n")
+    line = next(n for n, line in enumerate(lines) if "moved-utf8" in line)
+    quoted = f'"{base}'  # the value starts at its quote
+    code, out = check(site_dir, capsys, "--external", "--timeout", "2")
+    assert code == 0 and out.splitlines() == [
+        f"articles/health/a.md:{line + 1}:{lines[line].index(quoted) + 1}: warning: source 3's url {base}/moved-utf8 has moved to {base}/صحة, "
+        "update the url [source-link]",
+        "Checked 1 article: 0 errors and 1 warning in 1 file."]
+    assert sorted(path for _, path, _ in source_server.requests) == [
+        "/%D8%B3%D9%83%D8%B1%D9%8A", "/%D8%B3%D9%83%D8%B1%D9%8A?q=%C3%B1", "/%D8%B5%D8%AD%D8%A9", "/moved-utf8"]
 
 
 def test_check_without_external_sends_no_request(site_dir, capsys, source_server):

@@ -76,6 +76,30 @@ def targets_of(articles: list[Article], resolver: str = DOI_RESOLVER) -> list[Ta
     return found
 
 
+# Every printable ASCII character but the space: what an address may hold as it is.
+_AS_IS = "".join(map(chr, range(0x21, 0x7F)))
+
+
+def as_requested(address: str) -> str:
+    """The address as HTTP sends it: an address written with letters of any script
+    (https://ar.wikipedia.org/wiki/سكري, a query in Spanish) has them, and any space,
+    as UTF-8 percent escapes, as a browser sends it (RFC 3987); a host name in another
+    script is left for http.client, which sends it in its IDNA form. The fragment is
+    the browser's own, never sent."""
+    parts = urllib.parse.urlsplit(address)
+    return urllib.parse.urlunsplit((parts.scheme, parts.netloc, urllib.parse.quote(parts.path, safe=_AS_IS),
+                                    urllib.parse.quote(parts.query, safe=_AS_IS), ""))
+
+
+def _location(header: str) -> str:
+    """A Location header as the server meant it: http.client reads header bytes as
+    Latin-1, and servers send an address in another script as raw UTF-8."""
+    try:
+        return header.encode("latin-1").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return header
+
+
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, *args, **kwargs):
         return None  # redirects are followed by hand, to see where they lead and how
@@ -99,14 +123,14 @@ def fetch(address: str, timeout: float = TIMEOUT, retries: int = RETRIES) -> Ans
 def _follow(opener, address: str, timeout: float) -> Answer:
     current, permanent = address, True
     for _ in range(MAX_REDIRECTS + 1):
-        status, location, problem = _request(opener, current, timeout, "HEAD")
+        status, location, problem = _request(opener, as_requested(current), timeout, "HEAD")
         if status in (405, 501, 403):  # some servers refuse HEAD: ask again with GET
-            status, location, problem = _request(opener, current, timeout, "GET")
+            status, location, problem = _request(opener, as_requested(current), timeout, "GET")
         if status in (301, 302, 303, 307, 308) and location:
             permanent = permanent and status in (301, 308)
-            current = urllib.parse.urljoin(current, location)
+            current = urllib.parse.urljoin(current, _location(location))
             continue
-        moved = current if permanent and current != address else ""
+        moved = current if permanent and as_requested(current) != as_requested(address) else ""
         return Answer(status, moved, problem)
     return Answer(0, "", f"more than {MAX_REDIRECTS} redirects")
 
