@@ -224,11 +224,17 @@ def test_bad_sources_are_errors_at_the_value(site_dir):
     year: 2023
   - title: "No year"
     url: https://example.org/
-    publisher: NHS"""
+    publisher: NHS
+  - title: "Copied with a space"
+    url: https://www.nhs.uk/conditions/high blood pressure/
+    publisher: NHS
+    year: 2023"""
     site_dir.write("articles/health/a.md", article("A", sources=sources))
     assert messages(site_dir.build()) == [
         "articles/health/a.md:7:10: error: 'url' is 'www.nhs.uk', write the full address, e.g. https://www.nhs.uk/",
         "articles/health/a.md:10:5: error: source 2 has no 'year', every source needs title, url, publisher and year",
+        "articles/health/a.md:14:10: error: 'url' is 'https://www.nhs.uk/conditions/high blood pressure/', which "
+        "holds a space, write %20 in its place (or copy the address again from the browser)",
     ]
 
 

@@ -82,6 +82,16 @@ def _matching(pattern: str, message: str):
     return read
 
 
+def _source_url(node, key: str, example: str) -> str:
+    value = fm.to_text(node, key)
+    if re.fullmatch(r"https?://[^\s/?#]+\S*", value):
+        return value
+    if re.match(r"https?://[^\s/?#]", value):  # a whole address, with a space in it
+        raise fm.FieldError(f"'url' is '{value}', which holds a space, write %20 in its place "
+                            "(or copy the address again from the browser)")
+    raise fm.FieldError(f"'url' is '{value}', write the full address, e.g. https://www.nhs.uk/")
+
+
 def _pmid(node, key: str, example: str) -> str:
     value = fm.to_text(node, key)
     if not value.isdigit():
@@ -101,9 +111,7 @@ _SOURCE_EXAMPLE = '- {title: "High blood pressure", url: "https://www.nhs.uk/con
 SOURCES = schema.Records(
     fields={
         "title": schema.Field(schema.text, required=True),
-        "url": schema.Field(_matching(r"https?://[^\s/?#]+\S*",
-                                      "'url' is '{value}', write the full address, e.g. https://www.nhs.uk/"),
-                            required=True),
+        "url": schema.Field(_source_url, required=True),
         "publisher": schema.Field(schema.text, required=True),
         "year": schema.Field(_year, required=True),
         "doi": schema.Field(_matching(r"10\.\d{4,9}/\S+",
