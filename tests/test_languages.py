@@ -142,10 +142,25 @@ def test_interface_dates_numbers_and_callouts_are_in_the_page_language(built):
     assert "معلومات عامة فقط." in ar  # the language's own disclaimer
     es = read(site, ES_ARTICLE)
     assert "30 de marzo de 2025" in es and "2 visitas" in es and ">INICIO</a>" in es
-    # the Spanish page has no disclaimer of its own: the English one, marked as English
-    assert '<span lang="en" dir="ltr">This article is for general information only.' in es
+    # the Spanish page has no disclaimer of its own, and the site kept HealthHub's: the catalog's Spanish one
+    assert "</strong> Este artículo es solo información general. No sustituye" in es
+    assert '<meta name="description" content="Artículos claros y cuidadosos sobre salud' in read(site, "es/index.html")
     en = read(site, EN_ARTICLE)
     assert "March 30, 2025" in en and "1 view<" in en and ">HOME</a>" in en
+
+
+def test_a_sites_own_disclaimer_is_shown_in_its_language_where_no_translation_is_given(site_dir):
+    """HealthHub's default disclaimer and description come in each page's language (from
+    the interface catalog); a site's own text stays as written, marked with its language
+    so screen readers read it as such, until `languages:` gives a translation."""
+    site_dir.write("healthhub.yaml", "languages:\n  en: {name: English}\n  es: {name: Español}\n"
+                                     'disclaimer: "Our own words, reviewed by our doctors."\n')
+    site_dir.write("articles/health/a.md", article("A", translation_key="a"))
+    site_dir.write("articles/health/a.es.md", article("A es", language="es", translation_key="a"))
+    assert site_dir.build(search=False).ok
+    es = site_dir.read("es/health/a-es.html")
+    assert '</strong> <span lang="en" dir="ltr">Our own words, reviewed by our doctors.</span></p>' in es
+    assert '<meta name="description" content="Artículos claros y cuidadosos sobre salud' in site_dir.read("es/index.html")
 
 
 def test_listings_never_mix_languages(built):

@@ -30,6 +30,7 @@ from markupsafe import Markup
 
 from ..errors import Diagnostic, warning
 from ..theme import DEFAULT_PREFIX
+from ..loading.config import Config
 from ..loading.markup import CALLOUT_LABELS, callout_titles
 
 CATALOG_DIR = "locales"
@@ -50,6 +51,9 @@ PYTHON_MESSAGES: tuple[str, ...] = (
     "Tip",
     "see a GP or pharmacist",
     "call {number} or go to A&E",
+    # The config's own defaults: a site that keeps them gets them in each page's language
+    Config.description,
+    Config.disclaimer,
 )
 
 
