@@ -177,3 +177,43 @@ def test_a_long_listing_links_the_nearby_pages_and_passes_the_validators(site_di
         assert checkers.run_axe(page) == []
     finally:
         page.close()
+
+
+LONG_WORDS = {  # a German health site's words, and an address written out in a summary
+    "title": "Donaudampfschifffahrtsgesellschaftskapitänsmützenallergie und Arbeitsunfähigkeitsbescheinigung",
+    "category": "Arbeitsunfähigkeitsbescheinigungsverfahrensfragen",
+    "tag": "Rindfleischetikettierungsüberwachungsaufgabenübertragungsgesetz",
+    "address": "https://www.example.org/gesundheit/ratgeber/allergien/lebensmittel/unvertraeglichkeiten/uebersicht.html",
+}
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_words_longer_than_the_screen_break_instead_of_widening_the_page(site_dir, new_page, width, artifacts):
+    """A word longer than a phone's line (German compounds, a written-out address) in a
+    site name, title, category, tag or summary widened the page by up to 590 px at
+    390 px (the cards' grid and the category list took the word's width), and the home
+    page's list by 111 px at 1280. Every page type fits its window; a table still
+    scrolls inside the article instead of breaking its words."""
+    from conftest import article
+
+    words = LONG_WORDS
+    site_dir.write("healthhub.yaml", "site_name: Gesundheitsinformationsportal für Rheinland-Pfalz\n"
+                                     "language: de\n")
+    table = "| " + " | ".join(f"Spalte {n}" for n in range(1, 9)) + " |\n" + "|---" * 8 + "|\n" + "| Wert " * 8 + "|\n"
+    site_dir.write("articles/health/a.md", article(
+        words["title"], category=words["category"], tags=f"[{words['tag']}]",
+        summary=f'"Mehr unter {words["address"]} darüber."',
+        body=f"Siehe {words['address']}.\n\nEin Wort: Grundstücksverkehrsgenehmigungszuständigkeitsübertragung.\n\n{table}"))
+    assert site_dir.build(search=False).ok
+    page, errors = new_page(viewport={"width": width, "height": 800})
+    slug = "arbeitsunfähigkeitsbescheinigungsverfahrensfragen"
+    for rel in ("index.html", f"{slug}/index.html", f"{slug}/a.html", "tags/index.html", "topics.html", "a-z.html"):
+        page.goto((site_dir.out / rel).as_uri())
+        overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        assert overflow <= 0, f"{rel} scrolls sideways by {overflow}px at {width}px"
+        if rel.endswith("a.html"):
+            page.screenshot(path=str(artifacts / f"long-words-article-{width}.png"), full_page=True)
+            scrolls = page.evaluate("() => { const t = document.querySelector('.article-body table');"
+                                    " return t.scrollWidth > t.clientWidth; }")
+            assert scrolls is (width == 390)  # eight columns do not fit a phone: the table scrolls
+    assert not errors.problems, errors.problems
