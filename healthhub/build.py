@@ -93,14 +93,15 @@ class BuildResult(HasDiagnostics):
     rendered: int = 0  # pages rendered (not kept from the last build)
     # When nothing changed, the site model is only read from the cache if asked for.
     site_loader: Callable[[], Site] | None = field(default=None, repr=False, compare=False)
-    counts: tuple[int, int] | None = None  # articles, categories
+    # Articles, categories, and the articles left out: drafts, scheduled, taken down
+    counts: tuple[int, int, int, int, int] | None = None
     timings: "Timings | None" = field(default=None, repr=False, compare=False)
 
     def __post_init__(self):
         if self.site is None and self.site_loader is not None:
             del self.site  # loaded on first use, see __getattr__
         if self.counts is None and self.site is not None:
-            self.counts = (len(self.site.articles), len(self.site.categories))
+            self.counts = site_counts(self.site)
 
     def __getattr__(self, name):
         loader = self.__dict__.get("site_loader")
@@ -108,6 +109,10 @@ class BuildResult(HasDiagnostics):
             self.site = loader()
             return self.site
         raise AttributeError(name)
+
+
+def site_counts(site: Site) -> tuple[int, int, int, int, int]:
+    return (len(site.articles), len(site.categories), *site.left_out)
 
 
 class BuildLocked(Exception):
@@ -413,7 +418,7 @@ def _build(options: BuildOptions, progress: Progress | None, closing: contextlib
             # inputs could not be trusted by stat (a file changed seconds ago), no summary may
             # stand: an older one would match once that file is deleted again.
             summary = {} if racy else {"inputs": inputs, "out": str(out_dir), "diagnostics": to_plain(diagnostics),
-                                       "counts": (len(site.articles), len(site.categories))}
+                                       "counts": site_counts(site)}
             named["manifest"] = save_cache(cache, stored, pages.pages, before, named, summary,
                                            (manifest, str(out_dir), written.files))
             if warm is not None:

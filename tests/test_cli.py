@@ -49,13 +49,22 @@ def test_strict_makes_warnings_fail(site_dir):
     assert result.stderr.endswith("Build failed: 0 errors and 1 warning (--strict) in 1 file; site/ was left unchanged.\n")
 
 
-def test_drafts_are_left_out_unless_asked_for(site_dir):
+def test_drafts_are_left_out_unless_asked_for_and_the_summary_says_what_was_left_out(site_dir):
+    """An author who left `draft: true` in, or dated an article ahead, is told why it is
+    not in the site (the summary said "Built 1 article" and nothing more), the same
+    when nothing changed since."""
     site_dir.write("articles/health/a.md", article("Published"))
     site_dir.write("articles/health/b.md", article("Secret draft", draft="true"))
-    site_dir.cli(check=True)
+    site_dir.write("articles/health/c.md", article("Later", date="2199-01-01"))
+    site_dir.write("articles/health/d.md", article("Old news", date="2020-01-01", expires="2021-01-01"))
+    for _ in range(2):
+        result = site_dir.cli(check=True)
+        assert re.fullmatch(r"Built 1 article in 1 category into site/ in \d+\.\d s; left out: 1 draft \(--drafts\), "
+                            r"1 scheduled for a later day \(--future\), 1 past its expires date\n", result.stdout)
     assert not (site_dir.out / "health/b.html").exists()
     assert "Secret draft" not in site_dir.read("index.html")
-    site_dir.cli("--drafts", check=True)
+    result = site_dir.cli("--drafts", "--future", check=True)
+    assert result.stdout.endswith(" s; left out: 1 past its expires date\n")
     assert "Draft" in site_dir.read("health/b.html")
     assert "Secret draft" in site_dir.read("index.html")
 

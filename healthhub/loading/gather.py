@@ -132,7 +132,9 @@ def load_site(config: Config, articles_dir: Path, drafts: bool = False,
                 scheduled.add(article.path)
             else:
                 withheld[file] = f"scheduled for {article.date}"
+    drafts_left = 0
     for file, article in parsed.items():
+        drafts_left += file not in withheld and article.draft and not drafts
         if file not in withheld and (drafts or not article.draft):
             body = body_of[article.source]
             if body.links:
@@ -153,7 +155,9 @@ def load_site(config: Config, articles_dir: Path, drafts: bool = False,
                 diags.append(error(display, line, col,
                                    f"link to '{href}': there is no article at {display_path(target_file)}, "
                                    "check the path (it is relative to this file)", "broken-link"))
-    site = dataclasses.replace(gather_site(config, articles, drafts, diags, people), scheduled=frozenset(scheduled))
+    taken_down = sum(1 for why in withheld.values() if why.startswith("taken down"))
+    site = dataclasses.replace(gather_site(config, articles, drafts, diags, people), scheduled=frozenset(scheduled),
+                               left_out=(drafts_left, len(withheld) - taken_down, taken_down))
     diags.extend(check_nav(config, site.categories))
     files = gather_files(site, folders, articles_dir, others, diags)
     site = dataclasses.replace(site, files=files, bodies=bodies, body_of=body_of, link_map=link_map)

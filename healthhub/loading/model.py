@@ -164,6 +164,8 @@ class Site:
     # Per article source: (href, page URL) for its links to other articles' .md files.
     link_map: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict, compare=False, repr=False)
     scheduled: frozenset[str] = frozenset()  # paths of articles shown before their date (--future)
+    # Articles this build did not publish: drafts, scheduled for a later day, taken down (expires)
+    left_out: tuple[int, int, int] = (0, 0, 0)
     # Images articles show (output path -> size), read by load_site; the build makes
     # their smaller copies and sets `pictures` (output path -> images.Picture).
     image_sizes: dict = field(default_factory=dict, compare=False, repr=False)
