@@ -93,10 +93,17 @@ def make_parser() -> argparse.ArgumentParser:
 
     new_cmd = commands.add_parser("new", help="start a new article with valid front matter")
     new_cmd.add_argument("title", help='the article title, e.g. "Knee pain after running"')
-    new_cmd.add_argument("--category", required=True, help="the category, e.g. Health")
+    new_cmd.add_argument("--category", help="the category, e.g. Health (with --translation-of: that article's)")
     new_cmd.add_argument("--slug", help="the file name and URL part (default: from the title)")
     new_cmd.add_argument("--date", help="publication date YYYY-MM-DD (default: today)")
     new_cmd.add_argument("--articles", type=Path, default=Path("articles"), help="articles folder (default: articles)")
+    new_cmd.add_argument("--language", help="on a site in several languages: the article's language, e.g. es "
+                                            "(default: the site's default language)")
+    new_cmd.add_argument("--translation-of", type=Path, metavar="FILE",
+                         help="the article this one translates: it gets that article's category and is linked "
+                              "to it (its translation_key, else its slug)")
+    new_cmd.add_argument("--config", type=Path, default=None,
+                         help="config file, for the site's languages (default: healthhub.yaml if present)")
     return parser
 
 
@@ -450,16 +457,27 @@ def print_grouped(lines: list[tuple[str, str]], verbose: bool = False, more: str
 
 def cmd_new(args) -> int:
     """Write a new draft article, only when the build would accept it: the file is
-    read back with the build's own rules before it is written."""
-    from .loading.config import Config
+    read back with the build's own rules before it is written. On a site in several
+    languages it may be in another language (in that language's folder) and a
+    translation of an existing article (linked to it)."""
+    from .loading.config import DEFAULT_CONFIG_FILE, Config, load_config
     from .loading.article import make_converter, parse_article
+    from .scaffold import NewRefused, translation_target
 
+    config_path = args.config or (Path(DEFAULT_CONFIG_FILE) if Path(DEFAULT_CONFIG_FILE).is_file() else None)
+    config = load_config(config_path, display_path(config_path)) if config_path else Config()
+    try:
+        language, category, key, fixed_slug, source = translation_target(
+            config, args.articles, args.language, args.category, args.translation_of, args.slug)
+    except NewRefused as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     if args.slug is not None and not paths.is_safe_slug(args.slug):
         suggestion = paths.shorten_slug(paths.slugify(args.slug, limit=None), 80) or "my-article"
         print(f"error: --slug '{errors.one_line(args.slug[:100])}': {paths.slug_problem(args.slug)}, "
               f"use e.g. --slug {suggestion}", file=sys.stderr)
         return EXIT_USAGE
-    slug = args.slug or paths.shorten_slug(paths.slugify(args.title))
+    slug = args.slug or fixed_slug or paths.shorten_slug(paths.slugify(args.title))
     if not slug:
         print(f"error: cannot make a file name from '{errors.one_line(args.title[:100])}', pass --slug my-article",
               file=sys.stderr)
@@ -473,8 +491,10 @@ def cmd_new(args) -> int:
     text = (
         "---\n"
         f"title: {yaml_quote(args.title)}\n"
-        f"category: {yaml_quote(args.category)}\n"
+        f"category: {yaml_quote(category)}\n"
         f"date: {date.isoformat()}\n"
+        + (f"language: {language}\n" if language != config.language else "")
+        + (f"translation_key: {yaml_quote(key)}\n" if key else "") +
         "views: 0\n"
         'summary: "One or two sentences that say what the reader will learn."\n'
         "tags: []\n"
@@ -484,16 +504,18 @@ def cmd_new(args) -> int:
         "## First section\n\n"
         "Use `##` for sections and `###` for subsections.\n"
     )
-    config = Config()
     article, problems, _, _ = parse_article(text, "new", slug, config, make_converter(config))
     refused = [d for d in problems if d.is_error]
     if article is None or refused:
-        options = {"title": "the title", "category": "--category", "date": "--date", "slug": "--slug"}
+        options = {"title": "the title", "category": "--category", "date": "--date", "slug": "--slug",
+                   "language": "--language", "translation_key": "--translation-of"}
         for problem in refused or problems:
             field = next((k for k, pos in _front_matter_lines(text).items() if pos == problem.line), None)
             print(f"error: {options.get(field, 'the article')}: {errors.one_line(problem.message)}", file=sys.stderr)
         return EXIT_USAGE
-    target = args.articles / article.category_slug / f"{slug}.md"
+    # Another language's articles go in its folder (articles/es/health/), as the sample site keeps them
+    folder = args.articles / language if language != config.language else args.articles
+    target = folder / article.category_slug / f"{slug}.md"
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         with open(target, "x", encoding="utf-8") as file:  # never replaces a file
@@ -505,7 +527,11 @@ def cmd_new(args) -> int:
         print(f"error: cannot write {display_path(target)} ({exc.strerror}), check the --articles folder",
               file=sys.stderr)
         return EXIT_CONTENT
-    print(f"Created {display_path(target)} (a draft: remove 'draft: true' to publish it)")
+    linked = ""
+    if source is not None:
+        linked = (f", linked to {display_path(source)} by translation_key '{key}'" if key
+                  else f", linked to {display_path(source)} by their slug '{slug}'")
+    print(f"Created {display_path(target)} (a draft: remove 'draft: true' to publish it){linked}")
     return EXIT_OK
 
 

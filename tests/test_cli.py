@@ -139,6 +139,56 @@ def test_new_scaffolds_an_article_that_builds(site_dir):
     assert again.returncode == 2 and "already exists" in again.stderr
 
 
+def test_new_starts_a_translation_in_its_languages_folder_linked_to_its_source(site_dir):
+    """On a site in several languages, `new --language es --translation-of FILE` writes
+    the article in that language's folder with the source's category and its
+    translation_key (a source without one links by its slug), and the built pages are
+    linked: each has the other in its language switcher. The category may be written
+    as the language names it. Mistakes are one line each, and nothing is written."""
+    site_dir.write("healthhub.yaml", "languages:\n  en: {name: English}\n"
+                                     "  es: {name: Español, categories: {Health: Salud}}\n  ar: {name: العربية}\n")
+    site_dir.write("articles/health/knee.md", article("Knee pain", translation_key="knee"))
+    site_dir.write("articles/health/piles.md", article("Piles"))
+    runs = [
+        (("Dolor de rodilla", "--language", "es", "--translation-of", "articles/health/knee.md"),
+         "Created articles/es/health/dolor-de-rodilla.md (a draft: remove 'draft: true' to publish it), "
+         "linked to articles/health/knee.md by translation_key 'knee'"),
+        (("البواسير", "--language", "ar", "--translation-of", "articles/health/piles.md"),
+         "Created articles/ar/health/piles.md (a draft: remove 'draft: true' to publish it), "
+         "linked to articles/health/piles.md by their slug 'piles'"),
+        (("Dormir bien", "--language", "es", "--category", "Salud"),
+         "Created articles/es/health/dormir-bien.md (a draft: remove 'draft: true' to publish it)"),
+    ]
+    for args, said in runs:
+        result = site_dir.cli("new", *args, "--date", "2025-05-01")
+        assert (result.returncode, result.stdout, result.stderr) == (0, said + "\n", "")
+    assert (site_dir.articles / "es/health/dolor-de-rodilla.md").read_text().startswith(
+        '---\ntitle: "Dolor de rodilla"\ncategory: "Health"\ndate: 2025-05-01\nlanguage: es\ntranslation_key: "knee"\n')
+    assert site_dir.cli("--drafts", "--strict").returncode == 0
+    assert 'hreflang="es"' in site_dir.read("health/knee.html") and 'hreflang="en"' in site_dir.read("es/salud/dolor-de-rodilla.html")
+    assert 'hreflang="ar"' in site_dir.read("health/piles.html")
+    before = site_dir.tree()
+    for args, message in [
+        (("X", "--language", "de", "--category", "Health"),
+         "error: --language 'de' is not one of the site's languages (en, es, ar), use one of them"),
+        (("X", "--translation-of", "articles/health/knee.md"),
+         "error: --translation-of: articles/health/knee.md is in 'en' too, give the translation's language "
+         "with --language (es, ar)"),
+        (("X", "--language", "es", "--translation-of", "articles/health/piles.md", "--slug", "almorranas"),
+         "error: --slug almorranas: articles/health/piles.md has no translation_key, so its translation is linked by "
+         "its slug 'piles'; leave out --slug, or add translation_key: piles to it first"),
+        (("X", "--language", "es", "--translation-of", "articles/health/nothing.md"),
+         "error: --translation-of: cannot read articles/health/nothing.md (No such file or directory), check the path"),
+        (("X", "--language", "es"), "error: --category is needed, e.g. --category Health (or --translation-of an article)"),
+    ]:
+        result = site_dir.cli("new", *args)
+        assert (result.returncode, result.stderr) == (2, message + "\n")
+    assert site_dir.tree() == before
+    site_dir.write("healthhub.yaml", "site_name: One language\n")
+    result = site_dir.cli("new", "X", "--language", "es", "--category", "Health")
+    assert result.returncode == 2 and "this site has one language" in result.stderr
+
+
 def test_template_errors_name_the_template_line(site_dir):
     site_dir.write("articles/health/a.md", article("A"))
     (site_dir.templates / "404.html").write_text("{% extends 'base.html' %}\n{% block main %}\n{{ nothing_here }}\n{% endblock %}\n")

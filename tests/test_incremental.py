@@ -231,7 +231,7 @@ def test_unchanged_files_are_left_alone_and_a_no_change_build_does_nothing(site_
     assert changed == {"fitness/b.html"}
     result = site_dir.build()
     assert result.ok and result.rendered == 0 and result.written.written == 0
-    assert result.counts == (2, 2) and len(result.site.articles) == 2
+    assert result.counts == (2, 2, 0, 0, 0) and len(result.site.articles) == 2
 
 
 def set_code_version(path: Path, value: bytes) -> None:
