@@ -46,9 +46,10 @@ from .scan import RACY_SECONDS
 KEEP_FILES_LIMIT = 64_000_000  # bytes of images and other files a kept model may hold
 # Article fields made when the file is parsed that load_site never reads: pages show them
 LISTED_ONLY = ("description", "reading_minutes", "questions")
-# The Site fields patched_site knows; a model of another shape is never patched
+# The Site fields patched_site knows; a model of another shape is never patched. (`left_out`
+# counts drafts and articles not yet or no longer published: a patch changes neither.)
 SITE_FIELDS = ("config", "articles", "categories", "tags", "drafts_shown", "by_path", "people", "files", "bodies",
-               "body_of", "link_map", "scheduled", "image_sizes", "pictures", "translations", "variants")
+               "body_of", "link_map", "scheduled", "left_out", "image_sizes", "pictures", "translations", "variants")
 
 
 @dataclass(frozen=True)
