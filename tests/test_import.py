@@ -215,7 +215,12 @@ def test_wordpress_articles_attachment_and_report(imported):
     assert f"{label}:44:1: warning: WordPress shortcode [gallery] in 'Gentle stretches for a stiff back: what’s safe' " \
            "has no HealthHub equivalent, left as written" in site.report()
     assert "| WordPress item of type 'nav_menu_item' | 1 |" in site.report()
-    assert "base_url: https://movewell.example.org" in (site.out / "healthhub.yaml").read_text(encoding="utf-8")
+    config = (site.out / "healthhub.yaml").read_text(encoding="utf-8")
+    assert "base_url: https://movewell.example.org" in config
+    # the export's <language>en-GB</language> is kept: British dates, not "May 13, 2024"
+    assert "\nlanguage: en-GB\n" in config
+    page = (site.out / "site/back-pain/gentle-stretches.html").read_text(encoding="utf-8")
+    assert '<html lang="en-GB"' in page and '<time datetime="2024-05-13">13 May 2024</time>' in page
 
 
 def test_importing_twice_is_refused_unless_replace(tmp_path):

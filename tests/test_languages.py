@@ -163,6 +163,20 @@ def test_a_sites_own_disclaimer_is_shown_in_its_language_where_no_translation_is
     assert '<meta name="description" content="Artículos claros y cuidadosos sobre salud' in site_dir.read("es/index.html")
 
 
+@pytest.mark.parametrize("language, date_format, shown", [
+    ("en", None, "March 30, 2025"), ("en-US", None, "March 30, 2025"), ("en-GB", None, "30 March 2025"),
+    ("en-AU", None, "30 March 2025"), ("en-GB", '"%d/%m/%Y"', "30/03/2025")])
+def test_regional_english_dates_follow_the_region_unless_date_format_says_otherwise(site_dir, language, date_format,
+                                                                                     shown):
+    """A British or Australian site (language: en-GB) wrote its dates the American way
+    (the default date_format, March 30, 2025); now as CLDR writes them for its region.
+    A date_format of the site's own still wins."""
+    site_dir.write("healthhub.yaml", f"language: {language}\n" + (f"date_format: {date_format}\n" if date_format else ""))
+    site_dir.write("articles/health/a.md", article("A", date="2025-03-30"))
+    assert site_dir.build(search=False).ok
+    assert f'<time datetime="2025-03-30">{shown}</time>' in site_dir.read("health/a.html")
+
+
 def test_listings_never_mix_languages(built):
     site, _ = built
     home, ar_home, es_home = read(site, "index.html"), read(site, "ar/index.html"), read(site, "es/index.html")

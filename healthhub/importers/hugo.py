@@ -48,6 +48,8 @@ class HugoSite(SourceSite):
         content_dir = self.root / str(low.get("contentdir") or "content")
         languages = {str(k).lower(): lower_keys(v) if isinstance(v, dict) else {}
                      for k, v in (low.get("languages") or {}).items()} if isinstance(low.get("languages"), dict) else {}
+        self.language_tag = str(languages.get(self.default_language, {}).get("languagecode")
+                                or low.get("languagecode") or "")
         taxonomies = low.get("taxonomies")
         if not isinstance(taxonomies, dict):
             taxonomies = {"category": "categories", "tag": "tags"}

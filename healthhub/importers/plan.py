@@ -17,6 +17,7 @@ from .. import paths
 from ..loading.article import FIELDS, element_ids
 from ..loading.markup import MarkdownConverter
 from . import body as bodies
+from ..loading.config import LANGUAGE_TAG
 from ..loading.frontmatter import MAX_YEAR, MIN_YEAR
 from .common import file_date
 from .model import Author, Report, SourcePage, position_of
@@ -64,12 +65,25 @@ def make_plan(site: SourceSite, report: Report) -> Plan:
         except ValueError:
             shown = str(source)
         report.files.append((shown, f"articles/{target}"))
-    plan.config = {"site_name": site.title or "HealthHub", "language": site.default_language}
+    plan.config = {"site_name": site.title or "HealthHub", "language": config_language(site)}
     if re.fullmatch(r"https?://[^\s/?#]+(/\S*)?", site.base_url or ""):
         plan.config["base_url"] = site.base_url
     if len(site.languages) > 1:  # each language's pages at its own addresses, with a language switcher
         plan.config["languages"] = {code: {"name": language_name(code)} for code in site.languages}
     return plan
+
+
+def config_language(site: SourceSite) -> str:
+    """The config's language: a site in one language keeps the region its source tags its
+    pages with (Hugo's languageCode en-GB, WordPress's <language>), when it is a tag of the
+    same language; a site in several keeps the codes its addresses use (/pt-br/)."""
+    tag = site.language_tag.replace("_", "-")
+    if (len(site.languages) <= 1 and LANGUAGE_TAG.fullmatch(tag)
+            and tag.split("-")[0].lower() == site.default_language.split("-")[0]):
+        # as tags are usually written: en-GB, zh-Hant-TW
+        return "-".join(part.upper() if len(part) == 2 and n else part.title() if len(part) == 4 and n
+                        else part.lower() for n, part in enumerate(tag.split("-")))
+    return site.default_language
 
 
 def language_name(code: str) -> str:

@@ -20,6 +20,9 @@ class SourceSite:
         self.pages: list[SourcePage] = []
         self.title = ""
         self.default_language = "en"
+        # The default language as the source tags its pages (en-GB, pt-BR): a site in one
+        # language keeps it (dates, og:locale, a reader's voice follow the region)
+        self.language_tag = ""
         self.languages: list[str] = []
         self.base_url = ""
         self.params: dict = {}

@@ -122,6 +122,7 @@ class WordPressSite(SourceSite):
                                       "is a file you may read").format(), located=True) from None
         self.title = plain(channel.get("title", ""))
         self.base_url = channel.get("wp:base_blog_url") or channel.get("link") or ""
+        self.language_tag = channel.get("language") or ""
         language = (channel.get("language") or "en").split("-")[0].lower()
         self.default_language = language or "en"
         self.languages = [self.default_language]

@@ -198,7 +198,8 @@ def _article_picture(ctx, article: Article, sizes: str = "card", eager: bool = F
 @jinja2.pass_context
 def _format_date(ctx, date: dt.date) -> str:
     translator = ctx.get("i18n")
-    english = translator is None or translator.english  # English keeps the config's date_format
+    # English keeps the config's date_format (but regional English its own long date, see make_translator)
+    english = translator is None or bool(translator.english and translator.date_format)
     memo = getattr(ctx.environment, "formatted_dates", None)
     # a Translator's dates follow its language (make_translator)
     key = (date, english, ctx["config"].date_format if english else translator.language)

@@ -156,7 +156,7 @@ class Translator:
     """Interface text, dates and numbers for one language (what a page's `_()` uses)."""
 
     language: str
-    date_format: str  # strftime format used for English
+    date_format: str  # strftime format used for English ("": CLDR's long date for the locale)
     translations: NullTranslations = field(default_factory=NullTranslations)
     english: bool = True
     locale: Locale | None = None
@@ -182,7 +182,7 @@ class Translator:
         return format_decimal(value, locale=self.locale, numbering_system="default").translate(self._digits())
 
     def date(self, value: dt.date) -> str:
-        if self.english or self.locale is None:
+        if (self.english and self.date_format) or self.locale is None:
             return value.strftime(self.date_format.replace("%-d", str(value.day)).replace("%-m", str(value.month)))
         return babel_format_date(value, "long", locale=self.locale).translate(self._digits())
 
@@ -197,6 +197,8 @@ class Translator:
 def make_translator(language: str, catalogs: dict[str, Catalog], date_format: str) -> Translator:
     locale = babel_locale(language)
     english = base_language(language) == "en"
+    if english and locale is not None and locale.territory and date_format == Config.date_format:
+        date_format = ""  # en-GB, en-AU, en-IN...: the region's own long date (30 March 2025), as CLDR has it
     catalog = catalogs.get(language)
     return Translator(language, date_format, catalog.translations if catalog else NullTranslations(),
                       english, locale)
