@@ -333,6 +333,7 @@ def _build(options: BuildOptions, progress: Progress | None, closing: contextlib
     from .rendering.i18n import catalog_warnings, load_catalogs
     from .rendering.images import build_pictures
     from .rendering.environment import make_environment
+    from .rendering.feeds import is_sitemap_file
     from .rendering.render import render_site
     from .rendering.pages import site_languages
     from .rendering.search import SearchIndexError, has_searchable_pages
@@ -381,7 +382,8 @@ def _build(options: BuildOptions, progress: Progress | None, closing: contextlib
             pages = PageCache(env, site, stored, templates.get("memo"), state.verified, jobs, progress, staging,
                               lap=timings.lap, plan_memo=plan_memo_from(plan),
                               digests=warm.digests if warm is not None else None,
-                              planned=warm.planned if warm is not None else None, keep_planned=warm is not None)
+                              planned=warm.planned if warm is not None else None, keep_planned=warm is not None,
+                              sitemap_files=tuple(filter(is_sitemap_file, state.recorded)))
             related = load_named("related")
             memo = dict(related)
             timings.lap("prepare", f"templates, {len(stored):,} stored page records, the output folder's state"

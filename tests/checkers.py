@@ -33,6 +33,7 @@ VNU_JAR = NODE_MODULES / "vnu-jar" / "build" / "dist" / "vnu.jar"
 AXE_JS = NODE_MODULES / "axe-core" / "axe.min.js"
 SITEMAP_XSD = NODE_MODULES / "sitemap" / "schema" / "sitemap.xsd"
 XHTML_LINK_XSD = Path(__file__).resolve().parent / "schemas" / "xhtml-link.xsd"
+SITEMAP_INDEX_XSD = Path(__file__).resolve().parent / "schemas" / "sitemap-index.xsd"
 SITEMAP_WITH_ALTERNATES = """<?xml version="1.0" encoding="UTF-8"?>
 <xsd:schema xmlns:xsd="http://www.w3.org/2001/XMLSchema">
   <xsd:import namespace="http://www.sitemaps.org/schemas/sitemap/0.9" schemaLocation="{sitemap}"/>
@@ -307,6 +308,8 @@ def validate_sitemap(path: Path, site: Path, base_url: str | None = None) -> lis
     <loc> under base_url names a page that exists in the site."""
     xmllint = require_command("xmllint", "libxml2-utils")
     xsd = require_file(SITEMAP_XSD, "the sitemap schema (npm package sitemap)")
+    if b"<sitemapindex" in path.read_bytes():  # a big site's index of its sitemaps (schemas/sitemap-index.xsd)
+        xsd = SITEMAP_INDEX_XSD
     name = rel(site.resolve(), path.resolve()) if path.resolve().is_relative_to(site.resolve()) else str(path)
     with tempfile.TemporaryDirectory() as folder:
         if b'xmlns:xhtml="http://www.w3.org/1999/xhtml"' in path.read_bytes():

@@ -168,6 +168,61 @@ def test_sitemap_lists_every_public_page_and_is_valid(sample_site):
     assert f"Sitemap: {BASE}sitemap.xml" in robots
 
 
+@pytest.mark.parametrize("limit", ["urls", "bytes"])
+def test_a_site_bigger_than_one_sitemap_gets_an_index_of_sitemaps(site_dir, monkeypatch, limit):
+    """sitemaps.org lets a sitemap hold 50,000 URLs and 50 MB: a bigger site (or one whose
+    29 languages make each URL 3-4 KB) wrote one sitemap search engines cut short. Its
+    URLs now go into sitemap-1.xml, sitemap-2.xml... (each valid, together exactly the
+    URLs one sitemap would list) and sitemap.xml is their index, still the one robots.txt
+    names. The limits are lowered here so that 14 articles exceed them; incremental builds
+    remake a damaged part and drop the parts once the site fits in one sitemap."""
+    from healthhub.rendering import feeds
+
+    with_base_url(site_dir)
+    for n in range(14):
+        site_dir.write(f"articles/a{n:02}.md", article(f"Article {n}", date=f"2025-01-{n + 1:02}",
+                                                       category=("Health", "Sleep")[n % 2]))
+    assert site_dir.build(search=False).ok
+    whole = re.findall(r"<loc>(.*?)</loc>", site_dir.read("sitemap.xml"))
+    assert len(whole) > 14
+    if limit == "urls":
+        monkeypatch.setattr(feeds, "MAX_SITEMAP_URLS", 7)
+    else:  # bytes: about four URLs' worth
+        monkeypatch.setattr(feeds, "MAX_SITEMAP_BYTES", len(site_dir.read("sitemap.xml")) * 4 // len(whole))
+
+    def parts() -> list[str]:
+        return sorted((p.name for p in site_dir.out.glob("sitemap-*.xml")), key=lambda name: int(name[8:-4]))
+
+    site_dir.write("articles/a00.md", article("Article 0", date="2025-01-01", body="Changed.\n"))  # a build that renders
+    assert site_dir.build(search=False).ok
+    index = site_dir.read("sitemap.xml")
+    names = parts()
+    assert len(names) > 2 and names == [f"sitemap-{n}.xml" for n in range(1, len(names) + 1)]
+    assert re.findall(r"<loc>(.*?)</loc>", index) == [BASE + name for name in names]
+    assert "<sitemapindex" in index and "<urlset" not in index
+    listed = []
+    for name in ["sitemap.xml", *names]:
+        assert checkers.validate_sitemap(site_dir.out / name, site_dir.out) == [], name
+        if name != "sitemap.xml":
+            part = site_dir.read(name)
+            listed += re.findall(r"<loc>(.*?)</loc>", part)
+            assert len(part.encode()) <= feeds.MAX_SITEMAP_BYTES and part.count("<url>") <= feeds.MAX_SITEMAP_URLS
+    assert listed == whole
+    # each part's lastmod in the index is its newest
+    lastmods = re.findall(r"<lastmod>(.*?)</lastmod>", index)
+    assert lastmods == [max(re.findall(r"<lastmod>(.*?)</lastmod>", site_dir.read(name))) for name in names]
+    assert f"Sitemap: {BASE}sitemap.xml" in site_dir.read("robots.txt")
+    clean = {name: site_dir.read(name) for name in ["sitemap.xml", *names]}
+    (site_dir.out / names[1]).write_text("damaged")  # by hand, between builds
+    site_dir.write("articles/a01.md", article("Article 1", date="2025-01-02", category="Sleep", body="Changed.\n"))
+    assert site_dir.build(search=False).ok
+    assert {name: site_dir.read(name) for name in ["sitemap.xml", *parts()]} == clean
+    monkeypatch.undo()  # the site fits in one sitemap again (fewer articles): the parts go
+    (site_dir.articles / "a13.md").unlink()
+    assert site_dir.build(search=False).ok
+    assert parts() == [] and "<urlset" in site_dir.read("sitemap.xml")
+
+
 def test_article_lastmod_is_updated_or_date(site_dir):
     with_base_url(site_dir)
     site_dir.write("articles/first.md", article("First", date="2025-01-10", updated="2025-03-01"))

@@ -74,15 +74,44 @@ def render_feed(env: jinja2.Environment, site: Site, path: str, title: str, page
     return xml_text(xml).encode("utf-8")
 
 
-def render_sitemap(env: jinja2.Environment, site: Site, entries: Sequence[tuple]) -> bytes:
-    """Entries are (path, last modified) or (path, last modified, alternates): a page's
-    language versions as (hreflang, path), written as xhtml:link elements."""
+# sitemaps.org: a sitemap holds at most 50,000 URLs and 50 MB (52,428,800 bytes)
+MAX_SITEMAP_URLS = 50_000
+MAX_SITEMAP_BYTES = 52_428_800
+SITEMAP_PART = re.compile(r"sitemap-[1-9][0-9]*\.xml")  # sitemap-1.xml, ...: the parts of a big site's
+
+
+def is_sitemap_file(path: str) -> bool:
+    return path == "sitemap.xml" or SITEMAP_PART.fullmatch(path) is not None
+
+
+def render_sitemap(env: jinja2.Environment, site: Site, entries: Sequence[tuple]) -> dict[str, bytes]:
+    """sitemap.xml. Entries are (path, last modified) or (path, last modified,
+    alternates): a page's language versions as (hreflang, path), written as xhtml:link
+    elements. A site with more URLs than one sitemap may hold (or more bytes: 29
+    languages' alternates make each URL 3-4 KB) gets them in sitemap-1.xml,
+    sitemap-2.xml... and sitemap.xml is their index, which robots.txt names as before."""
     base = site.config.base_url
     urls = [(paths.absolute_url(base, entry[0]), entry[1].isoformat() if entry[1] else "",
              tuple((code, paths.absolute_url(base, path)) for code, path in (entry[2] if len(entry) > 2 else ())))
             for entry in entries]
-    return env.get_template("sitemap.xml").render(
-        urls=urls, alternates=any(url[2] for url in urls)).encode("utf-8")
+    template = env.get_template("sitemap.xml")
+    parts: list[tuple[list, bytes]] = []
+    start, size, max_bytes = 0, MAX_SITEMAP_URLS, MAX_SITEMAP_BYTES
+    while start < len(urls) or not parts:
+        chunk = urls[start:start + size]
+        data = template.render(urls=chunk, alternates=any(url[2] for url in chunk)).encode("utf-8")
+        if len(data) > max_bytes and len(chunk) > 1:
+            size = (len(chunk) + 1) // 2  # too many bytes: fewer URLs in each part from here on
+            continue
+        parts.append((chunk, data))
+        start += len(chunk)
+    if len(parts) == 1:
+        return {"sitemap.xml": parts[0][1]}
+    outputs = {f"sitemap-{number}.xml": data for number, (_, data) in enumerate(parts, start=1)}
+    listed = [(paths.absolute_url(base, name), max((url[1] for url in chunk), default=""))
+              for name, (chunk, _) in zip(outputs, parts)]
+    outputs["sitemap.xml"] = env.get_template("sitemap-index.xml").render(sitemaps=listed).encode("utf-8")
+    return outputs
 
 
 def robots_txt(config: Config) -> bytes:
@@ -92,11 +121,8 @@ def robots_txt(config: Config) -> bytes:
     return ("\n".join(lines) + "\n").encode("utf-8")
 
 
-def render_feeds(env: jinja2.Environment, site: Site, sitemap_entries: Sequence[tuple] | None,
-                 translators: dict | None = None) -> dict[str, bytes]:
-    """feed.xml, <category>/feed.xml and sitemap.xml (the site must have a base_url;
-    no sitemap when `sitemap_entries` is None: the caller keeps the last one).
-    On a site in several languages each language has its feed (ar/feed.xml) and
+def render_feeds(env: jinja2.Environment, site: Site, translators: dict | None = None) -> dict[str, bytes]:
+    """feed.xml and <category>/feed.xml (the site must have a base_url). On a site in several languages each language has its feed (ar/feed.xml) and
     each category is in one language."""
     config = site.config
     translators = translators or {}
@@ -117,6 +143,4 @@ def render_feeds(env: jinja2.Environment, site: Site, sitemap_entries: Sequence[
             code = published[0].language if config.languages else ""
             outputs[path] = render_feed(env, site, path, f"{category.name} | {config.site_name}",
                                         category.path, published, code, translators.get(code))
-    if sitemap_entries is not None:
-        outputs["sitemap.xml"] = render_sitemap(env, site, sitemap_entries)
     return outputs

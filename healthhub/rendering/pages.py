@@ -155,8 +155,8 @@ class SitePlan:
         self.site, self.search, self.memo = site, search, memo
         self._pages: list[Page] | None = None
         self.entries: list[tuple] | None = None  # the sitemap's, when known without the pages
-        # incremental.Kept for sitemap.xml when the last build's is known to be this build's
-        self.sitemap_kept = None
+        # incremental.Kept for each sitemap file when the last build's are known to be this build's
+        self.sitemap_kept: dict | None = None
 
     def pages(self) -> list[Page]:
         if self._pages is None:

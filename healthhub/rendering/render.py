@@ -264,10 +264,9 @@ def render_site(env: jinja2.Environment, site: Site, assets: dict[str, bytes], s
             outputs[page.path] = render_one(page)[0]
     renamed = addresses.renamed_categories(site)[0]
     if site.config.base_url:
-        kept = plan.sitemap_kept  # the feeds show bodies: made every time
-        outputs.update(feeds.render_feeds(env, site, None if kept is not None else plan.sitemap_entries(), translators))
-        if kept is not None:
-            outputs["sitemap.xml"] = kept
+        outputs.update(feeds.render_feeds(env, site, translators))  # the feeds show bodies: made every time
+        kept = plan.sitemap_kept
+        outputs.update(kept if kept is not None else feeds.render_sitemap(env, site, plan.sitemap_entries()))
         for slug, category in renamed:  # feed readers do not follow a page's refresh: the feed itself, also here
             outputs[paths.feed_path(slug)] = outputs[paths.feed_path(category.slug)]
     outputs["robots.txt"] = feeds.robots_txt(site.config)
