@@ -334,6 +334,7 @@ def _build(options: BuildOptions, progress: Progress | None, closing: contextlib
     from .rendering.images import build_pictures
     from .rendering.environment import make_environment
     from .rendering.feeds import is_sitemap_file
+    from .rendering.navigation import nav_link_problems
     from .rendering.render import render_site
     from .rendering.pages import site_languages
     from .rendering.search import SearchIndexError, has_searchable_pages
@@ -396,6 +397,7 @@ def _build(options: BuildOptions, progress: Progress | None, closing: contextlib
                 return BuildResult(False, diagnostics, site, None, time.perf_counter() - started, reparsed)
             timings.lap("render", f"{pages.rendered:,} page{'s' * (pages.rendered != 1)}, feeds and sitemap")
             published, problems = guard_addresses(options, outputs, site)
+            problems = nav_link_problems(config, outputs, search) + problems
             if problems:
                 diagnostics += problems
                 return BuildResult(False, diagnostics, site, None, time.perf_counter() - started, reparsed)

@@ -150,25 +150,34 @@ def test_the_header_works_without_javascript(sites, page_at):
 
 def test_nav_in_config_sets_the_header_links(tmp_path):
     site = SiteDir(tmp_path / "p")
-    site.write("healthhub.yaml", "nav:\n  - Sleep\n  - {title: About us, url: about.html}\n"
-                                 "  - {title: NHS 111, url: 'https://111.nhs.uk/'}\n")
+    site.write("healthhub.yaml", "nav:\n  - Sleep\n  - {title: About us, url: about/who-we-are.html}\n"
+                                 "  - {title: NHS 111, url: 'https://111.nhs.uk/'}\n"
+                                 "  - {title: Write to us, url: 'mailto:team@example.org'}\n  - {title: Call 111, url: 'tel:111'}\n")
     site.write("articles/a.md", article("A", category="Health"))
     site.write("articles/b.md", article("B", category="Sleep"))
+    assert [d.format() for d in site.build(search=False).errors] == [  # a link to a page the site does not have
+        "healthhub.yaml:3:5: error: nav: the link 'About us' leads to about/who-we-are.html, which this build does "
+        "not make, check the address (a path from the site's root, e.g. health/knee-pain.html)"]
+    site.write("articles/about/who-we-are.md", article("Who we are", category="About"))
     assert site.build(search=False).ok
     header = site.read("health/a.html").split('<nav class="site-nav"', 1)[1].split("</nav>", 1)[0]
     assert re.findall(r'href="([^"]+)"[^>]*>([^<]+)</a>', header) == [
-        ("../sleep/index.html", "Sleep"), ("../about.html", "About us"), ("https://111.nhs.uk/", "NHS 111")]
+        ("../sleep/index.html", "Sleep"), ("../about/who-we-are.html", "About us"), ("https://111.nhs.uk/", "NHS 111"),
+        ("mailto:team@example.org", "Write to us"), ("tel:111", "Call 111")]
 
 
 @pytest.mark.parametrize("config, message", [
     ("nav: [Health, Slep]\n",
      "healthhub.yaml:1:15: error: nav: no article has the category 'Slep' (did you mean 'sleep'?), "
-     "use a category name or a link like {title: About us, url: about.html}"),
+     "use a category name or a link like {title: A to Z, url: a-z.html}"),
     ("nav:\n  - {title: About}\n",
-     "healthhub.yaml:2:5: error: a link in 'nav' needs exactly 'title' and 'url', e.g. {title: About us, url: about.html}"),
+     "healthhub.yaml:2:5: error: a link in 'nav' needs exactly 'title' and 'url', e.g. {title: A to Z, url: a-z.html}"),
     ("nav:\n  - {title: Old, url: /old.html}\n",
      "healthhub.yaml:2:5: error: the nav link url '/old.html' must be a full address (https://...) "
-     "or a path inside the site without a leading slash, e.g. about.html"),
+     "or a path inside the site without a leading slash, e.g. a-z.html"),
+    ("nav:\n  - {title: Hi, url: 'javascript:alert(1)'}\n",  # was written as a link to a file of that name
+     "healthhub.yaml:2:5: error: the nav link url 'javascript:alert(1)' is not a web address, write a full "
+     "address (https://...), mailto:, tel: or a path inside the site, e.g. a-z.html"),
 ])
 def test_a_wrong_nav_entry_is_an_error_at_its_line(tmp_path, config, message):
     site = SiteDir(tmp_path / "p")

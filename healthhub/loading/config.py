@@ -371,7 +371,7 @@ def date_format(value: str) -> str:
     return value
 
 
-_NAV_EXAMPLE = "[Health, Sleep, {title: About us, url: about.html}]"
+_NAV_EXAMPLE = "[Health, Sleep, {title: A to Z, url: a-z.html}]"
 
 
 def _nav(entry: fm.Entry) -> tuple[tuple[str, str, int, int], ...]:
@@ -397,11 +397,16 @@ def _nav_item(item: yaml.Node, line: int, col: int) -> tuple[str, str, int, int]
     if isinstance(item, yaml.MappingNode):
         fields = {str(k.value): v for k, v in item.value}
         if set(fields) != {"title", "url"}:
-            raise fm.FieldError("a link in 'nav' needs exactly 'title' and 'url', e.g. {title: About us, url: about.html}")
-        url = fm.to_text(fields["url"], "url", "about.html")
+            raise fm.FieldError("a link in 'nav' needs exactly 'title' and 'url', e.g. {title: A to Z, url: a-z.html}")
+        url = fm.to_text(fields["url"], "url", "a-z.html")
+        if re.match(r"(?i)(?:mailto|tel):\S", url):  # "Contact us", "Call 111": off the site too
+            return fm.to_text(fields["title"], "title", "About us"), url, line, col
+        if re.match(r"[A-Za-z][A-Za-z0-9+.-]*:", url) and not re.match(r"(?i)https?:", url):
+            raise fm.FieldError(f"the nav link url '{url}' is not a web address, write a full address (https://...), "
+                                "mailto:, tel: or a path inside the site, e.g. a-z.html")
         if not (re.fullmatch(r"https?://[^\s/?#]+\S*", url) or paths.is_inside(url.split("#")[0])):
             raise fm.FieldError(f"the nav link url '{url}' must be a full address (https://...) "
-                                "or a path inside the site without a leading slash, e.g. about.html")
+                                "or a path inside the site without a leading slash, e.g. a-z.html")
         return fm.to_text(fields["title"], "title", "About us"), url, line, col
     return fm.to_text(item, "nav", "Health"), "", line, col
 

@@ -10,24 +10,25 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
+from urllib.parse import unquote
 
 from .. import paths
 from ..loading.config import Config
 from ..errors import Diagnostic, did_you_mean, error
 
-
+OFF_SITE = ("http://", "https://", "mailto:", "tel:")  # nav links that lead off the site, as written
 
 @dataclass(frozen=True)
 class NavLink:
     """A header link: a category (slug set) or a link from `nav:` (slug '')."""
 
     name: str
-    path: str  # a site path, or a full http(s) URL for a link off the site
+    path: str  # a site path, or a full http(s) URL (mailto:, tel:) for a link off the site
     slug: str = ""
 
     @property
     def external(self) -> bool:
-        return self.path.startswith(("http://", "https://"))
+        return self.path.lower().startswith(OFF_SITE)
 
 
 def header_links(config: Config, categories) -> tuple[NavLink, ...]:
@@ -92,5 +93,25 @@ def check_nav(config: Config, categories) -> list[Diagnostic]:
         if not url and paths.slugify(label) not in slugs:
             problems.append(error(config.source or "healthhub.yaml", line, col,
                                   f"nav: no article has the category '{label}'{did_you_mean(label, tuple(n.lower() for n in names))}, "
-                                  "use a category name or a link like {title: About us, url: about.html}"))
+                                  "use a category name or a link like {title: A to Z, url: a-z.html}"))
+    return problems
+
+
+def nav_link_problems(config: Config, outputs, search: bool = True) -> list[Diagnostic]:
+    """A `nav:` link to a path of the site the build does not make (a page not written
+    yet, a typo) is an error at its line: every page of the site would carry it.
+    `outputs`: every file of the site, by path. A build without search (--no-search)
+    does not make the search pages a link may name."""
+    prefixes = [paths.language_prefix(language.code, config.language) for language in config.languages] or [""]
+    searches = set() if search else {paths.SitePaths.of(prefix).search for prefix in prefixes}
+    problems = []
+    for label, url, line, col in config.nav:
+        if not url or url.lower().startswith(OFF_SITE):
+            continue
+        path = unquote(url.split("#", 1)[0].split("?", 1)[0])
+        if path in outputs or path in searches or (path.rstrip("/") + "/index.html") in outputs:
+            continue
+        problems.append(error(config.source or "healthhub.yaml", line, col,
+                              f"nav: the link '{label}' leads to {url}, which this build does not make, "
+                              "check the address (a path from the site's root, e.g. health/knee-pain.html)"))
     return problems
