@@ -217,3 +217,21 @@ def test_words_longer_than_the_screen_break_instead_of_widening_the_page(site_di
                                     " return t.scrollWidth > t.clientWidth; }")
             assert scrolls is (width == 390)  # eight columns do not fit a phone: the table scrolls
     assert not errors.problems, errors.problems
+
+
+def test_a_printed_article_keeps_the_text_and_the_sources_addresses_and_drops_the_screen_parts(sample_site, new_page,
+                                                                                               artifacts):
+    """Patients print health pages. On paper the feedback form (radio buttons, a text box
+    and a Send button), the page's contents links and the easy-read switch are of no use
+    and were printed; a source's address was not (only links in the body had theirs)."""
+    page, errors = new_page(viewport={"width": 794, "height": 1123})
+    page.goto((sample_site.out / "health/understanding-blood-pressure-readings.html").as_uri())
+    page.emulate_media(media="print")
+    shown = page.evaluate("""() => Object.fromEntries(['.feedback', '.toc', '.variant-links', '.article-body',
+        '.sources', '.disclaimer', '.review'].map(s => [s, getComputedStyle(document.querySelector(s)).display !== 'none']))""")
+    assert shown == {".feedback": False, ".toc": False, ".variant-links": False, ".article-body": True,
+                     ".sources": True, ".disclaimer": True, ".review": True}
+    after = page.evaluate("getComputedStyle(document.querySelector('.sources a'), '::after').content")
+    assert after == '" (https://www.nhs.uk/conditions/high-blood-pressure/)"'
+    page.screenshot(path=str(artifacts / "article-print.png"), full_page=True)
+    assert not errors.problems, errors.problems
