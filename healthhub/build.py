@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
+from . import paths
 from .rendering import addresses
 from .caching.bodies import BodyMissing, TemporaryBodies
 from .caching.cache import (
@@ -333,7 +334,6 @@ def _build(options: BuildOptions, progress: Progress | None, closing: contextlib
     from .rendering.i18n import catalog_warnings, load_catalogs
     from .rendering.images import build_pictures
     from .rendering.environment import make_environment
-    from .rendering.feeds import is_sitemap_file
     from .rendering.navigation import nav_link_problems
     from .rendering.render import render_site
     from .rendering.pages import site_languages
@@ -384,7 +384,7 @@ def _build(options: BuildOptions, progress: Progress | None, closing: contextlib
                               lap=timings.lap, plan_memo=plan_memo_from(plan),
                               digests=warm.digests if warm is not None else None,
                               planned=warm.planned if warm is not None else None, keep_planned=warm is not None,
-                              sitemap_files=tuple(filter(is_sitemap_file, state.recorded)))
+                              sitemap_files=tuple(filter(paths.is_sitemap_file, state.recorded)))
             related = load_named("related")
             memo = dict(related)
             timings.lap("prepare", f"templates, {len(stored):,} stored page records, the output folder's state"

@@ -126,6 +126,14 @@ def tags_index_path(prefix: str = "") -> str:
     return f"{prefix}tags/index.html"
 
 
+# A big site's sitemap parts (sitemap.xml is then their index): sitemap-1.xml, sitemap-2.xml...
+SITEMAP_PART = re.compile(r"sitemap-[1-9][0-9]*\.xml")
+
+
+def is_sitemap_file(path: str) -> bool:
+    return path == "sitemap.xml" or SITEMAP_PART.fullmatch(path) is not None
+
+
 def feed_path(category_slug: str | None = None) -> str:
     """The Atom feed of the whole site, or of one category."""
     return f"{category_slug}/feed.xml" if category_slug else "feed.xml"

@@ -177,6 +177,8 @@ def guarded(outputs: Iterable[str], site) -> set[str]:
             continue
         if path.startswith(("assets/", "pagefind/")) or _PAGINATED.search(path) or path in site.files:
             continue
+        if paths.SITEMAP_PART.fullmatch(path):  # a big site's sitemap parts come and go with its size
+            continue
         kept.add(path)
     return kept
 

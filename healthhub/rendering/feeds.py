@@ -77,11 +77,6 @@ def render_feed(env: jinja2.Environment, site: Site, path: str, title: str, page
 # sitemaps.org: a sitemap holds at most 50,000 URLs and 50 MB (52,428,800 bytes)
 MAX_SITEMAP_URLS = 50_000
 MAX_SITEMAP_BYTES = 52_428_800
-SITEMAP_PART = re.compile(r"sitemap-[1-9][0-9]*\.xml")  # sitemap-1.xml, ...: the parts of a big site's
-
-
-def is_sitemap_file(path: str) -> bool:
-    return path == "sitemap.xml" or SITEMAP_PART.fullmatch(path) is not None
 
 
 def render_sitemap(env: jinja2.Environment, site: Site, entries: Sequence[tuple]) -> dict[str, bytes]:
