@@ -18,17 +18,31 @@ from urllib.parse import quote, unquote
 
 _NOT_WORD = re.compile(r"[^\w]+", re.UNICODE)
 _SAFE_SLUG = re.compile(r"[^\W_](?:[\w-]*[^\W_])?", re.UNICODE)
+
+
+def _keep_marks(match: re.Match) -> str:
+    """A run of characters that are not word characters, as slugify writes it: a
+    hyphen, but the combining marks that follow a letter stay with it. A regular
+    expression's word characters include no mark, and the vowel signs and viramas of
+    Hindi, Bengali, Tamil or Thai, and Arabic's harakat, are marks: स्वास्थ्य became
+    स-व-स-थ-य."""
+    run = match.group()
+    marks = 0
+    while match.start() > 0 and marks < len(run) and unicodedata.category(run[marks])[0] == "M":
+        marks += 1
+    return run[:marks] + ("-" if marks < len(run) else "")
 MAX_SLUG_LENGTH = 80
 
 
 def slugify(text: str, limit: int | None = MAX_SLUG_LENGTH) -> str:
     """'Mental Health' -> 'mental-health'; 'Santé mentale' -> 'santé-mentale'.
 
-    Letters of every script are kept (NFC, lower case); anything else becomes a
-    hyphen. Returns '' when nothing is left. Cut at `limit` characters (None: not cut).
+    Letters of every script are kept (NFC, lower case), with the combining marks that
+    belong to them ('स्वास्थ्य' stays whole); anything else becomes a hyphen. Returns ''
+    when nothing is left. Cut at `limit` characters (None: not cut).
     """
     text = unicodedata.normalize("NFKC", text).lower()
-    slug = _NOT_WORD.sub("-", text.replace("_", "-")).strip("-")
+    slug = _NOT_WORD.sub("-" if text.isascii() else _keep_marks, text.replace("_", "-")).strip("-")
     slug = re.sub(r"-{2,}", "-", slug)
     return slug[:limit].strip("-") if limit is not None else slug
 
@@ -41,9 +55,23 @@ MAX_SLUG_BYTES = MAX_FILE_NAME_BYTES - len(".html")
 
 
 def is_safe_slug(slug: str) -> bool:
-    """A slug given by an author may hold only letters, digits and hyphens, and
-    must fit in a file name."""
-    return bool(_SAFE_SLUG.fullmatch(slug)) and "_" not in slug and fits_file_name(slug)
+    """A slug given by an author may hold only letters (with their combining marks),
+    digits and hyphens, and must fit in a file name."""
+    return bool(_SAFE_SLUG.fullmatch(_without_marks(slug))) and "_" not in slug and fits_file_name(slug)
+
+
+def _without_marks(slug: str) -> str:
+    """The slug with each combining mark that follows a letter or digit taken out (a
+    mark anywhere else stays, and is refused)."""
+    if slug.isascii():
+        return slug
+    kept, after_letter = [], False
+    for char in slug:
+        if after_letter and unicodedata.category(char)[0] == "M":
+            continue  # (after_letter stays: a letter may carry several marks)
+        kept.append(char)
+        after_letter = char.isalnum()
+    return "".join(kept)
 
 
 def fits_file_name(slug: str) -> bool:
@@ -58,7 +86,8 @@ def slug_problem(slug: str) -> str:
         return (f"it is {size} bytes long and a file name holds at most {MAX_FILE_NAME_BYTES} "
                 f"({MAX_SLUG_BYTES} for the slug and '.html')")
     for index, char in enumerate(slug):
-        if char == "_" or not (char.isalnum() or char == "-"):
+        mark = unicodedata.category(char)[0] == "M" and index > 0 and slug[index - 1] not in "-_"
+        if char == "_" or not (char.isalnum() or char == "-" or mark):
             shown = f"U+{ord(char):04X}" if not char.isprintable() or char.isspace() else f"'{char}'"
             return f"character {index + 1} is {shown}, a slug may only hold letters, digits and hyphens"
     if slug.startswith("-") or slug.endswith("-"):

@@ -11,6 +11,11 @@ from healthhub import paths
     ("under_score", "under-score"),
     ("../../etc/passwd", "etc-passwd"),
     ("???", ""),
+    # combining marks belong to their letter: Hindi, Bengali, Tamil and Thai vowel signs and
+    # viramas, Arabic harakat (they were cut out, 'स्वास्थ्य' became 'स-व-स-थ-य')
+    ("स्वास्थ्य", "स्वास्थ्य"), ("প্রযুক্তি", "প্রযুক্তি"), ("தொழில்நுட்பம்", "தொழில்நுட்பம்"), ("สุขภาพ", "สุขภาพ"),
+    ("صِحَّة القلب", "صِحَّة-القلب"), ("Sante\u0301 mentale", "santé-mentale"),
+    ("a \u0301b", "a-b"), ("\u0301abc", "abc"),  # a mark that follows no letter goes
 ])
 def test_slugify(text, slug):
     assert paths.slugify(text) == slug
@@ -45,7 +50,8 @@ def test_is_inside(path, inside):
 def test_safe_slugs():
     assert paths.is_safe_slug("knee-pain")
     assert paths.is_safe_slug("santé")
-    for bad in ("../x", "a/b", "-a", "a b", "a_b", ""):
+    assert paths.is_safe_slug("स्वास्थ्य") and paths.is_safe_slug("रक्तचाप-की-जांच")
+    for bad in ("../x", "a/b", "-a", "a b", "a_b", "", "\u0301a", "a-\u0301b"):
         assert not paths.is_safe_slug(bad)
 
 
