@@ -67,6 +67,10 @@ def test_markdown_extensions_and_stable_heading_ids():
 
 def test_unicode_heading_ids():
     assert '<h2 id="santé-mentale">' in MarkdownConverter().convert("## Santé mentale\n").html
+    # combining marks stay, as GitHub and Hugo keep them (vowel signs, viramas, harakat):
+    # the id was 'सवसथय-क-लकषण', which nobody writes in a link
+    assert '<h2 id="स्वास्थ्य-के-लक्षण">' in MarkdownConverter().convert("## स्वास्थ्य के लक्षण\n").html
+    assert '<h2 id="متى-يكون-الجفاف-خطرًا">' in MarkdownConverter().convert("## متى يكون الجفاف خطرًا؟\n").html
 
 
 def test_summary_helpers():

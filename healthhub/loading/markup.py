@@ -8,13 +8,13 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 import math
+import unicodedata
 from html.parser import HTMLParser
 import xml.etree.ElementTree as etree
 
 import markdown
 import nh3
 from markdown.extensions import Extension
-from markdown.extensions.toc import slugify_unicode
 from markdown.treeprocessors import Treeprocessor
 
 # md_in_html: `<div markdown="1">**Call us**</div>` renders the Markdown inside (kramdown
@@ -181,10 +181,21 @@ class CalloutExtension(Extension):
 THEME_ID_PREFIX = "hh-"
 
 
+_NOT_IN_ID = re.compile(r"[^\w\s-]")
+
+
+def _mark_or_nothing(match: re.Match) -> str:
+    return match.group() if unicodedata.category(match.group())[0] == "M" else ""
+
+
 def heading_id(text: str, separator: str) -> str:
-    """The id of a heading without one: Python-Markdown's Unicode slug, with 'h-'
-    before it when it would start like the theme's ids."""
-    slug = slugify_unicode(text, separator)
+    """The id of a heading without one: Python-Markdown's Unicode slug (punctuation
+    dropped, lower case, spaces to `separator`), but with the combining marks kept, as
+    GitHub and Hugo keep them (Python-Markdown dropped them with the punctuation:
+    '## स्वास्थ्य के लक्षण' got the id 'सवसथय-क-लकषण', which nobody writes in a link);
+    with 'h-' before it when it would start like the theme's ids."""
+    value = _NOT_IN_ID.sub("" if text.isascii() else _mark_or_nothing, text).strip().lower()
+    slug = re.sub(rf"[{separator}\s]+", separator, value)
     return "h-" + slug if slug.startswith(THEME_ID_PREFIX) else slug
 
 
