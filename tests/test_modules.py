@@ -73,6 +73,18 @@ def test_unicode_heading_ids():
     assert '<h2 id="متى-يكون-الجفاف-خطرًا">' in MarkdownConverter().convert("## متى يكون الجفاف خطرًا؟\n").html
 
 
+def test_reading_time_counts_chinese_and_japanese_by_their_characters():
+    """A Chinese or Japanese article (no spaces between words) was '1 min read' whatever
+    its length: its words were counted by the spaces between them."""
+    from healthhub.loading.markup import reading_minutes
+
+    assert reading_minutes("<p>" + "word " * 1000 + "</p>") == 5  # 200 words a minute
+    chinese = "<p>" + "高血压是一种常见的慢性疾病，需要长期管理。" * 150 + "</p>"  # 2,850 characters and their stops
+    assert reading_minutes(chinese) == 6  # 500 characters a minute
+    assert reading_minutes("<p>" + "高血圧は、よくある病気です。" * 200 + "</p>") == 5
+    assert reading_minutes("<p>" + "高血压 (hypertension) 是 WHO 的重点。" * 100 + "</p>") == 3  # and the words between
+
+
 def test_summary_helpers():
     assert first_paragraph("<h2>x</h2><p>Hello <em>there</em> &amp; you</p><p>no</p>") == "Hello there & you"
     assert shorten("one two three four", 12) == "one two…"
