@@ -387,7 +387,11 @@ def test_arabic_indic_digits_where_the_locale_uses_them():
 
 
 @pytest.mark.parametrize("tag,direction", [("ar", "rtl"), ("fa-IR", "rtl"), ("ur", "rtl"), ("he", "rtl"), ("yi", "rtl"),
-                                           ("ps", "rtl"), ("sd", "rtl"), ("ug", "rtl"), ("en-GB", "ltr"), ("zh", "ltr")])
+                                           ("ps", "rtl"), ("sd", "rtl"), ("ug", "rtl"), ("en-GB", "ltr"), ("zh", "ltr"),
+                                           # as CLDR has them, script included (these were all 'ltr', or 'sd-Deva' 'rtl')
+                                           ("ks", "rtl"), ("syr", "rtl"), ("ary", "rtl"), ("nqo", "rtl"), ("az-Arab", "rtl"),
+                                           ("pa-Arab", "rtl"), ("az", "ltr"), ("sd-Deva", "ltr"), ("ar-u-nu-latn", "rtl"),
+                                           ("iw", "rtl")])
 def test_direction_from_the_language(tag, direction):
     assert i18n.text_direction(tag) == direction
 

@@ -61,9 +61,16 @@ def base_language(tag: str) -> str:
     return tag.replace("_", "-").split("-")[0].lower()
 
 
+@functools.lru_cache(maxsize=None)
 def text_direction(tag: str) -> str:
-    """'rtl' for a language written right to left, else 'ltr'."""
-    return "rtl" if base_language(tag) in RTL_LANGUAGES else "ltr"
+    """'rtl' for a language written right to left, else 'ltr': as CLDR says for the tag,
+    script included (ks, syr, nqo and Moroccan Arabic 'ary' are; 'az-Arab' is, 'az' and
+    'sd-Deva' are not); a tag CLDR does not know goes by its language (RTL_LANGUAGES)."""
+    try:
+        locale = Locale.parse(tag.replace("-", "_"))
+    except (UnknownLocaleError, ValueError, TypeError):
+        return "rtl" if base_language(tag) in RTL_LANGUAGES else "ltr"
+    return "rtl" if locale.character_order == "right-to-left" else "ltr"
 
 
 def og_locale(tag: str) -> str:
