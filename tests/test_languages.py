@@ -201,8 +201,12 @@ def test_feeds_and_sitemap_validate_with_language_alternates(built):
         feed = site.out / path
         assert checkers.validate_feed(feed, site.out, BASE) == []
         assert f'xml:lang="{lang}"' in feed.read_text(encoding="utf-8")
-        titles = [entry.title for entry in feedparser.parse(feed.read_bytes()).entries]
+        parsed = feedparser.parse(feed.read_bytes())
+        titles = [entry.title for entry in parsed.entries]
         assert titles and ("Knees" in titles) == (lang == "en")
+        # the site's description in the feed's language (every feed had the English one)
+        assert parsed.feed.subtitle.startswith({"en": "Clear, careful articles", "es": "Artículos claros",
+                                                "ar": "مقالات واضحة"}[lang]), (path, parsed.feed.subtitle)
     sitemap = site.out / "sitemap.xml"
     assert checkers.validate_sitemap(sitemap, site.out, BASE) == []
     text = sitemap.read_text(encoding="utf-8")

@@ -228,12 +228,7 @@ def _site_text(ctx, name: str, markup: bool = True):
     translation, which a site that kept HealthHub's default text gets; otherwise the
     default language's text, marked with its language so it is read and laid out as such."""
     config, lang = ctx["config"], ctx.get("lang", "")
-    language = next((item for item in config.languages if item.code == lang), None)
-    text = getattr(language, name, "") if language is not None else ""
-    translator = ctx.get("i18n")
-    if not text and translator is not None:
-        translated = translator.gettext(getattr(config, name))
-        text = translated if translated != getattr(config, name) else ""
+    text = i18n.site_text(config, name, lang, ctx.get("i18n"))
     if text or not markup or not config.languages or lang == config.language:
         return text or getattr(config, name)
     default = config.language

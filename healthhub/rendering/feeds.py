@@ -56,6 +56,8 @@ def render_feed(env: jinja2.Environment, site: Site, path: str, title: str, page
     updated = max((a.modified for a in articles), default=None)
     xml = env.get_template("feed.xml").render(
         config=config,
+        # the site's description in the feed's language (it was the default language's in every feed)
+        description=i18n.site_text(config, "description", language, translator) or config.description,
         lang=language or config.language,
         title=title,
         feed_url=absolute(path),

@@ -201,6 +201,18 @@ class Translator:
         return self.digits
 
 
+def site_text(config, name: str, lang: str, translator: "Translator | None") -> str:
+    """The config's `description` or `disclaimer` in language `lang`: its entry's in
+    `languages:`, else the interface catalog's translation (which a site that kept
+    HealthHub's default text gets); '' when there is neither."""
+    language = next((item for item in config.languages if item.code == lang), None)
+    text = getattr(language, name, "") if language is not None else ""
+    if not text and translator is not None:
+        translated = translator.gettext(getattr(config, name))
+        text = translated if translated != getattr(config, name) else ""
+    return text
+
+
 def make_translator(language: str, catalogs: dict[str, Catalog], date_format: str) -> Translator:
     locale = babel_locale(language)
     english = base_language(language) == "en"
