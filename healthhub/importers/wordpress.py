@@ -24,7 +24,7 @@ from .write import ImportRefused
 
 _FIELDS = {"title", "link", "dc:creator", "content:encoded", "excerpt:encoded", "wp:post_id", "wp:post_date",
            "wp:post_modified", "wp:post_name", "wp:status", "wp:post_type", "wp:attachment_url", "wp:post_parent",
-           "guid"}
+           "wp:post_password", "guid"}
 _BLOCK = re.compile(r"^\s*<(?:p|div|h[1-6]|ul|ol|li|table|thead|tbody|tr|td|th|blockquote|pre|figure|figcaption|"
                     r"hr|dl|dt|dd|section|aside|details|summary|img|iframe|form|address|!--)\b", re.I)
 _SHORTCODE = re.compile(r"\[(/?)(caption|gallery|embed|audio|video|playlist|wp_caption|contact-form-7|"
@@ -194,7 +194,14 @@ class WordPressSite(SourceSite):
         if creator:
             page.authors = [self.authors.get(creator, creator)]
         page.slug = unquote(item.get("wp:post_name", "")) or page.title
-        page.draft = status != "publish"
+        # A scheduled post ('future') keeps its date, which schedules it here too; a post
+        # behind a password, or private, stays unpublished: a static page has no password.
+        locked = bool(item.get("wp:post_password", "").strip())
+        page.draft = status not in ("publish", "future") or locked
+        if locked:
+            self.report.warn("password", shown, item["_line"], 1,
+                             f"'{plain(item.get('title', '')) or kind}' was behind a password in WordPress; imported "
+                             "as a draft, as a static site cannot ask for one (publish it only if it may be public)")
         page.category_hint = "Pages" if kind == "page" else ""
         if not page.title:
             page.title = f"Untitled {kind} {item.get('wp:post_id', '')}".strip()
