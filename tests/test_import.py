@@ -101,6 +101,9 @@ def test_hugo_articles_front_matter_and_bodies(imported):
     assert '```go-html-template\n{{< figure src="x.png" >}}\n```' in water  # code is never converted
     assert "These notes are general information." in water  # include of a headless fragment
     assert "translation_key: nutrition/hydration" in water
+    # Hugo's expiryDate takes the page down on that day; HealthHub's expires does the same (it
+    # was kept as an unknown field, and the page stayed up)
+    assert "\nexpires: 2030-01-01\n" in water and "expirydate" not in water
     spanish = site.article("es/nutrición/hydration.md")
     assert "language: es\ntranslation_key: nutrition/hydration\n" in spanish
     assert "category: Nutrición" in spanish and "![Un vaso de agua](images/water.png)" in spanish

@@ -82,6 +82,8 @@ def fill_common(page: SourcePage, meta: dict, mapped: set[str]) -> None:
     slug = take("slug")
     if slug is not None:
         page.slug = str(slug)
+    # Hugo leaves a page out from its expiryDate on: so does HealthHub from `expires`
+    page.expires = date_text(take("expirydate", "unpublishdate")) or page.expires
     draft = take("draft")
     if draft is not None:
         page.draft = draft is True or str(draft).lower() in ("true", "yes")

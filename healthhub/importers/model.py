@@ -36,6 +36,7 @@ class SourcePage:
     authors: list[str] = field(default_factory=list)  # names as written
     slug: str = ""
     draft: bool = False
+    expires: str = ""  # YYYY-MM-DD: the day the source stops publishing it (Hugo's expiryDate)
     language: str = ""
     translation_path: str = ""  # the same in every language's version of a page
     aliases: list[str] = field(default_factory=list)

@@ -476,6 +476,8 @@ def article_text(page: SourcePage, body: str, multilingual: bool = True) -> str:
         lines.append(f"author: {page.author_ids[0]}")
     if page.draft:
         lines.append("draft: true")
+    if page.expires and page.expires > page.date:
+        lines.append(f"expires: {page.expires}")
     if page.language and multilingual:
         lines.append(f"language: {yaml_scalar(page.language)}")
     if page.translation_path:
