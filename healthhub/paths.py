@@ -163,6 +163,12 @@ def is_sitemap_file(path: str) -> bool:
     return path == "sitemap.xml" or SITEMAP_PART.fullmatch(path) is not None
 
 
+def slash_advice(written: str) -> str:
+    """For a message about a path an author wrote with Windows' backslashes: what to
+    write instead (web addresses separate folders with /); '' for any other path."""
+    return ", and write / between folders, not \\ (web addresses use /)" if "\\" in written else ""
+
+
 def feed_path(category_slug: str | None = None) -> str:
     """The Atom feed of the whole site, or of one category."""
     return f"{category_slug}/feed.xml" if category_slug else "feed.xml"

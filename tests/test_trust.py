@@ -321,6 +321,17 @@ def test_broken_links_between_articles_fail_the_build_at_the_link(site_dir):
         "articles/health/a.md:8:36: error: link to '../fitness/run.md#pase': articles/fitness/run.md has no heading "
         "with the id 'pase' (did you mean 'pace'?), use one of: pace",
     ]
+    # paths written as on Windows: told what separates folders on the web
+    line = "See [x](..\\fitness\\run.md) and ![A run](photos\\run.jpg).\n"
+    site_dir.write("articles/health/a.md", article("A", body=line))
+    link, image = line.index("..") + 1, line.index("photos") + 1
+    assert messages(site_dir.build()) == [
+        f"articles/health/a.md:7:{link}: error: link to '..\\fitness\\run.md': there is no article at "
+        "articles/health/..\\fitness\\run.md, check the path (it is relative to this file), and write / between "
+        "folders, not \\ (web addresses use /)",
+        f"articles/health/a.md:7:{image}: error: image 'photos\\run.jpg': there is no file articles/health/photos\\run.jpg, "
+        "check the name (it is relative to this article's file), and write / between folders, not \\ (web addresses use /)",
+    ]
 
 
 # --- check ------------------------------------------------------------------------------

@@ -383,7 +383,7 @@ def parse_article(text: str, display: str, file_stem: str, config: Config,
             pos = positions["image"]
             diags.append(error(display, pos.line, pos.col,
                                f"'image' is '{written}', name an image file next to the article, "
-                               "relative to its file, e.g. image: photos/knee.jpg"))
+                               f"relative to its file, e.g. image: photos/knee.jpg{paths.slash_advice(written)}"))
         else:
             image = target
     image_alt = values.get("image_alt")

@@ -154,7 +154,8 @@ def load_site(config: Config, articles_dir: Path, drafts: bool = False,
             if os.fspath(target_file) not in parsed and not target_file.is_file():
                 diags.append(error(display, line, col,
                                    f"link to '{href}': there is no article at {display_path(target_file)}, "
-                                   "check the path (it is relative to this file)", "broken-link"))
+                                   f"check the path (it is relative to this file){paths.slash_advice(href)}",
+                                   "broken-link"))
     taken_down = sum(1 for why in withheld.values() if why.startswith("taken down"))
     site = dataclasses.replace(gather_site(config, articles, drafts, diags, people), scheduled=frozenset(scheduled),
                                left_out=(drafts_left, len(withheld) - taken_down, taken_down))
@@ -226,7 +227,7 @@ def check_images(site: Site, folders: dict[str, Path], diags: list[Diagnostic]) 
                 where = display_path(on_disk)
                 diags.append(error(article.source, line, col,
                                    f"image '{src}': there is no file {where}, check the name (it is relative "
-                                   "to this article's file)" if not on_disk.is_file() else
+                                   f"to this article's file){paths.slash_advice(src)}" if not on_disk.is_file() else
                                    f"image '{src}': {where} is outside this article's folder and is not "
                                    "published, move it next to the article"))
                 continue

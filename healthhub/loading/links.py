@@ -45,7 +45,7 @@ def check_links(article: Article, body: Body, folder: Path, parsed: dict[str, Ar
         if target is None:
             diags.append(error(article.source, line, col,
                                f"link to '{href}': there is no article at {display_path(target_file)}, "
-                               "check the path (it is relative to this file)", "broken-link"))
+                               f"check the path (it is relative to this file){paths.slash_advice(href)}", "broken-link"))
             continue
         if withheld and os.fspath(target_file) in withheld:
             diags.append(error(article.source, line, col,
