@@ -119,7 +119,8 @@ def robots_txt(config: Config) -> bytes:
 
 
 def render_feeds(env: jinja2.Environment, site: Site, translators: dict | None = None) -> dict[str, bytes]:
-    """feed.xml and <category>/feed.xml (the site must have a base_url). On a site in several languages each language has its feed (ar/feed.xml) and
+    """feed.xml and <category>/feed.xml (the site must have a base_url). On a site
+    in several languages each language has its feed (ar/feed.xml) and
     each category is in one language."""
     config = site.config
     translators = translators or {}
