@@ -384,7 +384,7 @@ def _build(options: BuildOptions, progress: Progress | None, closing: contextlib
                               lap=timings.lap, plan_memo=plan_memo_from(plan),
                               digests=warm.digests if warm is not None else None,
                               planned=warm.planned if warm is not None else None, keep_planned=warm is not None,
-                              sitemap_files=tuple(filter(paths.is_sitemap_file, state.recorded)))
+                              sitemap_files=paths.sitemap_files(state.recorded))
             related = load_named("related")
             memo = dict(related)
             timings.lap("prepare", f"templates, {len(stored):,} stored page records, the output folder's state"

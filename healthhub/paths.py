@@ -159,8 +159,14 @@ def tags_index_path(prefix: str = "") -> str:
 SITEMAP_PART = re.compile(r"sitemap-[1-9][0-9]*\.xml")
 
 
-def is_sitemap_file(path: str) -> bool:
-    return path == "sitemap.xml" or SITEMAP_PART.fullmatch(path) is not None
+def sitemap_files(names) -> tuple[str, ...]:
+    """The sitemap files among a site's file names (a set or dict): sitemap.xml and its
+    parts, which are numbered from 1 without a gap. Asked by name, not by going over
+    every name: the live preview asks on every save, of 15,000 names at 10,000 articles."""
+    found = ["sitemap.xml"] if "sitemap.xml" in names else []
+    while f"sitemap-{len(found)}.xml" in names and found:
+        found.append(f"sitemap-{len(found)}.xml")
+    return tuple(found)
 
 
 def slash_advice(written: str) -> str:

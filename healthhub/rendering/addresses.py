@@ -177,7 +177,7 @@ def guarded(outputs: Iterable[str], site) -> set[str]:
             continue
         if path.startswith(("assets/", "pagefind/")) or _PAGINATED.search(path) or path in site.files:
             continue
-        if paths.SITEMAP_PART.fullmatch(path):  # a big site's sitemap parts come and go with its size
+        if path.startswith("sitemap-") and paths.SITEMAP_PART.fullmatch(path):  # a big site's parts come and go
             continue
         kept.add(path)
     return kept
