@@ -78,8 +78,10 @@ BAD_CONTENT = {
     "tab_indent": ("---\ntitle: A title\ncategory: Health\ndate: 2025-03-30\ntags:\n\t- a\n---\nx\n",
                    "6:1: error: the front matter is not valid YAML (found character that cannot start any token), "
                    "indent with spaces, not tabs"),
-    "empty_tag": (FM + "tags: [\"!!!\"]\n---\nx\n",
-                  "5:7: error: tag '!!!' has no letters or digits, remove it or use a word"),
+    "empty_tag": (FM + "tags: [\"!!!\"]\n---\nx\n",  # at the item, not at the list
+                  "5:8: error: tag '!!!' has no letters or digits, remove it or use a word"),
+    "empty_tag_in_a_block_list": (FM + "tags:\n  - knee\n  - \"...\"\n---\nx\n",
+                                  "7:5: error: tag '...' has no letters or digits, remove it or use a word"),
     # hostile
     "slug_dotdot": (FM + "slug: ../../outside\n---\nx\n",
                     "5:7: error: 'slug' is '../../outside': character 1 is '.', a slug may only hold letters, "

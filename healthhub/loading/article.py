@@ -347,14 +347,16 @@ def parse_article(text: str, display: str, file_stem: str, config: Config,
         else:
             diags.append(error(display, 1, 1, f"{where}, add a line like  slug: about-{category_slug}"))
     tags = []
-    for tag in values.get("tags", ()):
+    written = values.get("tags", ())
+    for index, tag in enumerate(written):
         tag_slug = paths.slugify(tag)
+        if not tag_slug or not paths.fits_file_name(tag_slug):  # said at the item itself
+            line, col = written.place(index, positions["tags"]) if isinstance(written, schema.Listed) else \
+                (positions["tags"].line, positions["tags"].col)
         if not tag_slug:
-            pos = positions["tags"]
-            diags.append(error(display, pos.line, pos.col, f"tag '{tag}' has no letters or digits, remove it or use a word"))
+            diags.append(error(display, line, col, f"tag '{tag}' has no letters or digits, remove it or use a word"))
         elif not paths.fits_file_name(tag_slug):
-            pos = positions["tags"]
-            diags.append(error(display, pos.line, pos.col,
+            diags.append(error(display, line, col,
                                f"tag '{shown(tag)}' is too long for a folder name ({len(tag_slug.encode())} bytes, "
                                f"{paths.MAX_SLUG_BYTES} at most), shorten it"))
         elif tag not in tags:

@@ -178,7 +178,11 @@ def _node_pos(node) -> fm.Position:
 
 _TEXT = schema.Field(schema.text)
 _COUNT = schema.Field(_count)
-_LIST = schema.Field(schema.text_list, example="[Health, Fitness, Nutrition]")
+def _texts(node, key: str, example: str) -> tuple[str, ...]:
+    return tuple(schema.text_list(node, key, example))  # plain data, as every config value (marshal takes no subclass)
+
+
+_LIST = schema.Field(_texts, example="[Health, Fitness, Nutrition]")
 FIELDS: dict[str, schema.Field] = {
     "site_name": _TEXT,
     "base_url": schema.Field(_base_url, example="https://example.org/"),

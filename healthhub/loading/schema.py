@@ -149,5 +149,22 @@ def boolean(node: yaml.Node, key: str, example: str) -> bool:
     return fm.to_bool(node, key)
 
 
-def text_list(node: yaml.Node, key: str, example: str) -> tuple[str, ...]:
-    return tuple(fm.to_text_list(node, key, example))
+class Listed(tuple):
+    """A list field's texts and, when it was written as a YAML list, where each item
+    is: (lines after the value's first line, column), for a message about one item."""
+
+    places: tuple[tuple[int, int], ...] = ()
+
+    def place(self, index: int, pos: fm.Position) -> tuple[int, int]:
+        """Line and column of item `index` of a value at `pos` (the value's own when unknown)."""
+        if index < len(self.places):
+            return pos.line + self.places[index][0], self.places[index][1]
+        return pos.line, pos.col
+
+
+def text_list(node: yaml.Node, key: str, example: str) -> Listed:
+    values = Listed(fm.to_text_list(node, key, example))
+    if isinstance(node, yaml.SequenceNode) and len(node.value) == len(values):
+        values.places = tuple((item.start_mark.line - node.start_mark.line, item.start_mark.column + 1)
+                              for item in node.value)
+    return values
