@@ -343,12 +343,10 @@ def cmd_build(args) -> int:
     if not args.quiet:
         n, c, drafts, scheduled, taken_down = result.counts
         warnings = len(result.warnings)
-        left_out = [f"{count:,} {what}" for count, what in ((drafts, "draft" + "s" * (drafts != 1)),
+        left_out = [f"{count:,} {what}" for count, what in ((drafts, f"draft{'s' * (drafts != 1)} (--drafts)"),
                                                            (scheduled, "scheduled for a later day (--future)"),
                                                            (taken_down, "past its expires date" if taken_down == 1
                                                             else "past their expires date")) if count]
-        if drafts:
-            left_out[0] += " (--drafts)"
         print(f"Built {n} article{'s' * (n != 1)} in {c} categor{'ies' if c != 1 else 'y'} "
               f"into {out}/ in {result.seconds:.1f} s"
               + (f" with {warnings:,} warning{'s' * (warnings != 1)}" if warnings else "")

@@ -351,8 +351,7 @@ def parse_article(text: str, display: str, file_stem: str, config: Config,
     for index, tag in enumerate(written):
         tag_slug = paths.slugify(tag)
         if not tag_slug or not paths.fits_file_name(tag_slug):  # said at the item itself
-            line, col = written.place(index, positions["tags"]) if isinstance(written, schema.Listed) else \
-                (positions["tags"].line, positions["tags"].col)
+            line, col = written.place(index, positions["tags"])
         if not tag_slug:
             diags.append(error(display, line, col, f"tag '{tag}' has no letters or digits, remove it or use a word"))
         elif not paths.fits_file_name(tag_slug):
