@@ -272,6 +272,18 @@ def test_an_open_page_whose_article_is_deleted_shows_the_404_page(site_dir, star
     expect(page.locator("h1")).to_have_text("Page not found", timeout=WAIT_MS)
 
 
+def test_an_output_folder_removed_by_hand_is_built_again_and_the_open_page_comes_back(site_dir, start, page):
+    site_dir.write("articles/health/knee.md", article("Knee pain"))
+    server = start()
+    open_marked(page, server.url + "health/knee.html")
+    shutil.rmtree(site_dir.root / ".healthhub-preview")  # cache and all, as `git clean` would
+    server.wait_for_output(r"\.healthhub-preview/site/ was removed: building it again")
+    page.wait_for_function("() => window.sameDocument !== true", timeout=WAIT_MS)
+    expect(page.locator("h1")).to_have_text("Knee pain", timeout=WAIT_MS)
+    assert (site_dir.out / "health" / "knee.html").is_file()
+    assert urllib.request.urlopen(server.url + "health/knee.html", timeout=10).status == 200
+
+
 def test_two_quick_saves_end_with_the_second_text(site_dir, start, page):
     knee = site_dir.write("articles/health/knee.md", article("Knee pain", body="Original.\n"))
     server = start()

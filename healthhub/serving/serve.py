@@ -598,6 +598,7 @@ class Rebuilder:
         self.looked: LookedAt | None = None
         self.output_guard = FolderGuard()
         self.page_map = PageMap()
+        self.output_missed = False  # the output folder was found removed (see output_gone)
 
     def take(self) -> Snapshot:
         return take_snapshot(self.roots, skip=self.options.build.out_dir)
@@ -708,6 +709,15 @@ class Rebuilder:
                 for line in result.timings.table().splitlines():
                     self.tell(line)
 
+    def output_gone(self) -> bool:
+        """Whether the output folder was removed by hand (the watcher skips it, so only a
+        look that nothing asked for, every 1-4 s, finds it): the next build makes it
+        again and the browser reloads, instead of every page answering 404. True once
+        for each removal: a build that fails then is not tried again until a save."""
+        gone = self.site_version > 0 and not os.path.lexists(self.options.build.out_dir)
+        first, self.output_missed = gone and not self.output_missed, gone
+        return first
+
     def update_index(self) -> None:
         """After the browser is told: index the site folder as it now is (in the background)."""
         if self.index is not None:
@@ -766,7 +776,9 @@ class Rebuilder:
             if self.waker.timed_out:  # a look nothing asked for: did it find what nothing reported?
                 self.waker.looked(now != before)
             if now == before and not retry:
-                continue
+                if not self.output_gone():
+                    continue
+                self.tell(f"{display_path(self.options.build.out_dir)}/ was removed: building it again")
             changed = changed_paths(before, now)
             update = browser_update(changed, self.options.build.templates_dir / "static")
             told: Outcome | None = None
